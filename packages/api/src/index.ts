@@ -1,1 +1,15 @@
-export {};
+export { appRouter, createCaller, type AppRouter, type RouterInputs, type RouterOutputs } from './root';
+export { createContextFactory, type Actor, type Context, type RequestInfo } from './context';
+export { createServices, type Services } from './services';
+export type { ApiConfig, ApiDeps } from './config';
+export { createJsonLogger, silentLogger, type Logger } from './logger';
+export { createLocalRunner } from './runner/local-runner';
+export { createHttpRunner } from './runner/http-runner';
+export type { AgentRunner, AgentRunRequest, AgentRunResult } from './runner/agent-runner';
+export { findAppError } from './errors';
+export { describeZodError } from './trpc';
+export { API_KEY_SCOPES, type ApiKeyScope } from './auth/api-key-format';
+export { signAccessToken } from './auth/access-token';
+export type { RunAuthorization } from './services/usage-service';
+export type { SubscriptionOverview } from './services/subscription-service';
+export { isDatabaseReachable } from './services/database-health';

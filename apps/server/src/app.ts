@@ -1,0 +1,63 @@
+import { createContextFactory, type ApiDeps, type Services } from '@tollgate/api';
+import { appRouter } from '@tollgate/api';
+import { createExpressMiddleware } from '@trpc/server/adapters/express';
+import express, { type Request, type Response } from 'express';
+import helmet from 'helmet';
+import { apiNotFound, errorHandler } from './http/error-handler';
+import { requestContext } from './http/request-context';
+import { healthRoutes } from './routes/health';
+import { sessionsRoutes } from './routes/sessions';
+
+export interface AppOptions {
+  deps: ApiDeps;
+  services: Services;
+  /** Express `trust proxy` setting, so req.ip is the client's IP behind nginx. */
+  trustProxy: string;
+  isLoggingRequests: boolean;
+}
+
+const JSON_LIMIT = '100kb';
+
+/** Wires the HTTP surface: tRPC at /api/trpc, REST under /api/v1, health. */
+export function createApp({ deps, services, trustProxy, isLoggingRequests }: AppOptions) {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', parseTrustProxy(trustProxy));
+  app.use(helmet());
+  app.use(requestContext(deps.logger, { isLogging: isLoggingRequests }));
+
+  const createContext = createContextFactory(deps, services);
+  const contextFor = (req: Request, res: Response) =>
+    createContext({
+      authorization: req.get('authorization'),
+      ip: req.ip ?? 'unknown',
+      requestId: String(res.locals.requestId),
+    });
+
+  app.use(
+    '/api/trpc',
+    createExpressMiddleware({
+      router: appRouter,
+      createContext: ({ req, res }) => contextFor(req, res),
+      maxBodySize: 100 * 1024,
+    }),
+  );
+
+  const v1 = express.Router();
+  v1.use(express.json({ limit: JSON_LIMIT }));
+  v1.use(healthRoutes(deps.db));
+  v1.use('/sessions', sessionsRoutes(contextFor));
+  v1.use(apiNotFound);
+  app.use('/api/v1', v1);
+
+  app.use('/api', apiNotFound);
+  app.use(errorHandler(deps.logger));
+  return app;
+}
+
+function parseTrustProxy(value: string): boolean | number | string {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
+}

@@ -1,0 +1,51 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ApiConfig } from '@tollgate/api';
+import type { Env } from './env';
+
+/** `<repo>/.data`: the embedded defaults' home (git-ignored). */
+export const DEFAULT_DATA_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../.data');
+
+export function pgliteDataDir(env: Env): string {
+  return env.PGLITE_DATA_DIR ?? join(DEFAULT_DATA_DIR, 'pglite');
+}
+
+export function appUrlOf(env: Env): string {
+  return env.APP_URL ?? `http://localhost:${env.PORT}`;
+}
+
+/**
+ * Without JWT_SECRET outside production, a random secret is created once and kept in .data, so
+ * restarting the dev server doesn't sign everybody out.
+ */
+export function jwtSecretOf(env: Env, dataDir = DEFAULT_DATA_DIR): string | null {
+  if (env.JWT_SECRET) return env.JWT_SECRET;
+  if (env.NODE_ENV === 'production') return null;
+  const file = join(dataDir, 'dev-jwt-secret');
+  if (!existsSync(file)) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, randomBytes(48).toString('base64url'), { mode: 0o600 });
+  }
+  return readFileSync(file, 'utf8').trim();
+}
+
+export function apiConfigOf(env: Env): ApiConfig {
+  return {
+    appUrl: appUrlOf(env),
+    jwt: {
+      secret: jwtSecretOf(env),
+      jwksUrl: env.JWT_JWKS_URL ?? null,
+      issuer: env.JWT_ISSUER ?? null,
+      audience: env.JWT_AUDIENCE ?? null,
+      accessTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
+      refreshTtlSeconds: env.REFRESH_TOKEN_TTL_SECONDS,
+    },
+    isBuiltInAccountsEnabled: env.BUILT_IN_ACCOUNTS,
+    adminEmails: env.ADMIN_EMAILS,
+    paymentGraceDays: env.PAYMENT_GRACE_DAYS,
+    releaseWindowMs: env.RUN_RELEASE_WINDOW_SECONDS * 1000,
+    authRateLimit: { windowMs: 60_000, max: env.AUTH_RATE_LIMIT_PER_MINUTE },
+  };
+}

@@ -1,0 +1,67 @@
+import { z } from 'zod';
+
+/**
+ * The server's whole configuration, read from the environment in this one place and validated at
+ * start with a message per problem. Nothing else in the codebase reads process.env.
+ */
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const commaList = z.string().transform((value) =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean),
+);
+
+const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
+const optional = <T extends z.ZodType>(schema: T) => z.preprocess(emptyAsUndefined, schema.optional());
+
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  HOST: z.string().default('0.0.0.0'),
+  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  DATABASE_URL: optional(z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')),
+  PGLITE_DATA_DIR: optional(z.string()),
+  APP_URL: optional(z.url('must be an absolute URL like https://app.example.com')),
+  JWT_SECRET: optional(z.string().min(32, 'must be at least 32 characters')),
+  JWT_JWKS_URL: optional(z.url()),
+  JWT_ISSUER: optional(z.string()),
+  JWT_AUDIENCE: optional(z.string()),
+  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).default(900),
+  REFRESH_TOKEN_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .default(30 * 86_400),
+  BUILT_IN_ACCOUNTS: optional(booleanFlag).default(true),
+  ADMIN_EMAILS: optional(commaList).default([]),
+  AGENT_BACKEND_URL: optional(z.url()),
+  PAYMENT_GRACE_DAYS: z.coerce.number().int().min(0).max(60).default(7),
+  RUN_RELEASE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(300),
+  AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(20),
+  TRUST_PROXY: optional(z.string()).default('loopback'),
+  LOG_REQUESTS: optional(booleanFlag).default(true),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export class EnvError extends Error {
+  override readonly name = 'EnvError';
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+  }
+}
+
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const result = envSchema.safeParse(source);
+  if (!result.success) {
+    throw new EnvError(result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  }
+  return result.data;
+}
+
+export function readEnv(): Env {
+  return parseEnv(process.env);
+}

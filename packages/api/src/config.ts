@@ -1,0 +1,34 @@
+import type { Database } from '@tollgate/db';
+import type { Logger } from './logger';
+import type { AgentRunner } from './runner/agent-runner';
+
+/** Everything the API needs from its host, validated by the server's env.ts before it gets here. */
+export interface ApiConfig {
+  /** Origin of the web app: checkout/portal redirects must stay on it, and 402 bodies link to it. */
+  appUrl: string;
+  jwt: {
+    /** HS256 secret; signs Tollgate's own tokens and verifies HS256 tokens of a host platform. */
+    secret: string | null;
+    /** JWKS URL for a host platform's asymmetric tokens. */
+    jwksUrl: string | null;
+    issuer: string | null;
+    audience: string | null;
+    accessTtlSeconds: number;
+    refreshTtlSeconds: number;
+  };
+  /** Register/login with email + password. Off when a host platform owns identity. */
+  isBuiltInAccountsEnabled: boolean;
+  adminEmails: readonly string[];
+  paymentGraceDays: number;
+  /** How long after authorizing a run it may still be released (refunded). */
+  releaseWindowMs: number;
+  authRateLimit: { windowMs: number; max: number };
+}
+
+export interface ApiDeps {
+  db: Database;
+  config: ApiConfig;
+  now: () => Date;
+  runner: AgentRunner;
+  logger: Logger;
+}

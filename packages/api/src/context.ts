@@ -1,0 +1,30 @@
+import type { ApiKeyScope } from './auth/api-key-format';
+import type { ApiDeps } from './config';
+import type { Services } from './services';
+
+export type Actor =
+  | { kind: 'user'; userId: string; email: string | null; isAdmin: boolean }
+  | { kind: 'service'; apiKeyId: string; scopes: readonly ApiKeyScope[] };
+
+export interface Context {
+  deps: ApiDeps;
+  services: Services;
+  actor: Actor | null;
+  /** Client IP as seen through the trusted proxy; rate limits key on it. */
+  ip: string;
+  requestId: string;
+}
+
+export interface RequestInfo {
+  authorization: string | undefined;
+  ip: string;
+  requestId: string;
+}
+
+/** Builds the per-request context: resolves the bearer credential (JWT or service API key) once. */
+export function createContextFactory(deps: ApiDeps, services: Services) {
+  return async function createContext(request: RequestInfo): Promise<Context> {
+    const actor = await services.authenticate(request.authorization);
+    return { deps, services, actor, ip: request.ip, requestId: request.requestId };
+  };
+}

@@ -1,0 +1,20 @@
+import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
+import { apiKeysRouter } from './routers/api-keys';
+import { authRouter } from './routers/auth';
+import { billingRouter } from './routers/billing';
+import { sessionsRouter } from './routers/sessions';
+import { usageRouter } from './routers/usage';
+import { createCallerFactory, createTRPCRouter } from './trpc';
+
+export const appRouter = createTRPCRouter({
+  auth: authRouter,
+  billing: billingRouter,
+  usage: usageRouter,
+  sessions: sessionsRouter,
+  apiKeys: apiKeysRouter,
+});
+
+export type AppRouter = typeof appRouter;
+export type RouterInputs = inferRouterInputs<AppRouter>;
+export type RouterOutputs = inferRouterOutputs<AppRouter>;
+export const createCaller = createCallerFactory(appRouter);

@@ -1,0 +1,123 @@
+import { randomUUID } from 'node:crypto';
+import {
+  createUser,
+  ensureFreeSubscription,
+  findRefreshTokenByHash,
+  findUserByEmail,
+  findUserById,
+  insertRefreshToken,
+  isUniqueViolation,
+  revokeRefreshToken,
+  revokeRefreshTokenFamily,
+} from '@tollgate/db';
+import { AppError } from '@tollgate/domain';
+import { signAccessToken } from '../auth/access-token';
+import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from '../auth/passwords';
+import { hashSecret, randomToken } from '../auth/secrets';
+import type { ApiDeps } from '../config';
+
+export interface PublicUser {
+  id: string;
+  email: string | null;
+  createdAt: Date;
+}
+
+export interface TokenPair {
+  accessToken: string;
+  refreshToken: string;
+  /** Seconds until the access token expires. */
+  expiresIn: number;
+  user: PublicUser;
+}
+
+const INVALID_CREDENTIALS = 'Wrong email or password';
+
+/** Tollgate's built-in accounts: email + password, short-lived access JWTs, rotating refresh tokens. */
+export function createAccountService(deps: ApiDeps) {
+  const { db, config, now } = deps;
+
+  function requireBuiltInAccounts() {
+    if (!config.isBuiltInAccountsEnabled) {
+      throw new AppError('FORBIDDEN', 'Built-in accounts are disabled: sign in through the host platform');
+    }
+  }
+
+  async function issueTokens(user: PublicUser, familyId: string = randomUUID()): Promise<TokenPair> {
+    const issuedAt = now();
+    const refreshToken = randomToken();
+    await insertRefreshToken(db, {
+      userId: user.id,
+      tokenHash: hashSecret(refreshToken),
+      familyId,
+      expiresAt: new Date(issuedAt.getTime() + config.jwt.refreshTtlSeconds * 1000),
+    });
+    const accessToken = await signAccessToken(config.jwt, user, issuedAt);
+    return { accessToken, refreshToken, expiresIn: config.jwt.accessTtlSeconds, user };
+  }
+
+  return {
+    async register(input: { email: string; password: string }): Promise<TokenPair> {
+      requireBuiltInAccounts();
+      const email = input.email.toLowerCase();
+      if (await findUserByEmail(db, email)) {
+        throw new AppError('CONFLICT', 'An account with this email already exists');
+      }
+      const passwordHash = await hashPassword(input.password);
+      const user = await createUser(db, { id: randomUUID(), email, passwordHash }).catch((error: unknown) => {
+        // Two registrations racing for one email: the unique index decides, the loser gets a clear 409.
+        if (isUniqueViolation(error))
+          throw new AppError('CONFLICT', 'An account with this email already exists');
+        throw error;
+      });
+      await ensureFreeSubscription(db, user.id, now());
+      return issueTokens(toPublicUser(user));
+    },
+
+    async login(input: { email: string; password: string }): Promise<TokenPair> {
+      requireBuiltInAccounts();
+      const user = await findUserByEmail(db, input.email.toLowerCase());
+      const isValid = await verifyPassword(user?.passwordHash ?? DUMMY_PASSWORD_HASH, input.password);
+      if (!user?.passwordHash || !isValid) throw new AppError('UNAUTHORIZED', INVALID_CREDENTIALS);
+      return issueTokens(toPublicUser(user));
+    },
+
+    /** Rotates the refresh token. Presenting an already-rotated token revokes its whole family. */
+    async refresh(refreshToken: string): Promise<TokenPair> {
+      const stored = await findRefreshTokenByHash(db, hashSecret(refreshToken));
+      if (!stored) throw new AppError('UNAUTHORIZED', 'Session expired: sign in again');
+      if (stored.revokedAt) {
+        await revokeRefreshTokenFamily(db, stored.familyId, now());
+        throw new AppError('UNAUTHORIZED', 'Session expired: sign in again');
+      }
+      if (stored.expiresAt.getTime() <= now().getTime()) {
+        throw new AppError('UNAUTHORIZED', 'Session expired: sign in again');
+      }
+      const isRevokedByUs = await revokeRefreshToken(db, stored.id, null, now());
+      if (!isRevokedByUs) {
+        // A concurrent refresh with the same token won the rotation: treat as reuse.
+        await revokeRefreshTokenFamily(db, stored.familyId, now());
+        throw new AppError('UNAUTHORIZED', 'Session expired: sign in again');
+      }
+      const user = await findUserById(db, stored.userId);
+      if (!user) throw new AppError('UNAUTHORIZED', 'Session expired: sign in again');
+      return issueTokens(toPublicUser(user), stored.familyId);
+    },
+
+    async logout(refreshToken: string): Promise<void> {
+      const stored = await findRefreshTokenByHash(db, hashSecret(refreshToken));
+      if (stored) await revokeRefreshTokenFamily(db, stored.familyId, now());
+    },
+
+    async me(userId: string): Promise<PublicUser> {
+      const user = await findUserById(db, userId);
+      // Host-platform users exist from their first token on; their row holds no email.
+      return user ? toPublicUser(user) : { id: userId, email: null, createdAt: now() };
+    },
+  };
+}
+
+function toPublicUser(user: { id: string; email: string | null; createdAt: Date }): PublicUser {
+  return { id: user.id, email: user.email, createdAt: user.createdAt };
+}
+
+export type AccountService = ReturnType<typeof createAccountService>;

@@ -1,0 +1,55 @@
+import { findActiveApiKeyByHash, insertApiKey, listApiKeys, revokeApiKey, touchLastUsed } from '@tollgate/db';
+import { AppError } from '@tollgate/domain';
+import { generateApiKey, type ApiKeyScope } from '../auth/api-key-format';
+import { hashSecret } from '../auth/secrets';
+import type { ApiDeps } from '../config';
+
+/** Service API keys: created by admins, shown once, stored as SHA-256, revocable, scoped. */
+export function createApiKeyService(deps: ApiDeps) {
+  const { db, now } = deps;
+
+  return {
+    async create(input: { name: string; scopes: ApiKeyScope[]; createdByUserId: string }) {
+      const { key, displayPrefix } = generateApiKey();
+      const row = await insertApiKey(db, {
+        name: input.name,
+        prefix: displayPrefix,
+        keyHash: hashSecret(key),
+        scopes: input.scopes,
+        createdByUserId: input.createdByUserId,
+      });
+      return {
+        id: row.id,
+        name: row.name,
+        prefix: row.prefix,
+        scopes: row.scopes,
+        createdAt: row.createdAt,
+        key,
+      };
+    },
+
+    async list() {
+      const rows = await listApiKeys(db);
+      return rows.map(({ keyHash: _hash, ...visible }) => visible);
+    },
+
+    async revoke(id: string) {
+      if (!(await revokeApiKey(db, id, now())))
+        throw new AppError('NOT_FOUND', 'API key not found or already revoked');
+      return { id, revoked: true as const };
+    },
+
+    async verify(key: string): Promise<{ id: string; scopes: ApiKeyScope[] } | null> {
+      const row = await findActiveApiKeyByHash(db, hashSecret(key));
+      if (!row) return null;
+      // lastUsedAt is for humans: refresh it at most once a minute to keep writes off the hot path.
+      const at = now();
+      if (!row.lastUsedAt || at.getTime() - row.lastUsedAt.getTime() > 60_000) {
+        void touchLastUsed(db, row.id, at).catch(() => undefined);
+      }
+      return { id: row.id, scopes: row.scopes as ApiKeyScope[] };
+    },
+  };
+}
+
+export type ApiKeyService = ReturnType<typeof createApiKeyService>;

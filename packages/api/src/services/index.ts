@@ -1,0 +1,26 @@
+import type { ApiDeps } from '../config';
+import { createRateLimiter } from '../auth/rate-limiter';
+import { createAccountService } from './account-service';
+import { createApiKeyService } from './api-key-service';
+import { createAuthenticator } from './authenticator';
+import { createSessionService } from './session-service';
+import { createSubscriptionService } from './subscription-service';
+import { createUsageService } from './usage-service';
+
+/** The API's services, built once per process and shared by every request. */
+export function createServices(deps: ApiDeps) {
+  const subscriptions = createSubscriptionService(deps);
+  const usage = createUsageService(deps, subscriptions);
+  const apiKeys = createApiKeyService(deps);
+  return {
+    authenticate: createAuthenticator(deps, apiKeys),
+    accounts: createAccountService(deps),
+    authRateLimiter: createRateLimiter(deps.config.authRateLimit),
+    apiKeys,
+    subscriptions,
+    usage,
+    sessions: createSessionService(deps, usage),
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;

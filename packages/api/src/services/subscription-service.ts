@@ -1,0 +1,114 @@
+import {
+  ensureFreeSubscription,
+  ensureUser,
+  getSubscription,
+  getUsage,
+  startTrialOnce,
+  toSubscriptionState,
+} from '@tollgate/db';
+import {
+  AppError,
+  PLANS,
+  canStartTrial,
+  resolveEntitlement,
+  type PlanDefinition,
+  type PlanId,
+  type SubscriptionState,
+  type SubscriptionStatus,
+} from '@tollgate/domain';
+import type { ApiDeps } from '../config';
+
+export interface SubscriptionOverview {
+  /** The plan in force now (a canceled PRO or an ended trial shows FREE). */
+  plan: PlanId;
+  planDetails: PlanDefinition;
+  status: SubscriptionStatus;
+  currentPeriod: { start: Date; end: Date } | null;
+  cancelAtPeriodEnd: boolean;
+  /** When a cancel-at-period-end subscription stops, else null. */
+  endsAt: Date | null;
+  /** When the next renewal charge is due, for a paid plan that renews. */
+  nextBillingAt: Date | null;
+  trial: { isEligible: boolean; startedAt: Date | null; endsAt: Date | null; daysLeft: number | null };
+  /** past_due only: when runs stop until the payment is fixed. */
+  graceEndsAt: Date | null;
+  blockedReason: string | null;
+  usage: { used: number; limit: number; remaining: number; periodStart: Date; resetsAt: Date };
+  hasStripeCustomer: boolean;
+}
+
+const DAY_MS = 86_400_000;
+
+export function createSubscriptionService(deps: ApiDeps) {
+  const { db, now } = deps;
+
+  /** The account's stored subscription; a FREE one is created on first use (idempotent, race-safe). */
+  async function loadState(userId: string): Promise<SubscriptionState> {
+    const existing = await getSubscription(db, userId);
+    if (existing) return toSubscriptionState(existing);
+    await ensureUser(db, userId);
+    return toSubscriptionState(await ensureFreeSubscription(db, userId, now()));
+  }
+
+  function entitlementOf(state: SubscriptionState, at: Date) {
+    return resolveEntitlement(state, at, { graceDays: deps.config.paymentGraceDays });
+  }
+
+  async function overview(userId: string): Promise<SubscriptionOverview> {
+    const at = now();
+    const state = await loadState(userId);
+    const entitlement = entitlementOf(state, at);
+    const used = await getUsage(db, userId, entitlement.period.start);
+    const isPaid = PLANS[entitlement.plan].isPaid;
+    const isTrial =
+      entitlement.plan === 'TRIAL' || (entitlement.status === 'trialing' && state.trialEnd !== null);
+    const trialEndsAt = isTrial ? state.trialEnd : null;
+    return {
+      plan: entitlement.plan,
+      planDetails: PLANS[entitlement.plan],
+      status: entitlement.status,
+      currentPeriod:
+        isPaid && state.currentPeriodStart && state.currentPeriodEnd
+          ? { start: state.currentPeriodStart, end: state.currentPeriodEnd }
+          : null,
+      cancelAtPeriodEnd: state.cancelAtPeriodEnd,
+      endsAt: isPaid && state.cancelAtPeriodEnd ? state.currentPeriodEnd : null,
+      nextBillingAt: isPaid && !state.cancelAtPeriodEnd ? state.currentPeriodEnd : null,
+      trial: {
+        isEligible: canStartTrial(state, at),
+        startedAt: isTrial ? state.trialStart : null,
+        endsAt: trialEndsAt,
+        daysLeft: trialEndsAt
+          ? Math.max(0, Math.ceil((trialEndsAt.getTime() - at.getTime()) / DAY_MS))
+          : null,
+      },
+      graceEndsAt: entitlement.graceEndsAt,
+      blockedReason: entitlement.block?.message ?? null,
+      usage: {
+        used,
+        limit: entitlement.limit,
+        remaining: Math.max(0, entitlement.limit - used),
+        periodStart: entitlement.period.start,
+        resetsAt: entitlement.period.end,
+      },
+      hasStripeCustomer: state.stripeCustomerId !== null,
+    };
+  }
+
+  async function activateTrial(userId: string): Promise<SubscriptionOverview> {
+    const state = await loadState(userId);
+    if (state.trialUsedAt)
+      throw new AppError('TRIAL_NOT_ALLOWED', 'This account has already used its free trial');
+    if (!canStartTrial(state, now())) {
+      throw new AppError('TRIAL_NOT_ALLOWED', 'A trial can only be started from the FREE plan');
+    }
+    // One conditional UPDATE decides: of concurrent calls, exactly one gets the row back.
+    const started = await startTrialOnce(db, userId, now());
+    if (!started) throw new AppError('TRIAL_NOT_ALLOWED', 'This account has already used its free trial');
+    return overview(userId);
+  }
+
+  return { loadState, entitlementOf, overview, activateTrial };
+}
+
+export type SubscriptionService = ReturnType<typeof createSubscriptionService>;
