@@ -1,1 +1,14 @@
-export {};
+export { createDb } from './client';
+export type { CreateDbOptions, DbDriver, DbHandle } from './client';
+export type { Database, Transaction } from './database';
+export {
+  isUniqueViolation,
+  pgErrorCode,
+  PG_CHECK_VIOLATION,
+  PG_FOREIGN_KEY_VIOLATION,
+  PG_UNIQUE_VIOLATION,
+} from './errors';
+export { isUuid } from './ids';
+export { MIGRATIONS_FOLDER } from './migrate';
+export * from './repositories';
+export * from './schema';

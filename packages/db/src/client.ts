@@ -1,0 +1,70 @@
+import { PGlite } from '@electric-sql/pglite';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import pg from 'pg';
+import type { Database } from './database';
+import { migratePglite, migratePostgres } from './migrate';
+import * as schema from './schema';
+
+export type { Database } from './database';
+
+export type DbDriver = 'pglite' | 'postgres';
+
+export interface DbHandle {
+  db: Database;
+  driver: DbDriver;
+  close(): Promise<void>;
+}
+
+export interface CreateDbOptions {
+  /** A postgres:// URL selects node-postgres; without it the embedded PGlite is used. */
+  databaseUrl?: string;
+  /** PGlite data folder (a path, or `memory://` for a throwaway database). Required without databaseUrl. */
+  dataDir?: string;
+  /** Apply the committed migrations before returning (default true). */
+  migrate?: boolean;
+  /** node-postgres pool size (default 10). */
+  poolSize?: number;
+}
+
+export async function createDb(options: CreateDbOptions = {}): Promise<DbHandle> {
+  const { databaseUrl, dataDir, migrate: shouldMigrate = true } = options;
+  if (databaseUrl) return createPostgresDb(databaseUrl, shouldMigrate, options.poolSize ?? 10);
+  // No silent in-memory fallback: losing billing data because a path was forgotten is worse than failing.
+  if (!dataDir) throw new Error('createDb: pass `databaseUrl` (PostgreSQL) or `dataDir` (embedded PGlite)');
+  return createPgliteDb(dataDir, shouldMigrate);
+}
+
+async function createPostgresDb(
+  databaseUrl: string,
+  shouldMigrate: boolean,
+  poolSize: number,
+): Promise<DbHandle> {
+  if (!/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new Error('createDb: databaseUrl must start with postgres:// or postgresql://');
+  }
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize });
+  // An idle client losing its connection (server restart) must not crash the process.
+  pool.on('error', () => {});
+  try {
+    if (shouldMigrate) await migratePostgres(pool);
+  } catch (error) {
+    await pool.end();
+    throw error;
+  }
+  const db: Database = drizzlePg({ client: pool, schema });
+  return { db, driver: 'postgres', close: () => pool.end() };
+}
+
+async function createPgliteDb(dataDir: string, shouldMigrate: boolean): Promise<DbHandle> {
+  const client = await PGlite.create(dataDir);
+  const pgliteDb = drizzlePglite({ client, schema });
+  try {
+    if (shouldMigrate) await migratePglite(pgliteDb);
+  } catch (error) {
+    await client.close();
+    throw error;
+  }
+  const db: Database = pgliteDb;
+  return { db, driver: 'pglite', close: () => client.close() };
+}

@@ -1,0 +1,93 @@
+import { and, asc, eq } from 'drizzle-orm';
+import type { Database } from '../database';
+import { isUuid } from '../ids';
+import { agentRuns } from '../schema';
+import type { AgentRunRow, AgentRunStatus } from '../schema';
+import { getSession } from './agent-sessions';
+
+export interface InsertRunInput {
+  userId: string;
+  sessionId: string;
+  /** The caller's run id, the same one the usage ledger charged. */
+  runId: string;
+  prompt: string;
+  status?: AgentRunStatus;
+  now?: Date;
+}
+
+export type InsertRunResult =
+  | { outcome: 'created'; run: AgentRunRow }
+  /** This user already has a run with this run id (a retried request): the existing run. */
+  | { outcome: 'duplicate'; run: AgentRunRow }
+  /** No session with that id belongs to this user. */
+  | { outcome: 'session_not_found' };
+
+export async function insertRun(db: Database, input: InsertRunInput): Promise<InsertRunResult> {
+  const session = await getSession(db, input.userId, input.sessionId);
+  if (!session) return { outcome: 'session_not_found' };
+  const [created] = await db
+    .insert(agentRuns)
+    .values({
+      sessionId: session.id,
+      userId: input.userId,
+      runId: input.runId,
+      prompt: input.prompt,
+      status: input.status ?? 'started',
+      ...(input.now ? { createdAt: input.now } : {}),
+    })
+    .onConflictDoNothing({ target: [agentRuns.userId, agentRuns.runId] })
+    .returning();
+  if (created) return { outcome: 'created', run: created };
+  const existing = await findRunByRunId(db, input.userId, input.runId);
+  if (!existing) throw new Error('insertRun: conflicting run disappeared');
+  return { outcome: 'duplicate', run: existing };
+}
+
+export async function findRunByRunId(
+  db: Database,
+  userId: string,
+  runId: string,
+): Promise<AgentRunRow | null> {
+  const [row] = await db
+    .select()
+    .from(agentRuns)
+    .where(and(eq(agentRuns.userId, userId), eq(agentRuns.runId, runId)))
+    .limit(1);
+  return row ?? null;
+}
+
+export interface RunStatusUpdate {
+  status: AgentRunStatus;
+  reply?: string | null;
+  /** Sets finishedAt when the status is final (default: now). */
+  now?: Date;
+}
+
+export async function updateRunStatus(
+  db: Database,
+  userId: string,
+  runId: string,
+  update: RunStatusUpdate,
+): Promise<AgentRunRow | null> {
+  const isFinal = update.status !== 'started';
+  const [row] = await db
+    .update(agentRuns)
+    .set({
+      status: update.status,
+      ...(update.reply !== undefined ? { reply: update.reply } : {}),
+      finishedAt: isFinal ? (update.now ?? new Date()) : null,
+    })
+    .where(and(eq(agentRuns.userId, userId), eq(agentRuns.runId, runId)))
+    .returning();
+  return row ?? null;
+}
+
+/** Oldest first (conversation order); empty for another tenant's session. */
+export async function listRuns(db: Database, userId: string, sessionId: string): Promise<AgentRunRow[]> {
+  if (!isUuid(sessionId)) return [];
+  return db
+    .select()
+    .from(agentRuns)
+    .where(and(eq(agentRuns.userId, userId), eq(agentRuns.sessionId, sessionId)))
+    .orderBy(asc(agentRuns.createdAt), asc(agentRuns.id));
+}

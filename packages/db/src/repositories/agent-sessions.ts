@@ -1,0 +1,66 @@
+import { and, desc, eq } from 'drizzle-orm';
+import type { Database } from '../database';
+import { isUuid } from '../ids';
+import { agentSessions } from '../schema';
+import type { AgentSessionRow } from '../schema';
+
+// Tenant isolation lives here: every query filters by the owner, so another tenant's id matches nothing.
+
+export async function createSession(
+  db: Database,
+  userId: string,
+  title: string,
+  now: Date = new Date(),
+): Promise<AgentSessionRow> {
+  const [row] = await db
+    .insert(agentSessions)
+    .values({ userId, title, createdAt: now, updatedAt: now })
+    .returning();
+  if (!row) throw new Error('createSession: insert returned no row');
+  return row;
+}
+
+/** Newest first. */
+export async function listSessions(db: Database, userId: string): Promise<AgentSessionRow[]> {
+  return db
+    .select()
+    .from(agentSessions)
+    .where(eq(agentSessions.userId, userId))
+    .orderBy(desc(agentSessions.createdAt), desc(agentSessions.id));
+}
+
+export async function getSession(db: Database, userId: string, id: string): Promise<AgentSessionRow | null> {
+  if (!isUuid(id)) return null;
+  const [row] = await db
+    .select()
+    .from(agentSessions)
+    .where(and(eq(agentSessions.id, id), eq(agentSessions.userId, userId)))
+    .limit(1);
+  return row ?? null;
+}
+
+/** Deletes the session and (by cascade) its runs; the usage ledger keeps the charges. */
+export async function deleteSession(db: Database, userId: string, id: string): Promise<boolean> {
+  if (!isUuid(id)) return false;
+  const deleted = await db
+    .delete(agentSessions)
+    .where(and(eq(agentSessions.id, id), eq(agentSessions.userId, userId)))
+    .returning({ id: agentSessions.id });
+  return deleted.length > 0;
+}
+
+/** Marks activity (a new run) so lists can show what changed last. */
+export async function touchSession(
+  db: Database,
+  userId: string,
+  id: string,
+  now: Date = new Date(),
+): Promise<boolean> {
+  if (!isUuid(id)) return false;
+  const touched = await db
+    .update(agentSessions)
+    .set({ updatedAt: now })
+    .where(and(eq(agentSessions.id, id), eq(agentSessions.userId, userId)))
+    .returning({ id: agentSessions.id });
+  return touched.length > 0;
+}

@@ -1,0 +1,90 @@
+import { and, eq, isNull } from 'drizzle-orm';
+import type { Database } from '../database';
+import { isUuid } from '../ids';
+import { refreshTokens } from '../schema';
+import type { RefreshTokenRow } from '../schema';
+
+export interface InsertRefreshTokenInput {
+  /** Optional so a rotation can name the successor before inserting it. */
+  id?: string;
+  userId: string;
+  tokenHash: string;
+  familyId: string;
+  expiresAt: Date;
+  now?: Date;
+}
+
+export async function insertRefreshToken(
+  db: Database,
+  input: InsertRefreshTokenInput,
+): Promise<RefreshTokenRow> {
+  const [row] = await db
+    .insert(refreshTokens)
+    .values({
+      ...(input.id ? { id: input.id } : {}),
+      userId: input.userId,
+      tokenHash: input.tokenHash,
+      familyId: input.familyId,
+      expiresAt: input.expiresAt,
+      ...(input.now ? { createdAt: input.now } : {}),
+    })
+    .returning();
+  if (!row) throw new Error('insertRefreshToken: insert returned no row');
+  return row;
+}
+
+/** Revoked and expired tokens are returned too: the caller needs them to detect reuse. */
+export async function findRefreshTokenByHash(
+  db: Database,
+  tokenHash: string,
+): Promise<RefreshTokenRow | null> {
+  const [row] = await db.select().from(refreshTokens).where(eq(refreshTokens.tokenHash, tokenHash)).limit(1);
+  return row ?? null;
+}
+
+/**
+ * Conditional (… WHERE revoked_at IS NULL), so of two concurrent rotations of the same token exactly
+ * one gets true; the loser must treat its token as reused.
+ */
+export async function revokeRefreshToken(
+  db: Database,
+  id: string,
+  replacedById: string | null = null,
+  now: Date = new Date(),
+): Promise<boolean> {
+  if (!isUuid(id)) return false;
+  const revoked = await db
+    .update(refreshTokens)
+    .set({ revokedAt: now, replacedById })
+    .where(and(eq(refreshTokens.id, id), isNull(refreshTokens.revokedAt)))
+    .returning({ id: refreshTokens.id });
+  return revoked.length > 0;
+}
+
+/** Revokes every still-active token of a login chain; returns how many were revoked. */
+export async function revokeRefreshTokenFamily(
+  db: Database,
+  familyId: string,
+  now: Date = new Date(),
+): Promise<number> {
+  if (!isUuid(familyId)) return 0;
+  const revoked = await db
+    .update(refreshTokens)
+    .set({ revokedAt: now })
+    .where(and(eq(refreshTokens.familyId, familyId), isNull(refreshTokens.revokedAt)))
+    .returning({ id: refreshTokens.id });
+  return revoked.length;
+}
+
+export async function revokeAllRefreshTokensForUser(
+  db: Database,
+  userId: string,
+  now: Date = new Date(),
+): Promise<number> {
+  const revoked = await db
+    .update(refreshTokens)
+    .set({ revokedAt: now })
+    .where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)))
+    .returning({ id: refreshTokens.id });
+  return revoked.length;
+}

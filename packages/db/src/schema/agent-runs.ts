@@ -1,0 +1,36 @@
+import { sql } from 'drizzle-orm';
+import { check, index, pgTable, text, unique, uuid } from 'drizzle-orm/pg-core';
+import { agentSessions } from './agent-sessions';
+import { timestamptz } from './columns';
+import { users } from './users';
+
+export const AGENT_RUN_STATUSES = ['started', 'completed', 'failed'] as const;
+export type AgentRunStatus = (typeof AGENT_RUN_STATUSES)[number];
+
+export const agentRuns = pgTable(
+  'agent_runs',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    sessionId: uuid('session_id')
+      .notNull()
+      .references(() => agentSessions.id, { onDelete: 'cascade' }),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    // The caller-supplied run id: the same id the usage ledger charged, so a run and its charge match.
+    runId: text('run_id').notNull(),
+    prompt: text('prompt').notNull(),
+    reply: text('reply'),
+    status: text('status').$type<AgentRunStatus>().notNull().default('started'),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+    finishedAt: timestamptz('finished_at'),
+  },
+  (t) => [
+    unique('agent_runs_user_id_run_id_unique').on(t.userId, t.runId),
+    index('agent_runs_session_id_created_at_idx').on(t.sessionId, t.createdAt),
+    check('agent_runs_status_valid', sql`${t.status} in ('started', 'completed', 'failed')`),
+  ],
+);
+
+export type AgentRunRow = typeof agentRuns.$inferSelect;
+export type NewAgentRunRow = typeof agentRuns.$inferInsert;
