@@ -1,1 +1,15 @@
-export {};
+export * from './plans';
+export * from './subscription-status';
+export * from './subscription-state';
+export * from './usage-period';
+export * from './entitlement';
+export * from './run-decision';
+export * from './trial';
+export * from './payment-required';
+export * from './errors';
+export * from './stripe-event';
+export * from './stripe-subscription';
+export * from './stripe-invoice';
+export * from './stripe-checkout-session';
+export * from './apply-stripe-subscription';
+export { MS_PER_DAY, addDays } from './time';

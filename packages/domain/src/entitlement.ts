@@ -1,0 +1,180 @@
+import { AppError } from './errors';
+import { getPlan, type PlanId } from './plans';
+import type { SubscriptionState } from './subscription-state';
+import { isFreeFallbackStatus, type SubscriptionStatus } from './subscription-status';
+import { addDays, assertValidDate } from './time';
+import { freePeriodAt, isWithinPeriod, type UsagePeriod } from './usage-period';
+
+/** NO_RUN_LIMIT: an ENTERPRISE account whose per-account limit was never configured. */
+export const DENIAL_CODES = ['USAGE_LIMIT_REACHED', 'PAYMENT_PAST_DUE', 'NO_RUN_LIMIT'] as const;
+export type DenialCode = (typeof DENIAL_CODES)[number];
+/** Codes that deny a run whatever the usage is. */
+export type BlockCode = Exclude<DenialCode, 'USAGE_LIMIT_REACHED'>;
+
+export interface Entitlement {
+  /** The EFFECTIVE plan (e.g. FREE for a canceled PRO or an ended trial). */
+  plan: PlanId;
+  /** The stored status. */
+  status: SubscriptionStatus;
+  /** Runs allowed in `period`. */
+  limit: number;
+  /** The usage period in force at `now`; its start identifies the usage counter. */
+  period: UsagePeriod;
+  /** past_due only: when the grace period ends (null if it could not be determined). */
+  graceEndsAt: Date | null;
+  /** Denied regardless of usage. */
+  block: { code: BlockCode; message: string } | null;
+}
+
+export interface EntitlementOptions {
+  graceDays: number;
+}
+
+/**
+ * What the account may do at `now`. Rules, in order:
+ *
+ * - FREE: FREE limit over the monthly anniversary period; never blocked.
+ * - TRIAL (Tollgate's own): trialing inside [trialStart, trialEnd) -> 50 runs over that window;
+ *   otherwise (ended, not started, window missing) FREE entitlements.
+ * - BASIC / PRO / ENTERPRISE:
+ *   - canceled, unpaid, incomplete, incomplete_expired, paused -> FREE entitlements.
+ *   - cancelAtPeriodEnd and now >= currentPeriodEnd -> FREE: the subscription has ended on schedule,
+ *     only the `deleted` webhook hasn't arrived yet. Nobody pays for the next period, so none is given.
+ *   - Stripe status trialing and now >= trialEnd -> FREE until Stripe reports the outcome of the first
+ *     charge (active or past_due). The trial was free; the paid quota starts with a payment.
+ *   - otherwise the plan's limit (ENTERPRISE: customRunLimit, null -> block NO_RUN_LIMIT) over the
+ *     Stripe period, see `paidPeriod`. Old trial dates of a plan bought during a Tollgate trial are
+ *     ignored: trial dates only matter for plan TRIAL or Stripe status trialing.
+ *   - past_due: as above until the grace end, then block PAYMENT_PAST_DUE, see `graceEndOf`.
+ */
+export function resolveEntitlement(
+  state: SubscriptionState,
+  now: Date,
+  options: EntitlementOptions,
+): Entitlement {
+  assertValidDate(now, 'now');
+  if (!Number.isFinite(options.graceDays) || options.graceDays < 0) {
+    throw new AppError('INTERNAL', 'Invalid payment grace period', { graceDays: options.graceDays });
+  }
+  if (state.plan === 'FREE') return freeEntitlement(state, now);
+  if (state.plan === 'TRIAL') return trialEntitlement(state, now);
+  return paidEntitlement(state, now, options);
+}
+
+/** The plan the account effectively has at `now` (does not depend on the grace period). */
+export function effectivePlanAt(state: SubscriptionState, now: Date): PlanId {
+  return resolveEntitlement(state, now, { graceDays: 0 }).plan;
+}
+
+function freeEntitlement(state: SubscriptionState, now: Date): Entitlement {
+  return {
+    plan: 'FREE',
+    status: state.status,
+    limit: planLimit('FREE'),
+    period: freePeriodAt(state.accountCreatedAt, now),
+    graceEndsAt: null,
+    block: null,
+  };
+}
+
+function trialEntitlement(state: SubscriptionState, now: Date): Entitlement {
+  const isTrialStatus = state.status === 'trialing' || state.status === 'active';
+  if (!isTrialStatus || state.trialStart === null || state.trialEnd === null) {
+    return freeEntitlement(state, now);
+  }
+  const window: UsagePeriod = { start: state.trialStart, end: state.trialEnd };
+  if (!isWithinPeriod(window, now)) return freeEntitlement(state, now);
+  return {
+    plan: 'TRIAL',
+    status: state.status,
+    limit: planLimit('TRIAL'),
+    period: window,
+    graceEndsAt: null,
+    block: null,
+  };
+}
+
+function paidEntitlement(state: SubscriptionState, now: Date, options: EntitlementOptions): Entitlement {
+  if (isFreeFallbackStatus(state.status)) return freeEntitlement(state, now);
+  if (hasEndedOnSchedule(state, now)) return freeEntitlement(state, now);
+  if (state.status === 'trialing' && state.trialEnd !== null && now >= state.trialEnd) {
+    return freeEntitlement(state, now);
+  }
+
+  const limit = state.plan === 'ENTERPRISE' ? state.customRunLimit : planLimit(state.plan);
+  const entitlement: Entitlement = {
+    plan: state.plan,
+    status: state.status,
+    limit: limit ?? 0,
+    period: paidPeriod(state, now),
+    graceEndsAt: null,
+    block: null,
+  };
+
+  if (state.status === 'past_due') {
+    const graceEndsAt = graceEndOf(state, options.graceDays);
+    entitlement.graceEndsAt = graceEndsAt;
+    if (graceEndsAt === null || now >= graceEndsAt) {
+      entitlement.block = {
+        code: 'PAYMENT_PAST_DUE',
+        message:
+          'Your last payment failed and the grace period is over. Update your payment method to keep running agents.',
+      };
+      return entitlement;
+    }
+  }
+
+  if (limit === null) {
+    entitlement.block = {
+      code: 'NO_RUN_LIMIT',
+      message: 'No run limit is configured for this Enterprise account yet. Please contact support.',
+    };
+  }
+  return entitlement;
+}
+
+function hasEndedOnSchedule(state: SubscriptionState, now: Date): boolean {
+  return state.cancelAtPeriodEnd && state.currentPeriodEnd !== null && now >= state.currentPeriodEnd;
+}
+
+/**
+ * Paid plans count usage over the Stripe billing period [currentPeriodStart, currentPeriodEnd).
+ *
+ * When `now` is already past currentPeriodEnd the renewal webhook simply hasn't arrived yet: we keep
+ * the last known period (and its counter) until Stripe says otherwise. Inventing the next period here
+ * would hand out a fresh quota nobody has paid for yet, and guessing its start would split the usage
+ * over two counter rows once the real period arrives. The cost is at most a short wait for a user who
+ * has exhausted the old period's quota. (resetsAt then lies in the past: the renewal is overdue.)
+ *
+ * Without a stored period (e.g. ENTERPRISE invoiced outside Stripe) a Stripe trial uses its trial
+ * window, anything else the FREE monthly anniversary period.
+ */
+function paidPeriod(state: SubscriptionState, now: Date): UsagePeriod {
+  const { currentPeriodStart: start, currentPeriodEnd: end } = state;
+  if (start !== null && end !== null && start < end) return { start, end };
+  if (state.status === 'trialing' && state.trialStart !== null && state.trialEnd !== null) {
+    if (state.trialStart < state.trialEnd) return { start: state.trialStart, end: state.trialEnd };
+  }
+  return freePeriodAt(state.accountCreatedAt, now);
+}
+
+/**
+ * Grace runs from pastDueSince (set by applyStripeSubscription when it first sees past_due).
+ *
+ * A past_due row without pastDueSince can only come from outside the reducer (an old row, a manual
+ * fix). Then the grace starts at currentPeriodStart: Stripe's renewal invoice for the unpaid period is
+ * created there, so the subscription cannot have become past_due earlier, and the grace we grant is
+ * never longer than the real one. Starting it at `now` would never end; starting it at
+ * currentPeriodEnd would give away the whole unpaid period plus the grace. With neither date we
+ * cannot tell how long the payment has been overdue, so we deny (graceEndsAt null).
+ */
+function graceEndOf(state: SubscriptionState, graceDays: number): Date | null {
+  const graceStart = state.pastDueSince ?? state.currentPeriodStart;
+  if (graceStart === null) return null;
+  return addDays(graceStart, graceDays);
+}
+
+function planLimit(plan: Exclude<PlanId, 'ENTERPRISE'>): number {
+  // Every plan except ENTERPRISE has a catalog limit; 0 keeps a catalog mistake from granting runs.
+  return getPlan(plan).runLimit ?? 0;
+}

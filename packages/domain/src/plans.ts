@@ -1,0 +1,113 @@
+import { z } from 'zod';
+
+export const PLAN_IDS = ['FREE', 'TRIAL', 'BASIC', 'PRO', 'ENTERPRISE'] as const;
+export type PlanId = (typeof PLAN_IDS)[number];
+export const planIdSchema = z.enum(PLAN_IDS);
+
+/** Plans sold through Stripe Checkout. TRIAL is started in-app; ENTERPRISE is sold by a human. */
+export const CHECKOUT_PLAN_IDS = ['BASIC', 'PRO'] as const;
+export type CheckoutPlanId = (typeof CHECKOUT_PLAN_IDS)[number];
+export const checkoutPlanIdSchema = z.enum(CHECKOUT_PLAN_IDS);
+
+export const TRIAL_DAYS = 14;
+export const DEFAULT_PAYMENT_GRACE_DAYS = 7;
+
+export interface PlanDefinition {
+  id: PlanId;
+  name: string;
+  tagline: string;
+  /** FREE 0, TRIAL 0, BASIC 1900, PRO 4900, ENTERPRISE null (custom). */
+  priceCents: number | null;
+  currency: 'usd';
+  interval: 'month' | null;
+  /** Runs per usage period. ENTERPRISE is null: the limit is set per account (customRunLimit). */
+  runLimit: number | null;
+  /** Bullet points for the UI. */
+  features: string[];
+  isPaid: boolean;
+  /** Can be bought through Stripe Checkout. */
+  isSelfServe: boolean;
+}
+
+export const PLANS: Readonly<Record<PlanId, PlanDefinition>> = Object.freeze({
+  FREE: {
+    id: 'FREE',
+    name: 'Free',
+    tagline: 'Try agents on small tasks',
+    priceCents: 0,
+    currency: 'usd',
+    interval: 'month',
+    runLimit: 10,
+    features: ['10 agent runs per month', 'Basic agent usage', 'Community support'],
+    isPaid: false,
+    isSelfServe: false,
+  },
+  TRIAL: {
+    id: 'TRIAL',
+    name: 'Trial',
+    tagline: `Every feature for ${TRIAL_DAYS} days`,
+    priceCents: 0,
+    currency: 'usd',
+    interval: null,
+    runLimit: 50,
+    features: [`50 agent runs over ${TRIAL_DAYS} days`, 'All features unlocked', 'Once per account'],
+    isPaid: false,
+    isSelfServe: false,
+  },
+  BASIC: {
+    id: 'BASIC',
+    name: 'Basic',
+    tagline: 'For regular agent work',
+    priceCents: 1900,
+    currency: 'usd',
+    interval: 'month',
+    runLimit: 100,
+    features: ['100 agent runs per month', 'Standard features', 'Email support', 'Priority queue'],
+    isPaid: true,
+    isSelfServe: true,
+  },
+  PRO: {
+    id: 'PRO',
+    name: 'Pro',
+    tagline: 'For teams that run agents all day',
+    priceCents: 4900,
+    currency: 'usd',
+    interval: 'month',
+    runLimit: 1000,
+    features: ['1,000 agent runs per month', 'Advanced features', 'Priority support', 'Custom integrations'],
+    isPaid: true,
+    isSelfServe: true,
+  },
+  ENTERPRISE: {
+    id: 'ENTERPRISE',
+    name: 'Enterprise',
+    tagline: 'Limits and terms made for you',
+    priceCents: null,
+    currency: 'usd',
+    interval: null,
+    runLimit: null,
+    features: ['Run limit set per account', 'Dedicated support', 'Custom contract and invoicing'],
+    isPaid: true,
+    isSelfServe: false,
+  },
+});
+
+export function getPlan(id: PlanId): PlanDefinition {
+  return PLANS[id];
+}
+
+export function isCheckoutPlanId(id: PlanId): id is CheckoutPlanId {
+  return (CHECKOUT_PLAN_IDS as readonly PlanId[]).includes(id);
+}
+
+/** "$19", "$0", "$19.50"; null (a negotiated price) is "Custom". */
+export function formatPrice(cents: number | null, currency: 'usd' = 'usd'): string {
+  if (cents === null) return 'Custom';
+  const hasCents = cents % 100 !== 0;
+  return new Intl.NumberFormat('en-US', {
+    style: 'currency',
+    currency: currency.toUpperCase(),
+    minimumFractionDigits: hasCents ? 2 : 0,
+    maximumFractionDigits: 2,
+  }).format(cents / 100);
+}

@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import { subscriptionStatusSchema, type SubscriptionStatus } from './subscription-status';
+import {
+  expandableIdSchema,
+  metadataSchema,
+  metadataUserId,
+  parseStripeObject,
+  unixTimeSchema,
+} from './stripe-shared';
+
+/** The subset of a Stripe subscription Tollgate needs, the same for every API version. */
+export interface StripeSubscriptionSnapshot {
+  id: string;
+  customerId: string;
+  status: SubscriptionStatus;
+  priceId: string | null;
+  currentPeriodStart: Date | null;
+  currentPeriodEnd: Date | null;
+  cancelAtPeriodEnd: boolean;
+  cancelAt: Date | null;
+  trialStart: Date | null;
+  trialEnd: Date | null;
+  created: Date;
+  metadataUserId: string | null;
+}
+
+const itemSchema = z.object({
+  price: expandableIdSchema.nullish(),
+  // API 2025-03-31 (basil) and later: the billing period lives on each item.
+  current_period_start: unixTimeSchema.nullish(),
+  current_period_end: unixTimeSchema.nullish(),
+});
+
+const subscriptionSchema = z.object({
+  id: z.string().min(1),
+  object: z.literal('subscription').optional(),
+  customer: expandableIdSchema,
+  status: subscriptionStatusSchema,
+  items: z.object({ data: z.array(itemSchema) }).nullish(),
+  // Before basil the period was on the subscription itself, as was the single `plan`.
+  current_period_start: unixTimeSchema.nullish(),
+  current_period_end: unixTimeSchema.nullish(),
+  plan: z.object({ id: z.string().min(1) }).nullish(),
+  cancel_at_period_end: z.boolean().nullish(),
+  cancel_at: unixTimeSchema.nullish(),
+  trial_start: unixTimeSchema.nullish(),
+  trial_end: unixTimeSchema.nullish(),
+  created: unixTimeSchema,
+  metadata: metadataSchema,
+});
+
+/**
+ * Parses a Stripe subscription object (plain JSON, any API version: the period is read from the
+ * first item for basil and later, from the subscription for older versions). Throws AppError
+ * BAD_REQUEST on anything that isn't a subscription.
+ *
+ * Tollgate sells one price per subscription, so the first item is the subscription's price.
+ */
+export function parseStripeSubscription(json: unknown): StripeSubscriptionSnapshot {
+  const sub = parseStripeObject(subscriptionSchema, json, 'subscription');
+  const item = sub.items?.data[0];
+  const currentPeriodStart = item?.current_period_start ?? sub.current_period_start ?? null;
+  const currentPeriodEnd = item?.current_period_end ?? sub.current_period_end ?? null;
+  const cancelAt = sub.cancel_at ?? null;
+  return {
+    id: sub.id,
+    customerId: sub.customer,
+    status: sub.status,
+    priceId: item?.price ?? sub.plan?.id ?? null,
+    currentPeriodStart,
+    currentPeriodEnd,
+    cancelAtPeriodEnd: (sub.cancel_at_period_end ?? false) || endsByPeriodEnd(cancelAt, currentPeriodEnd),
+    cancelAt,
+    trialStart: sub.trial_start ?? null,
+    trialEnd: sub.trial_end ?? null,
+    created: sub.created,
+    metadataUserId: metadataUserId(sub.metadata),
+  };
+}
+
+/**
+ * Newer dashboards and portals may schedule a cancellation through `cancel_at` (set to the period
+ * end) without `cancel_at_period_end`. Either way the subscription will not renew.
+ */
+function endsByPeriodEnd(cancelAt: Date | null, periodEnd: Date | null): boolean {
+  return cancelAt !== null && periodEnd !== null && cancelAt <= periodEnd;
+}

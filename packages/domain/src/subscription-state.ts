@@ -1,0 +1,47 @@
+import type { PlanId } from './plans';
+import type { SubscriptionStatus } from './subscription-status';
+
+/** What Tollgate stores per account (one row per user). */
+export interface SubscriptionState {
+  /** FREE for everyone without a paid plan or trial. */
+  plan: PlanId;
+  /** FREE accounts are 'active'; Tollgate's own TRIAL is 'trialing'. */
+  status: SubscriptionStatus;
+  /** Stripe billing period (paid plans). */
+  currentPeriodStart: Date | null;
+  currentPeriodEnd: Date | null;
+  cancelAtPeriodEnd: boolean;
+  /** Trial window (Tollgate TRIAL plan, or a Stripe trial). */
+  trialStart: Date | null;
+  trialEnd: Date | null;
+  /** Set once when a trial was ever started: trials are once per account. */
+  trialUsedAt: Date | null;
+  /** When the subscription was first seen past_due (the grace period starts here). */
+  pastDueSince: Date | null;
+  /** ENTERPRISE per-account limit. */
+  customRunLimit: number | null;
+  /** FREE periods are monthly anniversaries of this. */
+  accountCreatedAt: Date;
+  stripeCustomerId: string | null;
+  stripeSubscriptionId: string | null;
+  stripePriceId: string | null;
+}
+
+export function freeSubscriptionState(accountCreatedAt: Date): SubscriptionState {
+  return {
+    plan: 'FREE',
+    status: 'active',
+    currentPeriodStart: null,
+    currentPeriodEnd: null,
+    cancelAtPeriodEnd: false,
+    trialStart: null,
+    trialEnd: null,
+    trialUsedAt: null,
+    pastDueSince: null,
+    customRunLimit: null,
+    accountCreatedAt,
+    stripeCustomerId: null,
+    stripeSubscriptionId: null,
+    stripePriceId: null,
+  };
+}

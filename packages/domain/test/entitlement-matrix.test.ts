@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import {
+  PLAN_IDS,
+  SUBSCRIPTION_STATUSES,
+  resolveEntitlement,
+  type Entitlement,
+  type PlanId,
+  type SubscriptionStatus,
+} from '../src/index';
+import { at, makeState } from './helpers';
+
+// Every plan x every status at one instant where all windows are open: inside the Stripe period,
+// inside the trial window, inside the past_due grace period.
+const NOW = at('2025-03-10T12:00:00Z');
+const GRACE = { graceDays: 7 };
+const FREE_PERIOD = { start: at('2025-02-28T08:00:00Z'), end: at('2025-03-31T08:00:00Z') }; // created Jan 31
+const PAID_PERIOD = { start: at('2025-03-01T00:00:00Z'), end: at('2025-04-01T00:00:00Z') };
+const TRIAL_WINDOW = { start: at('2025-03-05T00:00:00Z'), end: at('2025-03-19T00:00:00Z') };
+const GRACE_END = at('2025-03-15T00:00:00Z'); // pastDueSince Mar 8 + 7 days
+
+function stateFor(plan: PlanId, status: SubscriptionStatus) {
+  return makeState({
+    plan,
+    status,
+    currentPeriodStart: PAID_PERIOD.start,
+    currentPeriodEnd: PAID_PERIOD.end,
+    trialStart: TRIAL_WINDOW.start,
+    trialEnd: TRIAL_WINDOW.end,
+    trialUsedAt: TRIAL_WINDOW.start,
+    pastDueSince: status === 'past_due' ? at('2025-03-08T00:00:00Z') : null,
+    customRunLimit: 5000,
+  });
+}
+
+type Expected = Pick<Entitlement, 'plan' | 'limit' | 'period' | 'graceEndsAt'>;
+const free: Expected = { plan: 'FREE', limit: 10, period: FREE_PERIOD, graceEndsAt: null };
+const trial: Expected = { plan: 'TRIAL', limit: 50, period: TRIAL_WINDOW, graceEndsAt: null };
+const paid = (plan: PlanId, limit: number): Expected => ({
+  plan,
+  limit,
+  period: PAID_PERIOD,
+  graceEndsAt: null,
+});
+const inGrace = (plan: PlanId, limit: number): Expected => ({ ...paid(plan, limit), graceEndsAt: GRACE_END });
+
+const EXPECTED: Record<PlanId, Record<SubscriptionStatus, Expected>> = {
+  FREE: {
+    incomplete: free,
+    incomplete_expired: free,
+    trialing: free,
+    active: free,
+    past_due: free,
+    canceled: free,
+    unpaid: free,
+    paused: free,
+  },
+  TRIAL: {
+    incomplete: free,
+    incomplete_expired: free,
+    trialing: trial,
+    active: trial,
+    past_due: free,
+    canceled: free,
+    unpaid: free,
+    paused: free,
+  },
+  BASIC: {
+    incomplete: free,
+    incomplete_expired: free,
+    trialing: paid('BASIC', 100),
+    active: paid('BASIC', 100),
+    past_due: inGrace('BASIC', 100),
+    canceled: free,
+    unpaid: free,
+    paused: free,
+  },
+  PRO: {
+    incomplete: free,
+    incomplete_expired: free,
+    trialing: paid('PRO', 1000),
+    active: paid('PRO', 1000),
+    past_due: inGrace('PRO', 1000),
+    canceled: free,
+    unpaid: free,
+    paused: free,
+  },
+  ENTERPRISE: {
+    incomplete: free,
+    incomplete_expired: free,
+    trialing: paid('ENTERPRISE', 5000),
+    active: paid('ENTERPRISE', 5000),
+    past_due: inGrace('ENTERPRISE', 5000),
+    canceled: free,
+    unpaid: free,
+    paused: free,
+  },
+};
+
+const rows = PLAN_IDS.flatMap((plan) =>
+  SUBSCRIPTION_STATUSES.map((status) => [plan, status, EXPECTED[plan][status]] as const),
+);
+
+describe('resolveEntitlement: every plan x status', () => {
+  it('covers all 40 combinations', () => {
+    expect(rows).toHaveLength(PLAN_IDS.length * SUBSCRIPTION_STATUSES.length);
+    expect(rows).toHaveLength(40);
+  });
+
+  it.each(rows)('%s / %s', (plan, status, expected) => {
+    const entitlement = resolveEntitlement(stateFor(plan, status), NOW, GRACE);
+    expect(entitlement).toEqual({ ...expected, status, block: null });
+  });
+
+  it.each(rows)(
+    '%s / %s is denied with PAYMENT_PAST_DUE only when past_due on a paid plan after grace',
+    (plan, status) => {
+      const afterGrace = at('2025-03-16T00:00:00Z');
+      const entitlement = resolveEntitlement(stateFor(plan, status), afterGrace, GRACE);
+      const isPaidPastDue =
+        status === 'past_due' && (plan === 'BASIC' || plan === 'PRO' || plan === 'ENTERPRISE');
+      expect(entitlement.block?.code ?? null).toBe(isPaidPastDue ? 'PAYMENT_PAST_DUE' : null);
+    },
+  );
+});

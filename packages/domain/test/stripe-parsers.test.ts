@@ -1,0 +1,302 @@
+import { readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import {
+  AppError,
+  parseStripeCheckoutSession,
+  parseStripeEvent,
+  parseStripeInvoice,
+  parseStripeSubscription,
+} from '../src/index';
+import { fixtureObject, readFixture } from './fixtures';
+
+const seconds = (s: number) => new Date(s * 1000);
+const CLOVER = 'clover-2025-12-15';
+
+describe('every recorded fixture is parsed', () => {
+  const root = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'stripe-events');
+  const files = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.json'));
+
+  it('finds all seven fixtures', () => {
+    expect(files.sort()).toEqual([
+      'basil/invoice.payment_failed.data-only.json',
+      `${CLOVER}/checkout.session.completed.json`,
+      `${CLOVER}/customer.subscription.created.json`,
+      `${CLOVER}/customer.subscription.deleted.json`,
+      `${CLOVER}/customer.subscription.updated.cancel-at-period-end.json`,
+      `${CLOVER}/customer.subscription.updated.renewal.json`,
+      `${CLOVER}/invoice.payment_succeeded.json`,
+    ]);
+  });
+
+  it.each(files)('%s', (file) => {
+    const object = fixtureObject(file) as { object: string };
+    const parse = {
+      subscription: parseStripeSubscription,
+      invoice: parseStripeInvoice,
+      'checkout.session': parseStripeCheckoutSession,
+    }[object.object];
+    expect(parse).toBeDefined();
+    expect(() => parse?.(object)).not.toThrow();
+  });
+});
+
+describe('parseStripeEvent', () => {
+  it('reads the envelope of a clover event', () => {
+    const event = parseStripeEvent(readFixture(`${CLOVER}/customer.subscription.created.json`));
+    expect(event).toMatchObject({
+      id: 'evt_1Sj92sQEUxc7vavP9uhaHXpO',
+      type: 'customer.subscription.created',
+      apiVersion: '2025-12-15.clover',
+      created: seconds(1766886321),
+    });
+    expect(parseStripeSubscription(event.object).id).toBe('sub_1Sj92qQEUxc7vavPCci7BTks');
+  });
+
+  it('rejects a data-only payload', () => {
+    expect(() => parseStripeEvent(readFixture('basil/invoice.payment_failed.data-only.json'))).toThrow(
+      AppError,
+    );
+  });
+});
+
+describe('parseStripeSubscription (clover: periods on items)', () => {
+  it('customer.subscription.created', () => {
+    expect(parseStripeSubscription(fixtureObject(`${CLOVER}/customer.subscription.created.json`))).toEqual({
+      id: 'sub_1Sj92qQEUxc7vavPCci7BTks',
+      customerId: 'cus_TgW4BfSMznHNLD',
+      status: 'active',
+      priceId: 'price_1Siwm1QEUxc7vavPVlfsihgO',
+      currentPeriodStart: seconds(1766886318),
+      currentPeriodEnd: seconds(1769564718),
+      cancelAtPeriodEnd: false,
+      cancelAt: null,
+      trialStart: null,
+      trialEnd: null,
+      created: seconds(1766886318),
+      metadataUserId: null,
+    });
+  });
+
+  it('customer.subscription.updated for cancel at period end', () => {
+    const sub = parseStripeSubscription(
+      fixtureObject(`${CLOVER}/customer.subscription.updated.cancel-at-period-end.json`),
+    );
+    expect(sub).toMatchObject({
+      status: 'active',
+      cancelAtPeriodEnd: true,
+      cancelAt: seconds(1769536454),
+      currentPeriodStart: seconds(1766858054),
+      currentPeriodEnd: seconds(1769536454),
+    });
+  });
+
+  it('customer.subscription.updated for a renewal reads the new period', () => {
+    const sub = parseStripeSubscription(
+      fixtureObject(`${CLOVER}/customer.subscription.updated.renewal.json`),
+    );
+    expect(sub).toMatchObject({
+      id: 'sub_1Sj9CeQEUxc7vavPhxMty9O3',
+      status: 'active',
+      currentPeriodStart: seconds(1767232320),
+      currentPeriodEnd: seconds(1769910720),
+      created: seconds(1764553920),
+    });
+  });
+
+  it('customer.subscription.deleted', () => {
+    const sub = parseStripeSubscription(fixtureObject(`${CLOVER}/customer.subscription.deleted.json`));
+    expect(sub).toMatchObject({
+      status: 'canceled',
+      customerId: 'cus_TgW4BfSMznHNLD',
+      cancelAtPeriodEnd: false,
+    });
+  });
+});
+
+describe('parseStripeSubscription (before basil: periods on the subscription)', () => {
+  const oldShape = {
+    id: 'sub_old',
+    object: 'subscription',
+    customer: { id: 'cus_old', object: 'customer' }, // expanded
+    status: 'trialing',
+    current_period_start: 1700000000,
+    current_period_end: 1701209600,
+    cancel_at_period_end: false,
+    cancel_at: null,
+    trial_start: 1700000000,
+    trial_end: 1701209600,
+    created: 1700000000,
+    metadata: { userId: 'user_42' },
+    plan: { id: 'price_basic', object: 'plan' },
+    items: { object: 'list', data: [{ id: 'si_1', price: { id: 'price_basic', object: 'price' } }] },
+    some_future_field: { anything: true },
+  };
+
+  it('reads top-level periods, expanded customer, metadata.userId and ignores unknown fields', () => {
+    expect(parseStripeSubscription(oldShape)).toEqual({
+      id: 'sub_old',
+      customerId: 'cus_old',
+      status: 'trialing',
+      priceId: 'price_basic',
+      currentPeriodStart: seconds(1700000000),
+      currentPeriodEnd: seconds(1701209600),
+      cancelAtPeriodEnd: false,
+      cancelAt: null,
+      trialStart: seconds(1700000000),
+      trialEnd: seconds(1701209600),
+      created: seconds(1700000000),
+      metadataUserId: 'user_42',
+    });
+  });
+
+  it('falls back to the legacy `plan` when there are no items', () => {
+    const { items: _items, ...withoutItems } = oldShape;
+    expect(parseStripeSubscription(withoutItems).priceId).toBe('price_basic');
+  });
+
+  it('treats a cancel_at at the period end as cancel at period end', () => {
+    const sub = parseStripeSubscription({ ...oldShape, status: 'active', cancel_at: 1701209600 });
+    expect(sub.cancelAtPeriodEnd).toBe(true);
+    const later = parseStripeSubscription({ ...oldShape, status: 'active', cancel_at: 1801209600 });
+    expect(later.cancelAtPeriodEnd).toBe(false);
+  });
+});
+
+describe('parseStripeInvoice', () => {
+  it('clover invoice.payment_succeeded: subscription under parent, service period from the lines', () => {
+    expect(parseStripeInvoice(fixtureObject(`${CLOVER}/invoice.payment_succeeded.json`))).toEqual({
+      id: 'in_1Sj92oQEUxc7vavPU6pxBAEo',
+      customerId: 'cus_TgW4BfSMznHNLD',
+      subscriptionId: 'sub_1Sj92qQEUxc7vavPCci7BTks',
+      status: 'paid',
+      billingReason: 'subscription_create',
+      amountDue: 28800,
+      amountPaid: 28800,
+      currency: 'hkd',
+      number: 'IZPCSSBT-0001',
+      hostedInvoiceUrl: expect.stringMatching(/^https:\/\/invoice\.stripe\.com\//),
+      invoicePdf: expect.stringMatching(/^https:\/\/pay\.stripe\.com\//),
+      created: seconds(1766886318),
+      periodStart: seconds(1766886318),
+      periodEnd: seconds(1769564718),
+    });
+  });
+
+  it('basil invoice.payment_failed (data only)', () => {
+    expect(parseStripeInvoice(fixtureObject('basil/invoice.payment_failed.data-only.json'))).toMatchObject({
+      id: 'in_1234',
+      customerId: 'cus_1234',
+      subscriptionId: 'sub_1234',
+      status: 'open',
+      billingReason: 'subscription_cycle',
+      amountDue: 24900,
+      amountPaid: 0,
+      currency: 'usd',
+      periodStart: seconds(1745433906),
+      periodEnd: seconds(1776969906),
+    });
+  });
+
+  it('old shape: top-level subscription, no lines, top-level period as fallback', () => {
+    const invoice = parseStripeInvoice({
+      id: 'in_old',
+      object: 'invoice',
+      customer: 'cus_old',
+      subscription: 'sub_old',
+      status: 'open',
+      billing_reason: 'subscription_cycle',
+      amount_due: 1900,
+      amount_paid: 0,
+      currency: 'usd',
+      number: null,
+      created: 1700000000,
+      period_start: 1697321600,
+      period_end: 1700000000,
+    });
+    expect(invoice).toMatchObject({
+      subscriptionId: 'sub_old',
+      hostedInvoiceUrl: null,
+      invoicePdf: null,
+      number: null,
+      periodStart: seconds(1697321600),
+      periodEnd: seconds(1700000000),
+    });
+  });
+
+  it('an invoice without any subscription', () => {
+    const invoice = parseStripeInvoice({
+      id: 'in_one_off',
+      customer: 'cus_1',
+      amount_due: 500,
+      amount_paid: 500,
+      currency: 'usd',
+      created: 1700000000,
+      parent: null,
+    });
+    expect(invoice).toMatchObject({ subscriptionId: null, periodStart: null, periodEnd: null, status: null });
+  });
+});
+
+describe('parseStripeCheckoutSession', () => {
+  it('clover checkout.session.completed', () => {
+    expect(parseStripeCheckoutSession(fixtureObject(`${CLOVER}/checkout.session.completed.json`))).toEqual({
+      id: 'cs_test_b1oifUMF8AEZsb51YggpVAbVHusmIRkwBGYrELZa9ZU259eAq1u5upmin1',
+      customerId: 'cus_TgW4BfSMznHNLD',
+      subscriptionId: 'sub_1Sj92qQEUxc7vavPCci7BTks',
+      clientReferenceId: 'qGxIM701wBPv40saGgPgylLoVX3IZWzX',
+      metadataUserId: null,
+      mode: 'subscription',
+      status: 'complete',
+      paymentStatus: 'paid',
+    });
+  });
+
+  it('reads metadata.userId and an expanded subscription', () => {
+    const session = parseStripeCheckoutSession({
+      id: 'cs_1',
+      customer: null,
+      subscription: { id: 'sub_9', object: 'subscription' },
+      client_reference_id: null,
+      metadata: { userId: 'user_7' },
+      mode: 'subscription',
+      status: 'open',
+      payment_status: 'unpaid',
+    });
+    expect(session).toMatchObject({
+      customerId: null,
+      subscriptionId: 'sub_9',
+      clientReferenceId: null,
+      metadataUserId: 'user_7',
+    });
+  });
+});
+
+describe('junk is rejected with AppError BAD_REQUEST', () => {
+  const subscription = fixtureObject(`${CLOVER}/customer.subscription.created.json`) as Record<
+    string,
+    unknown
+  >;
+  const invoice = fixtureObject(`${CLOVER}/invoice.payment_succeeded.json`) as Record<string, unknown>;
+  const session = fixtureObject(`${CLOVER}/checkout.session.completed.json`) as Record<string, unknown>;
+
+  it.each([
+    ['subscription: null', () => parseStripeSubscription(null)],
+    ['subscription: a string', () => parseStripeSubscription('sub_1')],
+    ['subscription: an unknown status', () => parseStripeSubscription({ ...subscription, status: 'zombie' })],
+    ['subscription: no customer', () => parseStripeSubscription({ ...subscription, customer: undefined })],
+    [
+      'subscription: a millisecond string date',
+      () => parseStripeSubscription({ ...subscription, created: '2025-01-01' }),
+    ],
+    ['subscription: an invoice', () => parseStripeSubscription(invoice)],
+    ['invoice: a subscription', () => parseStripeInvoice(subscription)],
+    ['invoice: no amount', () => parseStripeInvoice({ ...invoice, amount_due: undefined })],
+    ['checkout session: an invoice', () => parseStripeCheckoutSession(invoice)],
+    ['checkout session: no mode', () => parseStripeCheckoutSession({ ...session, mode: undefined })],
+  ])('%s', (_label, parse) => {
+    expect(parse).toThrow(AppError);
+    expect(parse).toThrow(expect.objectContaining({ code: 'BAD_REQUEST' }));
+  });
+});
