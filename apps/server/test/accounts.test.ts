@@ -1,0 +1,231 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { SignJWT, exportJWK, generateKeyPair } from 'jose';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { registerUser, trpc, uniqueEmail, type Tokens } from './support/http';
+import { TEST_JWT_SECRET, startTestServer, type TestServer } from './support/test-server';
+
+const secret = new TextEncoder().encode(TEST_JWT_SECRET);
+let server: TestServer;
+let jwksServer: Server;
+let privateKey: CryptoKey;
+
+beforeAll(async () => {
+  const keys = await generateKeyPair('RS256');
+  privateKey = keys.privateKey as CryptoKey;
+  const jwk = { ...(await exportJWK(keys.publicKey)), kid: 'host-key', alg: 'RS256', use: 'sig' };
+  jwksServer = createServer((_req, res) => {
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ keys: [jwk] }));
+  });
+  await new Promise<void>((resolve) => jwksServer.listen(0, '127.0.0.1', resolve));
+  const { port } = jwksServer.address() as AddressInfo;
+  server = await startTestServer({
+    JWT_JWKS_URL: `http://127.0.0.1:${port}/.well-known/jwks.json`,
+    JWT_AUDIENCE: 'tollgate',
+    JWT_ISSUER: 'https://host.example',
+  });
+}, 60_000);
+afterAll(async () => {
+  await server?.stop();
+  jwksServer?.close();
+});
+beforeEach(() => server.testDb.reset());
+
+const me = (token: string) => trpc(server.url, 'query', 'auth.me', undefined, token);
+
+function hostToken(
+  overrides: { sub?: string; aud?: string; iss?: string; exp?: number } = {},
+  header: { alg: string; kid?: string } = { alg: 'HS256' },
+) {
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({})
+    .setProtectedHeader(header)
+    .setSubject(overrides.sub ?? 'host-user-42')
+    .setAudience(overrides.aud ?? 'tollgate')
+    .setIssuer(overrides.iss ?? 'https://host.example')
+    .setIssuedAt(now)
+    .setExpirationTime(overrides.exp ?? now + 600);
+}
+
+describe('built-in accounts', () => {
+  it('registers, logs in with a generic error for bad credentials, and says who is signed in', async () => {
+    const email = uniqueEmail();
+    const registered = await registerUser(server.url, email);
+    expect((await me(registered.accessToken)).data).toMatchObject({ id: registered.user.id, email });
+
+    const duplicate = await trpc(server.url, 'mutation', 'auth.register', {
+      email,
+      password: 'another password',
+    });
+    expect(duplicate.status).toBe(409);
+
+    const wrongPassword = await trpc(server.url, 'mutation', 'auth.login', {
+      email,
+      password: 'wrong password!',
+    });
+    const unknownEmail = await trpc(server.url, 'mutation', 'auth.login', {
+      email: uniqueEmail(),
+      password: 'whatever1',
+    });
+    expect(wrongPassword.status).toBe(401);
+    expect(unknownEmail.status).toBe(401);
+    expect(wrongPassword.error?.message).toBe(unknownEmail.error?.message);
+
+    const login = await trpc<Tokens>(server.url, 'mutation', 'auth.login', {
+      email: email.toUpperCase(),
+      password: 'correct horse battery',
+    });
+    expect(login.status).toBe(200);
+    expect(login.data?.user.id).toBe(registered.user.id);
+  });
+
+  it('rotates refresh tokens, and a reused refresh token revokes the whole family', async () => {
+    const first = await registerUser(server.url);
+    const rotated = await trpc<Tokens>(server.url, 'mutation', 'auth.refresh', {
+      refreshToken: first.refreshToken,
+    });
+    expect(rotated.status).toBe(200);
+    expect(rotated.data?.refreshToken).not.toBe(first.refreshToken);
+
+    const reuse = await trpc(server.url, 'mutation', 'auth.refresh', { refreshToken: first.refreshToken });
+    expect(reuse.status).toBe(401);
+    // The thief's reuse also kills the legitimate successor.
+    const successor = await trpc(server.url, 'mutation', 'auth.refresh', {
+      refreshToken: rotated.data?.refreshToken,
+    });
+    expect(successor.status).toBe(401);
+  });
+
+  it('logs out by revoking the refresh token', async () => {
+    const tokens = await registerUser(server.url);
+    expect(
+      (await trpc(server.url, 'mutation', 'auth.logout', { refreshToken: tokens.refreshToken })).status,
+    ).toBe(200);
+    expect(
+      (await trpc(server.url, 'mutation', 'auth.refresh', { refreshToken: tokens.refreshToken })).status,
+    ).toBe(401);
+  });
+
+  it('expires access tokens', async () => {
+    const tokens = await registerUser(server.url);
+    server.clock.advance(16 * 60_000);
+    try {
+      // The token was issued "now"; jose checks exp against the real clock, so sign one already expired.
+      const expired = await hostToken({ exp: Math.floor(Date.now() / 1000) - 10 }).sign(secret);
+      expect((await me(expired)).status).toBe(401);
+    } finally {
+      server.clock.reset();
+    }
+    expect((await me(tokens.accessToken)).status).toBe(200);
+  });
+});
+
+describe('host-platform JWTs', () => {
+  it('accepts an HS256 token signed with the shared secret and provisions the user on first use', async () => {
+    const token = await hostToken({ sub: 'manus-user-1' }).sign(secret);
+    const overview = await trpc(server.url, 'query', 'billing.subscription', undefined, token);
+    expect(overview.status).toBe(200);
+    expect(overview.data).toMatchObject({ plan: 'FREE', usage: { used: 0, limit: 10 } });
+  });
+
+  it('accepts an RS256 token verified through the JWKS URL', async () => {
+    const token = await hostToken({ sub: 'manus-user-2' }, { alg: 'RS256', kid: 'host-key' }).sign(
+      privateKey,
+    );
+    expect((await me(token)).data).toMatchObject({ id: 'manus-user-2' });
+  });
+
+  it.each([
+    [
+      'alg none',
+      async () =>
+        `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: 'x', aud: 'tollgate', iss: 'https://host.example', exp: 9_999_999_999 })}.`,
+    ],
+    [
+      'a wrong key',
+      async () => hostToken().sign(new TextEncoder().encode('another-secret-another-secret-another')),
+    ],
+    ['an expired token', async () => hostToken({ exp: Math.floor(Date.now() / 1000) - 60 }).sign(secret)],
+    ['a wrong audience', async () => hostToken({ aud: 'someone-else' }).sign(secret)],
+    ['a wrong issuer', async () => hostToken({ iss: 'https://evil.example' }).sign(secret)],
+    ['garbage', async () => 'not.a.jwt'],
+  ])('answers 401 for %s', async (_name, makeToken) => {
+    const result = await me(await makeToken());
+    expect(result.status).toBe(401);
+  });
+});
+
+describe('service API keys', () => {
+  async function admin(): Promise<Tokens> {
+    return registerUser(server.url, 'admin@tollgate.test');
+  }
+
+  it('are created by admins only, shown once, scoped, and revocable', async () => {
+    const user = await registerUser(server.url);
+    const forbidden = await trpc(
+      server.url,
+      'mutation',
+      'apiKeys.create',
+      { name: 'x', scopes: ['runs:authorize'] },
+      user.accessToken,
+    );
+    expect(forbidden.status).toBe(403);
+
+    const { accessToken } = await admin();
+    const created = await trpc(
+      server.url,
+      'mutation',
+      'apiKeys.create',
+      { name: 'agent backend', scopes: ['runs:authorize'] },
+      accessToken,
+    );
+    expect(created.data.key).toMatch(/^tg_sk_/);
+    const listed = await trpc(server.url, 'query', 'apiKeys.list', undefined, accessToken);
+    expect(JSON.stringify(listed.data)).not.toContain(created.data.key);
+    expect(JSON.stringify(listed.data)).not.toContain('keyHash');
+
+    const key = created.data.key as string;
+    const authorized = await trpc(
+      server.url,
+      'mutation',
+      'usage.authorize',
+      { userId: user.user.id, runId: 'svc-1' },
+      key,
+    );
+    expect(authorized.data).toMatchObject({ used: 1, limit: 10 });
+    // This key lacks subscriptions:read.
+    expect(
+      (await trpc(server.url, 'query', 'billing.subscription', { userId: user.user.id }, key)).status,
+    ).toBe(403);
+    // A service must name the user.
+    expect((await trpc(server.url, 'mutation', 'usage.authorize', { runId: 'svc-2' }, key)).status).toBe(400);
+
+    await trpc(server.url, 'mutation', 'apiKeys.revoke', { id: created.data.id }, accessToken);
+    const revoked = await trpc(
+      server.url,
+      'mutation',
+      'usage.authorize',
+      { userId: user.user.id, runId: 'svc-3' },
+      key,
+    );
+    expect(revoked.status).toBe(401);
+  });
+
+  it('a user cannot authorize runs for another user', async () => {
+    const alice = await registerUser(server.url);
+    const bob = await registerUser(server.url);
+    const result = await trpc(
+      server.url,
+      'mutation',
+      'usage.authorize',
+      { userId: bob.user.id, runId: 'x' },
+      alice.accessToken,
+    );
+    expect(result.status).toBe(403);
+  });
+});
+
+function b64(value: unknown): string {
+  return Buffer.from(JSON.stringify(value)).toString('base64url');
+}

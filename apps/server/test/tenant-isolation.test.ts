@@ -1,0 +1,112 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerUser, request, trpc, type Tokens } from './support/http';
+import { startTestServer, type TestServer } from './support/test-server';
+
+let server: TestServer;
+let alice: Tokens;
+let bob: Tokens;
+let aliceSessionId: string;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  alice = await registerUser(server.url);
+  bob = await registerUser(server.url);
+  const created = await trpc(
+    server.url,
+    'mutation',
+    'sessions.create',
+    { title: 'Alice private' },
+    alice.accessToken,
+  );
+  aliceSessionId = created.data.id;
+  await trpc(
+    server.url,
+    'mutation',
+    'sessions.run',
+    { id: aliceSessionId, runId: 'alice-run', message: 'secret' },
+    alice.accessToken,
+  );
+}, 60_000);
+afterAll(() => server?.stop());
+
+async function aliceState() {
+  const session = await trpc(server.url, 'query', 'sessions.get', { id: aliceSessionId }, alice.accessToken);
+  const subscription = await trpc(server.url, 'query', 'billing.subscription', undefined, alice.accessToken);
+  return { session: session.data, usage: subscription.data.usage };
+}
+
+describe('tenant isolation: Bob uses Alice’s ids everywhere', () => {
+  it('every tenant-scoped procedure answers NOT_FOUND/FORBIDDEN and changes nothing', async () => {
+    const before = await aliceState();
+    const attempts = [
+      trpc(server.url, 'query', 'sessions.get', { id: aliceSessionId }, bob.accessToken),
+      trpc(server.url, 'mutation', 'sessions.delete', { id: aliceSessionId }, bob.accessToken),
+      trpc(
+        server.url,
+        'mutation',
+        'sessions.run',
+        { id: aliceSessionId, runId: 'bob-run', message: 'x' },
+        bob.accessToken,
+      ),
+      trpc(server.url, 'mutation', 'usage.release', { runId: 'alice-run' }, bob.accessToken),
+    ];
+    for (const attempt of await Promise.all(attempts)) expect(attempt.status).toBe(404);
+
+    const forbidden = await Promise.all([
+      trpc(server.url, 'query', 'billing.subscription', { userId: alice.user.id }, bob.accessToken),
+      trpc(
+        server.url,
+        'mutation',
+        'usage.authorize',
+        { userId: alice.user.id, runId: 'bob-for-alice' },
+        bob.accessToken,
+      ),
+      trpc(
+        server.url,
+        'mutation',
+        'usage.release',
+        { userId: alice.user.id, runId: 'alice-run' },
+        bob.accessToken,
+      ),
+    ]);
+    for (const attempt of forbidden) expect(attempt.status).toBe(403);
+
+    const bobList = await trpc(server.url, 'query', 'sessions.list', undefined, bob.accessToken);
+    expect(bobList.data).toEqual([]);
+    expect(await aliceState()).toEqual(before);
+  });
+
+  it('every tenant-scoped REST route answers 404 and changes nothing', async () => {
+    const before = await aliceState();
+    const token = bob.accessToken;
+    expect((await request(server.url, 'GET', `/api/v1/sessions/${aliceSessionId}`, { token })).status).toBe(
+      404,
+    );
+    expect(
+      (await request(server.url, 'DELETE', `/api/v1/sessions/${aliceSessionId}`, { token })).status,
+    ).toBe(404);
+    const run = await request(server.url, 'POST', `/api/v1/sessions/${aliceSessionId}/runs`, {
+      token,
+      body: { runId: 'bob-rest', message: 'x' },
+    });
+    expect(run.status).toBe(404);
+    const list = await request<unknown[]>(server.url, 'GET', '/api/v1/sessions', { token });
+    expect(list.body).toEqual([]);
+    expect(await aliceState()).toEqual(before);
+    // Bob's own usage was not charged for the attempts.
+    const bobUsage = await trpc(server.url, 'query', 'billing.subscription', undefined, token);
+    expect(bobUsage.data.usage.used).toBe(0);
+  });
+
+  it('malformed ids are a clear 400, not a 500', async () => {
+    const result = await request(server.url, 'GET', '/api/v1/sessions/not-a-uuid', {
+      token: bob.accessToken,
+    });
+    expect(result.status).toBe(400);
+  });
+
+  it('requires a signed-in user for every tenant-scoped route', async () => {
+    expect((await request(server.url, 'GET', '/api/v1/sessions')).status).toBe(401);
+    expect((await trpc(server.url, 'query', 'sessions.list')).status).toBe(401);
+  });
+});
