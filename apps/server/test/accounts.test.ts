@@ -8,11 +8,11 @@ import { TEST_JWT_SECRET, startTestServer, type TestServer } from './support/tes
 const secret = new TextEncoder().encode(TEST_JWT_SECRET);
 let server: TestServer;
 let jwksServer: Server;
-let privateKey: CryptoKey;
+let privateKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
 
 beforeAll(async () => {
   const keys = await generateKeyPair('RS256');
-  privateKey = keys.privateKey as CryptoKey;
+  privateKey = keys.privateKey;
   const jwk = { ...(await exportJWK(keys.publicKey)), kid: 'host-key', alg: 'RS256', use: 'sig' };
   jwksServer = createServer((_req, res) => {
     res.setHeader('content-type', 'application/json');
