@@ -1,0 +1,109 @@
+import type { AppRouter } from '@tollgate/api';
+import { createTRPCClient, httpLink, type TRPCClient } from '@trpc/client';
+import { toTollgateError } from './errors';
+import { createResilientFetch } from './resilient-fetch';
+import {
+  toRunAuthorization,
+  toSubscriptionOverview,
+  type RunAuthorization,
+  type SubscriptionOverview,
+} from './results';
+
+interface CommonClientOptions {
+  /** Tollgate's origin, e.g. `https://billing.example.com`; tRPC is served under `/api/trpc`. */
+  url: string;
+  /** Per attempt, default 10 s. */
+  timeoutMs?: number;
+  /** Extra attempts after a network error or timeout (never after an HTTP answer), default 2. */
+  retries?: number;
+  fetch?: typeof fetch;
+}
+
+/** A backend service: acts for any user with a scoped service API key (`tg_sk_…`). */
+export interface ServiceClientOptions extends CommonClientOptions {
+  apiKey: string;
+}
+
+/** A user context (browser, CLI): acts for the signed-in user only. */
+export interface UserClientOptions extends CommonClientOptions {
+  getToken: () => string | null | Promise<string | null>;
+  /**
+   * Called on a 401 (not for the auth.* calls themselves), e.g. to refresh the access token;
+   * resolve true to resend the request once with the new token. Concurrent 401s share one call.
+   */
+  onUnauthorized?: () => Promise<boolean>;
+}
+
+export type TollgateClientOptions = ServiceClientOptions | UserClientOptions;
+
+export interface RunInput {
+  /** Required with a service key; a user token may omit it (or name itself only). */
+  userId?: string;
+  /** The caller's id for this run: the idempotency key, so retrying authorize never charges twice. */
+  runId: string;
+}
+
+export interface TollgateClient {
+  /** The typed tRPC client for every procedure; its errors are TRPCClientError (see toTollgateError). */
+  trpc: TRPCClient<AppRouter>;
+  /** Checks and consumes one run. Denied → PaymentRequiredError; the same runId again consumes nothing. */
+  authorizeRun(input: RunInput): Promise<RunAuthorization>;
+  /** Refunds a run whose task failed to start (once, within Tollgate's release window). */
+  releaseRun(input: RunInput): Promise<{ runId: string; released: true }>;
+  getSubscription(userId?: string): Promise<SubscriptionOverview>;
+}
+
+const DEFAULT_TIMEOUT_MS = 10_000;
+const DEFAULT_RETRIES = 2;
+// Their 401 means "wrong credentials", not "token expired": refreshing would not help (or would loop).
+const AUTH_PROCEDURE = /\/auth\.(login|register|refresh|logout)(\?|$)/;
+
+export function createTollgateClient(options: TollgateClientOptions): TollgateClient {
+  const baseUrl = options.url.replace(/\/+$/, '');
+  const resilientFetch = createResilientFetch({
+    fetch: options.fetch ?? globalThis.fetch.bind(globalThis),
+    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    retries: Math.max(0, options.retries ?? DEFAULT_RETRIES),
+    getAuthorization: authorizationOf(options),
+    onUnauthorized: 'getToken' in options ? options.onUnauthorized : undefined,
+    isAuthRequest: (url) => AUTH_PROCEDURE.test(url),
+  });
+  // httpLink, not httpBatchLink: one request per call, so a retry resends exactly one procedure.
+  const trpc = createTRPCClient<AppRouter>({
+    links: [httpLink({ url: `${baseUrl}/api/trpc`, fetch: resilientFetch })],
+  });
+
+  return {
+    trpc,
+    async authorizeRun(input) {
+      const output = await mapErrors(trpc.usage.authorize.mutate(input));
+      return toRunAuthorization(output);
+    },
+    releaseRun(input) {
+      return mapErrors(trpc.usage.release.mutate(input));
+    },
+    async getSubscription(userId) {
+      const output = await mapErrors(trpc.billing.subscription.query(userId === undefined ? {} : { userId }));
+      return toSubscriptionOverview(output);
+    },
+  };
+}
+
+function authorizationOf(options: TollgateClientOptions): () => Promise<string | null> {
+  if ('apiKey' in options) {
+    const header = `Bearer ${options.apiKey}`;
+    return async () => header;
+  }
+  return async () => {
+    const token = await options.getToken();
+    return token ? `Bearer ${token}` : null;
+  };
+}
+
+async function mapErrors<T>(call: Promise<T>): Promise<T> {
+  try {
+    return await call;
+  } catch (error) {
+    throw toTollgateError(error);
+  }
+}

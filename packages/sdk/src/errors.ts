@@ -1,0 +1,132 @@
+import {
+  paymentRequiredBodySchema,
+  type DenialCode,
+  type PaymentRequiredBody,
+  type PlanId,
+  type SubscriptionStatus,
+} from '@tollgate/domain';
+import { TRPCClientError } from '@trpc/client';
+import type { AppRouter } from '@tollgate/api';
+
+/** Codes the SDK itself gives to failures that never got an answer from Tollgate. */
+export type TransportErrorCode = 'NETWORK_ERROR' | 'TIMEOUT';
+
+export type FieldErrors = Record<string, string[] | undefined>;
+
+interface TollgateErrorOptions {
+  code: string;
+  httpStatus: number | null;
+  fieldErrors?: FieldErrors | null;
+  cause?: unknown;
+}
+
+/**
+ * Every failure of an SDK call. `code` is Tollgate's own code when it has one (`RELEASE_NOT_ALLOWED`,
+ * `TRIAL_NOT_ALLOWED`, …), else the tRPC code (`UNAUTHORIZED`, `FORBIDDEN`, `NOT_FOUND`, …), else
+ * `NETWORK_ERROR` / `TIMEOUT` when no answer arrived (then `httpStatus` is null).
+ */
+export class TollgateError extends Error {
+  override name = 'TollgateError';
+  readonly code: string;
+  readonly httpStatus: number | null;
+  /** Per-field messages of an invalid input (BAD_REQUEST), else null. */
+  readonly fieldErrors: FieldErrors | null;
+
+  constructor(message: string, options: TollgateErrorOptions) {
+    super(message, { cause: options.cause });
+    this.code = options.code;
+    this.httpStatus = options.httpStatus;
+    this.fieldErrors = options.fieldErrors ?? null;
+  }
+
+  /** True when no answer came back (network down, timeout): the call may or may not have happened. */
+  get isTransportError(): boolean {
+    return this.httpStatus === null;
+  }
+}
+
+/** A denied run (HTTP 402). `body` is exactly what Tollgate's REST guard answers. */
+export class PaymentRequiredError extends TollgateError {
+  override name = 'PaymentRequiredError';
+  declare readonly code: DenialCode;
+  readonly plan: PlanId;
+  readonly status: SubscriptionStatus;
+  readonly used: number;
+  readonly limit: number;
+  readonly resetsAt: Date;
+  readonly upgradeUrl: string;
+  readonly body: PaymentRequiredBody;
+
+  constructor(body: PaymentRequiredBody, cause?: unknown) {
+    super(body.error.message, { code: body.error.code, httpStatus: 402, cause });
+    this.body = body;
+    this.plan = body.error.plan;
+    this.status = body.error.status;
+    this.used = body.error.used;
+    this.limit = body.error.limit;
+    this.resetsAt = new Date(body.error.resetsAt);
+    this.upgradeUrl = body.error.upgradeUrl;
+  }
+}
+
+/** Missing, wrong, expired or revoked credentials (HTTP 401). */
+export class UnauthorizedError extends TollgateError {
+  override name = 'UnauthorizedError';
+}
+
+type ServerErrorData = NonNullable<TRPCClientError<AppRouter>['data']>;
+
+/** Maps whatever a tRPC call threw to the typed SDK errors; a TollgateError is returned as it is. */
+export function toTollgateError(error: unknown): TollgateError {
+  if (error instanceof TollgateError) return error;
+  if (!(error instanceof TRPCClientError)) {
+    return new TollgateError(messageOf(error), { code: 'NETWORK_ERROR', httpStatus: null, cause: error });
+  }
+  const data = (error as TRPCClientError<AppRouter>).data;
+  if (!data) return transportError(error);
+  return fromServerError(error.message, data, error);
+}
+
+function fromServerError(message: string, data: ServerErrorData, cause: unknown): TollgateError {
+  const payment = paymentRequiredBodySchema.safeParse({ error: data.paymentRequired });
+  if (data.paymentRequired && payment.success) return new PaymentRequiredError(payment.data, cause);
+
+  const options = {
+    code: data.appCode ?? data.code,
+    httpStatus: data.httpStatus,
+    fieldErrors: data.fieldErrors ?? null,
+    cause,
+  };
+  if (data.httpStatus === 401) return new UnauthorizedError(message, options);
+  return new TollgateError(message, options);
+}
+
+/** No tRPC error body: the request failed, timed out, or the answer was not Tollgate's JSON. */
+function transportError(error: TRPCClientError<AppRouter>): TollgateError {
+  // AbortSignal.timeout() rejects with a DOMException named TimeoutError (not an Error in every runtime).
+  const isTimeout = chainOf(error).some((link) => (link as { name?: unknown }).name === 'TimeoutError');
+  if (isTimeout) {
+    return new TollgateError('Tollgate did not answer in time', {
+      code: 'TIMEOUT',
+      httpStatus: null,
+      cause: error,
+    });
+  }
+  return new TollgateError(`Tollgate is unreachable: ${messageOf(error.cause ?? error)}`, {
+    code: 'NETWORK_ERROR',
+    httpStatus: null,
+    cause: error,
+  });
+}
+
+function chainOf(error: unknown): unknown[] {
+  const chain: unknown[] = [];
+  for (let current = error; current && chain.length < 5; current = (current as { cause?: unknown }).cause) {
+    chain.push(current);
+  }
+  return chain;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

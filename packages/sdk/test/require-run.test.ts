@@ -1,0 +1,210 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type ErrorRequestHandler } from 'express';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createTollgateClient, getTollgateRun, requireRun, type RunInput, type TollgateClient } from '../src';
+import { newRunId, startTestTollgate, type SignedInUser, type TestTollgate } from './support/tollgate-server';
+
+let tollgate: TestTollgate;
+let service: TollgateClient;
+let serviceKey: string;
+
+beforeAll(async () => {
+  tollgate = await startTestTollgate();
+  serviceKey = (await tollgate.createApiKey(['runs:authorize', 'subscriptions:read'])).key;
+  service = createTollgateClient({ url: tollgate.url, apiKey: serviceKey });
+});
+afterAll(() => tollgate?.stop());
+
+type Mode = 'start' | 'throw-before-start' | 'throw-after-start' | 'reject-before-start';
+
+/** A service's metered route behind requireRun; the body's `mode` says how the handler behaves. */
+async function startGuardedApp(client: Pick<TollgateClient, 'authorizeRun' | 'releaseRun'>) {
+  const handled: string[] = [];
+  const app = express();
+  app.use(express.json());
+  app.post(
+    '/tasks',
+    requireRun({
+      client,
+      getUserId: (req) => req.get('x-user-id') ?? '',
+      getRunId: (req) => {
+        if (typeof req.body?.runId !== 'string')
+          throw Object.assign(new Error('runId is required'), { status: 400 });
+        return req.body.runId;
+      },
+    }),
+    (req, res) => {
+      const run = getTollgateRun(res);
+      if (!run) throw new Error('requireRun did not set the run');
+      handled.push(run.runId);
+      const mode = req.body.mode as Mode;
+      if (mode === 'throw-before-start') throw new Error('agent pool unavailable');
+      if (mode === 'reject-before-start') {
+        res.status(422).json({ error: { code: 'UNPROCESSABLE', message: 'nothing to do' } });
+        return;
+      }
+      res.locals.markRunStarted();
+      if (mode === 'throw-after-start') throw new Error('crashed after the task started');
+      res.status(201).json({ started: true, run });
+    },
+  );
+  const jsonErrors: ErrorRequestHandler = (error, _req, res, _next) => {
+    const status = typeof error?.status === 'number' ? error.status : 500;
+    res
+      .status(status)
+      .json({ error: { code: status === 500 ? 'INTERNAL' : 'BAD_REQUEST', message: error.message } });
+  };
+  app.use(jsonErrors);
+  const server: Server = await new Promise((resolve) => {
+    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    handled,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    async postTask(userId: string, body: { runId?: string; mode?: Mode }) {
+      const response = await fetch(`${url}/tasks`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-user-id': userId },
+        body: JSON.stringify({ mode: 'start', ...body }),
+      });
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    },
+  };
+}
+
+const usedBy = async (userId: string) => (await service.getSubscription(userId)).usage.used;
+
+describe('requireRun', () => {
+  let app: Awaited<ReturnType<typeof startGuardedApp>>;
+  const releases: RunInput[] = [];
+  beforeAll(async () => {
+    // The real client, with a record of the releases requireRun asks for.
+    app = await startGuardedApp({
+      authorizeRun: (input) => service.authorizeRun(input),
+      releaseRun: (input) => {
+        releases.push(input);
+        return service.releaseRun(input);
+      },
+    });
+  });
+  afterAll(() => app.close());
+
+  it('runs the handler when the run is allowed, with the authorization in res.locals', async () => {
+    const user = await tollgate.registerUser();
+    const runId = newRunId();
+    const response = await app.postTask(user.id, { runId });
+    expect(response.status).toBe(201);
+    expect(response.body.run).toMatchObject({
+      runId,
+      used: 1,
+      limit: 10,
+      remaining: 9,
+      plan: 'FREE',
+      isReplay: false,
+    });
+    expect(app.handled).toContain(runId);
+    expect(await usedBy(user.id)).toBe(1);
+  });
+
+  it("answers a denied run with 402 and exactly the body of Tollgate's REST guard, without calling the handler", async () => {
+    const user = await tollgate.registerUser();
+    for (let run = 0; run < 10; run += 1) {
+      expect((await app.postTask(user.id, { runId: newRunId() })).status).toBe(201);
+    }
+    const deniedRunId = newRunId();
+    const denied = await app.postTask(user.id, { runId: deniedRunId });
+    const fromTollgate = await restRunDenial(user);
+
+    expect(denied.status).toBe(402);
+    expect(fromTollgate.status).toBe(402);
+    expect(denied.body).toEqual(fromTollgate.body);
+    expect(denied.body).toMatchObject({ error: { code: 'USAGE_LIMIT_REACHED', used: 10, limit: 10 } });
+    expect(app.handled).not.toContain(deniedRunId);
+  });
+
+  it('releases the run when the handler throws before starting the work', async () => {
+    const user = await tollgate.registerUser();
+    await app.postTask(user.id, { runId: newRunId() });
+    const failing = await app.postTask(user.id, { runId: newRunId(), mode: 'throw-before-start' });
+    expect(failing.status).toBe(500);
+    await vi.waitFor(async () => expect(await usedBy(user.id)).toBe(1), { timeout: 5_000 });
+  });
+
+  it('releases the run when the handler answers an error before starting the work', async () => {
+    const user = await tollgate.registerUser();
+    const rejected = await app.postTask(user.id, { runId: newRunId(), mode: 'reject-before-start' });
+    expect(rejected.status).toBe(422);
+    await vi.waitFor(async () => expect(await usedBy(user.id)).toBe(0), { timeout: 5_000 });
+  });
+
+  it('keeps the run charged once the work started, and never releases a replayed run id', async () => {
+    const user = await tollgate.registerUser();
+    const startedThenCrashed = newRunId();
+    const started = newRunId();
+    expect(
+      (await app.postTask(user.id, { runId: startedThenCrashed, mode: 'throw-after-start' })).status,
+    ).toBe(500);
+    expect((await app.postTask(user.id, { runId: started })).status).toBe(201);
+    // The same run id again (a client retry) fails before start: the first request's task is running.
+    expect((await app.postTask(user.id, { runId: started, mode: 'throw-before-start' })).status).toBe(500);
+    // A release that must happen, so the ones that must not have had their chance first.
+    const releasedRunId = newRunId();
+    await app.postTask(user.id, { runId: releasedRunId, mode: 'throw-before-start' });
+    await vi.waitFor(async () => expect(await usedBy(user.id)).toBe(2), { timeout: 5_000 });
+
+    const releasedForUser = releases.filter((release) => release.userId === user.id).map((r) => r.runId);
+    expect(releasedForUser).toEqual([releasedRunId]);
+  });
+
+  it('passes a getter error to next(error) without authorizing anything', async () => {
+    const user = await tollgate.registerUser();
+    const response = await app.postTask(user.id, {});
+    expect(response).toEqual({
+      status: 400,
+      body: { error: { code: 'BAD_REQUEST', message: 'runId is required' } },
+    });
+    expect(await usedBy(user.id)).toBe(0);
+  });
+
+  it('answers 401 with a JSON error when Tollgate refuses the credentials', async () => {
+    const badKeyApp = await startGuardedApp(
+      createTollgateClient({ url: tollgate.url, apiKey: 'tg_sk_wrong' }),
+    );
+    try {
+      const response = await badKeyApp.postTask('someone', { runId: newRunId() });
+      expect(response.status).toBe(401);
+      expect(response.body).toMatchObject({ error: { code: 'UNAUTHORIZED' } });
+      expect(badKeyApp.handled).toEqual([]);
+    } finally {
+      await badKeyApp.close();
+    }
+  });
+
+  it('answers 503 with a JSON error when Tollgate is unreachable', async () => {
+    const unreachable = createTollgateClient({ url: 'http://127.0.0.1:9', apiKey: serviceKey, retries: 0 });
+    const downApp = await startGuardedApp(unreachable);
+    try {
+      const response = await downApp.postTask('someone', { runId: newRunId() });
+      expect(response.status).toBe(503);
+      expect(response.body).toMatchObject({ error: { code: 'TOLLGATE_UNAVAILABLE' } });
+      expect(downApp.handled).toEqual([]);
+    } finally {
+      await downApp.close();
+    }
+  });
+});
+
+/** The same denial through Tollgate's own REST route for the metered resource (sessions). */
+async function restRunDenial(user: SignedInUser): Promise<{ status: number; body: unknown }> {
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${user.accessToken}` };
+  const session = await fetch(`${tollgate.url}/api/v1/sessions`, { method: 'POST', headers, body: '{}' });
+  const { id } = (await session.json()) as { id: string };
+  const run = await fetch(`${tollgate.url}/api/v1/sessions/${id}/runs`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ runId: newRunId(), message: 'summarize the report' }),
+  });
+  return { status: run.status, body: await run.json() };
+}

@@ -1,0 +1,80 @@
+import { randomUUID } from 'node:crypto';
+import { silentLogger } from '@tollgate/api';
+import { createTestDb, type TestDbHandle } from '@tollgate/db/testing';
+import { parseEnv, startServer, type RunningServer } from '@tollgate/server';
+import { createTollgateClient } from '../../src';
+
+const ADMIN_EMAIL = 'admin@tollgate.test';
+const PASSWORD = 'correct horse battery';
+export const APP_URL = 'http://app.tollgate.test';
+
+type Scope = 'runs:authorize' | 'subscriptions:read';
+
+export interface SignedInUser {
+  id: string;
+  email: string;
+  accessToken: string;
+  refreshToken: string;
+}
+
+export interface TestTollgate {
+  url: string;
+  server: RunningServer;
+  registerUser(): Promise<SignedInUser>;
+  createApiKey(scopes: Scope[]): Promise<{ id: string; key: string }>;
+  revokeApiKey(id: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A real Tollgate server (the same startServer as production) on a random port, with its own database:
+ * in-memory PGlite, or a fresh database on the server named by DATABASE_URL.
+ */
+export async function startTestTollgate(): Promise<TestTollgate> {
+  const testDb: TestDbHandle = await createTestDb();
+  const env = parseEnv({
+    NODE_ENV: 'test',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    APP_URL,
+    JWT_SECRET: 'sdk-test-secret-that-is-long-enough-0123456789',
+    ADMIN_EMAILS: ADMIN_EMAIL,
+    LOG_REQUESTS: 'false',
+    AUTH_RATE_LIMIT_PER_MINUTE: '1000',
+  });
+  const server = await startServer(env, { logger: silentLogger, db: testDb });
+  const anonymous = createTollgateClient({ url: server.url, getToken: () => null });
+
+  const register = async (email: string): Promise<SignedInUser> => {
+    const tokens = await anonymous.trpc.auth.register.mutate({ email, password: PASSWORD });
+    return { id: tokens.user.id, email, accessToken: tokens.accessToken, refreshToken: tokens.refreshToken };
+  };
+  const admin = await register(ADMIN_EMAIL);
+  const asAdmin = createTollgateClient({ url: server.url, getToken: () => admin.accessToken });
+
+  return {
+    url: server.url,
+    server,
+    registerUser: () => register(`user-${randomUUID()}@tollgate.test`),
+    async createApiKey(scopes) {
+      const created = await asAdmin.trpc.apiKeys.create.mutate({ name: `sdk test ${randomUUID()}`, scopes });
+      return { id: created.id, key: created.key };
+    },
+    async revokeApiKey(id) {
+      await asAdmin.trpc.apiKeys.revoke.mutate({ id });
+    },
+    async stop() {
+      await server.close();
+      await testDb.close();
+    },
+  };
+}
+
+export function newRunId(): string {
+  return `run-${randomUUID()}`;
+}
+
+/** A user id a service names: any string works, Tollgate creates the FREE account on first use. */
+export function newServiceUserId(): string {
+  return `svc-user-${randomUUID()}`;
+}
