@@ -10,5 +10,6 @@ export {
 } from './errors';
 export { isUuid } from './ids';
 export { MIGRATIONS_FOLDER } from './migrate';
+export { queryRows } from './raw-query';
 export * from './repositories';
 export * from './schema';

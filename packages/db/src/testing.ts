@@ -23,11 +23,32 @@ export interface TestDbHandle extends DbHandle {
  *   and dropped again by close(), so test files running in parallel never share tables.
  */
 export async function createTestDb(): Promise<TestDbHandle> {
-  const databaseUrl = process.env.DATABASE_URL;
-  const handle = databaseUrl
-    ? await createPostgresTestDb(databaseUrl)
-    : await createDb({ dataDir: 'memory://' });
+  const serverUrl = testPostgresServerUrl();
+  const handle = serverUrl ? await createPostgresTestDb(serverUrl) : await createDb({ dataDir: 'memory://' });
   return { ...handle, reset: () => truncateAll(handle) };
+}
+
+/** The PostgreSQL server tests run against (DATABASE_URL), or null when they run on PGlite. */
+export function testPostgresServerUrl(): string | null {
+  return process.env.DATABASE_URL || null;
+}
+
+export interface ScratchDatabase {
+  url: string;
+  drop(): Promise<void>;
+}
+
+/** A new, empty (unmigrated) database `tollgate_t_<random>` on the server; drop() removes it. */
+export async function createScratchDatabase(serverUrl: string): Promise<ScratchDatabase> {
+  const databaseName = `tollgate_t_${randomBytes(6).toString('hex')}`;
+  await runAdminStatement(serverUrl, `create database "${databaseName}"`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${databaseName}`;
+  return {
+    url: url.toString(),
+    // WITH (FORCE) ends connections a failed test may have left open.
+    drop: () => runAdminStatement(serverUrl, `drop database if exists "${databaseName}" with (force)`),
+  };
 }
 
 async function truncateAll(handle: DbHandle): Promise<void> {
@@ -36,22 +57,19 @@ async function truncateAll(handle: DbHandle): Promise<void> {
 }
 
 async function createPostgresTestDb(serverUrl: string): Promise<DbHandle> {
-  const databaseName = `tollgate_t_${randomBytes(6).toString('hex')}`;
-  await runAdminStatement(serverUrl, `create database "${databaseName}"`);
-  const testUrl = new URL(serverUrl);
-  testUrl.pathname = `/${databaseName}`;
+  const scratch = await createScratchDatabase(serverUrl);
   let handle: DbHandle;
   try {
-    handle = await createDb({ databaseUrl: testUrl.toString(), poolSize: 10 });
+    handle = await createDb({ databaseUrl: scratch.url, poolSize: 10 });
   } catch (error) {
-    await runAdminStatement(serverUrl, `drop database if exists "${databaseName}" with (force)`);
+    await scratch.drop();
     throw error;
   }
   return {
     ...handle,
     close: async () => {
       await handle.close();
-      await runAdminStatement(serverUrl, `drop database if exists "${databaseName}" with (force)`);
+      await scratch.drop();
     },
   };
 }

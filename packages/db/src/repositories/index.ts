@@ -6,3 +6,4 @@ export * from './stripe-events';
 export * from './subscriptions';
 export * from './usage';
 export * from './users';
+export * from './subscription-sync';

@@ -1,0 +1,151 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  agentRuns,
+  agentSessions,
+  createSession,
+  deleteSession,
+  findRunByRunId,
+  getSession,
+  insertRun,
+  listRuns,
+  listSessions,
+  touchSession,
+  updateRunStatus,
+} from '../src';
+import { createTestDb } from '../src/testing';
+import type { TestDbHandle } from '../src/testing';
+import { makeUser } from './fixtures';
+
+let handle: TestDbHandle;
+
+beforeAll(async () => {
+  handle = await createTestDb();
+});
+afterAll(async () => {
+  await handle.close();
+});
+beforeEach(async () => {
+  await handle.reset();
+});
+
+const T0 = new Date('2025-03-10T12:00:00Z');
+const T1 = new Date('2025-03-10T12:05:00Z');
+
+async function twoTenantsWithASessionAndARun() {
+  const alice = await makeUser(handle.db);
+  const bob = await makeUser(handle.db);
+  const session = await createSession(handle.db, alice.id, 'Alice research', T0);
+  const inserted = await insertRun(handle.db, {
+    userId: alice.id,
+    sessionId: session.id,
+    runId: 'alice-run-1',
+    prompt: 'Summarize',
+    now: T0,
+  });
+  if (inserted.outcome !== 'created') throw new Error('setup failed');
+  return { alice, bob, session, run: inserted.run };
+}
+
+describe('agent sessions and runs', () => {
+  it('creates, lists (newest first), gets and deletes sessions of their owner', async () => {
+    const user = await makeUser(handle.db);
+    const older = await createSession(handle.db, user.id, 'First', T0);
+    const newer = await createSession(handle.db, user.id, 'Second', T1);
+    expect((await listSessions(handle.db, user.id)).map((s) => s.id)).toEqual([newer.id, older.id]);
+    expect(await getSession(handle.db, user.id, older.id)).toMatchObject({ title: 'First', createdAt: T0 });
+    expect(await touchSession(handle.db, user.id, older.id, T1)).toBe(true);
+    expect((await getSession(handle.db, user.id, older.id))?.updatedAt).toEqual(T1);
+    expect(await deleteSession(handle.db, user.id, older.id)).toBe(true);
+    expect(await deleteSession(handle.db, user.id, older.id)).toBe(false);
+    expect(await getSession(handle.db, user.id, older.id)).toBeNull();
+  });
+
+  it('records runs with their status and reply; a repeated run id returns the existing run', async () => {
+    const { alice, session, run } = await twoTenantsWithASessionAndARun();
+    expect(run).toMatchObject({ status: 'started', reply: null, finishedAt: null, sessionId: session.id });
+    const again = await insertRun(handle.db, {
+      userId: alice.id,
+      sessionId: session.id,
+      runId: 'alice-run-1',
+      prompt: 'Summarize (retried)',
+    });
+    expect(again).toEqual({ outcome: 'duplicate', run });
+    const done = await updateRunStatus(handle.db, alice.id, 'alice-run-1', {
+      status: 'completed',
+      reply: 'Done.',
+      now: T1,
+    });
+    expect(done).toMatchObject({ status: 'completed', reply: 'Done.', finishedAt: T1 });
+    await insertRun(handle.db, {
+      userId: alice.id,
+      sessionId: session.id,
+      runId: 'alice-run-2',
+      prompt: 'More',
+      now: T1,
+    });
+    expect((await listRuns(handle.db, alice.id, session.id)).map((r) => r.runId)).toEqual([
+      'alice-run-1',
+      'alice-run-2',
+    ]);
+  });
+
+  it('deleting a session deletes its runs', async () => {
+    const { alice, session } = await twoTenantsWithASessionAndARun();
+    await deleteSession(handle.db, alice.id, session.id);
+    expect(await findRunByRunId(handle.db, alice.id, 'alice-run-1')).toBeNull();
+  });
+
+  it('junk ids are simply not found', async () => {
+    const user = await makeUser(handle.db);
+    expect(await getSession(handle.db, user.id, 'not-a-uuid')).toBeNull();
+    expect(await deleteSession(handle.db, user.id, "1' or '1'='1")).toBe(false);
+    expect(await listRuns(handle.db, user.id, '')).toEqual([]);
+    expect(
+      await insertRun(handle.db, { userId: user.id, sessionId: 'nope', runId: 'r', prompt: 'p' }),
+    ).toEqual({
+      outcome: 'session_not_found',
+    });
+  });
+});
+
+describe("tenant isolation: user B with user A's ids gets nothing and changes nothing", () => {
+  it('every session and run function', async () => {
+    const { alice, bob, session, run } = await twoTenantsWithASessionAndARun();
+    const sessionsBefore = await handle.db.select().from(agentSessions);
+    const runsBefore = await handle.db.select().from(agentRuns);
+
+    expect(await listSessions(handle.db, bob.id)).toEqual([]);
+    expect(await getSession(handle.db, bob.id, session.id)).toBeNull();
+    expect(await touchSession(handle.db, bob.id, session.id, T1)).toBe(false);
+    expect(await deleteSession(handle.db, bob.id, session.id)).toBe(false);
+    expect(await listRuns(handle.db, bob.id, session.id)).toEqual([]);
+    expect(await findRunByRunId(handle.db, bob.id, run.runId)).toBeNull();
+    expect(
+      await updateRunStatus(handle.db, bob.id, run.runId, { status: 'failed', reply: 'hijacked' }),
+    ).toBeNull();
+    expect(
+      await insertRun(handle.db, {
+        userId: bob.id,
+        sessionId: session.id,
+        runId: 'bob-run',
+        prompt: 'inject',
+      }),
+    ).toEqual({ outcome: 'session_not_found' });
+
+    expect(await handle.db.select().from(agentSessions)).toEqual(sessionsBefore);
+    expect(await handle.db.select().from(agentRuns)).toEqual(runsBefore);
+    expect(await getSession(handle.db, alice.id, session.id)).not.toBeNull();
+  });
+
+  it('the same run id in two tenants is two different runs', async () => {
+    const { bob, run } = await twoTenantsWithASessionAndARun();
+    const bobSession = await createSession(handle.db, bob.id, 'Bob', T0);
+    const bobRun = await insertRun(handle.db, {
+      userId: bob.id,
+      sessionId: bobSession.id,
+      runId: run.runId,
+      prompt: 'Bob prompt',
+    });
+    expect(bobRun.outcome).toBe('created');
+  });
+});

@@ -1,0 +1,141 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  createUser,
+  findUserByEmail,
+  isUniqueViolation,
+  pgErrorCode,
+  PG_CHECK_VIOLATION,
+  recordEventOnce,
+  stripeEvents,
+  subscriptions,
+  usageLedger,
+  usagePeriods,
+  users,
+} from '../src';
+import { createTestDb } from '../src/testing';
+import type { TestDbHandle } from '../src/testing';
+import { makeUser } from './fixtures';
+
+let handle: TestDbHandle;
+
+beforeAll(async () => {
+  handle = await createTestDb();
+});
+afterAll(async () => {
+  await handle.close();
+});
+beforeEach(async () => {
+  await handle.reset();
+});
+
+const PERIOD_START = new Date('2025-03-01T00:00:00Z');
+const PERIOD_END = new Date('2025-04-01T00:00:00Z');
+
+async function expectUniqueViolation(promise: Promise<unknown>): Promise<void> {
+  const error = await promise.then(
+    () => null,
+    (caught: unknown) => caught,
+  );
+  expect(error, 'expected a unique violation').not.toBeNull();
+  expect(isUniqueViolation(error)).toBe(true);
+}
+
+describe('unique constraints', () => {
+  it('one subscription per user', async () => {
+    const user = await makeUser(handle.db);
+    await expectUniqueViolation(
+      handle.db.insert(subscriptions).values({ userId: user.id, plan: 'PRO', status: 'active' }).execute(),
+    );
+  });
+
+  it('one ledger row per (user, run id)', async () => {
+    const user = await makeUser(handle.db);
+    const [period] = await handle.db
+      .insert(usagePeriods)
+      .values({ userId: user.id, periodStart: PERIOD_START, periodEnd: PERIOD_END })
+      .returning();
+    if (!period) throw new Error('no period');
+    await handle.db.insert(usageLedger).values({ userId: user.id, runId: 'run-1', periodId: period.id });
+    await expectUniqueViolation(
+      handle.db
+        .insert(usageLedger)
+        .values({ userId: user.id, runId: 'run-1', periodId: period.id })
+        .execute(),
+    );
+    // The same run id for another user is a different run.
+    const other = await makeUser(handle.db);
+    const [otherPeriod] = await handle.db
+      .insert(usagePeriods)
+      .values({ userId: other.id, periodStart: PERIOD_START, periodEnd: PERIOD_END })
+      .returning();
+    if (!otherPeriod) throw new Error('no period');
+    await handle.db
+      .insert(usageLedger)
+      .values({ userId: other.id, runId: 'run-1', periodId: otherPeriod.id });
+  });
+
+  it('one usage period per (user, start)', async () => {
+    const user = await makeUser(handle.db);
+    await handle.db
+      .insert(usagePeriods)
+      .values({ userId: user.id, periodStart: PERIOD_START, periodEnd: PERIOD_END });
+    await expectUniqueViolation(
+      handle.db
+        .insert(usagePeriods)
+        .values({ userId: user.id, periodStart: PERIOD_START, periodEnd: new Date('2025-05-01T00:00:00Z') })
+        .execute(),
+    );
+  });
+
+  it('one row per Stripe event id, and recordEventOnce reports only the first', async () => {
+    const event = {
+      id: 'evt_1',
+      type: 'customer.subscription.updated',
+      stripeCreatedAt: PERIOD_START,
+      objectId: 'sub_1',
+    };
+    await expectUniqueViolation(handle.db.insert(stripeEvents).values([event, event]).execute());
+    expect(await recordEventOnce(handle.db, event)).toBe(true);
+    expect(await recordEventOnce(handle.db, event)).toBe(false);
+    expect(await recordEventOnce(handle.db, { ...event, id: 'evt_2' })).toBe(true);
+  });
+
+  it('recordEventOnce inside a transaction that fails leaves the event unrecorded (Stripe retries it)', async () => {
+    const event = { id: 'evt_retry', type: 'invoice.paid', stripeCreatedAt: PERIOD_START };
+    await expect(
+      handle.db.transaction(async (tx) => {
+        expect(await recordEventOnce(tx, event)).toBe(true);
+        throw new Error('applying the effect failed');
+      }),
+    ).rejects.toThrow('applying the effect failed');
+    expect(await recordEventOnce(handle.db, event)).toBe(true);
+  });
+
+  it('one account per email, case-insensitively; emails are stored lowercased', async () => {
+    const user = await createUser(handle.db, { email: 'Ada@Example.TEST', passwordHash: 'hash' });
+    expect(user.email).toBe('ada@example.test');
+    expect((await findUserByEmail(handle.db, 'ADA@example.test'))?.id).toBe(user.id);
+    await expectUniqueViolation(createUser(handle.db, { email: 'ada@EXAMPLE.test' }));
+    // Writers that bypass the repository are held to the same rule by a CHECK constraint.
+    const error = await handle.db
+      .insert(users)
+      .values({ id: 'raw', email: 'Mixed@Case.test' })
+      .then(
+        () => null,
+        (caught: unknown) => caught,
+      );
+    expect(pgErrorCode(error)).toBe(PG_CHECK_VIOLATION);
+  });
+
+  it('a usage counter can never go below zero', async () => {
+    const user = await makeUser(handle.db);
+    const error = await handle.db
+      .insert(usagePeriods)
+      .values({ userId: user.id, periodStart: PERIOD_START, periodEnd: PERIOD_END, used: -1 })
+      .then(
+        () => null,
+        (caught: unknown) => caught,
+      );
+    expect(pgErrorCode(error)).toBe(PG_CHECK_VIOLATION);
+  });
+});

@@ -1,0 +1,254 @@
+import { canStartTrial, freeSubscriptionState, TRIAL_DAYS } from '@tollgate/domain';
+import type { SubscriptionState } from '@tollgate/domain';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  accountCreatedAt,
+  createUser,
+  listStripeLinkedSubscriptions,
+  lockSubscriptionRow,
+  ensureFreeSubscription,
+  ensureUser,
+  findByStripeCustomerId,
+  findByStripeSubscriptionId,
+  getSubscription,
+  getSubscriptionState,
+  isUniqueViolation,
+  linkStripeCustomer,
+  startTrialOnce,
+  subscriptions,
+  toSubscriptionPatch,
+  toSubscriptionState,
+  updateSubscription,
+} from '../src';
+import { createTestDb } from '../src/testing';
+import type { TestDbHandle } from '../src/testing';
+import { makeUser } from './fixtures';
+
+const CREATED = new Date('2025-01-15T10:00:00Z');
+const NOW = new Date('2025-03-10T12:00:00Z');
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+let handle: TestDbHandle;
+
+beforeAll(async () => {
+  handle = await createTestDb();
+});
+afterAll(async () => {
+  await handle.close();
+});
+beforeEach(async () => {
+  await handle.reset();
+});
+
+describe('ensureFreeSubscription', () => {
+  it('creates a FREE, active subscription once; later calls return it unchanged', async () => {
+    const user = await createUser(handle.db, { email: 'free@example.test', createdAt: CREATED });
+    const first = await ensureFreeSubscription(handle.db, user.id, CREATED);
+    expect(first).toMatchObject({ userId: user.id, plan: 'FREE', status: 'active', trialUsedAt: null });
+    await updateSubscription(handle.db, user.id, { plan: 'PRO', status: 'active' });
+    const again = await ensureFreeSubscription(handle.db, user.id, NOW);
+    expect(again.plan).toBe('PRO');
+    expect(again.createdAt).toEqual(CREATED);
+  });
+
+  it('20 concurrent first calls create exactly one row', async () => {
+    const user = await ensureUser(handle.db, 'host-platform-user-42', CREATED);
+    const rows = await Promise.all(
+      Array.from({ length: 20 }, () => ensureFreeSubscription(handle.db, user.id, CREATED)),
+    );
+    expect(new Set(rows.map((row) => row.userId))).toEqual(new Set([user.id]));
+    const all = await handle.db.select().from(subscriptions);
+    expect(all).toHaveLength(1);
+  });
+
+  it('ensureUser accepts any JWT subject and is idempotent', async () => {
+    const [a, b] = await Promise.all([
+      ensureUser(handle.db, 'auth0|abc'),
+      ensureUser(handle.db, 'auth0|abc'),
+    ]);
+    expect(a.id).toBe('auth0|abc');
+    expect(b.createdAt).toEqual(a.createdAt);
+    expect(a.email).toBeNull();
+  });
+});
+
+describe('startTrialOnce', () => {
+  it('starts a 14-day trial from FREE and marks it used', async () => {
+    const user = await makeUser(handle.db, CREATED);
+    const row = await startTrialOnce(handle.db, user.id, NOW);
+    expect(row).toMatchObject({
+      plan: 'TRIAL',
+      status: 'trialing',
+      trialStart: NOW,
+      trialEnd: new Date(NOW.getTime() + TRIAL_DAYS * DAY_MS),
+      trialUsedAt: NOW,
+    });
+  });
+
+  it('20 concurrent calls give exactly one trial', async () => {
+    const user = await makeUser(handle.db, CREATED);
+    const rows = await Promise.all(Array.from({ length: 20 }, () => startTrialOnce(handle.db, user.id, NOW)));
+    expect(rows.filter((row) => row !== null)).toHaveLength(1);
+  });
+
+  it('never twice, even after the trial ended', async () => {
+    const user = await makeUser(handle.db, CREATED);
+    expect(await startTrialOnce(handle.db, user.id, NOW)).not.toBeNull();
+    const afterTrial = new Date(NOW.getTime() + 30 * DAY_MS);
+    expect(await startTrialOnce(handle.db, user.id, afterTrial)).toBeNull();
+    expect((await getSubscription(handle.db, user.id))?.trialStart).toEqual(NOW);
+  });
+
+  it('not from an active paid plan', async () => {
+    const user = await makeUser(handle.db, CREATED);
+    await updateSubscription(handle.db, user.id, {
+      plan: 'PRO',
+      status: 'active',
+      stripeSubscriptionId: 'sub_1',
+    });
+    expect(await startTrialOnce(handle.db, user.id, NOW)).toBeNull();
+    expect((await getSubscription(handle.db, user.id))?.plan).toBe('PRO');
+  });
+
+  it("another user's trial is not this user's", async () => {
+    const a = await makeUser(handle.db, CREATED);
+    const b = await makeUser(handle.db, CREATED);
+    await startTrialOnce(handle.db, a.id, NOW);
+    expect(await startTrialOnce(handle.db, b.id, NOW)).not.toBeNull();
+  });
+
+  // The WHERE clause re-implements the domain's "effectively FREE" in SQL: both must agree.
+  const base = freeSubscriptionState(CREATED);
+  const past = new Date(NOW.getTime() - DAY_MS);
+  const future = new Date(NOW.getTime() + DAY_MS);
+  const paid = { ...base, plan: 'PRO' as const, currentPeriodStart: past, currentPeriodEnd: future };
+  const cases: Array<[string, SubscriptionState]> = [
+    ['FREE', base],
+    ['FREE with a used trial', { ...base, trialUsedAt: past }],
+    ['PRO active', { ...paid, status: 'active' }],
+    ['PRO past_due', { ...paid, status: 'past_due', pastDueSince: past }],
+    ['PRO canceled', { ...paid, status: 'canceled' }],
+    ['PRO unpaid', { ...paid, status: 'unpaid' }],
+    ['PRO incomplete', { ...paid, status: 'incomplete' }],
+    ['PRO incomplete_expired', { ...paid, status: 'incomplete_expired' }],
+    ['PRO paused', { ...paid, status: 'paused' }],
+    ['BASIC canceling, period not over', { ...paid, plan: 'BASIC', cancelAtPeriodEnd: true }],
+    [
+      'BASIC canceling, period over',
+      { ...paid, plan: 'BASIC', cancelAtPeriodEnd: true, currentPeriodEnd: past },
+    ],
+    [
+      'BASIC canceling, period exactly over',
+      { ...paid, plan: 'BASIC', cancelAtPeriodEnd: true, currentPeriodEnd: NOW },
+    ],
+    ['PRO Stripe trial running', { ...paid, status: 'trialing', trialStart: past, trialEnd: future }],
+    ['PRO Stripe trial ended', { ...paid, status: 'trialing', trialStart: past, trialEnd: NOW }],
+    ['ENTERPRISE active', { ...paid, plan: 'ENTERPRISE', status: 'active', customRunLimit: 500 }],
+    [
+      'TRIAL inside the window',
+      { ...base, plan: 'TRIAL', status: 'trialing', trialStart: past, trialEnd: future },
+    ],
+    [
+      'TRIAL after the window',
+      { ...base, plan: 'TRIAL', status: 'trialing', trialStart: past, trialEnd: NOW },
+    ],
+    [
+      'TRIAL before the window',
+      { ...base, plan: 'TRIAL', status: 'trialing', trialStart: future, trialEnd: future },
+    ],
+    ['TRIAL without a window', { ...base, plan: 'TRIAL', status: 'trialing' }],
+    ['TRIAL canceled', { ...base, plan: 'TRIAL', status: 'canceled', trialStart: past, trialEnd: future }],
+  ];
+  it.each(cases)('agrees with the domain canStartTrial: %s', async (_name, state) => {
+    const user = await createUser(handle.db, { createdAt: CREATED });
+    await handle.db
+      .insert(subscriptions)
+      .values({ userId: user.id, ...toSubscriptionPatch(state), plan: state.plan, status: state.status });
+    const row = await startTrialOnce(handle.db, user.id, NOW);
+    expect(row !== null).toBe(canStartTrial({ ...state, accountCreatedAt: user.createdAt }, NOW));
+  });
+});
+
+describe('Stripe links and state conversion', () => {
+  it('finds subscriptions by Stripe customer and subscription id', async () => {
+    const user = await makeUser(handle.db, CREATED);
+    await updateSubscription(handle.db, user.id, { stripeSubscriptionId: 'sub_123' });
+    expect(await linkStripeCustomer(handle.db, user.id, 'cus_123')).not.toBeNull();
+    expect((await findByStripeCustomerId(handle.db, 'cus_123'))?.userId).toBe(user.id);
+    expect((await findByStripeSubscriptionId(handle.db, 'sub_123'))?.userId).toBe(user.id);
+    expect(await findByStripeCustomerId(handle.db, 'cus_unknown')).toBeNull();
+  });
+
+  it('linkStripeCustomer never replaces a different customer and never shares one between users', async () => {
+    const a = await makeUser(handle.db, CREATED);
+    const b = await makeUser(handle.db, CREATED);
+    await linkStripeCustomer(handle.db, a.id, 'cus_a');
+    expect(await linkStripeCustomer(handle.db, a.id, 'cus_a')).not.toBeNull();
+    expect(await linkStripeCustomer(handle.db, a.id, 'cus_other')).toBeNull();
+    expect((await getSubscription(handle.db, a.id))?.stripeCustomerId).toBe('cus_a');
+    const error = await linkStripeCustomer(handle.db, b.id, 'cus_a').then(
+      () => null,
+      (caught: unknown) => caught,
+    );
+    expect(isUniqueViolation(error)).toBe(true);
+  });
+
+  it('round-trips the domain state, anchored on the account creation date', async () => {
+    const user = await createUser(handle.db, { email: 'state@example.test', createdAt: CREATED });
+    await ensureFreeSubscription(handle.db, user.id, NOW);
+    const state: SubscriptionState = {
+      ...freeSubscriptionState(CREATED),
+      plan: 'PRO',
+      status: 'past_due',
+      currentPeriodStart: new Date('2025-03-01T00:00:00Z'),
+      currentPeriodEnd: new Date('2025-04-01T00:00:00Z'),
+      cancelAtPeriodEnd: true,
+      pastDueSince: new Date('2025-03-05T00:00:00Z'),
+      trialUsedAt: new Date('2025-02-01T00:00:00Z'),
+      customRunLimit: null,
+      stripeCustomerId: 'cus_1',
+      stripeSubscriptionId: 'sub_1',
+      stripePriceId: 'price_pro',
+    };
+    const row = await updateSubscription(handle.db, user.id, toSubscriptionPatch(state));
+    if (!row) throw new Error('no row');
+    expect(await getSubscriptionState(handle.db, user.id)).toEqual(state);
+    expect(toSubscriptionState(row, CREATED)).toEqual(state);
+    // Without the account date, the row's own creation is the anchor.
+    expect(toSubscriptionState(row).accountCreatedAt).toEqual(NOW);
+    expect(await getSubscriptionState(handle.db, 'nobody')).toBeNull();
+    expect(await updateSubscription(handle.db, 'nobody', { plan: 'PRO' })).toBeNull();
+  });
+});
+
+describe('subscription sync helpers', () => {
+  it('lockSubscriptionRow makes a second transaction wait for the first one to commit', async () => {
+    const user = await makeUser(handle.db, CREATED);
+    let releaseFirst = () => {};
+    const firstHasLock = new Promise<void>((resolve) => {
+      const gate = new Promise<void>((release) => (releaseFirst = release));
+      void handle.db.transaction(async (tx) => {
+        await lockSubscriptionRow(tx, user.id);
+        resolve();
+        await gate;
+        await updateSubscription(tx, user.id, { plan: 'PRO', status: 'active' });
+      });
+    });
+    await firstHasLock;
+    const second = handle.db.transaction(async (tx) => (await lockSubscriptionRow(tx, user.id))?.plan);
+    // Let the second transaction reach its SELECT … FOR UPDATE before the first one writes.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    releaseFirst();
+    expect(await second).toBe('PRO');
+    expect(await handle.db.transaction((tx) => lockSubscriptionRow(tx, 'nobody'))).toBeNull();
+  });
+
+  it('accountCreatedAt and listStripeLinkedSubscriptions', async () => {
+    const linked = await makeUser(handle.db, CREATED);
+    await makeUser(handle.db, CREATED);
+    await linkStripeCustomer(handle.db, linked.id, 'cus_linked');
+    expect(await accountCreatedAt(handle.db, linked.id)).toEqual(CREATED);
+    expect(await accountCreatedAt(handle.db, 'nobody')).toBeNull();
+    expect((await listStripeLinkedSubscriptions(handle.db)).map((row) => row.userId)).toEqual([linked.id]);
+  });
+});
