@@ -1,0 +1,52 @@
+import express from 'express';
+import type { Express } from 'express';
+import { requireTestKey } from './auth';
+import { processDue } from './billing/renewals';
+import type { EmulatorContext } from './context';
+import { errorHandler, unknownRoute } from './errors';
+import { formBody, installFormParsing } from './form-parsing';
+import { checkoutPageRoutes } from './hosted/checkout-routes';
+import { invoicePageRoutes } from './hosted/invoice-routes';
+import { portalPageRoutes } from './hosted/portal-routes';
+import { createIdempotency } from './idempotency';
+import { apiHeaders } from './request-context';
+import { catalogRoutes } from './routes/catalog';
+import { checkoutRoutes } from './routes/checkout';
+import { controlRoutes } from './routes/control';
+import { customerRoutes } from './routes/customers';
+import { eventRoutes } from './routes/events';
+import { invoiceRoutes } from './routes/invoices';
+import { portalRoutes } from './routes/portal';
+import { subscriptionRoutes } from './routes/subscriptions';
+import { webhookEndpointRoutes } from './routes/webhook-endpoints';
+import type { WebhookDelivery } from './webhooks/delivery';
+
+export function createApp(ctx: EmulatorContext, delivery: WebhookDelivery): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  installFormParsing(app);
+  // The clock runs with real time: whatever fell due since the last request happens first.
+  app.use((_req, _res, next) => {
+    processDue(ctx, ctx.clock.nowSeconds());
+    next();
+  });
+
+  app.use(controlRoutes(ctx, delivery));
+  app.use(checkoutPageRoutes(ctx));
+  app.use(portalPageRoutes(ctx));
+  app.use(invoicePageRoutes(ctx));
+
+  app.use('/v1', apiHeaders, requireTestKey, formBody, createIdempotency());
+  app.use(customerRoutes(ctx));
+  app.use(catalogRoutes(ctx));
+  app.use(checkoutRoutes(ctx));
+  app.use(portalRoutes(ctx));
+  app.use(subscriptionRoutes(ctx));
+  app.use(invoiceRoutes(ctx));
+  app.use(eventRoutes(ctx));
+  app.use(webhookEndpointRoutes(ctx));
+
+  app.use(unknownRoute);
+  app.use(errorHandler);
+  return app;
+}

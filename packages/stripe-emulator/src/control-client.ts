@@ -1,0 +1,39 @@
+import type { DeliveryRecord, WebhookMode } from './webhooks/delivery';
+
+export interface EmulatorControl {
+  advanceClock(seconds: number): Promise<{ now: string; nowSeconds: number }>;
+  drain(): Promise<DeliveryRecord[]>;
+  setMode(mode: Partial<WebhookMode>): Promise<WebhookMode>;
+  deliveries(): Promise<DeliveryRecord[]>;
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+  state(): Promise<Record<string, unknown>>;
+}
+
+/** A small fetch client for the emulator's /_emulator control API (for other processes). */
+export function emulatorControl(url: string): EmulatorControl {
+  const base = url.replace(/\/+$/, '');
+  async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+    const response = await fetch(`${base}/_emulator${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!response.ok)
+      throw new Error(`emulator ${method} ${path}: HTTP ${response.status} ${await response.text()}`);
+    return (await response.json()) as T;
+  }
+  return {
+    advanceClock: (seconds) => call('POST', '/clock/advance', { seconds }),
+    drain: async () => (await call<{ deliveries: DeliveryRecord[] }>('POST', '/webhooks/drain')).deliveries,
+    setMode: async (mode) => (await call<{ mode: WebhookMode }>('POST', '/webhooks/mode', mode)).mode,
+    deliveries: async () => (await call<{ deliveries: DeliveryRecord[] }>('GET', '/deliveries')).deliveries,
+    pause: async () => {
+      await call('POST', '/webhooks/pause');
+    },
+    resume: async () => {
+      await call('POST', '/webhooks/resume');
+    },
+    state: () => call('GET', '/state'),
+  };
+}

@@ -1,0 +1,132 @@
+import { Router } from 'express';
+import type { Request, Response } from 'express';
+import type Stripe from 'stripe';
+import { customerIdOf, getPrice } from '../billing/lookups';
+import { changeSubscriptionPrice, updateCustomerCard } from '../billing/subscription-changes';
+import { cancelSubscription, setCancelAtPeriodEnd } from '../billing/subscription-updates';
+import { momentAt } from '../context';
+import type { EmulatorContext } from '../context';
+import { StripeApiError } from '../errors';
+import { asParams, formBody, optionalString } from '../form-parsing';
+import { invoiceSubscriptionId } from '../objects/invoice';
+import { firstItem, isLive } from '../objects/subscription';
+import { pathParam } from '../request-context';
+import { notFoundPage } from './checkout-routes';
+import { renderPortalPage } from './portal-page';
+
+const NOTICES: Record<string, string> = {
+  cancel_at_period_end: 'Your subscription will be canceled at the end of the current period.',
+  cancel_now: 'Your subscription has been canceled.',
+  resume: 'Your subscription will continue.',
+  switch: 'Your plan has been changed.',
+  update_card: 'Your card has been updated.',
+};
+
+/** The subscription the portal manages: the customer's newest live one, else their newest. */
+function portalSubscription(ctx: EmulatorContext, customerId: string): Stripe.Subscription | null {
+  const mine = [...ctx.store.subscriptions.values()]
+    .filter((sub) => customerIdOf(sub) === customerId)
+    .reverse();
+  return mine.find(isLive) ?? mine[0] ?? null;
+}
+
+function productNameOf(ctx: EmulatorContext, price: Stripe.Price): string {
+  const productId = typeof price.product === 'string' ? price.product : price.product.id;
+  return ctx.store.products.get(productId)?.name ?? price.nickname ?? price.id;
+}
+
+function renderPortal(
+  ctx: EmulatorContext,
+  res: Response,
+  session: Stripe.BillingPortal.Session,
+  status: number,
+  error: string | null,
+  notice: string | null,
+): void {
+  const customer = ctx.store.customers.get(session.customer);
+  if (!customer) return notFoundPage(res, 'This customer no longer exists.');
+  const subscription = portalSubscription(ctx, customer.id);
+  const item = subscription ? firstItem(subscription) : null;
+  const defaultPm = subscription?.default_payment_method ?? customer.invoice_settings.default_payment_method;
+  const cardId = typeof defaultPm === 'string' ? defaultPm : (defaultPm?.id ?? null);
+  const switchTargets = [...ctx.store.prices.values()]
+    .filter((price) => price.active && price.type === 'recurring' && price.id !== item?.price.id)
+    .map((price) => ({ priceId: price.id, productName: productNameOf(ctx, price) }));
+  const invoices = [...ctx.store.invoices.values()]
+    .filter((invoice) => invoice.customer === customer.id && invoiceSubscriptionId(invoice) !== null)
+    .reverse();
+  res
+    .status(status)
+    .type('html')
+    .send(
+      renderPortalPage({
+        session,
+        customer,
+        subscription,
+        productName: item ? productNameOf(ctx, item.price) : null,
+        card: cardId ? (ctx.store.paymentMethods.get(cardId) ?? null) : null,
+        switchTargets,
+        invoices,
+        actionUrl: `${ctx.config.publicUrl}/portal/${session.id}`,
+        error,
+        notice,
+      }),
+    );
+}
+
+function performAction(
+  ctx: EmulatorContext,
+  session: Stripe.BillingPortal.Session,
+  req: Request,
+): string | null {
+  const form = asParams(req.body);
+  const action = optionalString(form, 'action') ?? '';
+  const moment = momentAt(ctx.clock.nowSeconds());
+  if (action === 'update_card') {
+    const outcome = updateCustomerCard(
+      ctx,
+      session.customer,
+      optionalString(form, 'card_number') ?? '',
+      moment,
+    );
+    return outcome.isApproved ? null : outcome.message;
+  }
+  const subscription = portalSubscription(ctx, session.customer);
+  if (!subscription || !isLive(subscription)) return 'There is no active subscription to change.';
+  if (action === 'cancel_at_period_end') setCancelAtPeriodEnd(ctx, subscription, true, moment);
+  else if (action === 'resume') setCancelAtPeriodEnd(ctx, subscription, false, moment);
+  else if (action === 'cancel_now') cancelSubscription(ctx, subscription, moment, 'cancellation_requested');
+  else if (action === 'switch') {
+    changeSubscriptionPrice(ctx, subscription, getPrice(ctx, optionalString(form, 'price') ?? ''), moment);
+  } else return `Unknown action: ${action}`;
+  return null;
+}
+
+/** The hosted customer portal behind billing_portal.session.url. */
+export function portalPageRoutes(ctx: EmulatorContext): Router {
+  const router = Router();
+
+  router.get('/portal/:id', (req, res) => {
+    const session = ctx.store.portalSessions.get(pathParam(req, 'id'));
+    if (!session) return notFoundPage(res, 'No such billing portal session.');
+    const notice = typeof req.query.notice === 'string' ? (NOTICES[req.query.notice] ?? null) : null;
+    renderPortal(ctx, res, session, 200, null, notice);
+  });
+
+  router.post('/portal/:id', formBody, (req, res) => {
+    const session = ctx.store.portalSessions.get(pathParam(req, 'id'));
+    if (!session) return notFoundPage(res, 'No such billing portal session.');
+    let error: string | null;
+    try {
+      error = performAction(ctx, session, req);
+    } catch (thrown) {
+      if (!(thrown instanceof StripeApiError)) throw thrown;
+      error = thrown.message;
+    }
+    if (error !== null) return renderPortal(ctx, res, session, 402, error, null);
+    const action = optionalString(asParams(req.body), 'action') ?? '';
+    res.redirect(303, `${ctx.config.publicUrl}/portal/${session.id}?notice=${encodeURIComponent(action)}`);
+  });
+
+  return router;
+}

@@ -1,0 +1,52 @@
+import type { RequestHandler } from 'express';
+import { StripeApiError } from './errors';
+
+interface StoredResponse {
+  method: string;
+  path: string;
+  fingerprint: string;
+  status: number;
+  body: unknown;
+}
+
+/**
+ * Stripe's Idempotency-Key: a POST repeated with the same key (same path and parameters) gets the
+ * first response again, with Idempotent-Replayed: true, and causes nothing new. Reusing a key for
+ * another request is an idempotency_error.
+ */
+export function createIdempotency(): RequestHandler {
+  const responses = new Map<string, StoredResponse>();
+  return (req, res, next) => {
+    const key = req.get('Idempotency-Key');
+    if (req.method !== 'POST' || !key) {
+      next();
+      return;
+    }
+    const fingerprint = JSON.stringify(req.body ?? {});
+    const stored = responses.get(key);
+    if (stored) {
+      if (stored.method !== req.method || stored.path !== req.path || stored.fingerprint !== fingerprint) {
+        throw new StripeApiError({
+          status: 400,
+          type: 'idempotency_error',
+          code: 'idempotency_key_in_use',
+          message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${key}' if you meant to execute a different request.`,
+        });
+      }
+      res.setHeader('Idempotent-Replayed', 'true');
+      res.setHeader('Idempotency-Key', key);
+      res.status(stored.status).json(stored.body);
+      return;
+    }
+    res.setHeader('Idempotency-Key', key);
+    const send = res.json.bind(res);
+    res.json = (body: unknown) => {
+      // Stripe does not store 5xx results: the request may be retried with the same key
+      if (res.statusCode < 500) {
+        responses.set(key, { method: req.method, path: req.path, fingerprint, status: res.statusCode, body });
+      }
+      return send(body);
+    };
+    next();
+  };
+}

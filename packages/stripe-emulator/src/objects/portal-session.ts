@@ -1,0 +1,29 @@
+import type Stripe from 'stripe';
+
+export interface PortalSessionInput {
+  id: string;
+  created: number;
+  customer: string;
+  returnUrl: string | null;
+  url: string;
+}
+
+/** All portal sessions share one default configuration, like an account that never customised it. */
+export const DEFAULT_PORTAL_CONFIGURATION = 'bpc_emulatordefaultconfig0';
+
+export function buildPortalSession(input: PortalSessionInput): Stripe.BillingPortal.Session {
+  return {
+    id: input.id,
+    object: 'billing_portal.session',
+    configuration: DEFAULT_PORTAL_CONFIGURATION,
+    created: input.created,
+    customer: input.customer,
+    customer_account: null,
+    flow: null,
+    livemode: false,
+    locale: null,
+    on_behalf_of: null,
+    return_url: input.returnUrl,
+    url: input.url,
+  };
+}

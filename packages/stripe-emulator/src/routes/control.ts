@@ -1,0 +1,92 @@
+import { Router } from 'express';
+import { advanceClock } from '../billing/renewals';
+import type { EmulatorContext } from '../context';
+import { invalidRequest } from '../errors';
+import { asParams, jsonBody } from '../form-parsing';
+import type { WebhookDelivery, WebhookMode } from '../webhooks/delivery';
+import { endpointView } from '../webhooks/endpoints';
+
+function parseMode(body: unknown): Partial<WebhookMode> {
+  const params = asParams(body);
+  const mode: Partial<WebhookMode> = {};
+  for (const key of ['duplicate', 'shuffle'] as const) {
+    const value = params[key];
+    if (value === undefined) continue;
+    if (typeof value !== 'boolean') throw invalidRequest(`${key} must be a boolean`, key);
+    mode[key] = value;
+  }
+  if (params.seed !== undefined) {
+    if (typeof params.seed !== 'number' || !Number.isInteger(params.seed)) {
+      throw invalidRequest('seed must be an integer', 'seed');
+    }
+    mode.seed = params.seed;
+  }
+  return mode;
+}
+
+/**
+ * /_emulator/*: test and dev controls (clock, deliveries, state) for other processes, e.g. the
+ * browser e2e tests. Unauthenticated on purpose: the emulator only ever listens on a dev machine.
+ */
+export function controlRoutes(ctx: EmulatorContext, delivery: WebhookDelivery): Router {
+  const router = Router();
+  router.use('/_emulator', jsonBody);
+
+  router.post('/_emulator/clock/advance', (req, res) => {
+    const seconds = asParams(req.body).seconds;
+    if (typeof seconds !== 'number') throw invalidRequest('seconds must be a number', 'seconds');
+    advanceClock(ctx, seconds);
+    res.json({ now: ctx.clock.now().toISOString(), nowSeconds: ctx.clock.nowSeconds() });
+  });
+
+  router.get('/_emulator/clock', (_req, res) => {
+    res.json({ now: ctx.clock.now().toISOString(), nowSeconds: ctx.clock.nowSeconds() });
+  });
+
+  router.get('/_emulator/state', (_req, res) => {
+    const { store } = ctx;
+    res.json({
+      now: ctx.clock.now().toISOString(),
+      customers: [...store.customers.values()],
+      products: [...store.products.values()],
+      prices: [...store.prices.values()],
+      subscriptions: [...store.subscriptions.values()],
+      invoices: [...store.invoices.values()],
+      checkoutSessions: [...store.checkoutSessions.values()],
+      portalSessions: [...store.portalSessions.values()],
+      webhookEndpoints: [...store.webhookEndpoints.values()].map((endpoint) => endpointView(endpoint, true)),
+      events: [...store.events.values()].map((event) => ({
+        id: event.id,
+        type: event.type,
+        created: event.created,
+      })),
+      webhookMode: delivery.mode(),
+    });
+  });
+
+  router.get('/_emulator/deliveries', (_req, res) => {
+    res.json({ mode: delivery.mode(), deliveries: delivery.log() });
+  });
+
+  router.post('/_emulator/webhooks/drain', async (_req, res) => {
+    await delivery.drain();
+    res.json({ deliveries: delivery.log() });
+  });
+
+  router.post('/_emulator/webhooks/mode', (req, res) => {
+    delivery.setMode(parseMode(req.body));
+    res.json({ mode: delivery.mode() });
+  });
+
+  router.post('/_emulator/webhooks/pause', (_req, res) => {
+    delivery.pause();
+    res.json({ isPaused: true });
+  });
+
+  router.post('/_emulator/webhooks/resume', (_req, res) => {
+    delivery.resume();
+    res.json({ isPaused: false });
+  });
+
+  return router;
+}

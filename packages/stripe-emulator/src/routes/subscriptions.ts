@@ -1,0 +1,125 @@
+import { Router } from 'express';
+import type Stripe from 'stripe';
+import { customerIdOf, getPrice, getSubscription } from '../billing/lookups';
+import { assertLive, changeSubscriptionPrice } from '../billing/subscription-changes';
+import {
+  cancelSubscription,
+  setCancelAtPeriodEnd,
+  updateSubscription,
+} from '../billing/subscription-updates';
+import type { EmulatorContext } from '../context';
+import { invalidRequest } from '../errors';
+import type { Moment } from '../events';
+import {
+  applyMetadata,
+  arrayParam,
+  asParams,
+  metadataParam,
+  optionalBoolean,
+  optionalInteger,
+  optionalString,
+} from '../form-parsing';
+import type { Params } from '../form-parsing';
+import { paginate } from '../list';
+import { firstItem } from '../objects/subscription';
+import { pathParam, requestMoment, requestParams } from '../request-context';
+import { respond } from '../respond';
+
+function applyItemChange(
+  ctx: EmulatorContext,
+  subscription: Stripe.Subscription,
+  params: Params,
+  moment: Moment,
+): void {
+  const items = arrayParam(params, 'items');
+  if (items.length === 0) return;
+  if (items.length > 1) {
+    throw invalidRequest('The Stripe emulator supports one item per subscription.', 'items');
+  }
+  const item = asParams(items[0]);
+  const itemId = optionalString(item, 'id');
+  // Without items[0][id] Stripe ADDS a second item (billing both prices): almost always a bug.
+  if (itemId !== firstItem(subscription).id) {
+    throw invalidRequest(
+      `items[0][id] must be the subscription's item (${firstItem(subscription).id}); without it Stripe would add a second item. The emulator supports one item per subscription.`,
+      'items[0][id]',
+    );
+  }
+  if (optionalBoolean(item, 'deleted')) {
+    throw invalidRequest('Deleting the only subscription item is not supported.', 'items[0][deleted]');
+  }
+  const priceId = optionalString(item, 'price');
+  const quantity = optionalInteger(item, 'quantity');
+  if (!priceId && quantity === undefined) return;
+  const price = priceId ? getPrice(ctx, priceId, 'items[0][price]') : firstItem(subscription).price;
+  changeSubscriptionPrice(ctx, subscription, price, moment, quantity);
+}
+
+export function subscriptionRoutes(ctx: EmulatorContext): Router {
+  const router = Router();
+
+  router.get('/v1/subscriptions', (req, res) => {
+    const params = requestParams(req);
+    const customer = optionalString(params, 'customer');
+    const price = optionalString(params, 'price');
+    const status = optionalString(params, 'status');
+    const subscriptions = [...ctx.store.subscriptions.values()].filter((subscription) => {
+      if (customer && customerIdOf(subscription) !== customer) return false;
+      if (price && firstItem(subscription).price.id !== price) return false;
+      // like Stripe, canceled subscriptions are listed only when asked for (status=canceled or all)
+      if (!status) return subscription.status !== 'canceled';
+      return status === 'all' || subscription.status === status;
+    });
+    respond(ctx, res, paginate(subscriptions, params, '/v1/subscriptions'), params);
+  });
+
+  router.get('/v1/subscriptions/:id', (req, res) => {
+    respond(ctx, res, getSubscription(ctx, pathParam(req, 'id')), requestParams(req));
+  });
+
+  router.post('/v1/subscriptions/:id', (req, res) => {
+    const params = requestParams(req);
+    const subscription = getSubscription(ctx, pathParam(req, 'id'));
+    const moment = requestMoment(ctx, req, res);
+    const metadata = metadataParam(params);
+    if (metadata !== undefined) {
+      updateSubscription(ctx, subscription, moment, (sub) => {
+        sub.metadata = applyMetadata(sub.metadata, metadata);
+      });
+    }
+    applyItemChange(ctx, subscription, params, moment);
+    const defaultPaymentMethod = optionalString(params, 'default_payment_method');
+    if (defaultPaymentMethod !== undefined) {
+      assertLive(subscription);
+      const record = ctx.store.paymentMethods.get(defaultPaymentMethod);
+      if (!record || record.customer !== customerIdOf(subscription)) {
+        throw invalidRequest(`No such PaymentMethod: '${defaultPaymentMethod}'`, 'default_payment_method');
+      }
+      updateSubscription(ctx, subscription, moment, (sub) => {
+        sub.default_payment_method = defaultPaymentMethod;
+      });
+    }
+    const cancelAtPeriodEnd = optionalBoolean(params, 'cancel_at_period_end');
+    if (cancelAtPeriodEnd !== undefined && cancelAtPeriodEnd !== subscription.cancel_at_period_end) {
+      assertLive(subscription);
+      setCancelAtPeriodEnd(ctx, subscription, cancelAtPeriodEnd, moment);
+    }
+    respond(ctx, res, subscription, params);
+  });
+
+  router.delete('/v1/subscriptions/:id', (req, res) => {
+    const params = requestParams(req);
+    const subscription = getSubscription(ctx, pathParam(req, 'id'));
+    if (subscription.status === 'canceled') {
+      throw invalidRequest(
+        `This subscription has already been canceled (${subscription.id}).`,
+        undefined,
+        'subscription_canceled',
+      );
+    }
+    cancelSubscription(ctx, subscription, requestMoment(ctx, req, res), 'cancellation_requested');
+    respond(ctx, res, subscription, params);
+  });
+
+  return router;
+}

@@ -1,0 +1,59 @@
+import type { DeliveryRecord, WebhookMode } from './webhooks/delivery';
+
+export type { DeliveryRecord, WebhookMode };
+
+export interface StripeEmulatorOptions {
+  /** 0 = a random free port. The CLI defaults to 12111 (DEFAULT_EMULATOR_PORT). */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Origin used in hosted page URLs (session.url, hosted_invoice_url). Default http://<host>:<port>. */
+  publicUrl?: string;
+  /** Webhook endpoints to deliver to; a whsec_… secret is generated when omitted. */
+  webhookEndpoints?: { url: string; secret?: string }[];
+  /** Renewal payment retries: seconds after each failed attempt. Default 3, 5 and 7 days. */
+  retrySchedule?: number[];
+  /** What a subscription becomes when the last retry failed. Default 'canceled'. */
+  endStateAfterRetries?: 'canceled' | 'unpaid';
+  /** Webhook delivery backoff after a non-2xx answer or a timeout. */
+  deliveryRetryDelaysMs?: number[];
+  /** How long a webhook delivery may take before it counts as failed. Default 10 s. */
+  deliveryTimeoutMs?: number;
+  /** Emulator clock start. Default: real now. */
+  startTime?: Date;
+  /** Load state from this JSON file at start (if it exists) and save it there on close(). */
+  snapshotFile?: string;
+}
+
+export interface EmulatorClockControl {
+  now(): Date;
+  /** Moves the clock forward; renewals, retries and period-end cancellations on the way happen. */
+  advance(seconds: number): Promise<void>;
+}
+
+export interface EmulatorWebhooks {
+  /** shuffle: hold events until drain(), then deliver them in a seeded random order. */
+  setMode(mode: Partial<WebhookMode>): void;
+  /** Resolves when every queued/held delivery is done (delivered or out of retries). Resumes if paused. */
+  drain(): Promise<void>;
+  log(): DeliveryRecord[];
+  pause(): void;
+  resume(): void;
+}
+
+export interface StripeEmulator {
+  url: string;
+  port: number;
+  prices: { BASIC: string; PRO: string };
+  products: { BASIC: string; PRO: string };
+  addWebhookEndpoint(url: string, secret?: string): { id: string; secret: string };
+  clock: EmulatorClockControl;
+  webhooks: EmulatorWebhooks;
+  /** Saves the snapshot (when configured) and stops the server and all deliveries. */
+  close(): Promise<void>;
+}
+
+export const DEFAULT_EMULATOR_PORT = 12111;
+export const DEFAULT_RETRY_SCHEDULE = [3 * 86_400, 5 * 86_400, 7 * 86_400];
+export const DEFAULT_DELIVERY_RETRY_DELAYS_MS = [1_000, 5_000, 30_000, 120_000];
+export const DEFAULT_DELIVERY_TIMEOUT_MS = 10_000;

@@ -1,0 +1,85 @@
+import Stripe from 'stripe';
+import { startStripeEmulator } from '../../src';
+import type { StripeEmulator, StripeEmulatorOptions } from '../../src';
+import { openPage, submitForm } from './browser';
+import { startWebhookReceiver } from './webhook-receiver';
+import type { WebhookReceiver } from './webhook-receiver';
+
+export const DAY = 86_400;
+export const APP = 'http://app.test';
+
+export interface Harness {
+  emulator: StripeEmulator;
+  receiver: WebhookReceiver;
+  stripe: Stripe;
+  close(): Promise<void>;
+}
+
+/** Emulator + a verifying webhook receiver + the official SDK pointed at the emulator. */
+export async function startHarness(options: StripeEmulatorOptions = {}): Promise<Harness> {
+  const receiver = await startWebhookReceiver();
+  const emulator = await startStripeEmulator({
+    webhookEndpoints: [{ url: receiver.url, secret: receiver.secret }],
+    deliveryRetryDelaysMs: [20, 40],
+    deliveryTimeoutMs: 1_000,
+    ...options,
+  });
+  const stripe = new Stripe('sk_test_emulator', {
+    host: '127.0.0.1',
+    port: emulator.port,
+    protocol: 'http',
+    maxNetworkRetries: 0,
+  });
+  return {
+    emulator,
+    receiver,
+    stripe,
+    async close() {
+      await emulator.close();
+      await receiver.close();
+    },
+  };
+}
+
+export interface SubscribeOptions {
+  card?: string;
+  price?: string;
+  trialDays?: number;
+  userId?: string;
+}
+
+/** Customer -> checkout session -> hosted page -> Pay, as Tollgate's server and a user would do it. */
+export async function subscribeViaCheckout(harness: Harness, options: SubscribeOptions = {}) {
+  const { stripe, emulator } = harness;
+  const userId = options.userId ?? `u_${Math.random().toString(36).slice(2, 8)}`;
+  const customer = await stripe.customers.create({ email: `${userId}@example.com`, metadata: { userId } });
+  const session = await stripe.checkout.sessions.create({
+    mode: 'subscription',
+    customer: customer.id,
+    client_reference_id: userId,
+    line_items: [{ price: options.price ?? emulator.prices.BASIC, quantity: 1 }],
+    subscription_data: {
+      metadata: { userId },
+      ...(options.trialDays ? { trial_period_days: options.trialDays } : {}),
+    },
+    metadata: { userId },
+    success_url: `${APP}/billing/success?session_id={CHECKOUT_SESSION_ID}`,
+    cancel_url: `${APP}/billing`,
+  });
+  if (!session.url) throw new Error('checkout session has no url');
+  const result = await submitForm(await openPage(session.url), 'Pay', {
+    'Card number': options.card ?? '4242 4242 4242 4242',
+  });
+  if (result.status !== 303) throw new Error(`checkout failed: HTTP ${result.status}`);
+  const completed = await stripe.checkout.sessions.retrieve(session.id);
+  const subscriptionId =
+    typeof completed.subscription === 'string' ? completed.subscription : completed.subscription?.id;
+  if (!subscriptionId) throw new Error('checkout completed without a subscription');
+  return { customer, session: completed, subscriptionId, userId, redirect: result.location };
+}
+
+export function periodOf(subscription: Stripe.Subscription): { start: number; end: number } {
+  const item = subscription.items.data[0];
+  if (!item) throw new Error('subscription without items');
+  return { start: item.current_period_start, end: item.current_period_end };
+}
