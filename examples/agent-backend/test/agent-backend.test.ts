@@ -1,0 +1,114 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createTollgateClient, type PaymentRequiredBody } from '@tollgate/sdk';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createAgentBackend, USER_ID_HEADER } from '../src/app';
+import type { TaskRunner } from '../src/task-runner';
+import { newRunId, newUserId, startTollgate } from './tollgate';
+
+let tollgate: Awaited<ReturnType<typeof startTollgate>>;
+
+beforeAll(async () => {
+  tollgate = await startTollgate();
+});
+afterAll(() => tollgate?.stop());
+
+/** What POST /tasks answers: a task and the usage after it, or an error (402: the Tollgate body). */
+interface TaskAnswer {
+  task: { id: string; runId: string };
+  usage: { used: number; limit: number; remaining: number };
+  error: { code: string; message: string };
+}
+
+async function startBackend(tasks?: TaskRunner) {
+  const client = createTollgateClient({ url: tollgate.url, apiKey: tollgate.serviceKey });
+  const app = createAgentBackend({ tollgate: client, ...(tasks ? { tasks } : {}) });
+  const server: Server = await new Promise((resolve) => {
+    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    async postTask(userId: string | null, body: Record<string, unknown>) {
+      const response = await fetch(`${url}/tasks`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(userId ? { [USER_ID_HEADER]: userId } : {}) },
+        body: JSON.stringify(body),
+      });
+      return { status: response.status, body: (await response.json()) as TaskAnswer };
+    },
+  };
+}
+
+describe('agent backend guarded by requireRun', () => {
+  let backend: Awaited<ReturnType<typeof startBackend>>;
+  beforeAll(async () => {
+    backend = await startBackend();
+  });
+  afterAll(() => backend.close());
+
+  it('starts tasks until the FREE plan runs out, then answers 402 with the Tollgate body', async () => {
+    const userId = newUserId();
+    for (let task = 1; task <= 10; task += 1) {
+      const started = await backend.postTask(userId, { runId: newRunId(), prompt: `task ${task}` });
+      expect(started.status).toBe(202);
+      expect(started.body.usage).toEqual({ used: task, limit: 10, remaining: 10 - task });
+    }
+
+    const denied = await backend.postTask(userId, { runId: newRunId(), prompt: 'one more' });
+    expect(denied.status).toBe(402);
+    const body: PaymentRequiredBody = denied.body as unknown as PaymentRequiredBody;
+    expect(body.error).toMatchObject({
+      code: 'USAGE_LIMIT_REACHED',
+      plan: 'FREE',
+      status: 'active',
+      used: 10,
+      limit: 10,
+      upgradeUrl: 'http://app.tollgate.test/settings/subscription?upgrade=1',
+    });
+    expect(Date.parse(body.error.resetsAt)).toBeGreaterThan(Date.now());
+    expect(await tollgate.usedBy(userId)).toBe(10);
+  });
+
+  it('answers a retried request (same run id) with the task it started, charging once', async () => {
+    const userId = newUserId();
+    const runId = newRunId();
+    const first = await backend.postTask(userId, { runId, prompt: 'write the report' });
+    const retry = await backend.postTask(userId, { runId, prompt: 'write the report' });
+    expect(first.status).toBe(202);
+    expect(retry.status).toBe(200);
+    expect(retry.body.task.id).toBe(first.body.task.id);
+    expect(await tollgate.usedBy(userId)).toBe(1);
+  });
+
+  it('refuses malformed requests before charging anything', async () => {
+    const userId = newUserId();
+    expect((await backend.postTask(null, { runId: newRunId(), prompt: 'x' })).status).toBe(401);
+    expect((await backend.postTask(userId, { runId: 'bad id!', prompt: 'x' })).status).toBe(400);
+    expect((await backend.postTask(userId, { runId: newRunId(), prompt: '  ' })).status).toBe(400);
+    expect(await tollgate.usedBy(userId)).toBe(0);
+  });
+});
+
+it('releases the run when the agent pool fails to start the task', async () => {
+  const failingPool: TaskRunner = {
+    start: async () => {
+      throw new Error('agent pool unavailable');
+    },
+    findByRunId: () => null,
+  };
+  const backend = await startBackend(failingPool);
+  const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+  try {
+    const userId = newUserId();
+    const failed = await backend.postTask(userId, { runId: newRunId(), prompt: 'start please' });
+    expect(failed).toEqual({
+      status: 500,
+      body: { error: { code: 'INTERNAL', message: 'Internal server error' } },
+    });
+    await vi.waitFor(async () => expect(await tollgate.usedBy(userId)).toBe(0), { timeout: 5_000 });
+  } finally {
+    errors.mockRestore();
+    await backend.close();
+  }
+});

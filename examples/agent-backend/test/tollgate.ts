@@ -1,0 +1,51 @@
+import { randomUUID } from 'node:crypto';
+import { silentLogger } from '@tollgate/api';
+import { createTestDb } from '@tollgate/db/testing';
+import { createTollgateClient } from '@tollgate/sdk';
+import { parseEnv, startServer } from '@tollgate/server';
+
+const ADMIN_EMAIL = 'ops@agent-backend.test';
+const PASSWORD = 'correct horse battery';
+
+/**
+ * A real Tollgate server (its production startServer) on a random port and a fresh database, plus
+ * a service API key with the runs:authorize scope, created the way an operator does: as an admin.
+ */
+export async function startTollgate() {
+  const testDb = await createTestDb();
+  const server = await startServer(
+    parseEnv({
+      NODE_ENV: 'test',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      APP_URL: 'http://app.tollgate.test',
+      JWT_SECRET: 'agent-backend-example-secret-0123456789abcdef',
+      ADMIN_EMAILS: ADMIN_EMAIL,
+      LOG_REQUESTS: 'false',
+    }),
+    { logger: silentLogger, db: testDb },
+  );
+  const anonymous = createTollgateClient({ url: server.url, getToken: () => null });
+  const admin = await anonymous.trpc.auth.register.mutate({ email: ADMIN_EMAIL, password: PASSWORD });
+  const asAdmin = createTollgateClient({ url: server.url, getToken: () => admin.accessToken });
+  const { key } = await asAdmin.trpc.apiKeys.create.mutate({
+    name: 'agent backend',
+    scopes: ['runs:authorize', 'subscriptions:read'],
+  });
+  return {
+    url: server.url,
+    serviceKey: key,
+    /** How much of the FREE quota a user has used, read back from Tollgate. */
+    async usedBy(userId: string) {
+      const client = createTollgateClient({ url: server.url, apiKey: key });
+      return (await client.getSubscription(userId)).usage.used;
+    },
+    async stop() {
+      await server.close();
+      await testDb.close();
+    },
+  };
+}
+
+export const newUserId = () => `user-${randomUUID()}`;
+export const newRunId = () => `run-${randomUUID()}`;
