@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
@@ -57,6 +58,9 @@ async function createPostgresDb(
 }
 
 async function createPgliteDb(dataDir: string, shouldMigrate: boolean): Promise<DbHandle> {
+  // PGlite creates only the last folder of the path; a fresh clone has no .data/ yet.
+  const isFolder = !/^[a-z]+:\/\//i.test(dataDir);
+  if (isFolder) await mkdir(dataDir, { recursive: true });
   const client = await PGlite.create(dataDir);
   const pgliteDb = drizzlePglite({ client, schema });
   try {

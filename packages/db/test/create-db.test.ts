@@ -8,16 +8,17 @@ import { createDb, createUser, findUserById, MIGRATIONS_FOLDER, queryRows } from
 import { createScratchDatabase, testPostgresServerUrl } from '../src/testing';
 
 describe('createDb', () => {
-  let dataDir: string;
+  let tmpRoot: string;
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'tollgate-pglite-'));
+    tmpRoot = await mkdtemp(join(tmpdir(), 'tollgate-pglite-'));
   });
   afterAll(async () => {
-    await rm(dataDir, { recursive: true, force: true });
+    await rm(tmpRoot, { recursive: true, force: true });
   });
 
-  it('persists a PGlite data folder across close and reopen, and migrating again is a no-op', async () => {
+  it('persists a PGlite data folder (created if missing) across close and reopen; migrating again is a no-op', async () => {
+    const dataDir = join(tmpRoot, 'not', 'yet', 'there');
     const first = await createDb({ dataDir });
     expect(first.driver).toBe('pglite');
     await createUser(first.db, { id: 'persisted-user', email: 'keep@example.test' });
