@@ -1,0 +1,184 @@
+import type { CheckoutPlanId } from '@tollgate/sdk';
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import { useApi } from '../../lib/api';
+import { errorMessage } from '../../lib/error-message';
+import { leaveAppTo, sleep } from '../../lib/navigation';
+import { createBillingApi, type InvoiceSummary, type SubscriptionOverview } from './billing.api';
+
+export type LoadStatus = 'idle' | 'loading' | 'ready' | 'error';
+
+/** What a run's answer says about usage (RouterOutputs['sessions']['run']['usage']). */
+export interface UsageUpdate {
+  used: number;
+  limit: number;
+  remaining: number;
+  resetsAt: string | Date;
+}
+
+export interface PollOptions {
+  attempts?: number;
+  intervalMs?: number;
+  signal?: AbortSignal;
+}
+
+/** The subscription overview, invoices, and the billing actions (trial, checkout, portal). */
+export const useBillingStore = defineStore('billing', () => {
+  const billingApi = createBillingApi(useApi());
+
+  const overview = ref<SubscriptionOverview | null>(null);
+  const status = ref<LoadStatus>('idle');
+  const error = ref<string | null>(null);
+
+  const invoices = ref<InvoiceSummary[]>([]);
+  const invoicesStatus = ref<LoadStatus>('idle');
+  const invoicesError = ref<string | null>(null);
+
+  /** The action in flight: one at a time, so a double click never starts two checkouts. */
+  const pendingAction = ref<'trial' | 'portal' | CheckoutPlanId | null>(null);
+  const actionError = ref<string | null>(null);
+
+  const isUpgradeOpen = ref(false);
+  const isBusy = computed(() => pendingAction.value !== null);
+
+  // Back from a hosted page through the browser's back/forward cache: the redirect is over.
+  window.addEventListener('pageshow', (event) => {
+    if (event.persisted) pendingAction.value = null;
+  });
+
+  let loading: Promise<void> | null = null;
+
+  /** Callers at the same moment (the header and a page) share one request. */
+  function load(): Promise<void> {
+    loading ??= (async () => {
+      status.value = 'loading';
+      error.value = null;
+      try {
+        overview.value = await billingApi.subscription();
+        status.value = 'ready';
+      } catch (failure) {
+        error.value = errorMessage(failure);
+        status.value = 'error';
+      } finally {
+        loading = null;
+      }
+    })();
+    return loading;
+  }
+
+  /** First load only; the header and the pages share one overview. */
+  function ensureLoaded(): Promise<void> {
+    return status.value === 'idle' ? load() : Promise.resolve();
+  }
+
+  async function loadInvoices(): Promise<void> {
+    invoicesStatus.value = 'loading';
+    invoicesError.value = null;
+    try {
+      invoices.value = await billingApi.invoices();
+      invoicesStatus.value = 'ready';
+    } catch (failure) {
+      invoicesError.value = errorMessage(failure);
+      invoicesStatus.value = 'error';
+    }
+  }
+
+  /** A run's answer carries the new counter: the meter moves without another request. */
+  function applyUsage(update: UsageUpdate): void {
+    if (!overview.value) return;
+    overview.value = {
+      ...overview.value,
+      usage: {
+        ...overview.value.usage,
+        used: update.used,
+        limit: update.limit,
+        remaining: update.remaining,
+        resetsAt: new Date(update.resetsAt),
+      },
+    };
+  }
+
+  /**
+   * Re-reads the overview until `isDone` holds (a webhook has applied the new plan) or the attempts
+   * run out: bounded, so a lost webhook never leaves a spinner forever. Errors in between are retried.
+   */
+  async function pollUntil(
+    isDone: (next: SubscriptionOverview) => boolean,
+    { attempts = 20, intervalMs = 1500, signal }: PollOptions = {},
+  ): Promise<boolean> {
+    for (let attempt = 0; attempt < attempts && !signal?.aborted; attempt += 1) {
+      try {
+        const next = await billingApi.subscription();
+        overview.value = next;
+        status.value = 'ready';
+        if (isDone(next)) return true;
+      } catch {
+        // A blip while waiting: the next attempt tries again.
+      }
+      if (attempt < attempts - 1) await sleep(intervalMs, signal);
+    }
+    return false;
+  }
+
+  async function runAction(name: NonNullable<typeof pendingAction.value>, action: () => Promise<void>) {
+    if (pendingAction.value) return;
+    pendingAction.value = name;
+    actionError.value = null;
+    try {
+      await action();
+    } catch (failure) {
+      actionError.value = errorMessage(failure);
+      pendingAction.value = null;
+      return;
+    }
+    // After a redirect the page is going away: keep the buttons busy until it does.
+    if (name === 'trial') pendingAction.value = null;
+  }
+
+  function activateTrial(): Promise<void> {
+    return runAction('trial', async () => {
+      await billingApi.activateTrial();
+      await load();
+    });
+  }
+
+  function startCheckout(plan: CheckoutPlanId): Promise<void> {
+    return runAction(plan, async () => leaveAppTo(await billingApi.checkoutUrl(plan)));
+  }
+
+  function openPortal(): Promise<void> {
+    return runAction('portal', async () => leaveAppTo(await billingApi.portalUrl()));
+  }
+
+  function openUpgrade(): void {
+    actionError.value = null;
+    isUpgradeOpen.value = true;
+  }
+
+  function closeUpgrade(): void {
+    isUpgradeOpen.value = false;
+  }
+
+  return {
+    overview,
+    status,
+    error,
+    invoices,
+    invoicesStatus,
+    invoicesError,
+    pendingAction,
+    actionError,
+    isBusy,
+    isUpgradeOpen,
+    load,
+    ensureLoaded,
+    loadInvoices,
+    applyUsage,
+    pollUntil,
+    activateTrial,
+    startCheckout,
+    openPortal,
+    openUpgrade,
+    closeUpgrade,
+  };
+});

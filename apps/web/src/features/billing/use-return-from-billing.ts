@@ -1,0 +1,86 @@
+import { onBeforeUnmount, ref } from 'vue';
+import { useRoute, useRouter } from 'vue-router';
+import type { SubscriptionOverview } from './billing.api';
+import { useBillingStore, type PollOptions } from './billing.store';
+
+export type ReturnBanner =
+  | { kind: 'activating' }
+  | { kind: 'activated'; planName: string }
+  | { kind: 'delayed' }
+  | { kind: 'canceled'; planName: string }
+  | { kind: 'checking-portal' };
+
+/** Poll bounds (the e2e and component tests keep the defaults; a test may shorten them). */
+export interface ReturnOptions {
+  checkout?: PollOptions;
+  portal?: PollOptions;
+}
+
+const CHECKOUT_POLL: PollOptions = { attempts: 20, intervalMs: 1500 };
+const PORTAL_POLL: PollOptions = { attempts: 8, intervalMs: 1000 };
+
+/**
+ * The settings page's answer to where the user came back from: Checkout (?success=1 / ?canceled=1),
+ * the billing portal (?portal=1), or a 402's upgradeUrl (?upgrade=1). After Checkout the plan only
+ * changes once Stripe's webhook is applied, so the page polls for it, within a bound.
+ */
+export function useReturnFromBilling(options: ReturnOptions = {}) {
+  const route = useRoute();
+  const router = useRouter();
+  const billing = useBillingStore();
+  const banner = ref<ReturnBanner | null>(null);
+  const abort = new AbortController();
+  onBeforeUnmount(() => abort.abort());
+
+  async function start(): Promise<void> {
+    const { success, canceled, portal, upgrade } = route.query;
+    if (success || canceled || portal || upgrade) {
+      // Drop the flags so a reload doesn't replay the banner or reopen the modal.
+      await router.replace({ query: {} });
+    }
+    if (upgrade) billing.openUpgrade();
+    if (success) return afterCheckout();
+    if (canceled) {
+      await billing.load();
+      banner.value = { kind: 'canceled', planName: billing.overview?.planDetails.name ?? 'current' };
+      return;
+    }
+    if (portal) return afterPortal();
+    await billing.load();
+  }
+
+  async function afterCheckout(): Promise<void> {
+    banner.value = { kind: 'activating' };
+    const isPaidNow = (next: SubscriptionOverview) =>
+      next.planDetails.isPaid && (next.status === 'active' || next.status === 'trialing');
+    const isDone = await billing.pollUntil(isPaidNow, {
+      ...CHECKOUT_POLL,
+      ...options.checkout,
+      signal: abort.signal,
+    });
+    if (abort.signal.aborted) return;
+    const planName = billing.overview?.planDetails.name ?? '';
+    banner.value = isDone ? { kind: 'activated', planName } : { kind: 'delayed' };
+  }
+
+  /** The portal's changes arrive by webhook too: watch for them for a few seconds. */
+  async function afterPortal(): Promise<void> {
+    banner.value = { kind: 'checking-portal' };
+    await billing.load();
+    const before = fingerprint(billing.overview);
+    await billing.pollUntil((next) => fingerprint(next) !== before, {
+      ...PORTAL_POLL,
+      ...options.portal,
+      signal: abort.signal,
+    });
+    if (!abort.signal.aborted) banner.value = null;
+  }
+
+  return { banner, start };
+}
+
+function fingerprint(overview: SubscriptionOverview | null): string {
+  if (!overview) return '';
+  const { plan, status, cancelAtPeriodEnd, endsAt, graceEndsAt } = overview;
+  return JSON.stringify([plan, status, cancelAtPeriodEnd, endsAt, graceEndsAt]);
+}

@@ -1,0 +1,166 @@
+import { PaymentRequiredError, toTollgateError } from '@tollgate/sdk';
+import { defineStore } from 'pinia';
+import { ref } from 'vue';
+import { useApi } from '../../lib/api';
+import { errorMessage } from '../../lib/error-message';
+import { useBillingStore, type LoadStatus } from '../billing/billing.store';
+import { createSessionsApi, type SessionDetail, type SessionSummary } from './sessions.api';
+
+/** A run the server refused with 402: what the inline prompt needs. */
+export interface RunDenial {
+  code: PaymentRequiredError['code'];
+  message: string;
+  plan: PaymentRequiredError['plan'];
+  used: number;
+  limit: number;
+  resetsAt: Date;
+}
+
+interface UnsentRun {
+  sessionId: string;
+  message: string;
+  runId: string;
+}
+
+export const useSessionsStore = defineStore('sessions', () => {
+  const sessionsApi = createSessionsApi(useApi());
+  const billing = useBillingStore();
+
+  const list = ref<SessionSummary[]>([]);
+  const listStatus = ref<LoadStatus>('idle');
+  const listError = ref<string | null>(null);
+  const isCreating = ref(false);
+  const createError = ref<string | null>(null);
+
+  const current = ref<SessionDetail | null>(null);
+  const currentStatus = ref<LoadStatus>('idle');
+  const currentError = ref<string | null>(null);
+
+  const isSending = ref(false);
+  const sendError = ref<string | null>(null);
+  const denial = ref<RunDenial | null>(null);
+  // A send that got no answer may still have started: resending the same message keeps its run id,
+  // so the server recognises it instead of charging a second run.
+  let unsent: UnsentRun | null = null;
+
+  async function loadList(): Promise<void> {
+    listStatus.value = 'loading';
+    listError.value = null;
+    try {
+      list.value = await sessionsApi.list();
+      listStatus.value = 'ready';
+    } catch (failure) {
+      listError.value = errorMessage(failure);
+      listStatus.value = 'error';
+    }
+  }
+
+  /** Returns the new session's id, or null (createError says why). */
+  async function create(title?: string): Promise<string | null> {
+    isCreating.value = true;
+    createError.value = null;
+    try {
+      const session = await sessionsApi.create(title);
+      list.value = [session, ...list.value];
+      return session.id;
+    } catch (failure) {
+      createError.value = errorMessage(failure);
+      return null;
+    } finally {
+      isCreating.value = false;
+    }
+  }
+
+  async function remove(id: string): Promise<boolean> {
+    try {
+      await sessionsApi.remove(id);
+      list.value = list.value.filter((session) => session.id !== id);
+      if (current.value?.id === id) current.value = null;
+      return true;
+    } catch (failure) {
+      listError.value = errorMessage(failure);
+      return false;
+    }
+  }
+
+  async function open(id: string): Promise<void> {
+    if (current.value?.id !== id) current.value = null;
+    currentStatus.value = 'loading';
+    currentError.value = null;
+    denial.value = null;
+    sendError.value = null;
+    try {
+      current.value = await sessionsApi.get(id);
+      currentStatus.value = 'ready';
+    } catch (failure) {
+      currentError.value = errorMessage(failure);
+      currentStatus.value = 'error';
+    }
+  }
+
+  /** Starts a run in the open session. Returns true when the agent took it. */
+  async function send(message: string): Promise<boolean> {
+    const session = current.value;
+    if (!session || isSending.value) return false;
+    const isRetry = unsent?.sessionId === session.id && unsent.message === message;
+    const runId = isRetry && unsent ? unsent.runId : crypto.randomUUID();
+    isSending.value = true;
+    sendError.value = null;
+    denial.value = null;
+    try {
+      const result = await sessionsApi.run({ id: session.id, runId, message });
+      unsent = null;
+      const runs = session.runs.filter((run) => run.runId !== result.run.runId);
+      current.value = { ...session, runs: [...runs, result.run] };
+      billing.applyUsage(result.usage);
+      return true;
+    } catch (failure) {
+      const error = toTollgateError(failure);
+      unsent = error.isTransportError ? { sessionId: session.id, message, runId } : null;
+      if (error instanceof PaymentRequiredError) {
+        denial.value = toDenial(error);
+        void billing.load();
+      } else {
+        sendError.value = errorMessage(error);
+      }
+      return false;
+    } finally {
+      isSending.value = false;
+    }
+  }
+
+  function dismissDenial(): void {
+    denial.value = null;
+  }
+
+  return {
+    list,
+    listStatus,
+    listError,
+    isCreating,
+    createError,
+    current,
+    currentStatus,
+    currentError,
+    isSending,
+    sendError,
+    denial,
+    loadList,
+    create,
+    remove,
+    open,
+    send,
+    dismissDenial,
+  };
+});
+
+function toDenial(error: PaymentRequiredError): RunDenial {
+  return {
+    code: error.code,
+    message: error.message,
+    plan: error.plan,
+    used: error.used,
+    limit: error.limit,
+    resetsAt: error.resetsAt,
+  };
+}

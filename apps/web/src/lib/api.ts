@@ -1,0 +1,62 @@
+import { createTollgateClient, type TollgateClient } from '@tollgate/sdk';
+import { inject, type App, type InjectionKey } from 'vue';
+import type { AuthSession } from '../features/auth/auth-session';
+import { createTokenRefresher } from '../features/auth/token-refresher';
+
+/** What every feature's `<feature>.api.ts` builds on: the typed client and the stored tokens. */
+export interface Api {
+  client: TollgateClient;
+  session: AuthSession;
+}
+
+export interface ApiPlugin extends Api {
+  install(app: App): void;
+}
+
+export interface CreateApiOptions {
+  /** Tollgate's origin; the built app is served by Tollgate itself, so usually location.origin. */
+  url: string;
+  session: AuthSession;
+  fetch?: typeof fetch;
+  locks?: Pick<LockManager, 'request'> | null;
+  timeoutMs?: number;
+  retries?: number;
+}
+
+const API_KEY: InjectionKey<Api> = Symbol('tollgate-api');
+
+export function createApi(options: CreateApiOptions): ApiPlugin {
+  const { session } = options;
+  // The refresher calls auth.refresh through this same client; the SDK never routes auth.* 401s back
+  // to onUnauthorized, so this cannot loop.
+  const refresher = createTokenRefresher({
+    session,
+    locks: options.locks ?? null,
+    refresh: async (refreshToken) => {
+      const tokens = await client.trpc.auth.refresh.mutate({ refreshToken });
+      return { ...tokens, user: { id: tokens.user.id, email: tokens.user.email } };
+    },
+  });
+  const client: TollgateClient = createTollgateClient({
+    url: options.url,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    ...(options.retries === undefined ? {} : { retries: options.retries }),
+    getToken: () => session.get()?.accessToken ?? null,
+    onUnauthorized: refresher,
+  });
+  const api: Api = { client, session };
+  return {
+    ...api,
+    install(app) {
+      app.provide(API_KEY, api);
+    },
+  };
+}
+
+/** The app's Api (in components and setup stores, which Pinia runs inside the app's context). */
+export function useApi(): Api {
+  const api = inject(API_KEY, null);
+  if (!api) throw new Error('useApi(): install the plugin from createApi() first');
+  return api;
+}

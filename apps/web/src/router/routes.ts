@@ -1,0 +1,47 @@
+import type { RouteRecordRaw } from 'vue-router';
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** Signed-in users only (the default). */
+    isPublic?: boolean;
+    /** Sign-in and sign-up: a signed-in user is sent on to the app. */
+    isGuestOnly?: boolean;
+    title?: string;
+  }
+}
+
+// Views load on demand: the first screen only downloads what it shows.
+export const routes: RouteRecordRaw[] = [
+  { path: '/', redirect: '/sessions' },
+  {
+    path: '/login',
+    component: () => import('../features/auth/views/login-view.vue'),
+    meta: { isPublic: true, isGuestOnly: true, title: 'Sign in' },
+  },
+  {
+    path: '/register',
+    component: () => import('../features/auth/views/register-view.vue'),
+    meta: { isPublic: true, isGuestOnly: true, title: 'Create account' },
+  },
+  {
+    path: '/sessions',
+    component: () => import('../features/sessions/views/sessions-view.vue'),
+    meta: { title: 'Sessions' },
+  },
+  {
+    path: '/sessions/:id',
+    component: () => import('../features/sessions/views/session-view.vue'),
+    props: true,
+    meta: { title: 'Session' },
+  },
+  {
+    path: '/settings/subscription',
+    component: () => import('../features/billing/views/subscription-settings-view.vue'),
+    meta: { title: 'Subscription' },
+  },
+  {
+    path: '/:pathMatch(.*)*',
+    component: () => import('../views/not-found-view.vue'),
+    meta: { isPublic: true, title: 'Not found' },
+  },
+];
