@@ -5,8 +5,10 @@ import express, { type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { apiNotFound, errorHandler } from './http/error-handler';
 import { requestContext } from './http/request-context';
+import { billingWebhookRoutes } from './routes/billing-webhook';
 import { healthRoutes } from './routes/health';
 import { sessionsRoutes } from './routes/sessions';
+import { webAppRoutes } from './routes/web-app';
 
 export interface AppOptions {
   deps: ApiDeps;
@@ -14,12 +16,14 @@ export interface AppOptions {
   /** Express `trust proxy` setting, so req.ip is the client's IP behind nginx. */
   trustProxy: string;
   isLoggingRequests: boolean;
+  /** Built web app to serve (production and `npm start`); null to serve only the API. */
+  webDistDir: string | null;
 }
 
 const JSON_LIMIT = '100kb';
 
 /** Wires the HTTP surface: tRPC at /api/trpc, REST under /api/v1, health. */
-export function createApp({ deps, services, trustProxy, isLoggingRequests }: AppOptions) {
+export function createApp({ deps, services, trustProxy, isLoggingRequests, webDistDir }: AppOptions) {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', parseTrustProxy(trustProxy));
@@ -44,6 +48,7 @@ export function createApp({ deps, services, trustProxy, isLoggingRequests }: App
   );
 
   const v1 = express.Router();
+  v1.use(billingWebhookRoutes(services.stripe, deps.logger));
   v1.use(express.json({ limit: JSON_LIMIT }));
   v1.use(healthRoutes(deps.db));
   v1.use('/sessions', sessionsRoutes(contextFor));
@@ -51,6 +56,7 @@ export function createApp({ deps, services, trustProxy, isLoggingRequests }: App
   app.use('/api/v1', v1);
 
   app.use('/api', apiNotFound);
+  if (webDistDir) app.use(webAppRoutes(webDistDir));
   app.use(errorHandler(deps.logger));
   return app;
 }

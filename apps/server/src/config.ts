@@ -8,6 +8,12 @@ import type { Env } from './env';
 /** `<repo>/.data`: the embedded defaults' home (git-ignored). */
 export const DEFAULT_DATA_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../.data');
 
+/** The built web app, served by the server when it exists (WEB_DIST_DIR overrides). */
+export function webDistDirOf(env: Env): string | null {
+  const dir = env.WEB_DIST_DIR ?? resolve(dirname(fileURLToPath(import.meta.url)), '../../web/dist');
+  return existsSync(join(dir, 'index.html')) ? dir : null;
+}
+
 export function pgliteDataDir(env: Env): string {
   return env.PGLITE_DATA_DIR ?? join(DEFAULT_DATA_DIR, 'pglite');
 }

@@ -43,6 +43,22 @@ export const envSchema = z.object({
   AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(20),
   TRUST_PROXY: optional(z.string()).default('loopback'),
   LOG_REQUESTS: optional(booleanFlag).default(true),
+  WEB_DIST_DIR: optional(z.string()),
+  // Stripe. Without STRIPE_SECRET_KEY (outside production) the offline emulator is started instead.
+  STRIPE_SECRET_KEY: optional(
+    z.string().regex(/^(sk|rk)_(test|live)_/, 'must be a Stripe secret key (sk_test_… or sk_live_…)'),
+  ),
+  STRIPE_WEBHOOK_SECRET: optional(
+    z.string().startsWith('whsec_', 'must be a webhook signing secret (whsec_…)'),
+  ),
+  STRIPE_PRICE_ID_BASIC: optional(z.string().startsWith('price_', 'must be a Stripe price id (price_…)')),
+  STRIPE_PRICE_ID_PRO: optional(z.string().startsWith('price_', 'must be a Stripe price id (price_…)')),
+  /** Points the official SDK elsewhere (e.g. an emulator started separately). */
+  STRIPE_API_BASE_URL: optional(z.url()),
+  STRIPE_WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().min(1).default(300),
+  STRIPE_EMULATOR_PORT: z.coerce.number().int().min(0).max(65_535).default(12111),
+  /** Re-fetch every linked subscription from Stripe this often (0 = only on demand). */
+  RECONCILE_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(0),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -7,11 +7,25 @@ const logger = createJsonLogger();
 try {
   const env = readEnv();
   const server = await startServer(env, { logger });
+  const openUrl = env.APP_URL ?? `http://localhost:${server.port}`;
   logger.info('Tollgate server listening', {
     url: server.url,
     database: server.db.driver,
     agentRunner: server.deps.runner.name,
+    stripe: server.emulator ? `offline emulator at ${server.emulator.url}` : 'Stripe API',
   });
+  console.log(
+    [
+      '',
+      `  Tollgate is running: open ${openUrl}`,
+      `  Database: ${server.db.driver === 'pglite' ? 'embedded PGlite (.data/pglite)' : 'PostgreSQL (DATABASE_URL)'}`,
+      server.emulator
+        ? `  Stripe:   OFFLINE EMULATOR at ${server.emulator.url} (no real payments; test card 4242 4242 4242 4242)`
+        : '  Stripe:   live Stripe API (STRIPE_SECRET_KEY)',
+      `  Agent:    ${server.deps.runner.name === 'local' ? 'built-in local runner (no agent backend; replies are canned)' : 'AGENT_BACKEND_URL'}`,
+      '',
+    ].join('\n'),
+  );
   const shutdown = async (signal: string) => {
     logger.info('shutting down', { signal });
     await server.close();

@@ -6,18 +6,25 @@ import {
   createLocalRunner,
   createServices,
   type ApiDeps,
+  type BillingSettings,
   type Logger,
+  type Services,
 } from '@tollgate/api';
 import { createDb, type DbHandle } from '@tollgate/db';
+import type { StripeEmulator } from '@tollgate/stripe-emulator';
 import { createApp } from './app';
-import { apiConfigOf, pgliteDataDir } from './config';
+import { apiConfigOf, pgliteDataDir, webDistDirOf } from './config';
 import type { Env } from './env';
+import { setUpStripe } from './stripe-setup';
 
 export interface RunningServer {
   url: string;
   port: number;
   deps: ApiDeps;
+  services: Services;
   db: DbHandle;
+  /** The in-process Stripe emulator, when no Stripe key was configured. */
+  emulator: StripeEmulator | null;
   close(): Promise<void>;
 }
 
@@ -26,11 +33,14 @@ export interface StartOptions {
   /** Reuse an open database (tests); otherwise one is created from the env. */
   db?: DbHandle;
   now?: () => Date;
+  /** Stripe settings (tests point them at their own emulator); default: from the env. */
+  billing?: BillingSettings | null;
 }
 
 /** Builds everything from a validated env and listens. Used by main.ts and by tests. */
 export async function startServer(env: Env, options: StartOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createJsonLogger();
+  const stripe = options.billing === undefined ? await setUpStripe(env, logger) : null;
   const db =
     options.db ??
     (await createDb(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : { dataDir: pgliteDataDir(env) }));
@@ -40,12 +50,15 @@ export async function startServer(env: Env, options: StartOptions = {}): Promise
     now: options.now ?? (() => new Date()),
     runner: env.AGENT_BACKEND_URL ? createHttpRunner(env.AGENT_BACKEND_URL) : createLocalRunner(),
     logger,
+    billing: options.billing === undefined ? (stripe?.settings ?? null) : options.billing,
   };
+  const services = createServices(deps);
   const app = createApp({
     deps,
-    services: createServices(deps),
+    services,
     trustProxy: env.TRUST_PROXY,
     isLoggingRequests: env.LOG_REQUESTS,
+    webDistDir: webDistDirOf(env),
   });
 
   const server: Server = await new Promise((resolve, reject) => {
@@ -54,15 +67,33 @@ export async function startServer(env: Env, options: StartOptions = {}): Promise
     );
   });
   const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  stripe?.onListening(url);
+
+  const reconcileTimer =
+    env.RECONCILE_INTERVAL_SECONDS > 0 && services.stripe
+      ? setInterval(
+          () =>
+            void services.stripe
+              ?.reconcile()
+              .catch((error) => logger.error('reconcile failed', { error: String(error) })),
+          env.RECONCILE_INTERVAL_SECONDS * 1000,
+        )
+      : null;
+  reconcileTimer?.unref();
   const isOwnDb = !options.db;
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     port,
     deps,
+    services,
     db,
+    emulator: stripe?.emulator ?? null,
     async close() {
+      if (reconcileTimer) clearInterval(reconcileTimer);
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await stripe?.emulator?.close();
       if (isOwnDb) await db.close();
     },
   };

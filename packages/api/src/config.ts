@@ -1,4 +1,5 @@
 import type { Database } from '@tollgate/db';
+import type { BillingSettings } from './billing/stripe-settings';
 import type { Logger } from './logger';
 import type { AgentRunner } from './runner/agent-runner';
 
@@ -31,4 +32,6 @@ export interface ApiDeps {
   now: () => Date;
   runner: AgentRunner;
   logger: Logger;
+  /** Stripe (real or the offline emulator); null when the server runs without billing. */
+  billing: BillingSettings | null;
 }

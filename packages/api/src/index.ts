@@ -13,3 +13,7 @@ export { signAccessToken } from './auth/access-token';
 export type { RunAuthorization } from './services/usage-service';
 export type { SubscriptionOverview } from './services/subscription-service';
 export { isDatabaseReachable } from './services/database-health';
+export { STRIPE_API_VERSION, createStripeClient, type BillingSettings } from './billing/stripe-settings';
+export { WebhookSignatureError, type WebhookOutcome } from './billing/webhook-handler';
+export type { ReconcileReport } from './billing/reconcile';
+export type { StripeBilling } from './billing';

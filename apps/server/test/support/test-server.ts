@@ -1,4 +1,4 @@
-import { silentLogger } from '@tollgate/api';
+import { silentLogger, type BillingSettings } from '@tollgate/api';
 import { createTestDb, type TestDbHandle } from '@tollgate/db/testing';
 import { parseEnv } from '../../src/env';
 import { startServer, type RunningServer } from '../../src/server';
@@ -14,11 +14,15 @@ export interface TestServer extends RunningServer {
 }
 
 /** A real server on a random port over a per-file database (PGlite, or PostgreSQL with DATABASE_URL). */
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(
+  env: Record<string, string> = {},
+  options: { billing?: BillingSettings | null; now?: () => Date } = {},
+): Promise<TestServer> {
   const testDb = await createTestDb();
   let offsetMs = 0;
   let fixed: Date | null = null;
-  const now = () => (fixed ? new Date(fixed.getTime() + offsetMs) : new Date(Date.now() + offsetMs));
+  const baseNow = options.now ?? (() => new Date());
+  const now = () => (fixed ? new Date(fixed.getTime() + offsetMs) : new Date(baseNow().getTime() + offsetMs));
   const server = await startServer(
     parseEnv({
       PORT: '0',
@@ -30,7 +34,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
       AUTH_RATE_LIMIT_PER_MINUTE: '1000',
       ...env,
     }),
-    { db: testDb, logger: silentLogger, now },
+    { db: testDb, logger: silentLogger, now, billing: options.billing ?? null },
   );
   return {
     ...server,

@@ -1,5 +1,6 @@
 import type { ApiDeps } from '../config';
 import { createRateLimiter } from '../auth/rate-limiter';
+import { createStripeBilling } from '../billing';
 import { createAccountService } from './account-service';
 import { createApiKeyService } from './api-key-service';
 import { createAuthenticator } from './authenticator';
@@ -20,6 +21,7 @@ export function createServices(deps: ApiDeps) {
     subscriptions,
     usage,
     sessions: createSessionService(deps, usage),
+    stripe: deps.billing ? createStripeBilling(deps, deps.billing, subscriptions) : null,
   };
 }
 

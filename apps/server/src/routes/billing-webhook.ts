@@ -1,0 +1,33 @@
+import { WebhookSignatureError, type Logger, type StripeBilling } from '@tollgate/api';
+import express, { Router } from 'express';
+
+/**
+ * POST /api/v1/billing/webhook. Mounted before any JSON parser: the signature covers the raw bytes.
+ * Bad or missing signature, or a stale timestamp → 400 and nothing stored. A failure while applying →
+ * 500 so Stripe retries (the event row rolled back with the effect). Duplicates and unknown types → 200.
+ */
+export function billingWebhookRoutes(billing: StripeBilling | null, logger: Logger): Router {
+  const router = Router();
+  router.post('/billing/webhook', express.raw({ type: () => true, limit: '1mb' }), async (req, res) => {
+    if (!billing) {
+      res.status(404).json({ error: { code: 'NOT_FOUND', message: 'Stripe billing is not configured' } });
+      return;
+    }
+    const rawBody: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    try {
+      const outcome = await billing.handleWebhook(rawBody, req.get('stripe-signature'));
+      res.status(200).json({ received: true, ...outcome });
+    } catch (error) {
+      if (error instanceof WebhookSignatureError) {
+        res.status(400).json({ error: { code: 'BAD_SIGNATURE', message: error.message } });
+        return;
+      }
+      logger.error('stripe webhook failed; Stripe will retry', {
+        requestId: res.locals.requestId,
+        error: String(error),
+      });
+      res.status(500).json({ error: { code: 'INTERNAL', message: 'Webhook processing failed' } });
+    }
+  });
+  return router;
+}

@@ -1,0 +1,58 @@
+import { randomBytes } from 'node:crypto';
+import { createStripeClient, type BillingSettings, type Logger } from '@tollgate/api';
+import { startStripeEmulator, type StripeEmulator } from '@tollgate/stripe-emulator';
+import type { Env } from './env';
+
+export interface StripeSetup {
+  settings: BillingSettings;
+  /** Set when running against the offline emulator started by this process. */
+  emulator: StripeEmulator | null;
+  /** Called once the server listens: the emulator then delivers webhooks to it. */
+  onListening(serverUrl: string): void;
+}
+
+/**
+ * Real Stripe when STRIPE_SECRET_KEY is set (every Stripe setting then required); otherwise, outside
+ * production, the offline emulator in this process, seeded with the plan catalog's prices.
+ */
+export async function setUpStripe(env: Env, logger: Logger): Promise<StripeSetup> {
+  if (env.STRIPE_SECRET_KEY) {
+    const missing = (
+      ['STRIPE_WEBHOOK_SECRET', 'STRIPE_PRICE_ID_BASIC', 'STRIPE_PRICE_ID_PRO'] as const
+    ).filter((name) => !env[name]);
+    if (missing.length > 0)
+      throw new Error(`STRIPE_SECRET_KEY is set, so these are required too: ${missing.join(', ')}`);
+    return {
+      settings: {
+        stripe: createStripeClient({
+          secretKey: env.STRIPE_SECRET_KEY,
+          apiBaseUrl: env.STRIPE_API_BASE_URL ?? null,
+        }),
+        priceIds: { BASIC: env.STRIPE_PRICE_ID_BASIC ?? '', PRO: env.STRIPE_PRICE_ID_PRO ?? '' },
+        webhookSecret: env.STRIPE_WEBHOOK_SECRET ?? '',
+        webhookToleranceSeconds: env.STRIPE_WEBHOOK_TOLERANCE_SECONDS,
+      },
+      emulator: null,
+      onListening() {},
+    };
+  }
+
+  const emulator = await startStripeEmulator({ port: env.STRIPE_EMULATOR_PORT, host: '127.0.0.1' });
+  const webhookSecret = `whsec_${randomBytes(24).toString('hex')}`;
+  logger.info('STRIPE_SECRET_KEY is not set: using the OFFLINE Stripe emulator (no real payments)', {
+    emulatorUrl: emulator.url,
+    prices: emulator.prices,
+  });
+  return {
+    settings: {
+      stripe: createStripeClient({ secretKey: 'sk_test_tollgate_emulator', apiBaseUrl: emulator.url }),
+      priceIds: emulator.prices,
+      webhookSecret,
+      webhookToleranceSeconds: env.STRIPE_WEBHOOK_TOLERANCE_SECONDS,
+    },
+    emulator,
+    onListening(serverUrl) {
+      emulator.addWebhookEndpoint(`${serverUrl}/api/v1/billing/webhook`, webhookSecret);
+    },
+  };
+}

@@ -1,0 +1,119 @@
+import { findUserById, linkStripeCustomer } from '@tollgate/db';
+import { AppError, PLANS, parseStripeInvoice, type CheckoutPlanId } from '@tollgate/domain';
+import type { ApiDeps } from '../config';
+import type { SubscriptionService } from '../services/subscription-service';
+import { sameOriginUrl } from './redirect-urls';
+import type { BillingSettings } from './stripe-settings';
+
+export interface InvoiceSummary {
+  id: string;
+  number: string | null;
+  createdAt: Date;
+  amountDue: number;
+  amountPaid: number;
+  currency: string;
+  status: string | null;
+  hostedInvoiceUrl: string | null;
+  invoicePdf: string | null;
+}
+
+const SETTINGS_PATH = '/settings/subscription';
+/** Statuses in which a paid subscription is still the user's: buying another would double-bill. */
+const LIVE_PAID_STATUSES = new Set(['active', 'trialing', 'past_due']);
+
+/** Checkout, Customer Portal and invoices through the official Stripe SDK. */
+export function createBillingService(
+  deps: ApiDeps,
+  settings: BillingSettings,
+  subscriptions: SubscriptionService,
+) {
+  const { db, config, now } = deps;
+  const { stripe } = settings;
+
+  /**
+   * One Stripe customer per account. The idempotency key derived from the user id makes concurrent
+   * first calls return the same customer; the conditional link keeps the first one stored.
+   */
+  async function ensureCustomer(userId: string): Promise<string> {
+    const state = await subscriptions.loadState(userId);
+    if (state.stripeCustomerId) return state.stripeCustomerId;
+    const user = await findUserById(db, userId);
+    const customer = await stripe.customers.create(
+      { ...(user?.email ? { email: user.email } : {}), metadata: { userId } },
+      { idempotencyKey: `tollgate-customer-${userId}` },
+    );
+    const linked = await linkStripeCustomer(db, userId, customer.id, now());
+    if (linked?.stripeCustomerId) return linked.stripeCustomerId;
+    const current = await subscriptions.loadState(userId);
+    if (!current.stripeCustomerId) throw new AppError('INTERNAL', 'Stripe customer could not be linked');
+    return current.stripeCustomerId;
+  }
+
+  async function createCheckoutSession(
+    userId: string,
+    input: { plan: CheckoutPlanId; successUrl?: string; cancelUrl?: string },
+  ): Promise<{ url: string; id: string }> {
+    const successUrl = sameOriginUrl(input.successUrl, config.appUrl, `${SETTINGS_PATH}?success=1`);
+    const cancelUrl = sameOriginUrl(input.cancelUrl, config.appUrl, `${SETTINGS_PATH}?canceled=1`);
+    const overview = await subscriptions.overview(userId);
+    if (PLANS[overview.plan].isPaid && LIVE_PAID_STATUSES.has(overview.status)) {
+      throw new AppError(
+        'ALREADY_SUBSCRIBED',
+        `You are already on the ${PLANS[overview.plan].name} plan: change or cancel it in the billing portal`,
+      );
+    }
+    const customer = await ensureCustomer(userId);
+    const session = await stripe.checkout.sessions.create({
+      mode: 'subscription',
+      customer,
+      client_reference_id: userId,
+      line_items: [{ price: settings.priceIds[input.plan], quantity: 1 }],
+      subscription_data: { metadata: { userId, plan: input.plan } },
+      metadata: { userId, plan: input.plan },
+      success_url: successUrl,
+      cancel_url: cancelUrl,
+    });
+    if (!session.url) throw new AppError('INTERNAL', 'Stripe returned no checkout URL');
+    return { url: session.url, id: session.id };
+  }
+
+  async function createPortalSession(
+    userId: string,
+    input: { returnUrl?: string },
+  ): Promise<{ url: string }> {
+    const returnUrl = sameOriginUrl(input.returnUrl, config.appUrl, SETTINGS_PATH);
+    const state = await subscriptions.loadState(userId);
+    if (!state.stripeCustomerId) {
+      throw new AppError('NO_STRIPE_CUSTOMER', 'There is no billing account yet: choose a plan first');
+    }
+    const session = await stripe.billingPortal.sessions.create({
+      customer: state.stripeCustomerId,
+      return_url: returnUrl,
+    });
+    return { url: session.url };
+  }
+
+  async function listInvoices(userId: string): Promise<InvoiceSummary[]> {
+    const state = await subscriptions.loadState(userId);
+    if (!state.stripeCustomerId) return [];
+    const invoices = await stripe.invoices.list({ customer: state.stripeCustomerId, limit: 24 });
+    return invoices.data.map((raw) => {
+      const invoice = parseStripeInvoice(raw);
+      return {
+        id: invoice.id,
+        number: invoice.number,
+        createdAt: invoice.created,
+        amountDue: invoice.amountDue,
+        amountPaid: invoice.amountPaid,
+        currency: invoice.currency,
+        status: invoice.status,
+        hostedInvoiceUrl: invoice.hostedInvoiceUrl,
+        invoicePdf: invoice.invoicePdf,
+      };
+    });
+  }
+
+  return { ensureCustomer, createCheckoutSession, createPortalSession, listInvoices };
+}
+
+export type BillingService = ReturnType<typeof createBillingService>;

@@ -1,0 +1,30 @@
+import { AppError } from '@tollgate/domain';
+import type { ApiDeps } from '../config';
+import type { SubscriptionService } from '../services/subscription-service';
+import { createBillingService } from './billing-service';
+import { createReconciler } from './reconcile';
+import type { BillingSettings } from './stripe-settings';
+import { createSubscriptionSync } from './subscription-sync';
+import { createWebhookHandler } from './webhook-handler';
+
+/** Everything Stripe-facing, built once when the server has Stripe settings. */
+export function createStripeBilling(
+  deps: ApiDeps,
+  settings: BillingSettings,
+  subscriptions: SubscriptionService,
+) {
+  const sync = createSubscriptionSync(deps, settings);
+  return {
+    ...createBillingService(deps, settings, subscriptions),
+    sync,
+    handleWebhook: createWebhookHandler(deps, settings, sync),
+    reconcile: createReconciler(deps, settings, sync),
+  };
+}
+
+export type StripeBilling = ReturnType<typeof createStripeBilling>;
+
+export function requireStripeBilling(billing: StripeBilling | null): StripeBilling {
+  if (!billing) throw new AppError('BAD_REQUEST', 'Stripe billing is not configured on this server');
+  return billing;
+}

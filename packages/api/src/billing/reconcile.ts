@@ -1,0 +1,56 @@
+import { listStripeLinkedSubscriptions } from '@tollgate/db';
+import type { ApiDeps } from '../config';
+import type { BillingSettings } from './stripe-settings';
+import type { SubscriptionSync } from './subscription-sync';
+
+export interface ReconcileReport {
+  accountsChecked: number;
+  accountsCorrected: number;
+  /** Of the corrected accounts, the earliest last-sync time: how long drift went unnoticed. */
+  oldestUnsyncedChangeAt: Date | null;
+  failures: { userId: string; error: string }[];
+}
+
+/**
+ * Re-fetches every linked customer's subscriptions from Stripe and corrects drift through the same
+ * code path as webhooks (lost or failed deliveries, manual changes in the Stripe dashboard).
+ */
+export function createReconciler(deps: ApiDeps, settings: BillingSettings, sync: SubscriptionSync) {
+  return async function reconcile(): Promise<ReconcileReport> {
+    const report: ReconcileReport = {
+      accountsChecked: 0,
+      accountsCorrected: 0,
+      oldestUnsyncedChangeAt: null,
+      failures: [],
+    };
+    for (const row of await listStripeLinkedSubscriptions(deps.db)) {
+      if (!row.stripeCustomerId) continue;
+      report.accountsChecked += 1;
+      try {
+        const listed = await settings.stripe.subscriptions.list({
+          customer: row.stripeCustomerId,
+          status: 'all',
+          limit: 20,
+        });
+        // Oldest first, so the newest live subscription is the one that ends up stored.
+        const ordered = [...listed.data].sort((a, b) => a.created - b.created);
+        let isCorrected = false;
+        for (const subscription of ordered) {
+          const result = await sync.sync(subscription.id, row.userId);
+          isCorrected ||= result?.isChanged ?? false;
+        }
+        if (isCorrected) {
+          report.accountsCorrected += 1;
+          const lastSync = row.stripeSyncedAt ?? row.updatedAt;
+          if (!report.oldestUnsyncedChangeAt || lastSync < report.oldestUnsyncedChangeAt) {
+            report.oldestUnsyncedChangeAt = lastSync;
+          }
+        }
+      } catch (error) {
+        report.failures.push({ userId: row.userId, error: String(error) });
+      }
+    }
+    deps.logger.info('stripe reconciliation finished', { ...report });
+    return report;
+  };
+}
