@@ -56,7 +56,8 @@ export const envSchema = z.object({
   /** Points the official SDK elsewhere (e.g. an emulator started separately). */
   STRIPE_API_BASE_URL: optional(z.url()),
   STRIPE_WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().min(1).default(300),
-  STRIPE_EMULATOR_PORT: z.coerce.number().int().min(0).max(65_535).default(12111),
+  /** Default 12111; a server on a random port (PORT=0, as in tests) gets an emulator on a random port too. */
+  STRIPE_EMULATOR_PORT: optional(z.coerce.number().int().min(0).max(65_535)),
   /** Re-fetch every linked subscription from Stripe this often (0 = only on demand). */
   RECONCILE_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(0),
 });

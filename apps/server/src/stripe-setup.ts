@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createStripeClient, type BillingSettings, type Logger } from '@tollgate/api';
-import { startStripeEmulator, type StripeEmulator } from '@tollgate/stripe-emulator';
+import { DEFAULT_EMULATOR_PORT, startStripeEmulator, type StripeEmulator } from '@tollgate/stripe-emulator';
 import type { Env } from './env';
 
 export interface StripeSetup {
@@ -37,7 +37,8 @@ export async function setUpStripe(env: Env, logger: Logger): Promise<StripeSetup
     };
   }
 
-  const emulator = await startStripeEmulator({ port: env.STRIPE_EMULATOR_PORT, host: '127.0.0.1' });
+  const port = env.STRIPE_EMULATOR_PORT ?? (env.PORT === 0 ? 0 : DEFAULT_EMULATOR_PORT);
+  const emulator = await startStripeEmulator({ port, host: '127.0.0.1' });
   const webhookSecret = `whsec_${randomBytes(24).toString('hex')}`;
   logger.info('STRIPE_SECRET_KEY is not set: using the OFFLINE Stripe emulator (no real payments)', {
     emulatorUrl: emulator.url,
