@@ -53,5 +53,9 @@ export function apiConfigOf(env: Env): ApiConfig {
     paymentGraceDays: env.PAYMENT_GRACE_DAYS,
     releaseWindowMs: env.RUN_RELEASE_WINDOW_SECONDS * 1000,
     authRateLimit: { windowMs: 60_000, max: env.AUTH_RATE_LIMIT_PER_MINUTE },
+    runBatching:
+      env.AUTHORIZE_BATCH_WINDOW_MS > 0
+        ? { windowMs: env.AUTHORIZE_BATCH_WINDOW_MS, maxSize: env.AUTHORIZE_BATCH_MAX }
+        : null,
   };
 }

@@ -24,6 +24,11 @@ export interface ApiConfig {
   /** How long after authorizing a run it may still be released (refunded). */
   releaseWindowMs: number;
   authRateLimit: { windowMs: number; max: number };
+  /**
+   * Group concurrent run authorizations into shared commits: a batch closes after `windowMs` or at
+   * `maxSize` runs. null = one transaction per run.
+   */
+  runBatching: { windowMs: number; maxSize: number } | null;
 }
 
 export interface ApiDeps {
