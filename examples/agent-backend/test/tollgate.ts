@@ -22,6 +22,9 @@ export async function startTollgate() {
       JWT_SECRET: 'agent-backend-example-secret-0123456789abcdef',
       ADMIN_EMAILS: ADMIN_EMAIL,
       LOG_REQUESTS: 'false',
+      // Without a Stripe key the server starts its offline Stripe emulator: on a free port, so test
+      // files running in parallel don't collide on the default one.
+      STRIPE_EMULATOR_PORT: '0',
     }),
     { logger: silentLogger, db: testDb },
   );

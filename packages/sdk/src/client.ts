@@ -14,7 +14,10 @@ interface CommonClientOptions {
   url: string;
   /** Per attempt, default 10 s. */
   timeoutMs?: number;
-  /** Extra attempts after a network error or timeout (never after an HTTP answer), default 2. */
+  /**
+   * Extra attempts after a network error or timeout (never after an HTTP answer), default 2. Only for
+   * queries and the mutations that are safe to resend (usage.authorize, usage.release).
+   */
   retries?: number;
   fetch?: typeof fetch;
 }
@@ -55,6 +58,12 @@ export interface TollgateClient {
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_RETRIES = 2;
+/**
+ * Mutations whose effect can't happen twice, so resending one after a lost answer is safe: authorize
+ * is idempotent on its run id and a run is released at most once. Other mutations (sessions.create,
+ * auth.register, …) are not retried: a lost answer may hide a processed request.
+ */
+const RETRY_SAFE_MUTATIONS = new Set(['usage.authorize', 'usage.release']);
 // Their 401 means "wrong credentials", not "token expired": refreshing would not help (or would loop).
 const AUTH_PROCEDURE = /\/auth\.(login|register|refresh|logout)(\?|$)/;
 
@@ -64,6 +73,7 @@ export function createTollgateClient(options: TollgateClientOptions): TollgateCl
     fetch: options.fetch ?? globalThis.fetch.bind(globalThis),
     timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     retries: Math.max(0, options.retries ?? DEFAULT_RETRIES),
+    isRetrySafe: (url, method) => method === 'GET' || RETRY_SAFE_MUTATIONS.has(procedurePathOf(url)),
     getAuthorization: authorizationOf(options),
     onUnauthorized: 'getToken' in options ? options.onUnauthorized : undefined,
     isAuthRequest: (url) => AUTH_PROCEDURE.test(url),
@@ -87,6 +97,12 @@ export function createTollgateClient(options: TollgateClientOptions): TollgateCl
       return toSubscriptionOverview(output);
     },
   };
+}
+
+/** `…/api/trpc/usage.authorize?…` → `usage.authorize`. */
+function procedurePathOf(url: string): string {
+  const path = url.split('?')[0] ?? '';
+  return path.slice(path.lastIndexOf('/') + 1);
 }
 
 function authorizationOf(options: TollgateClientOptions): () => Promise<string | null> {

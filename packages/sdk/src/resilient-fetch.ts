@@ -5,7 +5,9 @@ export interface ResilientFetchOptions {
   timeoutMs: number;
   /** Extra attempts after a network error or a timeout; HTTP error answers are never retried. */
   retries: number;
-  /** Returns the Authorization header value for the next attempt (null: send none). */
+  /** Whether resending this request is harmless even if the server already processed it. */
+  isRetrySafe: (url: string, method: string) => boolean;
+  /** Returns the Authorization header value for the next request (null: send none). */
   getAuthorization: () => Promise<string | null>;
   /** Called once after a 401; true means the credentials were renewed and the request is resent once. */
   onUnauthorized?: () => Promise<boolean>;
@@ -18,18 +20,25 @@ const MAX_BACKOFF_MS = 2_000;
 
 /**
  * A fetch for tRPC's httpLink that adds the credentials, a timeout per attempt, and retries of network
- * errors and timeouts. Retrying a request the server may already have processed is safe for Tollgate:
- * authorize is idempotent on its run id, and reads have no effect. The body is read here, inside the
- * retried block, so a connection that breaks mid-answer is retried too.
+ * errors and timeouts for requests that are safe to resend (a lost answer may hide a processed
+ * request: fine for reads and for authorize, which is idempotent on its run id). The body is read
+ * here, inside the retried block, so a connection that breaks mid-answer is retried too.
  */
 export function createResilientFetch(options: ResilientFetchOptions): typeof fetch {
   const refreshOnce = singleFlight(options.onUnauthorized);
 
   return async function resilientFetch(input, init) {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-    const callerSignal = init?.signal ?? undefined;
+    const method = (init?.method ?? 'GET').toUpperCase();
+    const retries = options.isRetrySafe(url, method) ? options.retries : 0;
 
-    const send = () => fetchWithRetries(input, init, callerSignal, options);
+    const send = async () => {
+      const headers = new Headers(init?.headers);
+      const authorization = await options.getAuthorization();
+      if (authorization) headers.set('authorization', authorization);
+      else headers.delete('authorization');
+      return fetchWithRetries(input, { ...init, headers }, retries, options);
+    };
     const response = await send();
     const canRefresh = refreshOnce && !(options.isAuthRequest?.(url) ?? false);
     if (response.status !== 401 || !canRefresh) return response;
@@ -39,41 +48,39 @@ export function createResilientFetch(options: ResilientFetchOptions): typeof fet
 
 async function fetchWithRetries(
   input: Parameters<typeof fetch>[0],
-  init: RequestInit | undefined,
-  callerSignal: AbortSignal | undefined,
+  init: RequestInit,
+  retries: number,
   options: ResilientFetchOptions,
 ): Promise<Response> {
+  const callerSignal = init.signal ?? undefined;
   for (let attempt = 0; ; attempt += 1) {
     try {
-      return await fetchOnce(input, init, callerSignal, options);
+      const signal = withTimeout(callerSignal, options.timeoutMs);
+      const response = await options.fetch(input, { ...init, signal });
+      const body = await response.arrayBuffer();
+      return new Response(isNullBodyStatus(response.status) ? null : body, {
+        status: response.status,
+        statusText: response.statusText,
+        headers: response.headers,
+      });
     } catch (error) {
       // The caller gave up: retrying would do work nobody waits for.
-      if (callerSignal?.aborted || attempt >= options.retries) throw error;
+      if (callerSignal?.aborted || attempt >= retries) throw error;
       await sleep(backoffMs(attempt));
     }
   }
 }
 
-async function fetchOnce(
-  input: Parameters<typeof fetch>[0],
-  init: RequestInit | undefined,
-  callerSignal: AbortSignal | undefined,
-  options: ResilientFetchOptions,
-): Promise<Response> {
-  const headers = new Headers(init?.headers);
-  const authorization = await options.getAuthorization();
-  if (authorization) headers.set('authorization', authorization);
-  else headers.delete('authorization');
-
-  const timeout = AbortSignal.timeout(options.timeoutMs);
-  const signal = callerSignal ? AbortSignal.any([callerSignal, timeout]) : timeout;
-  const response = await options.fetch(input, { ...init, headers, signal });
-  const body = await response.arrayBuffer();
-  return new Response(isNullBodyStatus(response.status) ? null : body, {
-    status: response.status,
-    statusText: response.statusText,
-    headers: response.headers,
-  });
+function withTimeout(callerSignal: AbortSignal | undefined, timeoutMs: number): AbortSignal {
+  const timeout = AbortSignal.timeout(timeoutMs);
+  if (!callerSignal) return timeout;
+  if (typeof AbortSignal.any === 'function') return AbortSignal.any([callerSignal, timeout]);
+  // Browsers before 2024 lack AbortSignal.any.
+  const controller = new AbortController();
+  const forward = (signal: AbortSignal) => () => controller.abort(signal.reason);
+  callerSignal.addEventListener('abort', forward(callerSignal), { once: true });
+  timeout.addEventListener('abort', forward(timeout), { once: true });
+  return controller.signal;
 }
 
 /** Concurrent 401s share one refresh instead of each rotating the refresh token. */

@@ -6,6 +6,7 @@ import {
   TollgateError,
   UnauthorizedError,
   createTollgateClient,
+  toTollgateError,
   type TollgateClient,
 } from '../src';
 import {
@@ -240,6 +241,31 @@ describe('user tokens', () => {
       onUnauthorized: async () => false,
     });
     await expect(client.getSubscription()).rejects.toBeInstanceOf(UnauthorizedError);
+  });
+});
+
+describe('retries', () => {
+  it('does not resend a mutation that could take effect twice (sessions.create)', async () => {
+    const user = await tollgate.registerUser();
+    let createRequests = 0;
+    const dropCreateAnswers: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      if (!String(input).includes('sessions.create')) return response;
+      createRequests += 1;
+      await response.body?.cancel();
+      throw new TypeError('fetch failed (simulated)');
+    };
+    const client = createTollgateClient({
+      url: tollgate.url,
+      getToken: () => user.accessToken,
+      fetch: dropCreateAnswers,
+      retries: 3,
+    });
+
+    const error = await rejectionOf(client.trpc.sessions.create.mutate({ title: 'once' }));
+    expect(toTollgateError(error)).toMatchObject({ code: 'NETWORK_ERROR', httpStatus: null });
+    expect(createRequests).toBe(1);
+    expect(await client.trpc.sessions.list.query()).toHaveLength(1);
   });
 });
 

@@ -40,6 +40,9 @@ export async function startTestTollgate(): Promise<TestTollgate> {
     JWT_SECRET: 'sdk-test-secret-that-is-long-enough-0123456789',
     ADMIN_EMAILS: ADMIN_EMAIL,
     LOG_REQUESTS: 'false',
+    // Without a Stripe key the server starts its offline Stripe emulator: on a free port, so test
+    // files running in parallel don't collide on the default one.
+    STRIPE_EMULATOR_PORT: '0',
     AUTH_RATE_LIMIT_PER_MINUTE: '1000',
   });
   const server = await startServer(env, { logger: silentLogger, db: testDb });
