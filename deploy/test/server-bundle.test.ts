@@ -1,0 +1,107 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleServer, RUNTIME_EXTERNALS } from '../src/bundle-server';
+import { freePort } from '../src/http/free-port';
+import { REPO_ROOT } from '../src/repo-root';
+import { startServerProcess, type ServerProcess } from '../src/server-process';
+
+// The runtime half of apps/server/Dockerfile: the esbuild bundle run by plain Node, with nothing
+// from the workspace. On PostgreSQL (a fresh database) when DATABASE_URL is set, else on PGlite.
+const serverUrl = process.env.DATABASE_URL;
+
+async function adminQuery(statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
+describe('the bundled server (what the Docker image runs)', () => {
+  const work = mkdtempSync(join(tmpdir(), 'tollgate-bundle-'));
+  const outDir = join(work, 'app');
+  const databaseName = `tollgate_bundle_${randomBytes(5).toString('hex')}`;
+  let server: ServerProcess | null = null;
+
+  beforeAll(async () => {
+    await bundleServer({ repoRoot: REPO_ROOT, outDir });
+    const database: Record<string, string> = {};
+    if (serverUrl) {
+      await adminQuery(`create database "${databaseName}"`);
+      const url = new URL(serverUrl);
+      url.pathname = `/${databaseName}`;
+      database.DATABASE_URL = url.toString();
+    } else {
+      // In memory: a persistent PGlite's first start (initdb in wasm) alone takes ~15 s.
+      database.PGLITE_DATA_DIR = 'memory://';
+    }
+    const port = await freePort();
+    server = await startServerProcess(
+      outDir,
+      {
+        // Only what the container has: no NODE_PATH, no workspace.
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        NODE_ENV: 'production',
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        APP_URL: 'https://tollgate.test',
+        JWT_SECRET: 'bundle-test-secret-of-at-least-32-chars',
+        STRIPE_SECRET_KEY: 'sk_test_bundle',
+        STRIPE_WEBHOOK_SECRET: 'whsec_bundle',
+        STRIPE_PRICE_ID_BASIC: 'price_bundle_basic',
+        STRIPE_PRICE_ID_PRO: 'price_bundle_pro',
+        LOG_REQUESTS: 'false',
+        ...database,
+      },
+      port,
+    );
+  });
+  afterAll(async () => {
+    await server?.stop();
+    if (serverUrl) await adminQuery(`drop database if exists "${databaseName}" with (force)`);
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('holds only the bundle, the migrations and the unbundleable packages', () => {
+    expect(existsSync(join(outDir, 'dist/main.mjs'))).toBe(true);
+    expect(readdirSync(join(outDir, 'drizzle')).some((file) => file.endsWith('.sql'))).toBe(true);
+    for (const { name } of RUNTIME_EXTERNALS)
+      expect(existsSync(join(outDir, 'node_modules', name, 'package.json'))).toBe(true);
+    expect(existsSync(join(outDir, 'node_modules/express'))).toBe(false);
+  });
+
+  it('starts in production mode, applies the migrations and reports healthy', async () => {
+    const response = await fetch(`${server?.url}/api/v1/health`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'ok', database: 'ok' });
+  });
+
+  it('registers an account (the native argon2 addon loads) and signs in with it', async () => {
+    const credentials = JSON.stringify({ email: 'bundle@example.com', password: 'correct-horse-battery' });
+    const register = await fetch(`${server?.url}/api/trpc/auth.register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: credentials,
+    });
+    expect(register.status).toBe(200);
+
+    const login = await fetch(`${server?.url}/api/trpc/auth.login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: credentials,
+    });
+    expect(login.status).toBe(200);
+    expect(await login.json()).toMatchObject({ result: { data: { accessToken: expect.any(String) } } });
+  });
+
+  it('exits 0 on SIGTERM', async () => {
+    const code = await server?.stop();
+    expect(code).toBe(0);
+  });
+});
