@@ -1,0 +1,70 @@
+import { flushPromises } from '@vue/test-utils';
+import { afterEach, describe, expect, it } from 'vitest';
+import { overviewFixture, withUsage } from '../../../test/fixtures';
+import { mountWithApp } from '../../../test/mount-with-app';
+import { useBillingStore } from '../billing.store';
+import UsageIndicator from './usage-indicator.vue';
+
+async function mountIndicator(used: number, limit: number, plan: 'FREE' | 'BASIC' | 'PRO' = 'BASIC') {
+  const overview = withUsage(overviewFixture(plan), used, limit);
+  return mountWithApp(UsageIndicator, { handlers: { 'billing.subscription': () => overview } });
+}
+
+describe('UsageIndicator', () => {
+  afterEach(() => {
+    document.body.innerHTML = '';
+  });
+
+  it.each([
+    { used: 0, limit: 100, level: 'normal', label: '0 / 100 runs' },
+    { used: 79, limit: 100, level: 'normal', label: '79 / 100 runs' },
+    { used: 80, limit: 100, level: 'warning', label: '80 / 100 runs' },
+    { used: 100, limit: 100, level: 'exhausted', label: '100 / 100 runs' },
+  ])('shows $used of $limit runs as $level', async ({ used, limit, level, label }) => {
+    const { wrapper } = await mountIndicator(used, limit);
+
+    expect(wrapper.get('[data-testid="usage-label"]').text()).toBe(label);
+    const bar = wrapper.get('[role="progressbar"]');
+    expect(bar.attributes('aria-valuenow')).toBe(String(used));
+    expect(bar.attributes('aria-valuemax')).toBe(String(limit));
+    expect(bar.attributes('data-level')).toBe(level);
+    expect(wrapper.get('.usage-meter__bar').attributes('style')).toContain(`width: ${used}%`);
+    expect(wrapper.find('.usage-meter').classes()).toContain(`usage-meter--${level}`);
+  });
+
+  it('prompts an upgrade only once the limit is reached', async () => {
+    const below = await mountIndicator(99, 100);
+    expect(below.wrapper.text()).not.toContain('Upgrade');
+    below.wrapper.unmount();
+
+    const { wrapper, pinia } = await mountIndicator(10, 10, 'FREE');
+    const button = wrapper.get('button');
+    expect(button.text()).toBe('Upgrade for more runs');
+    await button.trigger('click');
+    expect(useBillingStore(pinia).isUpgradeOpen).toBe(true);
+  });
+
+  it('at the top plan points to the reset date instead of an upgrade', async () => {
+    const { wrapper } = await mountIndicator(1000, 1000, 'PRO');
+    expect(wrapper.find('button').exists()).toBe(false);
+    expect(wrapper.text()).toContain('Runs reset');
+  });
+
+  it('offers a retry instead of spinning when usage cannot be loaded', async () => {
+    let isDown = true;
+    const { wrapper } = await mountWithApp(UsageIndicator, {
+      handlers: {
+        'billing.subscription': () => {
+          if (isDown) throw new Error('connection reset');
+          return withUsage(overviewFixture('FREE'), 3);
+        },
+      },
+    });
+    expect(wrapper.text()).toContain('Usage unavailable');
+
+    isDown = false;
+    await wrapper.get('button').trigger('click');
+    await flushPromises();
+    expect(wrapper.get('[data-testid="usage-label"]').text()).toBe('3 / 10 runs');
+  });
+});

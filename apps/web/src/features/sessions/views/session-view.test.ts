@@ -1,0 +1,160 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { FakeTrpcError } from '../../../test/fake-trpc';
+import { ISO, overviewFixture, withUsage } from '../../../test/fixtures';
+import { mountWithApp } from '../../../test/mount-with-app';
+import { formatDate } from '../../../lib/format';
+import { useBillingStore } from '../../billing/billing.store';
+import SessionView from './session-view.vue';
+
+const SESSION_ID = '6f1c8e1e-8a57-4a4e-9d0c-2f6a4d1d9b10';
+const session = { id: SESSION_ID, userId: 'u1', title: 'Research', createdAt: ISO(-1), updatedAt: ISO(-1) };
+const settle = () => new Promise((resolve) => setTimeout(resolve, 10));
+
+function paymentRequired(code: string, plan: string) {
+  return new FakeTrpcError('PAYMENT_REQUIRED', 402, 'Run limit reached for this period', {
+    paymentRequired: {
+      code,
+      message:
+        code === 'PAYMENT_PAST_DUE' ? 'Your payment is past due' : 'You have used all 10 runs this month',
+      plan,
+      status: code === 'PAYMENT_PAST_DUE' ? 'past_due' : 'active',
+      used: 10,
+      limit: 10,
+      resetsAt: ISO(21),
+      upgradeUrl: 'http://localhost/settings/subscription?upgrade=1',
+    },
+  });
+}
+
+async function mountSession(run: (input: unknown) => unknown) {
+  const mounted = await mountWithApp(SessionView, {
+    path: `/sessions/${SESSION_ID}`,
+    props: { id: SESSION_ID },
+    handlers: {
+      'sessions.get': () => ({ ...session, runs: [] }),
+      'sessions.run': run,
+      'billing.subscription': () => withUsage(overviewFixture('FREE'), 10),
+    },
+  });
+  return mounted;
+}
+
+async function send(wrapper: Awaited<ReturnType<typeof mountSession>>['wrapper'], message: string) {
+  await wrapper.get('textarea').setValue(message);
+  await wrapper.get('form').trigger('submit');
+  await settle();
+}
+
+describe('Session view', () => {
+  afterEach(() => {
+    document.body.innerHTML = '';
+  });
+
+  it('sends a message as a run with a fresh run id and shows the reply', async () => {
+    const { wrapper, fake } = await mountSession((input) => {
+      const { runId, message } = input as { runId: string; message: string };
+      return {
+        run: {
+          id: 'r1',
+          runId,
+          sessionId: SESSION_ID,
+          userId: 'u1',
+          prompt: message,
+          reply: 'Done: 3 competitors found',
+          status: 'completed',
+          createdAt: ISO(0),
+          finishedAt: ISO(0),
+        },
+        usage: {
+          runId,
+          isReplay: false,
+          plan: 'FREE',
+          status: 'active',
+          used: 4,
+          limit: 10,
+          remaining: 6,
+          resetsAt: ISO(21),
+        },
+      };
+    });
+    expect(wrapper.text()).toContain('No messages yet.');
+
+    await send(wrapper, 'Find competitors');
+
+    const [call] = fake.callsTo('sessions.run');
+    expect(call?.input).toMatchObject({ id: SESSION_ID, message: 'Find competitors' });
+    expect((call?.input as { runId: string }).runId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(wrapper.get('[data-testid="run-reply"]').text()).toBe('Done: 3 competitors found');
+    expect((wrapper.get('textarea').element as HTMLTextAreaElement).value).toBe('');
+  });
+
+  it('at the FREE limit shows the 402 reason inline with an upgrade and the reset date', async () => {
+    const { wrapper, pinia } = await mountSession(() => {
+      throw paymentRequired('USAGE_LIMIT_REACHED', 'FREE');
+    });
+
+    await send(wrapper, 'One more task');
+
+    const notice = wrapper.get('[data-testid="run-denied"]');
+    expect(notice.attributes('role')).toBe('alert');
+    expect(notice.text()).toContain("You've used all 10 runs of your Free plan");
+    expect(notice.text()).toContain(`wait until ${formatDate(ISO(21))}`);
+    // The message stays in the box, to send again after upgrading.
+    expect((wrapper.get('textarea').element as HTMLTextAreaElement).value).toBe('One more task');
+
+    await notice.get('button.button--primary').trigger('click');
+    expect(useBillingStore(pinia).isUpgradeOpen).toBe(true);
+  });
+
+  it('for a past-due payment offers "Update payment" instead of an upgrade', async () => {
+    const { wrapper } = await mountSession(() => {
+      throw paymentRequired('PAYMENT_PAST_DUE', 'BASIC');
+    });
+    await send(wrapper, 'Task');
+    const notice = wrapper.get('[data-testid="run-denied"]');
+    expect(notice.text()).toContain('Your last payment failed');
+    expect(notice.findAll('button').map((button) => button.text())).toEqual(['Update payment', 'Dismiss']);
+  });
+
+  it('resends a message that got no answer with the same run id, so it is never charged twice', async () => {
+    let isDown = true;
+    const { wrapper, fake } = await mountSession((input) => {
+      if (isDown) throw new Error('socket hang up');
+      const { runId } = input as { runId: string };
+      return {
+        run: {
+          id: 'r1',
+          runId,
+          sessionId: SESSION_ID,
+          userId: 'u1',
+          prompt: 'Task',
+          reply: 'ok',
+          status: 'completed',
+          createdAt: ISO(0),
+          finishedAt: ISO(0),
+        },
+        usage: {
+          runId,
+          isReplay: true,
+          plan: 'FREE',
+          status: 'active',
+          used: 1,
+          limit: 10,
+          remaining: 9,
+          resetsAt: ISO(21),
+        },
+      };
+    });
+
+    await send(wrapper, 'Task');
+    expect(wrapper.get('[role="alert"]').text()).toContain("Can't reach Tollgate");
+
+    isDown = false;
+    await send(wrapper, 'Task');
+    const [first, second] = fake
+      .callsTo('sessions.run')
+      .map((call) => (call.input as { runId: string }).runId);
+    expect(second).toBe(first);
+    expect(wrapper.get('[data-testid="run-reply"]').text()).toBe('ok');
+  });
+});

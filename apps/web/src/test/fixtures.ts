@@ -1,0 +1,33 @@
+import { PLANS, type PlanId, type RouterOutputs } from '@tollgate/sdk';
+
+/** billing.subscription as it crosses the wire: dates are ISO strings. */
+export type WireOverview = RouterOutputs['billing']['subscription'];
+
+const DAY = 86_400_000;
+export const NOW = new Date('2026-03-10T12:00:00.000Z');
+const iso = (offsetDays: number) => new Date(NOW.getTime() + offsetDays * DAY).toISOString();
+
+export function overviewFixture(plan: PlanId, overrides: Partial<WireOverview> = {}): WireOverview {
+  const limit = PLANS[plan].runLimit ?? 0;
+  return {
+    plan,
+    planDetails: PLANS[plan],
+    status: plan === 'TRIAL' ? 'trialing' : 'active',
+    currentPeriod: PLANS[plan].isPaid ? { start: iso(-9), end: iso(21) } : null,
+    cancelAtPeriodEnd: false,
+    endsAt: null,
+    nextBillingAt: PLANS[plan].isPaid ? iso(21) : null,
+    trial: { isEligible: plan === 'FREE', startedAt: null, endsAt: null, daysLeft: null },
+    graceEndsAt: null,
+    blockedReason: null,
+    usage: { used: 0, limit, remaining: limit, periodStart: iso(-9), resetsAt: iso(21) },
+    hasStripeCustomer: PLANS[plan].isPaid,
+    ...overrides,
+  };
+}
+
+export function withUsage(overview: WireOverview, used: number, limit = overview.usage.limit): WireOverview {
+  return { ...overview, usage: { ...overview.usage, used, limit, remaining: Math.max(0, limit - used) } };
+}
+
+export const ISO = iso;
