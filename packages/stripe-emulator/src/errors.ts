@@ -31,10 +31,7 @@ export class StripeApiError extends Error {
 
   toBody(): { error: Record<string, string> } {
     const error: Record<string, string> = { type: this.type, message: this.message };
-    if (this.code) {
-      error.code = this.code;
-      error.doc_url = `https://docs.stripe.com/error-codes/${this.code.replaceAll('_', '-')}`;
-    }
+    if (this.code) error.code = this.code;
     if (this.param) error.param = this.param;
     if (this.declineCode) error.decline_code = this.declineCode;
     return { error };

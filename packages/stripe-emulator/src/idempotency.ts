@@ -23,9 +23,11 @@ export function createIdempotency(): RequestHandler {
       return;
     }
     const fingerprint = JSON.stringify(req.body ?? {});
+    // captured now: req.path changes while the request travels through mounted routers
+    const path = req.originalUrl.split('?')[0] ?? req.originalUrl;
     const stored = responses.get(key);
     if (stored) {
-      if (stored.method !== req.method || stored.path !== req.path || stored.fingerprint !== fingerprint) {
+      if (stored.method !== req.method || stored.path !== path || stored.fingerprint !== fingerprint) {
         throw new StripeApiError({
           status: 400,
           type: 'idempotency_error',
@@ -43,7 +45,7 @@ export function createIdempotency(): RequestHandler {
     res.json = (body: unknown) => {
       // Stripe does not store 5xx results: the request may be retried with the same key
       if (res.statusCode < 500) {
-        responses.set(key, { method: req.method, path: req.path, fingerprint, status: res.statusCode, body });
+        responses.set(key, { method: req.method, path, fingerprint, status: res.statusCode, body });
       }
       return send(body);
     };

@@ -70,6 +70,7 @@ export function buildCheckoutSession(input: CheckoutSessionInput): Stripe.Checko
     payment_method_types: ['card'],
     payment_status: 'unpaid',
     permissions: null,
+    phone_number_collection: { enabled: false },
     recovered_from: null,
     saved_payment_method_options: {
       allow_redisplay_filters: ['always'],

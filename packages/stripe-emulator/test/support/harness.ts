@@ -21,7 +21,7 @@ export async function startHarness(options: StripeEmulatorOptions = {}): Promise
   const emulator = await startStripeEmulator({
     webhookEndpoints: [{ url: receiver.url, secret: receiver.secret }],
     deliveryRetryDelaysMs: [20, 40],
-    deliveryTimeoutMs: 1_000,
+    deliveryTimeoutMs: 5_000,
     ...options,
   });
   const stripe = new Stripe('sk_test_emulator', {

@@ -56,7 +56,11 @@ export async function startWebhookReceiver(secret = 'whsec_test_receiver_secret'
         const body = Buffer.concat(chunks).toString('utf8');
         let event: Stripe.Event;
         try {
-          event = verifier.webhooks.constructEvent(body, req.headers['stripe-signature'] ?? '', secret);
+          event = verifier.webhooks.constructEvent(
+            body,
+            req.headers['stripe-signature'] ?? '',
+            receiver.secret,
+          );
         } catch {
           receiver.rejectedSignatures += 1;
           res.writeHead(400).end('bad signature');
