@@ -18,12 +18,21 @@ export interface AppOptions {
   isLoggingRequests: boolean;
   /** Built web app to serve (production and `npm start`); null to serve only the API. */
   webDistDir: string | null;
+  /** True once shutdown began: readiness answers 503 so the proxy stops sending traffic. */
+  isShuttingDown?: () => boolean;
 }
 
 const JSON_LIMIT = '100kb';
 
 /** Wires the HTTP surface: tRPC at /api/trpc, REST under /api/v1, health. */
-export function createApp({ deps, services, trustProxy, isLoggingRequests, webDistDir }: AppOptions) {
+export function createApp({
+  deps,
+  services,
+  trustProxy,
+  isLoggingRequests,
+  webDistDir,
+  isShuttingDown = () => false,
+}: AppOptions) {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', parseTrustProxy(trustProxy));
@@ -50,7 +59,7 @@ export function createApp({ deps, services, trustProxy, isLoggingRequests, webDi
   const v1 = express.Router();
   v1.use(billingWebhookRoutes(services.stripe, deps.logger));
   v1.use(express.json({ limit: JSON_LIMIT }));
-  v1.use(healthRoutes(deps.db));
+  v1.use(healthRoutes(deps.db, isShuttingDown));
   v1.use('/sessions', sessionsRoutes(contextFor));
   v1.use(apiNotFound);
   app.use('/api/v1', v1);

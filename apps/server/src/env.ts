@@ -59,6 +59,8 @@ export const envSchema = z.object({
   /** Points the official SDK elsewhere (e.g. an emulator started separately). */
   STRIPE_API_BASE_URL: optional(z.url()),
   STRIPE_WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().min(1).default(300),
+  /** Seconds to let in-flight requests finish after SIGTERM before connections are cut. */
+  SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(300).default(20),
   /** Default 12111; a server on a random port (PORT=0, as in tests) gets an emulator on a random port too. */
   STRIPE_EMULATOR_PORT: optional(z.coerce.number().int().min(0).max(65_535)),
   /** Re-fetch every linked subscription from Stripe this often (0 = only on demand). */
@@ -66,6 +68,32 @@ export const envSchema = z.object({
 });
 
 export type Env = z.infer<typeof envSchema>;
+
+const PRODUCTION_REQUIRED = [
+  'DATABASE_URL',
+  'APP_URL',
+  'JWT_SECRET',
+  'STRIPE_SECRET_KEY',
+  'STRIPE_WEBHOOK_SECRET',
+  'STRIPE_PRICE_ID_BASIC',
+  'STRIPE_PRICE_ID_PRO',
+] as const;
+
+/**
+ * In production no development default may apply (embedded PGlite, generated JWT secret, the Stripe
+ * emulator, a localhost APP_URL): every one of these must be set explicitly.
+ */
+function productionProblems(env: Env): string[] {
+  if (env.NODE_ENV !== 'production') return [];
+  const problems: string[] = PRODUCTION_REQUIRED.filter((name) => !env[name]).map(
+    (name) => `${name}: required in production`,
+  );
+  if (env.APP_URL && new URL(env.APP_URL).protocol !== 'https:')
+    problems.push('APP_URL: must be https:// in production');
+  if (env.STRIPE_API_BASE_URL)
+    problems.push('STRIPE_API_BASE_URL: must not be set in production (it points Stripe calls elsewhere)');
+  return problems;
+}
 
 export class EnvError extends Error {
   override readonly name = 'EnvError';
@@ -79,6 +107,8 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   if (!result.success) {
     throw new EnvError(result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   }
+  const problems = productionProblems(result.data);
+  if (problems.length > 0) throw new EnvError(problems);
   return result.data;
 }
 

@@ -53,7 +53,9 @@ export async function startServer(env: Env, options: StartOptions = {}): Promise
     billing: options.billing === undefined ? (stripe?.settings ?? null) : options.billing,
   };
   const services = createServices(deps);
+  let isShuttingDown = false;
   const app = createApp({
+    isShuttingDown: () => isShuttingDown,
     deps,
     services,
     trustProxy: env.TRUST_PROXY,
@@ -90,9 +92,21 @@ export async function startServer(env: Env, options: StartOptions = {}): Promise
     services,
     db,
     emulator: stripe?.emulator ?? null,
+    /**
+     * Graceful: readiness turns 503, the listener stops accepting, in-flight requests finish (idle
+     * keep-alive connections are closed at once; busy ones are cut after SHUTDOWN_TIMEOUT_SECONDS),
+     * then the emulator and the database pool close.
+     */
     async close() {
+      isShuttingDown = true;
       if (reconcileTimer) clearInterval(reconcileTimer);
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const idleSweep = setInterval(() => server.closeIdleConnections(), 100);
+      const deadline = setTimeout(() => server.closeAllConnections(), env.SHUTDOWN_TIMEOUT_SECONDS * 1000);
+      await closed;
+      clearInterval(idleSweep);
+      clearTimeout(deadline);
       await stripe?.emulator?.close();
       if (isOwnDb) await db.close();
     },

@@ -18,6 +18,11 @@ describe('server basics', () => {
     expect(response.headers.get('x-powered-by')).toBeNull();
   });
 
+  it('separates liveness from readiness', async () => {
+    expect((await request(server.url, 'GET', '/api/v1/health/live')).body).toEqual({ status: 'ok' });
+    expect((await request(server.url, 'GET', '/api/v1/health/ready')).body).toEqual({ status: 'ready' });
+  });
+
   it('answers unknown API routes with a JSON 404', async () => {
     const result = await request(server.url, 'GET', '/api/v1/nope');
     expect(result.status).toBe(404);
