@@ -168,6 +168,17 @@ describe('subscriptions API', () => {
   });
 });
 
+describe('events API', () => {
+  it('lists and retrieves the events that were sent', async () => {
+    const customer = await h.stripe.customers.create({ email: 'events@example.com' });
+    const [event] = (await h.stripe.events.list({ type: 'customer.created', limit: 1 })).data;
+    expect(event?.data.object).toMatchObject({ id: customer.id });
+    const retrieved = await h.stripe.events.retrieve(event?.id ?? '');
+    expect(retrieved).toMatchObject({ type: 'customer.created', api_version: '2026-10-28.endive' });
+    expect(retrieved.request?.id).toMatch(/^req_/);
+  });
+});
+
 describe('webhook endpoints API', () => {
   it('registers an endpoint whose secret signs what it receives', async () => {
     const late = await startWebhookReceiver('whsec_unused');
