@@ -9,7 +9,7 @@ export interface ServerProcess {
 
 /**
  * Runs `node dist/main.mjs` in a bundled server directory, as the Docker image does, and waits for
- * its health endpoint. The environment is exactly `env` (no inheritance), like a container's.
+ * its readiness endpoint (the image's healthcheck). The environment is exactly `env` (no inheritance), like a container's.
  */
 export async function startServerProcess(
   dir: string,
@@ -43,7 +43,7 @@ export async function startServerProcess(
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 45_000;
   while (exitCode === undefined && Date.now() < deadline) {
-    const isHealthy = await fetch(`${url}/api/v1/health`).then(
+    const isHealthy = await fetch(`${url}/api/v1/health/ready`).then(
       (response) => response.ok,
       () => false,
     );

@@ -70,10 +70,10 @@ describe(`${COMPOSE_FILE}: services, volumes, health`, () => {
     ]);
   });
 
-  it('health-checks postgres, the server and nginx, and starts each only after its dependency is healthy', () => {
+  it('health-checks postgres, the server (readiness) and nginx, and starts each only after its dependency is healthy', () => {
     expect(service(compose, 'postgres').healthcheck?.test.join(' ')).toContain('pg_isready');
     expect(service(compose, 'server').healthcheck?.test.join(' ')).toContain(
-      'http://127.0.0.1:3000/api/v1/health',
+      'http://127.0.0.1:3000/api/v1/health/ready',
     );
     expect(service(compose, 'nginx').healthcheck?.test.join(' ')).toContain('http://127.0.0.1/nginx-health');
 

@@ -81,7 +81,7 @@ describe('Dockerfiles', () => {
     const runtime = lastStage(server.stages);
     expect(argsOf(runtime, 'USER')).toEqual(['node']);
     expect(argsOf(runtime, 'COPY')).toEqual(['--from=build /out/ /app/']);
-    expect(argsOf(runtime, 'HEALTHCHECK').join(' ')).toContain('/api/v1/health');
+    expect(argsOf(runtime, 'HEALTHCHECK').join(' ')).toContain('/api/v1/health/ready');
     expect(argsOf(runtime, 'CMD')).toEqual(['["node", "--enable-source-maps", "dist/main.mjs"]']);
   });
 

@@ -12,8 +12,8 @@ import { handshake } from '../src/tls/handshake';
 const WEBHOOK_SECRET = 'whsec_deploy_e2e_secret';
 const AUTH_LIMIT = 3;
 
-// The shipped nginx config in front of the real server on the test database (PGlite, or a fresh
-// PostgreSQL database when DATABASE_URL is set), configured as docker-compose.prod.yml configures it.
+// The shipped nginx config in front of the real server (in this process) on the test database,
+// configured as docker-compose.prod.yml configures it.
 describe('nginx in front of the real server', () => {
   let db: TestDbHandle;
   let server: RunningServer;
@@ -25,8 +25,11 @@ describe('nginx in front of the real server', () => {
 
   beforeAll(async () => {
     db = await createTestDb();
+    // Production settings, except NODE_ENV: production demands a DATABASE_URL, while this test hands
+    // the server its database (PGlite, or a fresh PostgreSQL database under DATABASE_URL).
+    // server-bundle.test.ts runs NODE_ENV=production; compose.test.ts validates the compose env.
     const env = parseEnv({
-      NODE_ENV: 'production',
+      NODE_ENV: 'test',
       HOST: '127.0.0.1',
       PORT: '0',
       APP_URL: 'https://tollgate.test',

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,13 +10,18 @@ import { freePort } from '../src/http/free-port';
 import { REPO_ROOT } from '../src/repo-root';
 import { startServerProcess, type ServerProcess } from '../src/server-process';
 
-// The runtime half of apps/server/Dockerfile: the esbuild bundle run by plain Node, with nothing
-// from the workspace. On PostgreSQL (a fresh database) when DATABASE_URL is set, else on PGlite.
-const serverUrl = process.env.DATABASE_URL;
+// The runtime half of apps/server/Dockerfile: the esbuild bundle run by plain Node with nothing
+// from the workspace, in production mode, on PostgreSQL like the image (a fresh database on the
+// DATABASE_URL server, or on this machine's PostgreSQL when the suite runs on PGlite).
+const adminUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 async function adminQuery(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
+  const client = new pg.Client({ connectionString: adminUrl });
+  try {
+    await client.connect();
+  } catch (error) {
+    throw new Error(`PostgreSQL is needed at ${adminUrl} (start it, or set DATABASE_URL): ${String(error)}`);
+  }
   try {
     await client.query(statement);
   } finally {
@@ -31,16 +37,9 @@ describe('the bundled server (what the Docker image runs)', () => {
 
   beforeAll(async () => {
     await bundleServer({ repoRoot: REPO_ROOT, outDir });
-    const database: Record<string, string> = {};
-    if (serverUrl) {
-      await adminQuery(`create database "${databaseName}"`);
-      const url = new URL(serverUrl);
-      url.pathname = `/${databaseName}`;
-      database.DATABASE_URL = url.toString();
-    } else {
-      // In memory: a persistent PGlite's first start (initdb in wasm) alone takes ~15 s.
-      database.PGLITE_DATA_DIR = 'memory://';
-    }
+    await adminQuery(`create database "${databaseName}"`);
+    const databaseUrl = new URL(adminUrl);
+    databaseUrl.pathname = `/${databaseName}`;
     const port = await freePort();
     server = await startServerProcess(
       outDir,
@@ -57,14 +56,14 @@ describe('the bundled server (what the Docker image runs)', () => {
         STRIPE_PRICE_ID_BASIC: 'price_bundle_basic',
         STRIPE_PRICE_ID_PRO: 'price_bundle_pro',
         LOG_REQUESTS: 'false',
-        ...database,
+        DATABASE_URL: databaseUrl.toString(),
       },
       port,
     );
   });
   afterAll(async () => {
     await server?.stop();
-    if (serverUrl) await adminQuery(`drop database if exists "${databaseName}" with (force)`);
+    await adminQuery(`drop database if exists "${databaseName}" with (force)`);
     rmSync(work, { recursive: true, force: true });
   });
 
@@ -98,6 +97,25 @@ describe('the bundled server (what the Docker image runs)', () => {
     });
     expect(login.status).toBe(200);
     expect(await login.json()).toMatchObject({ result: { data: { accessToken: expect.any(String) } } });
+  });
+
+  it('refuses to start in production without its settings, naming each missing one', () => {
+    const result = spawnSync(process.execPath, ['dist/main.mjs'], {
+      cwd: outDir,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', NODE_ENV: 'production' },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(result.status).toBe(1);
+    for (const name of [
+      'DATABASE_URL',
+      'APP_URL',
+      'JWT_SECRET',
+      'STRIPE_SECRET_KEY',
+      'STRIPE_WEBHOOK_SECRET',
+    ]) {
+      expect(result.stderr).toContain(`${name}: required in production`);
+    }
   });
 
   it('exits 0 on SIGTERM', async () => {
