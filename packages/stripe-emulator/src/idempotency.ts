@@ -14,6 +14,9 @@ interface StoredResponse {
  * first response again, with Idempotent-Replayed: true, and causes nothing new. Reusing a key for
  * another request is an idempotency_error.
  */
+// The SDK sends a fresh key with every POST; keep the newest ones only (Stripe keeps them 24 h).
+const MAX_STORED_KEYS = 10_000;
+
 export function createIdempotency(): RequestHandler {
   const responses = new Map<string, StoredResponse>();
   return (req, res, next) => {
@@ -43,9 +46,12 @@ export function createIdempotency(): RequestHandler {
     res.setHeader('Idempotency-Key', key);
     const send = res.json.bind(res);
     res.json = (body: unknown) => {
-      // Stripe does not store 5xx results: the request may be retried with the same key
-      if (res.statusCode < 500) {
+      // Like Stripe, keep results of requests that ran (successes, card declines), not validation
+      // errors or 5xx: those may be retried with the same key.
+      if (res.statusCode < 400 || res.statusCode === 402) {
         responses.set(key, { method: req.method, path, fingerprint, status: res.statusCode, body });
+        const oldest = responses.keys().next();
+        if (responses.size > MAX_STORED_KEYS && !oldest.done) responses.delete(oldest.value);
       }
       return send(body);
     };

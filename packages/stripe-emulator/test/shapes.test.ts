@@ -1,4 +1,10 @@
 import { readFileSync } from 'node:fs';
+import {
+  parseStripeCheckoutSession,
+  parseStripeEvent,
+  parseStripeInvoice,
+  parseStripeSubscription,
+} from '@tollgate/domain';
 import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, subscribeViaCheckout } from './support/harness';
@@ -81,5 +87,23 @@ describe('event shapes match real Stripe payloads', () => {
       (event) => event.type === 'customer.subscription.updated' && event.data.previous_attributes,
     );
     expect(emitted?.data.previous_attributes).toEqual(reference.data.previous_attributes);
+  });
+});
+
+describe('the domain parsers read what the emulator emits', () => {
+  it('parses every emitted event and its subscription, invoice and checkout session', () => {
+    for (const event of events) expect(() => parseStripeEvent(event)).not.toThrow();
+    const subscription = parseStripeSubscription(ours('customer.subscription.created').data.object);
+    const item = (ours('customer.subscription.created').data.object as Stripe.Subscription).items.data[0];
+    expect(subscription.currentPeriodEnd?.getTime()).toBe((item?.current_period_end ?? 0) * 1000);
+    expect(subscription.priceId).toBe(h.emulator.prices.BASIC);
+    const invoice = parseStripeInvoice(ours('invoice.payment_succeeded').data.object);
+    expect(invoice.subscriptionId).toBe(subscription.id);
+    const session = parseStripeCheckoutSession(ours('checkout.session.completed').data.object);
+    expect(session).toMatchObject({
+      subscriptionId: subscription.id,
+      status: 'complete',
+      paymentStatus: 'paid',
+    });
   });
 });
