@@ -25,7 +25,7 @@ beforeAll(async () => {
     JWT_AUDIENCE: 'tollgate',
     JWT_ISSUER: 'https://host.example',
   });
-}, 60_000);
+});
 afterAll(async () => {
   await server?.stop();
   jwksServer?.close();

@@ -5,7 +5,7 @@ import { startTestServer, type TestServer } from './support/test-server';
 let server: TestServer;
 beforeAll(async () => {
   server = await startTestServer();
-}, 60_000);
+});
 afterAll(() => server?.stop());
 
 describe('server basics', () => {

@@ -6,7 +6,7 @@ import { startTestServer, type TestServer } from './support/test-server';
 let server: TestServer;
 beforeAll(async () => {
   server = await startTestServer();
-}, 60_000);
+});
 afterAll(() => server?.stop());
 beforeEach(() => server.testDb.reset());
 
@@ -139,7 +139,7 @@ describe('metered agent runs', () => {
     expect(replayed.filter((r) => r.status === 200).every((r) => r.data.isReplay === true)).toBe(true);
     expect(await getUsage(server.testDb.db, user.id, periodStart)).toBe(100);
     expect(await countChargedRuns(server.testDb.db, user.id, periodStart)).toBe(100);
-  }, 60_000);
+  });
 
   it('releases a run once, only within the window, and only for its owner', async () => {
     const alice = await registerUser(server.url);

@@ -5,7 +5,7 @@ import { startTestServer, type TestServer } from './support/test-server';
 let server: TestServer;
 beforeAll(async () => {
   server = await startTestServer({ AUTH_RATE_LIMIT_PER_MINUTE: '5' });
-}, 60_000);
+});
 afterAll(() => server?.stop());
 
 const login = (ip: string) =>

@@ -7,7 +7,7 @@ import { TEST_JWT_SECRET, startTestServer, type TestServer } from './support/tes
 let server: TestServer;
 beforeAll(async () => {
   server = await startTestServer();
-}, 60_000);
+});
 afterAll(() => server?.stop());
 beforeEach(() => server.testDb.reset());
 

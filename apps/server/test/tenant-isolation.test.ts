@@ -26,7 +26,7 @@ beforeAll(async () => {
     { id: aliceSessionId, runId: 'alice-run', message: 'secret' },
     alice.accessToken,
   );
-}, 60_000);
+});
 afterAll(() => server?.stop());
 
 async function aliceState() {

@@ -3,31 +3,82 @@ import { TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import type { Request, RequestHandler, Response } from 'express';
 import { ZodError, z } from 'zod';
+import { procedureInput } from '../openapi/procedure-input';
+import type { RestOperation } from '../routes/rest-operation';
 
 type Caller = ReturnType<typeof createCaller>;
+export type ContextFactory = (req: Request, res: Response) => Promise<Context>;
+
+/** A 400 raised by the adapter itself (before the procedure runs), shaped like the procedures' own. */
+class RestInputError extends Error {}
 
 /**
  * REST routes are thin adapters over the same tRPC procedures (no second implementation): build the
- * context, call the procedure, and translate its errors into HTTP status + JSON. A denied run answers
- * 402 with the documented `{ error: { code, message, plan, status, used, limit, resetsAt, upgradeUrl } }`.
+ * context, call the procedure with the path params + query (GET) or body, and translate its errors into
+ * HTTP status + JSON. A denied run answers 402 with the documented
+ * `{ error: { code, message, plan, status, used, limit, resetsAt, upgradeUrl } }`.
  */
-export function restRoute(
-  createContext: (req: Request, res: Response) => Promise<Context>,
-  handler: (caller: Caller, req: Request) => Promise<unknown>,
-  successStatus = 200,
+export function restOperationHandler(
+  createContext: ContextFactory,
+  operation: RestOperation,
 ): RequestHandler {
-  return async (req, res) => {
+  const { hasInput } = procedureInput(operation.procedure);
+  const segments = operation.procedure.split('.');
+  return async (req, res, next) => {
     try {
+      const input = hasInput ? inputOf(operation, req) : undefined;
       const caller = createCaller(await createContext(req, res));
-      res.status(successStatus).json(await handler(caller, req));
+      const output = await callAtPath(caller, segments, input);
+      res.status(operation.successStatus).json(operation.toBody ? operation.toBody(output) : output);
     } catch (error) {
-      const { status, body } = toHttpError(error);
-      res.status(status).json(body);
+      const httpError = toHttpError(error);
+      // Anything else (the context could not be built: database down) is the error handler's logged 500.
+      if (!httpError) return next(error);
+      res.status(httpError.status).json(httpError.body);
     }
   };
 }
 
-export function toHttpError(error: unknown): { status: number; body: unknown } {
+function inputOf(operation: RestOperation, req: Request): unknown {
+  const source: unknown = operation.method === 'get' ? req.query : (req.body ?? {});
+  // Not an object (a JSON array, a string): let the procedure's schema reject it with its own message.
+  if (!isPlainObject(source)) return source;
+  const fields = applyAliases(source, operation.bodyAliases ?? {});
+  return { ...fields, ...req.params };
+}
+
+/** Accepts the seed's snake_case names (`success_url`) next to ours; both at once is ambiguous. */
+function applyAliases(
+  fields: Record<string, unknown>,
+  aliases: Readonly<Record<string, string>>,
+): Record<string, unknown> {
+  const result = { ...fields };
+  for (const [alias, name] of Object.entries(aliases)) {
+    if (!(alias in result)) continue;
+    if (name in result) throw new RestInputError(`Send either ${name} or ${alias}, not both`);
+    result[name] = result[alias];
+    delete result[alias];
+  }
+  return result;
+}
+
+async function callAtPath(caller: Caller, segments: readonly string[], input: unknown): Promise<unknown> {
+  // The caller is a proxy: `caller.billing.subscription` resolves the procedure at that path.
+  let node: unknown = caller;
+  for (const segment of segments) node = (node as Record<string, unknown>)[segment];
+  if (typeof node !== 'function') throw new Error(`No procedure at ${segments.join('.')}`);
+  return (node as (input: unknown) => Promise<unknown>)(input);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The HTTP answer for an error of the adapter or a procedure; null for any other error. */
+export function toHttpError(error: unknown): { status: number; body: unknown } | null {
+  if (error instanceof RestInputError) {
+    return { status: 400, body: { error: { code: 'BAD_REQUEST', message: error.message } } };
+  }
   const appError = findAppError(error);
   const paymentBody = appError?.code === 'PAYMENT_REQUIRED' ? appError.details?.body : undefined;
   if (paymentBody) return { status: 402, body: paymentBody };
@@ -51,5 +102,5 @@ export function toHttpError(error: unknown): { status: number; body: unknown } {
       },
     };
   }
-  return { status: 500, body: { error: { code: 'INTERNAL', message: 'Internal server error' } } };
+  return null;
 }

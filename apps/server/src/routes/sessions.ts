@@ -1,36 +1,78 @@
-import type { Context } from '@tollgate/api';
-import { Router, type Request, type Response } from 'express';
-import { restRoute } from '../http/rest-adapter';
-
-type ContextFactory = (req: Request, res: Response) => Promise<Context>;
+import {
+  agentSessionSchema,
+  agentSessionsSchema,
+  deletedSessionSchema,
+  sessionWithRunsSchema,
+  startedRunSchema,
+} from '../openapi/account-schemas';
+import { defineOperation, type RestOperation } from './rest-operation';
 
 /** REST for the metered resource, served by the tRPC `sessions.*` procedures. */
-export function sessionsRoutes(createContext: ContextFactory): Router {
-  const router = Router();
-  router.get(
-    '/',
-    restRoute(createContext, (api) => api.sessions.list()),
-  );
-  router.post(
-    '/',
-    restRoute(createContext, (api, req) => api.sessions.create(req.body ?? {}), 201),
-  );
-  router.get(
-    '/:id',
-    restRoute(createContext, (api, req) => api.sessions.get({ id: String(req.params.id) })),
-  );
-  router.delete(
-    '/:id',
-    restRoute(createContext, (api, req) => api.sessions.delete({ id: String(req.params.id) })),
-  );
+export const sessionOperations: readonly RestOperation[] = [
+  defineOperation({
+    method: 'get',
+    path: '/sessions',
+    procedure: 'sessions.list',
+    operationId: 'listSessions',
+    tag: 'sessions',
+    summary: 'The user’s agent sessions, newest first',
+    credentials: ['user'],
+    successStatus: 200,
+    response: { name: 'AgentSessions', schema: agentSessionsSchema },
+    errors: [401],
+  }),
+  defineOperation({
+    method: 'post',
+    path: '/sessions',
+    procedure: 'sessions.create',
+    operationId: 'createSession',
+    tag: 'sessions',
+    summary: 'Create an agent session (free)',
+    credentials: ['user'],
+    successStatus: 201,
+    response: { name: 'AgentSession', schema: agentSessionSchema },
+    errors: [401],
+    example: { title: 'Quarterly report' },
+  }),
+  defineOperation({
+    method: 'get',
+    path: '/sessions/:id',
+    procedure: 'sessions.get',
+    operationId: 'getSession',
+    tag: 'sessions',
+    summary: 'One session with its runs (free)',
+    credentials: ['user'],
+    successStatus: 200,
+    response: { name: 'AgentSessionWithRuns', schema: sessionWithRunsSchema },
+    errors: [401, 404],
+  }),
+  defineOperation({
+    method: 'delete',
+    path: '/sessions/:id',
+    procedure: 'sessions.delete',
+    operationId: 'deleteSession',
+    tag: 'sessions',
+    summary: 'Delete a session and its runs (free)',
+    credentials: ['user'],
+    successStatus: 200,
+    response: { name: 'DeletedSession', schema: deletedSessionSchema },
+    errors: [401, 404],
+  }),
   // The metered route: the `sessions.run` procedure's guard answers 402 when the run is denied.
-  router.post(
-    '/:id/runs',
-    restRoute(
-      createContext,
-      (api, req) => api.sessions.run({ ...(req.body ?? {}), id: String(req.params.id) }),
-      201,
-    ),
-  );
-  return router;
-}
+  defineOperation({
+    method: 'post',
+    path: '/sessions/:id/runs',
+    procedure: 'sessions.run',
+    operationId: 'startRun',
+    tag: 'sessions',
+    summary: 'Send a message that starts an agent task: costs one run',
+    description:
+      'Idempotent on runId: a retried request answers the first result without charging again. A ' +
+      'wrong or foreign session id is a free 404. Over the limit: 402 with the upgrade details.',
+    credentials: ['user'],
+    successStatus: 201,
+    response: { name: 'StartedRun', schema: startedRunSchema },
+    errors: [401, 402, 404, 409],
+    example: { runId: 'run-0001', message: 'Summarize the open issues' },
+  }),
+];

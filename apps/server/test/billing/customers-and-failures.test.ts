@@ -6,7 +6,7 @@ import { Customer } from './scenarios';
 let billing: BillingTestServer;
 beforeAll(async () => {
   billing = await startBillingTestServer();
-}, 60_000);
+});
 afterAll(() => billing?.stop());
 
 describe('Stripe customers and webhook failures', () => {

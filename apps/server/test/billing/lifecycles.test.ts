@@ -8,7 +8,7 @@ beforeAll(async () => {
     { PAYMENT_GRACE_DAYS: '3' },
     { retrySchedule: [5 * 86_400, 5 * 86_400], endStateAfterRetries: 'canceled' },
   );
-}, 60_000);
+});
 afterAll(() => billing?.stop());
 
 describe('billing lifecycles through the emulator (in-order delivery)', () => {

@@ -6,7 +6,7 @@ import { CARDS, Customer } from './scenarios';
 let billing: BillingTestServer;
 beforeAll(async () => {
   billing = await startBillingTestServer();
-}, 60_000);
+});
 afterAll(() => billing?.stop());
 
 describe('reconciliation', () => {
@@ -32,5 +32,5 @@ describe('reconciliation', () => {
     await customer.settle();
     expect(await customer.storedState()).toEqual(before);
     expect(await stripe.reconcile()).toMatchObject({ accountsCorrected: 0 });
-  }, 60_000);
+  });
 });

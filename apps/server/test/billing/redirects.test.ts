@@ -5,7 +5,7 @@ import { startBillingTestServer, type BillingTestServer } from '../support/billi
 let billing: BillingTestServer;
 beforeAll(async () => {
   billing = await startBillingTestServer();
-}, 60_000);
+});
 afterAll(() => billing?.stop());
 
 const ATTACKS = [

@@ -5,7 +5,7 @@ import { WEBHOOK_SECRET, startBillingTestServer, type BillingTestServer } from '
 let billing: BillingTestServer;
 beforeAll(async () => {
   billing = await startBillingTestServer();
-}, 60_000);
+});
 afterAll(() => billing?.stop());
 beforeEach(() => billing.server.testDb.reset());
 

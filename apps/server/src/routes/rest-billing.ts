@@ -1,0 +1,102 @@
+import {
+  checkoutSessionSchema,
+  invoicesSchema,
+  plansSchema,
+  portalSessionSchema,
+  subscriptionOverviewSchema,
+} from '../openapi/billing-schemas';
+import { defineOperation, type RestOperation } from './rest-operation';
+
+const OVERVIEW = { name: 'SubscriptionOverview', schema: subscriptionOverviewSchema };
+
+/** The seed's billing endpoints, served by the tRPC `billing.*` procedures. */
+export const billingOperations: readonly RestOperation[] = [
+  defineOperation({
+    method: 'get',
+    path: '/billing/plans',
+    procedure: 'billing.plans',
+    operationId: 'listPlans',
+    tag: 'billing',
+    summary: 'The plan catalog',
+    credentials: [],
+    successStatus: 200,
+    response: { name: 'Plans', schema: plansSchema },
+    errors: [],
+  }),
+  defineOperation({
+    method: 'get',
+    path: '/billing/subscription',
+    procedure: 'billing.subscription',
+    operationId: 'getSubscription',
+    tag: 'billing',
+    summary: 'Current plan, status, usage (X / Y runs) and billing period',
+    description:
+      'Creates the FREE subscription on first use. A user reads their own; a service key with the ' +
+      '`subscriptions:read` scope names the user with `?userId=`.',
+    credentials: ['user', 'service'],
+    successStatus: 200,
+    response: OVERVIEW,
+    errors: [401, 403],
+  }),
+  defineOperation({
+    method: 'post',
+    path: '/billing/create-checkout-session',
+    procedure: 'billing.createCheckoutSession',
+    operationId: 'createCheckoutSession',
+    tag: 'billing',
+    summary: 'Start Stripe Checkout for BASIC or PRO',
+    description:
+      'Answers the Checkout URL to redirect the browser to. Redirect URLs must be on the app’s own ' +
+      'origin (default: the subscription settings page). A live paid subscription answers 409: change ' +
+      'plans in the portal instead.',
+    credentials: ['user'],
+    successStatus: 201,
+    response: { name: 'CheckoutSession', schema: checkoutSessionSchema },
+    errors: [401, 409],
+    bodyAliases: { success_url: 'successUrl', cancel_url: 'cancelUrl' },
+    toBody: (session) => ({ ...session, checkout_url: session.url }),
+    example: { plan: 'PRO' },
+  }),
+  defineOperation({
+    method: 'post',
+    path: '/billing/create-portal-session',
+    procedure: 'billing.createPortalSession',
+    operationId: 'createPortalSession',
+    tag: 'billing',
+    summary: 'Open the Stripe Customer Portal',
+    description:
+      'Change plan or card, cancel or resume, see invoices. Needs a billing account: 400 ' +
+      'NO_STRIPE_CUSTOMER before the first checkout.',
+    credentials: ['user'],
+    successStatus: 201,
+    response: { name: 'PortalSession', schema: portalSessionSchema },
+    errors: [401],
+    bodyAliases: { return_url: 'returnUrl' },
+    toBody: (session) => ({ ...session, portal_url: session.url }),
+  }),
+  defineOperation({
+    method: 'post',
+    path: '/billing/activate-trial',
+    procedure: 'billing.activateTrial',
+    operationId: 'activateTrial',
+    tag: 'billing',
+    summary: 'Start the 14-day trial (50 runs), once per account',
+    description: 'Only from the FREE plan; a second attempt answers 409 TRIAL_NOT_ALLOWED.',
+    credentials: ['user'],
+    successStatus: 200,
+    response: OVERVIEW,
+    errors: [401, 409],
+  }),
+  defineOperation({
+    method: 'get',
+    path: '/billing/invoices',
+    procedure: 'billing.invoices',
+    operationId: 'listInvoices',
+    tag: 'billing',
+    summary: 'The last 24 invoices (empty before the first checkout)',
+    credentials: ['user'],
+    successStatus: 200,
+    response: { name: 'Invoices', schema: invoicesSchema },
+    errors: [401],
+  }),
+];
