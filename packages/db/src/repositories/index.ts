@@ -7,3 +7,4 @@ export * from './subscriptions';
 export * from './usage';
 export * from './users';
 export * from './subscription-sync';
+export * from './usage-batch';
