@@ -14,6 +14,6 @@ afterAll(() => billing?.stop());
 describe('billing lifecycles through the emulator (in-order delivery)', () => {
   // Sequential: each scenario moves the shared emulator clock.
   for (const [name, scenario] of Object.entries(SCENARIOS)) {
-    it(name, async () => scenario(await Customer.signUp(billing)), 60_000);
+    it(name, async () => scenario(await Customer.signUp(billing)));
   }
 });
