@@ -1,0 +1,144 @@
+import { describe, expect, it } from 'vitest';
+import { createRunBatcher, type BatchItemResult } from './run-batcher';
+
+function deferred<T>() {
+  let resolve: (value: T) => void = () => {};
+  let reject: (error: unknown) => void = () => {};
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+const ok = <T>(value: T): BatchItemResult<T> => ({ ok: true, value });
+
+/** A batcher over numbers whose batch answers n → n * 10; records every group it was given. */
+function recordingBatcher(windowMs: number, maxSize: number) {
+  const groups: number[][] = [];
+  const singles: number[] = [];
+  const batcher = createRunBatcher<number, number>({
+    windowMs,
+    maxSize,
+    runBatch: async (inputs) => {
+      groups.push([...inputs]);
+      return inputs.map((n) => ok(n * 10));
+    },
+    runOne: async (n) => {
+      singles.push(n);
+      return n * 10;
+    },
+  });
+  return { batcher, groups, singles };
+}
+
+describe('createRunBatcher', () => {
+  it('serves calls made within the window as one group, each caller getting its own result', async () => {
+    const { batcher, groups, singles } = recordingBatcher(5, 100);
+    const results = await Promise.all([1, 2, 3, 4].map((n) => batcher.submit(n)));
+    expect(results).toEqual([10, 20, 30, 40]);
+    expect(groups).toEqual([[1, 2, 3, 4]]);
+    expect(singles).toEqual([]);
+    expect(batcher.stats()).toEqual({ batches: 1, items: 4, largestBatch: 4, failedBatches: 0 });
+  });
+
+  it('sends a group as soon as it reaches maxSize, the rest when the window ends', async () => {
+    const { batcher, groups } = recordingBatcher(20, 4);
+    const results = await Promise.all(Array.from({ length: 10 }, (_, n) => batcher.submit(n)));
+    expect(results).toEqual([0, 10, 20, 30, 40, 50, 60, 70, 80, 90]);
+    expect(groups).toEqual([
+      [0, 1, 2, 3],
+      [4, 5, 6, 7],
+      [8, 9],
+    ]);
+  });
+
+  it('answers nobody before the group is done (its commit), then everybody', async () => {
+    const commit = deferred<void>();
+    const batcher = createRunBatcher<string, string>({
+      windowMs: 1,
+      maxSize: 10,
+      runBatch: async (inputs) => {
+        await commit.promise;
+        return inputs.map((s) => ok(s.toUpperCase()));
+      },
+      runOne: async () => {
+        throw new Error('not expected');
+      },
+    });
+    const answered: string[] = [];
+    const calls = ['a', 'b'].map((s) => batcher.submit(s).then((v) => answered.push(v)));
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(answered).toEqual([]);
+    commit.resolve();
+    await Promise.all(calls);
+    expect(answered.sort()).toEqual(['A', 'B']);
+  });
+
+  it('rejects only the caller whose item failed inside a group that succeeded', async () => {
+    const batcher = createRunBatcher<number, number>({
+      windowMs: 1,
+      maxSize: 10,
+      runBatch: async (inputs) =>
+        inputs.map((n) => (n === 2 ? { ok: false, error: new Error('bad item 2') } : ok(n))),
+      runOne: async () => {
+        throw new Error('not expected');
+      },
+    });
+    const results = await Promise.allSettled([1, 2, 3].map((n) => batcher.submit(n)));
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(results[1]).toMatchObject({ reason: new Error('bad item 2') });
+  });
+
+  it('retries each caller of a failed group alone: a poisoned input fails only its own caller', async () => {
+    const failures: Array<{ error: unknown; size: number }> = [];
+    const batcher = createRunBatcher<number, number>({
+      windowMs: 1,
+      maxSize: 10,
+      runBatch: async (inputs) => {
+        if (inputs.includes(13)) throw new Error('the whole transaction rolled back');
+        return inputs.map(ok);
+      },
+      runOne: async (n) => {
+        if (n === 13) throw new Error('13 is poisoned');
+        return -n;
+      },
+      onBatchFailure: (error, size) => failures.push({ error, size }),
+    });
+    const results = await Promise.allSettled([1, 13, 2].map((n) => batcher.submit(n)));
+    expect(results).toEqual([
+      { status: 'fulfilled', value: -1 },
+      { status: 'rejected', reason: new Error('13 is poisoned') },
+      { status: 'fulfilled', value: -2 },
+    ]);
+    expect(failures).toEqual([{ error: new Error('the whole transaction rolled back'), size: 3 }]);
+    expect(batcher.stats().failedBatches).toBe(1);
+    // The next group, without the poisoned input, is served as a group again.
+    expect(await Promise.all([4, 5].map((n) => batcher.submit(n)))).toEqual([4, 5]);
+  });
+
+  it('treats a group answered with the wrong number of results as failed, retrying each caller', async () => {
+    const batcher = createRunBatcher<number, number>({
+      windowMs: 1,
+      maxSize: 10,
+      runBatch: async (inputs) => inputs.slice(1).map(ok),
+      runOne: async (n) => n + 100,
+    });
+    expect(await Promise.all([1, 2].map((n) => batcher.submit(n)))).toEqual([101, 102]);
+  });
+
+  it('flush sends the waiting group at once and waits for it', async () => {
+    const { batcher, groups } = recordingBatcher(60_000, 100);
+    const pending = batcher.submit(7);
+    await batcher.flush();
+    expect(groups).toEqual([[7]]);
+    expect(await pending).toBe(70);
+  });
+
+  it('refuses a nonsensical configuration', () => {
+    const runBatch = async () => [];
+    const runOne = async () => 0;
+    expect(() => createRunBatcher({ windowMs: -1, maxSize: 1, runBatch, runOne })).toThrow(/invalid/);
+    expect(() => createRunBatcher({ windowMs: 1, maxSize: 0, runBatch, runOne })).toThrow(/invalid/);
+  });
+});
