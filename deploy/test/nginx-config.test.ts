@@ -19,6 +19,8 @@ describe('the shipped nginx config', () => {
     const result = edge.check();
     expect(result.output).toContain('test is successful');
     expect(result.isValid).toBe(true);
+    // e.g. a conflicting server name or a directive nginx ignores
+    expect(result.output).not.toContain('[warn]');
   });
 
   it('fails nginx -t when the certificate is missing (the check can fail)', () => {

@@ -1,45 +1,25 @@
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleServer, RUNTIME_EXTERNALS } from '../src/bundle-server';
 import { freePort } from '../src/http/free-port';
+import { createScratchDatabase, type ScratchDatabase } from '../src/postgres/scratch-database';
 import { REPO_ROOT } from '../src/repo-root';
 import { startServerProcess, type ServerProcess } from '../src/server-process';
 
 // The runtime half of apps/server/Dockerfile: the esbuild bundle run by plain Node with nothing
-// from the workspace, in production mode, on PostgreSQL like the image (a fresh database on the
-// DATABASE_URL server, or on this machine's PostgreSQL when the suite runs on PGlite).
-const adminUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-
-async function adminQuery(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  try {
-    await client.connect();
-  } catch (error) {
-    throw new Error(`PostgreSQL is needed at ${adminUrl} (start it, or set DATABASE_URL): ${String(error)}`);
-  }
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
-
+// from the workspace, in production mode, on a fresh PostgreSQL database like the image.
 describe('the bundled server (what the Docker image runs)', () => {
   const work = mkdtempSync(join(tmpdir(), 'tollgate-bundle-'));
   const outDir = join(work, 'app');
-  const databaseName = `tollgate_bundle_${randomBytes(5).toString('hex')}`;
+  let database: ScratchDatabase | null = null;
   let server: ServerProcess | null = null;
 
   beforeAll(async () => {
     await bundleServer({ repoRoot: REPO_ROOT, outDir });
-    await adminQuery(`create database "${databaseName}"`);
-    const databaseUrl = new URL(adminUrl);
-    databaseUrl.pathname = `/${databaseName}`;
+    database = await createScratchDatabase('tollgate_bundle');
     const port = await freePort();
     server = await startServerProcess(
       outDir,
@@ -56,14 +36,14 @@ describe('the bundled server (what the Docker image runs)', () => {
         STRIPE_PRICE_ID_BASIC: 'price_bundle_basic',
         STRIPE_PRICE_ID_PRO: 'price_bundle_pro',
         LOG_REQUESTS: 'false',
-        DATABASE_URL: databaseUrl.toString(),
+        DATABASE_URL: database.url,
       },
       port,
     );
   });
   afterAll(async () => {
     await server?.stop();
-    await adminQuery(`drop database if exists "${databaseName}" with (force)`);
+    await database?.drop();
     rmSync(work, { recursive: true, force: true });
   });
 
