@@ -7,7 +7,9 @@ import { apiNotFound, errorHandler } from './http/error-handler';
 import { requestContext } from './http/request-context';
 import { billingWebhookRoutes } from './routes/billing-webhook';
 import { healthRoutes } from './routes/health';
-import { sessionsRoutes } from './routes/sessions';
+import { createOpenApiDocument } from './openapi/openapi-document';
+import { restApiRoutes, restOperations } from './routes/rest-api';
+import { docsPageRoutes, openApiRoutes } from './routes/rest-docs';
 import { webAppRoutes } from './routes/web-app';
 
 export interface AppOptions {
@@ -56,13 +58,19 @@ export function createApp({
     }),
   );
 
+  const openApiDocument = createOpenApiDocument(restOperations);
+  const docsPage = docsPageRoutes(openApiDocument, { baseUrl: new URL(deps.config.appUrl).origin });
   const v1 = express.Router();
   v1.use(billingWebhookRoutes(services.stripe, deps.logger));
   v1.use(express.json({ limit: JSON_LIMIT }));
   v1.use(healthRoutes(deps.db, isShuttingDown));
-  v1.use('/sessions', sessionsRoutes(contextFor));
+  v1.use(openApiRoutes(openApiDocument));
+  // Also under /api/v1 so the page is reachable through a proxy that forwards only /api.
+  v1.use('/docs', docsPage);
+  v1.use(restApiRoutes(contextFor));
   v1.use(apiNotFound);
   app.use('/api/v1', v1);
+  app.use('/docs', docsPage);
 
   app.use('/api', apiNotFound);
   if (webDistDir) app.use(webAppRoutes(webDistDir));

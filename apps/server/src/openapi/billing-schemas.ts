@@ -40,7 +40,7 @@ export const subscriptionOverviewSchema = z.strictObject({
     periodStart: isoDateTime,
     resetsAt: isoDateTime,
   }),
-
+  hasStripeCustomer: z.boolean(),
 });
 
 export const checkoutSessionSchema = z.strictObject({
