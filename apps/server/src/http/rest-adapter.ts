@@ -10,7 +10,14 @@ type Caller = ReturnType<typeof createCaller>;
 export type ContextFactory = (req: Request, res: Response) => Promise<Context>;
 
 /** A 400 raised by the adapter itself (before the procedure runs), shaped like the procedures' own. */
-class RestInputError extends Error {}
+class RestInputError extends Error {
+  constructor(
+    message: string,
+    readonly fieldErrors?: Record<string, string[]>,
+  ) {
+    super(message);
+  }
+}
 
 /**
  * REST routes are thin adapters over the same tRPC procedures (no second implementation): build the
@@ -43,8 +50,28 @@ function inputOf(operation: RestOperation, req: Request): unknown {
   const source: unknown = operation.method === 'get' ? req.query : (req.body ?? {});
   // Not an object (a JSON array, a string): let the procedure's schema reject it with its own message.
   if (!isPlainObject(source)) return source;
-  const fields = applyAliases(source, operation.bodyAliases ?? {});
-  return { ...fields, ...req.params };
+  const input = { ...applyAliases(source, operation.bodyAliases ?? {}), ...req.params };
+  rejectNulCharacters(input);
+  return input;
+}
+
+/**
+ * PostgreSQL text cannot hold U+0000: such a string would fail deep in the database as a 500. Refused
+ * here as the client's mistake. (The procedures' own string schemas should refuse it too, for tRPC.)
+ */
+function rejectNulCharacters(input: Record<string, unknown>): void {
+  const fields = Object.keys(input).filter((field) => containsNul(input[field]));
+  if (!fields.length) return;
+  throw new RestInputError(
+    `Invalid input: ${fields.map((field) => `${field}: must not contain NUL characters`).join('; ')}`,
+    Object.fromEntries(fields.map((field) => [field, ['must not contain NUL characters']])),
+  );
+}
+
+function containsNul(value: unknown, depth = 0): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (depth > 20 || typeof value !== 'object' || value === null) return false;
+  return Object.values(value).some((item) => containsNul(item, depth + 1));
 }
 
 /** Accepts the seed's snake_case names (`success_url`) next to ours; both at once is ambiguous. */
@@ -77,7 +104,11 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 /** The HTTP answer for an error of the adapter or a procedure; null for any other error. */
 export function toHttpError(error: unknown): { status: number; body: unknown } | null {
   if (error instanceof RestInputError) {
-    return { status: 400, body: { error: { code: 'BAD_REQUEST', message: error.message } } };
+    const { message, fieldErrors } = error;
+    return {
+      status: 400,
+      body: { error: { code: 'BAD_REQUEST', message, ...(fieldErrors ? { fieldErrors } : {}) } },
+    };
   }
   const appError = findAppError(error);
   const paymentBody = appError?.code === 'PAYMENT_REQUIRED' ? appError.details?.body : undefined;
