@@ -129,6 +129,13 @@ describe('nginx in front of the real server', () => {
       expect(reply.headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
     });
 
+    it('serves the API reference page from the server, not the SPA', async () => {
+      const reply = await https({ path: '/docs' });
+      expect(reply.status).toBe(200);
+      expect(reply.text()).toContain('openapi.json');
+      expect(reply.text()).not.toContain(FAKE_INDEX_MARKER);
+    });
+
     it('routes unknown API paths to the server (JSON 404), never to the SPA', async () => {
       const reply = await https({ path: '/api/v1/nope' });
       expect(reply.status).toBe(404);

@@ -132,6 +132,15 @@ describe('nginx → upstream: what the server receives', () => {
     });
     expect(batched.status).toBe(429);
 
+    const restLogin = await https({
+      method: 'POST',
+      path: '/api/v1/auth/login',
+      localAddress: '127.0.0.3',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(restLogin.status).toBe(429);
+
     const otherClient = await https({
       method: 'POST',
       path: '/api/trpc/auth.login',

@@ -185,6 +185,16 @@ describe('metered agent runs', () => {
     );
     expect(noMessage.status).toBe(400);
     expect(noMessage.body.error.fieldErrors.message).toBeDefined();
+    // PostgreSQL text can't hold NUL: refused as bad input on every transport, never a 500.
+    const nul = await trpc(
+      server.url,
+      'mutation',
+      'sessions.run',
+      { id: sessionId, runId: 'ok-2', message: 'a\u0000b' },
+      accessToken,
+    );
+    expect(nul.status).toBe(400);
+    expect(nul.error?.data.fieldErrors?.message).toEqual(['must not contain NUL characters']);
     const brokenJson = await request(server.url, 'POST', '/api/v1/sessions', {
       token: accessToken,
       body: '{"title":',

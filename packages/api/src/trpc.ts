@@ -4,6 +4,7 @@ import { ZodError, z } from 'zod';
 import type { ApiKeyScope } from './auth/api-key-format';
 import type { Actor, Context } from './context';
 import { findAppError, toTRPCError } from './errors';
+import { userIdSchema } from './routers/inputs';
 
 export type { Context } from './context';
 
@@ -88,7 +89,7 @@ export function serviceProcedure(scope: ApiKeyScope) {
  */
 export function actingForUserProcedure(scope: ApiKeyScope) {
   return publicProcedure
-    .input(z.object({ userId: z.string().min(1).max(200).optional() }).default({}))
+    .input(z.object({ userId: userIdSchema.optional() }).default({}))
     .use(({ ctx, input, next }) => {
       const actor = ctx.actor;
       if (actor?.kind === 'user') {

@@ -50,28 +50,7 @@ function inputOf(operation: RestOperation, req: Request): unknown {
   const source: unknown = operation.method === 'get' ? req.query : (req.body ?? {});
   // Not an object (a JSON array, a string): let the procedure's schema reject it with its own message.
   if (!isPlainObject(source)) return source;
-  const input = { ...applyAliases(source, operation.bodyAliases ?? {}), ...req.params };
-  rejectNulCharacters(input);
-  return input;
-}
-
-/**
- * PostgreSQL text cannot hold U+0000: such a string would fail deep in the database as a 500. Refused
- * here as the client's mistake. (The procedures' own string schemas should refuse it too, for tRPC.)
- */
-function rejectNulCharacters(input: Record<string, unknown>): void {
-  const fields = Object.keys(input).filter((field) => containsNul(input[field]));
-  if (!fields.length) return;
-  throw new RestInputError(
-    `Invalid input: ${fields.map((field) => `${field}: must not contain NUL characters`).join('; ')}`,
-    Object.fromEntries(fields.map((field) => [field, ['must not contain NUL characters']])),
-  );
-}
-
-function containsNul(value: unknown, depth = 0): boolean {
-  if (typeof value === 'string') return value.includes('\u0000');
-  if (depth > 20 || typeof value !== 'object' || value === null) return false;
-  return Object.values(value).some((item) => containsNul(item, depth + 1));
+  return { ...applyAliases(source, operation.bodyAliases ?? {}), ...req.params };
 }
 
 /** Accepts the seed's snake_case names (`success_url`) next to ours; both at once is ambiguous. */

@@ -2,13 +2,16 @@ import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { API_KEY_SCOPES } from '../auth/api-key-format';
 import { adminProcedure } from '../trpc';
-import { uuidSchema } from './inputs';
+import { storableText, uuidSchema } from './inputs';
 
 export const apiKeysRouter = {
   /** The key itself is in this answer only: it is stored as a hash. */
   create: adminProcedure
     .input(
-      z.object({ name: z.string().trim().min(1).max(100), scopes: z.array(z.enum(API_KEY_SCOPES)).min(1) }),
+      z.object({
+        name: storableText({ min: 1, max: 100, isTrimmed: true }),
+        scopes: z.array(z.enum(API_KEY_SCOPES)).min(1),
+      }),
     )
     .mutation(({ ctx, input }) =>
       ctx.services.apiKeys.create({

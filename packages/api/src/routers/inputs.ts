@@ -15,3 +15,26 @@ export const passwordSchema = z
   .string()
   .min(8, 'must be at least 8 characters')
   .max(256, 'must be at most 256 characters');
+
+/**
+ * Free text that will be stored: PostgreSQL text can't hold NUL (U+0000), so it is refused here with a
+ * 400 instead of failing the INSERT with a 500.
+ */
+export function storableText({
+  min = 0,
+  max,
+  isTrimmed = false,
+}: {
+  min?: number;
+  max: number;
+  isTrimmed?: boolean;
+}) {
+  const base = isTrimmed ? z.string().trim() : z.string();
+  return base
+    .min(min, min === 1 ? 'is required' : `must be at least ${min} characters`)
+    .max(max, `must be at most ${max} characters`)
+    .refine((value) => !value.includes('\0'), 'must not contain NUL characters');
+}
+
+/** A user id: Tollgate's own are UUIDs, a host platform's can be any JWT `sub`. */
+export const userIdSchema = storableText({ min: 1, max: 200 });
