@@ -1,0 +1,34 @@
+export interface PreparedRequest {
+  headers: Record<string, string>;
+  body?: string;
+}
+
+/** What the load-generator child process is asked to do. */
+export interface LoadSpec {
+  baseUrl: string;
+  connections: number;
+  method: 'GET' | 'POST';
+  /** Path template: `{i}` is the request number (prefixed by runPrefix), `{name}` a field of the tenant. */
+  path: string;
+  headers?: Record<string, string>;
+  body?: string;
+  /** Request i uses tenants[i % tenants.length] to fill the templates. */
+  tenants?: Array<Record<string, string>>;
+  runPrefix?: string;
+  durationSeconds?: number;
+  amount?: number;
+  /** Open-loop rate cap (requests per second over all connections). */
+  overallRate?: number;
+  /** A JSON file of PreparedRequest sent once each, in order (then `amount` should be its length). */
+  preparedFile?: string;
+}
+
+export interface LoadResult {
+  requests: number;
+  seconds: number;
+  perSecond: number;
+  latencyMs: { p50: number; p99: number; max: number };
+  statusCodes: Record<string, number>;
+  errors: number;
+  timeouts: number;
+}

@@ -1,0 +1,108 @@
+/**
+ * `pnpm bench`: run authorization, HTTP, webhooks and the web bundle against real PostgreSQL
+ * (DATABASE_URL, default the local server), in a scratch database dropped at the end. Prints a table of
+ * figures, each beside a baseline measured in the same run, and writes it to bench/RESULTS.md.
+ */
+import { writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { createDb } from '@tollgate/db';
+import { checkTwoServers } from './exactness';
+import { checkServiceExactness } from './exactness-service';
+import { measureHttp } from './http-authorize';
+import { currentLoad, describeMachine } from './machine';
+import { measurePgbenchEquivalents } from './pgbench';
+import { renderReport, type BenchResults } from './report';
+import { createScratchDatabase } from './scratch-database';
+import { startBenchServer } from './servers';
+import { measureAuthorize } from './service-authorize';
+import { seedTenants, usageTotals } from './tenants';
+import { measureWebSize } from './web-size';
+import { measureWebhooks } from './webhooks';
+
+const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+const RESULTS_FILE = fileURLToPath(new URL('../RESULTS.md', import.meta.url));
+const NO_LIMIT = 1_000_000_000;
+/** Callers kept in flight for the service-level figures (both modes alike). */
+const CONCURRENCY = 512;
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const serverUrl = process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
+  const step = (name: string) =>
+    process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(0)}s] ${name}\n`);
+
+  step('scratch database');
+  const scratch = await createScratchDatabase(serverUrl);
+  const handle = await createDb({ databaseUrl: scratch.url });
+  const loadAtStart = currentLoad();
+  try {
+    const machine = await describeMachine(handle.db);
+
+    step('pgbench-equivalent statements');
+    const pgbench = await measurePgbenchEquivalents(handle.db, 3000);
+
+    step('service-level authorize');
+    const batchedServer = await startBenchServer(handle, { batchWindowMs: 2 });
+    const singleServer = await startBenchServer(handle, { batchWindowMs: 0 });
+    const tenants = await seedTenants(handle.db, 'svc', 1000, NO_LIMIT);
+    const hot = await seedTenants(handle.db, 'hot', 1, NO_LIMIT);
+    const load = { concurrency: CONCURRENCY, durationMs: 4000 };
+    const service = {
+      tenantsSingle: await measureAuthorize(singleServer.services, { ...load, tenants, tag: 'ts' }),
+      tenantsBatched: await measureAuthorize(batchedServer.services, { ...load, tenants, tag: 'tb' }),
+      hotSingle: await measureAuthorize(singleServer.services, { ...load, tenants: hot, tag: 'hs' }),
+      hotBatched: await measureAuthorize(batchedServer.services, { ...load, tenants: hot, tag: 'hb' }),
+    };
+    const serviceTotals = {
+      tenants: await usageTotals(handle.db, 'svc'),
+      hot: await usageTotals(handle.db, 'hot'),
+    };
+
+    step('exactness under load (service level)');
+    const serviceExactness = await checkServiceExactness(batchedServer.services, handle.db, 3000);
+    await singleServer.close();
+
+    step('HTTP authorize');
+    const httpTenants = await seedTenants(handle.db, 'http', 1000, NO_LIMIT);
+    const http = await measureHttp(batchedServer, handle.db, httpTenants, 4);
+    const httpTotals = await usageTotals(handle.db, 'http');
+
+    step('exactness with two server processes');
+    const twoServers = await checkTwoServers(scratch.url, batchedServer);
+    await batchedServer.close();
+
+    step('webhooks');
+    const webhooks = await measureWebhooks(handle, { ignored: 3000, subscription: 600 });
+
+    step('web bundle');
+    const web = await measureWebSize();
+
+    const results: BenchResults = {
+      machine: { ...machine, loadAverage: `${loadAtStart} at start, ${currentLoad()} at end` },
+      pgbench,
+      service,
+      serviceTotals,
+      serviceExactness,
+      http,
+      httpTotals,
+      twoServers,
+      webhooks,
+      web,
+      seconds: (performance.now() - started) / 1000,
+    };
+    const report = await renderReport(results, RESULTS_FILE);
+    process.stdout.write(`${report}\n`);
+    await writeFile(RESULTS_FILE, report);
+    step(`done; written to ${RESULTS_FILE}`);
+  } finally {
+    await handle.close();
+    await scratch.drop();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exit(1);
+});

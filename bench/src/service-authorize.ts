@@ -1,0 +1,37 @@
+import type { Services } from '@tollgate/api';
+import { runClosedLoop, type LoopResult } from './closed-loop';
+
+export interface AuthorizeRun extends LoopResult {
+  /** Answers that consumed a run (not replays): what the ledger must have gained. */
+  consumed: number;
+  /** Mean runs per shared commit (batched only). */
+  meanBatch: number | null;
+}
+
+export interface AuthorizeLoad {
+  tenants: readonly string[];
+  /** Distinguishes the run ids of this measurement from every other one. */
+  tag: string;
+  concurrency: number;
+  durationMs: number;
+}
+
+/** Calls usage.authorize in a closed loop, each call a new run id of the next tenant (round robin). */
+export async function measureAuthorize(services: Services, load: AuthorizeLoad): Promise<AuthorizeRun> {
+  let consumed = 0;
+  const before = services.usage.batchStats();
+  const result = await runClosedLoop(
+    async (n) => {
+      const tenant = load.tenants[n % load.tenants.length] ?? '';
+      const answer = await services.usage.authorize(tenant, `${load.tag}-${n}`);
+      if (!answer.isReplay) consumed += 1;
+    },
+    { concurrency: load.concurrency, durationMs: load.durationMs, warmupMs: 300 },
+  );
+  const after = services.usage.batchStats();
+  const meanBatch =
+    before && after && after.batches > before.batches
+      ? (after.items - before.items) / (after.batches - before.batches)
+      : null;
+  return { ...result, consumed, meanBatch };
+}

@@ -1,0 +1,65 @@
+import { queryRows, type Database } from '@tollgate/db';
+import { sql } from 'drizzle-orm';
+
+const DAY_MS = 86_400_000;
+
+/**
+ * `count` accounts `<prefix>-00000…` on an active ENTERPRISE plan with `runLimit` runs in the current
+ * 30-day period, written with two set-based statements (seeding must not eat the time budget).
+ */
+export async function seedTenants(
+  db: Database,
+  prefix: string,
+  count: number,
+  runLimit: number,
+  now = new Date(),
+): Promise<string[]> {
+  const ids = Array.from({ length: count }, (_, i) => `${prefix}-${String(i).padStart(5, '0')}`);
+  const periodStart = new Date(now.getTime() - DAY_MS).toISOString();
+  const periodEnd = new Date(now.getTime() + 29 * DAY_MS).toISOString();
+  await db.execute(sql`
+    insert into users (id, created_at)
+    select id, ${periodStart}::timestamptz from unnest(${sql.param(ids)}::text[]) as t(id)`);
+  await db.execute(sql`
+    insert into subscriptions
+      (user_id, plan, status, current_period_start, current_period_end, custom_run_limit, created_at, updated_at)
+    select id, 'ENTERPRISE', 'active', ${periodStart}::timestamptz, ${periodEnd}::timestamptz, ${runLimit},
+      ${periodStart}::timestamptz, ${periodStart}::timestamptz
+    from unnest(${sql.param(ids)}::text[]) as t(id)`);
+  return ids;
+}
+
+export interface UsageTotals {
+  /** Sum of the period counters of these accounts. */
+  used: number;
+  /** Their ledger rows that are not released. */
+  ledger: number;
+  /** Periods whose counter is above the account's limit (must stay 0). */
+  overLimit: number;
+  /** Periods whose counter differs from their own ledger rows (must stay 0). */
+  mismatched: number;
+}
+
+/** Counters vs ledger vs limits for the accounts whose id starts with `prefix`. */
+export async function usageTotals(db: Database, prefix: string): Promise<UsageTotals> {
+  const [row] = await queryRows<{ used: number; ledger: number; over_limit: number; mismatched: number }>(
+    db,
+    sql`
+      with periods as (
+        select p.id, p.used, s.custom_run_limit as run_limit,
+          (select count(*)::int from usage_ledger l where l.period_id = p.id and l.released_at is null) as ledger
+        from usage_periods p join subscriptions s on s.user_id = p.user_id
+        where p.user_id like ${`${prefix}-%`}
+      )
+      select coalesce(sum(used), 0)::int as used, coalesce(sum(ledger), 0)::int as ledger,
+        count(*) filter (where used > run_limit)::int as over_limit,
+        count(*) filter (where used <> ledger)::int as mismatched
+      from periods`,
+  );
+  return {
+    used: row?.used ?? 0,
+    ledger: row?.ledger ?? 0,
+    overLimit: row?.over_limit ?? 0,
+    mismatched: row?.mismatched ?? 0,
+  };
+}

@@ -1,0 +1,168 @@
+import { createStripeClient, type BillingSettings } from '@tollgate/api';
+import { queryRows, type DbHandle } from '@tollgate/db';
+import type { RunningServer } from '@tollgate/server';
+import { startStripeEmulator } from '@tollgate/stripe-emulator';
+import { sql } from 'drizzle-orm';
+import type Stripe from 'stripe';
+import { runLoad } from './load';
+import type { LoadResult, PreparedRequest } from './load-spec';
+import { startBenchServer } from './servers';
+
+const WEBHOOK_SECRET = 'whsec_tollgate_bench_secret_0123456789';
+const SUCCESS_CARD = '4242424242424242';
+
+export interface WebhookRun {
+  kind: string;
+  uniqueEvents: number;
+  deliveries: number;
+  load: LoadResult;
+  /** Event rows stored for this run: must equal uniqueEvents (each stored once, duplicates no-ops). */
+  stored: number;
+  isExact: boolean;
+}
+
+export interface WebhookFigures {
+  ignored: WebhookRun;
+  subscription: WebhookRun;
+  subscriptions: number;
+}
+
+/**
+ * Signed deliveries to POST /api/v1/billing/webhook, every event delivered twice (half of all
+ * deliveries are duplicates), each delivery signed on its own like a Stripe retry:
+ * - an event type the handler records and ignores (signature check + dedupe insert),
+ * - customer.subscription.updated for real subscriptions, created beforehand through Checkout on the
+ *   in-process Stripe emulator: each new event locks the account and re-fetches the subscription.
+ */
+export async function measureWebhooks(db: DbHandle, counts: { ignored: number; subscription: number }) {
+  const emulator = await startStripeEmulator({ port: 0, deliveryRetryDelaysMs: [50, 100, 200] });
+  const stripe = createStripeClient({ secretKey: 'sk_test_tollgate_bench', apiBaseUrl: emulator.url });
+  const settings: BillingSettings = {
+    stripe,
+    priceIds: emulator.prices,
+    webhookSecret: WEBHOOK_SECRET,
+    webhookToleranceSeconds: 300,
+  };
+  const server = await startBenchServer(db, { batchWindowMs: 2, billing: settings });
+  try {
+    emulator.addWebhookEndpoint(`${server.url}/api/v1/billing/webhook`, WEBHOOK_SECRET);
+    const subscriptionIds = await subscribe(server, stripe, 20);
+    await emulator.webhooks.drain();
+
+    const ignored = await deliverTwice(server, stripe, 'ignored', counts.ignored, (i) => ({
+      type: 'customer.created',
+      object: { id: `cus_bench_${i}`, object: 'customer' },
+    }));
+    const snapshots = await Promise.all(subscriptionIds.map((id) => stripe.subscriptions.retrieve(id)));
+    const subscription = await deliverTwice(server, stripe, 'subscription', counts.subscription, (i) => ({
+      type: 'customer.subscription.updated',
+      object: snapshots[i % snapshots.length],
+    }));
+    return { ignored, subscription, subscriptions: subscriptionIds.length } satisfies WebhookFigures;
+  } finally {
+    await server.close();
+    await emulator.close();
+  }
+}
+
+/** `count` accounts subscribed to PRO through Checkout paid on the emulator's hosted page. */
+async function subscribe(server: RunningServer, stripe: Stripe, count: number): Promise<string[]> {
+  const billing = server.services.stripe;
+  if (!billing) throw new Error('billing not configured');
+  const ids: string[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const userId = `wh-${i}`;
+    await server.services.subscriptions.loadState(userId);
+    const session = await billing.createCheckoutSession(userId, { plan: 'PRO' });
+    await payCheckout(session.url);
+    const checkout = await stripe.checkout.sessions.retrieve(session.id);
+    if (typeof checkout.subscription !== 'string') throw new Error('checkout created no subscription');
+    ids.push(checkout.subscription);
+  }
+  return ids;
+}
+
+/** Posts the hosted Checkout page's payment form like a browser without JavaScript. */
+async function payCheckout(url: string): Promise<void> {
+  const page = await (await fetch(url)).text();
+  const form = [...page.matchAll(/<form[^>]*action="([^"]+)"[^>]*>([\s\S]*?)<\/form>/g)].find((match) =>
+    (match[2] ?? '').includes('card_number'),
+  );
+  if (!form?.[1]) throw new Error('no payment form on the checkout page');
+  const fields: Record<string, string> = { card_number: SUCCESS_CARD };
+  if ((form[2] ?? '').includes('name="email"')) fields.email = 'payer@example.test';
+  const response = await fetch(form[1].replace(/&amp;/g, '&'), {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(fields).toString(),
+    redirect: 'manual',
+  });
+  if (response.status !== 303) throw new Error(`checkout payment answered ${response.status}`);
+}
+
+async function deliverTwice(
+  server: RunningServer,
+  stripe: Stripe,
+  kind: string,
+  count: number,
+  eventOf: (i: number) => { type: string; object: unknown },
+): Promise<WebhookRun> {
+  const created = Math.floor(Date.now() / 1000);
+  const prefix = `evt_bench_${kind}_`;
+  const deliveries: PreparedRequest[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const { type, object } = eventOf(i);
+    const payload = JSON.stringify({
+      id: `${prefix}${i}`,
+      object: 'event',
+      type,
+      api_version: '2026-10-28.endive',
+      created,
+      livemode: false,
+      pending_webhooks: 1,
+      request: { id: null, idempotency_key: null },
+      data: { object },
+    });
+    // The duplicate follows a few events later, as a retry racing the original would.
+    for (let copy = 0; copy < 2; copy += 1) {
+      const signature = stripe.webhooks.generateTestHeaderString({ payload, secret: WEBHOOK_SECRET });
+      deliveries.push({
+        headers: { 'content-type': 'application/json', 'stripe-signature': signature },
+        body: payload,
+      });
+    }
+  }
+  const interleaved = interleave(deliveries);
+  const load = await runLoad(
+    {
+      baseUrl: server.url,
+      connections: 32,
+      method: 'POST',
+      path: '/api/v1/billing/webhook',
+      amount: interleaved.length,
+    },
+    interleaved,
+  );
+  const [row] = await queryRows<{ n: number }>(
+    server.db.db,
+    sql`select count(*)::int as n from stripe_events where id like ${`${prefix}%`}`,
+  );
+  const stored = row?.n ?? 0;
+  const isExact = stored === count && (load.statusCodes['200'] ?? 0) === interleaved.length;
+  return { kind, uniqueEvents: count, deliveries: interleaved.length, load, stored, isExact };
+}
+
+/** Pairs [a, a', b, b', …] → originals and duplicates spread apart by 16 positions. */
+function interleave<T>(pairs: readonly T[]): T[] {
+  const firsts = pairs.filter((_, i) => i % 2 === 0);
+  const seconds = pairs.filter((_, i) => i % 2 === 1);
+  const out: T[] = [];
+  const lag = 16;
+  for (let i = 0; i < firsts.length + lag; i += 1) {
+    const first = firsts[i];
+    const second = seconds[i - lag];
+    if (first !== undefined) out.push(first);
+    if (second !== undefined) out.push(second);
+  }
+  return out;
+}
