@@ -166,7 +166,11 @@ describe('authorize with grouped commits', () => {
         ['p1', 'b'],
         ['p2', 'a'],
       ];
-      expect(await authorizeAll(usage, calls)).toEqual(['ok', 'ok', 'error', 'ok', 'replay']);
+      const answers = await authorizeAll(usage, calls);
+      // The group failed as a whole; its callers were then served one by one, concurrently, so which
+      // of the two p2/a calls came first is not fixed — one consumed, the other a replay.
+      expect(answers[2]).toBe('error');
+      expect(tally(answers)).toEqual({ ok: 3, replay: 1, error: 1 });
       expect(usage.batchStats()).toMatchObject({ batches: 1, failedBatches: 1 });
       expect(await counters(handle.db)).toEqual([
         { user_id: 'p1', used: 2, ledger: 2 },
@@ -205,13 +209,10 @@ describe('authorize with grouped commits', () => {
           input(user.id, 'r4'),
         ].map((one) => batcher.submit(one)),
       );
-      expect(results.map((r) => (r.status === 'fulfilled' ? r.value.outcome : 'error'))).toEqual([
-        'consumed',
-        'error',
-        'consumed',
-        'consumed',
-        'limit_reached',
-      ]);
+      const outcomes = results.map((r) => (r.status === 'fulfilled' ? r.value.outcome : 'error'));
+      expect(outcomes[1]).toBe('error');
+      // Retried one by one (concurrently): exactly three of the four real runs fit under the limit.
+      expect(tally(outcomes)).toEqual({ consumed: 3, limit_reached: 1, error: 1 });
       expect(batcher.stats()).toMatchObject({ batches: 1, failedBatches: 1 });
       expect(await counters(handle.db)).toEqual([{ user_id: user.id, used: 3, ledger: 3 }]);
     },
@@ -222,8 +223,9 @@ describe('authorize with grouped commits', () => {
     'with batching off every run is its own transaction, with the same answers',
     async () => {
       const usage = usageService(handle.db, null);
-      const calls = Array.from({ length: 15 }, (_, i): [string, string] => ['solo', `run-${i % 12}`]);
-      expect(tally(await authorizeAll(usage, calls))).toEqual({ ok: 10, replay: 3, PAYMENT_REQUIRED: 2 });
+      const calls = Array.from({ length: 15 }, (_, i): [string, string] => ['solo', `run-${i}`]);
+      expect(tally(await authorizeAll(usage, calls))).toEqual({ ok: 10, PAYMENT_REQUIRED: 5 });
+      expect(tally(await authorizeAll(usage, calls))).toEqual({ replay: 10, PAYMENT_REQUIRED: 5 });
       expect(usage.batchStats()).toBeNull();
       expect(await counters(handle.db)).toEqual([{ user_id: 'solo', used: 10, ledger: 10 }]);
     },
