@@ -1,32 +1,38 @@
 import { createSession, type Database } from '@tollgate/db';
 import type { RunningServer } from '@tollgate/server';
 import { runLoad } from './load';
-import type { LoadResult } from './load-spec';
+import type { LoadResult, LoadSpec } from './load-spec';
 import { accessTokens } from './servers';
 
 export interface HttpFigures {
-  bare: LoadResult;
+  /** GET /api/v1/health/live: a bare Express JSON route (no auth, no database), for calibration. */
+  bareJson: LoadResult;
+  /** The bare authenticated routes: JWT check + one primary-key read, no metering. */
+  trpcMe: LoadResult;
+  restMe: LoadResult;
   trpcAuthorize: LoadResult;
+  restAuthorize: LoadResult;
+  /** POST /api/v1/sessions/:id/runs: the metered REST route (authorize + session + run record + runner). */
   restRun: LoadResult;
   trpcAt1000: LoadResult;
   restAt1000: LoadResult;
-  /** The rate of the two runs below: half the bare route's throughput (what this machine can sustain). */
+  /** Half the bare authenticated throughput (capped at 1,000): a rate this machine can sustain. */
   sustainableRate: number;
   trpcAtSustainable: LoadResult;
   restAtSustainable: LoadResult;
 }
 
 const CONNECTIONS = 50;
+/** Sockets the fixed-rate runs may open: enough that requests queue at the server, not the client. */
+const PACED_SOCKETS = 200;
 const JSON_HEADERS = { 'content-type': 'application/json', authorization: 'Bearer {token}' };
 
 /**
- * Over the wire, against the production Express wiring, every request a new run id of the next tenant:
- * - bare authenticated route: tRPC `auth.me` (JWT check + one primary-key read),
- * - tRPC `usage.authorize` (JWT, subscription read, grouped commit),
- * - REST `POST /api/v1/sessions/:id/runs`, the metered REST route: session check + authorize + the run
- *   record + the (local) agent runner,
- * then both authorize routes again at a fixed 1,000 req/s for their latency, and at half the bare
- * route's throughput (a machine that can't serve 1,000 req/s at all only queues at that rate).
+ * Over the wire against the production Express wiring (startServer), 50 connections, 1,000 tenants
+ * with their own JWTs, every authorize a new run id of the next tenant. Each authorize route is set
+ * against the bare authenticated route of the same transport (`auth.me`), then driven at a fixed
+ * 1,000 req/s and at half the bare route's throughput for its latency (a machine that can't serve
+ * 1,000 req/s at all only measures its queue at that rate).
  */
 export async function measureHttp(
   server: RunningServer,
@@ -37,48 +43,52 @@ export async function measureHttp(
   const tokens = await accessTokens(server, tenantIds);
   const sessions = await Promise.all(tenantIds.map((id) => createSession(db, id, 'bench')));
   const tenants = tenantIds.map((_, i) => ({ token: tokens[i] ?? '', session: sessions[i]?.id ?? '' }));
-  const base = { baseUrl: server.url, connections: CONNECTIONS, tenants };
-  const trpcAuthorize = {
-    ...base,
-    method: 'POST' as const,
-    path: '/api/trpc/usage.authorize',
-    headers: JSON_HEADERS,
-    body: '{"runId":"{i}"}',
-  };
-  const restRun = {
-    ...base,
-    method: 'POST' as const,
-    path: '/api/v1/sessions/{session}/runs',
-    headers: JSON_HEADERS,
-    body: '{"runId":"{i}","message":"bench"}',
-  };
-
-  const bare = await runLoad({
+  const base = { baseUrl: server.url, connections: CONNECTIONS, tenants, durationSeconds };
+  const get = (path: string): LoadSpec => ({
     ...base,
     method: 'GET',
-    path: '/api/trpc/auth.me',
+    path,
     headers: { authorization: 'Bearer {token}' },
-    durationSeconds,
   });
-  const sustainableRate = Math.max(10, Math.min(1000, Math.round(bare.perSecond / 2)));
+  const post = (path: string, body: string, runPrefix: string): LoadSpec => ({
+    ...base,
+    method: 'POST',
+    path,
+    headers: JSON_HEADERS,
+    body,
+    runPrefix,
+  });
+  const trpcAuthorize = (prefix: string) => post('/api/trpc/usage.authorize', '{"runId":"{i}"}', prefix);
+  const restAuthorize = (prefix: string) => post('/api/v1/usage/authorize', '{"runId":"{i}"}', prefix);
+
+  const bareJson = await runLoad({ ...base, method: 'GET', path: '/api/v1/health/live' });
+  const trpcMe = await runLoad(get('/api/trpc/auth.me'));
+  const restMe = await runLoad(get('/api/v1/auth/me'));
+  const sustainableRate = Math.max(
+    10,
+    Math.min(1000, Math.round(Math.min(trpcMe.perSecond, restMe.perSecond) / 2)),
+  );
   return {
-    bare,
-    trpcAuthorize: await runLoad({ ...trpcAuthorize, runPrefix: 'ht-', durationSeconds }),
-    restRun: await runLoad({ ...restRun, runPrefix: 'hr-', durationSeconds }),
-    trpcAt1000: await runLoad({ ...trpcAuthorize, runPrefix: 'hp-', durationSeconds, overallRate: 1000 }),
-    restAt1000: await runLoad({ ...restRun, runPrefix: 'hq-', durationSeconds, overallRate: 1000 }),
+    bareJson,
+    trpcMe,
+    restMe,
+    trpcAuthorize: await runLoad(trpcAuthorize('ht-')),
+    restAuthorize: await runLoad(restAuthorize('hr-')),
+    restRun: await runLoad(
+      post('/api/v1/sessions/{session}/runs', '{"runId":"{i}","message":"bench"}', 'hm-'),
+    ),
+    trpcAt1000: await runLoad({ ...trpcAuthorize('hp-'), connections: PACED_SOCKETS, pacedRate: 1000 }),
+    restAt1000: await runLoad({ ...restAuthorize('hq-'), connections: PACED_SOCKETS, pacedRate: 1000 }),
     sustainableRate,
     trpcAtSustainable: await runLoad({
-      ...trpcAuthorize,
-      runPrefix: 'hs-',
-      durationSeconds,
-      overallRate: sustainableRate,
+      ...trpcAuthorize('hs-'),
+      connections: PACED_SOCKETS,
+      pacedRate: sustainableRate,
     }),
     restAtSustainable: await runLoad({
-      ...restRun,
-      runPrefix: 'hu-',
-      durationSeconds,
-      overallRate: sustainableRate,
+      ...restAuthorize('hu-'),
+      connections: PACED_SOCKETS,
+      pacedRate: sustainableRate,
     }),
   };
 }

@@ -17,8 +17,13 @@ export interface LoadSpec {
   runPrefix?: string;
   durationSeconds?: number;
   amount?: number;
-  /** Open-loop rate cap (requests per second over all connections). */
-  overallRate?: number;
+  /**
+   * Open loop: issue requests evenly spaced at this rate (per second) for durationSeconds, whatever
+   * the answers, over at most `connections` keep-alive sockets; latency counts from the moment each
+   * request is issued, so a server that falls behind shows its queue. (autocannon's own rate limit
+   * sends each second's quota in a burst, which measures a burst, not a rate.)
+   */
+  pacedRate?: number;
   /** A JSON file of PreparedRequest sent once each, in order (then `amount` should be its length). */
   preparedFile?: string;
 }

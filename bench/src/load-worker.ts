@@ -3,6 +3,7 @@
  * it doesn't share the server's event loop. Prints one JSON LoadResult on stdout.
  */
 import { readFile } from 'node:fs/promises';
+import { runPaced } from './paced-load';
 import autocannon from 'autocannon';
 import type { LoadResult, LoadSpec, PreparedRequest } from './load-spec';
 
@@ -32,13 +33,18 @@ async function main(): Promise<void> {
     return { path: fill(spec.path), headers, ...(spec.body === undefined ? {} : { body: fill(spec.body) }) };
   }
 
+  if (spec.pacedRate) {
+    const paced = await runPaced(spec, spec.pacedRate, nextRequest);
+    process.stdout.write(`${JSON.stringify(paced)}\n`);
+    return;
+  }
+
   const result = await autocannon({
     url: spec.baseUrl,
     connections: spec.connections,
     pipelining: 1,
     ...(spec.durationSeconds ? { duration: spec.durationSeconds } : {}),
     ...(spec.amount ? { amount: spec.amount } : {}),
-    ...(spec.overallRate ? { overallRate: spec.overallRate } : {}),
     requests: [
       {
         method: spec.method,
