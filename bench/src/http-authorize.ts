@@ -20,6 +20,9 @@ export interface HttpFigures {
   sustainableRate: number;
   trpcAtSustainable: LoadResult;
   restAtSustainable: LoadResult;
+  /** The bare authenticated routes at that same rate: the latency floor of this machine and stack. */
+  trpcMeAtSustainable: LoadResult;
+  restMeAtSustainable: LoadResult;
 }
 
 const CONNECTIONS = 50;
@@ -87,6 +90,16 @@ export async function measureHttp(
     }),
     restAtSustainable: await runLoad({
       ...restAuthorize('hu-'),
+      connections: PACED_SOCKETS,
+      pacedRate: sustainableRate,
+    }),
+    trpcMeAtSustainable: await runLoad({
+      ...get('/api/trpc/auth.me'),
+      connections: PACED_SOCKETS,
+      pacedRate: sustainableRate,
+    }),
+    restMeAtSustainable: await runLoad({
+      ...get('/api/v1/auth/me'),
       connections: PACED_SOCKETS,
       pacedRate: sustainableRate,
     }),

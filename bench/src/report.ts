@@ -172,11 +172,13 @@ function figureRows(r: BenchResults): Row[] {
       `p99 at ${http.sustainableRate} req/s (half the bare route's throughput here), tRPC authorize`,
       http.trpcAtSustainable,
       '< 10 ms (scaled to this machine)',
+      http.trpcMeAtSustainable,
     ),
     latencyRow(
       `p99 at ${http.sustainableRate} req/s, REST authorize`,
       http.restAtSustainable,
       '< 10 ms (scaled to this machine)',
+      http.restMeAtSustainable,
     ),
     webhookRow(webhooks.ignored, 'recorded-and-ignored type'),
     webhookRow(webhooks.subscription, '`customer.subscription.updated` (re-fetch under lock)'),
@@ -202,13 +204,15 @@ function pgbenchRow(figure: string, result: LoopResult, reference: number): Row 
   };
 }
 
-function latencyRow(figure: string, result: LoadResult, target: string): Row {
+function latencyRow(figure: string, result: LoadResult, target: string, bare?: LoadResult): Row {
   const isAllOk = result.errors === 0 && result.timeouts === 0;
   return {
     figure,
     measured: `${ms(result.latencyMs.p99)} (p50 ${ms(result.latencyMs.p50)}, ${rate(result.perSecond, ' req/s')} achieved)`,
-    baseline: '—',
-    ratio: '—',
+    baseline: bare
+      ? `${ms(bare.latencyMs.p99)} (p50 ${ms(bare.latencyMs.p50)}) bare authenticated at the same rate`
+      : '—',
+    ratio: bare ? times(result.latencyMs.p99 / bare.latencyMs.p99) : '—',
     target,
     isMet: isAllOk && result.latencyMs.p99 < 10,
   };

@@ -42,7 +42,68 @@ describe('createRunBatcher', () => {
     expect(batcher.stats()).toEqual({ batches: 1, items: 4, largestBatch: 4, failedBatches: 0 });
   });
 
-  it('sends a group as soon as it reaches maxSize, the rest when the window ends', async () => {
+  it('an idle batcher sends the calls of the current turn at once, without waiting for the window', async () => {
+    const { batcher, groups } = recordingBatcher(60_000, 100);
+    const started = performance.now();
+    expect(await Promise.all([batcher.submit(1), batcher.submit(2)])).toEqual([10, 20]);
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(groups).toEqual([[1, 2]]);
+  });
+
+  it('while a group is in flight, later calls are held for the window and then go as one group', async () => {
+    const commit = deferred<void>();
+    const groups: number[][] = [];
+    const batcher = createRunBatcher<number, number>({
+      windowMs: 300,
+      maxSize: 100,
+      runBatch: async (inputs) => {
+        groups.push([...inputs]);
+        if (inputs.includes(1)) await commit.promise;
+        return inputs.map(ok);
+      },
+      runOne: async () => {
+        throw new Error('not expected');
+      },
+    });
+    const first = batcher.submit(1);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const later = [batcher.submit(2), batcher.submit(3)];
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    batcher.submit(4).catch(() => undefined);
+    expect(groups).toEqual([[1]]);
+    // The window ends while the first group is still in its transaction: the others go together.
+    expect(await Promise.all(later)).toEqual([2, 3]);
+    expect(groups).toEqual([[1], [2, 3, 4]]);
+    commit.resolve();
+    expect(await first).toBe(1);
+  });
+
+  it('calls waiting for the window go as soon as the groups in flight are done', async () => {
+    const commit = deferred<void>();
+    const groups: number[][] = [];
+    const batcher = createRunBatcher<number, number>({
+      windowMs: 60_000,
+      maxSize: 100,
+      runBatch: async (inputs) => {
+        groups.push([...inputs]);
+        if (inputs.includes(1)) await commit.promise;
+        return inputs.map(ok);
+      },
+      runOne: async () => {
+        throw new Error('not expected');
+      },
+    });
+    const first = batcher.submit(1);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const second = batcher.submit(2);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(groups).toEqual([[1]]);
+    commit.resolve();
+    expect(await Promise.all([first, second])).toEqual([1, 2]);
+    expect(groups).toEqual([[1], [2]]);
+  });
+
+  it('sends a group as soon as it reaches maxSize', async () => {
     const { batcher, groups } = recordingBatcher(20, 4);
     const results = await Promise.all(Array.from({ length: 10 }, (_, n) => batcher.submit(n)));
     expect(results).toEqual([0, 10, 20, 30, 40, 50, 60, 70, 80, 90]);

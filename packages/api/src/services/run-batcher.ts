@@ -2,7 +2,10 @@
 export type BatchItemResult<Output> = { ok: true; value: Output } | { ok: false; error: unknown };
 
 export interface RunBatcherOptions<Input, Output> {
-  /** How long the first waiting call holds the group open for others (≤ 2 ms keeps latency low). */
+  /**
+   * While a group is in flight, how long the first waiting call holds the next group open for others
+   * (≤ 2 ms keeps latency low).
+   */
   windowMs: number;
   /** A group this large is sent at once, without waiting for the window to end. */
   maxSize: number;
@@ -43,9 +46,11 @@ interface Waiter<Input, Output> {
 }
 
 /**
- * Group commit for concurrent calls: the first call opens a window of `windowMs`; everything submitted
- * until it closes (or until `maxSize` calls are waiting) is served by ONE `runBatch`. Groups don't
- * wait for each other: while one is in its transaction, the next one is already collecting.
+ * Group commit for concurrent calls. While a group is in its transaction, new calls wait for at most
+ * `windowMs` (or until `maxSize` are waiting, or until the groups in flight are done) and then go as
+ * ONE `runBatch`: under load every commit carries many runs. When nothing is in flight the calls of
+ * the current event-loop turn go at once: an idle server adds no window to a lone request's latency.
+ * Groups don't wait for each other: while one is in its transaction, the next one is collecting.
  */
 export function createRunBatcher<Input, Output>(
   options: RunBatcherOptions<Input, Output>,
@@ -56,6 +61,7 @@ export function createRunBatcher<Input, Output>(
   }
   let waiting: Waiter<Input, Output>[] = [];
   let timer: ReturnType<typeof setTimeout> | null = null;
+  let isTurnEndQueued = false;
   const inFlight = new Set<Promise<void>>();
   const counters: RunBatcherStats = { batches: 0, items: 0, largestBatch: 0, failedBatches: 0 };
 
@@ -63,7 +69,17 @@ export function createRunBatcher<Input, Output>(
     return new Promise<Output>((resolve, reject) => {
       waiting.push({ input, resolve, reject });
       if (waiting.length >= maxSize) dispatch();
+      else if (inFlight.size === 0) dispatchAtTurnEnd();
       else if (timer === null) timer = setTimeout(dispatch, windowMs);
+    });
+  }
+
+  function dispatchAtTurnEnd(): void {
+    if (isTurnEndQueued) return;
+    isTurnEndQueued = true;
+    setImmediate(() => {
+      isTurnEndQueued = false;
+      dispatch();
     });
   }
 
@@ -76,7 +92,11 @@ export function createRunBatcher<Input, Output>(
     counters.batches += 1;
     counters.items += group.length;
     counters.largestBatch = Math.max(counters.largestBatch, group.length);
-    const settled: Promise<void> = serve(group).finally(() => inFlight.delete(settled));
+    const settled: Promise<void> = serve(group).finally(() => {
+      inFlight.delete(settled);
+      // The last group in flight is done: whoever waits for the window goes now.
+      if (inFlight.size === 0 && waiting.length > 0) dispatch();
+    });
     inFlight.add(settled);
   }
 
@@ -89,7 +109,11 @@ export function createRunBatcher<Input, Output>(
       }
     } catch (error) {
       counters.failedBatches += 1;
-      onBatchFailure?.(error, group.length);
+      try {
+        onBatchFailure?.(error, group.length);
+      } catch {
+        // A failing logger must not keep the callers from being retried.
+      }
       await Promise.all(
         group.map((waiter) =>
           Promise.resolve()
