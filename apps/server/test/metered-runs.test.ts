@@ -151,9 +151,10 @@ describe('metered agent runs', () => {
     expect(foreign.status).toBe(404);
 
     const released = await trpc(server.url, 'mutation', 'usage.release', { runId: 'a-1' }, alice.accessToken);
-    expect(released.data).toEqual({ runId: 'a-1', released: true });
+    expect(released.data).toEqual({ runId: 'a-1', released: true, isReplay: false });
+    // Releasing again (a retry whose first answer was lost) answers the same and refunds nothing.
     const again = await trpc(server.url, 'mutation', 'usage.release', { runId: 'a-1' }, alice.accessToken);
-    expect(again.status).toBe(409);
+    expect(again.data).toEqual({ runId: 'a-1', released: true, isReplay: true });
     const overview = await trpc(server.url, 'query', 'billing.subscription', undefined, alice.accessToken);
     expect(overview.data.usage.used).toBe(1);
 

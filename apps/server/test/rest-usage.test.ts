@@ -123,10 +123,10 @@ describe('usage authorize/release over REST', () => {
       'releaseRun',
       await api('POST', '/usage/release', accessToken, { runId: 'run-10' }),
     );
-    expect(released).toEqual({ runId: 'run-10', released: true });
+    expect(released).toEqual({ runId: 'run-10', released: true, isReplay: false });
     const twice = await api('POST', '/usage/release', accessToken, { runId: 'run-10' });
-    expect(twice.status).toBe(409);
-    expect(twice.body.error.code).toBe('RELEASE_NOT_ALLOWED');
+    expect(twice.status).toBe(200);
+    expect(twice.body).toEqual({ runId: 'run-10', released: true, isReplay: true });
     expect((await api('POST', '/usage/release', accessToken, { runId: 'never-seen' })).status).toBe(404);
 
     // The refunded run frees one slot.

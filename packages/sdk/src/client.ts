@@ -52,7 +52,7 @@ export interface TollgateClient {
   /** Checks and consumes one run. Denied → PaymentRequiredError; the same runId again consumes nothing. */
   authorizeRun(input: RunInput): Promise<RunAuthorization>;
   /** Refunds a run whose task failed to start (once, within Tollgate's release window). */
-  releaseRun(input: RunInput): Promise<{ runId: string; released: true }>;
+  releaseRun(input: RunInput): Promise<{ runId: string; released: true; isReplay: boolean }>;
   getSubscription(userId?: string): Promise<SubscriptionOverview>;
 }
 

@@ -167,18 +167,24 @@ describe('authorizeRun', () => {
 });
 
 describe('releaseRun', () => {
-  it('refunds a run once; a second release is refused with its Tollgate code', async () => {
+  it('refunds a run once; releasing it again answers the same and refunds nothing', async () => {
     const userId = newServiceUserId();
     const runId = newRunId();
     await service.authorizeRun({ userId, runId });
     await service.authorizeRun({ userId, runId: newRunId() });
 
-    await expect(service.releaseRun({ userId, runId })).resolves.toEqual({ runId, released: true });
-    expect((await service.getSubscription(userId)).usage.used).toBe(1);
-    await expect(service.releaseRun({ userId, runId })).rejects.toMatchObject({
-      code: 'RELEASE_NOT_ALLOWED',
-      httpStatus: 409,
+    await expect(service.releaseRun({ userId, runId })).resolves.toEqual({
+      runId,
+      released: true,
+      isReplay: false,
     });
+    expect((await service.getSubscription(userId)).usage.used).toBe(1);
+    await expect(service.releaseRun({ userId, runId })).resolves.toEqual({
+      runId,
+      released: true,
+      isReplay: true,
+    });
+    expect((await service.getSubscription(userId)).usage.used).toBe(1);
   });
 });
 

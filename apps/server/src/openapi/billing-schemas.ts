@@ -79,4 +79,8 @@ export const runAuthorizationSchema = z.strictObject({
   resetsAt: isoDateTime,
 });
 
-export const releasedRunSchema = z.strictObject({ runId: z.string(), released: z.literal(true) });
+export const releasedRunSchema = z.strictObject({
+  runId: z.string(),
+  released: z.literal(true),
+  isReplay: z.boolean(),
+});

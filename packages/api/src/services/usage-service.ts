@@ -166,16 +166,23 @@ export function createUsageService(deps: ApiDeps, subscriptions: SubscriptionSer
     throw paymentRequired(denial, upgradeUrl);
   }
 
-  /** Refunds a run whose task failed to start: once, and only within the release window. */
-  async function release(userId: string, runId: string): Promise<{ runId: string; released: true }> {
+  /**
+   * Refunds a run whose task failed to start: once, and only within the release window. Releasing it
+   * again answers the same (`isReplay: true`) and refunds nothing, so a client may safely retry a
+   * release whose answer it lost.
+   */
+  async function release(
+    userId: string,
+    runId: string,
+  ): Promise<{ runId: string; released: true; isReplay: boolean }> {
     const outcome = await releaseRun(db, { userId, runId, now: now(), windowMs: config.releaseWindowMs });
     switch (outcome) {
       case 'released':
-        return { runId, released: true };
+        return { runId, released: true, isReplay: false };
+      case 'already_released':
+        return { runId, released: true, isReplay: true };
       case 'not_found':
         throw new AppError('NOT_FOUND', `No authorized run ${runId}`);
-      case 'already_released':
-        throw new AppError('RELEASE_NOT_ALLOWED', `Run ${runId} was already released`);
       case 'too_late':
         throw new AppError('RELEASE_NOT_ALLOWED', `Run ${runId} can no longer be released`);
     }
