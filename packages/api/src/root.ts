@@ -1,4 +1,5 @@
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
+import { adminRouter } from './routers/admin';
 import { apiKeysRouter } from './routers/api-keys';
 import { authRouter } from './routers/auth';
 import { billingRouter } from './routers/billing';
@@ -12,6 +13,7 @@ export const appRouter = createTRPCRouter({
   usage: usageRouter,
   sessions: sessionsRouter,
   apiKeys: apiKeysRouter,
+  admin: adminRouter,
 });
 
 export type AppRouter = typeof appRouter;

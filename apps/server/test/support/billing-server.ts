@@ -25,6 +25,7 @@ export interface BillingTestServer {
 export async function startBillingTestServer(
   env: Record<string, string> = {},
   emulatorOptions: StripeEmulatorOptions = {},
+  settingsOverrides: Partial<BillingSettings> = {},
 ): Promise<BillingTestServer> {
   const emulator = await startStripeEmulator({
     port: 0,
@@ -37,6 +38,7 @@ export async function startBillingTestServer(
     priceIds: emulator.prices,
     webhookSecret: WEBHOOK_SECRET,
     webhookToleranceSeconds: 300,
+    ...settingsOverrides,
   };
   const server = await startTestServer(env, { billing: settings, now: () => emulator.clock.now() });
   emulator.addWebhookEndpoint(`${server.url}/api/v1/billing/webhook`, WEBHOOK_SECRET);

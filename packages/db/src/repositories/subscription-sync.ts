@@ -23,3 +23,20 @@ export async function accountCreatedAt(db: Database, userId: string): Promise<Da
 export async function listStripeLinkedSubscriptions(db: Database): Promise<SubscriptionRow[]> {
   return db.select().from(subscriptions).where(isNotNull(subscriptions.stripeCustomerId));
 }
+
+/** Accounts whose Stripe subscription uses a price Tollgate doesn't sell (for admins to act on). */
+export async function listSubscriptionsWithUnknownPrice(db: Database) {
+  return db
+    .select({
+      userId: subscriptions.userId,
+      email: users.email,
+      plan: subscriptions.plan,
+      status: subscriptions.status,
+      stripeSubscriptionId: subscriptions.stripeSubscriptionId,
+      unknownStripePriceId: subscriptions.unknownStripePriceId,
+      stripeSyncedAt: subscriptions.stripeSyncedAt,
+    })
+    .from(subscriptions)
+    .innerJoin(users, eq(users.id, subscriptions.userId))
+    .where(isNotNull(subscriptions.unknownStripePriceId));
+}

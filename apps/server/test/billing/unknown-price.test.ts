@@ -1,0 +1,58 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startBillingTestServer, type BillingTestServer } from '../support/billing-server';
+import { registerUser, trpc } from '../support/http';
+import { ADMIN_EMAIL } from '../support/test-server';
+import { CARDS, Customer } from './scenarios';
+
+let billing: BillingTestServer;
+beforeAll(async () => {
+  // This server sells BASIC only: the emulator's PRO price is, to it, a price it doesn't know.
+  billing = await startBillingTestServer(
+    {},
+    {},
+    { priceIds: { BASIC: 'price_TollgateBasicMonthly', PRO: 'price_retired_pro' } },
+  );
+});
+afterAll(() => billing?.stop());
+
+describe('a Stripe price Tollgate does not know', () => {
+  it('keeps the plan, records the price, and shows the account to admins', async () => {
+    expect(billing.emulator.prices.BASIC).toBe('price_TollgateBasicMonthly');
+    const customer = await Customer.signUp(billing);
+    await customer.checkout('BASIC', CARDS.success);
+    expect((await customer.overview()).plan).toBe('BASIC');
+
+    // Someone changes the price in the Stripe dashboard to one this deployment doesn't sell.
+    const [subscription] = (await billing.stripe.subscriptions.list({ limit: 100 })).data;
+    const item = subscription?.items.data[0];
+    if (!subscription || !item) throw new Error('no subscription in the emulator');
+    await billing.stripe.subscriptions.update(subscription.id, {
+      items: [{ id: item.id, price: billing.emulator.prices.PRO }],
+    });
+    await customer.settle();
+
+    expect(await customer.overview()).toMatchObject({
+      plan: 'BASIC',
+      status: 'active',
+      usage: { limit: 100 },
+    });
+    const admin = await registerUser(billing.server.url, ADMIN_EMAIL);
+    const listed = await trpc(
+      billing.server.url,
+      'query',
+      'admin.unknownPrices',
+      undefined,
+      admin.accessToken,
+    );
+    expect(listed.data).toEqual([
+      expect.objectContaining({
+        userId: customer.userId,
+        plan: 'BASIC',
+        unknownStripePriceId: billing.emulator.prices.PRO,
+      }),
+    ]);
+    expect(
+      (await trpc(billing.server.url, 'query', 'admin.unknownPrices', undefined, customer.token)).status,
+    ).toBe(403);
+  });
+});
