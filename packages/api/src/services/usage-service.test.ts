@@ -109,7 +109,11 @@ describe('authorize with grouped commits', () => {
       expect(stats?.items).toBe(60);
       expect(stats?.batches).toBeLessThan(60);
       // Releasing a run granted in a group works exactly as for a single-run one.
-      await expect(usage.release('hot-user', 'run-0')).resolves.toEqual({ runId: 'run-0', released: true });
+      await expect(usage.release('hot-user', 'run-0')).resolves.toEqual({
+        runId: 'run-0',
+        released: true,
+        isReplay: false,
+      });
       expect(await counters(handle.db)).toEqual([{ user_id: 'hot-user', used: 9, ledger: 9 }]);
     },
     SLOW,
