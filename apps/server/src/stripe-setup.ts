@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { createStripeClient, type BillingSettings, type Logger } from '@tollgate/api';
 import { DEFAULT_EMULATOR_PORT, startStripeEmulator, type StripeEmulator } from '@tollgate/stripe-emulator';
+import { DEFAULT_DATA_DIR } from './config';
 import type { Env } from './env';
 
 export interface StripeSetup {
@@ -37,8 +39,16 @@ export async function setUpStripe(env: Env, logger: Logger): Promise<StripeSetup
     };
   }
 
-  const port = env.STRIPE_EMULATOR_PORT ?? (env.PORT === 0 ? 0 : DEFAULT_EMULATOR_PORT);
-  const emulator = await startStripeEmulator({ port, host: '127.0.0.1' });
+  // A server on a random port (PORT=0: tests) gets a throwaway emulator; a real one keeps the
+  // emulator's state in .data next to the embedded database, so customers and subscriptions that the
+  // database refers to still exist after a restart.
+  const isEphemeral = env.PORT === 0;
+  const port = env.STRIPE_EMULATOR_PORT ?? (isEphemeral ? 0 : DEFAULT_EMULATOR_PORT);
+  const emulator = await startStripeEmulator({
+    port,
+    host: '127.0.0.1',
+    ...(isEphemeral ? {} : { snapshotFile: join(DEFAULT_DATA_DIR, 'stripe-emulator.json') }),
+  });
   const webhookSecret = `whsec_${randomBytes(24).toString('hex')}`;
   logger.info('STRIPE_SECRET_KEY is not set: using the OFFLINE Stripe emulator (no real payments)', {
     emulatorUrl: emulator.url,

@@ -16,7 +16,12 @@ interface Snapshot {
  */
 export function saveSnapshot(file: string, store: Store, clockSeconds: number): void {
   const maps: Record<string, [string, unknown][]> = {};
-  for (const [name, map] of Object.entries(store)) maps[name] = [...(map as Map<string, unknown>).entries()];
+  for (const [name, map] of Object.entries(store)) {
+    // Webhook endpoints are configuration, given anew at each start (with their secrets): restoring
+    // old ones would keep delivering to stale URLs with stale secrets.
+    if (name === 'webhookEndpoints') continue;
+    maps[name] = [...(map as Map<string, unknown>).entries()];
+  }
   const snapshot: Snapshot = { version: SNAPSHOT_VERSION, clockSeconds, maps };
   writeFileSync(file, JSON.stringify(snapshot));
 }

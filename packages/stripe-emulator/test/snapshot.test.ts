@@ -11,7 +11,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('JSON snapshot', () => {
   it('restores customers, subscriptions and the clock after a restart', async () => {
     const snapshotFile = join(dir, 'state.json');
-    const first = await startStripeEmulator({ snapshotFile });
+    const first = await startStripeEmulator({
+      snapshotFile,
+      webhookEndpoints: [{ url: 'http://127.0.0.1:1/old-hook', secret: 'whsec_old' }],
+    });
     const client = (port: number): Stripe =>
       new Stripe('sk_test_x', { host: '127.0.0.1', port, protocol: 'http' });
     const customer = await client(first.port).customers.create({ email: 'kept@example.com' });
@@ -24,6 +27,9 @@ describe('JSON snapshot', () => {
       expect((await client(second.port).customers.retrieve(customer.id)).id).toBe(customer.id);
       expect(second.clock.now().getTime()).toBeGreaterThanOrEqual(clockBefore - 1000);
       expect(second.prices.BASIC).toBe(first.prices.BASIC);
+      // Endpoints are configuration, not state: the old one is not restored.
+      const endpoints = (await client(second.port).webhookEndpoints.list()).data;
+      expect(endpoints.map((endpoint) => endpoint.url)).not.toContain('http://127.0.0.1:1/old-hook');
     } finally {
       await second.close();
     }
