@@ -12,7 +12,7 @@ import { measureHttp } from './http-authorize';
 import { currentLoad, describeMachine } from './machine';
 import { measurePgbenchEquivalents } from './pgbench';
 import { renderReport, type BenchResults } from './report';
-import { createScratchDatabase } from './scratch-database';
+import { createScratchDatabase } from '@tollgate/db/testing';
 import { startBenchServer } from './servers';
 import { measureAuthorize } from './service-authorize';
 import { seedTenants, usageTotals } from './tenants';
