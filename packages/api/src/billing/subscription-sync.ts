@@ -57,6 +57,15 @@ export function createSubscriptionSync(deps: ApiDeps, settings: BillingSettings)
     return 'deleted' in customer && customer.deleted ? null : (customer.metadata?.userId ?? null);
   }
 
+  /** First contact from Stripe for a user Tollgate hasn't seen yet (a host-platform account). */
+  async function createAndLock(tx: Database, userId: string) {
+    await ensureUser(tx, userId);
+    await ensureFreeSubscription(tx, userId, now());
+    const row = await lockSubscriptionRow(tx, userId);
+    if (!row) throw new Error(`subscription row for ${userId} vanished`);
+    return row;
+  }
+
   /** Must run inside a transaction (the caller's, so a webhook's event row commits with the effect). */
   async function syncInTransaction(
     tx: Database,
@@ -68,10 +77,7 @@ export function createSubscriptionSync(deps: ApiDeps, settings: BillingSettings)
       logger.warn('stripe subscription belongs to no Tollgate user; ignored', { subscriptionId });
       return null;
     }
-    await ensureUser(tx, userId);
-    await ensureFreeSubscription(tx, userId, now());
-    const row = await lockSubscriptionRow(tx, userId);
-    if (!row) throw new Error(`subscription row for ${userId} vanished`);
+    const row = (await lockSubscriptionRow(tx, userId)) ?? (await createAndLock(tx, userId));
 
     const snapshot = await fetchSnapshot(subscriptionId);
     const state = toSubscriptionState(row, (await accountCreatedAt(tx, userId)) ?? row.createdAt);
