@@ -40,7 +40,9 @@ export interface StartOptions {
 /** Builds everything from a validated env and listens. Used by main.ts and by tests. */
 export async function startServer(env: Env, options: StartOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createJsonLogger();
-  const stripe = options.billing === undefined ? await setUpStripe(env, logger) : null;
+  // The emulator's state is kept only for a server that opens its own database (npm start), on a fixed port.
+  const isStatePersisted = !options.db && env.PORT !== 0;
+  const stripe = options.billing === undefined ? await setUpStripe(env, logger, { isStatePersisted }) : null;
   const db =
     options.db ??
     (await createDb(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : { dataDir: pgliteDataDir(env) }));

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createStripeClient, type BillingSettings, type Logger } from '@tollgate/api';
 import { DEFAULT_EMULATOR_PORT, startStripeEmulator, type StripeEmulator } from '@tollgate/stripe-emulator';
@@ -17,7 +18,11 @@ export interface StripeSetup {
  * Real Stripe when STRIPE_SECRET_KEY is set (every Stripe setting then required); otherwise, outside
  * production, the offline emulator in this process, seeded with the plan catalog's prices.
  */
-export async function setUpStripe(env: Env, logger: Logger): Promise<StripeSetup> {
+export async function setUpStripe(
+  env: Env,
+  logger: Logger,
+  { isStatePersisted }: { isStatePersisted: boolean },
+): Promise<StripeSetup> {
   if (env.STRIPE_SECRET_KEY) {
     const missing = (
       ['STRIPE_WEBHOOK_SECRET', 'STRIPE_PRICE_ID_BASIC', 'STRIPE_PRICE_ID_PRO'] as const
@@ -39,15 +44,14 @@ export async function setUpStripe(env: Env, logger: Logger): Promise<StripeSetup
     };
   }
 
-  // A server on a random port (PORT=0: tests) gets a throwaway emulator; a real one keeps the
-  // emulator's state in .data next to the embedded database, so customers and subscriptions that the
-  // database refers to still exist after a restart.
-  const isEphemeral = env.PORT === 0;
-  const port = env.STRIPE_EMULATOR_PORT ?? (isEphemeral ? 0 : DEFAULT_EMULATOR_PORT);
+  // A server whose database outlives it keeps the emulator's state in .data too, so the customers and
+  // subscriptions the database refers to still exist after a restart. Test servers don't.
+  const port = env.STRIPE_EMULATOR_PORT ?? (env.PORT === 0 ? 0 : DEFAULT_EMULATOR_PORT);
+  if (isStatePersisted) mkdirSync(DEFAULT_DATA_DIR, { recursive: true });
   const emulator = await startStripeEmulator({
     port,
     host: '127.0.0.1',
-    ...(isEphemeral ? {} : { snapshotFile: join(DEFAULT_DATA_DIR, 'stripe-emulator.json') }),
+    ...(isStatePersisted ? { snapshotFile: join(DEFAULT_DATA_DIR, 'stripe-emulator.json') } : {}),
   });
   const webhookSecret = `whsec_${randomBytes(24).toString('hex')}`;
   logger.info('STRIPE_SECRET_KEY is not set: using the OFFLINE Stripe emulator (no real payments)', {
