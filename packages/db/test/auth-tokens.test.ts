@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   findActiveApiKeyByHash,
   findRefreshTokenByHash,
@@ -12,21 +12,9 @@ import {
   revokeRefreshTokenFamily,
   touchLastUsed,
 } from '../src';
-import { createTestDb } from '../src/testing';
-import type { TestDbHandle } from '../src/testing';
-import { makeUser } from './fixtures';
+import { makeUser, useTestDb } from './fixtures';
 
-let handle: TestDbHandle;
-
-beforeAll(async () => {
-  handle = await createTestDb();
-});
-afterAll(async () => {
-  await handle.close();
-});
-beforeEach(async () => {
-  await handle.reset();
-});
+const handle = useTestDb();
 
 const T0 = new Date('2025-03-10T12:00:00Z');
 const T1 = new Date('2025-03-10T13:00:00Z');

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   createUser,
   findUserByEmail,
@@ -12,21 +12,9 @@ import {
   usagePeriods,
   users,
 } from '../src';
-import { createTestDb } from '../src/testing';
-import type { TestDbHandle } from '../src/testing';
-import { makeUser } from './fixtures';
+import { makeUser, useTestDb } from './fixtures';
 
-let handle: TestDbHandle;
-
-beforeAll(async () => {
-  handle = await createTestDb();
-});
-afterAll(async () => {
-  await handle.close();
-});
-beforeEach(async () => {
-  await handle.reset();
-});
+const handle = useTestDb();
 
 const PERIOD_START = new Date('2025-03-01T00:00:00Z');
 const PERIOD_END = new Date('2025-04-01T00:00:00Z');

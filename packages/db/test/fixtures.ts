@@ -1,4 +1,6 @@
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { createUser, ensureFreeSubscription } from '../src';
+import { createTestDb, type TestDbHandle } from '../src/testing';
 import type { Database } from '../src';
 
 let counter = 0;
@@ -9,4 +11,27 @@ export async function makeUser(db: Database, now: Date = new Date('2025-01-15T10
   const user = await createUser(db, { email: `user${counter}@example.test`, createdAt: now });
   await ensureFreeSubscription(db, user.id, now);
   return user;
+}
+
+/**
+ * One database for the calling test file (PGlite, or a fresh PostgreSQL database with DATABASE_URL),
+ * emptied before each test and closed after the file. Read `.db` inside tests, not at import time.
+ */
+export function useTestDb(): { readonly db: Database } {
+  let handle: TestDbHandle | undefined;
+  beforeAll(async () => {
+    handle = await createTestDb();
+  });
+  afterAll(async () => {
+    await handle?.close();
+  });
+  beforeEach(async () => {
+    await handle?.reset();
+  });
+  return {
+    get db() {
+      if (!handle) throw new Error('useTestDb: the database is only open inside tests');
+      return handle.db;
+    },
+  };
 }

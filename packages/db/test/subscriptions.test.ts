@@ -1,6 +1,6 @@
 import { canStartTrial, freeSubscriptionState, TRIAL_DAYS } from '@tollgate/domain';
 import type { SubscriptionState } from '@tollgate/domain';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   accountCreatedAt,
   createUser,
@@ -20,25 +20,13 @@ import {
   toSubscriptionState,
   updateSubscription,
 } from '../src';
-import { createTestDb } from '../src/testing';
-import type { TestDbHandle } from '../src/testing';
-import { makeUser } from './fixtures';
+import { makeUser, useTestDb } from './fixtures';
 
 const CREATED = new Date('2025-01-15T10:00:00Z');
 const NOW = new Date('2025-03-10T12:00:00Z');
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-let handle: TestDbHandle;
-
-beforeAll(async () => {
-  handle = await createTestDb();
-});
-afterAll(async () => {
-  await handle.close();
-});
-beforeEach(async () => {
-  await handle.reset();
-});
+const handle = useTestDb();
 
 describe('ensureFreeSubscription', () => {
   it('creates a FREE, active subscription once; later calls return it unchanged', async () => {

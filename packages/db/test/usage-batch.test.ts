@@ -1,5 +1,5 @@
 import { count, eq, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   consumeRun,
   consumeRunBatch,
@@ -13,25 +13,14 @@ import {
   usageLedger,
 } from '../src';
 import type { ConsumeRunInput, ConsumeRunResult, Database } from '../src';
-import { createScratchDatabase, createTestDb, testPostgresServerUrl } from '../src/testing';
-import type { TestDbHandle } from '../src/testing';
-import { makeUser } from './fixtures';
+import { createScratchDatabase, testPostgresServerUrl } from '../src/testing';
+import { makeUser, useTestDb } from './fixtures';
 
 const NOW = new Date('2025-03-10T12:00:00Z');
 const PERIOD = { start: new Date('2025-03-01T00:00:00Z'), end: new Date('2025-04-01T00:00:00Z') };
 const NEXT_PERIOD = { start: new Date('2025-04-01T00:00:00Z'), end: new Date('2025-05-01T00:00:00Z') };
 
-let handle: TestDbHandle;
-
-beforeAll(async () => {
-  handle = await createTestDb();
-});
-afterAll(async () => {
-  await handle.close();
-});
-beforeEach(async () => {
-  await handle.reset();
-});
+const handle = useTestDb();
 
 function run(userId: string, runId: string, limit: number, period = PERIOD): ConsumeRunInput {
   return { userId, runId, limit, period, now: NOW };

@@ -1,26 +1,14 @@
 import { count, eq } from 'drizzle-orm';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { consumeRun, countChargedRuns, findLedgerEntry, getUsage, releaseRun, usageLedger } from '../src';
-import { createTestDb } from '../src/testing';
-import type { TestDbHandle } from '../src/testing';
-import { makeUser } from './fixtures';
+import { makeUser, useTestDb } from './fixtures';
 
 const NOW = new Date('2025-03-10T12:00:00Z');
 const PERIOD = { start: new Date('2025-03-01T00:00:00Z'), end: new Date('2025-04-01T00:00:00Z') };
 const NEXT_PERIOD = { start: new Date('2025-04-01T00:00:00Z'), end: new Date('2025-05-01T00:00:00Z') };
 const WINDOW_MS = 60_000;
 
-let handle: TestDbHandle;
-
-beforeAll(async () => {
-  handle = await createTestDb();
-});
-afterAll(async () => {
-  await handle.close();
-});
-beforeEach(async () => {
-  await handle.reset();
-});
+const handle = useTestDb();
 
 function consume(userId: string, runId: string, limit: number, period = PERIOD, now = NOW) {
   return consumeRun(handle.db, { userId, runId, period, limit, now });
