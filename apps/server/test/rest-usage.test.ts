@@ -6,7 +6,7 @@ import { ADMIN_EMAIL, startTestServer, type TestServer } from './support/test-se
 let server: TestServer;
 beforeAll(async () => {
   server = await startTestServer();
-}, 60_000);
+});
 afterAll(() => server?.stop());
 beforeEach(() => server.testDb.reset());
 
