@@ -1,5 +1,5 @@
 import { createContextFactory, type ApiDeps, type Services } from '@tollgate/api';
-import { appRouter } from '@tollgate/api';
+import { appRouter, retryAfterSecondsOf } from '@tollgate/api';
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import express, { type Request, type Response } from 'express';
 import helmet from 'helmet';
@@ -55,6 +55,11 @@ export function createApp({
       router: appRouter,
       createContext: ({ req, res }) => contextFor(req, res),
       maxBodySize: 100 * 1024,
+      // RUN_IN_PROGRESS tells the client when to ask again, as the REST route does.
+      responseMeta: ({ errors }) => {
+        const retryAfter = errors.map(retryAfterSecondsOf).find((seconds) => seconds !== null);
+        return retryAfter ? { headers: { 'retry-after': String(retryAfter) } } : {};
+      },
     }),
   );
 

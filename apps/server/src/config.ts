@@ -51,7 +51,7 @@ export function apiConfigOf(env: Env): ApiConfig {
     isBuiltInAccountsEnabled: env.BUILT_IN_ACCOUNTS,
     adminEmails: env.ADMIN_EMAILS,
     paymentGraceDays: env.PAYMENT_GRACE_DAYS,
-    releaseWindowMs: env.RUN_RELEASE_WINDOW_SECONDS * 1000,
+    runStartTimeoutMs: env.RUN_START_TIMEOUT_SECONDS * 1000,
     authRateLimit: { windowMs: 60_000, max: env.AUTH_RATE_LIMIT_PER_MINUTE },
     runBatching:
       env.AUTHORIZE_BATCH_WINDOW_MS > 0

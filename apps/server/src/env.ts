@@ -39,7 +39,8 @@ export const envSchema = z.object({
   ADMIN_EMAILS: optional(commaList).default([]),
   AGENT_BACKEND_URL: optional(z.url()),
   PAYMENT_GRACE_DAYS: z.coerce.number().int().min(0).max(60).default(7),
-  RUN_RELEASE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(300),
+  /** A run reserved and never started within this time is released by Tollgate's sweeper. */
+  RUN_START_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
   /** Grouped commits for run authorization: window in ms (0 = off, one transaction per run) and batch cap. */
   AUTHORIZE_BATCH_WINDOW_MS: z.coerce.number().min(0).max(50).default(2),
   AUTHORIZE_BATCH_MAX: z.coerce.number().int().min(1).max(10_000).default(256),

@@ -15,6 +15,7 @@ import type { StripeEmulator } from '@tollgate/stripe-emulator';
 import { createApp } from './app';
 import { apiConfigOf, pgliteDataDir, webDistDirOf } from './config';
 import type { Env } from './env';
+import { startRunSweeper } from './run-sweeper';
 import { setUpStripe } from './stripe-setup';
 
 export interface RunningServer {
@@ -85,6 +86,7 @@ export async function startServer(env: Env, options: StartOptions = {}): Promise
         )
       : null;
   reconcileTimer?.unref();
+  const sweeper = startRunSweeper(services, env.RUN_START_TIMEOUT_SECONDS * 1000, logger);
   const isOwnDb = !options.db;
 
   return {
@@ -102,6 +104,7 @@ export async function startServer(env: Env, options: StartOptions = {}): Promise
     async close() {
       isShuttingDown = true;
       if (reconcileTimer) clearInterval(reconcileTimer);
+      sweeper.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const idleSweep = setInterval(() => server.closeIdleConnections(), 100);

@@ -21,8 +21,11 @@ export interface ApiConfig {
   isBuiltInAccountsEnabled: boolean;
   adminEmails: readonly string[];
   paymentGraceDays: number;
-  /** How long after authorizing a run it may still be released (refunded). */
-  releaseWindowMs: number;
+  /**
+   * A run reserved and not started within this time is released by Tollgate's sweeper (its caller
+   * crashed or gave up), once, whatever the number of server processes.
+   */
+  runStartTimeoutMs: number;
   authRateLimit: { windowMs: number; max: number };
   /**
    * Group concurrent run authorizations into shared commits: a batch closes after `windowMs` or at

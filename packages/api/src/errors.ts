@@ -16,11 +16,23 @@ const TRPC_CODE_BY_APP_CODE: Record<AppErrorCode, TRPC_ERROR_CODE_KEY> = {
   NO_STRIPE_CUSTOMER: 'BAD_REQUEST',
   INVALID_REDIRECT_URL: 'BAD_REQUEST',
   RELEASE_NOT_ALLOWED: 'CONFLICT',
+  RUN_ID_REUSED: 'CONFLICT',
+  RUN_IN_PROGRESS: 'CONFLICT',
+  RUN_ALREADY_STARTED: 'CONFLICT',
+  RUN_RELEASED: 'CONFLICT',
+  AGENT_NOT_STARTED: 'SERVICE_UNAVAILABLE',
+  AGENT_UNCONFIRMED: 'BAD_GATEWAY',
   INTERNAL: 'INTERNAL_SERVER_ERROR',
 };
 
 export function toTRPCError(error: AppError): TRPCError {
   return new TRPCError({ code: TRPC_CODE_BY_APP_CODE[error.code], message: error.message, cause: error });
+}
+
+/** Seconds a client should wait before retrying, when the error says (RUN_IN_PROGRESS). */
+export function retryAfterSecondsOf(error: unknown): number | null {
+  const value = findAppError(error)?.details?.retryAfterSeconds;
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.ceil(value) : null;
 }
 
 /** Finds the AppError behind an error, however tRPC wrapped it. */

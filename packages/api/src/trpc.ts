@@ -96,14 +96,31 @@ export function actingForUserProcedure(scope: ApiKeyScope) {
         if (input.userId !== undefined && input.userId !== actor.userId) {
           throw new TRPCError({ code: 'FORBIDDEN', message: 'A user can only act for themself' });
         }
-        return next({ ctx: { targetUserId: actor.userId } });
+        return next({ ctx: { targetUserId: actor.userId, actingActor: actor as Actor } });
       }
-      requireService(actor, scope);
+      const service = requireService(actor, scope);
       if (input.userId === undefined) {
         throw new TRPCError({ code: 'BAD_REQUEST', message: 'userId is required with a service API key' });
       }
-      return next({ ctx: { targetUserId: input.userId } });
+      return next({ ctx: { targetUserId: input.userId, actingActor: service as Actor } });
     });
+}
+
+/**
+ * A service's act for the user it names (`userId` required). End-user tokens are refused (403): e.g.
+ * releasing a run gives units back, which only the service that reserved it may decide.
+ */
+export function serviceForUserProcedure(scope: ApiKeyScope) {
+  return publicProcedure.input(z.object({ userId: userIdSchema })).use(({ ctx, input, next }) => {
+    if (ctx.actor?.kind === 'user') {
+      throw new TRPCError({
+        code: 'FORBIDDEN',
+        message: `Only a service API key with the ${scope} scope may do this`,
+      });
+    }
+    const service = requireService(ctx.actor, scope);
+    return next({ ctx: { service, targetUserId: input.userId } });
+  });
 }
 
 function requireService(actor: Actor | null, scope: ApiKeyScope): ServiceActor {

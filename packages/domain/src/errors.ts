@@ -11,6 +11,18 @@ export const APP_ERROR_CODES = [
   'NO_STRIPE_CUSTOMER',
   'INVALID_REDIRECT_URL',
   'RELEASE_NOT_ALLOWED',
+  /** The run id was used before for another request (other caller, session, message or requestHash). */
+  'RUN_ID_REUSED',
+  /** A retry of a run whose work is under way: ask again later (Retry-After). */
+  'RUN_IN_PROGRESS',
+  /** The run's work has started before: it can't start again. */
+  'RUN_ALREADY_STARTED',
+  /** The run was released (never started): its id can't be used again. */
+  'RUN_RELEASED',
+  /** The agent backend proved the run never started: it was released, nothing charged. */
+  'AGENT_NOT_STARTED',
+  /** The agent backend's answer was lost (timeout, 5xx): the run stays charged and is flagged for review. */
+  'AGENT_UNCONFIRMED',
   'INTERNAL',
 ] as const;
 

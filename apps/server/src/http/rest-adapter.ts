@@ -1,4 +1,10 @@
-import { createCaller, describeZodError, findAppError, type Context } from '@tollgate/api';
+import {
+  createCaller,
+  describeZodError,
+  findAppError,
+  retryAfterSecondsOf,
+  type Context,
+} from '@tollgate/api';
 import { TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import type { Request, RequestHandler, Response } from 'express';
@@ -41,6 +47,8 @@ export function restOperationHandler(
       const httpError = toHttpError(error);
       // Anything else (the context could not be built: database down) is the error handler's logged 500.
       if (!httpError) return next(error);
+      const retryAfter = retryAfterSecondsOf(error);
+      if (retryAfter !== null) res.setHeader('retry-after', String(retryAfter));
       res.status(httpError.status).json(httpError.body);
     }
   };
@@ -96,7 +104,8 @@ export function toHttpError(error: unknown): { status: number; body: unknown } |
   if (error instanceof TRPCError) {
     const status = getHTTPStatusCodeFromError(error);
     const zodError = error.cause instanceof ZodError ? error.cause : null;
-    const isInternal = status >= 500;
+    // A domain error's message is written for users (AGENT_NOT_STARTED is a 503); anything else is hidden.
+    const isInternal = status >= 500 && !(appError && appError.code !== 'INTERNAL');
     return {
       status,
       body: {

@@ -1,4 +1,5 @@
 import { planIdSchema, subscriptionStatusSchema } from '@tollgate/domain';
+import { RUN_STATES } from '@tollgate/db';
 import { z } from 'zod';
 import { isoDateTime } from './common-schemas';
 
@@ -70,13 +71,26 @@ export const invoicesSchema = z.array(
 
 export const runAuthorizationSchema = z.strictObject({
   runId: z.string(),
-  isReplay: z.boolean().describe('True when this run id was authorized before: nothing was consumed'),
+  isReplay: z
+    .boolean()
+    .describe('True when this run id was reserved before by the same request: nothing was counted'),
+  state: z
+    .enum(RUN_STATES)
+    .describe(
+      'reserved: its work may start once (usage.start); started / settled: its work began, never start it again; released: given back',
+    ),
   plan: planIdSchema,
   status: subscriptionStatusSchema,
   used: z.number().int(),
   limit: z.number().int(),
   remaining: z.number().int(),
   resetsAt: isoDateTime,
+});
+
+export const startedRunStateSchema = z.strictObject({
+  runId: z.string(),
+  state: z.literal('started'),
+  startedAt: isoDateTime,
 });
 
 export const releasedRunSchema = z.strictObject({

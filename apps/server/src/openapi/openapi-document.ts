@@ -40,7 +40,8 @@ const ERROR_DESCRIPTIONS: Record<ErrorStatus | 400 | 500, string> = {
   404: 'Not found (or not yours)',
   409: 'Conflicts with the current state (code says which)',
   429: 'Too many attempts: wait a minute',
-  503: 'Temporarily unavailable',
+  502: 'The agent backend did not confirm the run: it stays charged and is flagged for review',
+  503: 'Temporarily unavailable (or, for a run, the agent refused it: nothing was charged)',
   500: 'Unexpected failure (nothing internal is revealed)',
 };
 

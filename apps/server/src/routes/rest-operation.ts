@@ -27,7 +27,7 @@ export type Jsonified<T> = T extends Date
 export type Credential = 'user' | 'service';
 
 /** Error statuses an operation can answer beyond the ones every operation can (400, 500). */
-export type ErrorStatus = 401 | 402 | 403 | 404 | 409 | 429 | 503;
+export type ErrorStatus = 401 | 402 | 403 | 404 | 409 | 429 | 502 | 503;
 
 /**
  * One REST operation under /api/v1, served by one tRPC procedure. The same record mounts the Express

@@ -1,8 +1,10 @@
-import { releasedRunSchema, runAuthorizationSchema } from '../openapi/billing-schemas';
+import { releasedRunSchema, runAuthorizationSchema, startedRunStateSchema } from '../openapi/billing-schemas';
 import { defineOperation, type RestOperation } from './rest-operation';
 
 const ACTING_FOR =
   'A user acts for themself; a service key with the `runs:authorize` scope names the user in `userId`.';
+const SERVICE_ONLY =
+  'Only a service key with the `runs:release` scope, for a run the same key reserved (end-user tokens: 403).';
 
 /** Run metering for other services, served by the tRPC `usage.*` procedures. */
 export const usageOperations: readonly RestOperation[] = [
@@ -12,14 +14,32 @@ export const usageOperations: readonly RestOperation[] = [
     procedure: 'usage.authorize',
     operationId: 'authorizeRun',
     tag: 'usage',
-    summary: 'Check and consume one run (idempotent on runId)',
+    summary: 'Reserve one run (check and count it)',
     description:
-      `${ACTING_FOR} The same runId again answers the first authorization (isReplay: true) without ` +
-      'consuming. Over the limit, or when the subscription is blocked: 402 with the upgrade details.',
+      `${ACTING_FOR} The same runId from the same caller with the same optional requestHash is a retry: ` +
+      'nothing is counted (isReplay: true) and `state` says whether its work may still start. The same ' +
+      'runId for another request: 409 RUN_ID_REUSED. Over the limit, or when the subscription is ' +
+      'blocked: 402 with the upgrade details. Start the work only after `POST /usage/start` succeeded.',
     credentials: ['user', 'service'],
     successStatus: 200,
     response: { name: 'RunAuthorization', schema: runAuthorizationSchema },
     errors: [401, 402, 403, 409],
+    example: { userId: 'user_123', runId: 'task-2024-0001', requestHash: 'sha256-of-the-task' },
+  }),
+  defineOperation({
+    method: 'post',
+    path: '/usage/start',
+    procedure: 'usage.start',
+    operationId: 'markRunStarted',
+    tag: 'usage',
+    summary: 'Mark a reserved run started: the one moment its work may begin',
+    description:
+      `${ACTING_FOR} Only the caller that reserved the run, once per run id: a second start answers ` +
+      '409 RUN_ALREADY_STARTED, a released run 409 RUN_RELEASED. Start the agent task only after a 200.',
+    credentials: ['user', 'service'],
+    successStatus: 200,
+    response: { name: 'StartedRunState', schema: startedRunStateSchema },
+    errors: [401, 403, 404, 409],
     example: { userId: 'user_123', runId: 'task-2024-0001' },
   }),
   defineOperation({
@@ -28,9 +48,11 @@ export const usageOperations: readonly RestOperation[] = [
     procedure: 'usage.release',
     operationId: 'releaseRun',
     tag: 'usage',
-    summary: 'Refund a run whose task failed to start',
-    description: `${ACTING_FOR} Once per run, and only shortly after it was authorized (409 otherwise).`,
-    credentials: ['user', 'service'],
+    summary: 'Give back a reserved run whose work never started',
+    description:
+      `${SERVICE_ONLY} Once per run (again: the same answer, isReplay: true); a started run: 409 ` +
+      'RELEASE_NOT_ALLOWED. Runs nobody starts are released by Tollgate after RUN_START_TIMEOUT_SECONDS.',
+    credentials: ['service'],
     successStatus: 200,
     response: { name: 'ReleasedRun', schema: releasedRunSchema },
     errors: [401, 403, 404, 409],

@@ -67,12 +67,16 @@ export const sessionOperations: readonly RestOperation[] = [
     tag: 'sessions',
     summary: 'Send a message that starts an agent task: costs one run',
     description:
-      'Idempotent on runId: a retried request answers the first result without charging again. A ' +
-      'wrong or foreign session id is a free 404. Over the limit: 402 with the upgrade details.',
+      'Once per runId: a retry with the same session and message is never charged again and answers ' +
+      'the stored run (or 409 RUN_IN_PROGRESS with Retry-After while it is under way); the same runId ' +
+      'with another session or message is 409 RUN_ID_REUSED. A wrong, foreign or deleted session id ' +
+      'is a free 404. Over the limit: 402 with the upgrade details. 503 AGENT_NOT_STARTED: the agent ' +
+      'refused it and nothing was charged; 502 AGENT_UNCONFIRMED: its answer was lost, the run stays ' +
+      'charged and is flagged for review.',
     credentials: ['user'],
     successStatus: 201,
     response: { name: 'StartedRun', schema: startedRunSchema },
-    errors: [401, 402, 404, 409],
+    errors: [401, 402, 404, 409, 502, 503],
     example: { runId: 'run-0001', message: 'Summarize the open issues' },
   }),
 ];

@@ -3,7 +3,11 @@ import { randomToken } from './secrets';
 /** Service API keys look like `tg_sk_<43 chars>`; the prefix tells them apart from JWTs at a glance. */
 export const API_KEY_PREFIX = 'tg_sk_';
 
-export const API_KEY_SCOPES = ['runs:authorize', 'subscriptions:read'] as const;
+/**
+ * runs:authorize — reserve runs for any user and start them; runs:release — give back the units of a
+ * run the same key reserved and never started; subscriptions:read — read any user's subscription.
+ */
+export const API_KEY_SCOPES = ['runs:authorize', 'runs:release', 'subscriptions:read'] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 
 export function generateApiKey(): { key: string; displayPrefix: string } {

@@ -1,5 +1,6 @@
 import {
   accountCreatedAt,
+  applyPeriodLimit,
   ensureFreeSubscription,
   ensureUser,
   findByStripeCustomerId,
@@ -13,7 +14,9 @@ import {
 import {
   applyStripeSubscription,
   parseStripeSubscription,
+  resolveEntitlement,
   type StripeSubscriptionSnapshot,
+  type SubscriptionState,
 } from '@tollgate/domain';
 import type { ApiDeps } from '../config';
 import { planForPrice, type BillingSettings } from './stripe-settings';
@@ -101,7 +104,31 @@ export function createSubscriptionSync(deps: ApiDeps, settings: BillingSettings)
     };
     const isChanged = hasChanges(row, patch);
     await updateSubscription(tx, userId, { ...patch, stripeSyncedAt: now(), updatedAt: now() });
+    // Last, after the Stripe calls: the period row's lock is held only until this transaction commits.
+    await writePeriodLimit(tx, userId, state, next);
     return { userId, isChanged, previousSyncAt: row.stripeSyncedAt };
+  }
+
+  /** The new plan's limit, where admission reads it (see applyPeriodLimit). */
+  async function writePeriodLimit(
+    tx: Database,
+    userId: string,
+    before: SubscriptionState,
+    after: SubscriptionState,
+  ): Promise<void> {
+    const at = now();
+    const options = { graceDays: deps.config.paymentGraceDays };
+    const previous = resolveEntitlement(before, at, options);
+    const current = resolveEntitlement(after, at, options);
+    if (previous.limit === current.limit && samePeriod(previous.period, current.period)) return;
+    await applyPeriodLimit(tx, {
+      userId,
+      period: current.period,
+      limit: current.limit,
+      // A paid or trial period that is left never comes back (a new subscription has a new period), so
+      // it is closed; a FREE anniversary period may (after a trial, say) and keeps its limit.
+      previousPeriodStart: previous.plan === 'FREE' ? null : previous.period.start,
+    });
   }
 
   return {
@@ -109,6 +136,10 @@ export function createSubscriptionSync(deps: ApiDeps, settings: BillingSettings)
     sync: (subscriptionId: string, userIdHint: string | null = null) =>
       deps.db.transaction((tx) => syncInTransaction(tx, subscriptionId, userIdHint)),
   };
+}
+
+function samePeriod(a: { start: Date; end: Date }, b: { start: Date; end: Date }): boolean {
+  return a.start.getTime() === b.start.getTime() && a.end.getTime() === b.end.getTime();
 }
 
 function hasChanges(row: Record<string, unknown>, patch: Record<string, unknown>): boolean {

@@ -7,6 +7,16 @@ export const runIdSchema = z
   .max(128, 'runId is at most 128 characters')
   .regex(/^[A-Za-z0-9._:-]+$/, 'runId may contain letters, digits and . _ : - only');
 
+/**
+ * What a service passes to tell its requests apart under one run id (e.g. a hash of the task): the same
+ * run id with another requestHash is refused (RUN_ID_REUSED) instead of answered as a retry.
+ */
+export const requestHashSchema = z
+  .string()
+  .min(1)
+  .max(128, 'requestHash is at most 128 characters')
+  .regex(/^[A-Za-z0-9._:+/=-]+$/, 'requestHash may contain letters, digits and . _ : + / = - only');
+
 export const uuidSchema = z.uuid('must be a UUID');
 
 export const emailSchema = z.email('must be an email address').max(254);

@@ -1,6 +1,5 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
-import { meteredRun } from '../metered-run';
 import { protectedProcedure } from '../trpc';
 import { runIdSchema, storableText, uuidSchema } from './inputs';
 
@@ -17,7 +16,10 @@ export const sessionsRouter = {
   delete: protectedProcedure
     .input(sessionIdInput)
     .mutation(({ ctx, input }) => ctx.services.sessions.delete(ctx.user.userId, input.id)),
-  /** The metered call: sends a message that starts an agent task. Costs one run. */
+  /**
+   * The metered call: sends a message that starts an agent task. Costs one run, once per run id: the
+   * guard (reserve → 402 when denied) and the single start live in the session service.
+   */
   run: protectedProcedure
     .input(
       z.object({
@@ -26,13 +28,11 @@ export const sessionsRouter = {
         message: storableText({ min: 1, max: 20_000, isTrimmed: true }),
       }),
     )
-    // Ownership first, so a wrong or foreign session id is a free NOT_FOUND.
-    .use(async ({ ctx, input, next }) => {
-      await ctx.services.sessions.requireSession(ctx.user.userId, input.id);
-      return next();
-    })
-    .use(meteredRun)
     .mutation(({ ctx, input }) =>
-      ctx.services.sessions.startRun(ctx.user.userId, input.id, input.message, ctx.runAuthorization),
+      ctx.services.sessions.run(ctx.user.userId, {
+        sessionId: input.id,
+        runId: input.runId,
+        message: input.message,
+      }),
     ),
 } satisfies TRPCRouterRecord;

@@ -1,17 +1,37 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
-import { actingForUserProcedure } from '../trpc';
-import { runIdSchema } from './inputs';
+import { runActorOf } from '../run-actor';
+import { actingForUserProcedure, serviceForUserProcedure } from '../trpc';
+import { requestHashSchema, runIdSchema } from './inputs';
 
 const runInput = z.object({ runId: runIdSchema });
 
 export const usageRouter = {
-  /** Checks and consumes one run; idempotent on runId. Denied → PAYMENT_REQUIRED (HTTP 402). */
+  /**
+   * Reserves one run (checks and counts it). The same runId with the same caller and requestHash is a
+   * retry: nothing counted, `state` says where the run is. Another request with that runId → 409
+   * RUN_ID_REUSED. Denied → PAYMENT_REQUIRED (HTTP 402).
+   */
   authorize: actingForUserProcedure('runs:authorize')
+    .input(runInput.extend({ requestHash: requestHashSchema.optional() }))
+    .mutation(({ ctx, input }) =>
+      ctx.services.usage.authorize(
+        runActorOf(ctx.actingActor),
+        ctx.targetUserId,
+        input.runId,
+        input.requestHash,
+      ),
+    ),
+  /** `reserved → started` by the caller that reserved the run: once per run id; a second start → 409. */
+  start: actingForUserProcedure('runs:authorize')
     .input(runInput)
-    .mutation(({ ctx, input }) => ctx.services.usage.authorize(ctx.targetUserId, input.runId)),
-  /** Refunds a run that failed to start, once, shortly after it was authorized. */
-  release: actingForUserProcedure('runs:authorize')
+    .mutation(({ ctx, input }) =>
+      ctx.services.usage.start(runActorOf(ctx.actingActor), ctx.targetUserId, input.runId),
+    ),
+  /** Gives back a reserved run that never started: a service's act (runs:release), never a user's. */
+  release: serviceForUserProcedure('runs:release')
     .input(runInput)
-    .mutation(({ ctx, input }) => ctx.services.usage.release(ctx.targetUserId, input.runId)),
+    .mutation(({ ctx, input }) =>
+      ctx.services.usage.release(runActorOf(ctx.service), ctx.targetUserId, input.runId),
+    ),
 } satisfies TRPCRouterRecord;

@@ -2,19 +2,42 @@ import {
   createSession,
   deleteSession,
   ensureUser,
+  findRunByRunId,
+  flagRunForReview,
   getSession,
   insertRun,
   listRuns,
   listSessions,
+  releaseRun,
+  settleRun,
+  startRun,
+  touchSession,
   updateRunStatus,
+  type AgentRunRow,
+  type AgentSessionRow,
 } from '@tollgate/db';
 import { AppError } from '@tollgate/domain';
 import type { ApiDeps } from '../config';
-import type { RunAuthorization, UsageService } from './usage-service';
+import { AgentBackendError } from '../runner/agent-runner';
+import { SESSIONS_ACTOR, sessionRunFingerprint } from './run-fingerprint';
+import { runReleased, type RunAuthorization, type UsageService } from './usage-service';
+
+export interface StartedRun {
+  run: AgentRunRow;
+  usage: RunAuthorization;
+}
+
+/** What the owner sees of a session (deletion is internal: deleted sessions are simply not found). */
+function toSessionView({ deletedAt: _deletedAt, ...session }: AgentSessionRow) {
+  return session;
+}
+
+/** A retry that finds the run's work under way waits this long before asking again. */
+const RUN_IN_PROGRESS_RETRY_SECONDS = 2;
 
 /** Agent sessions, the metered resource. Every call is scoped to `userId` in the data layer. */
 export function createSessionService(deps: ApiDeps, usage: UsageService) {
-  const { db, runner, logger } = deps;
+  const { db, runner, logger, now } = deps;
 
   async function requireSession(userId: string, sessionId: string) {
     const session = await getSession(db, userId, sessionId);
@@ -22,53 +45,130 @@ export function createSessionService(deps: ApiDeps, usage: UsageService) {
     return session;
   }
 
+  /**
+   * The run's work begins here and only here: the ledger's `reserved → started` (once per run id,
+   * ever), the run record and the session's activity in one transaction. Refused: another request
+   * started it first, or the sweeper released it.
+   */
+  async function claimStart(userId: string, sessionId: string, runId: string, message: string) {
+    return db.transaction(async (tx) => {
+      const at = now();
+      const started = await startRun(tx, { userId, runId, actor: SESSIONS_ACTOR, now: at });
+      if (!started.ok) return { run: null, refusal: started.reason };
+      const inserted = await insertRun(tx, { userId, sessionId, runId, prompt: message, now: at });
+      // The session was checked before reserving; deleted since → nothing starts (rolls back).
+      if (inserted.outcome !== 'created') throw new AppError('NOT_FOUND', 'Session not found');
+      await touchSession(tx, userId, sessionId, at);
+      return { run: inserted.run, refusal: null };
+    });
+  }
+
+  /** A retry of a run that is past `reserved`: the stored outcome, or "in progress"; never new work. */
+  async function storedOutcome(userId: string, authorization: RunAuthorization): Promise<StartedRun> {
+    const { runId } = authorization;
+    if (authorization.state === 'released') throw runReleased(runId);
+    const run = await findRunByRunId(db, userId, runId);
+    if (!run || run.status === 'started') {
+      throw new AppError('RUN_IN_PROGRESS', `Run ${runId} is under way; ask again shortly`, {
+        retryAfterSeconds: RUN_IN_PROGRESS_RETRY_SECONDS,
+      });
+    }
+    return { run, usage: authorization };
+  }
+
+  /** Hands the started run to the runner and records what it answered (after, never inside, a transaction). */
+  async function runAgent(
+    userId: string,
+    sessionId: string,
+    run: AgentRunRow,
+    usageAtStart: RunAuthorization,
+  ): Promise<StartedRun> {
+    const { runId } = run;
+    try {
+      const { reply } = await runner.start({ userId, runId, sessionId, message: run.prompt });
+      const completed = await db.transaction(async (tx) => {
+        await settleRun(tx, { userId, runId, now: now() });
+        return updateRunStatus(tx, userId, runId, { status: 'completed', reply, now: now() });
+      });
+      return { run: completed ?? run, usage: { ...usageAtStart, state: 'settled' } };
+    } catch (error) {
+      if (error instanceof AgentBackendError && error.outcome === 'not_started') {
+        logger.warn('agent backend did not start the run; releasing it', {
+          userId,
+          runId,
+          error: error.message,
+        });
+        await db.transaction(async (tx) => {
+          await releaseRun(tx, {
+            userId,
+            runId,
+            actor: SESSIONS_ACTOR,
+            reason: 'backend_not_started',
+            now: now(),
+            from: 'started',
+          });
+          await updateRunStatus(tx, userId, runId, { status: 'failed', reply: null, now: now() });
+        });
+        throw new AppError('AGENT_NOT_STARTED', 'The agent could not start this run; it was not charged');
+      }
+      // Anything else may have reached the agent: the run stays charged, and an operator looks at it.
+      logger.error('agent backend did not confirm the run; kept as charged and flagged', {
+        userId,
+        runId,
+        error: String(error),
+      });
+      await db.transaction(async (tx) => {
+        await flagRunForReview(tx, { userId, runId, reason: 'backend_outcome_unknown' });
+        await updateRunStatus(tx, userId, runId, { status: 'unconfirmed', reply: null, now: now() });
+      });
+      throw new AppError(
+        'AGENT_UNCONFIRMED',
+        'The agent did not confirm this run. It may still be working; it was charged and flagged for review',
+      );
+    }
+  }
+
   return {
     async create(userId: string, title: string | undefined) {
       await ensureUser(db, userId);
-      return createSession(db, userId, title?.trim() || 'New session');
+      return toSessionView(await createSession(db, userId, title?.trim() || 'New session', now()));
     },
 
-    list: (userId: string) => listSessions(db, userId),
+    list: async (userId: string) => (await listSessions(db, userId)).map(toSessionView),
 
     async get(userId: string, sessionId: string) {
       const session = await requireSession(userId, sessionId);
-      return { ...session, runs: await listRuns(db, userId, sessionId) };
+      return { ...toSessionView(session), runs: await listRuns(db, userId, sessionId) };
     },
 
+    /** Hides the session; its runs and their charges stay (a run id is never free again). */
     async delete(userId: string, sessionId: string) {
-      if (!(await deleteSession(db, userId, sessionId))) throw new AppError('NOT_FOUND', 'Session not found');
+      if (!(await deleteSession(db, userId, sessionId, now()))) {
+        throw new AppError('NOT_FOUND', 'Session not found');
+      }
       return { id: sessionId, deleted: true as const };
     },
 
-    /** Checked before charging, so a wrong or foreign session id costs nothing. */
-    requireSession,
-
     /**
-     * Starts the agent task for a run that the guard has already authorized. If the task fails to
-     * start, the run is released (refunded) and the error surfaces.
+     * The metered call. Reserves the run (402 when denied; a wrong or foreign session is a free 404,
+     * checked first), then starts it once: a retry with the same message performs a start that never
+     * happened, finds the work in progress (409 RUN_IN_PROGRESS) or answers the stored outcome; the
+     * same run id with another session or message is RUN_ID_REUSED.
      */
-    async startRun(userId: string, sessionId: string, message: string, authorization: RunAuthorization) {
-      const { runId } = authorization;
-      const inserted = await insertRun(db, { userId, sessionId, runId, prompt: message });
-      if (inserted.outcome === 'session_not_found') throw new AppError('NOT_FOUND', 'Session not found');
-      // The same run id again (a retried request): return what it produced, start nothing.
-      if (inserted.outcome === 'duplicate') {
-        if (inserted.run.sessionId !== sessionId) {
-          throw new AppError('CONFLICT', `Run id ${runId} was used in another session`);
-        }
-        return { run: inserted.run, usage: authorization };
+    async run(userId: string, input: { sessionId: string; runId: string; message: string }) {
+      const { sessionId, runId, message } = input;
+      await requireSession(userId, sessionId);
+      const fingerprint = sessionRunFingerprint(userId, sessionId, message);
+      const authorization = await usage.reserve({ userId, runId, actor: SESSIONS_ACTOR, fingerprint });
+      if (authorization.state !== 'reserved') return storedOutcome(userId, authorization);
+
+      const { run, refusal } = await claimStart(userId, sessionId, runId, message);
+      if (!run) {
+        // Another request with this run id started it since our reservation, or it timed out.
+        const state = refusal === 'released' ? 'released' : 'started';
+        return storedOutcome(userId, { ...authorization, isReplay: true, state });
       }
-      const { run } = inserted;
-      try {
-        const { reply } = await runner.start({ userId, runId, sessionId, message });
-        const completed = await updateRunStatus(db, userId, runId, { status: 'completed', reply });
-        return { run: completed ?? run, usage: authorization };
-      } catch (error) {
-        logger.warn('agent run failed to start; releasing it', { userId, runId, error: String(error) });
-        await updateRunStatus(db, userId, runId, { status: 'failed', reply: null });
-        await usage.release(userId, runId).catch(() => undefined);
-        throw new AppError('INTERNAL', 'The agent could not start this run; it was not charged');
-      }
+      return runAgent(userId, sessionId, run, { ...authorization, state: 'started' });
     },
   };
 }

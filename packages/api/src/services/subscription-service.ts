@@ -1,4 +1,5 @@
 import {
+  applyPeriodLimit,
   ensureFreeSubscription,
   ensureUser,
   getSubscription,
@@ -103,8 +104,18 @@ export function createSubscriptionService(deps: ApiDeps) {
       throw new AppError('TRIAL_NOT_ALLOWED', 'A trial can only be started from the FREE plan');
     }
     // One conditional UPDATE decides: of concurrent calls, exactly one gets the row back.
-    const started = await startTrialOnce(db, userId, now());
+    const at = now();
+    const started = await startTrialOnce(db, userId, at);
     if (!started) throw new AppError('TRIAL_NOT_ALLOWED', 'This account has already used its free trial');
+    // The trial's limit where admission reads it. The FREE period keeps its own: it is in force
+    // again when the trial ends.
+    const trial = entitlementOf(toSubscriptionState(started), at);
+    await applyPeriodLimit(db, {
+      userId,
+      period: trial.period,
+      limit: trial.limit,
+      previousPeriodStart: null,
+    });
     return overview(userId);
   }
 

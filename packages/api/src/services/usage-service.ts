@@ -1,11 +1,15 @@
 import {
-  consumeRun,
-  consumeRunBatch,
   getSubscriptionsByUserIds,
   releaseRun,
+  reserveRuns,
+  startRun,
+  sweepUnstartedRuns,
   toSubscriptionState,
-  type ConsumeRunInput,
-  type ConsumeRunResult,
+  type ReserveRunInput,
+  type ReserveRunResult,
+  type RunActor,
+  type RunState,
+  type TransitionRefusal,
 } from '@tollgate/db';
 import {
   AppError,
@@ -13,19 +17,22 @@ import {
   toPaymentRequiredBody,
   type Entitlement,
   type PaymentRequiredBody,
-  type RunDenial,
   type PlanId,
+  type RunDenial,
   type SubscriptionState,
   type SubscriptionStatus,
 } from '@tollgate/domain';
 import type { ApiDeps } from '../config';
+import { authorizeFingerprint } from './run-fingerprint';
 import { createRunBatcher, type BatchItemResult } from './run-batcher';
 import type { SubscriptionService } from './subscription-service';
 
 export interface RunAuthorization {
   runId: string;
-  /** True when this run id was authorized before: nothing was consumed this time. */
+  /** True when this run id was reserved before by the same request: nothing was counted this time. */
   isReplay: boolean;
+  /** Where the run is: `reserved` (its work may start once), `started`, `settled` or `released`. */
+  state: RunState;
   plan: PlanId;
   status: SubscriptionStatus;
   used: number;
@@ -34,40 +41,55 @@ export interface RunAuthorization {
   resetsAt: Date;
 }
 
-/** One authorize call, stamped with the clock when it arrived. */
-interface ChargeRequest {
+export interface ReserveRequest {
   userId: string;
   runId: string;
+  actor: RunActor;
+  fingerprint: string;
+}
+
+/** One reservation, stamped with the clock when it arrived. */
+interface ChargeRequest extends ReserveRequest {
   at: Date;
 }
 
 /** What the database decided for one run, and the entitlement it was decided against. */
 interface Charge {
   entitlement: Entitlement;
-  result: ConsumeRunResult;
+  result: ReserveRunResult;
 }
 
 export function createUsageService(deps: ApiDeps, subscriptions: SubscriptionService) {
   const { db, now, config, logger } = deps;
   const upgradeUrl = new URL('/settings/subscription?upgrade=1', config.appUrl).toString();
 
-  function consumeInput(request: ChargeRequest, entitlement: Entitlement): ConsumeRunInput {
-    // A blocked subscription consumes nothing, but a replayed run id still gets its first answer.
-    const limit = entitlement.block ? 0 : entitlement.limit;
-    const { userId, runId, at } = request;
-    return { userId, runId, period: entitlement.period, limit, now: at };
+  function reserveInput(request: ChargeRequest, entitlement: Entitlement): ReserveRunInput {
+    const { userId, runId, actor, fingerprint, at } = request;
+    return {
+      userId,
+      runId,
+      period: entitlement.period,
+      limit: entitlement.limit,
+      units: 1,
+      isBlocked: entitlement.block !== null,
+      fingerprint,
+      actor,
+      now: at,
+    };
   }
 
-  /** The single-run path: one transaction per run (consumeRun). */
+  /** The single-run path: the same one statement, with a group of one. */
   async function chargeOne(request: ChargeRequest): Promise<Charge> {
     const state = await subscriptions.loadState(request.userId);
     const entitlement = subscriptions.entitlementOf(state, request.at);
-    return { entitlement, result: await consumeRun(db, consumeInput(request, entitlement)) };
+    const [result] = await reserveRuns(db, [reserveInput(request, entitlement)]);
+    if (!result) throw new Error('reserveRuns returned no result');
+    return { entitlement, result };
   }
 
   /**
    * The grouped path: the subscriptions of the whole group in one read, then every run in one
-   * transaction (consumeRunBatch). A request whose state can't be loaded fails alone.
+   * statement (reserveRuns). A request whose state can't be loaded fails alone.
    */
   async function chargeBatch(requests: readonly ChargeRequest[]): Promise<BatchItemResult<Charge>[]> {
     const states = await loadStates(requests.map((request) => request.userId));
@@ -84,9 +106,9 @@ export function createUsageService(deps: ApiDeps, subscriptions: SubscriptionSer
       const entitlement = entitlements[i];
       return entitlement?.ok ? [{ i, entitlement: entitlement.value, request }] : [];
     });
-    const results = await consumeRunBatch(
+    const results = await reserveRuns(
       db,
-      runnable.map(({ request, entitlement }) => consumeInput(request, entitlement)),
+      runnable.map(({ request, entitlement }) => reserveInput(request, entitlement)),
     );
     const charges: BatchItemResult<Charge>[] = entitlements.map((entitlement) =>
       entitlement.ok ? { ok: false, error: new Error('run was not part of the batch') } : entitlement,
@@ -127,7 +149,7 @@ export function createUsageService(deps: ApiDeps, subscriptions: SubscriptionSer
         runBatch: chargeBatch,
         runOne: chargeOne,
         onBatchFailure: (error, size) =>
-          logger.warn('grouped run authorization failed; retrying its runs one by one', {
+          logger.warn('grouped run reservation failed; retrying its runs one by one', {
             size,
             error: String(error),
           }),
@@ -135,73 +157,151 @@ export function createUsageService(deps: ApiDeps, subscriptions: SubscriptionSer
     : null;
 
   /**
-   * Decides with the domain rules and consumes the run atomically in PostgreSQL (conditional counter
-   * update plus a ledger row unique per run id): grouped with concurrent calls into one transaction
-   * when run batching is on, else one transaction of its own. The answer comes only after the commit.
-   * The same run id again returns an authorization without consuming. Denied → AppError
-   * PAYMENT_REQUIRED carrying the 402 body.
+   * Reserves one run: decided by PostgreSQL against the limit stored on the period row, grouped with
+   * concurrent calls into one statement when run batching is on. The answer comes only after the
+   * statement committed. The same run id and fingerprint again is a replay (nothing counted; `state`
+   * says where the run is); another fingerprint → RUN_ID_REUSED; denied → PAYMENT_REQUIRED (402 body).
    */
-  async function authorize(userId: string, runId: string): Promise<RunAuthorization> {
-    const request = { userId, runId, at: now() };
-    const { entitlement, result } = batcher ? await batcher.submit(request) : await chargeOne(request);
-
-    const base = { runId, plan: entitlement.plan, status: entitlement.status, limit: entitlement.limit };
-    const resetsAt = entitlement.period.end;
-    if (result.outcome === 'consumed' || result.outcome === 'replayed') {
-      return {
-        ...base,
-        isReplay: result.outcome === 'replayed',
-        used: result.used,
-        remaining: Math.max(0, entitlement.limit - result.used),
-        resetsAt,
-      };
+  async function reserve(request: ReserveRequest): Promise<RunAuthorization> {
+    const charge = { ...request, at: now() };
+    const { entitlement, result } = batcher ? await batcher.submit(charge) : await chargeOne(charge);
+    const { runId } = request;
+    switch (result.outcome) {
+      case 'reserved':
+      case 'replayed':
+        return {
+          runId,
+          isReplay: result.outcome === 'replayed',
+          state: result.state ?? 'reserved',
+          plan: entitlement.plan,
+          status: entitlement.status,
+          used: result.used,
+          limit: result.limit,
+          remaining: Math.max(0, result.limit - result.used),
+          resetsAt: entitlement.period.end,
+        };
+      case 'fingerprint_mismatch':
+        throw new AppError(
+          'RUN_ID_REUSED',
+          `Run id ${runId} was already used for another request; send a new run id for new work`,
+        );
+      case 'blocked':
+        throw paymentRequired(denialOf(entitlement, result.used), upgradeUrl);
+      case 'limit_reached': {
+        // The database found used + units > the row's limit; the domain rule words the denial.
+        const limited = { ...entitlement, limit: result.limit };
+        throw paymentRequired(denialOf(limited, Math.max(result.used, result.limit)), upgradeUrl);
+      }
     }
-    if (result.outcome === 'released') {
-      throw new AppError('CONFLICT', `Run ${runId} was released; start the task again with a new run id`);
-    }
-    // limit_reached: the database found used >= limit (or the block made the limit 0). The domain rule
-    // words the denial; counting at least `limit` keeps the two from disagreeing.
-    const denial = decideRun(entitlement, Math.max(result.used, entitlement.limit));
-    if (denial.allowed) throw new AppError('INTERNAL', 'Run decision disagrees with the usage counter');
-    throw paymentRequired(denial, upgradeUrl);
   }
 
   /**
-   * Refunds a run whose task failed to start: once, and only within the release window. Releasing it
-   * again answers the same (`isReplay: true`) and refunds nothing, so a client may safely retry a
-   * release whose answer it lost.
+   * `usage.authorize` (a service key, or a user for themself): reserves the run. A released run id is
+   * spent: it can't be reserved again.
+   */
+  async function authorize(
+    actor: RunActor,
+    userId: string,
+    runId: string,
+    requestHash?: string,
+  ): Promise<RunAuthorization> {
+    const fingerprint = authorizeFingerprint(actor, requestHash);
+    const authorization = await reserve({ userId, runId, actor, fingerprint });
+    if (authorization.state === 'released') throw runReleased(runId);
+    return authorization;
+  }
+
+  /**
+   * `reserved → started`, by the caller that reserved the run: the one moment its work may begin.
+   * Succeeds once per run id; a second start (a retry, a restarted service) is refused, so no sequence
+   * of calls can start the same paid run twice.
+   */
+  async function start(
+    actor: RunActor,
+    userId: string,
+    runId: string,
+  ): Promise<{ runId: string; state: 'started'; startedAt: Date }> {
+    const result = await startRun(db, { userId, runId, actor, now: now() });
+    if (result.ok) return { runId, state: 'started', startedAt: result.entry.startedAt ?? now() };
+    throw transitionError(result.reason, runId, 'start');
+  }
+
+  /**
+   * `reserved → released` by the service that reserved the run (its work never started): the units go
+   * back, once. Releasing again answers the same (`isReplay`) and refunds nothing.
    */
   async function release(
+    actor: RunActor,
     userId: string,
     runId: string,
   ): Promise<{ runId: string; released: true; isReplay: boolean }> {
-    const outcome = await releaseRun(db, { userId, runId, now: now(), windowMs: config.releaseWindowMs });
-    switch (outcome) {
-      case 'released':
-        return { runId, released: true, isReplay: false };
-      case 'already_released':
-        return { runId, released: true, isReplay: true };
-      case 'not_found':
-        throw new AppError('NOT_FOUND', `No authorized run ${runId}`);
-      case 'too_late':
-        throw new AppError('RELEASE_NOT_ALLOWED', `Run ${runId} can no longer be released`);
+    const result = await releaseRun(db, { userId, runId, actor, reason: 'service', now: now() });
+    if (result.ok) return { runId, released: true, isReplay: false };
+    if (result.reason === 'released') return { runId, released: true, isReplay: true };
+    throw transitionError(result.reason, runId, 'release');
+  }
+
+  /** Releases runs reserved longer than RUN_START_TIMEOUT ago and never started; returns how many. */
+  async function sweepUnstarted(batchSize = 500): Promise<number> {
+    const at = now();
+    const reservedBefore = new Date(at.getTime() - config.runStartTimeoutMs);
+    let total = 0;
+    for (;;) {
+      const swept = await sweepUnstartedRuns(db, { reservedBefore, now: at, limit: batchSize });
+      total += swept.length;
+      if (swept.length < batchSize) return total;
     }
   }
 
   return {
+    reserve,
     authorize,
+    start,
     release,
+    sweepUnstarted,
     upgradeUrl,
-    /** Grouping figures (null when run batching is off): how many runs each shared commit carried. */
+    /** Grouping figures (null when run batching is off): how many runs each shared statement carried. */
     batchStats: () => batcher?.stats() ?? null,
     /** Sends the group being collected now and waits for every group in flight (shutdown, tests). */
     flush: () => batcher?.flush() ?? Promise.resolve(),
   };
 }
 
+function denialOf(entitlement: Entitlement, usedBefore: number): RunDenial {
+  const denial = decideRun(entitlement, usedBefore);
+  if (denial.allowed) throw new AppError('INTERNAL', 'Run decision disagrees with the usage counter');
+  return denial;
+}
+
 function paymentRequired(denial: RunDenial, upgradeUrl: string): AppError {
   const body: PaymentRequiredBody = toPaymentRequiredBody(denial, upgradeUrl);
   return new AppError('PAYMENT_REQUIRED', body.error.message, { body });
+}
+
+export function runReleased(runId: string): AppError {
+  return new AppError('RUN_RELEASED', `Run ${runId} was released; start the task again with a new run id`);
+}
+
+function transitionError(reason: TransitionRefusal, runId: string, action: 'start' | 'release'): AppError {
+  switch (reason) {
+    case 'not_found':
+      return new AppError('NOT_FOUND', `No reserved run ${runId}`);
+    case 'other_actor':
+      return new AppError(
+        'FORBIDDEN',
+        `Run ${runId} was reserved by another caller; only it may ${action} it`,
+      );
+    case 'released':
+      return runReleased(runId);
+    case 'started':
+    case 'settled':
+      return action === 'start'
+        ? new AppError('RUN_ALREADY_STARTED', `Run ${runId} has already started; its work can't start again`)
+        : new AppError('RELEASE_NOT_ALLOWED', `Run ${runId} has started; a started run is not released`);
+    case 'reserved':
+      // Only a release can miss a reserved row (the actor check passed): report it as not allowed.
+      return new AppError('RELEASE_NOT_ALLOWED', `Run ${runId} could not be released`);
+  }
 }
 
 export type UsageService = ReturnType<typeof createUsageService>;

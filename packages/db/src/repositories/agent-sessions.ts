@@ -1,4 +1,4 @@
-import { and, desc, eq } from 'drizzle-orm';
+import { and, desc, eq, isNull } from 'drizzle-orm';
 import type { Database } from '../database';
 import { isUuid } from '../ids';
 import { agentSessions } from '../schema';
@@ -25,7 +25,7 @@ export async function listSessions(db: Database, userId: string): Promise<AgentS
   return db
     .select()
     .from(agentSessions)
-    .where(eq(agentSessions.userId, userId))
+    .where(and(eq(agentSessions.userId, userId), isNull(agentSessions.deletedAt)))
     .orderBy(desc(agentSessions.createdAt), desc(agentSessions.id));
 }
 
@@ -34,17 +34,26 @@ export async function getSession(db: Database, userId: string, id: string): Prom
   const [row] = await db
     .select()
     .from(agentSessions)
-    .where(and(eq(agentSessions.id, id), eq(agentSessions.userId, userId)))
+    .where(and(eq(agentSessions.id, id), eq(agentSessions.userId, userId), isNull(agentSessions.deletedAt)))
     .limit(1);
   return row ?? null;
 }
 
-/** Deletes the session and (by cascade) its runs; the usage ledger keeps the charges. */
-export async function deleteSession(db: Database, userId: string, id: string): Promise<boolean> {
+/**
+ * Hides the session from its owner. Nothing is removed: its runs and their ledger rows stay, so a run
+ * id is never free to use again (deleting must not turn a paid run into a free replay).
+ */
+export async function deleteSession(
+  db: Database,
+  userId: string,
+  id: string,
+  now: Date = new Date(),
+): Promise<boolean> {
   if (!isUuid(id)) return false;
   const deleted = await db
-    .delete(agentSessions)
-    .where(and(eq(agentSessions.id, id), eq(agentSessions.userId, userId)))
+    .update(agentSessions)
+    .set({ deletedAt: now })
+    .where(and(eq(agentSessions.id, id), eq(agentSessions.userId, userId), isNull(agentSessions.deletedAt)))
     .returning({ id: agentSessions.id });
   return deleted.length > 0;
 }
@@ -60,7 +69,7 @@ export async function touchSession(
   const touched = await db
     .update(agentSessions)
     .set({ updatedAt: now })
-    .where(and(eq(agentSessions.id, id), eq(agentSessions.userId, userId)))
+    .where(and(eq(agentSessions.id, id), eq(agentSessions.userId, userId), isNull(agentSessions.deletedAt)))
     .returning({ id: agentSessions.id });
   return touched.length > 0;
 }

@@ -212,3 +212,14 @@ export function toSubscriptionPatch(state: SubscriptionState): SubscriptionPatch
     stripePriceId: state.stripePriceId,
   };
 }
+
+/** Subscription rows of many users in one query (users without one are simply absent). */
+export async function getSubscriptionsByUserIds(
+  db: Database,
+  userIds: readonly string[],
+): Promise<Map<string, SubscriptionRow>> {
+  const distinct = [...new Set(userIds)];
+  if (distinct.length === 0) return new Map();
+  const rows = await db.select().from(subscriptions).where(inArray(subscriptions.userId, distinct));
+  return new Map(rows.map((row) => [row.userId, row]));
+}

@@ -2,13 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import type { Database } from '../database';
 import { users } from '../schema';
-import type { UserRow } from '../schema';
+import type { UserAuthSource, UserRow } from '../schema';
 
 export interface CreateUserInput {
   /** Defaults to a random UUID (built-in accounts). */
   id?: string;
   email?: string | null;
   passwordHash?: string | null;
+  /** Default: `password` when a password hash is given, else `host`. */
+  authSource?: UserAuthSource;
   createdAt?: Date;
 }
 
@@ -25,6 +27,7 @@ export async function createUser(db: Database, input: CreateUserInput): Promise<
       id: input.id ?? randomUUID(),
       email: input.email ? normalizeEmail(input.email) : null,
       passwordHash: input.passwordHash ?? null,
+      authSource: input.authSource ?? (input.passwordHash ? 'password' : 'host'),
       ...(input.createdAt ? { createdAt: input.createdAt } : {}),
     })
     .returning();
@@ -53,7 +56,7 @@ export async function findUserById(db: Database, id: string): Promise<UserRow | 
 export async function ensureUser(db: Database, id: string, now?: Date): Promise<UserRow> {
   await db
     .insert(users)
-    .values({ id, ...(now ? { createdAt: now } : {}) })
+    .values({ id, authSource: 'host', ...(now ? { createdAt: now } : {}) })
     .onConflictDoNothing({ target: users.id });
   const row = await findUserById(db, id);
   if (!row) throw new Error('ensureUser: user row missing after insert');

@@ -4,7 +4,12 @@ import { agentSessions } from './agent-sessions';
 import { timestamptz } from './columns';
 import { users } from './users';
 
-export const AGENT_RUN_STATUSES = ['started', 'completed', 'failed'] as const;
+/**
+ * started: handed to the runner, no answer yet; completed: the runner confirmed it; failed: the runner
+ * proved it never started (the run was released); unconfirmed: the runner's answer was lost (timeout,
+ * 5xx) — the run stays charged and is flagged for operators.
+ */
+export const AGENT_RUN_STATUSES = ['started', 'completed', 'failed', 'unconfirmed'] as const;
 export type AgentRunStatus = (typeof AGENT_RUN_STATUSES)[number];
 
 export const agentRuns = pgTable(
@@ -13,7 +18,7 @@ export const agentRuns = pgTable(
     id: uuid('id').primaryKey().defaultRandom(),
     sessionId: uuid('session_id')
       .notNull()
-      .references(() => agentSessions.id, { onDelete: 'cascade' }),
+      .references(() => agentSessions.id),
     userId: text('user_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
@@ -28,7 +33,7 @@ export const agentRuns = pgTable(
   (t) => [
     unique('agent_runs_user_id_run_id_unique').on(t.userId, t.runId),
     index('agent_runs_session_id_created_at_idx').on(t.sessionId, t.createdAt),
-    check('agent_runs_status_valid', sql`${t.status} in ('started', 'completed', 'failed')`),
+    check('agent_runs_status_valid', sql`${t.status} in ('started', 'completed', 'failed', 'unconfirmed')`),
   ],
 );
 

@@ -12,6 +12,8 @@ export const agentSessions = pgTable(
     title: text('title').notNull(),
     createdAt: timestamptz('created_at').notNull().defaultNow(),
     updatedAt: timestamptz('updated_at').notNull().defaultNow(),
+    // Sessions are hidden, never removed: their runs stay, so a run id is never free to use again.
+    deletedAt: timestamptz('deleted_at'),
   },
   (t) => [index('agent_sessions_user_id_created_at_idx').on(t.userId, t.createdAt)],
 );

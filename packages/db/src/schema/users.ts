@@ -2,6 +2,18 @@ import { sql } from 'drizzle-orm';
 import { check, pgTable, text } from 'drizzle-orm/pg-core';
 import { timestamptz } from './columns';
 
+/** `password`: registered with Tollgate's own accounts; `host`: vouched for by a host platform's JWT. */
+export const USER_AUTH_SOURCES = ['password', 'host'] as const;
+export type UserAuthSource = (typeof USER_AUTH_SOURCES)[number];
+
+/**
+ * Platform roles: people who run Tollgate itself, granted by another operator (or the one-time
+ * bootstrap), never derived from anything a user can claim. Not to be confused with a billing account's
+ * roles (owner, admin, member).
+ */
+export const PLATFORM_ROLES = ['operator'] as const;
+export type PlatformRole = (typeof PLATFORM_ROLES)[number];
+
 export const users = pgTable(
   'users',
   {
@@ -10,10 +22,20 @@ export const users = pgTable(
     id: text('id').primaryKey(),
     email: text('email').unique(),
     passwordHash: text('password_hash'),
+    // A host platform's token may never act as a built-in account (and the reverse): the row says which.
+    authSource: text('auth_source').$type<UserAuthSource>().notNull(),
+    platformRole: text('platform_role').$type<PlatformRole>(),
+    platformRoleGrantedAt: timestamptz('platform_role_granted_at'),
+    /** The operator who granted it, or `bootstrap` / `cli`. */
+    platformRoleGrantedBy: text('platform_role_granted_by'),
     createdAt: timestamptz('created_at').notNull().defaultNow(),
   },
-  // The unique index only protects against duplicates if every writer lowercases: enforce it here.
-  (t) => [check('users_email_lowercase', sql`${t.email} = lower(${t.email})`)],
+  (t) => [
+    // The unique index only protects against duplicates if every writer lowercases: enforce it here.
+    check('users_email_lowercase', sql`${t.email} = lower(${t.email})`),
+    check('users_auth_source_valid', sql`${t.authSource} in ('password', 'host')`),
+    check('users_platform_role_valid', sql`${t.platformRole} is null or ${t.platformRole} in ('operator')`),
+  ],
 );
 
 export type UserRow = typeof users.$inferSelect;

@@ -1,0 +1,275 @@
+import { sql } from 'drizzle-orm';
+import type { Database } from '../database';
+import { queryRows } from '../raw-query';
+import type { RunActorKind, RunState } from '../schema';
+
+export interface ReserveRunInput {
+  userId: string;
+  /** Caller-supplied, unique per tenant, usable once: the idempotency key of the run. */
+  runId: string;
+  /** The usage period in force; its start identifies the counter row. */
+  period: { start: Date; end: Date };
+  /**
+   * The plan's limit for this period as the caller sees it. Used only when the period row is created:
+   * admission reads the limit stored on the row (a plan change writes it there under the row's lock).
+   */
+  limit: number;
+  /** Units to reserve (1 for a run). */
+  units: number;
+  /** A blocked account (e.g. past due after its grace) reserves nothing; a retry still gets its answer. */
+  isBlocked: boolean;
+  /** Hash of who asks and for what: the same run id with another fingerprint is refused. */
+  fingerprint: string;
+  actor: { kind: RunActorKind; id: string };
+  now: Date;
+}
+
+export type ReserveOutcome =
+  /** New run: its units are counted, its ledger row is `reserved`. */
+  | 'reserved'
+  /** The same run id and fingerprint as before: nothing counted; `state` says where the run is. */
+  | 'replayed'
+  /** The run id was used for another request: nothing counted, nothing to start. */
+  | 'fingerprint_mismatch'
+  | 'limit_reached'
+  | 'blocked';
+
+export interface ReserveRunResult {
+  outcome: ReserveOutcome;
+  /** The period's counter after the call. */
+  used: number;
+  /** The period's run limit, as stored on its row. */
+  limit: number;
+  /** The ledger row's state (after the call) when one exists for this run id, else null. */
+  state: RunState | null;
+}
+
+/** Rounds of the one statement before giving up (only concurrent first uses of a period or run id cost one). */
+const MAX_ROUNDS = 4;
+
+/**
+ * Reserves many runs (of many tenants) at once, each answered as if the runs had been reserved one by
+ * one in input order. The decision is made by PostgreSQL in ONE statement (see `reserveStatement`),
+ * never read-modify-written in JS; a batch of one is the single-run path, so there is one rule.
+ *
+ * Two things make a second round necessary, both only at first use: a period row that doesn't exist
+ * yet (created, then the inputs are decided again), and a run id another statement claimed between
+ * this statement's snapshot and its insert (decided again: it is then a replay or a mismatch).
+ */
+export async function reserveRuns(
+  db: Database,
+  inputs: readonly ReserveRunInput[],
+): Promise<ReserveRunResult[]> {
+  const results = new Array<DecidedResult | undefined>(inputs.length);
+  // The first occurrence of each (tenant, run id) is decided in SQL; later ones follow it.
+  const firstOf = new Map<string, number>();
+  const firsts: number[] = [];
+  inputs.forEach((input, i) => {
+    const key = runKey(input.userId, input.runId);
+    if (!firstOf.has(key)) {
+      firstOf.set(key, i);
+      firsts.push(i);
+    }
+  });
+
+  let pending = firsts;
+  for (let round = 0; pending.length > 0; round += 1) {
+    if (round === MAX_ROUNDS) throw new Error('reserveRuns: runs could not be decided');
+    const batch = pending.map((i) => inputAt(inputs, i));
+    const decided = await runReserveStatement(db, batch);
+    const missingPeriods: ReserveRunInput[] = [];
+    const next: number[] = [];
+    pending.forEach((inputIndex, k) => {
+      const row = decided.get(k);
+      if (!row) {
+        missingPeriods.push(inputAt(inputs, inputIndex));
+        next.push(inputIndex);
+        return;
+      }
+      const result = toResult(row, inputAt(inputs, inputIndex));
+      if (result) results[inputIndex] = result;
+      else next.push(inputIndex);
+    });
+    if (missingPeriods.length > 0) await ensurePeriodRows(db, missingPeriods);
+    pending = next;
+  }
+
+  return inputs.map((input, i) => {
+    const firstIndex = firstOf.get(runKey(input.userId, input.runId)) ?? -1;
+    const first = results[firstIndex];
+    if (!first) throw new Error('reserveRuns: a run was left undecided');
+    if (firstIndex === i) {
+      const { storedFingerprint: _stored, ...own } = first;
+      return own;
+    }
+    return followFirst(first, inputAt(inputs, firstIndex), input);
+  });
+}
+
+/**
+ * A later occurrence of a run id in the same call, answered as reserving it right after the first
+ * would: a retry of what is stored (the first's reservation, or the row it found) or a mismatch; a
+ * refused first leaves nothing stored, and the same counter refuses the later one too.
+ */
+function followFirst(
+  first: DecidedResult,
+  firstInput: ReserveRunInput,
+  input: ReserveRunInput,
+): ReserveRunResult {
+  const { storedFingerprint, ...result } = first;
+  if (result.state === null) return result;
+  const stored = storedFingerprint ?? firstInput.fingerprint;
+  return { ...result, outcome: input.fingerprint === stored ? 'replayed' : 'fingerprint_mismatch' };
+}
+
+/** A result plus, when the run id was stored before this call, that row's fingerprint. */
+interface DecidedResult extends ReserveRunResult {
+  storedFingerprint: string | null;
+}
+
+interface DecidedRow extends Record<string, unknown> {
+  ord: number;
+  is_admitted: boolean;
+  is_claimed: boolean;
+  is_blocked: boolean;
+  prior_state: RunState | null;
+  prior_fingerprint: string | null;
+  used: number;
+  run_limit: number;
+}
+
+function toResult(row: DecidedRow, input: ReserveRunInput): DecidedResult | null {
+  const base = { used: Number(row.used), limit: Number(row.run_limit), storedFingerprint: null };
+  if (row.prior_state !== null) {
+    const isSameRequest = row.prior_fingerprint === input.fingerprint;
+    return {
+      ...base,
+      outcome: isSameRequest ? 'replayed' : 'fingerprint_mismatch',
+      state: row.prior_state,
+      storedFingerprint: row.prior_fingerprint,
+    };
+  }
+  if (row.is_blocked) return { ...base, outcome: 'blocked', state: null };
+  if (!row.is_admitted) return { ...base, outcome: 'limit_reached', state: null };
+  // Admitted, but another statement claimed the run id after this one's snapshot: decide again.
+  if (!row.is_claimed) return null;
+  return { ...base, outcome: 'reserved', state: 'reserved' };
+}
+
+/**
+ * The whole decision for a batch of distinct run ids, as ONE statement (atomic on its own: no
+ * transaction, one round trip):
+ * - `periods`: lock the counter rows in (tenant, start) order, FOR NO KEY UPDATE (the lock an UPDATE
+ *   takes; FOR UPDATE would also block the ledger's foreign-key checks). Under READ COMMITTED a row
+ *   that was waited for is re-read at its newest version, so `used` and `run_limit` are current.
+ * - `prior`: ledger rows these run ids already have (a retry, or a reuse with another fingerprint).
+ * - `decided`: new runs of an unblocked tenant are admitted while the running sum of their units, in
+ *   input order, fits in `run_limit - used`. With one unit per run that is exactly what reserving them
+ *   one by one would admit; with larger units, one that doesn't fit also stops the smaller ones after
+ *   it (deterministic, and never over the limit).
+ * - `claimed`: the admitted runs' ledger rows (sorted, ON CONFLICT DO NOTHING: a concurrent claim of
+ *   the same id is detected, not counted), `counted`: each period's counter += what was claimed.
+ * Rows of inputs whose period row doesn't exist are absent from the answer.
+ */
+async function runReserveStatement(
+  db: Database,
+  inputs: readonly ReserveRunInput[],
+): Promise<Map<number, DecidedRow>> {
+  const rows = await queryRows<DecidedRow>(
+    db,
+    sql`
+      with input as materialized (
+        select i.user_id, i.run_id, i.period_start, i.units, i.fingerprint, i.actor_kind, i.actor_id,
+          i.is_blocked, i.at, i.ord::int as ord
+        from unnest(
+          ${sql.param(inputs.map((i) => i.userId))}::text[],
+          ${sql.param(inputs.map((i) => i.runId))}::text[],
+          ${sql.param(inputs.map((i) => i.period.start.toISOString()))}::timestamptz[],
+          ${sql.param(inputs.map((i) => i.units))}::int[],
+          ${sql.param(inputs.map((i) => i.fingerprint))}::text[],
+          ${sql.param(inputs.map((i) => i.actor.kind))}::text[],
+          ${sql.param(inputs.map((i) => i.actor.id))}::text[],
+          ${sql.param(inputs.map((i) => i.isBlocked))}::boolean[],
+          ${sql.param(inputs.map((i) => i.now.toISOString()))}::timestamptz[]
+        ) with ordinality as i(user_id, run_id, period_start, units, fingerprint, actor_kind, actor_id,
+          is_blocked, at, ord)
+      ),
+      periods as materialized (
+        select p.id, p.user_id, p.period_start, p.used, p.run_limit
+        from usage_periods p
+        where (p.user_id, p.period_start) in (select user_id, period_start from input)
+        order by p.user_id, p.period_start
+        for no key update
+      ),
+      prior as materialized (
+        select l.user_id, l.run_id, l.fingerprint, l.state
+        from usage_ledger l
+        join input i on l.user_id = i.user_id and l.run_id = i.run_id
+      ),
+      decided as materialized (
+        select i.ord, i.user_id, i.run_id, i.units, i.fingerprint, i.actor_kind, i.actor_id, i.at,
+          i.is_blocked, p.id as period_id, p.used, p.run_limit,
+          pr.state as prior_state, pr.fingerprint as prior_fingerprint,
+          pr.run_id is null and not i.is_blocked as is_candidate,
+          sum(case when pr.run_id is null and not i.is_blocked then i.units else 0 end)
+            over (partition by p.id order by i.ord) as running_units
+        from input i
+        join periods p on p.user_id = i.user_id and p.period_start = i.period_start
+        left join prior pr on pr.user_id = i.user_id and pr.run_id = i.run_id
+      ),
+      claimed as (
+        insert into usage_ledger
+          (user_id, run_id, period_id, state, units_reserved, actor_kind, actor_id, fingerprint, reserved_at)
+        select user_id, run_id, period_id, 'reserved', units, actor_kind, actor_id, fingerprint, at
+        from decided
+        where is_candidate and used + running_units <= run_limit
+        order by user_id, run_id
+        on conflict (user_id, run_id) do nothing
+        returning user_id, run_id, period_id, units_reserved
+      ),
+      counted as (
+        update usage_periods p set used = p.used + c.units
+        from (select period_id, sum(units_reserved)::int as units from claimed group by period_id) c
+        where p.id = c.period_id
+        returning p.id, p.used
+      )
+      select d.ord, d.is_blocked, d.prior_state, d.prior_fingerprint,
+        coalesce(d.is_candidate and d.used + d.running_units <= d.run_limit, false) as is_admitted,
+        c.run_id is not null as is_claimed,
+        coalesce(n.used, d.used) as used, d.run_limit
+      from decided d
+      left join claimed c on c.user_id = d.user_id and c.run_id = d.run_id
+      left join counted n on n.id = d.period_id
+      order by d.ord`,
+  );
+  return new Map(rows.map((row) => [Number(row.ord) - 1, row]));
+}
+
+/** Creates the counter rows of these periods if missing (idempotent; sorted, so concurrent calls can't deadlock). */
+async function ensurePeriodRows(db: Database, inputs: readonly ReserveRunInput[]): Promise<void> {
+  const distinct = new Map<string, ReserveRunInput>();
+  for (const input of inputs) {
+    const key = runKey(input.userId, String(input.period.start.getTime()));
+    if (!distinct.has(key)) distinct.set(key, input);
+  }
+  const periods = [...distinct.values()];
+  await db.execute(sql`
+    insert into usage_periods (user_id, period_start, period_end, run_limit)
+    select * from unnest(
+      ${sql.param(periods.map((p) => p.userId))}::text[],
+      ${sql.param(periods.map((p) => p.period.start.toISOString()))}::timestamptz[],
+      ${sql.param(periods.map((p) => p.period.end.toISOString()))}::timestamptz[],
+      ${sql.param(periods.map((p) => Math.max(0, p.limit)))}::int[])
+    order by 1, 2
+    on conflict (user_id, period_start) do nothing`);
+}
+
+function inputAt(inputs: readonly ReserveRunInput[], index: number): ReserveRunInput {
+  const input = inputs[index];
+  if (!input) throw new Error('reserveRuns: input index out of range');
+  return input;
+}
+
+function runKey(userId: string, second: string): string {
+  return `${userId.length}:${userId}${second}`;
+}
