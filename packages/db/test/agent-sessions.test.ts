@@ -77,10 +77,17 @@ describe('agent sessions and runs', () => {
     ]);
   });
 
-  it('deleting a session deletes its runs', async () => {
+  it('deleting a session hides it from its owner but keeps its runs (a run id is never free again)', async () => {
     const { alice, session } = await twoTenantsWithASessionAndARun();
-    await deleteSession(handle.db, alice.id, session.id);
-    expect(await findRunByRunId(handle.db, alice.id, 'alice-run-1')).toBeNull();
+    expect(await deleteSession(handle.db, alice.id, session.id)).toBe(true);
+    expect(await getSession(handle.db, alice.id, session.id)).toBeNull();
+    expect(await listSessions(handle.db, alice.id)).toEqual([]);
+    expect(await deleteSession(handle.db, alice.id, session.id)).toBe(false);
+    expect(await findRunByRunId(handle.db, alice.id, 'alice-run-1')).not.toBeNull();
+    // No new run can be recorded in a deleted session.
+    expect(
+      await insertRun(handle.db, { userId: alice.id, sessionId: session.id, runId: 'late', prompt: 'p' }),
+    ).toEqual({ outcome: 'session_not_found' });
   });
 
   it('junk ids are simply not found', async () => {

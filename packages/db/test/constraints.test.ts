@@ -19,6 +19,18 @@ const handle = useTestDb();
 const PERIOD_START = new Date('2025-03-01T00:00:00Z');
 const PERIOD_END = new Date('2025-04-01T00:00:00Z');
 
+function ledgerRow(userId: string, runId: string, periodId: string) {
+  return {
+    userId,
+    runId,
+    periodId,
+    state: 'reserved' as const,
+    actorKind: 'service' as const,
+    actorId: 'key',
+    fingerprint: `fp:${runId}`,
+  };
+}
+
 async function expectUniqueViolation(promise: Promise<unknown>): Promise<void> {
   const error = await promise.then(
     () => null,
@@ -40,37 +52,40 @@ describe('unique constraints', () => {
     const user = await makeUser(handle.db);
     const [period] = await handle.db
       .insert(usagePeriods)
-      .values({ userId: user.id, periodStart: PERIOD_START, periodEnd: PERIOD_END })
+      .values({ userId: user.id, periodStart: PERIOD_START, periodEnd: PERIOD_END, runLimit: 10 })
       .returning();
     if (!period) throw new Error('no period');
-    await handle.db.insert(usageLedger).values({ userId: user.id, runId: 'run-1', periodId: period.id });
+    await handle.db.insert(usageLedger).values(ledgerRow(user.id, 'run-1', period.id));
     await expectUniqueViolation(
       handle.db
         .insert(usageLedger)
-        .values({ userId: user.id, runId: 'run-1', periodId: period.id })
+        .values(ledgerRow(user.id, 'run-1', period.id))
         .execute(),
     );
     // The same run id for another user is a different run.
     const other = await makeUser(handle.db);
     const [otherPeriod] = await handle.db
       .insert(usagePeriods)
-      .values({ userId: other.id, periodStart: PERIOD_START, periodEnd: PERIOD_END })
+      .values({ userId: other.id, periodStart: PERIOD_START, periodEnd: PERIOD_END, runLimit: 10 })
       .returning();
     if (!otherPeriod) throw new Error('no period');
-    await handle.db
-      .insert(usageLedger)
-      .values({ userId: other.id, runId: 'run-1', periodId: otherPeriod.id });
+    await handle.db.insert(usageLedger).values(ledgerRow(other.id, 'run-1', otherPeriod.id));
   });
 
   it('one usage period per (user, start)', async () => {
     const user = await makeUser(handle.db);
     await handle.db
       .insert(usagePeriods)
-      .values({ userId: user.id, periodStart: PERIOD_START, periodEnd: PERIOD_END });
+      .values({ userId: user.id, periodStart: PERIOD_START, periodEnd: PERIOD_END, runLimit: 10 });
     await expectUniqueViolation(
       handle.db
         .insert(usagePeriods)
-        .values({ userId: user.id, periodStart: PERIOD_START, periodEnd: new Date('2025-05-01T00:00:00Z') })
+        .values({
+          userId: user.id,
+          periodStart: PERIOD_START,
+          periodEnd: new Date('2025-05-01T00:00:00Z'),
+          runLimit: 10,
+        })
         .execute(),
     );
   });
@@ -107,7 +122,7 @@ describe('unique constraints', () => {
     // Writers that bypass the repository are held to the same rule by a CHECK constraint.
     const error = await handle.db
       .insert(users)
-      .values({ id: 'raw', email: 'Mixed@Case.test' })
+      .values({ id: 'raw', email: 'Mixed@Case.test', authSource: 'password' })
       .then(
         () => null,
         (caught: unknown) => caught,
@@ -115,11 +130,44 @@ describe('unique constraints', () => {
     expect(pgErrorCode(error)).toBe(PG_CHECK_VIOLATION);
   });
 
+  it('a ledger row carries exactly the timestamps of its state (no started run without started_at…)', async () => {
+    const user = await makeUser(handle.db);
+    const [period] = await handle.db
+      .insert(usagePeriods)
+      .values({ userId: user.id, periodStart: PERIOD_START, periodEnd: PERIOD_END, runLimit: 10 })
+      .returning();
+    if (!period) throw new Error('no period');
+    const invalid = [
+      { ...ledgerRow(user.id, 'a', period.id), state: 'started' as const },
+      { ...ledgerRow(user.id, 'b', period.id), state: 'released' as const, releasedAt: new Date() },
+      // Released after starting: only when the agent backend proved it never started.
+      {
+        ...ledgerRow(user.id, 'c', period.id),
+        state: 'released' as const,
+        startedAt: new Date(),
+        releasedAt: new Date(),
+        releaseReason: 'service' as const,
+      },
+      { ...ledgerRow(user.id, 'd', period.id), state: 'bogus' as 'reserved' },
+      { ...ledgerRow(user.id, 'e', period.id), unitsReserved: 0 },
+    ];
+    for (const row of invalid) {
+      const error = await handle.db
+        .insert(usageLedger)
+        .values(row)
+        .then(
+          () => null,
+          (caught: unknown) => caught,
+        );
+      expect(pgErrorCode(error), JSON.stringify(row)).toBe(PG_CHECK_VIOLATION);
+    }
+  });
+
   it('a usage counter can never go below zero', async () => {
     const user = await makeUser(handle.db);
     const error = await handle.db
       .insert(usagePeriods)
-      .values({ userId: user.id, periodStart: PERIOD_START, periodEnd: PERIOD_END, used: -1 })
+      .values({ userId: user.id, periodStart: PERIOD_START, periodEnd: PERIOD_END, used: -1, runLimit: 10 })
       .then(
         () => null,
         (caught: unknown) => caught,

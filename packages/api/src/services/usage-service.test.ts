@@ -1,12 +1,11 @@
 import {
-  consumeRun,
-  consumeRunBatch,
   createDb,
   createUser,
   queryRows,
-  type ConsumeRunInput,
-  type ConsumeRunResult,
+  reserveRuns,
   type Database,
+  type ReserveRunInput,
+  type ReserveRunResult,
 } from '@tollgate/db';
 import { createScratchDatabase, createTestDb, testPostgresServerUrl } from '@tollgate/db/testing';
 import type { TestDbHandle } from '@tollgate/db/testing';
@@ -50,7 +49,7 @@ function config(runBatching: ApiConfig['runBatching']): ApiConfig {
     isBuiltInAccountsEnabled: true,
     adminEmails: [],
     paymentGraceDays: 3,
-    releaseWindowMs: 60_000,
+    runStartTimeoutMs: 60_000,
     authRateLimit: { windowMs: 60_000, max: 100 },
     runBatching,
   };
@@ -70,9 +69,14 @@ function usageService(db: Database, runBatching: ApiConfig['runBatching'] = { wi
 
 type Usage = ReturnType<typeof usageService>;
 
+/** The service key every call here authorizes with. */
+const SERVICE = { kind: 'service', id: 'key-1' } as const;
+
 /** Settles every call: 'ok' / 'replay' / the AppError code / 'error'. */
 async function authorizeAll(usage: Usage, calls: ReadonlyArray<[userId: string, runId: string]>) {
-  const settled = await Promise.allSettled(calls.map(([userId, runId]) => usage.authorize(userId, runId)));
+  const settled = await Promise.allSettled(
+    calls.map(([userId, runId]) => usage.authorize(SERVICE, userId, runId)),
+  );
   return settled.map((s) => {
     if (s.status === 'fulfilled') return s.value.isReplay ? 'replay' : 'ok';
     return s.reason instanceof AppError ? s.reason.code : 'error';
@@ -90,7 +94,7 @@ async function counters(db: Database) {
   return queryRows<{ user_id: string; used: number; ledger: number }>(
     db,
     sql`select p.user_id, p.used,
-          (select count(*)::int from usage_ledger l where l.period_id = p.id and l.released_at is null) as ledger
+          (select count(*)::int from usage_ledger l where l.period_id = p.id and l.state <> 'released') as ledger
         from usage_periods p order by p.user_id`,
   );
 }
@@ -109,7 +113,7 @@ describe('authorize with grouped commits', () => {
       expect(stats?.items).toBe(60);
       expect(stats?.batches).toBeLessThan(60);
       // Releasing a run granted in a group works exactly as for a single-run one.
-      await expect(usage.release('hot-user', 'run-0')).resolves.toEqual({
+      await expect(usage.release(SERVICE, 'hot-user', 'run-0')).resolves.toEqual({
         runId: 'run-0',
         released: true,
         isReplay: false,
@@ -136,7 +140,7 @@ describe('authorize with grouped commits', () => {
         ['u1', 'same'],
       ]);
       expect(again).toEqual(['replay', 'replay']);
-      const answer = await usage.authorize('u1', 'same');
+      const answer = await usage.authorize(SERVICE, 'u1', 'same');
       expect(answer).toMatchObject({ isReplay: true, used: 2, remaining: FREE_LIMIT - 2 });
       expect(await counters(handle.db)).toEqual([{ user_id: 'u1', used: 2, ledger: 2 }]);
     },
@@ -185,24 +189,32 @@ describe('authorize with grouped commits', () => {
   );
 
   it(
-    'a failing grouped transaction (a run of a user whose row is missing) rolls back and each caller is retried alone',
+    'a failing grouped statement (a run of a user whose row is missing) changes nothing and each caller is retried alone',
     async () => {
       // The repository level, without the service creating accounts on first use: the foreign key fails.
       const user = await createUser(handle.db, { email: 'fk@example.test' });
       const period = { start: new Date('2025-03-01T00:00:00Z'), end: new Date('2025-04-01T00:00:00Z') };
-      const input = (userId: string, runId: string): ConsumeRunInput => ({
+      const input = (userId: string, runId: string): ReserveRunInput => ({
         userId,
         runId,
         period,
         limit: 3,
+        units: 1,
+        isBlocked: false,
+        fingerprint: runId,
+        actor: SERVICE,
         now: NOW,
       });
-      const batcher = createRunBatcher<ConsumeRunInput, ConsumeRunResult>({
+      const batcher = createRunBatcher<ReserveRunInput, ReserveRunResult>({
         windowMs: 20,
         maxSize: 100,
         runBatch: async (inputs) =>
-          (await consumeRunBatch(handle.db, inputs)).map((value) => ({ ok: true, value })),
-        runOne: (one) => consumeRun(handle.db, one),
+          (await reserveRuns(handle.db, inputs)).map((value) => ({ ok: true, value })),
+        runOne: async (one) => {
+          const [result] = await reserveRuns(handle.db, [one]);
+          if (!result) throw new Error('no result');
+          return result;
+        },
       });
       const results = await Promise.allSettled(
         [
@@ -216,7 +228,7 @@ describe('authorize with grouped commits', () => {
       const outcomes = results.map((r) => (r.status === 'fulfilled' ? r.value.outcome : 'error'));
       expect(outcomes[1]).toBe('error');
       // Retried one by one (concurrently): exactly three of the four real runs fit under the limit.
-      expect(tally(outcomes)).toEqual({ consumed: 3, limit_reached: 1, error: 1 });
+      expect(tally(outcomes)).toEqual({ reserved: 3, limit_reached: 1, error: 1 });
       expect(batcher.stats()).toMatchObject({ batches: 1, failedBatches: 1 });
       expect(await counters(handle.db)).toEqual([{ user_id: user.id, used: 3, ledger: 3 }]);
     },

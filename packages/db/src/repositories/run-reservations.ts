@@ -48,9 +48,10 @@ export interface ReserveRunResult {
 const MAX_ROUNDS = 4;
 
 /**
- * Reserves many runs (of many tenants) at once, each answered as if the runs had been reserved one by
- * one in input order. The decision is made by PostgreSQL in ONE statement (see `reserveStatement`),
- * never read-modify-written in JS; a batch of one is the single-run path, so there is one rule.
+ * Reserves many runs (of many tenants) at once, each answered exactly as if the runs had been
+ * reserved one by one in input order. The decision is made by PostgreSQL in ONE statement (see
+ * `runReserveStatement`), never read-modify-written in JS; a batch of one is the single-run path, so
+ * there is one rule.
  *
  * Two things make a second round necessary, both only at first use: a period row that doesn't exist
  * yet (created, then the inputs are decided again), and a run id another statement claimed between
@@ -60,50 +61,58 @@ export async function reserveRuns(
   db: Database,
   inputs: readonly ReserveRunInput[],
 ): Promise<ReserveRunResult[]> {
-  const results = new Array<DecidedResult | undefined>(inputs.length);
-  // The first occurrence of each (tenant, run id) is decided in SQL; later ones follow it.
-  const firstOf = new Map<string, number>();
-  const firsts: number[] = [];
-  inputs.forEach((input, i) => {
-    const key = runKey(input.userId, input.runId);
-    if (!firstOf.has(key)) {
-      firstOf.set(key, i);
-      firsts.push(i);
-    }
-  });
-
-  let pending = firsts;
+  const results = new Array<ReserveRunResult | undefined>(inputs.length);
+  let pending = inputs.map((_, i) => i);
   for (let round = 0; pending.length > 0; round += 1) {
     if (round === MAX_ROUNDS) throw new Error('reserveRuns: runs could not be decided');
-    const batch = pending.map((i) => inputAt(inputs, i));
-    const decided = await runReserveStatement(db, batch);
+    const decided = await runReserveStatement(
+      db,
+      pending.map((i) => inputAt(inputs, i)),
+    );
+    const positionOf = new Map(pending.map((index, position) => [index, position]));
     const missingPeriods: ReserveRunInput[] = [];
-    const next: number[] = [];
-    pending.forEach((inputIndex, k) => {
-      const row = decided.get(k);
-      if (!row) {
-        missingPeriods.push(inputAt(inputs, inputIndex));
-        next.push(inputIndex);
-        return;
+    const undecided = new Set<string>();
+    // Occurrences of one run id in this round, in input order: the first decides, the others follow it.
+    for (const group of groupByRun(inputs, pending)) {
+      const rows = group.map((index) => decided.get(positionOf.get(index) ?? -1));
+      const [firstIndex, ...followers] = group as [number, ...number[]];
+      const firstRow = rows[0];
+      const firstInput = inputAt(inputs, firstIndex);
+      const first = firstRow ? toResult(firstRow, firstInput) : null;
+      if (!firstRow) missingPeriods.push(firstInput);
+      if (!first) {
+        undecided.add(runKey(firstInput.userId, firstInput.runId));
+        continue;
       }
-      const result = toResult(row, inputAt(inputs, inputIndex));
-      if (result) results[inputIndex] = result;
-      else next.push(inputIndex);
-    });
-    if (missingPeriods.length > 0) await ensurePeriodRows(db, missingPeriods);
-    pending = next;
-  }
-
-  return inputs.map((input, i) => {
-    const firstIndex = firstOf.get(runKey(input.userId, input.runId)) ?? -1;
-    const first = results[firstIndex];
-    if (!first) throw new Error('reserveRuns: a run was left undecided');
-    if (firstIndex === i) {
-      const { storedFingerprint: _stored, ...own } = first;
-      return own;
+      results[firstIndex] = withoutStoredFingerprint(first);
+      followers.forEach((index, k) => {
+        const row = rows[k + 1];
+        const follower = followFirst(first, firstInput, inputAt(inputs, index));
+        results[index] = row ? { ...follower, used: Number(row.used_at) } : follower;
+      });
     }
-    return followFirst(first, inputAt(inputs, firstIndex), input);
+    if (missingPeriods.length > 0) await ensurePeriodRows(db, missingPeriods);
+    pending = pending.filter((i) =>
+      undecided.has(runKey(inputAt(inputs, i).userId, inputAt(inputs, i).runId)),
+    );
+  }
+  return results.map((result) => {
+    if (!result) throw new Error('reserveRuns: a run was left undecided');
+    return result;
   });
+}
+
+/** Indexes of `pending`, grouped by (tenant, run id), each group in input order. */
+function groupByRun(inputs: readonly ReserveRunInput[], pending: readonly number[]): number[][] {
+  const groups = new Map<string, number[]>();
+  for (const index of pending) {
+    const input = inputAt(inputs, index);
+    const key = runKey(input.userId, input.runId);
+    const group = groups.get(key);
+    if (group) group.push(index);
+    else groups.set(key, [index]);
+  }
+  return [...groups.values()];
 }
 
 /**
@@ -116,15 +125,22 @@ function followFirst(
   firstInput: ReserveRunInput,
   input: ReserveRunInput,
 ): ReserveRunResult {
-  const { storedFingerprint, ...result } = first;
+  const result = withoutStoredFingerprint(first);
   if (result.state === null) return result;
-  const stored = storedFingerprint ?? firstInput.fingerprint;
+  const stored = first.storedFingerprint ?? firstInput.fingerprint;
   return { ...result, outcome: input.fingerprint === stored ? 'replayed' : 'fingerprint_mismatch' };
 }
 
 /** A result plus, when the run id was stored before this call, that row's fingerprint. */
 interface DecidedResult extends ReserveRunResult {
   storedFingerprint: string | null;
+}
+
+function withoutStoredFingerprint({
+  storedFingerprint: _stored,
+  ...result
+}: DecidedResult): ReserveRunResult {
+  return result;
 }
 
 interface DecidedRow extends Record<string, unknown> {
@@ -134,12 +150,13 @@ interface DecidedRow extends Record<string, unknown> {
   is_blocked: boolean;
   prior_state: RunState | null;
   prior_fingerprint: string | null;
-  used: number;
+  /** The period's counter right after this input, as if the inputs had been reserved one by one. */
+  used_at: number;
   run_limit: number;
 }
 
 function toResult(row: DecidedRow, input: ReserveRunInput): DecidedResult | null {
-  const base = { used: Number(row.used), limit: Number(row.run_limit), storedFingerprint: null };
+  const base = { used: Number(row.used_at), limit: Number(row.run_limit), storedFingerprint: null };
   if (row.prior_state !== null) {
     const isSameRequest = row.prior_fingerprint === input.fingerprint;
     return {
@@ -157,19 +174,20 @@ function toResult(row: DecidedRow, input: ReserveRunInput): DecidedResult | null
 }
 
 /**
- * The whole decision for a batch of distinct run ids, as ONE statement (atomic on its own: no
- * transaction, one round trip):
+ * The whole decision for a batch, as ONE statement (atomic on its own: no transaction, one round trip):
  * - `periods`: lock the counter rows in (tenant, start) order, FOR NO KEY UPDATE (the lock an UPDATE
  *   takes; FOR UPDATE would also block the ledger's foreign-key checks). Under READ COMMITTED a row
  *   that was waited for is re-read at its newest version, so `used` and `run_limit` are current.
  * - `prior`: ledger rows these run ids already have (a retry, or a reuse with another fingerprint).
- * - `decided`: new runs of an unblocked tenant are admitted while the running sum of their units, in
- *   input order, fits in `run_limit - used`. With one unit per run that is exactly what reserving them
- *   one by one would admit; with larger units, one that doesn't fit also stops the smaller ones after
- *   it (deterministic, and never over the limit).
- * - `claimed`: the admitted runs' ledger rows (sorted, ON CONFLICT DO NOTHING: a concurrent claim of
- *   the same id is detected, not counted), `counted`: each period's counter += what was claimed.
- * Rows of inputs whose period row doesn't exist are absent from the answer.
+ * - `ranked`: the first occurrence of each run id that is new and whose tenant isn't blocked is a
+ *   candidate; candidates are admitted while the running sum of their units, in input order, fits in
+ *   `run_limit - used`. With one unit per run that is exactly what reserving them one by one admits;
+ *   with larger units, one that doesn't fit also stops the smaller ones after it (deterministic, and
+ *   never over the limit).
+ * - `claimed`: the admitted runs' ledger rows (sorted; ON CONFLICT DO NOTHING, so a concurrent claim
+ *   of the same id is detected, never counted), `counted`: each period's counter += what was claimed.
+ * - the answer: per input, the counter right after it in input order (`used_at`).
+ * Inputs whose period row doesn't exist are absent from the answer.
  */
 async function runReserveStatement(
   db: Database,
@@ -202,44 +220,51 @@ async function runReserveStatement(
         for no key update
       ),
       prior as materialized (
-        select l.user_id, l.run_id, l.fingerprint, l.state
+        select distinct l.user_id, l.run_id, l.fingerprint, l.state
         from usage_ledger l
         join input i on l.user_id = i.user_id and l.run_id = i.run_id
       ),
-      decided as materialized (
-        select i.ord, i.user_id, i.run_id, i.units, i.fingerprint, i.actor_kind, i.actor_id, i.at,
-          i.is_blocked, p.id as period_id, p.used, p.run_limit,
+      candidates as materialized (
+        select i.*, p.id as period_id, p.used, p.run_limit,
           pr.state as prior_state, pr.fingerprint as prior_fingerprint,
-          pr.run_id is null and not i.is_blocked as is_candidate,
-          sum(case when pr.run_id is null and not i.is_blocked then i.units else 0 end)
-            over (partition by p.id order by i.ord) as running_units
+          pr.run_id is null and not i.is_blocked
+            and row_number() over (partition by i.user_id, i.run_id order by i.ord) = 1 as is_candidate
         from input i
         join periods p on p.user_id = i.user_id and p.period_start = i.period_start
         left join prior pr on pr.user_id = i.user_id and pr.run_id = i.run_id
+      ),
+      ranked as materialized (
+        select c.*,
+          c.is_candidate and c.used + sum(case when c.is_candidate then c.units else 0 end)
+            over (partition by c.period_id order by c.ord) <= c.run_limit as is_admitted
+        from candidates c
+      ),
+      decided as materialized (
+        select r.*,
+          r.used + sum(case when r.is_admitted then r.units else 0 end)
+            over (partition by r.period_id order by r.ord) as used_at
+        from ranked r
       ),
       claimed as (
         insert into usage_ledger
           (user_id, run_id, period_id, state, units_reserved, actor_kind, actor_id, fingerprint, reserved_at)
         select user_id, run_id, period_id, 'reserved', units, actor_kind, actor_id, fingerprint, at
         from decided
-        where is_candidate and used + running_units <= run_limit
+        where is_admitted
         order by user_id, run_id
         on conflict (user_id, run_id) do nothing
-        returning user_id, run_id, period_id, units_reserved
+        returning user_id, run_id, units_reserved, period_id
       ),
       counted as (
         update usage_periods p set used = p.used + c.units
         from (select period_id, sum(units_reserved)::int as units from claimed group by period_id) c
         where p.id = c.period_id
-        returning p.id, p.used
+        returning p.id
       )
-      select d.ord, d.is_blocked, d.prior_state, d.prior_fingerprint,
-        coalesce(d.is_candidate and d.used + d.running_units <= d.run_limit, false) as is_admitted,
-        c.run_id is not null as is_claimed,
-        coalesce(n.used, d.used) as used, d.run_limit
+      select d.ord, d.is_blocked, d.prior_state, d.prior_fingerprint, d.is_admitted,
+        d.is_admitted and c.run_id is not null as is_claimed, d.used_at, d.run_limit
       from decided d
       left join claimed c on c.user_id = d.user_id and c.run_id = d.run_id
-      left join counted n on n.id = d.period_id
       order by d.ord`,
   );
   return new Map(rows.map((row) => [Number(row.ord) - 1, row]));

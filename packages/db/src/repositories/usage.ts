@@ -47,7 +47,10 @@ export interface PeriodLimitChange {
  * before (old limit) or wholly after (new limit), never past the new one. Call it in the transaction
  * that stores the new plan, after any network call.
  */
-export async function applyPeriodLimit(db: Database, change: PeriodLimitChange): Promise<void> {
+export async function applyPeriodLimit(
+  db: Database,
+  change: PeriodLimitChange,
+): Promise<{ usedAtChange: number }> {
   const { userId, period, limit, previousPeriodStart } = change;
   if (previousPeriodStart && previousPeriodStart.getTime() !== period.start.getTime()) {
     await db
@@ -55,11 +58,14 @@ export async function applyPeriodLimit(db: Database, change: PeriodLimitChange):
       .set({ runLimit: sql`least(${usagePeriods.runLimit}, ${usagePeriods.used})` })
       .where(and(eq(usagePeriods.userId, userId), eq(usagePeriods.periodStart, previousPeriodStart)));
   }
-  await db
+  const [row] = await db
     .insert(usagePeriods)
     .values({ userId, periodStart: period.start, periodEnd: period.end, runLimit: Math.max(0, limit) })
     .onConflictDoUpdate({
       target: [usagePeriods.userId, usagePeriods.periodStart],
       set: { runLimit: Math.max(0, limit) },
-    });
+    })
+    .returning({ used: usagePeriods.used });
+  // What the period had used when the new limit took hold: runs admitted before it stay admitted.
+  return { usedAtChange: row?.used ?? 0 };
 }

@@ -1,0 +1,267 @@
+import { describe, expect, it } from 'vitest';
+import { createDb, findLedgerEntry, getUsage, releaseRun, reserveRuns } from '../src';
+import type { ReserveRunInput, ReserveRunResult } from '../src';
+import { createScratchDatabase, testPostgresServerUrl } from '../src/testing';
+import { makeUser, useTestDb } from './fixtures';
+import {
+  NEXT_PERIOD,
+  NOW,
+  PERIOD,
+  chunks,
+  ledgerRows,
+  periodTotals,
+  runOf,
+  tally,
+} from './reservation-helpers';
+
+const handle = useTestDb();
+
+async function reserveOne(input: ReserveRunInput): Promise<ReserveRunResult> {
+  const [result] = await reserveRuns(handle.db, [input]);
+  if (!result) throw new Error('no result');
+  return result;
+}
+
+describe('reserveRuns, one run at a time', () => {
+  it('reserves up to the limit: limit-1 and limit are allowed, limit+1 is refused and leaves no row', async () => {
+    const user = await makeUser(handle.db);
+    const results = [];
+    for (let i = 0; i < 3; i += 1) results.push(await reserveOne(runOf(user.id, `run-${i}`, 3)));
+    expect(results).toEqual(
+      [1, 2, 3].map((used) => ({ outcome: 'reserved', used, limit: 3, state: 'reserved' })),
+    );
+    expect(await reserveOne(runOf(user.id, 'run-over', 3))).toEqual({
+      outcome: 'limit_reached',
+      used: 3,
+      limit: 3,
+      state: null,
+    });
+    expect(await findLedgerEntry(handle.db, { userId: user.id, runId: 'run-over' })).toBeNull();
+    expect(await ledgerRows(handle.db, user.id)).toBe(3);
+  });
+
+  it('records the lifecycle fields: state reserved, units, actor, fingerprint, reserved_at', async () => {
+    const user = await makeUser(handle.db);
+    await reserveOne(runOf(user.id, 'r1', 5, { actor: { kind: 'user', id: user.id } }));
+    expect(await findLedgerEntry(handle.db, { userId: user.id, runId: 'r1' })).toMatchObject({
+      state: 'reserved',
+      unitsReserved: 1,
+      actorKind: 'user',
+      actorId: user.id,
+      fingerprint: 'fp:r1',
+      reservedAt: NOW,
+      startedAt: null,
+      releasedAt: null,
+    });
+  });
+
+  it('admission reads the limit stored on the period row, not the caller’s (it only seeds a new row)', async () => {
+    const user = await makeUser(handle.db);
+    await reserveOne(runOf(user.id, 'a', 2));
+    // A caller holding a stale, higher limit can't go past the row's.
+    await reserveOne(runOf(user.id, 'b', 1000));
+    expect((await reserveOne(runOf(user.id, 'c', 1000))).outcome).toBe('limit_reached');
+    expect(await getUsage(handle.db, user.id, PERIOD.start)).toBe(2);
+  });
+
+  it('a blocked account reserves nothing, but a retry of an earlier run still gets its answer', async () => {
+    const user = await makeUser(handle.db);
+    await reserveOne(runOf(user.id, 'before', 10));
+    expect((await reserveOne(runOf(user.id, 'new', 10, { isBlocked: true }))).outcome).toBe('blocked');
+    expect(await reserveOne(runOf(user.id, 'before', 10, { isBlocked: true }))).toMatchObject({
+      outcome: 'replayed',
+      state: 'reserved',
+      used: 1,
+    });
+  });
+
+  it('the same run id: same fingerprint is a replay (nothing counted), another one is refused', async () => {
+    const user = await makeUser(handle.db);
+    await reserveOne(runOf(user.id, 'r', 10));
+    expect(await reserveOne(runOf(user.id, 'r', 10))).toEqual({
+      outcome: 'replayed',
+      used: 1,
+      limit: 10,
+      state: 'reserved',
+    });
+    expect(await reserveOne(runOf(user.id, 'r', 10, { fingerprint: 'someone-else' }))).toMatchObject({
+      outcome: 'fingerprint_mismatch',
+      used: 1,
+    });
+    // A replay is answered even at the limit and even in another period.
+    expect((await reserveOne(runOf(user.id, 'r', 0, { period: NEXT_PERIOD }))).outcome).toBe('replayed');
+    expect(await ledgerRows(handle.db, user.id)).toBe(1);
+  });
+
+  it('a released run id is spent: a replay reports `released`, nothing is reserved again', async () => {
+    const user = await makeUser(handle.db);
+    await reserveOne(runOf(user.id, 'r', 10));
+    await releaseRun(handle.db, { userId: user.id, runId: 'r', actor: null, reason: 'service', now: NOW });
+    expect(await reserveOne(runOf(user.id, 'r', 10))).toMatchObject({
+      outcome: 'replayed',
+      state: 'released',
+      used: 0,
+    });
+    expect(await getUsage(handle.db, user.id, PERIOD.start)).toBe(0);
+  });
+
+  it('a new period start is a new counter row; tenants are counted separately with the same run ids', async () => {
+    const a = await makeUser(handle.db);
+    const b = await makeUser(handle.db);
+    await reserveOne(runOf(a.id, 'x', 2));
+    expect((await reserveOne(runOf(a.id, 'y', 2, { period: NEXT_PERIOD }))).used).toBe(1);
+    expect(await reserveOne(runOf(b.id, 'x', 2))).toMatchObject({ outcome: 'reserved', used: 1 });
+    expect(await getUsage(handle.db, a.id, PERIOD.start)).toBe(1);
+    expect(await getUsage(handle.db, a.id, NEXT_PERIOD.start)).toBe(1);
+  });
+
+  it('a limit of 0 refuses everything', async () => {
+    const user = await makeUser(handle.db);
+    expect((await reserveOne(runOf(user.id, 'r', 0))).outcome).toBe('limit_reached');
+  });
+
+  it('an unknown tenant fails the call and records nothing (the batcher then retries its runs alone)', async () => {
+    const user = await makeUser(handle.db);
+    await expect(
+      reserveRuns(handle.db, [runOf(user.id, 'ok', 10), runOf('no-such-user', 'x', 10)]),
+    ).rejects.toThrow();
+    expect(await ledgerRows(handle.db)).toBe(0);
+    expect(await reserveRuns(handle.db, [])).toEqual([]);
+  });
+});
+
+describe('reserveRuns with many runs answers exactly like reserving them one by one', () => {
+  it('matches the sequential answers on a mixed batch: limits, replays, mismatches, blocks, periods, duplicates', async () => {
+    async function scenario(mode: 'sequential' | 'batch') {
+      const users = [await makeUser(handle.db), await makeUser(handle.db), await makeUser(handle.db)];
+      const [a, b, c] = users.map((u) => u.id) as [string, string, string];
+      await reserveOne(runOf(a, 'old', 5));
+      await reserveOne(runOf(a, 'gone', 5));
+      await releaseRun(handle.db, { userId: a, runId: 'gone', actor: null, reason: 'service', now: NOW });
+      const script: ReserveRunInput[] = [
+        runOf(a, 'a1', 5),
+        runOf(a, 'old', 5), // replay of history
+        runOf(a, 'gone', 5), // released before
+        runOf(a, 'old', 5, { fingerprint: 'other' }), // reuse with another request
+        runOf(b, 'b1', 2),
+        runOf(b, 'b2', 2),
+        runOf(b, 'b3', 2), // over b's limit
+        runOf(b, 'b1', 2), // duplicate in the batch: replay of b1
+        runOf(b, 'b1', 2, { fingerprint: 'other' }), // duplicate with another request
+        runOf(c, 'c1', 3, { isBlocked: true }),
+        runOf(a, 'a2', 5, { period: NEXT_PERIOD }),
+        runOf(a, 'a1', 5), // duplicate of the first
+        runOf(c, 'b3', 3), // someone else's run id is c's own
+      ];
+      const results =
+        mode === 'batch'
+          ? await reserveRuns(handle.db, script)
+          : await script.reduce<Promise<ReserveRunResult[]>>(
+              async (acc, input) => [...(await acc), await reserveOne(input)],
+              Promise.resolve([]),
+            );
+      return {
+        results,
+        usage: await Promise.all([a, b, c].map((id) => getUsage(handle.db, id, PERIOD.start))),
+        next: await getUsage(handle.db, a, NEXT_PERIOD.start),
+      };
+    }
+    const sequential = await scenario('sequential');
+    const batch = await scenario('batch');
+    expect(batch).toEqual(sequential);
+    expect(sequential.results.map((r) => r.outcome)).toEqual([
+      'reserved',
+      'replayed',
+      'replayed',
+      'fingerprint_mismatch',
+      'reserved',
+      'reserved',
+      'limit_reached',
+      'replayed',
+      'fingerprint_mismatch',
+      'blocked',
+      'reserved',
+      'replayed',
+      'reserved',
+    ]);
+  });
+});
+
+describe('reserveRuns under concurrency', () => {
+  it('200 concurrent single reservations against a limit of 100: exactly 100; replaying them changes nothing', async () => {
+    const user = await makeUser(handle.db);
+    const inputs = Array.from({ length: 200 }, (_, i) => runOf(user.id, `run-${i}`, 100));
+    const results = await Promise.all(inputs.map(reserveOne));
+    expect(tally(results)).toEqual({ reserved: 100, limit_reached: 100 });
+    expect(new Set(results.filter((r) => r.outcome === 'reserved').map((r) => r.used)).size).toBe(100);
+    const replays = await Promise.all(inputs.map(reserveOne));
+    expect(tally(replays)).toEqual({ replayed: 100, limit_reached: 100 });
+    expect(await getUsage(handle.db, user.id, PERIOD.start)).toBe(100);
+    expect(await ledgerRows(handle.db, user.id)).toBe(100);
+  });
+
+  it('the same run id sent 20 times at once is reserved once (and a first-use period is created once)', async () => {
+    const user = await makeUser(handle.db);
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => reserveOne(runOf(user.id, 'same', 10))),
+    );
+    expect(tally(results)).toEqual({ reserved: 1, replayed: 19 });
+    expect(await getUsage(handle.db, user.id, PERIOD.start)).toBe(1);
+  });
+
+  it('hot tenant: 400 runs in 16 concurrent batches against a limit of 150 admit exactly 150', async () => {
+    const user = await makeUser(handle.db);
+    const inputs = Array.from({ length: 400 }, (_, i) => runOf(user.id, `hot-${i}`, 150));
+    const results = (await Promise.all(chunks(inputs, 25).map((b) => reserveRuns(handle.db, b)))).flat();
+    expect(tally(results)).toEqual({ reserved: 150, limit_reached: 250 });
+    expect(await getUsage(handle.db, user.id, PERIOD.start)).toBe(150);
+    expect(await ledgerRows(handle.db, user.id)).toBe(150);
+  });
+
+  it('many tenants, the same run ids racing across batches and single calls: counters == ledger == limit', async () => {
+    const users = await Promise.all(Array.from({ length: 120 }, () => makeUser(handle.db, NOW)));
+    const inputs = users.flatMap((u) => Array.from({ length: 6 }, (_, i) => runOf(u.id, `run-${i}`, 4)));
+    const reversed = [...inputs].reverse();
+    const [batchA, batchB, singles] = await Promise.all([
+      Promise.all(chunks(inputs, 240).map((b) => reserveRuns(handle.db, b))),
+      Promise.all(chunks(reversed, 180).map((b) => reserveRuns(handle.db, b))),
+      Promise.all(inputs.filter((_, i) => i % 3 === 0).map(reserveOne)),
+    ]);
+    const all = [...batchA.flat(), ...batchB.flat(), ...singles];
+    expect(all.filter((r) => r.used > 4)).toEqual([]);
+    expect(all.filter((r) => r.outcome === 'reserved')).toHaveLength(120 * 4);
+    const totals = await periodTotals(handle.db);
+    expect(totals).toHaveLength(120);
+    expect(totals.filter((t) => t.used !== 4 || t.held !== 4)).toEqual([]);
+  });
+});
+
+// Two "server processes" = two pools on one PostgreSQL database (PGlite is single-process by design).
+const serverUrl = testPostgresServerUrl();
+if (serverUrl) {
+  describe('reserveRuns from two pools on one PostgreSQL database', () => {
+    it('stays exact: limits never exceeded, ledger == counters, each run id reserved once', async () => {
+      const scratch = await createScratchDatabase(serverUrl);
+      const first = await createDb({ databaseUrl: scratch.url, poolSize: 4 });
+      const second = await createDb({ databaseUrl: scratch.url, poolSize: 4 });
+      try {
+        const users = await Promise.all(Array.from({ length: 40 }, () => makeUser(first.db)));
+        const inputs = users.flatMap((u) => Array.from({ length: 10 }, (_, i) => runOf(u.id, `r${i}`, 7)));
+        const results = await Promise.all([
+          ...chunks(inputs, 50).map((b) => reserveRuns(first.db, b)),
+          ...chunks([...inputs].reverse(), 64).map((b) => reserveRuns(second.db, b)),
+        ]);
+        const counts = tally(results.flat());
+        // Each admitted run id is reserved by exactly one pool; what the other pool got depends on timing.
+        expect(counts.reserved).toBe(280);
+        expect((counts.replayed ?? 0) + (counts.limit_reached ?? 0)).toBe(520);
+        const totals = await periodTotals(second.db);
+        expect(totals).toHaveLength(40);
+        expect(totals.every((t) => t.used === 7 && t.held === 7)).toBe(true);
+      } finally {
+        await Promise.all([first.close(), second.close()]);
+        await scratch.drop();
+      }
+    });
+  });
+}
