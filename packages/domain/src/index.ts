@@ -12,4 +12,5 @@ export * from './stripe-subscription';
 export * from './stripe-invoice';
 export * from './stripe-checkout-session';
 export * from './apply-stripe-subscription';
+export * from './live-subscription';
 export { MS_PER_DAY, addDays } from './time';

@@ -4,6 +4,7 @@ import { requireTestKey } from './auth';
 import { processDue } from './billing/renewals';
 import type { EmulatorContext } from './context';
 import { errorHandler, unknownRoute } from './errors';
+import type { Failures } from './faults';
 import { formBody, installFormParsing } from './form-parsing';
 import { checkoutPageRoutes } from './hosted/checkout-routes';
 import { invoicePageRoutes } from './hosted/invoice-routes';
@@ -21,7 +22,7 @@ import { subscriptionRoutes } from './routes/subscriptions';
 import { webhookEndpointRoutes } from './routes/webhook-endpoints';
 import type { WebhookDelivery } from './webhooks/delivery';
 
-export function createApp(ctx: EmulatorContext, delivery: WebhookDelivery): Express {
+export function createApp(ctx: EmulatorContext, delivery: WebhookDelivery, failures: Failures): Express {
   const app = express();
   app.disable('x-powered-by');
   installFormParsing(app);
@@ -31,12 +32,12 @@ export function createApp(ctx: EmulatorContext, delivery: WebhookDelivery): Expr
     next();
   });
 
-  app.use(controlRoutes(ctx, delivery));
+  app.use(controlRoutes(ctx, delivery, failures));
   app.use(checkoutPageRoutes(ctx));
   app.use(portalPageRoutes(ctx));
   app.use(invoicePageRoutes(ctx));
 
-  app.use('/v1', apiHeaders, requireTestKey, formBody, createIdempotency());
+  app.use('/v1', apiHeaders, requireTestKey, failures.middleware, formBody, createIdempotency());
   app.use(customerRoutes(ctx));
   app.use(catalogRoutes(ctx));
   app.use(checkoutRoutes(ctx));

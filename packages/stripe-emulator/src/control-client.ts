@@ -1,3 +1,4 @@
+import type { FailureRule, PendingFailure } from './faults';
 import type { DeliveryRecord, WebhookMode } from './webhooks/delivery';
 
 export interface EmulatorControl {
@@ -8,12 +9,14 @@ export interface EmulatorControl {
   pause(): Promise<void>;
   resume(): Promise<void>;
   state(): Promise<Record<string, unknown>>;
+  failNext(rule: FailureRule): Promise<PendingFailure>;
+  clearFailures(): Promise<void>;
 }
 
 /** A small fetch client for the emulator's /_emulator control API (for other processes). */
 export function emulatorControl(url: string): EmulatorControl {
   const base = url.replace(/\/+$/, '');
-  async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  async function call<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
     const response = await fetch(`${base}/_emulator${path}`, {
       method,
       headers: body === undefined ? {} : { 'content-type': 'application/json' },
@@ -35,5 +38,9 @@ export function emulatorControl(url: string): EmulatorControl {
       await call('POST', '/webhooks/resume');
     },
     state: () => call('GET', '/state'),
+    failNext: async (rule) => (await call<{ added: PendingFailure }>('POST', '/failures', rule)).added,
+    clearFailures: async () => {
+      await call('DELETE', '/failures');
+    },
   };
 }

@@ -6,6 +6,7 @@ import { seedCatalog } from './catalog';
 import { createClock } from './clock';
 import type { EmulatorContext } from './context';
 import { createEventEmitter } from './events';
+import { createFailures } from './faults';
 import { createApp } from './app';
 import { loadSnapshot, saveSnapshot } from './snapshot';
 import { createStore } from './store';
@@ -66,7 +67,8 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
   };
   for (const endpoint of options.webhookEndpoints ?? []) addEndpoint(endpoint.url, endpoint.secret);
 
-  const server = createServer(createApp(ctx, delivery));
+  const failures = createFailures();
+  const server = createServer(createApp(ctx, delivery, failures));
   await listen(server, options.port ?? 0, host);
   const port = (server.address() as AddressInfo).port;
   const url = `http://${browsableHost(host)}:${port}`;
@@ -81,6 +83,11 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
     clock: {
       now: () => clock.now(),
       advance: async (seconds) => advanceClock(ctx, seconds),
+    },
+    failures: {
+      failNext: (rule) => failures.add(rule),
+      pending: () => failures.pending(),
+      clear: () => failures.clear(),
     },
     webhooks: {
       setMode: (mode) => delivery.setMode(mode),

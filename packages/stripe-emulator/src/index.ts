@@ -11,6 +11,9 @@ export {
 export type {
   DeliveryRecord,
   EmulatorClockControl,
+  EmulatorFailures,
+  FailureRule,
+  PendingFailure,
   EmulatorWebhooks,
   StripeEmulator,
   StripeEmulatorOptions,

@@ -1,6 +1,7 @@
+import type { FailureRule, PendingFailure } from './faults';
 import type { DeliveryRecord, WebhookMode } from './webhooks/delivery';
 
-export type { DeliveryRecord, WebhookMode };
+export type { DeliveryRecord, FailureRule, PendingFailure, WebhookMode };
 
 export interface StripeEmulatorOptions {
   /** 0 = a random free port. The CLI defaults to 12111 (DEFAULT_EMULATOR_PORT). */
@@ -41,6 +42,16 @@ export interface EmulatorWebhooks {
   resume(): void;
 }
 
+export interface EmulatorFailures {
+  /**
+   * Makes the next matching API call(s) fail with a Stripe error, changing nothing (answered with
+   * `Stripe-Should-Retry: false`, so the SDK's automatic retries don't hide it).
+   */
+  failNext(rule: FailureRule): PendingFailure;
+  pending(): PendingFailure[];
+  clear(): void;
+}
+
 export interface StripeEmulator {
   url: string;
   port: number;
@@ -49,6 +60,7 @@ export interface StripeEmulator {
   addWebhookEndpoint(url: string, secret?: string): { id: string; secret: string };
   clock: EmulatorClockControl;
   webhooks: EmulatorWebhooks;
+  failures: EmulatorFailures;
   /** Saves the snapshot (when configured) and stops the server and all deliveries. */
   close(): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import { findUserById, linkStripeCustomer } from '@tollgate/db';
-import { AppError, PLANS, parseStripeInvoice, type CheckoutPlanId } from '@tollgate/domain';
+import { AppError, PLANS, isLiveStatus, parseStripeInvoice, type CheckoutPlanId } from '@tollgate/domain';
 import type { ApiDeps } from '../config';
 import type { SubscriptionService } from '../services/subscription-service';
 import { sameOriginUrl } from './redirect-urls';
@@ -18,8 +18,6 @@ export interface InvoiceSummary {
 }
 
 const SETTINGS_PATH = '/settings/subscription';
-/** Statuses in which a paid subscription is still the user's: buying another would double-bill. */
-const LIVE_PAID_STATUSES = new Set(['active', 'trialing', 'past_due']);
 
 /** Checkout, Customer Portal and invoices through the official Stripe SDK. */
 export function createBillingService(
@@ -56,13 +54,15 @@ export function createBillingService(
     const successUrl = sameOriginUrl(input.successUrl, config.appUrl, `${SETTINGS_PATH}?success=1`);
     const cancelUrl = sameOriginUrl(input.cancelUrl, config.appUrl, `${SETTINGS_PATH}?canceled=1`);
     const overview = await subscriptions.overview(userId);
-    if (PLANS[overview.plan].isPaid && LIVE_PAID_STATUSES.has(overview.status)) {
+    // A live paid subscription is still the user's: buying another would double-bill.
+    if (PLANS[overview.plan].isPaid && isLiveStatus(overview.status)) {
       throw new AppError(
         'ALREADY_SUBSCRIBED',
         `You are already on the ${PLANS[overview.plan].name} plan: change or cancel it in the billing portal`,
       );
     }
     const customer = await ensureCustomer(userId);
+    await expireOpenCheckoutSessions(customer);
     const session = await stripe.checkout.sessions.create({
       mode: 'subscription',
       customer,
@@ -75,6 +75,26 @@ export function createBillingService(
     });
     if (!session.url) throw new AppError('INTERNAL', 'Stripe returned no checkout URL');
     return { url: session.url, id: session.id };
+  }
+
+  /**
+   * One open Checkout session per account: two tabs (BASIC and PRO) must not both be payable. A session
+   * paid meanwhile can't be expired any more, and that is no error (the webhook sync keeps one live
+   * subscription if both get paid).
+   */
+  async function expireOpenCheckoutSessions(customer: string): Promise<void> {
+    // Listed in full first: expiring while paging would move the cursor's ground.
+    const sessions = await stripe.checkout.sessions
+      .list({ customer, status: 'open', limit: 100 })
+      .autoPagingToArray({ limit: 1000 });
+    for (const open of sessions) {
+      try {
+        await stripe.checkout.sessions.expire(open.id);
+      } catch (error) {
+        const current = await stripe.checkout.sessions.retrieve(open.id);
+        if (current.status === 'open') throw error;
+      }
+    }
   }
 
   async function createPortalSession(

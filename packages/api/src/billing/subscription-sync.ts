@@ -19,6 +19,7 @@ import {
   type SubscriptionState,
 } from '@tollgate/domain';
 import type { ApiDeps } from '../config';
+import { createDuplicateSubscriptions, type DuplicateCancellation } from './duplicate-subscriptions';
 import { planForPrice, type BillingSettings } from './stripe-settings';
 
 export interface SyncResult {
@@ -27,6 +28,8 @@ export interface SyncResult {
   isChanged: boolean;
   /** When the account was last synced before this change (the oldest unsynced change, for reports). */
   previousSyncAt: Date | null;
+  /** Duplicates to cancel at Stripe once the transaction committed (cancelDuplicates). */
+  cancellations: DuplicateCancellation[];
 }
 
 /**
@@ -34,10 +37,15 @@ export interface SyncResult {
  * lock the account's row, re-fetch the subscription from Stripe, fold it in with the domain reducer.
  * Because the newest object is fetched under the lock, any delivery order and any number of
  * duplicates converge to Stripe's current state.
+ *
+ * One live subscription per account: a second one (two Checkout sessions both paid) is decided by the
+ * domain's decideLiveSubscription, recorded in the same transaction, and returned as a cancellation for
+ * the caller to perform after commit (`sync` does; the webhook handler calls cancelDuplicates).
  */
 export function createSubscriptionSync(deps: ApiDeps, settings: BillingSettings) {
   const { stripe } = settings;
   const { logger, now } = deps;
+  const duplicates = createDuplicateSubscriptions(deps, settings);
 
   async function fetchSnapshot(subscriptionId: string): Promise<StripeSubscriptionSnapshot> {
     return parseStripeSubscription(await stripe.subscriptions.retrieve(subscriptionId));
@@ -84,6 +92,11 @@ export function createSubscriptionSync(deps: ApiDeps, settings: BillingSettings)
 
     const snapshot = await fetchSnapshot(subscriptionId);
     const state = toSubscriptionState(row, (await accountCreatedAt(tx, userId)) ?? row.createdAt);
+    const { decision, isRecorded, cancellations } = await duplicates.check(tx, userId, row, snapshot);
+    if (decision.kind === 'keep-stored') {
+      // The incoming subscription is the duplicate: it must not touch the account (nor its period).
+      return { userId, isChanged: isRecorded, previousSyncAt: row.stripeSyncedAt, cancellations };
+    }
     const next = applyStripeSubscription(
       state,
       snapshot,
@@ -102,11 +115,11 @@ export function createSubscriptionSync(deps: ApiDeps, settings: BillingSettings)
       ...toSubscriptionPatch(next),
       unknownStripePriceId: isUnknownPrice ? snapshot.priceId : null,
     };
-    const isChanged = hasChanges(row, patch);
+    const isChanged = isRecorded || hasChanges(row, patch);
     await updateSubscription(tx, userId, { ...patch, stripeSyncedAt: now(), updatedAt: now() });
     // Last, after the Stripe calls: the period row's lock is held only until this transaction commits.
     await writePeriodLimit(tx, userId, state, next);
-    return { userId, isChanged, previousSyncAt: row.stripeSyncedAt };
+    return { userId, isChanged, previousSyncAt: row.stripeSyncedAt, cancellations };
   }
 
   /** The new plan's limit, where admission reads it (see applyPeriodLimit). */
@@ -131,11 +144,14 @@ export function createSubscriptionSync(deps: ApiDeps, settings: BillingSettings)
     });
   }
 
-  return {
-    syncInTransaction,
-    sync: (subscriptionId: string, userIdHint: string | null = null) =>
-      deps.db.transaction((tx) => syncInTransaction(tx, subscriptionId, userIdHint)),
-  };
+  /** A sync in its own transaction, then the duplicates it returned are canceled (after commit). */
+  async function sync(subscriptionId: string, userIdHint: string | null = null): Promise<SyncResult | null> {
+    const result = await deps.db.transaction((tx) => syncInTransaction(tx, subscriptionId, userIdHint));
+    if (result) await duplicates.cancel(result.cancellations);
+    return result;
+  }
+
+  return { syncInTransaction, sync, cancelDuplicates: duplicates.cancel };
 }
 
 function samePeriod(a: { start: Date; end: Date }, b: { start: Date; end: Date }): boolean {

@@ -2,6 +2,7 @@ import { linkStripeCustomer, recordEventOnce } from '@tollgate/db';
 import { parseStripeCheckoutSession, parseStripeInvoice } from '@tollgate/domain';
 import type Stripe from 'stripe';
 import type { ApiDeps } from '../config';
+import type { DuplicateCancellation } from './duplicate-subscriptions';
 import type { BillingSettings } from './stripe-settings';
 import type { SubscriptionSync } from './subscription-sync';
 
@@ -66,8 +67,9 @@ export function createWebhookHandler(deps: ApiDeps, settings: BillingSettings, s
     const event = verify(rawBody, signature);
     const { id: eventId, type } = event;
     const target = SUBSCRIPTION_EVENTS.has(type) ? targetOf(event) : null;
+    let cancellations: DuplicateCancellation[] = [];
 
-    return db.transaction(async (tx): Promise<WebhookOutcome> => {
+    const outcome = await db.transaction(async (tx): Promise<WebhookOutcome> => {
       const isNew = await recordEventOnce(tx, {
         id: eventId,
         type,
@@ -90,8 +92,12 @@ export function createWebhookHandler(deps: ApiDeps, settings: BillingSettings, s
           );
       }
       const result = await sync.syncInTransaction(tx, target.subscriptionId, target.userIdHint);
+      cancellations = result?.cancellations ?? [];
       return { status: 'processed', eventId, type, userId: result?.userId ?? null };
     });
+    // After the commit: a Stripe call never holds the account's lock. It records its own failures.
+    await sync.cancelDuplicates(cancellations);
+    return outcome;
   };
 }
 

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { advanceClock } from '../billing/renewals';
 import type { EmulatorContext } from '../context';
 import { invalidRequest } from '../errors';
+import { parseFailureRule, type Failures } from '../faults';
 import { asParams, jsonBody } from '../form-parsing';
 import type { WebhookDelivery, WebhookMode } from '../webhooks/delivery';
 import { endpointView } from '../webhooks/endpoints';
@@ -28,7 +29,7 @@ function parseMode(body: unknown): Partial<WebhookMode> {
  * /_emulator/*: test and dev controls (clock, deliveries, state) for other processes, e.g. the
  * browser e2e tests. Unauthenticated on purpose: the emulator only ever listens on a dev machine.
  */
-export function controlRoutes(ctx: EmulatorContext, delivery: WebhookDelivery): Router {
+export function controlRoutes(ctx: EmulatorContext, delivery: WebhookDelivery, failures: Failures): Router {
   const router = Router();
   router.use('/_emulator', jsonBody);
 
@@ -86,6 +87,20 @@ export function controlRoutes(ctx: EmulatorContext, delivery: WebhookDelivery): 
   router.post('/_emulator/webhooks/resume', (_req, res) => {
     delivery.resume();
     res.json({ isPaused: false });
+  });
+
+  router.post('/_emulator/failures', (req, res) => {
+    const added = failures.add(parseFailureRule(req.body));
+    res.json({ added, failures: failures.pending() });
+  });
+
+  router.get('/_emulator/failures', (_req, res) => {
+    res.json({ failures: failures.pending() });
+  });
+
+  router.delete('/_emulator/failures', (_req, res) => {
+    failures.clear();
+    res.json({ failures: [] });
   });
 
   return router;

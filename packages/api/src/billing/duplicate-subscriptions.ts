@@ -1,0 +1,186 @@
+import {
+  listDuplicateSubscriptionsOfUser,
+  markDuplicateCanceled,
+  recordDuplicateError,
+  recordDuplicateSubscription,
+  type Database,
+  type SubscriptionRow,
+} from '@tollgate/db';
+import {
+  decideLiveSubscription,
+  isLiveStatus,
+  isTerminalStatus,
+  parseStripeInvoice,
+  parseStripeSubscription,
+  type LiveSubscriptionDecision,
+  type PlanId,
+  type StripeSubscriptionSnapshot,
+  type SubscriptionCandidate,
+} from '@tollgate/domain';
+import Stripe from 'stripe';
+import type { ApiDeps } from '../config';
+import { planForPrice, type BillingSettings } from './stripe-settings';
+
+/** A second live subscription recorded in a sync's transaction, to cancel at Stripe after it commits. */
+export interface DuplicateCancellation {
+  userId: string;
+  stripeSubscriptionId: string;
+}
+
+export interface LiveSubscriptionCheck {
+  decision: LiveSubscriptionDecision;
+  /** This sync found and recorded a new duplicate. */
+  isRecorded: boolean;
+  /** Every duplicate of the account not yet canceled at Stripe (a failed cancellation is retried). */
+  cancellations: DuplicateCancellation[];
+}
+
+/**
+ * One live subscription per account (two Checkout sessions both paid): the subscription sync asks
+ * `check` under the account's lock, and whoever ran the sync calls `cancel` after the commit, so no
+ * Stripe call that changes anything happens inside a database transaction.
+ */
+export function createDuplicateSubscriptions(deps: ApiDeps, settings: BillingSettings) {
+  const { db, logger, now } = deps;
+  const { stripe } = settings;
+
+  function candidateOf(
+    snapshot: StripeSubscriptionSnapshot,
+    fallbackPlan: PlanId | null,
+  ): SubscriptionCandidate {
+    const plan = snapshot.priceId === null ? null : planForPrice(settings, snapshot.priceId);
+    return { id: snapshot.id, status: snapshot.status, plan: plan ?? fallbackPlan };
+  }
+
+  /**
+   * The stored subscription as Stripe has it now, when it could conflict with the incoming one: another
+   * id, live per the stored row, and the incoming one live too. The row may be behind Stripe (its
+   * `deleted` event not processed yet), so it is confirmed before anything gets canceled. On a price
+   * Tollgate doesn't know, it counts as the plan the account kept for it.
+   */
+  async function storedCandidate(
+    row: SubscriptionRow,
+    incoming: StripeSubscriptionSnapshot,
+    duplicateIds: ReadonlySet<string>,
+  ): Promise<SubscriptionCandidate | null> {
+    const storedId = row.stripeSubscriptionId;
+    if (storedId === null) return null;
+    if (storedId === incoming.id) return candidateOf(incoming, row.plan);
+    const isConflictPossible =
+      isLiveStatus(row.status) && isLiveStatus(incoming.status) && !duplicateIds.has(incoming.id);
+    if (!isConflictPossible) return null;
+    try {
+      return candidateOf(parseStripeSubscription(await stripe.subscriptions.retrieve(storedId)), row.plan);
+    } catch (error) {
+      // Gone at Stripe (test data cleared, say): there is nothing left to conflict with.
+      if (error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'resource_missing') {
+        return null;
+      }
+      throw error;
+    }
+  }
+
+  /** Runs inside the sync's transaction, with the account's subscription row locked. */
+  async function check(
+    tx: Database,
+    userId: string,
+    row: SubscriptionRow,
+    incoming: StripeSubscriptionSnapshot,
+  ): Promise<LiveSubscriptionCheck> {
+    const recorded = await listDuplicateSubscriptionsOfUser(tx, userId);
+    const duplicateIds = new Set(recorded.map((duplicate) => duplicate.canceledStripeSubscriptionId));
+    const stored = await storedCandidate(row, incoming, duplicateIds);
+    const decision = decideLiveSubscription({ incoming: candidateOf(incoming, null), stored, duplicateIds });
+    const pending = recorded
+      .filter((duplicate) => duplicate.canceledAt === null)
+      .map((duplicate) => duplicate.canceledStripeSubscriptionId);
+    let isRecorded = false;
+    if (decision.kind !== 'apply' && !duplicateIds.has(decision.duplicate.id)) {
+      const keptId = decision.kind === 'replace-stored' ? incoming.id : (stored?.id ?? null);
+      if (keptId !== null) isRecorded = await record(tx, userId, keptId, decision.duplicate);
+      if (isRecorded) pending.push(decision.duplicate.id);
+    }
+    return {
+      decision,
+      isRecorded,
+      cancellations: pending.map((id) => ({ userId, stripeSubscriptionId: id })),
+    };
+  }
+
+  async function record(
+    tx: Database,
+    userId: string,
+    keptId: string,
+    duplicate: SubscriptionCandidate,
+  ): Promise<boolean> {
+    const isRecorded = await recordDuplicateSubscription(tx, {
+      userId,
+      keptStripeSubscriptionId: keptId,
+      canceledStripeSubscriptionId: duplicate.id,
+      canceledPlan: duplicate.plan,
+      detectedAt: now(),
+    });
+    if (isRecorded) {
+      logger.warn('second live stripe subscription: the higher plan is kept, the other one canceled', {
+        userId,
+        keptSubscriptionId: keptId,
+        canceledSubscriptionId: duplicate.id,
+      });
+    }
+    return isRecorded;
+  }
+
+  async function cancelOne({ userId, stripeSubscriptionId: id }: DuplicateCancellation): Promise<void> {
+    const subscription = await stripe.subscriptions.retrieve(id);
+    // Already over (another worker, or canceled by hand): nothing to cancel, still something to refund.
+    if (!isTerminalStatus(parseStripeSubscription(subscription).status)) {
+      await stripe.subscriptions.cancel(id);
+    }
+    const paid = await amountPaid(id);
+    const currency = paid.currency ?? subscription.currency;
+    if (await markDuplicateCanceled(db, id, { amountOwed: paid.amount, currency, canceledAt: now() })) {
+      logger.warn('duplicate stripe subscription canceled; amount owed recorded for operators', {
+        userId,
+        subscriptionId: id,
+        amountOwed: paid.amount,
+        currency,
+      });
+    }
+  }
+
+  /** What the customer paid for the subscription: the amount_paid of its invoices. */
+  async function amountPaid(subscriptionId: string): Promise<{ amount: number; currency: string | null }> {
+    let amount = 0;
+    let currency: string | null = null;
+    for await (const raw of stripe.invoices.list({ subscription: subscriptionId, limit: 100 })) {
+      const invoice = parseStripeInvoice(raw);
+      amount += invoice.amountPaid;
+      if (invoice.amountPaid > 0) currency ??= invoice.currency;
+    }
+    return { amount, currency };
+  }
+
+  /**
+   * Cancels the duplicates at Stripe and records what the customer paid for each, for an operator to
+   * refund. Never throws: a failure is kept on the row (last_error), and the account's next sync (any
+   * event of its subscriptions, or reconciliation) hands the cancellation back until Stripe confirms it.
+   */
+  async function cancel(cancellations: readonly DuplicateCancellation[]): Promise<void> {
+    for (const cancellation of cancellations) {
+      try {
+        await cancelOne(cancellation);
+      } catch (error) {
+        logger.error('duplicate stripe subscription not canceled; retried on the next sync', {
+          ...cancellation,
+          error: String(error),
+        });
+        await recordDuplicateError(db, cancellation.stripeSubscriptionId, String(error)).catch(
+          (dbError: unknown) =>
+            logger.error('duplicate subscription error not recorded', { error: String(dbError) }),
+        );
+      }
+    }
+  }
+
+  return { check, cancel };
+}
