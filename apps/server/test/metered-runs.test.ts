@@ -141,32 +141,29 @@ describe('metered agent runs', () => {
     expect(await countChargedRuns(server.testDb.db, user.id, periodStart)).toBe(100);
   });
 
-  it('releases a run once, only within the window, and only for its owner', async () => {
+  it('a run a user reserved and never started is given back by the sweeper after RUN_START_TIMEOUT, never by the user', async () => {
     const alice = await registerUser(server.url);
-    const bob = await registerUser(server.url);
     await trpc(server.url, 'mutation', 'usage.authorize', { runId: 'a-1' }, alice.accessToken);
     await trpc(server.url, 'mutation', 'usage.authorize', { runId: 'a-2' }, alice.accessToken);
-
-    const foreign = await trpc(server.url, 'mutation', 'usage.release', { runId: 'a-1' }, bob.accessToken);
-    expect(foreign.status).toBe(404);
+    const started = await trpc(server.url, 'mutation', 'usage.start', { runId: 'a-2' }, alice.accessToken);
+    expect(started.data).toMatchObject({ runId: 'a-2', state: 'started' });
 
     const released = await trpc(server.url, 'mutation', 'usage.release', { runId: 'a-1' }, alice.accessToken);
-    expect(released.data).toEqual({ runId: 'a-1', released: true, isReplay: false });
-    // Releasing again (a retry whose first answer was lost) answers the same and refunds nothing.
-    const again = await trpc(server.url, 'mutation', 'usage.release', { runId: 'a-1' }, alice.accessToken);
-    expect(again.data).toEqual({ runId: 'a-1', released: true, isReplay: true });
-    const overview = await trpc(server.url, 'query', 'billing.subscription', undefined, alice.accessToken);
-    expect(overview.data.usage.used).toBe(1);
-
-    // A released run id can't be charged again silently.
-    const reuse = await trpc(server.url, 'mutation', 'usage.authorize', { runId: 'a-1' }, alice.accessToken);
-    expect(reuse.status).toBe(409);
-
+    expect(released.status).toBe(403);
     server.clock.advance(301_000);
     try {
-      const late = await trpc(server.url, 'mutation', 'usage.release', { runId: 'a-2' }, alice.accessToken);
-      expect(late.status).toBe(409);
-      expect(late.error?.message).toMatch(/no longer/);
+      expect(await server.services.usage.sweepUnstarted()).toBe(1);
+      const overview = await trpc(server.url, 'query', 'billing.subscription', undefined, alice.accessToken);
+      expect(overview.data.usage.used).toBe(1);
+      // A released run id can't be reserved or started again.
+      const reuse = await trpc(
+        server.url,
+        'mutation',
+        'usage.authorize',
+        { runId: 'a-1' },
+        alice.accessToken,
+      );
+      expect([reuse.status, reuse.error?.data.appCode]).toEqual([409, 'RUN_RELEASED']);
     } finally {
       server.clock.reset();
     }

@@ -1,10 +1,11 @@
-import { getTollgateRun, requireRun, type TollgateClient } from '@tollgate/sdk';
+import { createHash } from 'node:crypto';
+import { getTollgateRun, requireRun, type RunAuthorization, type TollgateClient } from '@tollgate/sdk';
 import express, { type ErrorRequestHandler, type Request, type RequestHandler } from 'express';
 import { createInMemoryTaskRunner, type TaskRunner } from './task-runner';
 
 export interface AgentBackendOptions {
-  /** A Tollgate client with a service API key (scope runs:authorize). */
-  tollgate: Pick<TollgateClient, 'authorizeRun' | 'releaseRun'>;
+  /** A Tollgate client with a service API key (scopes runs:authorize and runs:release). */
+  tollgate: Pick<TollgateClient, 'authorizeRun' | 'startRun' | 'releaseRun'>;
   tasks?: TaskRunner;
 }
 
@@ -34,26 +35,45 @@ export function createAgentBackend({ tollgate, tasks = createInMemoryTaskRunner(
 
   app.post(
     '/tasks',
-    // Checked before requireRun: a malformed request costs nothing, not even a charge-and-refund.
+    // Checked before requireRun: a malformed request costs nothing, not even a reserve-and-release.
     validateTaskBody,
-    requireRun({ client: tollgate, getUserId: userIdOf, getRunId: (req) => taskBodyOf(req).runId }),
+    requireRun({
+      client: tollgate,
+      getUserId: userIdOf,
+      getRunId: (req) => taskBodyOf(req).runId,
+      // The same run id for another prompt is refused by Tollgate (409 RUN_ID_REUSED), not replayed.
+      getRequestHash: (req) => createHash('sha256').update(taskBodyOf(req).prompt).digest('base64url'),
+      // A retry of a run whose task started before: the same task if this process remembers it.
+      onAlreadyStarted: (req, res, run) => {
+        const existing = tasks.findByRunId(userIdOf(req), run.runId);
+        if (existing) {
+          res.status(200).json({ task: existing, usage: usageOf(run) });
+          return;
+        }
+        // Started by another replica, or before a restart: the agent may be working; start nothing.
+        res.status(409).json({
+          error: { code: 'RUN_ALREADY_STARTED', message: `Run ${run.runId} has already started` },
+        });
+      },
+    }),
     async (req, res) => {
       const run = getTollgateRun(res);
       if (!run) throw new Error('POST /tasks must be guarded by requireRun');
       const userId = userIdOf(req);
-      const usage = { used: run.used, limit: run.limit, remaining: run.remaining };
-
-      // A retried request (same run id) was not charged again; answer with the task it started.
-      const existing = run.isReplay ? tasks.findByRunId(userId, run.runId) : null;
-      if (existing) {
-        run.markStarted();
-        res.status(200).json({ task: existing, usage });
+      // A pool that can't take the task throws here, before anything started: the error answer
+      // makes requireRun release the run.
+      const slot = await tasks.prepare({ userId, runId: run.runId, prompt: taskBodyOf(req).prompt });
+      try {
+        // Tollgate's one-time start: of any number of requests with this run id, one gets past it.
+        await run.markStarted();
+      } catch {
+        slot.cancel();
+        res.status(409).json({
+          error: { code: 'RUN_ALREADY_STARTED', message: `Run ${run.runId} was started by another request` },
+        });
         return;
       }
-      // If this throws, nothing started: the error answer makes requireRun release the run.
-      const task = await tasks.start({ userId, runId: run.runId, prompt: taskBodyOf(req).prompt });
-      run.markStarted();
-      res.status(202).json({ task, usage });
+      res.status(202).json({ task: slot.begin(), usage: usageOf(run) });
     },
   );
 
@@ -62,6 +82,10 @@ export function createAgentBackend({ tollgate, tasks = createInMemoryTaskRunner(
   });
   app.use(jsonErrors);
   return app;
+}
+
+function usageOf(run: RunAuthorization) {
+  return { used: run.used, limit: run.limit, remaining: run.remaining };
 }
 
 function userIdOf(req: Request): string {

@@ -8,22 +8,38 @@ export interface AgentTask {
   startedAt: Date;
 }
 
+/** A place in the agent pool, held between "can you take it?" and "go". */
+export interface TaskSlot {
+  /** Hands the task to the agent. Called only after Tollgate recorded the run's start. */
+  begin(): AgentTask;
+  /** Gives the place back (the run must not start after all). */
+  cancel(): void;
+}
+
 export interface TaskRunner {
-  /** Hands the task to the agent. Throws when it can't: nothing started, so the run gets released. */
-  start(input: { userId: string; runId: string; prompt: string }): Promise<AgentTask>;
-  /** The task a run id already started, so a client's retry doesn't start a second one. */
+  /**
+   * Asks the pool for a place for this task. Throws when it can't take it: nothing started, so the
+   * error answer releases the run.
+   */
+  prepare(input: { userId: string; runId: string; prompt: string }): Promise<TaskSlot>;
+  /** The task a run id started, if this process remembers it (a client's retry gets it back). */
   findByRunId(userId: string, runId: string): AgentTask | null;
 }
 
-/** Stands in for the real agent pool: remembers the tasks it "started". */
+/** Stands in for the real agent pool: remembers the tasks it "started" (until a restart). */
 export function createInMemoryTaskRunner(): TaskRunner {
   const byRun = new Map<string, AgentTask>();
   const key = (userId: string, runId: string) => `${userId}\u0000${runId}`;
   return {
-    async start({ userId, runId, prompt }) {
-      const task = { id: randomUUID(), userId, runId, prompt, startedAt: new Date() };
-      byRun.set(key(userId, runId), task);
-      return task;
+    async prepare({ userId, runId, prompt }) {
+      return {
+        begin() {
+          const task = { id: randomUUID(), userId, runId, prompt, startedAt: new Date() };
+          byRun.set(key(userId, runId), task);
+          return task;
+        },
+        cancel() {},
+      };
     },
     findByRunId(userId, runId) {
       return byRun.get(key(userId, runId)) ?? null;

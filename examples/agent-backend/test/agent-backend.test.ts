@@ -81,6 +81,41 @@ describe('agent backend guarded by requireRun', () => {
     expect(await tollgate.usedBy(userId)).toBe(1);
   });
 
+  it('a retry after a restart (the task is forgotten) starts nothing new and charges nothing: 409', async () => {
+    const userId = newUserId();
+    const runId = newRunId();
+    expect((await backend.postTask(userId, { runId, prompt: 'write the report' })).status).toBe(202);
+    const restarted = await startBackend();
+    try {
+      const retry = await restarted.postTask(userId, { runId, prompt: 'write the report' });
+      expect(retry).toMatchObject({ status: 409, body: { error: { code: 'RUN_ALREADY_STARTED' } } });
+    } finally {
+      await restarted.close();
+    }
+    expect(await tollgate.usedBy(userId)).toBe(1);
+  });
+
+  it('the same run id for another prompt is refused (409 RUN_ID_REUSED), not answered with the first task', async () => {
+    const userId = newUserId();
+    const runId = newRunId();
+    await backend.postTask(userId, { runId, prompt: 'write the report' });
+    const reused = await backend.postTask(userId, { runId, prompt: 'something else entirely' });
+    expect(reused).toMatchObject({ status: 409, body: { error: { code: 'RUN_ID_REUSED' } } });
+    expect(await tollgate.usedBy(userId)).toBe(1);
+  });
+
+  it('concurrent retries of one run id start one task', async () => {
+    const userId = newUserId();
+    const runId = newRunId();
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () => backend.postTask(userId, { runId, prompt: 'once' })),
+    );
+    const taskIds = new Set(answers.filter((a) => a.status < 300).map((a) => a.body.task.id));
+    expect(taskIds.size).toBe(1);
+    expect(answers.filter((a) => a.status === 202)).toHaveLength(1);
+    expect(await tollgate.usedBy(userId)).toBe(1);
+  });
+
   it('refuses malformed requests before charging anything', async () => {
     const userId = newUserId();
     expect((await backend.postTask(null, { runId: newRunId(), prompt: 'x' })).status).toBe(401);
@@ -92,7 +127,7 @@ describe('agent backend guarded by requireRun', () => {
 
 it('releases the run when the agent pool fails to start the task', async () => {
   const failingPool: TaskRunner = {
-    start: async () => {
+    prepare: async () => {
       throw new Error('agent pool unavailable');
     },
     findByRunId: () => null,

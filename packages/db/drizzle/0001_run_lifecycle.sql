@@ -30,6 +30,7 @@ ALTER TABLE "agent_sessions" ADD COLUMN "deleted_at" timestamp with time zone;--
 ALTER TABLE "usage_ledger" ADD COLUMN "units_reserved" integer DEFAULT 1 NOT NULL;--> statement-breakpoint
 ALTER TABLE "usage_ledger" ADD COLUMN "units_settled" integer;--> statement-breakpoint
 ALTER TABLE "usage_ledger" ADD COLUMN "started_at" timestamp with time zone;--> statement-breakpoint
+ALTER TABLE "usage_ledger" ADD COLUMN "start_attempt" text;--> statement-breakpoint
 ALTER TABLE "usage_ledger" ADD COLUMN "settled_at" timestamp with time zone;--> statement-breakpoint
 ALTER TABLE "usage_ledger" ADD COLUMN "release_reason" text;--> statement-breakpoint
 ALTER TABLE "usage_ledger" ADD COLUMN "review_reason" text;--> statement-breakpoint

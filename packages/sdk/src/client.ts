@@ -16,7 +16,7 @@ interface CommonClientOptions {
   timeoutMs?: number;
   /**
    * Extra attempts after a network error or timeout (never after an HTTP answer), default 2. Only for
-   * queries and the mutations that are safe to resend (usage.authorize, usage.release).
+   * queries and the mutations that are safe to resend (usage.authorize, usage.start, usage.release).
    */
   retries?: number;
   fetch?: typeof fetch;
@@ -42,17 +42,56 @@ export type TollgateClientOptions = ServiceClientOptions | UserClientOptions;
 export interface RunInput {
   /** Required with a service key; a user token may omit it (or name itself only). */
   userId?: string;
-  /** The caller's id for this run: the idempotency key, so retrying authorize never charges twice. */
+  /** The caller's id for this run: usable once, so retrying authorize never charges twice. */
   runId: string;
+}
+
+export interface AuthorizeRunInput extends RunInput {
+  /**
+   * Optional: a hash of what this run is for. The same runId with another requestHash is refused
+   * (409 RUN_ID_REUSED) instead of being answered as a retry of the first request.
+   */
+  requestHash?: string;
+}
+
+export interface StartRunInput extends RunInput {
+  /** One per start call, resent on retry (generated when omitted): a lost answer can be asked again. */
+  attemptId?: string;
+}
+
+/** Releasing is a service's act for the user it names (end-user tokens get 403). */
+export interface ReleaseRunInput {
+  userId: string;
+  runId: string;
+}
+
+export interface StartedRun {
+  runId: string;
+  state: 'started';
+  startedAt: Date;
+  /** True when this attemptId had already started the run (a retried call). */
+  isReplay: boolean;
 }
 
 export interface TollgateClient {
   /** The typed tRPC client for every procedure; its errors are TRPCClientError (see toTollgateError). */
   trpc: TRPCClient<AppRouter>;
-  /** Checks and consumes one run. Denied → PaymentRequiredError; the same runId again consumes nothing. */
-  authorizeRun(input: RunInput): Promise<RunAuthorization>;
-  /** Refunds a run whose task failed to start (once, within Tollgate's release window). */
-  releaseRun(input: RunInput): Promise<{ runId: string; released: true; isReplay: boolean }>;
+  /**
+   * Reserves one run. Denied → PaymentRequiredError; the same runId and requestHash again counts
+   * nothing (`isReplay`, and `state` says whether its work may still start).
+   */
+  authorizeRun(input: AuthorizeRunInput): Promise<RunAuthorization>;
+  /**
+   * Records that the run's work starts now: once per run id. Start the work only after this resolved;
+   * it rejects with RUN_ALREADY_STARTED / RUN_RELEASED when the work must not start.
+   */
+  startRun(input: StartRunInput): Promise<StartedRun>;
+  /**
+   * Gives back a reserved run whose work never started (a service key with the runs:release scope,
+   * the one that reserved it). Unreleased runs that never start are released by Tollgate itself after
+   * its RUN_START_TIMEOUT_SECONDS.
+   */
+  releaseRun(input: ReleaseRunInput): Promise<{ runId: string; released: true; isReplay: boolean }>;
   getSubscription(userId?: string): Promise<SubscriptionOverview>;
 }
 
@@ -60,10 +99,11 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_RETRIES = 2;
 /**
  * Mutations whose effect can't happen twice, so resending one after a lost answer is safe: authorize
- * is idempotent on its run id and a run is released at most once. Other mutations (sessions.create,
- * auth.register, …) are not retried: a lost answer may hide a processed request.
+ * is idempotent on its run id (and fingerprint), a start is answered again for its attemptId, and a
+ * run is released at most once. Other mutations (sessions.create, auth.register, …) are not retried:
+ * a lost answer may hide a processed request.
  */
-const RETRY_SAFE_MUTATIONS = new Set(['usage.authorize', 'usage.release']);
+const RETRY_SAFE_MUTATIONS = new Set(['usage.authorize', 'usage.start', 'usage.release']);
 // Their 401 means "wrong credentials", not "token expired": refreshing would not help (or would loop).
 const AUTH_PROCEDURE = /\/auth\.(login|register|refresh|logout)(\?|$)/;
 
@@ -89,6 +129,11 @@ export function createTollgateClient(options: TollgateClientOptions): TollgateCl
       const output = await mapErrors(trpc.usage.authorize.mutate(input));
       return toRunAuthorization(output);
     },
+    async startRun(input) {
+      const attemptId = input.attemptId ?? randomAttemptId();
+      const output = await mapErrors(trpc.usage.start.mutate({ ...input, attemptId }));
+      return { ...output, startedAt: new Date(output.startedAt) };
+    },
     releaseRun(input) {
       return mapErrors(trpc.usage.release.mutate(input));
     },
@@ -97,6 +142,11 @@ export function createTollgateClient(options: TollgateClientOptions): TollgateCl
       return toSubscriptionOverview(output);
     },
   };
+}
+
+/** Browsers and Node ≥ 19 have crypto.randomUUID; the SDK needs nothing else. */
+function randomAttemptId(): string {
+  return globalThis.crypto.randomUUID();
 }
 
 /** `…/api/trpc/usage.authorize?…` → `usage.authorize`. */

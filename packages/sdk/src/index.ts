@@ -1,6 +1,10 @@
 export {
   createTollgateClient,
+  type AuthorizeRunInput,
+  type ReleaseRunInput,
   type RunInput,
+  type StartRunInput,
+  type StartedRun,
   type ServiceClientOptions,
   type TollgateClient,
   type TollgateClientOptions,

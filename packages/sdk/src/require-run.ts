@@ -6,42 +6,58 @@ import type { RunAuthorization } from './results';
 
 export interface TollgateRun extends RunAuthorization {
   /**
-   * Tell requireRun the agent task has started: from now on the run is spent whatever the response.
-   * Until then a response with status >= 400 (a thrown error included) releases the run.
+   * Records with Tollgate that the work starts now (`usage.start`, once per run id, retried safely).
+   * Start the agent task only after this resolved. It rejects (RUN_ALREADY_STARTED, RUN_RELEASED, or
+   * Tollgate unreachable) when the work must not start: then start nothing. Calling it again in the
+   * same request returns the same promise.
    */
-  markStarted(): void;
+  markStarted(): Promise<void>;
 }
 
 export interface RequireRunOptions {
-  client: Pick<TollgateClient, 'authorizeRun' | 'releaseRun'>;
+  client: Pick<TollgateClient, 'authorizeRun' | 'startRun' | 'releaseRun'>;
   /** The end user the run is charged to. A throw goes to `next(error)`. */
   getUserId(req: Request): string | Promise<string>;
-  /** The caller's id for this run (its idempotency key). A throw goes to `next(error)`. */
+  /** The caller's id for this run (usable once). A throw goes to `next(error)`. */
   getRunId(req: Request): string | Promise<string>;
-  /** A failed release (the run stays charged). Default: console.warn. */
+  /**
+   * Optional: a hash of what the request asks for. The same run id with another hash is refused by
+   * Tollgate (409 RUN_ID_REUSED) instead of being answered as a retry.
+   */
+  getRequestHash?(req: Request): string | undefined | Promise<string | undefined>;
+  /**
+   * A retry of a run whose work started before (this request must not start it again). Answer with the
+   * stored outcome if the service has one. Default: 409 RUN_ALREADY_STARTED.
+   */
+  onAlreadyStarted?(req: Request, res: Response, run: RunAuthorization): void | Promise<void>;
+  /** A failed release (Tollgate releases the run itself after its start timeout). Default: console.warn. */
   onReleaseError?: (error: TollgateError, run: RunAuthorization) => void;
 }
 
 /**
- * Express middleware in front of a metered route: authorizes (checks and consumes) one run before the
- * handler. Denied → 402 with exactly Tollgate's body; bad credentials → 401; Tollgate unreachable or
- * failing → 503; other refusals (invalid run id, a released run id reused, …) keep Tollgate's 4xx.
+ * Express middleware in front of a metered route: reserves one run before the handler. Denied → 402
+ * with exactly Tollgate's body; bad credentials → 401; Tollgate unreachable or failing → 503; other
+ * refusals (invalid or reused run id, a released run id) keep Tollgate's 4xx.
  *
- * Allowed → `res.locals.tollgateRun` (see getTollgateRun) and `res.locals.markRunStarted()`. If the
- * response finishes with status >= 400 before markRunStarted() was called (the handler threw or
- * answered an error before starting the work), the run is released (refunded). A replayed run id
- * (`isReplay`) is never released: the first request with that id may have started the work.
+ * Reserved → `getTollgateRun(res)` (also `res.locals.tollgateRun`). The handler starts the work only
+ * after `await run.markStarted()`: Tollgate's one-time `reserved → started` transition, so however
+ * often a client retries or a service restarts, a run's work starts once. If the response finishes
+ * with status >= 400 and this request never marked the run started, the run is released (the key
+ * needs the runs:release scope; otherwise Tollgate releases it after its start timeout).
  */
 export function requireRun(options: RequireRunOptions): RequestHandler {
   const { client, getUserId, getRunId } = options;
   const onReleaseError = options.onReleaseError ?? warnReleaseFailed;
+  const onAlreadyStarted = options.onAlreadyStarted ?? answerAlreadyStarted;
 
   return async (req, res, next) => {
     let userId: string;
     let runId: string;
+    let requestHash: string | undefined;
     try {
       userId = await getUserId(req);
       runId = await getRunId(req);
+      requestHash = await options.getRequestHash?.(req);
     } catch (error) {
       next(error);
       return;
@@ -49,33 +65,41 @@ export function requireRun(options: RequireRunOptions): RequestHandler {
 
     let authorization: RunAuthorization;
     try {
-      authorization = await client.authorizeRun({ userId, runId });
+      authorization = await client.authorizeRun({ userId, runId, ...(requestHash ? { requestHash } : {}) });
     } catch (error) {
       sendAuthorizationFailure(res, toTollgateError(error));
       return;
     }
+    if (authorization.state !== 'reserved') {
+      try {
+        await onAlreadyStarted(req, res, authorization);
+      } catch (error) {
+        next(error);
+      }
+      return;
+    }
 
-    let isStarted = false;
-    const markStarted = () => {
-      isStarted = true;
+    let started: Promise<void> | null = null;
+    const markStarted = (): Promise<void> => {
+      started ??= client.startRun({ userId, runId }).then(() => undefined);
+      return started;
     };
     const run: TollgateRun = { ...authorization, markStarted };
     res.locals.tollgateRun = run;
     res.locals.markRunStarted = markStarted;
 
-    if (!authorization.isReplay) {
-      res.once('finish', () => {
-        if (isStarted || res.statusCode < 400) return;
-        client.releaseRun({ userId, runId }).catch((error: unknown) => {
-          onReleaseError(toTollgateError(error), authorization);
-        });
+    res.once('finish', () => {
+      if (started || res.statusCode < 400) return;
+      // Tollgate refuses to release a run that started, so a concurrent request's start is safe.
+      client.releaseRun({ userId, runId }).catch((error: unknown) => {
+        onReleaseError(toTollgateError(error), authorization);
       });
-    }
+    });
     next();
   };
 }
 
-/** The run requireRun authorized for this request, or null on a route it does not guard. */
+/** The run requireRun reserved for this request, or null on a route it does not guard. */
 export function getTollgateRun(res: Response): TollgateRun | null {
   const run: unknown = res.locals.tollgateRun;
   return isTollgateRun(run) ? run : null;
@@ -83,6 +107,18 @@ export function getTollgateRun(res: Response): TollgateRun | null {
 
 function isTollgateRun(value: unknown): value is TollgateRun {
   return typeof value === 'object' && value !== null && 'markStarted' in value && 'runId' in value;
+}
+
+function answerAlreadyStarted(_req: Request, res: Response, run: RunAuthorization): void {
+  const isReleased = run.state === 'released';
+  res.status(409).json({
+    error: {
+      code: isReleased ? 'RUN_RELEASED' : 'RUN_ALREADY_STARTED',
+      message: isReleased
+        ? `Run ${run.runId} was released; start the task again with a new run id`
+        : `Run ${run.runId} has already started; its work does not start again`,
+    },
+  });
 }
 
 function sendAuthorizationFailure(res: Response, error: TollgateError): void {

@@ -22,7 +22,7 @@ let service: TollgateClient;
 
 beforeAll(async () => {
   tollgate = await startTestTollgate();
-  const { key } = await tollgate.createApiKey(['runs:authorize', 'subscriptions:read']);
+  const { key } = await tollgate.createApiKey(['runs:authorize', 'runs:release', 'subscriptions:read']);
   service = createTollgateClient({ url: tollgate.url, apiKey: key });
 });
 afterAll(() => tollgate?.stop());
@@ -166,8 +166,36 @@ describe('authorizeRun', () => {
   });
 });
 
-describe('releaseRun', () => {
-  it('refunds a run once; releasing it again answers the same and refunds nothing', async () => {
+describe('startRun and releaseRun', () => {
+  it('starts a run once; a retried start with the same attemptId is answered again, another is refused', async () => {
+    const userId = newServiceUserId();
+    const runId = newRunId();
+    await service.authorizeRun({ userId, runId });
+    const started = await service.startRun({ userId, runId, attemptId: 'attempt-1' });
+    expect(started).toMatchObject({ runId, state: 'started', isReplay: false });
+    expect(started.startedAt).toBeInstanceOf(Date);
+    await expect(service.startRun({ userId, runId, attemptId: 'attempt-1' })).resolves.toMatchObject({
+      isReplay: true,
+    });
+    await expect(service.startRun({ userId, runId })).rejects.toMatchObject({
+      code: 'RUN_ALREADY_STARTED',
+      httpStatus: 409,
+    });
+    await expect(service.releaseRun({ userId, runId })).rejects.toMatchObject({
+      code: 'RELEASE_NOT_ALLOWED',
+    });
+  });
+
+  it('a user token can reserve and start its own runs but never release them', async () => {
+    const user = await tollgate.registerUser();
+    const asUser = createTollgateClient({ url: tollgate.url, getToken: () => user.accessToken });
+    const runId = newRunId();
+    await asUser.authorizeRun({ runId });
+    await expect(asUser.releaseRun({ userId: user.id, runId })).rejects.toMatchObject({ httpStatus: 403 });
+    await expect(asUser.startRun({ runId })).resolves.toMatchObject({ state: 'started' });
+  });
+
+  it('releases a reserved run once; releasing it again answers the same and refunds nothing', async () => {
     const userId = newServiceUserId();
     const runId = newRunId();
     await service.authorizeRun({ userId, runId });

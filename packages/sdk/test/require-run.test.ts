@@ -2,7 +2,13 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type ErrorRequestHandler } from 'express';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createTollgateClient, getTollgateRun, requireRun, type RunInput, type TollgateClient } from '../src';
+import {
+  createTollgateClient,
+  getTollgateRun,
+  requireRun,
+  type ReleaseRunInput,
+  type TollgateClient,
+} from '../src';
 import { newRunId, startTestTollgate, type SignedInUser, type TestTollgate } from './support/tollgate-server';
 
 let tollgate: TestTollgate;
@@ -11,16 +17,20 @@ let serviceKey: string;
 
 beforeAll(async () => {
   tollgate = await startTestTollgate();
-  serviceKey = (await tollgate.createApiKey(['runs:authorize', 'subscriptions:read'])).key;
+  serviceKey = (await tollgate.createApiKey(['runs:authorize', 'runs:release', 'subscriptions:read'])).key;
   service = createTollgateClient({ url: tollgate.url, apiKey: serviceKey });
 });
 afterAll(() => tollgate?.stop());
 
-type Mode = 'start' | 'throw-before-start' | 'throw-after-start' | 'reject-before-start';
+type Mode = 'start' | 'throw-before-start' | 'throw-after-start' | 'reject-before-start' | 'slow-start';
 
-/** A service's metered route behind requireRun; the body's `mode` says how the handler behaves. */
-async function startGuardedApp(client: Pick<TollgateClient, 'authorizeRun' | 'releaseRun'>) {
+/**
+ * A service's metered route behind requireRun; the body's `mode` says how the handler behaves.
+ * `work` records each agent task the handler actually began (only after markStarted resolved).
+ */
+async function startGuardedApp(client: Pick<TollgateClient, 'authorizeRun' | 'startRun' | 'releaseRun'>) {
   const handled: string[] = [];
+  const work: string[] = [];
   const app = express();
   app.use(express.json());
   app.post(
@@ -33,8 +43,9 @@ async function startGuardedApp(client: Pick<TollgateClient, 'authorizeRun' | 're
           throw Object.assign(new Error('runId is required'), { status: 400 });
         return req.body.runId;
       },
+      getRequestHash: (req) => (typeof req.body?.task === 'string' ? req.body.task : undefined),
     }),
-    (req, res) => {
+    async (req, res) => {
       const run = getTollgateRun(res);
       if (!run) throw new Error('requireRun did not set the run');
       handled.push(run.runId);
@@ -44,7 +55,14 @@ async function startGuardedApp(client: Pick<TollgateClient, 'authorizeRun' | 're
         res.status(422).json({ error: { code: 'UNPROCESSABLE', message: 'nothing to do' } });
         return;
       }
-      res.locals.markRunStarted();
+      if (mode === 'slow-start') await new Promise((resolve) => setTimeout(resolve, 50));
+      try {
+        await run.markStarted();
+      } catch (error) {
+        res.status(409).json({ error: { code: 'NOT_STARTED', message: String(error) } });
+        return;
+      }
+      work.push(run.runId);
       if (mode === 'throw-after-start') throw new Error('crashed after the task started');
       res.status(201).json({ started: true, run });
     },
@@ -62,8 +80,9 @@ async function startGuardedApp(client: Pick<TollgateClient, 'authorizeRun' | 're
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     handled,
+    work,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-    async postTask(userId: string, body: { runId?: string; mode?: Mode }) {
+    async postTask(userId: string, body: { runId?: string; mode?: Mode; task?: string }) {
       const response = await fetch(`${url}/tasks`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-user-id': userId },
@@ -78,11 +97,12 @@ const usedBy = async (userId: string) => (await service.getSubscription(userId))
 
 describe('requireRun', () => {
   let app: Awaited<ReturnType<typeof startGuardedApp>>;
-  const releases: RunInput[] = [];
+  const releases: ReleaseRunInput[] = [];
   beforeAll(async () => {
     // The real client, with a record of the releases requireRun asks for.
     app = await startGuardedApp({
       authorizeRun: (input) => service.authorizeRun(input),
+      startRun: (input) => service.startRun(input),
       releaseRun: (input) => {
         releases.push(input);
         return service.releaseRun(input);
@@ -139,7 +159,7 @@ describe('requireRun', () => {
     await vi.waitFor(async () => expect(await usedBy(user.id)).toBe(0), { timeout: 5_000 });
   });
 
-  it('keeps the run charged once the work started, and never releases a replayed run id', async () => {
+  it('keeps the run charged once the work started; a retry of a started run starts nothing (409)', async () => {
     const user = await tollgate.registerUser();
     const startedThenCrashed = newRunId();
     const started = newRunId();
@@ -147,15 +167,66 @@ describe('requireRun', () => {
       (await app.postTask(user.id, { runId: startedThenCrashed, mode: 'throw-after-start' })).status,
     ).toBe(500);
     expect((await app.postTask(user.id, { runId: started })).status).toBe(201);
-    // The same run id again (a client retry) fails before start: the first request's task is running.
-    expect((await app.postTask(user.id, { runId: started, mode: 'throw-before-start' })).status).toBe(500);
+    // The same run id again (a client retry, or a restarted service that forgot it): no second start.
+    const retry = await app.postTask(user.id, { runId: started });
+    expect(retry).toMatchObject({ status: 409, body: { error: { code: 'RUN_ALREADY_STARTED' } } });
+    const handledBefore = app.handled.length;
+    expect((await app.postTask(user.id, { runId: started, mode: 'throw-before-start' })).status).toBe(409);
+    expect(app.handled).toHaveLength(handledBefore);
     // A release that must happen, so the ones that must not have had their chance first.
     const releasedRunId = newRunId();
     await app.postTask(user.id, { runId: releasedRunId, mode: 'throw-before-start' });
     await vi.waitFor(async () => expect(await usedBy(user.id)).toBe(2), { timeout: 5_000 });
-
+    expect(app.work.filter((id) => id === started || id === startedThenCrashed)).toHaveLength(2);
     const releasedForUser = releases.filter((release) => release.userId === user.id).map((r) => r.runId);
     expect(releasedForUser).toEqual([releasedRunId]);
+  });
+
+  it('20 concurrent requests with one run id: the work starts exactly once, one run is charged', async () => {
+    const user = await tollgate.registerUser();
+    const runId = newRunId();
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () => app.postTask(user.id, { runId, mode: 'slow-start' })),
+    );
+    expect(app.work.filter((id) => id === runId)).toHaveLength(1);
+    expect(answers.filter((a) => a.status === 201)).toHaveLength(1);
+    expect(answers.every((a) => a.status === 201 || a.status === 409)).toBe(true);
+    await vi.waitFor(async () => expect(await usedBy(user.id)).toBe(1), { timeout: 5_000 });
+  });
+
+  it('the same run id for another task (requestHash) is refused before the handler: 409 RUN_ID_REUSED', async () => {
+    const user = await tollgate.registerUser();
+    const runId = newRunId();
+    expect((await app.postTask(user.id, { runId, task: 'summarize' })).status).toBe(201);
+    const reused = await app.postTask(user.id, { runId, task: 'translate' });
+    expect(reused).toMatchObject({ status: 409, body: { error: { code: 'RUN_ID_REUSED' } } });
+    expect(app.work.filter((id) => id === runId)).toHaveLength(1);
+    expect(await usedBy(user.id)).toBe(1);
+  });
+
+  it('without the runs:release scope the release fails (reported), and the run waits for the start timeout', async () => {
+    const narrowKey = (await tollgate.createApiKey(['runs:authorize'])).key;
+    const narrow = createTollgateClient({ url: tollgate.url, apiKey: narrowKey });
+    const failures: string[] = [];
+    const narrowApp = await startGuardedApp({
+      authorizeRun: (input) => narrow.authorizeRun(input),
+      startRun: (input) => narrow.startRun(input),
+      releaseRun: (input) =>
+        narrow.releaseRun(input).catch((error: unknown) => {
+          failures.push(String((error as { code?: string }).code));
+          throw error;
+        }),
+    });
+    try {
+      const user = await tollgate.registerUser();
+      expect(
+        (await narrowApp.postTask(user.id, { runId: newRunId(), mode: 'throw-before-start' })).status,
+      ).toBe(500);
+      await vi.waitFor(() => expect(failures).toEqual(['FORBIDDEN']), { timeout: 5_000 });
+      expect(await usedBy(user.id)).toBe(1);
+    } finally {
+      await narrowApp.close();
+    }
   });
 
   it('passes a getter error to next(error) without authorizing anything', async () => {

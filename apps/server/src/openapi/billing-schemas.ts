@@ -91,6 +91,7 @@ export const startedRunStateSchema = z.strictObject({
   runId: z.string(),
   state: z.literal('started'),
   startedAt: isoDateTime,
+  isReplay: z.boolean().describe('True when this attemptId had started the run before (a retried start)'),
 });
 
 export const releasedRunSchema = z.strictObject({

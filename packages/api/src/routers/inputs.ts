@@ -7,15 +7,23 @@ export const runIdSchema = z
   .max(128, 'runId is at most 128 characters')
   .regex(/^[A-Za-z0-9._:-]+$/, 'runId may contain letters, digits and . _ : - only');
 
+/** An opaque key a client makes (a hash, a UUID): at most 128 URL-safe characters. */
+function clientKeySchema(name: string) {
+  return z
+    .string()
+    .min(1, `${name} is required`)
+    .max(128, `${name} is at most 128 characters`)
+    .regex(/^[A-Za-z0-9._:+/=-]+$/, `${name} may contain letters, digits and . _ : + / = - only`);
+}
+
 /**
  * What a service passes to tell its requests apart under one run id (e.g. a hash of the task): the same
  * run id with another requestHash is refused (RUN_ID_REUSED) instead of answered as a retry.
  */
-export const requestHashSchema = z
-  .string()
-  .min(1)
-  .max(128, 'requestHash is at most 128 characters')
-  .regex(/^[A-Za-z0-9._:+/=-]+$/, 'requestHash may contain letters, digits and . _ : + / = - only');
+export const requestHashSchema = clientKeySchema('requestHash');
+
+/** The id of one start call, resent when that call is retried (see usage.start). */
+export const attemptIdSchema = clientKeySchema('attemptId');
 
 export const uuidSchema = z.uuid('must be a UUID');
 

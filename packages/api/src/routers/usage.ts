@@ -2,7 +2,7 @@ import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { runActorOf } from '../run-actor';
 import { actingForUserProcedure, serviceForUserProcedure } from '../trpc';
-import { requestHashSchema, runIdSchema } from './inputs';
+import { attemptIdSchema, requestHashSchema, runIdSchema } from './inputs';
 
 const runInput = z.object({ runId: runIdSchema });
 
@@ -22,11 +22,15 @@ export const usageRouter = {
         input.requestHash,
       ),
     ),
-  /** `reserved → started` by the caller that reserved the run: once per run id; a second start → 409. */
+  /**
+   * `reserved → started` by the caller that reserved the run: once per run id; another start → 409
+   * RUN_ALREADY_STARTED. `attemptId` (made per start call, resent on retry) makes a lost answer safe
+   * to ask for again.
+   */
   start: actingForUserProcedure('runs:authorize')
-    .input(runInput)
+    .input(runInput.extend({ attemptId: attemptIdSchema.optional() }))
     .mutation(({ ctx, input }) =>
-      ctx.services.usage.start(runActorOf(ctx.actingActor), ctx.targetUserId, input.runId),
+      ctx.services.usage.start(runActorOf(ctx.actingActor), ctx.targetUserId, input.runId, input.attemptId),
     ),
   /** Gives back a reserved run that never started: a service's act (runs:release), never a user's. */
   release: serviceForUserProcedure('runs:release')

@@ -213,16 +213,21 @@ export function createUsageService(deps: ApiDeps, subscriptions: SubscriptionSer
 
   /**
    * `reserved → started`, by the caller that reserved the run: the one moment its work may begin.
-   * Succeeds once per run id; a second start (a retry, a restarted service) is refused, so no sequence
-   * of calls can start the same paid run twice.
+   * Succeeds once per run id; any other start (a client's retry, a restarted service) is refused, so
+   * no sequence of calls can start the same paid run twice. The same `attempt` again (a start whose
+   * answer was lost) gets the same success, marked isReplay.
    */
   async function start(
     actor: RunActor,
     userId: string,
     runId: string,
-  ): Promise<{ runId: string; state: 'started'; startedAt: Date }> {
-    const result = await startRun(db, { userId, runId, actor, now: now() });
-    if (result.ok) return { runId, state: 'started', startedAt: result.entry.startedAt ?? now() };
+    attempt?: string,
+  ): Promise<{ runId: string; state: 'started'; startedAt: Date; isReplay: boolean }> {
+    const result = await startRun(db, { userId, runId, actor, now: now(), attempt });
+    if (result.ok) {
+      const startedAt = result.entry.startedAt ?? now();
+      return { runId, state: 'started', startedAt, isReplay: result.isRetry === true };
+    }
     throw transitionError(result.reason, runId, 'start');
   }
 

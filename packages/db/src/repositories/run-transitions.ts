@@ -39,18 +39,28 @@ export async function findLedgerEntry(db: Database, ref: RunRef): Promise<UsageL
 /**
  * `reserved → started`: the one way work may start. Only the actor that reserved the run may start
  * it. Succeeds once per run id, ever; a released run (timed out, or released by its service) can't.
+ * `attempt` (an id the caller makes per start call and resends on retry) lets a caller whose answer
+ * was lost ask again: the same attempt gets `isRetry` success, any other start is refused.
  */
 export async function startRun(
   db: Database,
-  ref: RunRef & { actor: RunActor; now: Date },
-): Promise<TransitionResult> {
+  ref: RunRef & { actor: RunActor; now: Date; attempt?: string },
+): Promise<TransitionResult & { isRetry?: boolean }> {
   const [entry] = await db
     .update(usageLedger)
-    .set({ state: 'started', startedAt: ref.now })
+    .set({ state: 'started', startedAt: ref.now, startAttempt: ref.attempt ?? null })
     .where(and(...refAndActor(ref, ref.actor), eq(usageLedger.state, 'reserved')))
     .returning();
   if (entry) return { ok: true, entry };
-  return refusal(db, ref, ref.actor);
+  const refused = await refusal(db, ref, ref.actor);
+  const isSameAttempt =
+    !refused.ok &&
+    refused.entry !== null &&
+    ref.attempt !== undefined &&
+    refused.reason !== 'other_actor' &&
+    refused.entry.startAttempt === ref.attempt;
+  if (isSameAttempt && refused.entry) return { ok: true, entry: refused.entry, isRetry: true };
+  return refused;
 }
 
 /** `started → settled`: the work finished; it cost `units` (default: what was reserved). */

@@ -44,6 +44,8 @@ export const usageLedger = pgTable(
     fingerprint: text('fingerprint').notNull(),
     reservedAt: timestamptz('reserved_at').notNull().defaultNow(),
     startedAt: timestamptz('started_at'),
+    /** The id the winning start call sent: that caller's retry of the same start is answered again. */
+    startAttempt: text('start_attempt'),
     settledAt: timestamptz('settled_at'),
     releasedAt: timestamptz('released_at'),
     releaseReason: text('release_reason').$type<RunReleaseReason>(),
