@@ -8,13 +8,6 @@ const booleanFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((value) => value === 'true' || value === '1' || value === 'yes');
 
-const commaList = z.string().transform((value) =>
-  value
-    .split(',')
-    .map((item) => item.trim())
-    .filter(Boolean),
-);
-
 const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess(emptyAsUndefined, schema.optional());
 
@@ -29,6 +22,15 @@ export const envSchema = z.object({
   JWT_JWKS_URL: optional(z.url()),
   JWT_ISSUER: optional(z.string()),
   JWT_AUDIENCE: optional(z.string()),
+  /** `iss` of Tollgate's own access tokens; must differ from JWT_ISSUER (the host platform's). */
+  TOKEN_ISSUER: optional(z.string().min(1)).default('tollgate'),
+  /** A host platform's token older than this (by its `iat`) is refused, whatever its `exp`. */
+  HOST_TOKEN_MAX_AGE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(31 * 86_400)
+    .default(86_400),
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).default(900),
   REFRESH_TOKEN_TTL_SECONDS: z.coerce
     .number()
@@ -36,7 +38,6 @@ export const envSchema = z.object({
     .min(60)
     .default(30 * 86_400),
   BUILT_IN_ACCOUNTS: optional(booleanFlag).default(true),
-  ADMIN_EMAILS: optional(commaList).default([]),
   AGENT_BACKEND_URL: optional(z.url()),
   PAYMENT_GRACE_DAYS: z.coerce.number().int().min(0).max(60).default(7),
   /** A run reserved and never started within this time is released by Tollgate's sweeper. */
@@ -96,6 +97,30 @@ function productionProblems(env: Env): string[] {
   return problems;
 }
 
+/** Settings that must agree with each other, in every environment. */
+function consistencyProblems(env: Env): string[] {
+  if (env.JWT_ISSUER !== undefined && env.JWT_ISSUER === env.TOKEN_ISSUER) {
+    return [
+      "TOKEN_ISSUER: must differ from JWT_ISSUER (Tollgate's own tokens and the host platform's must be told apart)",
+    ];
+  }
+  return [];
+}
+
+/** Settings that older versions read and this one ignores: worth a warning, not a refusal to start. */
+const RETIRED_SETTINGS: Readonly<Record<string, string>> = {
+  ADMIN_EMAILS:
+    'ADMIN_EMAILS is ignored: platform operators are a role stored in the database, never derived from an ' +
+    'email. Grant it with `npm run operator -- grant <email>` or the bootstrap token (docs/production.md, "First operator").',
+};
+
+/** One warning per retired setting still present in the environment. */
+export function retiredSettingWarnings(source: Record<string, string | undefined> = process.env): string[] {
+  return Object.entries(RETIRED_SETTINGS)
+    .filter(([name]) => source[name] !== undefined && source[name] !== '')
+    .map(([, warning]) => warning);
+}
+
 export class EnvError extends Error {
   override readonly name = 'EnvError';
   constructor(readonly problems: string[]) {
@@ -108,7 +133,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   if (!result.success) {
     throw new EnvError(result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   }
-  const problems = productionProblems(result.data);
+  const problems = [...consistencyProblems(result.data), ...productionProblems(result.data)];
   if (problems.length > 0) throw new EnvError(problems);
   return result.data;
 }

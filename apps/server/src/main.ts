@@ -1,11 +1,12 @@
 import { createJsonLogger } from '@tollgate/api';
-import { EnvError, readEnv } from './env';
+import { EnvError, readEnv, retiredSettingWarnings } from './env';
 import { startServer } from './server';
 
 const logger = createJsonLogger();
 
 try {
   const env = readEnv();
+  for (const warning of retiredSettingWarnings()) logger.warn(warning);
   const server = await startServer(env, { logger });
   const openUrl = env.APP_URL ?? `http://localhost:${server.port}`;
   logger.info('Tollgate server listening', {

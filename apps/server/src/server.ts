@@ -15,6 +15,7 @@ import type { StripeEmulator } from '@tollgate/stripe-emulator';
 import { createApp } from './app';
 import { apiConfigOf, pgliteDataDir, webDistDirOf } from './config';
 import type { Env } from './env';
+import { announceOperatorBootstrap } from './operator-bootstrap';
 import { startRunSweeper } from './run-sweeper';
 import { setUpStripe } from './stripe-setup';
 
@@ -56,6 +57,7 @@ export async function startServer(env: Env, options: StartOptions = {}): Promise
     billing: options.billing === undefined ? (stripe?.settings ?? null) : options.billing,
   };
   const services = createServices(deps);
+  await announceOperatorBootstrap(services, logger);
   let isShuttingDown = false;
   const app = createApp({
     isShuttingDown: () => isShuttingDown,

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { registerUser, trpc, uniqueEmail, type Tokens } from './support/http';
+import { registerOperator } from './support/operators';
 import { TEST_JWT_SECRET, startTestServer, type TestServer } from './support/test-server';
 
 const secret = new TextEncoder().encode(TEST_JWT_SECRET);
@@ -158,7 +159,7 @@ describe('host-platform JWTs', () => {
 
 describe('service API keys', () => {
   async function admin(): Promise<Tokens> {
-    return registerUser(server.url, 'admin@tollgate.test');
+    return registerOperator(server);
   }
 
   it('are created by admins only, shown once, scoped, and revocable', async () => {

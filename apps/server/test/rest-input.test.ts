@@ -149,12 +149,13 @@ describe('malformed input never causes a 500', () => {
       expectHandled(await send(subscription, { query }), `getSubscription ${query}`);
     }
     for (const operation of restOperations.filter((candidate) => candidate.method !== 'get')) {
-      const body = '{"__proto__":{"isAdmin":true},"constructor":{"prototype":{"polluted":1}},"runId":"p-1"}';
+      const body =
+        '{"__proto__":{"platformRole":"operator"},"constructor":{"prototype":{"polluted":1}},"runId":"p-1"}';
       expectHandled(await send(operation, { body }), `${operation.operationId} prototype keys`);
     }
-    // The keys changed nothing: still not an admin.
+    // The keys changed nothing: still not an operator.
     const me = await fetch(`${server.url}/api/v1/auth/me`, { headers: { authorization: `Bearer ${token}` } });
-    expect(await me.json()).toMatchObject({ isAdmin: false });
+    expect(await me.json()).toMatchObject({ platformRole: null });
   });
 
   it('random JSON bodies (seeded)', async () => {

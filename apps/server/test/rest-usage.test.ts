@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { restOperations } from '../src/routes/rest-api';
 import { request, trpc, uniqueEmail, type HttpResult } from './support/http';
-import { ADMIN_EMAIL, startTestServer, type TestServer } from './support/test-server';
+import { grantOperator } from './support/operators';
+import { startTestServer, type TestServer } from './support/test-server';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -33,7 +34,7 @@ async function signUp(email = uniqueEmail('rest')) {
   );
 }
 
-/** API keys are created by admins over tRPC (no REST route for them). */
+/** API keys are created by operators over tRPC (no REST route for them). */
 async function serviceKey(adminToken: string, scopes: string[]): Promise<string> {
   const created = await trpc(
     server.url,
@@ -63,7 +64,7 @@ describe('auth over REST', () => {
     );
 
     const me = expectDocumented('me', await api('GET', '/auth/me', login.accessToken));
-    expect(me).toMatchObject({ id: registered.user.id, email, isAdmin: false });
+    expect(me).toMatchObject({ id: registered.user.id, email, platformRole: null });
 
     const refreshed = expectDocumented(
       'refresh',
@@ -147,7 +148,8 @@ describe('usage authorize/release over REST', () => {
 
   it('serves services holding an API key: userId required, scopes enforced, bad keys 401', async () => {
     const { user } = await signUp();
-    const admin = await signUp(ADMIN_EMAIL);
+    const admin = await signUp();
+    await grantOperator(server, admin.user.id);
     const runsKey = await serviceKey(admin.accessToken, ['runs:authorize']);
 
     const run = expectDocumented(

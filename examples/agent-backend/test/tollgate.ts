@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { silentLogger } from '@tollgate/api';
+import { grantPlatformRole } from '@tollgate/db';
 import { createTestDb } from '@tollgate/db/testing';
 import { createTollgateClient } from '@tollgate/sdk';
 import { parseEnv, startServer } from '@tollgate/server';
 
-const ADMIN_EMAIL = 'ops@agent-backend.test';
+const OPERATOR_EMAIL = 'ops@agent-backend.test';
 const PASSWORD = 'correct horse battery';
 
 /**
  * A real Tollgate server (its production startServer) on a random port and a fresh database, plus
- * a service API key with the runs:authorize scope, created the way an operator does: as an admin.
+ * a service API key with the runs:authorize scope, created the way an operator does.
  */
 export async function startTollgate() {
   const testDb = await createTestDb();
@@ -20,7 +21,6 @@ export async function startTollgate() {
       PORT: '0',
       APP_URL: 'http://app.tollgate.test',
       JWT_SECRET: 'agent-backend-example-secret-0123456789abcdef',
-      ADMIN_EMAILS: ADMIN_EMAIL,
       LOG_REQUESTS: 'false',
       // Without a Stripe key the server starts its offline Stripe emulator: on a free port, so test
       // files running in parallel don't collide on the default one.
@@ -29,7 +29,9 @@ export async function startTollgate() {
     { logger: silentLogger, db: testDb },
   );
   const anonymous = createTollgateClient({ url: server.url, getToken: () => null });
-  const admin = await anonymous.trpc.auth.register.mutate({ email: ADMIN_EMAIL, password: PASSWORD });
+  const admin = await anonymous.trpc.auth.register.mutate({ email: OPERATOR_EMAIL, password: PASSWORD });
+  // The platform operator role is granted in the database (what `npm run operator -- grant` does).
+  await grantPlatformRole(server.deps.db, { userId: admin.user.id, grantedBy: 'cli', now: new Date() });
   const asAdmin = createTollgateClient({ url: server.url, getToken: () => admin.accessToken });
   const { key } = await asAdmin.trpc.apiKeys.create.mutate({
     name: 'agent backend',

@@ -12,14 +12,19 @@ export interface ApiConfig {
     secret: string | null;
     /** JWKS URL for a host platform's asymmetric tokens. */
     jwksUrl: string | null;
+    /** The `iss` a host platform's tokens must carry (JWT_ISSUER); null = any but Tollgate's own. */
     issuer: string | null;
+    /** The `aud` a host platform's tokens must carry (JWT_AUDIENCE); null = not checked. */
     audience: string | null;
+    /** The `iss` of Tollgate's own access tokens (TOKEN_ISSUER); never equal to `issuer`. */
+    tokenIssuer: string;
+    /** A host platform's token older than this (by `iat`) is refused, whatever its `exp`. */
+    hostTokenMaxAgeSeconds: number;
     accessTtlSeconds: number;
     refreshTtlSeconds: number;
   };
   /** Register/login with email + password. Off when a host platform owns identity. */
   isBuiltInAccountsEnabled: boolean;
-  adminEmails: readonly string[];
   paymentGraceDays: number;
   /**
    * A run reserved and not started within this time is released by Tollgate's sweeper (its caller

@@ -3,7 +3,8 @@ import type { ApiDeps } from './config';
 import type { Services } from './services';
 
 export type Actor =
-  | { kind: 'user'; userId: string; email: string | null; isAdmin: boolean }
+  // No role here: platform roles live in the database and are read by the procedures that need them.
+  | { kind: 'user'; userId: string; email: string | null }
   | { kind: 'service'; apiKeyId: string; scopes: readonly ApiKeyScope[] };
 
 export interface Context {

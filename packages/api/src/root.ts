@@ -3,6 +3,7 @@ import { adminRouter } from './routers/admin';
 import { apiKeysRouter } from './routers/api-keys';
 import { authRouter } from './routers/auth';
 import { billingRouter } from './routers/billing';
+import { operatorsRouter } from './routers/operators';
 import { sessionsRouter } from './routers/sessions';
 import { usageRouter } from './routers/usage';
 import { createCallerFactory, createTRPCRouter } from './trpc';
@@ -14,6 +15,7 @@ export const appRouter = createTRPCRouter({
   sessions: sessionsRouter,
   apiKeys: apiKeysRouter,
   admin: adminRouter,
+  operators: operatorsRouter,
 });
 
 export type AppRouter = typeof appRouter;

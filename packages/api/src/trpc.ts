@@ -1,3 +1,4 @@
+import { findPlatformRole } from '@tollgate/db';
 import { paymentRequiredBodySchema, type PaymentRequiredBody } from '@tollgate/domain';
 import { TRPCError, initTRPC } from '@trpc/server';
 import { ZodError, z } from 'zod';
@@ -72,9 +73,13 @@ export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
   return next({ ctx: { user: ctx.actor } });
 });
 
-/** A signed-in user whose email is listed in ADMIN_EMAILS. */
-export const adminProcedure = protectedProcedure.use(({ ctx, next }) => {
-  if (!ctx.user.isAdmin) throw new TRPCError({ code: 'FORBIDDEN', message: 'Admins only' });
+/**
+ * A signed-in platform operator. The role is read from the database on every call (one primary-key
+ * lookup), so granting or revoking it takes effect on the next request; nothing in the token decides.
+ */
+export const operatorProcedure = protectedProcedure.use(async ({ ctx, next }) => {
+  const role = await findPlatformRole(ctx.deps.db, ctx.user.userId);
+  if (role !== 'operator') throw new TRPCError({ code: 'FORBIDDEN', message: 'Platform operators only' });
   return next();
 });
 

@@ -1,10 +1,12 @@
 import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
 import type { Database } from './database';
 import { migratePglite, migratePostgres } from './migrate';
+import { acquireDataDirLock } from './pglite-lock';
 import * as schema from './schema';
 
 export type { Database } from './database';
@@ -60,15 +62,31 @@ async function createPostgresDb(
 async function createPgliteDb(dataDir: string, shouldMigrate: boolean): Promise<DbHandle> {
   // PGlite creates only the last folder of the path; a fresh clone has no .data/ yet.
   const isFolder = !/^[a-z]+:\/\//i.test(dataDir);
-  if (isFolder) await mkdir(dataDir, { recursive: true });
-  const client = await PGlite.create(dataDir);
+  if (isFolder) await mkdir(dirname(dataDir), { recursive: true });
+  // One process at a time: PGlite is a single-user PostgreSQL, and two writers corrupt its folder.
+  const lock = isFolder ? await acquireDataDirLock(dataDir) : null;
+  let client: PGlite;
+  try {
+    if (isFolder) await mkdir(dataDir, { recursive: true });
+    client = await PGlite.create(dataDir);
+  } catch (error) {
+    await lock?.release();
+    throw error;
+  }
   const pgliteDb = drizzlePglite({ client, schema });
+  const close = async () => {
+    try {
+      await client.close();
+    } finally {
+      await lock?.release();
+    }
+  };
   try {
     if (shouldMigrate) await migratePglite(pgliteDb);
   } catch (error) {
-    await client.close();
+    await close();
     throw error;
   }
   const db: Database = pgliteDb;
-  return { db, driver: 'pglite', close: () => client.close() };
+  return { db, driver: 'pglite', close };
 }

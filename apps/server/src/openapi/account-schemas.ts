@@ -1,4 +1,4 @@
-import { AGENT_RUN_STATUSES } from '@tollgate/db';
+import { AGENT_RUN_STATUSES, PLATFORM_ROLES } from '@tollgate/db';
 import { z } from 'zod';
 import { runAuthorizationSchema } from './billing-schemas';
 import { isoDateTime } from './common-schemas';
@@ -9,7 +9,9 @@ export const publicUserSchema = z.strictObject({
   createdAt: isoDateTime,
 });
 
-export const meSchema = publicUserSchema.extend({ isAdmin: z.boolean() });
+export const meSchema = publicUserSchema.extend({
+  platformRole: z.enum(PLATFORM_ROLES).nullable().describe('`operator` for people who run Tollgate itself'),
+});
 
 export const tokenPairSchema = z.strictObject({
   accessToken: z.string().describe('JWT: send as `Authorization: Bearer <accessToken>`'),

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBillingTestServer, type BillingTestServer } from '../support/billing-server';
-import { registerUser, trpc } from '../support/http';
-import { ADMIN_EMAIL } from '../support/test-server';
+import { trpc } from '../support/http';
+import { registerOperator } from '../support/operators';
 import { CARDS, Customer } from './scenarios';
 
 let billing: BillingTestServer;
@@ -36,7 +36,7 @@ describe('a Stripe price Tollgate does not know', () => {
       status: 'active',
       usage: { limit: 100 },
     });
-    const admin = await registerUser(billing.server.url, ADMIN_EMAIL);
+    const admin = await registerOperator(billing.server);
     const listed = await trpc(
       billing.server.url,
       'query',

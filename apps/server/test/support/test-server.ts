@@ -1,10 +1,9 @@
-import { silentLogger, type BillingSettings } from '@tollgate/api';
+import { silentLogger, type BillingSettings, type Logger } from '@tollgate/api';
 import { createTestDb, type TestDbHandle } from '@tollgate/db/testing';
 import { parseEnv } from '../../src/env';
 import { startServer, type RunningServer } from '../../src/server';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-at-least-32-characters-long';
-export const ADMIN_EMAIL = 'admin@tollgate.test';
 
 export interface TestServer extends RunningServer {
   testDb: TestDbHandle;
@@ -16,7 +15,7 @@ export interface TestServer extends RunningServer {
 /** A real server on a random port over a per-file database (PGlite, or PostgreSQL with DATABASE_URL). */
 export async function startTestServer(
   env: Record<string, string> = {},
-  options: { billing?: BillingSettings | null; now?: () => Date } = {},
+  options: { billing?: BillingSettings | null; now?: () => Date; logger?: Logger } = {},
 ): Promise<TestServer> {
   const testDb = await createTestDb();
   let offsetMs = 0;
@@ -28,13 +27,12 @@ export async function startTestServer(
       PORT: '0',
       HOST: '127.0.0.1',
       JWT_SECRET: TEST_JWT_SECRET,
-      ADMIN_EMAILS: ADMIN_EMAIL,
       APP_URL: 'http://app.tollgate.test',
       LOG_REQUESTS: 'false',
       AUTH_RATE_LIMIT_PER_MINUTE: '1000',
       ...env,
     }),
-    { db: testDb, logger: silentLogger, now, billing: options.billing ?? null },
+    { db: testDb, logger: options.logger ?? silentLogger, now, billing: options.billing ?? null },
   );
   return {
     ...server,

@@ -1,41 +1,93 @@
-import { SignJWT, createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
+import { webcrypto } from 'node:crypto';
+import {
+  SignJWT,
+  createRemoteJWKSet,
+  decodeJwt,
+  decodeProtectedHeader,
+  errors,
+  jwtVerify,
+  type JWTPayload,
+  type JWTVerifyOptions,
+} from 'jose';
 import type { ApiConfig } from '../config';
+
+/**
+ * Who vouches for the user: `tollgate` = one of Tollgate's own access tokens (a built-in account);
+ * `host` = the host platform's token (its `sub` is the user id, and never a built-in account's).
+ */
+export type TokenSource = 'tollgate' | 'host';
 
 export interface VerifiedToken {
   userId: string;
   email: string | null;
+  source: TokenSource;
 }
 
 type JwtConfig = ApiConfig['jwt'];
 
+/** The claim that marks Tollgate's own access tokens; a host platform's token may not carry it. */
+const ACCESS_TYPE = 'access';
 const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384', 'EdDSA'];
+const REQUIRED_CLAIMS = ['exp', 'sub', 'iat'];
 
 /**
  * Verifies Tollgate's own HS256 access tokens and a host platform's tokens (HS256 with the shared secret,
- * or asymmetric through its JWKS). `alg: none` and any algorithm not listed are refused by jose.
+ * or asymmetric through its JWKS). The issuer decides which rules apply: a token whose `iss` is Tollgate's
+ * must be one of Tollgate's access tokens (HS256, `typ: access`); any other token is a host token, which
+ * must not carry `typ: access`, must match JWT_ISSUER/JWT_AUDIENCE when set, and must be younger than
+ * the host token max age. Every token needs `exp`, `sub` and `iat`. `alg: none` and any algorithm not
+ * listed are refused by jose.
  */
 export function createAccessTokenVerifier(config: JwtConfig) {
-  const secret = config.secret ? new TextEncoder().encode(config.secret) : null;
+  // Imported once: jose would otherwise import the raw secret again on every verification.
+  const secretKey = config.secret ? importHmacKey(config.secret, 'verify') : null;
   const jwks = config.jwksUrl ? createRemoteJWKSet(new URL(config.jwksUrl)) : null;
-  const claims = {
+  const ownOptions: JWTVerifyOptions = {
+    issuer: config.tokenIssuer,
+    algorithms: ['HS256'],
+    requiredClaims: REQUIRED_CLAIMS,
+  };
+  const hostOptions: JWTVerifyOptions = {
     ...(config.issuer ? { issuer: config.issuer } : {}),
     ...(config.audience ? { audience: config.audience } : {}),
+    requiredClaims: REQUIRED_CLAIMS,
+    maxTokenAge: config.hostTokenMaxAgeSeconds,
   };
+
+  async function verifyOwn(token: string): Promise<JWTPayload | null> {
+    if (!secretKey) return null;
+    const { payload } = await jwtVerify(token, await secretKey, ownOptions);
+    return payload.typ === ACCESS_TYPE ? payload : null;
+  }
+
+  async function verifyHost(token: string): Promise<JWTPayload | null> {
+    const { alg } = decodeProtectedHeader(token);
+    let payload: JWTPayload;
+    if (alg === 'HS256' && secretKey) {
+      ({ payload } = await jwtVerify(token, await secretKey, { ...hostOptions, algorithms: ['HS256'] }));
+    } else if (jwks) {
+      ({ payload } = await jwtVerify(token, jwks, { ...hostOptions, algorithms: ASYMMETRIC_ALGORITHMS }));
+    } else {
+      return null;
+    }
+    // A Tollgate token (or a host token dressed as one) is never accepted as the host's.
+    if (payload.iss === config.tokenIssuer || payload.typ === ACCESS_TYPE || payload.typ === 'refresh') {
+      return null;
+    }
+    return payload;
+  }
 
   return async function verifyAccessToken(token: string): Promise<VerifiedToken | null> {
     try {
-      const { alg } = decodeProtectedHeader(token);
-      let payload: JWTPayload;
-      if (alg === 'HS256' && secret) {
-        ({ payload } = await jwtVerify(token, secret, { ...claims, algorithms: ['HS256'] }));
-      } else if (jwks) {
-        ({ payload } = await jwtVerify(token, jwks, { ...claims, algorithms: ASYMMETRIC_ALGORITHMS }));
-      } else {
-        return null;
-      }
-      if (typeof payload.sub !== 'string' || payload.sub.length === 0) return null;
-      if (payload.typ === 'refresh') return null;
-      return { userId: payload.sub, email: typeof payload.email === 'string' ? payload.email : null };
+      // Unverified, only to pick the rules; the chosen verification checks the issuer again.
+      const source: TokenSource = decodeJwt(token).iss === config.tokenIssuer ? 'tollgate' : 'host';
+      const payload = source === 'tollgate' ? await verifyOwn(token) : await verifyHost(token);
+      if (!payload || typeof payload.sub !== 'string' || payload.sub.length === 0) return null;
+      return {
+        userId: payload.sub,
+        email: typeof payload.email === 'string' ? payload.email : null,
+        source,
+      };
     } catch (error) {
       if (error instanceof errors.JOSEError || error instanceof TypeError) return null;
       throw error;
@@ -43,6 +95,17 @@ export function createAccessTokenVerifier(config: JwtConfig) {
   };
 }
 
+function importHmacKey(secret: string, usage: 'sign' | 'verify'): Promise<webcrypto.CryptoKey> {
+  return webcrypto.subtle.importKey(
+    'raw',
+    new TextEncoder().encode(secret),
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    [usage],
+  );
+}
+
+/** One of Tollgate's own access tokens: `iss` = TOKEN_ISSUER, `typ: access`, HS256 with JWT_SECRET. */
 export async function signAccessToken(
   config: JwtConfig,
   user: { id: string; email: string | null },
@@ -50,12 +113,11 @@ export async function signAccessToken(
 ): Promise<string> {
   if (!config.secret) throw new Error('JWT_SECRET is required to issue access tokens');
   const issuedAt = Math.floor(now.getTime() / 1000);
-  let jwt = new SignJWT(user.email ? { email: user.email } : {})
+  return new SignJWT({ typ: ACCESS_TYPE, ...(user.email ? { email: user.email } : {}) })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setIssuer(config.tokenIssuer)
     .setSubject(user.id)
     .setIssuedAt(issuedAt)
-    .setExpirationTime(issuedAt + config.accessTtlSeconds);
-  if (config.issuer) jwt = jwt.setIssuer(config.issuer);
-  if (config.audience) jwt = jwt.setAudience(config.audience);
-  return jwt.sign(new TextEncoder().encode(config.secret));
+    .setExpirationTime(issuedAt + config.accessTtlSeconds)
+    .sign(new TextEncoder().encode(config.secret));
 }

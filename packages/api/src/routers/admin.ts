@@ -2,15 +2,15 @@ import { listSubscriptionsWithUnknownPrice } from '@tollgate/db';
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { requireStripeBilling } from '../billing';
-import { adminProcedure } from '../trpc';
+import { operatorProcedure } from '../trpc';
 
 export const adminRouter = {
   /** Subscriptions on a Stripe price Tollgate doesn't know: their plan was kept; someone must decide. */
-  unknownPrices: adminProcedure
+  unknownPrices: operatorProcedure
     .input(z.void())
     .query(({ ctx }) => listSubscriptionsWithUnknownPrice(ctx.deps.db)),
   /** Re-fetches every linked subscription from Stripe now and reports what it corrected. */
-  reconcile: adminProcedure
+  reconcile: operatorProcedure
     .input(z.void())
     .mutation(({ ctx }) => requireStripeBilling(ctx.services.stripe).reconcile()),
 } satisfies TRPCRouterRecord;

@@ -1,12 +1,12 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { API_KEY_SCOPES } from '../auth/api-key-format';
-import { adminProcedure } from '../trpc';
+import { operatorProcedure } from '../trpc';
 import { storableText, uuidSchema } from './inputs';
 
 export const apiKeysRouter = {
   /** The key itself is in this answer only: it is stored as a hash. */
-  create: adminProcedure
+  create: operatorProcedure
     .input(
       z.object({
         name: storableText({ min: 1, max: 100, isTrimmed: true }),
@@ -20,8 +20,8 @@ export const apiKeysRouter = {
         createdByUserId: ctx.user.userId,
       }),
     ),
-  list: adminProcedure.input(z.void()).query(({ ctx }) => ctx.services.apiKeys.list()),
-  revoke: adminProcedure
+  list: operatorProcedure.input(z.void()).query(({ ctx }) => ctx.services.apiKeys.list()),
+  revoke: operatorProcedure
     .input(z.object({ id: uuidSchema }))
     .mutation(({ ctx, input }) => ctx.services.apiKeys.revoke(input.id)),
 } satisfies TRPCRouterRecord;

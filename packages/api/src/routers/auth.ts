@@ -32,8 +32,6 @@ export const authRouter = {
     await ctx.services.accounts.logout(input.refreshToken);
     return { loggedOut: true as const };
   }),
-  me: protectedProcedure.input(z.void()).query(async ({ ctx }) => ({
-    ...(await ctx.services.accounts.me(ctx.user.userId)),
-    isAdmin: ctx.user.isAdmin,
-  })),
+  /** Who is signed in, with their platform role (read from the database, never from the token). */
+  me: protectedProcedure.input(z.void()).query(({ ctx }) => ctx.services.accounts.me(ctx.user.userId)),
 } satisfies TRPCRouterRecord;

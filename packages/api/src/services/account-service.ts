@@ -9,6 +9,7 @@ import {
   isUniqueViolation,
   revokeRefreshToken,
   revokeRefreshTokenFamily,
+  type PlatformRole,
 } from '@tollgate/db';
 import { AppError } from '@tollgate/domain';
 import { signAccessToken } from '../auth/access-token';
@@ -108,10 +109,11 @@ export function createAccountService(deps: ApiDeps) {
       if (stored) await revokeRefreshTokenFamily(db, stored.familyId, now());
     },
 
-    async me(userId: string): Promise<PublicUser> {
+    async me(userId: string): Promise<PublicUser & { platformRole: PlatformRole | null }> {
       const user = await findUserById(db, userId);
       // Host-platform users exist from their first token on; their row holds no email.
-      return user ? toPublicUser(user) : { id: userId, email: null, createdAt: now() };
+      if (!user) return { id: userId, email: null, createdAt: now(), platformRole: null };
+      return { ...toPublicUser(user), platformRole: user.platformRole ?? null };
     },
   };
 }

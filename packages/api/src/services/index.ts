@@ -4,6 +4,7 @@ import { createStripeBilling } from '../billing';
 import { createAccountService } from './account-service';
 import { createApiKeyService } from './api-key-service';
 import { createAuthenticator } from './authenticator';
+import { createOperatorService } from './operator-service';
 import { createSessionService } from './session-service';
 import { createSubscriptionService } from './subscription-service';
 import { createUsageService } from './usage-service';
@@ -18,6 +19,7 @@ export function createServices(deps: ApiDeps) {
     accounts: createAccountService(deps),
     authRateLimiter: createRateLimiter(deps.config.authRateLimit),
     apiKeys,
+    operators: createOperatorService(deps),
     subscriptions,
     usage,
     sessions: createSessionService(deps, usage),

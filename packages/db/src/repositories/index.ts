@@ -2,6 +2,7 @@ export * from './agent-runs';
 export * from './agent-sessions';
 export * from './api-keys';
 export * from './duplicate-subscriptions';
+export * from './platform-roles';
 export * from './refresh-tokens';
 export * from './run-reservations';
 export * from './run-transitions';

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { silentLogger } from '@tollgate/api';
+import { grantPlatformRole } from '@tollgate/db';
 import { createTestDb, type TestDbHandle } from '@tollgate/db/testing';
 import { parseEnv, startServer, type RunningServer } from '@tollgate/server';
 import { createTollgateClient } from '../../src';
 
-const ADMIN_EMAIL = 'admin@tollgate.test';
+const OPERATOR_EMAIL = 'operator@tollgate.test';
 const PASSWORD = 'correct horse battery';
 export const APP_URL = 'http://app.tollgate.test';
 
@@ -38,7 +39,6 @@ export async function startTestTollgate(): Promise<TestTollgate> {
     PORT: '0',
     APP_URL,
     JWT_SECRET: 'sdk-test-secret-that-is-long-enough-0123456789',
-    ADMIN_EMAILS: ADMIN_EMAIL,
     LOG_REQUESTS: 'false',
     // Without a Stripe key the server starts its offline Stripe emulator: on a free port, so test
     // files running in parallel don't collide on the default one.
@@ -52,7 +52,9 @@ export async function startTestTollgate(): Promise<TestTollgate> {
     const tokens = await anonymous.trpc.auth.register.mutate({ email, password: PASSWORD });
     return { id: tokens.user.id, email, accessToken: tokens.accessToken, refreshToken: tokens.refreshToken };
   };
-  const admin = await register(ADMIN_EMAIL);
+  // API keys are managed by platform operators: the role is granted in the database, as the CLI does.
+  const admin = await register(OPERATOR_EMAIL);
+  await grantPlatformRole(server.deps.db, { userId: admin.id, grantedBy: 'cli', now: new Date() });
   const asAdmin = createTollgateClient({ url: server.url, getToken: () => admin.accessToken });
 
   return {

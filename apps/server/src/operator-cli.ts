@@ -1,0 +1,113 @@
+import {
+  createDb,
+  DataDirLockedError,
+  findUserByEmail,
+  findUserById,
+  grantPlatformRole,
+  listPlatformOperators,
+  revokePlatformRole,
+  type Database,
+} from '@tollgate/db';
+import { pgliteDataDir } from './config';
+import { EnvError, readEnv } from './env';
+
+/**
+ * `pnpm --filter @tollgate/server operator grant|revoke <email|userId>` and `… operator list` (or
+ * `npm run operator -- …` at the repo root): manages platform operators directly in the database the
+ * server uses (DATABASE_URL, or the embedded PGlite folder). An embedded folder that a running server
+ * holds is refused: stop the server first, or use the operators.* procedures as an operator.
+ */
+const USAGE = [
+  'Usage: npm run operator -- <command>',
+  '  grant <email|userId>    make this user a platform operator',
+  '  revoke <email|userId>   take the role away (never from the last operator)',
+  '  list                    show the operators',
+].join('\n');
+
+type Print = (line: string) => void;
+type Command = { kind: 'list' } | { kind: 'grant' | 'revoke'; target: string };
+
+function parseCommand(args: readonly string[]): Command | null {
+  const [kind, target] = args;
+  if (kind === 'list' && args.length === 1) return { kind };
+  if ((kind === 'grant' || kind === 'revoke') && target && args.length === 2) return { kind, target };
+  return null;
+}
+
+async function findTarget(db: Database, target: string) {
+  return target.includes('@') ? findUserByEmail(db, target) : findUserById(db, target);
+}
+
+/** Runs one command against an open database; answers the process exit code. */
+async function runCommand(db: Database, command: Command, print: { out: Print; error: Print }) {
+  if (command.kind === 'list') {
+    const operators = await listPlatformOperators(db);
+    if (operators.length === 0) print.out('No platform operators yet.');
+    for (const operator of operators) {
+      print.out(
+        [
+          operator.userId,
+          operator.email ?? '(no email)',
+          `granted ${operator.grantedAt?.toISOString() ?? '?'} by ${operator.grantedBy ?? '?'}`,
+        ].join('  '),
+      );
+    }
+    return 0;
+  }
+  const user = await findTarget(db, command.target);
+  if (!user) {
+    print.error(
+      `No user ${command.target}. Built-in accounts exist once registered; a host platform's users after their first request.`,
+    );
+    return 1;
+  }
+  const label = user.email ? `${user.email} (${user.id})` : user.id;
+  if (command.kind === 'grant') {
+    await grantPlatformRole(db, { userId: user.id, grantedBy: 'cli', now: new Date() });
+    print.out(`${label} is a platform operator.`);
+    return 0;
+  }
+  const outcome = await revokePlatformRole(db, user.id);
+  if (outcome === 'not_operator') {
+    print.error(`${label} is not a platform operator.`);
+    return 1;
+  }
+  if (outcome === 'last_operator') {
+    print.error(`${label} is the last platform operator: grant the role to someone else first.`);
+    return 1;
+  }
+  print.out(`${label} is no longer a platform operator.`);
+  return 0;
+}
+
+async function main(args: readonly string[]): Promise<number> {
+  const print = { out: (line: string) => console.log(line), error: (line: string) => console.error(line) };
+  if (args[0] === '--help' || args[0] === '-h') {
+    print.out(USAGE);
+    return 0;
+  }
+  const command = parseCommand(args);
+  if (!command) {
+    print.error(USAGE);
+    return 2;
+  }
+  try {
+    const env = readEnv();
+    const handle = await createDb(
+      env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL, poolSize: 2 } : { dataDir: pgliteDataDir(env) },
+    );
+    try {
+      return await runCommand(handle.db, command, print);
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    if (error instanceof EnvError || error instanceof DataDirLockedError) {
+      print.error(error.message);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

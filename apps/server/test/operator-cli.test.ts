@@ -1,0 +1,147 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { silentLogger } from '@tollgate/api';
+import { createDb, createUser, findPlatformRole, type DbHandle } from '@tollgate/db';
+import { createScratchDatabase, testPostgresServerUrl, type ScratchDatabase } from '@tollgate/db/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseEnv } from '../src/env';
+import { startServer } from '../src/server';
+import { registerUser, trpc } from './support/http';
+import { TEST_JWT_SECRET } from './support/test-server';
+
+const SERVER_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** `npm run operator -- …` as an operator types it on the server: a separate process. */
+function runCli(args: string[], env: Record<string, string>): Promise<CliResult> {
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'test', ...env };
+  if (!env.DATABASE_URL) delete childEnv.DATABASE_URL;
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/operator-cli.ts', ...args], {
+      cwd: SERVER_DIR,
+      env: childEnv,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
+  });
+}
+
+let tmpRoot: string;
+beforeAll(async () => {
+  tmpRoot = await mkdtemp(join(tmpdir(), 'tollgate-operator-cli-'));
+});
+afterAll(() => rm(tmpRoot, { recursive: true, force: true }));
+
+// The database the CLI works on: PostgreSQL when the tests run against it, else a PGlite folder.
+const postgresUrl = testPostgresServerUrl();
+
+describe(`operator CLI on ${postgresUrl ? 'PostgreSQL' : 'PGlite'}`, () => {
+  let scratch: ScratchDatabase | null = null;
+  let cliEnv: Record<string, string>;
+  let open: () => Promise<DbHandle>;
+
+  beforeAll(async () => {
+    if (postgresUrl) {
+      const database = await createScratchDatabase(postgresUrl);
+      scratch = database;
+      cliEnv = { DATABASE_URL: database.url };
+      open = () => createDb({ databaseUrl: database.url, poolSize: 2 });
+    } else {
+      const dataDir = join(tmpRoot, 'cli-db');
+      cliEnv = { PGLITE_DATA_DIR: dataDir };
+      open = () => createDb({ dataDir });
+    }
+  });
+  afterAll(() => scratch?.drop());
+
+  it(
+    'grants by email or id, lists, revokes, and never revokes the last operator',
+    { timeout: 300_000 },
+    async () => {
+      const seed = await open();
+      const ada = await createUser(seed.db, { email: 'ada@example.test', passwordHash: 'x' });
+      const bob = await createUser(seed.db, { email: 'bob@example.test', passwordHash: 'x' });
+      await seed.close();
+
+      const grantAda = await runCli(['grant', 'ADA@example.test'], cliEnv);
+      expect(grantAda).toMatchObject({ code: 0 });
+      expect(grantAda.stdout).toContain(`ada@example.test (${ada.id}) is a platform operator.`);
+      expect((await runCli(['grant', bob.id], cliEnv)).code).toBe(0);
+      const unknown = await runCli(['grant', 'nobody@example.test'], cliEnv);
+      expect(unknown.code).toBe(1);
+      expect(unknown.stderr).toMatch(/No user nobody@example.test/);
+
+      const listed = await runCli(['list'], cliEnv);
+      expect(listed.stdout).toMatch(new RegExp(`${ada.id}  ada@example.test  granted .* by cli`));
+      expect(listed.stdout).toContain(bob.id);
+
+      expect((await runCli(['revoke', 'bob@example.test'], cliEnv)).code).toBe(0);
+      const last = await runCli(['revoke', ada.id], cliEnv);
+      expect(last.code).toBe(1);
+      expect(last.stderr).toMatch(/last platform operator/);
+      expect(await runCli(['grant'], cliEnv)).toMatchObject({
+        code: 2,
+        stderr: expect.stringMatching(/Usage/),
+      });
+
+      const check = await open();
+      try {
+        expect(await findPlatformRole(check.db, ada.id)).toBe('operator');
+        expect(await findPlatformRole(check.db, bob.id)).toBeNull();
+      } finally {
+        await check.close();
+      }
+    },
+  );
+});
+
+describe('operator CLI next to a running server on an embedded PGlite folder', () => {
+  it(
+    'refuses to open the folder the server holds, and works once the server stopped',
+    { timeout: 300_000 },
+    async () => {
+      const dataDir = join(tmpRoot, 'server-db');
+      const server = await startServer(
+        parseEnv({
+          PORT: '0',
+          HOST: '127.0.0.1',
+          PGLITE_DATA_DIR: dataDir,
+          JWT_SECRET: TEST_JWT_SECRET,
+          APP_URL: 'http://app.tollgate.test',
+          LOG_REQUESTS: 'false',
+          NODE_ENV: 'test',
+        }),
+        { logger: silentLogger, billing: null },
+      );
+      let user: Awaited<ReturnType<typeof registerUser>>;
+      try {
+        user = await registerUser(server.url, 'ops@example.test');
+        const refused = await runCli(['grant', 'ops@example.test'], { PGLITE_DATA_DIR: dataDir });
+        expect(refused.code).toBe(1);
+        expect(refused.stderr).toMatch(new RegExp(`in use by process ${process.pid}`));
+        expect((await trpc(server.url, 'query', 'operators.list', undefined, user.accessToken)).status).toBe(
+          403,
+        );
+      } finally {
+        await server.close();
+      }
+
+      const granted = await runCli(['grant', 'ops@example.test'], { PGLITE_DATA_DIR: dataDir });
+      expect(granted.code).toBe(0);
+      const listed = await runCli(['list'], { PGLITE_DATA_DIR: dataDir });
+      expect(listed.stdout).toContain(user.user.id);
+    },
+  );
+});

@@ -1,0 +1,21 @@
+import { grantPlatformRole, type Database } from '@tollgate/db';
+import { registerUser, uniqueEmail, type Tokens } from './http';
+
+/**
+ * Makes a user a platform operator directly in the test database (what `npm run operator -- grant`
+ * does), for tests whose subject is not how the role is obtained.
+ */
+export async function grantOperator(server: { deps: { db: Database } }, userId: string): Promise<void> {
+  const granted = await grantPlatformRole(server.deps.db, { userId, grantedBy: 'cli', now: new Date() });
+  if (!granted) throw new Error(`grantOperator: no user ${userId}`);
+}
+
+/** A newly registered built-in account holding the operator role. */
+export async function registerOperator(
+  server: { url: string; deps: { db: Database } },
+  email = uniqueEmail('operator'),
+): Promise<Tokens> {
+  const tokens = await registerUser(server.url, email);
+  await grantOperator(server, tokens.user.id);
+  return tokens;
+}

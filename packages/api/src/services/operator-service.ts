@@ -1,0 +1,106 @@
+import {
+  claimOperatorBootstrap,
+  countPlatformOperators,
+  createOperatorBootstrapToken,
+  findUserByEmail,
+  findUserById,
+  grantPlatformRole,
+  listPlatformOperators,
+  revokePlatformRole,
+  type PlatformRoleHolder,
+} from '@tollgate/db';
+import { AppError } from '@tollgate/domain';
+import { hashSecret, randomToken } from '../auth/secrets';
+import type { ApiDeps } from '../config';
+
+/** A bootstrap token works for this long after the server that printed it started. */
+export const BOOTSTRAP_TOKEN_TTL_MS = 24 * 60 * 60 * 1000;
+
+export type OperatorTarget = { userId: string } | { email: string };
+
+export interface Operator {
+  userId: string;
+  email: string | null;
+  grantedAt: Date | null;
+  grantedBy: string | null;
+}
+
+function toOperator(holder: PlatformRoleHolder): Operator {
+  return {
+    userId: holder.userId,
+    email: holder.email,
+    grantedAt: holder.grantedAt,
+    grantedBy: holder.grantedBy,
+  };
+}
+
+/**
+ * Platform operators (people who run Tollgate itself): a role stored on the user, granted by another
+ * operator, the CLI, or once by the bootstrap token a server prints while no operator exists.
+ */
+export function createOperatorService(deps: ApiDeps) {
+  const { db, now } = deps;
+
+  return {
+    /**
+     * While no operator exists: a new one-time token (only its hash is stored) for the caller to print.
+     * Each starting server may issue its own; any unused, unexpired one works, and only until the
+     * first operator exists. null when an operator already exists.
+     */
+    async issueBootstrapToken(): Promise<{ token: string; expiresAt: Date } | null> {
+      if ((await countPlatformOperators(db)) > 0) return null;
+      const token = `tg_boot_${randomToken()}`;
+      const issuedAt = now();
+      const expiresAt = new Date(issuedAt.getTime() + BOOTSTRAP_TOKEN_TTL_MS);
+      await createOperatorBootstrapToken(db, { tokenHash: hashSecret(token), expiresAt, now: issuedAt });
+      return { token, expiresAt };
+    },
+
+    async claimBootstrap(userId: string, token: string): Promise<Operator> {
+      const outcome = await claimOperatorBootstrap(db, { tokenHash: hashSecret(token), userId, now: now() });
+      if (outcome === 'operator_exists') {
+        throw new AppError('CONFLICT', 'An operator already exists: ask one to grant you the role');
+      }
+      if (outcome === 'invalid_token') {
+        throw new AppError('FORBIDDEN', 'This bootstrap token is unknown, used or expired');
+      }
+      if (outcome === 'unknown_user') throw new AppError('NOT_FOUND', 'No such user');
+      return requireOperator(userId);
+    },
+
+    async grant(target: OperatorTarget, grantedBy: string): Promise<Operator> {
+      const user =
+        'userId' in target ? await findUserById(db, target.userId) : await findUserByEmail(db, target.email);
+      if (!user) throw new AppError('NOT_FOUND', 'No user with this id or email');
+      const holder = await grantPlatformRole(db, { userId: user.id, grantedBy, now: now() });
+      if (!holder) throw new AppError('NOT_FOUND', 'No user with this id or email');
+      return toOperator(holder);
+    },
+
+    async revoke(userId: string): Promise<{ userId: string; revoked: true }> {
+      const outcome = await revokePlatformRole(db, userId);
+      if (outcome === 'not_operator') throw new AppError('NOT_FOUND', 'This user is not an operator');
+      if (outcome === 'last_operator') {
+        throw new AppError('CONFLICT', 'This is the last operator: grant the role to someone else first');
+      }
+      return { userId, revoked: true };
+    },
+
+    async list(): Promise<Operator[]> {
+      return (await listPlatformOperators(db)).map(toOperator);
+    },
+  };
+
+  async function requireOperator(userId: string): Promise<Operator> {
+    const user = await findUserById(db, userId);
+    if (user?.platformRole !== 'operator') throw new AppError('INTERNAL', 'The granted role is missing');
+    return {
+      userId: user.id,
+      email: user.email,
+      grantedAt: user.platformRoleGrantedAt,
+      grantedBy: user.platformRoleGrantedBy,
+    };
+  }
+}
+
+export type OperatorService = ReturnType<typeof createOperatorService>;

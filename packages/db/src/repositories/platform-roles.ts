@@ -1,0 +1,150 @@
+import { and, asc, count, eq, gt, isNull, sql } from 'drizzle-orm';
+import type { Database } from '../database';
+import { operatorBootstrapTokens, users } from '../schema';
+import type { OperatorBootstrapTokenRow, PlatformRole, UserRow } from '../schema';
+
+// Platform roles (operator) are granted by another operator, by the one-time bootstrap token or by the
+// CLI: never derived from anything a user can claim. Every change that depends on "how many operators
+// are there" (the bootstrap claim, revoking) runs under one transaction-scoped advisory lock, so two
+// concurrent claims can't both make a first operator and two revokes can't leave none.
+const platformRoleLock = sql`select pg_advisory_xact_lock(hashtext('tollgate:platform-roles'))`;
+
+/** `bootstrap`, `cli`, or the id of the operator who granted the role. */
+export type PlatformRoleGrantor = string;
+
+export interface PlatformRoleHolder {
+  userId: string;
+  email: string | null;
+  authSource: UserRow['authSource'];
+  role: PlatformRole;
+  grantedAt: Date | null;
+  grantedBy: string | null;
+}
+
+function toHolder(row: UserRow): PlatformRoleHolder | null {
+  if (!row.platformRole) return null;
+  return {
+    userId: row.id,
+    email: row.email,
+    authSource: row.authSource,
+    role: row.platformRole,
+    grantedAt: row.platformRoleGrantedAt,
+    grantedBy: row.platformRoleGrantedBy,
+  };
+}
+
+/** The user's platform role, read on every operator-only call (so a revocation applies at once). */
+export async function findPlatformRole(db: Database, userId: string): Promise<PlatformRole | null> {
+  const [row] = await db
+    .select({ role: users.platformRole })
+    .from(users)
+    .where(eq(users.id, userId))
+    .limit(1);
+  return row?.role ?? null;
+}
+
+export async function countPlatformOperators(db: Database): Promise<number> {
+  const [row] = await db.select({ n: count() }).from(users).where(eq(users.platformRole, 'operator'));
+  return row?.n ?? 0;
+}
+
+export async function listPlatformOperators(db: Database): Promise<PlatformRoleHolder[]> {
+  const rows = await db
+    .select()
+    .from(users)
+    .where(eq(users.platformRole, 'operator'))
+    .orderBy(asc(users.platformRoleGrantedAt), asc(users.id));
+  return rows.map(toHolder).filter((holder): holder is PlatformRoleHolder => holder !== null);
+}
+
+/**
+ * Grants the operator role. Idempotent: granting it again keeps the first grant's time and grantor.
+ * null when no such user exists.
+ */
+export async function grantPlatformRole(
+  db: Database,
+  input: { userId: string; grantedBy: PlatformRoleGrantor; now: Date },
+): Promise<PlatformRoleHolder | null> {
+  const [granted] = await db
+    .update(users)
+    .set({
+      platformRole: 'operator',
+      platformRoleGrantedAt: input.now,
+      platformRoleGrantedBy: input.grantedBy,
+    })
+    .where(and(eq(users.id, input.userId), isNull(users.platformRole)))
+    .returning();
+  if (granted) return toHolder(granted);
+  const [existing] = await db.select().from(users).where(eq(users.id, input.userId)).limit(1);
+  return existing ? toHolder(existing) : null;
+}
+
+export type RevokeOutcome = 'revoked' | 'not_operator' | 'last_operator';
+
+/** Takes the role away, unless this user is the last operator (someone must be able to grant it). */
+export async function revokePlatformRole(db: Database, userId: string): Promise<RevokeOutcome> {
+  return db.transaction(async (tx) => {
+    await tx.execute(platformRoleLock);
+    const role = await findPlatformRole(tx, userId);
+    if (role !== 'operator') return 'not_operator';
+    if ((await countPlatformOperators(tx)) <= 1) return 'last_operator';
+    await tx
+      .update(users)
+      .set({ platformRole: null, platformRoleGrantedAt: null, platformRoleGrantedBy: null })
+      .where(eq(users.id, userId));
+    return 'revoked';
+  });
+}
+
+/** Stores a bootstrap token's hash (the token itself is printed once and never stored). */
+export async function createOperatorBootstrapToken(
+  db: Database,
+  input: { tokenHash: string; expiresAt: Date; now?: Date },
+): Promise<OperatorBootstrapTokenRow> {
+  const [row] = await db
+    .insert(operatorBootstrapTokens)
+    .values({
+      tokenHash: input.tokenHash,
+      expiresAt: input.expiresAt,
+      ...(input.now ? { createdAt: input.now } : {}),
+    })
+    .returning();
+  if (!row) throw new Error('createOperatorBootstrapToken: insert returned no row');
+  return row;
+}
+
+export type BootstrapClaimOutcome = 'granted' | 'operator_exists' | 'invalid_token' | 'unknown_user';
+
+/**
+ * Makes the user the first operator with a bootstrap token: only while no operator exists, and each
+ * token once (a conditional UPDATE … WHERE used_at IS NULL AND expires_at > now). Serialized by the
+ * advisory lock: of two concurrent claims (even with two different tokens) exactly one succeeds.
+ */
+export async function claimOperatorBootstrap(
+  db: Database,
+  input: { tokenHash: string; userId: string; now: Date },
+): Promise<BootstrapClaimOutcome> {
+  return db.transaction(async (tx) => {
+    await tx.execute(platformRoleLock);
+    if ((await countPlatformOperators(tx)) > 0) return 'operator_exists';
+    const [user] = await tx.select({ id: users.id }).from(users).where(eq(users.id, input.userId)).limit(1);
+    if (!user) return 'unknown_user';
+    const [used] = await tx
+      .update(operatorBootstrapTokens)
+      .set({ usedAt: input.now, usedByUserId: input.userId })
+      .where(
+        and(
+          eq(operatorBootstrapTokens.tokenHash, input.tokenHash),
+          isNull(operatorBootstrapTokens.usedAt),
+          gt(operatorBootstrapTokens.expiresAt, input.now),
+        ),
+      )
+      .returning({ id: operatorBootstrapTokens.id });
+    if (!used) return 'invalid_token';
+    await tx
+      .update(users)
+      .set({ platformRole: 'operator', platformRoleGrantedAt: input.now, platformRoleGrantedBy: 'bootstrap' })
+      .where(eq(users.id, input.userId));
+    return 'granted';
+  });
+}
