@@ -88,7 +88,7 @@ describe('auth over REST', () => {
 });
 
 describe('usage authorize/release over REST', () => {
-  it('authorizes the 10 FREE runs, replays idempotently, answers the 11th with the 402 body, and releases once', async () => {
+  it('authorizes the 10 FREE runs, replays idempotently, answers the 11th with the 402 body; a user can’t release', async () => {
     const { accessToken, user } = await signUp();
     for (let i = 1; i <= 10; i += 1) {
       const run = expectDocumented(
@@ -120,18 +120,17 @@ describe('usage authorize/release over REST', () => {
     const paymentRequired = restOperations.find((operation) => operation.operationId === 'authorizeRun');
     expect(paymentRequired?.errors).toContain(402);
 
-    const released = expectDocumented(
-      'releaseRun',
-      await api('POST', '/usage/release', accessToken, { runId: 'run-10' }),
+    // Releasing gives units back: a service's act, never an end user's.
+    const released = await api('POST', '/usage/release', accessToken, { runId: 'run-10' });
+    expect(released.status).toBe(403);
+    expect((await api('POST', '/usage/authorize', accessToken, { runId: 'run-12' })).status).toBe(402);
+    // The user may mark their own reserved run started (once).
+    const started = expectDocumented(
+      'markRunStarted',
+      await api('POST', '/usage/start', accessToken, { runId: 'run-10' }),
     );
-    expect(released).toEqual({ runId: 'run-10', released: true, isReplay: false });
-    const twice = await api('POST', '/usage/release', accessToken, { runId: 'run-10' });
-    expect(twice.status).toBe(200);
-    expect(twice.body).toEqual({ runId: 'run-10', released: true, isReplay: true });
-    expect((await api('POST', '/usage/release', accessToken, { runId: 'never-seen' })).status).toBe(404);
-
-    // The refunded run frees one slot.
-    expectDocumented('authorizeRun', await api('POST', '/usage/authorize', accessToken, { runId: 'run-12' }));
+    expect(started).toMatchObject({ runId: 'run-10', state: 'started', isReplay: false });
+    expect((await api('POST', '/usage/start', accessToken, { runId: 'run-10' })).status).toBe(409);
   });
 
   it('lets a user act only for themself', async () => {
@@ -150,7 +149,7 @@ describe('usage authorize/release over REST', () => {
     const { user } = await signUp();
     const admin = await signUp();
     await grantOperator(server, admin.user.id);
-    const runsKey = await serviceKey(admin.accessToken, ['runs:authorize']);
+    const runsKey = await serviceKey(admin.accessToken, ['runs:authorize', 'runs:release']);
 
     const run = expectDocumented(
       'authorizeRun',
@@ -163,10 +162,16 @@ describe('usage authorize/release over REST', () => {
     const nulUser = await api('POST', '/usage/authorize', runsKey, { userId: 'a\u0000b', runId: 'svc-3' });
     expect(nulUser.status).toBe(400);
     expect((await api('GET', '/billing/subscription?userId=a%00b', runsKey)).status).toBe(400);
-    expectDocumented(
+    const released = expectDocumented(
       'releaseRun',
       await api('POST', '/usage/release', runsKey, { userId: user.id, runId: 'svc-1' }),
     );
+    expect(released).toEqual({ runId: 'svc-1', released: true, isReplay: false });
+    const twice = await api('POST', '/usage/release', runsKey, { userId: user.id, runId: 'svc-1' });
+    expect(twice.body).toEqual({ runId: 'svc-1', released: true, isReplay: true });
+    expect(
+      (await api('POST', '/usage/release', runsKey, { userId: user.id, runId: 'never-seen' })).status,
+    ).toBe(404);
 
     // This key lacks subscriptions:read.
     expect((await api('GET', `/billing/subscription?userId=${user.id}`, runsKey)).status).toBe(403);

@@ -30,6 +30,7 @@ describe('subscription basics', () => {
     const token = await new SignJWT({})
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject('first-timer')
+      .setIssuedAt()
       .setExpirationTime('10m')
       .sign(new TextEncoder().encode(TEST_JWT_SECRET));
     const results = await Promise.all(

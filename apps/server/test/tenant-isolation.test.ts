@@ -48,9 +48,13 @@ describe('tenant isolation: Bob uses Alice’s ids everywhere', () => {
         { id: aliceSessionId, runId: 'bob-run', message: 'x' },
         bob.accessToken,
       ),
-      trpc(server.url, 'mutation', 'usage.release', { runId: 'alice-run' }, bob.accessToken),
+      trpc(server.url, 'mutation', 'usage.start', { runId: 'alice-run' }, bob.accessToken),
     ];
     for (const attempt of await Promise.all(attempts)) expect(attempt.status).toBe(404);
+    // Releasing is a service's act: a user token is refused whatever it names.
+    expect(
+      (await trpc(server.url, 'mutation', 'usage.release', { runId: 'alice-run' }, bob.accessToken)).status,
+    ).toBe(403);
 
     const forbidden = await Promise.all([
       trpc(server.url, 'query', 'billing.subscription', { userId: alice.user.id }, bob.accessToken),

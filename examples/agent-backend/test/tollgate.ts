@@ -10,7 +10,7 @@ const PASSWORD = 'correct horse battery';
 
 /**
  * A real Tollgate server (its production startServer) on a random port and a fresh database, plus
- * a service API key with the runs:authorize scope, created the way an operator does.
+ * a service API key with the runs:authorize and runs:release scopes, created the way an operator does.
  */
 export async function startTollgate() {
   const testDb = await createTestDb();
@@ -35,7 +35,7 @@ export async function startTollgate() {
   const asAdmin = createTollgateClient({ url: server.url, getToken: () => admin.accessToken });
   const { key } = await asAdmin.trpc.apiKeys.create.mutate({
     name: 'agent backend',
-    scopes: ['runs:authorize', 'subscriptions:read'],
+    scopes: ['runs:authorize', 'runs:release', 'subscriptions:read'],
   });
   return {
     url: server.url,

@@ -116,16 +116,21 @@ export function actingForUserProcedure(scope: ApiKeyScope) {
  * releasing a run gives units back, which only the service that reserved it may decide.
  */
 export function serviceForUserProcedure(scope: ApiKeyScope) {
-  return publicProcedure.input(z.object({ userId: userIdSchema })).use(({ ctx, input, next }) => {
-    if (ctx.actor?.kind === 'user') {
-      throw new TRPCError({
-        code: 'FORBIDDEN',
-        message: `Only a service API key with the ${scope} scope may do this`,
-      });
-    }
-    const service = requireService(ctx.actor, scope);
-    return next({ ctx: { service, targetUserId: input.userId } });
-  });
+  return (
+    publicProcedure
+      // The credential first: a user token is refused whatever it sends.
+      .use(({ ctx, next }) => {
+        if (ctx.actor?.kind === 'user') {
+          throw new TRPCError({
+            code: 'FORBIDDEN',
+            message: `Only a service API key with the ${scope} scope may do this`,
+          });
+        }
+        return next({ ctx: { service: requireService(ctx.actor, scope) } });
+      })
+      .input(z.object({ userId: userIdSchema }))
+      .use(({ input, next }) => next({ ctx: { targetUserId: input.userId } }))
+  );
 }
 
 function requireService(actor: Actor | null, scope: ApiKeyScope): ServiceActor {

@@ -161,9 +161,20 @@ export async function sweepUnstartedRuns(
           release_reason = 'start_timeout'
         from due where l.id = due.id and l.state = 'reserved'
         returning l.user_id, l.run_id, l.reserved_at, l.period_id, l.units_reserved
+      ), periods as (
+        -- The counters are locked in the order reservations lock them (tenant, start): a sweep and a
+        -- reservation, or two sweeps, never wait for each other in a cycle.
+        select p.id from usage_periods p
+        where p.id in (select period_id from released)
+        order by p.user_id, p.period_start
+        for no key update
       ), refunded as (
         update usage_periods p set used = p.used - r.units
-        from (select period_id, sum(units_reserved)::int as units from released group by period_id) r
+        from (
+          select r.period_id, sum(r.units_reserved)::int as units
+          from released r join periods locked on locked.id = r.period_id
+          group by r.period_id
+        ) r
         where p.id = r.period_id
         returning p.id
       )

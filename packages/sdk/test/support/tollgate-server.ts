@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { silentLogger } from '@tollgate/api';
+import { silentLogger, type ApiKeyScope } from '@tollgate/api';
 import { grantPlatformRole } from '@tollgate/db';
 import { createTestDb, type TestDbHandle } from '@tollgate/db/testing';
 import { parseEnv, startServer, type RunningServer } from '@tollgate/server';
@@ -9,7 +9,7 @@ const OPERATOR_EMAIL = 'operator@tollgate.test';
 const PASSWORD = 'correct horse battery';
 export const APP_URL = 'http://app.tollgate.test';
 
-type Scope = 'runs:authorize' | 'subscriptions:read';
+type Scope = ApiKeyScope;
 
 export interface SignedInUser {
   id: string;
