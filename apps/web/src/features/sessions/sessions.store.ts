@@ -116,7 +116,9 @@ export const useSessionsStore = defineStore('sessions', () => {
       return true;
     } catch (failure) {
       const error = toTollgateError(failure);
-      unsent = error.isTransportError ? { sessionId: session.id, message, runId } : null;
+      // No answer, or the first attempt is still under way: sending again must reuse this run id.
+      const isResendable = error.isTransportError || error.code === 'RUN_IN_PROGRESS';
+      unsent = isResendable ? { sessionId: session.id, message, runId } : null;
       if (error instanceof PaymentRequiredError) {
         denial.value = toDenial(error);
         void billing.load();

@@ -157,4 +157,49 @@ describe('Session view', () => {
     expect(second).toBe(first);
     expect(wrapper.get('[data-testid="run-reply"]').text()).toBe('ok');
   });
+
+  it('a retry answered "still under way" keeps the run id, so the next send is the same run', async () => {
+    let isRunning = true;
+    const { wrapper, fake } = await mountSession((input) => {
+      const { runId } = input as { runId: string };
+      if (isRunning) {
+        throw new FakeTrpcError('CONFLICT', 409, `Run ${runId} is under way; ask again shortly`, {
+          appCode: 'RUN_IN_PROGRESS',
+        });
+      }
+      return {
+        run: {
+          id: 'r1',
+          runId,
+          sessionId: SESSION_ID,
+          userId: 'u1',
+          prompt: 'Task',
+          reply: null,
+          status: 'unconfirmed',
+          createdAt: ISO(0),
+          finishedAt: ISO(0),
+        },
+        usage: {
+          runId,
+          isReplay: true,
+          state: 'started',
+          plan: 'FREE',
+          status: 'active',
+          used: 1,
+          limit: 10,
+          remaining: 9,
+          resetsAt: ISO(21),
+        },
+      };
+    });
+    await send(wrapper, 'Task');
+    expect(wrapper.get('[role="alert"]').text()).toContain('under way');
+    isRunning = false;
+    await send(wrapper, 'Task');
+    const [first, second] = fake
+      .callsTo('sessions.run')
+      .map((call) => (call.input as { runId: string }).runId);
+    expect(second).toBe(first);
+    expect(wrapper.get('[data-testid="run-unconfirmed"]').text()).toContain('did not confirm');
+  });
 });
