@@ -1,4 +1,4 @@
-import { listSubscriptionsWithUnknownPrice } from '@tollgate/db';
+import { listDuplicateSubscriptions, listSubscriptionsWithUnknownPrice } from '@tollgate/db';
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { requireStripeBilling } from '../billing';
@@ -9,6 +9,13 @@ export const adminRouter = {
   unknownPrices: operatorProcedure
     .input(z.void())
     .query(({ ctx }) => listSubscriptionsWithUnknownPrice(ctx.deps.db)),
+  /**
+   * Second live subscriptions (two Checkout sessions both paid): the one canceled at Stripe, what the
+   * customer paid for it (to refund), and a cancellation still to do (canceledAt null, lastError).
+   */
+  duplicateSubscriptions: operatorProcedure
+    .input(z.void())
+    .query(({ ctx }) => listDuplicateSubscriptions(ctx.deps.db)),
   /** Re-fetches every linked subscription from Stripe now and reports what it corrected. */
   reconcile: operatorProcedure
     .input(z.void())
