@@ -7,6 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { createDb } from '@tollgate/db';
 import { checkTwoServers } from './exactness';
+import { checkLifecycleExactness } from './exactness-lifecycle';
 import { checkServiceExactness } from './exactness-service';
 import { measureHttp } from './http-authorize';
 import { currentLoad, describeMachine } from './machine';
@@ -62,6 +63,9 @@ async function main(): Promise<void> {
     const serviceExactness = await checkServiceExactness(batchedServer.services, handle.db, 3000);
     await singleServer.close();
 
+    step('run lifecycle exactness (replays, concurrent starts, downgrade, sweeper)');
+    const lifecycle = await checkLifecycleExactness(batchedServer.services, handle.db, scratch.url);
+
     step('HTTP authorize');
     const httpTenants = await seedTenants(handle.db, 'http', 1000, NO_LIMIT);
     const http = await measureHttp(batchedServer, handle.db, httpTenants, 4);
@@ -83,6 +87,7 @@ async function main(): Promise<void> {
       service,
       serviceTotals,
       serviceExactness,
+      lifecycle,
       http,
       httpTotals,
       twoServers,

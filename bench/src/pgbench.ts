@@ -21,8 +21,9 @@ export async function measurePgbenchEquivalents(db: Database, durationMs: number
   const periods = await queryRows<{ id: string; user_id: string }>(
     db,
     sql`
-      insert into usage_periods (user_id, period_start, period_end)
-      select id, now() - interval '1 day', now() + interval '29 days' from unnest(${sql.param(tenants)}::text[]) as t(id)
+      insert into usage_periods (user_id, period_start, period_end, run_limit)
+      select id, now() - interval '1 day', now() + interval '29 days', ${NO_LIMIT}
+      from unnest(${sql.param(tenants)}::text[]) as t(id)
       returning id, user_id`,
   );
   const pick = (n: number) => periods[(n * 7919) % periods.length] ?? { id: '', user_id: '' };
@@ -40,7 +41,8 @@ export async function measurePgbenchEquivalents(db: Database, durationMs: number
       db.transaction(async (tx) => {
         const period = pick(n);
         await tx.execute(
-          sql`insert into usage_ledger (user_id, run_id, period_id) values (${period.user_id}, ${`pgb-${n}`}, ${period.id})`,
+          sql`insert into usage_ledger (user_id, run_id, period_id, state, actor_kind, actor_id, fingerprint)
+              values (${period.user_id}, ${`pgb-${n}`}, ${period.id}, 'reserved', 'service', 'pgb', 'pgb')`,
         );
         await tx.execute(
           sql`update usage_periods set used = used + 1 where id = ${period.id} and used < ${NO_LIMIT}`,

@@ -1,6 +1,7 @@
 import { format, resolveConfig } from 'prettier';
 import type { LoopResult } from './closed-loop';
 import type { TwoServerExactness } from './exactness';
+import type { LifecycleExactness } from './exactness-lifecycle';
 import type { ServiceExactness } from './exactness-service';
 import { successes, type HttpFigures } from './http-authorize';
 import type { LoadResult } from './load-spec';
@@ -22,6 +23,7 @@ export interface BenchResults {
   };
   serviceTotals: { tenants: UsageTotals; hot: UsageTotals };
   serviceExactness: ServiceExactness;
+  lifecycle: LifecycleExactness;
   http: HttpFigures;
   httpTotals: UsageTotals;
   twoServers: TwoServerExactness;
@@ -100,20 +102,20 @@ function figureRows(r: BenchResults): Row[] {
   });
   return [
     {
-      figure: 'Service authorize, 1,000 tenants: grouped commits',
+      figure: 'Service authorize, 1,000 tenants: one statement per group',
       measured: rate(service.tenantsBatched.perSecond),
       baseline: `${rate(service.tenantsSingle.perSecond)} one tx per run`,
       ratio: times(tenantsRatio),
-      target: '≥ 10× and ≥ 30,000/s',
-      isMet: `10×: ${yesNo(tenantsRatio >= 10)}; 30,000/s: ${yesNo(service.tenantsBatched.perSecond >= 30_000)}`,
+      target: '≥ 20× and ≥ 30,000/s',
+      isMet: `20×: ${yesNo(tenantsRatio >= 20)}; 30,000/s: ${yesNo(service.tenantsBatched.perSecond >= 30_000)}`,
     },
     {
-      figure: 'Service authorize, one hot tenant: grouped commits',
+      figure: 'Service authorize, one hot tenant: one statement per group',
       measured: rate(service.hotBatched.perSecond),
       baseline: `${rate(service.hotSingle.perSecond)} one tx per run`,
       ratio: times(hotRatio),
-      target: '≥ 10×',
-      isMet: hotRatio >= 10,
+      target: '≥ 20×',
+      isMet: hotRatio >= 20,
     },
     {
       figure: 'Grouped authorize vs the one-commit-per-run ceiling (pgbench ledger INSERT + UPDATE tx)',
@@ -239,7 +241,18 @@ function exactnessLines(r: BenchResults): string[] {
     `${ok(se.isExact)} limits hit under load (${se.tenants} tenants × limit ${se.limit}, ${se.calls.toLocaleString('en-US')} calls at 512 in flight, each run id twice): ${se.consumed} consumed, ${se.replays} replays, ${se.denied} denied (402), ${se.otherErrors} other errors; ledger ${se.totals.ledger} = counters ${se.totals.used}; periods over the limit: ${se.totals.overLimit}; sending every run id again consumed ${se.consumedOnReplayPass} (counters after: ${se.totalsAfterReplayPass.used}).`,
     `${ok(httpTotals.mismatched === 0 && httpTotals.overLimit === 0 && httpTotals.ledger >= httpOk && httpTotals.ledger - httpOk <= httpRuns.length * 50)} HTTP runs: ledger ${httpTotals.ledger.toLocaleString('en-US')} = counters ${httpTotals.used.toLocaleString('en-US')}, ${httpTotals.mismatched} periods mismatched; ${httpOk.toLocaleString('en-US')} 2xx answers counted by the load generator (a timed run stops counting with requests still in flight, which the server completes and charges: ${(httpTotals.ledger - httpOk).toLocaleString('en-US')} here, at most ${httpRuns.length} runs × 50 connections).`,
     `${ok(two.isExact)} two server processes (two pools, two batchers) on one database, every run id sent to both: ${two.tenants} tenants × ${two.runIdsPerTenant} run ids, limit ${two.limit}: counters ${two.totals.used} (expected ${two.tenants * two.limit}), ledger ${two.totals.ledger}, over limit ${two.totals.overLimit}; 200 answers ${two.ok} (expected ${two.expectedOk}: each admitted run once consumed, once a replay), 402 answers ${two.denied} (expected ${two.expectedDenied}).`,
+    ...lifecycleLines(r.lifecycle, ok),
     `${ok(webhooks.ignored.isExact && webhooks.subscription.isExact)} webhooks: every delivery answered 200; events stored once each (${webhooks.ignored.stored} of ${webhooks.ignored.uniqueEvents} and ${webhooks.subscription.stored} of ${webhooks.subscription.uniqueEvents}).`,
+  ];
+}
+
+function lifecycleLines(l: LifecycleExactness, ok: (isOk: boolean) => string): string[] {
+  const { replayAfterDelete: rad, concurrentSessions: cs, downgrade: dg, sweep } = l;
+  return [
+    `${ok(rad.isExact)} replay after delete: ${rad.tenants} FREE accounts × ${rad.attempts} attempts (a paid run id replayed in fresh sessions, then new runs): at most ${rad.maxStartsPerTenant} agent runs started per account (limit 10; over it: ${rad.startsOverLimit}); ledger ${rad.totals.ledger} = counters ${rad.totals.used}.`,
+    `${ok(cs.isExact)} concurrent sessions.run: ${cs.tenants} accounts × 200 calls (50 run ids × 4, same message): ${cs.starts} agent runs started for ${cs.runIds} run ids; the rest ${cs.inProgress} × 409 RUN_IN_PROGRESS and ${cs.storedOutcomes} stored outcomes, ${cs.otherErrors} other errors; ledger ${cs.totals.ledger} = counters ${cs.totals.used}.`,
+    `${ok(dg.isExact)} downgrade mid-load: ${dg.tenants} accounts from 1,000 to 25 runs while ${dg.calls.toLocaleString('en-US')} reservations ran at 512 in flight (${dg.midway} accounts were mid-way when it landed): periods above max(new limit, usage when it took hold): ${dg.overNewLimit}; ledger ${dg.totals.ledger} = counters ${dg.totals.used}.`,
+    `${ok(sweep.isExact)} sweeper: ${sweep.reserved} runs reserved and never started, four sweeps on two pools at once released ${sweep.released} (${sweep.distinct} distinct); counters after: ${sweep.totals.used}.`,
   ];
 }
 

@@ -1,4 +1,5 @@
 import type { Services } from '@tollgate/api';
+import type { RunActor } from '@tollgate/db';
 import { runClosedLoop, type LoopResult } from './closed-loop';
 
 export interface AuthorizeRun extends LoopResult {
@@ -16,6 +17,9 @@ export interface AuthorizeLoad {
   durationMs: number;
 }
 
+/** The bench calls usage.authorize as one service key would. */
+export const BENCH_SERVICE: RunActor = { kind: 'service', id: 'bench' };
+
 /** Calls usage.authorize in a closed loop, each call a new run id of the next tenant (round robin). */
 export async function measureAuthorize(services: Services, load: AuthorizeLoad): Promise<AuthorizeRun> {
   let consumed = 0;
@@ -23,7 +27,7 @@ export async function measureAuthorize(services: Services, load: AuthorizeLoad):
   const result = await runClosedLoop(
     async (n) => {
       const tenant = load.tenants[n % load.tenants.length] ?? '';
-      const answer = await services.usage.authorize(tenant, `${load.tag}-${n}`);
+      const answer = await services.usage.authorize(BENCH_SERVICE, tenant, `${load.tag}-${n}`);
       if (!answer.isReplay) consumed += 1;
     },
     { concurrency: load.concurrency, durationMs: load.durationMs, warmupMs: 300 },

@@ -18,8 +18,8 @@ export async function seedTenants(
   const periodStart = new Date(now.getTime() - DAY_MS).toISOString();
   const periodEnd = new Date(now.getTime() + 29 * DAY_MS).toISOString();
   await db.execute(sql`
-    insert into users (id, created_at)
-    select id, ${periodStart}::timestamptz from unnest(${sql.param(ids)}::text[]) as t(id)`);
+    insert into users (id, auth_source, created_at)
+    select id, 'host', ${periodStart}::timestamptz from unnest(${sql.param(ids)}::text[]) as t(id)`);
   await db.execute(sql`
     insert into subscriptions
       (user_id, plan, status, current_period_start, current_period_end, custom_run_limit, created_at, updated_at)
@@ -34,7 +34,7 @@ export interface UsageTotals {
   used: number;
   /** Their ledger rows that are not released. */
   ledger: number;
-  /** Periods whose counter is above the account's limit (must stay 0). */
+  /** Periods whose counter is above the limit stored on the period row (must stay 0). */
   overLimit: number;
   /** Periods whose counter differs from their own ledger rows (must stay 0). */
   mismatched: number;
@@ -46,9 +46,9 @@ export async function usageTotals(db: Database, prefix: string): Promise<UsageTo
     db,
     sql`
       with periods as (
-        select p.id, p.used, s.custom_run_limit as run_limit,
-          (select count(*)::int from usage_ledger l where l.period_id = p.id and l.released_at is null) as ledger
-        from usage_periods p join subscriptions s on s.user_id = p.user_id
+        select p.id, p.used, p.run_limit,
+          (select count(*)::int from usage_ledger l where l.period_id = p.id and l.state <> 'released') as ledger
+        from usage_periods p
         where p.user_id like ${`${prefix}-%`}
       )
       select coalesce(sum(used), 0)::int as used, coalesce(sum(ledger), 0)::int as ledger,

@@ -1,7 +1,12 @@
-import { sql } from 'drizzle-orm';
 import type { Database } from '../database';
-import { queryRows } from '../raw-query';
 import type { RunActorKind, RunState } from '../schema';
+import {
+  decideRuns,
+  ensurePeriodRows,
+  findStoredRuns,
+  runKey,
+  type RunDecisionRow,
+} from './run-reservation-statement';
 
 export interface ReserveRunInput {
   userId: string;
@@ -44,257 +49,140 @@ export interface ReserveRunResult {
   state: RunState | null;
 }
 
-/** Rounds of the one statement before giving up (only concurrent first uses of a period or run id cost one). */
-const MAX_ROUNDS = 4;
+/** Rounds of the statement before giving up (only first uses and concurrent claims cost one more). */
+const MAX_ROUNDS = 5;
+
+/** The decision for the first occurrence of a run id, with the counter right after it. */
+interface Decided {
+  result: ReserveRunResult;
+  /** The fingerprint stored for this run id (before or by this call), null when nothing is stored. */
+  storedFingerprint: string | null;
+  periodKey: string;
+}
 
 /**
- * Reserves many runs (of many tenants) at once, each answered exactly as if the runs had been
- * reserved one by one in input order. The decision is made by PostgreSQL in ONE statement (see
- * `runReserveStatement`), never read-modify-written in JS; a batch of one is the single-run path, so
- * there is one rule.
+ * Reserves many runs (of many tenants) at once, each answered as if the runs had been reserved one by
+ * one in input order. PostgreSQL decides in ONE statement per round (`decideRuns`), never a
+ * read-modify-write in JS; a batch of one is the single-run path, so there is one rule.
  *
- * Two things make a second round necessary, both only at first use: a period row that doesn't exist
- * yet (created, then the inputs are decided again), and a run id another statement claimed between
- * this statement's snapshot and its insert (decided again: it is then a replay or a mismatch).
+ * Only the first occurrence of a run id goes to the database; later ones follow it. Another round is
+ * needed only at first use (a period row that doesn't exist yet is created) and when a concurrent
+ * statement claimed one of the run ids after this statement's snapshot (decided again: it is then a
+ * retry or a mismatch).
  */
 export async function reserveRuns(
   db: Database,
   inputs: readonly ReserveRunInput[],
 ): Promise<ReserveRunResult[]> {
-  const results = new Array<ReserveRunResult | undefined>(inputs.length);
-  let pending = inputs.map((_, i) => i);
+  const firstIndexOf = new Map<string, number>();
+  inputs.forEach((input, i) => {
+    const key = runKey(input.userId, input.runId);
+    if (!firstIndexOf.has(key)) firstIndexOf.set(key, i);
+  });
+  const decided = new Map<number, Decided>();
+  let pending = [...firstIndexOf.values()];
   for (let round = 0; pending.length > 0; round += 1) {
     if (round === MAX_ROUNDS) throw new Error('reserveRuns: runs could not be decided');
-    const decided = await runReserveStatement(
-      db,
-      pending.map((i) => inputAt(inputs, i)),
-    );
-    const positionOf = new Map(pending.map((index, position) => [index, position]));
-    const missingPeriods: ReserveRunInput[] = [];
-    const undecided = new Set<string>();
-    // Occurrences of one run id in this round, in input order: the first decides, the others follow it.
-    for (const group of groupByRun(inputs, pending)) {
-      const rows = group.map((index) => decided.get(positionOf.get(index) ?? -1));
-      const [firstIndex, ...followers] = group as [number, ...number[]];
-      const firstRow = rows[0];
-      const firstInput = inputAt(inputs, firstIndex);
-      const first = firstRow ? toResult(firstRow, firstInput) : null;
-      if (!firstRow) missingPeriods.push(firstInput);
-      if (!first) {
-        undecided.add(runKey(firstInput.userId, firstInput.runId));
-        continue;
-      }
-      results[firstIndex] = withoutStoredFingerprint(first);
-      followers.forEach((index, k) => {
-        const row = rows[k + 1];
-        const follower = followFirst(first, firstInput, inputAt(inputs, index));
-        results[index] = row ? { ...follower, used: Number(row.used_at) } : follower;
-      });
-    }
-    if (missingPeriods.length > 0) await ensurePeriodRows(db, missingPeriods);
-    pending = pending.filter((i) =>
-      undecided.has(runKey(inputAt(inputs, i).userId, inputAt(inputs, i).runId)),
-    );
+    pending = await decideRound(db, inputs, pending, decided);
   }
-  return results.map((result) => {
-    if (!result) throw new Error('reserveRuns: a run was left undecided');
-    return result;
+  return answerInOrder(inputs, firstIndexOf, decided);
+}
+
+/** One statement over `pending` (first occurrences); returns the ones to decide again. */
+async function decideRound(
+  db: Database,
+  inputs: readonly ReserveRunInput[],
+  pending: readonly number[],
+  decided: Map<number, Decided>,
+): Promise<number[]> {
+  const runs = pending.map((i) => inputAt(inputs, i));
+  const rows = await decideRuns(
+    db,
+    runs.map((input) => ({ ...input, periodStart: input.period.start })),
+  );
+  const again = new Set<number>();
+  const missingPeriods = runs.filter((_, position) => !rows.has(position));
+  pending.forEach((index, position) => {
+    const row = rows.get(position);
+    if (!row || (row.isAdmitted && !row.isClaimed)) again.add(index);
   });
-}
-
-/** Indexes of `pending`, grouped by (tenant, run id), each group in input order. */
-function groupByRun(inputs: readonly ReserveRunInput[], pending: readonly number[]): number[][] {
-  const groups = new Map<string, number[]>();
-  for (const index of pending) {
+  // A refusal read `prior` from a snapshot that may predate a concurrent claim of the same run id:
+  // ask again with a fresh one. If it is stored now, this call is a retry of it.
+  const refused = pending.filter((index, position) => {
+    const row = rows.get(position);
+    return row !== undefined && row.priorState === null && !row.isAdmitted;
+  });
+  const storedNow = await findStoredRuns(
+    db,
+    refused.map((i) => inputAt(inputs, i)),
+  );
+  for (const index of refused) {
     const input = inputAt(inputs, index);
-    const key = runKey(input.userId, input.runId);
-    const group = groups.get(key);
-    if (group) group.push(index);
-    else groups.set(key, [index]);
+    if (storedNow.has(runKey(input.userId, input.runId))) again.add(index);
   }
-  return [...groups.values()];
+
+  // The counter right after each run, in input order within this statement.
+  const admittedSoFar = new Map<string, number>();
+  pending.forEach((index, position) => {
+    const row = rows.get(position);
+    if (!row || again.has(index)) return;
+    const admitted = (admittedSoFar.get(row.periodId) ?? 0) + (row.isAdmitted ? row.units : 0);
+    admittedSoFar.set(row.periodId, admitted);
+    const input = inputAt(inputs, index);
+    decided.set(index, {
+      result: toResult(row, input, row.usedBefore + admitted),
+      storedFingerprint:
+        row.priorState !== null ? row.priorFingerprint : row.isAdmitted ? input.fingerprint : null,
+      periodKey: row.periodId,
+    });
+  });
+  await ensurePeriodRows(
+    db,
+    missingPeriods.map((input) => ({ userId: input.userId, ...input.period, limit: input.limit })),
+  );
+  return [...again].sort((a, b) => a - b);
 }
 
-/**
- * A later occurrence of a run id in the same call, answered as reserving it right after the first
- * would: a retry of what is stored (the first's reservation, or the row it found) or a mismatch; a
- * refused first leaves nothing stored, and the same counter refuses the later one too.
- */
-function followFirst(
-  first: DecidedResult,
-  firstInput: ReserveRunInput,
-  input: ReserveRunInput,
-): ReserveRunResult {
-  const result = withoutStoredFingerprint(first);
-  if (result.state === null) return result;
-  const stored = first.storedFingerprint ?? firstInput.fingerprint;
-  return { ...result, outcome: input.fingerprint === stored ? 'replayed' : 'fingerprint_mismatch' };
-}
-
-/** A result plus, when the run id was stored before this call, that row's fingerprint. */
-interface DecidedResult extends ReserveRunResult {
-  storedFingerprint: string | null;
-}
-
-function withoutStoredFingerprint({
-  storedFingerprint: _stored,
-  ...result
-}: DecidedResult): ReserveRunResult {
-  return result;
-}
-
-interface DecidedRow extends Record<string, unknown> {
-  ord: number;
-  is_admitted: boolean;
-  is_claimed: boolean;
-  is_blocked: boolean;
-  prior_state: RunState | null;
-  prior_fingerprint: string | null;
-  /** The period's counter right after this input, as if the inputs had been reserved one by one. */
-  used_at: number;
-  run_limit: number;
-}
-
-function toResult(row: DecidedRow, input: ReserveRunInput): DecidedResult | null {
-  const base = { used: Number(row.used_at), limit: Number(row.run_limit), storedFingerprint: null };
-  if (row.prior_state !== null) {
-    const isSameRequest = row.prior_fingerprint === input.fingerprint;
-    return {
-      ...base,
-      outcome: isSameRequest ? 'replayed' : 'fingerprint_mismatch',
-      state: row.prior_state,
-      storedFingerprint: row.prior_fingerprint,
-    };
+function toResult(row: RunDecisionRow, input: ReserveRunInput, usedAfter: number): ReserveRunResult {
+  const base = { used: usedAfter, limit: row.runLimit };
+  if (row.priorState !== null) {
+    const outcome = row.priorFingerprint === input.fingerprint ? 'replayed' : 'fingerprint_mismatch';
+    return { ...base, outcome, state: row.priorState };
   }
-  if (row.is_blocked) return { ...base, outcome: 'blocked', state: null };
-  if (!row.is_admitted) return { ...base, outcome: 'limit_reached', state: null };
-  // Admitted, but another statement claimed the run id after this one's snapshot: decide again.
-  if (!row.is_claimed) return null;
+  if (row.isBlocked) return { ...base, outcome: 'blocked', state: null };
+  if (!row.isAdmitted) return { ...base, outcome: 'limit_reached', state: null };
   return { ...base, outcome: 'reserved', state: 'reserved' };
 }
 
 /**
- * The whole decision for a batch, as ONE statement (atomic on its own: no transaction, one round trip):
- * - `periods`: lock the counter rows in (tenant, start) order, FOR NO KEY UPDATE (the lock an UPDATE
- *   takes; FOR UPDATE would also block the ledger's foreign-key checks). Under READ COMMITTED a row
- *   that was waited for is re-read at its newest version, so `used` and `run_limit` are current.
- * - `prior`: ledger rows these run ids already have (a retry, or a reuse with another fingerprint).
- * - `ranked`: the first occurrence of each run id that is new and whose tenant isn't blocked is a
- *   candidate; candidates are admitted while the running sum of their units, in input order, fits in
- *   `run_limit - used`. With one unit per run that is exactly what reserving them one by one admits;
- *   with larger units, one that doesn't fit also stops the smaller ones after it (deterministic, and
- *   never over the limit).
- * - `claimed`: the admitted runs' ledger rows (sorted; ON CONFLICT DO NOTHING, so a concurrent claim
- *   of the same id is detected, never counted), `counted`: each period's counter += what was claimed.
- * - the answer: per input, the counter right after it in input order (`used_at`).
- * Inputs whose period row doesn't exist are absent from the answer.
+ * Every input's answer. A later occurrence of a run id is answered as a retry right after the first
+ * (of the stored row: the first's reservation or what it found) or as a mismatch; a refused first
+ * stored nothing, and the same counter refuses the later one too. Its counter is the period's as of
+ * its position.
  */
-async function runReserveStatement(
-  db: Database,
+function answerInOrder(
   inputs: readonly ReserveRunInput[],
-): Promise<Map<number, DecidedRow>> {
-  const rows = await queryRows<DecidedRow>(
-    db,
-    sql`
-      with input as materialized (
-        select i.user_id, i.run_id, i.period_start, i.units, i.fingerprint, i.actor_kind, i.actor_id,
-          i.is_blocked, i.at, i.ord::int as ord
-        from unnest(
-          ${sql.param(inputs.map((i) => i.userId))}::text[],
-          ${sql.param(inputs.map((i) => i.runId))}::text[],
-          ${sql.param(inputs.map((i) => i.period.start.toISOString()))}::timestamptz[],
-          ${sql.param(inputs.map((i) => i.units))}::int[],
-          ${sql.param(inputs.map((i) => i.fingerprint))}::text[],
-          ${sql.param(inputs.map((i) => i.actor.kind))}::text[],
-          ${sql.param(inputs.map((i) => i.actor.id))}::text[],
-          ${sql.param(inputs.map((i) => i.isBlocked))}::boolean[],
-          ${sql.param(inputs.map((i) => i.now.toISOString()))}::timestamptz[]
-        ) with ordinality as i(user_id, run_id, period_start, units, fingerprint, actor_kind, actor_id,
-          is_blocked, at, ord)
-      ),
-      periods as materialized (
-        select p.id, p.user_id, p.period_start, p.used, p.run_limit
-        from usage_periods p
-        where (p.user_id, p.period_start) in (select user_id, period_start from input)
-        order by p.user_id, p.period_start
-        for no key update
-      ),
-      prior as materialized (
-        select distinct l.user_id, l.run_id, l.fingerprint, l.state
-        from usage_ledger l
-        join input i on l.user_id = i.user_id and l.run_id = i.run_id
-      ),
-      candidates as materialized (
-        select i.*, p.id as period_id, p.used, p.run_limit,
-          pr.state as prior_state, pr.fingerprint as prior_fingerprint,
-          pr.run_id is null and not i.is_blocked
-            and row_number() over (partition by i.user_id, i.run_id order by i.ord) = 1 as is_candidate
-        from input i
-        join periods p on p.user_id = i.user_id and p.period_start = i.period_start
-        left join prior pr on pr.user_id = i.user_id and pr.run_id = i.run_id
-      ),
-      ranked as materialized (
-        select c.*,
-          c.is_candidate and c.used + sum(case when c.is_candidate then c.units else 0 end)
-            over (partition by c.period_id order by c.ord) <= c.run_limit as is_admitted
-        from candidates c
-      ),
-      decided as materialized (
-        select r.*,
-          r.used + sum(case when r.is_admitted then r.units else 0 end)
-            over (partition by r.period_id order by r.ord) as used_at
-        from ranked r
-      ),
-      claimed as (
-        insert into usage_ledger
-          (user_id, run_id, period_id, state, units_reserved, actor_kind, actor_id, fingerprint, reserved_at)
-        select user_id, run_id, period_id, 'reserved', units, actor_kind, actor_id, fingerprint, at
-        from decided
-        where is_admitted
-        order by user_id, run_id
-        on conflict (user_id, run_id) do nothing
-        returning user_id, run_id, units_reserved, period_id
-      ),
-      counted as (
-        update usage_periods p set used = p.used + c.units
-        from (select period_id, sum(units_reserved)::int as units from claimed group by period_id) c
-        where p.id = c.period_id
-        returning p.id
-      )
-      select d.ord, d.is_blocked, d.prior_state, d.prior_fingerprint, d.is_admitted,
-        d.is_admitted and c.run_id is not null as is_claimed, d.used_at, d.run_limit
-      from decided d
-      left join claimed c on c.user_id = d.user_id and c.run_id = d.run_id
-      order by d.ord`,
-  );
-  return new Map(rows.map((row) => [Number(row.ord) - 1, row]));
-}
-
-/** Creates the counter rows of these periods if missing (idempotent; sorted, so concurrent calls can't deadlock). */
-async function ensurePeriodRows(db: Database, inputs: readonly ReserveRunInput[]): Promise<void> {
-  const distinct = new Map<string, ReserveRunInput>();
-  for (const input of inputs) {
-    const key = runKey(input.userId, String(input.period.start.getTime()));
-    if (!distinct.has(key)) distinct.set(key, input);
-  }
-  const periods = [...distinct.values()];
-  await db.execute(sql`
-    insert into usage_periods (user_id, period_start, period_end, run_limit)
-    select * from unnest(
-      ${sql.param(periods.map((p) => p.userId))}::text[],
-      ${sql.param(periods.map((p) => p.period.start.toISOString()))}::timestamptz[],
-      ${sql.param(periods.map((p) => p.period.end.toISOString()))}::timestamptz[],
-      ${sql.param(periods.map((p) => Math.max(0, p.limit)))}::int[])
-    order by 1, 2
-    on conflict (user_id, period_start) do nothing`);
+  firstIndexOf: ReadonlyMap<string, number>,
+  decided: ReadonlyMap<number, Decided>,
+): ReserveRunResult[] {
+  const latestUsed = new Map<string, number>();
+  return inputs.map((input, i) => {
+    const firstIndex = firstIndexOf.get(runKey(input.userId, input.runId)) ?? -1;
+    const first = decided.get(firstIndex);
+    if (!first) throw new Error('reserveRuns: a run was left undecided');
+    if (firstIndex === i) {
+      latestUsed.set(first.periodKey, first.result.used);
+      return first.result;
+    }
+    const used = latestUsed.get(first.periodKey) ?? first.result.used;
+    if (first.result.state === null) return { ...first.result, used };
+    const outcome = input.fingerprint === first.storedFingerprint ? 'replayed' : 'fingerprint_mismatch';
+    return { ...first.result, outcome, used };
+  });
 }
 
 function inputAt(inputs: readonly ReserveRunInput[], index: number): ReserveRunInput {
   const input = inputs[index];
   if (!input) throw new Error('reserveRuns: input index out of range');
   return input;
-}
-
-function runKey(userId: string, second: string): string {
-  return `${userId.length}:${userId}${second}`;
 }

@@ -1,8 +1,7 @@
 import { sql } from 'drizzle-orm';
-import { check, index, integer, pgTable, text, unique, uuid } from 'drizzle-orm/pg-core';
+import { check, foreignKey, index, integer, pgTable, text, unique, uuid } from 'drizzle-orm/pg-core';
 import { timestamptz } from './columns';
 import { usagePeriods } from './usage-periods';
-import { users } from './users';
 
 /**
  * A run's lifecycle: `reserved` (its units are counted) → `started` (work began: the units are spent)
@@ -26,13 +25,9 @@ export const usageLedger = pgTable(
   'usage_ledger',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    userId: text('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    userId: text('user_id').notNull(),
     runId: text('run_id').notNull(),
-    periodId: uuid('period_id')
-      .notNull()
-      .references(() => usagePeriods.id, { onDelete: 'cascade' }),
+    periodId: uuid('period_id').notNull(),
     state: text('state').$type<RunState>().notNull(),
     unitsReserved: integer('units_reserved').notNull().default(1),
     /** What the run finally cost (set when settled). */
@@ -53,6 +48,13 @@ export const usageLedger = pgTable(
     reviewReason: text('review_reason'),
   },
   (t) => [
+    // One key check per row, tenant included: the run's period belongs to the same tenant (and the
+    // period row references the user).
+    foreignKey({
+      name: 'usage_ledger_period_fk',
+      columns: [t.userId, t.periodId],
+      foreignColumns: [usagePeriods.userId, usagePeriods.id],
+    }).onDelete('cascade'),
     unique('usage_ledger_user_id_run_id_unique').on(t.userId, t.runId),
     index('usage_ledger_period_id_idx').on(t.periodId),
     // The sweeper's scan: runs still reserved, oldest first.

@@ -23,6 +23,8 @@ export const usagePeriods = pgTable(
   },
   (t) => [
     unique('usage_periods_user_id_period_start_unique').on(t.userId, t.periodStart),
+    // The target of the ledger's (user_id, period_id) foreign key.
+    unique('usage_periods_user_id_id_unique').on(t.userId, t.id),
     check('usage_periods_used_non_negative', sql`${t.used} >= 0`),
     check('usage_periods_run_limit_non_negative', sql`${t.runLimit} >= 0`),
   ],
