@@ -53,7 +53,8 @@ export async function setUpStripe(
     host: '127.0.0.1',
     ...(isStatePersisted ? { snapshotFile: join(DEFAULT_DATA_DIR, 'stripe-emulator.json') } : {}),
   });
-  const webhookSecret = `whsec_${randomBytes(24).toString('hex')}`;
+  // A developer who sets STRIPE_WEBHOOK_SECRET signs their own test events with it; otherwise any will do.
+  const webhookSecret = env.STRIPE_WEBHOOK_SECRET ?? `whsec_${randomBytes(24).toString('hex')}`;
   logger.info('STRIPE_SECRET_KEY is not set: using the OFFLINE Stripe emulator (no real payments)', {
     emulatorUrl: emulator.url,
     prices: emulator.prices,

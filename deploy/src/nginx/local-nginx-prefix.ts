@@ -49,7 +49,9 @@ export function prepareLocalNginx(options: LocalNginxOptions): LocalNginx {
   mkdirSync(join(prefix, 'cache'), { recursive: true });
 
   if (!existsSync(SYSTEM_MIME_TYPES)) {
-    throw new Error(`${SYSTEM_MIME_TYPES} is missing: run deploy/install-nginx.sh`);
+    throw new Error(
+      `${SYSTEM_MIME_TYPES} is missing: run npm test as root (it installs nginx) or deploy/install-nginx.sh`,
+    );
   }
   cpSync(SYSTEM_MIME_TYPES, join(confDir, 'mime.types'));
   cpSync(join(source, 'tollgate'), join(confDir, 'tollgate'), { recursive: true });

@@ -10,6 +10,7 @@ import {
   type JWTVerifyOptions,
 } from 'jose';
 import type { ApiConfig } from '../config';
+import { userIdSchema } from '../routers/inputs';
 
 /**
  * Who vouches for the user: `tollgate` = one of Tollgate's own access tokens (a built-in account);
@@ -82,9 +83,12 @@ export function createAccessTokenVerifier(config: JwtConfig) {
       // Unverified, only to pick the rules; the chosen verification checks the issuer again.
       const source: TokenSource = decodeJwt(token).iss === config.tokenIssuer ? 'tollgate' : 'host';
       const payload = source === 'tollgate' ? await verifyOwn(token) : await verifyHost(token);
-      if (!payload || typeof payload.sub !== 'string' || payload.sub.length === 0) return null;
+      // `sub` becomes the users row's id: the same rules as a userId in a request (1–200 characters, no
+      // NUL, well-formed Unicode), so a host's odd `sub` is a 401, not a failed INSERT or a merged account.
+      const userId = userIdSchema.safeParse(payload?.sub);
+      if (!payload || !userId.success) return null;
       return {
-        userId: payload.sub,
+        userId: userId.data,
         email: typeof payload.email === 'string' ? payload.email : null,
         source,
       };
