@@ -1,7 +1,7 @@
 import { createContextFactory, type ApiDeps, type Services } from '@tollgate/api';
 import { appRouter, retryAfterSecondsOf } from '@tollgate/api';
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
-import express, { type Request, type Response } from 'express';
+import express, { type Request, type RequestHandler, type Response } from 'express';
 import helmet from 'helmet';
 import { apiNotFound, errorHandler } from './http/error-handler';
 import { requestContext } from './http/request-context';
@@ -49,6 +49,7 @@ export function createApp({
       requestId: String(res.locals.requestId),
     });
 
+  app.use('/api/trpc', refuseFetchForbiddenMethods);
   app.use(
     '/api/trpc',
     createExpressMiddleware({
@@ -82,6 +83,19 @@ export function createApp({
   app.use(errorHandler(deps.logger));
   return app;
 }
+
+/**
+ * tRPC's adapter turns each request into a Fetch `Request`, whose constructor throws on the methods the
+ * Fetch standard forbids: tRPC would answer that with a 500. They are no tRPC call, so: 405.
+ */
+const FETCH_FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
+const refuseFetchForbiddenMethods: RequestHandler = (req, res, next) => {
+  if (!FETCH_FORBIDDEN_METHODS.has(req.method.toUpperCase())) return next();
+  res
+    .status(405)
+    .set('allow', 'GET, POST')
+    .json({ error: { code: 'METHOD_NOT_SUPPORTED', message: `${req.method} is not a tRPC call` } });
+};
 
 function parseTrustProxy(value: string): boolean | number | string {
   if (value === 'true') return true;
