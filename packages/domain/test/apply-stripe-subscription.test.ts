@@ -147,6 +147,23 @@ describe('applyStripeSubscription', () => {
     expect(state).toMatchObject({ plan: 'PRO', stripePriceId: 'price_pro' });
   });
 
+  it('asks planForPrice only about a price that exists', () => {
+    const asked: unknown[] = [];
+    const recording = (priceId: string): PlanId | null => {
+      asked.push(priceId);
+      return planForPrice(priceId);
+    };
+    applyStripeSubscription(activePro(), snapshot({ priceId: null }), recording, at('2025-03-02T00:00:00Z'));
+    expect(asked).toEqual([]);
+    applyStripeSubscription(
+      activePro(),
+      snapshot({ priceId: 'price_basic' }),
+      recording,
+      at('2025-03-02T00:00:00Z'),
+    );
+    expect(asked).toEqual(['price_basic']);
+  });
+
   it('a plan change follows the new price', () => {
     const state = applyStripeSubscription(
       activePro(),

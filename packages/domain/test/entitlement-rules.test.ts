@@ -65,6 +65,21 @@ describe('past_due grace period', () => {
     expect(entitlement.block?.code).toBe('PAYMENT_PAST_DUE');
   });
 
+  it('denies without a grace end whatever the clock says (null is never compared as the 1970 epoch)', () => {
+    const state = pro({
+      status: 'past_due',
+      pastDueSince: null,
+      currentPeriodStart: null,
+      currentPeriodEnd: null,
+    });
+    for (const now of [at('1969-12-31T00:00:00Z'), at('1970-01-01T00:00:00Z'), at('2025-03-10T00:00:00Z')]) {
+      expect(resolveEntitlement(state, now, GRACE_7)).toMatchObject({
+        graceEndsAt: null,
+        block: { code: 'PAYMENT_PAST_DUE' },
+      });
+    }
+  });
+
   it('never blocks past_due on the free tier', () => {
     const state = makeState({ plan: 'FREE', status: 'past_due', pastDueSince: at('2020-01-01T00:00:00Z') });
     expect(resolveEntitlement(state, at('2025-03-10T00:00:00Z'), GRACE_7)).toMatchObject({
@@ -111,9 +126,17 @@ describe('Tollgate TRIAL window', () => {
     }
   });
 
-  it('falls back to FREE when the trial window was never stored', () => {
-    const broken = makeState({ plan: 'TRIAL', status: 'trialing', trialStart: null, trialEnd: null });
-    expect(resolveEntitlement(broken, at('2025-03-05T00:00:00Z'), GRACE_7).plan).toBe('FREE');
+  it.each([
+    ['never stored', null, null],
+    ['without a start', null, trialEnd],
+    ['without an end', trialStart, null],
+  ] as const)('falls back to FREE when the trial window is %s', (_label, start, end) => {
+    const broken = makeState({ plan: 'TRIAL', status: 'trialing', trialStart: start, trialEnd: end });
+    expect(resolveEntitlement(broken, at('2025-03-05T00:00:00Z'), GRACE_7)).toMatchObject({
+      plan: 'FREE',
+      limit: 10,
+      period: { start: at('2025-02-28T08:00:00Z'), end: at('2025-03-31T08:00:00Z') },
+    });
   });
 });
 
@@ -138,6 +161,15 @@ describe('Stripe trial on a paid plan', () => {
       limit,
       status: 'trialing',
       block: null,
+    });
+  });
+
+  it('keeps the plan while Stripe says trialing without a trial end (nothing has ended)', () => {
+    const noEnd = { ...state, trialEnd: null };
+    expect(resolveEntitlement(noEnd, at('2025-03-20T00:00:00Z'), GRACE_7)).toMatchObject({
+      plan: 'PRO',
+      limit: 1000,
+      period: { start: trialStart, end: trialEnd },
     });
   });
 
@@ -200,6 +232,15 @@ describe('paid billing period edges', () => {
     expect(resolveEntitlement(pro({ cancelAtPeriodEnd: true }), now, GRACE_7).plan).toBe(plan);
   });
 
+  it('a cancellation at period end without a known period end ends nothing', () => {
+    const noEnd = pro({ cancelAtPeriodEnd: true, currentPeriodStart: null, currentPeriodEnd: null });
+    expect(resolveEntitlement(noEnd, at('2025-03-10T00:00:00Z'), GRACE_7)).toMatchObject({
+      plan: 'PRO',
+      limit: 1000,
+      block: null,
+    });
+  });
+
   it('counts over the FREE anniversary period with the paid limit when no Stripe period is stored', () => {
     const now = at('2025-03-10T00:00:00Z');
     const entitlement = resolveEntitlement(
@@ -211,6 +252,111 @@ describe('paid billing period edges', () => {
       plan: 'PRO',
       limit: 1000,
       period: { start: at('2025-02-28T08:00:00Z'), end: at('2025-03-31T08:00:00Z') },
+    });
+  });
+});
+
+describe('a stored period is used only when it is a real period', () => {
+  // Created 2024-01-31T08:00Z: the FREE anniversary period around NOW.
+  const NOW = at('2025-03-10T12:00:00Z');
+  const ANNIVERSARY = { start: at('2025-02-28T08:00:00Z'), end: at('2025-03-31T08:00:00Z') };
+  const MAR_1 = at('2025-03-01T00:00:00Z');
+  const MAR_5 = at('2025-03-05T00:00:00Z');
+  const MAR_20 = at('2025-03-20T00:00:00Z');
+
+  it.each([
+    ['a valid Stripe period', pro(), { start: PERIOD_START, end: PERIOD_END }],
+    ['only a period start', pro({ currentPeriodEnd: null }), ANNIVERSARY],
+    ['only a period end', pro({ currentPeriodStart: null }), ANNIVERSARY],
+    // A missing date is never compared as if it were 0 (1970-01-01).
+    [
+      'only a period start, before 1970',
+      pro({ currentPeriodStart: at('1969-12-01T00:00:00Z'), currentPeriodEnd: null }),
+      ANNIVERSARY,
+    ],
+    ['an empty period (start = end)', pro({ currentPeriodEnd: PERIOD_START }), ANNIVERSARY],
+    [
+      'a reversed period',
+      pro({ currentPeriodStart: PERIOD_END, currentPeriodEnd: PERIOD_START }),
+      ANNIVERSARY,
+    ],
+    [
+      'Stripe trialing, no period: the trial window',
+      pro({
+        status: 'trialing',
+        currentPeriodStart: null,
+        currentPeriodEnd: null,
+        trialStart: MAR_5,
+        trialEnd: MAR_20,
+      }),
+      { start: MAR_5, end: MAR_20 },
+    ],
+    [
+      'Stripe trialing, no period, trial window without a start',
+      pro({
+        status: 'trialing',
+        currentPeriodStart: null,
+        currentPeriodEnd: null,
+        trialStart: null,
+        trialEnd: MAR_20,
+      }),
+      ANNIVERSARY,
+    ],
+    [
+      'Stripe trialing, no period, trial window without an end',
+      pro({
+        status: 'trialing',
+        currentPeriodStart: null,
+        currentPeriodEnd: null,
+        trialStart: MAR_5,
+        trialEnd: null,
+      }),
+      ANNIVERSARY,
+    ],
+    [
+      'Stripe trialing, no period, trial window without an end, starting before 1970',
+      pro({
+        status: 'trialing',
+        currentPeriodStart: null,
+        currentPeriodEnd: null,
+        trialStart: at('1969-12-01T00:00:00Z'),
+        trialEnd: null,
+      }),
+      ANNIVERSARY,
+    ],
+    [
+      'Stripe trialing, no period, an empty trial window',
+      pro({
+        status: 'trialing',
+        currentPeriodStart: null,
+        currentPeriodEnd: null,
+        trialStart: MAR_20,
+        trialEnd: MAR_20,
+      }),
+      ANNIVERSARY,
+    ],
+    [
+      'Stripe trialing, no period, a reversed trial window',
+      pro({
+        status: 'trialing',
+        currentPeriodStart: null,
+        currentPeriodEnd: null,
+        trialStart: MAR_20,
+        trialEnd: at('2025-03-15T00:00:00Z'),
+      }),
+      ANNIVERSARY,
+    ],
+    [
+      'active, no period, old trial dates: not the trial window',
+      pro({ currentPeriodStart: null, currentPeriodEnd: null, trialStart: MAR_1, trialEnd: MAR_20 }),
+      ANNIVERSARY,
+    ],
+  ] as const)('%s', (_label, state, period) => {
+    expect(resolveEntitlement(state, NOW, GRACE_7)).toMatchObject({
+      plan: 'PRO',
+      limit: 1000,
+      period,
+      block: null,
     });
   });
 });

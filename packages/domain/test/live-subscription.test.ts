@@ -116,6 +116,19 @@ describe('decideLiveSubscription', () => {
     });
   });
 
+  it.each(PLAN_IDS)('an unknown price ranks below %s, whichever side it is on', (plan) => {
+    const unknown = sub('x', null);
+    const known = sub('k', plan);
+    expect(decideLiveSubscription({ incoming: unknown, stored: known, duplicateIds: NONE })).toEqual({
+      kind: 'keep-stored',
+      duplicate: unknown,
+    });
+    expect(decideLiveSubscription({ incoming: known, stored: unknown, duplicateIds: NONE })).toEqual({
+      kind: 'replace-stored',
+      duplicate: unknown,
+    });
+  });
+
   it('ranks plans in catalog order, which grows with the run limit', () => {
     const known = PLAN_IDS.filter((id) => PLANS[id].runLimit !== null);
     const limits = known.map((id) => PLANS[id].runLimit ?? 0);

@@ -27,6 +27,21 @@ describe('plan catalog', () => {
     expect(plan.features.length).toBeGreaterThan(0);
   });
 
+  // What each plan advertises on the settings page and in the upgrade modal: the run counts are the
+  // limits the entitlement enforces, so a change here is a change of the offer.
+  it.each([
+    ['FREE', ['10 agent runs per month', 'Basic agent usage', 'Community support']],
+    ['TRIAL', ['50 agent runs over 14 days', 'All features unlocked', 'Once per account']],
+    ['BASIC', ['100 agent runs per month', 'Standard features', 'Email support', 'Priority queue']],
+    ['PRO', ['1,000 agent runs per month', 'Advanced features', 'Priority support', 'Custom integrations']],
+    ['ENTERPRISE', ['Run limit set per account', 'Dedicated support', 'Custom contract and invoicing']],
+  ] as const)('%s advertises %j', (id, features) => {
+    expect(getPlan(id).features).toEqual(features);
+    const limit = getPlan(id).runLimit;
+    if (limit !== null)
+      expect(features[0]).toMatch(new RegExp(`^${limit.toLocaleString('en-US')} agent runs `));
+  });
+
   it('has one entry per plan id, keyed by its own id', () => {
     expect(Object.keys(PLANS).sort()).toEqual([...PLAN_IDS].sort());
     for (const id of PLAN_IDS) expect(PLANS[id].id).toBe(id);

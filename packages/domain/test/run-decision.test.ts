@@ -59,6 +59,16 @@ describe('decideRun: limit - 1 / limit / limit + 1 for every plan', () => {
     expect(decision).toMatchObject({ allowed: true, used: 10, remaining: 0 });
   });
 
+  it.each([
+    [1, 'all 1 agent run of the Enterprise plan'],
+    [2, 'all 2 agent runs of the Enterprise plan'],
+  ])('says how many runs of which plan were used (limit %s)', (limit, phrase) => {
+    const entitlement = { ...entitlementFor('ENTERPRISE'), limit };
+    const decision = decideRun(entitlement, limit);
+    expect(decision.allowed).toBe(false);
+    if (!decision.allowed) expect(decision.message).toContain(phrase);
+  });
+
   it('reports the trial window end as the reset for a trial', () => {
     expect(decideRun(entitlementFor('TRIAL'), 0).resetsAt).toEqual(at('2025-03-15T00:00:00Z'));
   });

@@ -156,6 +156,52 @@ describe('parseStripeSubscription (before basil: periods on the subscription)', 
     expect(parseStripeSubscription(withoutItems).priceId).toBe('price_basic');
   });
 
+  it('has no price when there are neither items nor a legacy plan', () => {
+    const { items: _items, plan: _plan, ...bare } = oldShape;
+    expect(parseStripeSubscription(bare).priceId).toBeNull();
+  });
+
+  it.each([
+    // [cancel_at_period_end, cancel_at, expected]: either flag means the subscription won't renew.
+    ['omitted', undefined, undefined, false],
+    ['null', null, null, false],
+    ['false, no cancel_at', false, null, false],
+    ['true, no cancel_at', true, null, true],
+    ['true, cancel_at after the period end', true, 1801209600, true],
+    ['false, cancel_at at the period end', false, 1701209600, true],
+    ['false, cancel_at before the period end', false, 1700600000, true],
+    ['false, cancel_at after the period end', false, 1801209600, false],
+  ] as const)('cancel_at_period_end %s -> %s', (_label, cancelAtPeriodEnd, cancelAt, expected) => {
+    const sub = parseStripeSubscription({
+      ...oldShape,
+      status: 'active',
+      cancel_at_period_end: cancelAtPeriodEnd,
+      cancel_at: cancelAt,
+    });
+    expect(sub.cancelAtPeriodEnd).toBe(expected);
+  });
+
+  it('a cancel_at without any known period end is not "at period end" (a missing date is not 0)', () => {
+    const { items: _items, current_period_start: _start, current_period_end: _end, ...noPeriod } = oldShape;
+    const sub = parseStripeSubscription({
+      ...noPeriod,
+      status: 'active',
+      cancel_at_period_end: false,
+      cancel_at: 0,
+    });
+    expect(sub).toMatchObject({ currentPeriodEnd: null, cancelAt: seconds(0), cancelAtPeriodEnd: false });
+  });
+
+  it.each([
+    ['no metadata', undefined, null],
+    ['null metadata', null, null],
+    ['an empty userId', { userId: '' }, null],
+    ['a non-string userId', { userId: 42 }, null],
+    ['a one-character userId', { userId: 'u' }, 'u'],
+  ] as const)('metadataUserId with %s -> %s', (_label, metadata, expected) => {
+    expect(parseStripeSubscription({ ...oldShape, metadata }).metadataUserId).toBe(expected);
+  });
+
   it('treats a cancel_at at the period end as cancel at period end', () => {
     const sub = parseStripeSubscription({ ...oldShape, status: 'active', cancel_at: 1701209600 });
     expect(sub.cancelAtPeriodEnd).toBe(true);
@@ -223,6 +269,87 @@ describe('parseStripeInvoice', () => {
       periodStart: seconds(1697321600),
       periodEnd: seconds(1700000000),
     });
+  });
+
+  describe('the service period spans all line periods', () => {
+    const base = {
+      id: 'in_lines',
+      customer: 'cus_1',
+      subscription: 'sub_1',
+      amount_due: 3000,
+      amount_paid: 3000,
+      currency: 'usd',
+      created: 1700000000,
+      // The invoice's own period (pending items collected before it) is NOT the service period.
+      period_start: 1690000000,
+      period_end: 1700000000,
+    };
+    const line = (start: number, end: number) => ({ period: { start, end } });
+
+    it.each([
+      ['one line', [line(1700000000, 1702592000)], 1700000000, 1702592000],
+      [
+        'a proration then the new period (earliest start, latest end)',
+        [line(1701000000, 1702592000), line(1700000000, 1702592000), line(1702592000, 1705270400)],
+        1700000000,
+        1705270400,
+      ],
+      [
+        'lines without a period are skipped',
+        [{ period: null }, line(1701000000, 1702592000), {}],
+        1701000000,
+        1702592000,
+      ],
+      ['no line has a period: the invoice period', [{ period: null }, {}], 1690000000, 1700000000],
+      ['no lines: the invoice period', [], 1690000000, 1700000000],
+    ])('%s', (_label, lines, start, end) => {
+      expect(parseStripeInvoice({ ...base, lines: { object: 'list', data: lines } })).toMatchObject({
+        periodStart: seconds(start),
+        periodEnd: seconds(end),
+      });
+    });
+
+    it('no lines object at all: the invoice period', () => {
+      expect(parseStripeInvoice(base)).toMatchObject({
+        periodStart: seconds(1690000000),
+        periodEnd: seconds(1700000000),
+      });
+    });
+  });
+
+  it.each([
+    ['parent: null', null, 'sub_old', 'sub_old'],
+    [
+      'parent without subscription details (a quote)',
+      { type: 'quote_details', subscription_details: null },
+      undefined,
+      null,
+    ],
+    ['parent without subscription details, old field set', { type: 'quote_details' }, 'sub_old', 'sub_old'],
+    [
+      'subscription details win over the old field',
+      { subscription_details: { subscription: 'sub_new' } },
+      'sub_old',
+      'sub_new',
+    ],
+    [
+      'expanded subscription in the details',
+      { subscription_details: { subscription: { id: 'sub_x' } } },
+      undefined,
+      'sub_x',
+    ],
+  ] as const)('subscription id with %s -> %s', (_label, parent, subscription, expected) => {
+    const invoice = parseStripeInvoice({
+      id: 'in_p',
+      customer: 'cus_1',
+      amount_due: 0,
+      amount_paid: 0,
+      currency: 'usd',
+      created: 1700000000,
+      parent,
+      subscription,
+    });
+    expect(invoice.subscriptionId).toBe(expected);
   });
 
   it('an invoice without any subscription', () => {
@@ -298,5 +425,27 @@ describe('junk is rejected with AppError BAD_REQUEST', () => {
   ])('%s', (_label, parse) => {
     expect(parse).toThrow(AppError);
     expect(parse).toThrow(expect.objectContaining({ code: 'BAD_REQUEST' }));
+  });
+
+  it.each([
+    ['event', () => parseStripeEvent({ id: 'evt_1' })],
+    ['subscription', () => parseStripeSubscription(invoice)],
+    ['invoice', () => parseStripeInvoice(subscription)],
+    ['checkout session', () => parseStripeCheckoutSession(invoice)],
+  ])('names the %s it expected, for the logs', (what, parse) => {
+    expect(parse).toThrow(`Malformed Stripe ${what}`);
+  });
+
+  it('lists each problem with its dotted path, for the logs', () => {
+    const items = subscription['items'] as { data: Record<string, unknown>[] };
+    const badItem = { ...items.data[0], current_period_end: 'soon' };
+    try {
+      parseStripeSubscription({ ...subscription, status: 'zombie', items: { ...items, data: [badItem] } });
+      expect.unreachable();
+    } catch (error) {
+      const issues = (error as AppError).details?.['issues'] as { path: string; message: string }[];
+      expect(issues.map((issue) => issue.path).sort()).toEqual(['items.data.0.current_period_end', 'status']);
+      for (const issue of issues) expect(issue.message.length).toBeGreaterThan(0);
+    }
   });
 });

@@ -118,9 +118,9 @@ describe('startTrialState', () => {
     }
   });
 
-  it('refuses a paying account with TRIAL_NOT_ALLOWED', () => {
+  it('refuses a paying account with TRIAL_NOT_ALLOWED, saying why', () => {
     expect(() => startTrialState(makeState({ plan: 'PRO', ...paidActive }), NOW)).toThrow(
-      expect.objectContaining({ code: 'TRIAL_NOT_ALLOWED' }),
+      expect.objectContaining({ code: 'TRIAL_NOT_ALLOWED', message: expect.stringMatching(/Free plan/) }),
     );
   });
 });

@@ -1,0 +1,16 @@
+import { describe, expect, it } from 'vitest';
+import { planForPrice } from './stripe-settings';
+
+const settings = { priceIds: { BASIC: 'price_basic', PRO: 'price_pro' } };
+
+describe('planForPrice: a Stripe price back to the plan it sells', () => {
+  it.each([
+    ['price_basic', 'BASIC'],
+    ['price_pro', 'PRO'],
+    ['price_other', null],
+    ['', null],
+    ['BASIC', null],
+  ] as const)('%j -> %s', (priceId, plan) => {
+    expect(planForPrice(settings, priceId)).toBe(plan);
+  });
+});
