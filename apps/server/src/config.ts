@@ -58,5 +58,6 @@ export function apiConfigOf(env: Env): ApiConfig {
       env.AUTHORIZE_BATCH_WINDOW_MS > 0
         ? { windowMs: env.AUTHORIZE_BATCH_WINDOW_MS, maxSize: env.AUTHORIZE_BATCH_MAX }
         : null,
+    webhookConcurrency: env.STRIPE_WEBHOOK_CONCURRENCY,
   };
 }

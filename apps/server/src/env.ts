@@ -61,6 +61,8 @@ export const envSchema = z.object({
   /** Points the official SDK elsewhere (e.g. an emulator started separately). */
   STRIPE_API_BASE_URL: optional(z.url()),
   STRIPE_WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().min(1).default(300),
+  /** Webhook database work at once (a bounded share of the pool; Stripe is never awaited inside it). */
+  STRIPE_WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
   /** Seconds to let in-flight requests finish after SIGTERM before connections are cut. */
   SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(300).default(20),
   /** Default 12111; a server on a random port (PORT=0, as in tests) gets an emulator on a random port too. */

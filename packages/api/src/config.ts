@@ -37,6 +37,11 @@ export interface ApiConfig {
    * `maxSize` runs. null = one transaction per run.
    */
   runBatching: { windowMs: number; maxSize: number } | null;
+  /**
+   * Webhook database work (statements and transactions) running at once, so a burst of Stripe
+   * deliveries holds a bounded share of the pool. Default 4 (DEFAULT_WEBHOOK_CONCURRENCY).
+   */
+  webhookConcurrency?: number;
 }
 
 export interface ApiDeps {

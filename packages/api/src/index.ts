@@ -14,6 +14,11 @@ export type { RunAuthorization } from './services/usage-service';
 export type { SubscriptionOverview } from './services/subscription-service';
 export { isDatabaseReachable } from './services/database-health';
 export { STRIPE_API_VERSION, createStripeClient, type BillingSettings } from './billing/stripe-settings';
-export { WebhookSignatureError, type WebhookOutcome } from './billing/webhook-handler';
+export {
+  DEFAULT_WEBHOOK_CONCURRENCY,
+  WebhookSignatureError,
+  type WebhookOutcome,
+} from './billing/webhook-handler';
+export { PermanentWebhookError, type WebhookFailureCode } from './billing/webhook-errors';
 export type { ReconcileReport } from './billing/reconcile';
 export type { StripeBilling } from './billing';

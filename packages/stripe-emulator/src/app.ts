@@ -4,6 +4,7 @@ import { requireTestKey } from './auth';
 import { processDue } from './billing/renewals';
 import type { EmulatorContext } from './context';
 import { errorHandler, unknownRoute } from './errors';
+import type { FaultInjection } from './fault-injection';
 import type { Failures } from './faults';
 import { formBody, installFormParsing } from './form-parsing';
 import { checkoutPageRoutes } from './hosted/checkout-routes';
@@ -22,7 +23,12 @@ import { subscriptionRoutes } from './routes/subscriptions';
 import { webhookEndpointRoutes } from './routes/webhook-endpoints';
 import type { WebhookDelivery } from './webhooks/delivery';
 
-export function createApp(ctx: EmulatorContext, delivery: WebhookDelivery, failures: Failures): Express {
+export function createApp(
+  ctx: EmulatorContext,
+  delivery: WebhookDelivery,
+  failures: Failures,
+  faults: FaultInjection,
+): Express {
   const app = express();
   app.disable('x-powered-by');
   installFormParsing(app);
@@ -32,12 +38,15 @@ export function createApp(ctx: EmulatorContext, delivery: WebhookDelivery, failu
     next();
   });
 
-  app.use(controlRoutes(ctx, delivery, failures));
+  app.use(controlRoutes(ctx, delivery, failures, faults));
   app.use(checkoutPageRoutes(ctx));
   app.use(portalPageRoutes(ctx));
   app.use(invoicePageRoutes(ctx));
 
-  app.use('/v1', apiHeaders, requireTestKey, failures.middleware, formBody, createIdempotency());
+  // Injected faults come before the body parser and idempotency: a dropped response is still stored
+  // under its idempotency key, as on Stripe when the answer is lost after the call ran.
+  app.use('/v1', apiHeaders, requireTestKey, failures.middleware, faults.middleware);
+  app.use('/v1', formBody, createIdempotency());
   app.use(customerRoutes(ctx));
   app.use(catalogRoutes(ctx));
   app.use(checkoutRoutes(ctx));

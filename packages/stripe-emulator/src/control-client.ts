@@ -1,3 +1,4 @@
+import type { ActiveFault, FaultRule } from './fault-injection';
 import type { FailureRule, PendingFailure } from './faults';
 import type { DeliveryRecord, WebhookMode } from './webhooks/delivery';
 
@@ -11,6 +12,10 @@ export interface EmulatorControl {
   state(): Promise<Record<string, unknown>>;
   failNext(rule: FailureRule): Promise<PendingFailure>;
   clearFailures(): Promise<void>;
+  setFault(rule: FaultRule): Promise<ActiveFault>;
+  faults(): Promise<ActiveFault[]>;
+  removeFault(id: string): Promise<void>;
+  clearFaults(): Promise<void>;
 }
 
 /** A small fetch client for the emulator's /_emulator control API (for other processes). */
@@ -41,6 +46,14 @@ export function emulatorControl(url: string): EmulatorControl {
     failNext: async (rule) => (await call<{ added: PendingFailure }>('POST', '/failures', rule)).added,
     clearFailures: async () => {
       await call('DELETE', '/failures');
+    },
+    setFault: async (rule) => (await call<{ fault: ActiveFault }>('POST', '/faults', rule)).fault,
+    faults: async () => (await call<{ faults: ActiveFault[] }>('GET', '/faults')).faults,
+    removeFault: async (id) => {
+      await call('DELETE', `/faults/${encodeURIComponent(id)}`);
+    },
+    clearFaults: async () => {
+      await call('DELETE', '/faults');
     },
   };
 }

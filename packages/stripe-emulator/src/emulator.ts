@@ -6,6 +6,7 @@ import { seedCatalog } from './catalog';
 import { createClock } from './clock';
 import type { EmulatorContext } from './context';
 import { createEventEmitter } from './events';
+import { createFaultInjection } from './fault-injection';
 import { createFailures } from './faults';
 import { createApp } from './app';
 import { loadSnapshot, saveSnapshot } from './snapshot';
@@ -68,7 +69,8 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
   for (const endpoint of options.webhookEndpoints ?? []) addEndpoint(endpoint.url, endpoint.secret);
 
   const failures = createFailures();
-  const server = createServer(createApp(ctx, delivery, failures));
+  const faults = createFaultInjection();
+  const server = createServer(createApp(ctx, delivery, failures, faults));
   await listen(server, options.port ?? 0, host);
   const port = (server.address() as AddressInfo).port;
   const url = `http://${browsableHost(host)}:${port}`;
@@ -88,6 +90,12 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
       failNext: (rule) => failures.add(rule),
       pending: () => failures.pending(),
       clear: () => failures.clear(),
+    },
+    faults: {
+      set: (rule) => faults.set(rule),
+      list: () => faults.list(),
+      remove: (id) => faults.remove(id),
+      clear: () => faults.clear(),
     },
     webhooks: {
       setMode: (mode) => delivery.setMode(mode),

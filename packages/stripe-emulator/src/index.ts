@@ -11,8 +11,11 @@ export {
 export type {
   DeliveryRecord,
   EmulatorClockControl,
+  ActiveFault,
   EmulatorFailures,
+  EmulatorFaults,
   FailureRule,
+  FaultRule,
   PendingFailure,
   EmulatorWebhooks,
   StripeEmulator,

@@ -1,7 +1,8 @@
+import type { ActiveFault, FaultRule } from './fault-injection';
 import type { FailureRule, PendingFailure } from './faults';
 import type { DeliveryRecord, WebhookMode } from './webhooks/delivery';
 
-export type { DeliveryRecord, FailureRule, PendingFailure, WebhookMode };
+export type { ActiveFault, DeliveryRecord, FailureRule, FaultRule, PendingFailure, WebhookMode };
 
 export interface StripeEmulatorOptions {
   /** 0 = a random free port. The CLI defaults to 12111 (DEFAULT_EMULATOR_PORT). */
@@ -52,6 +53,19 @@ export interface EmulatorFailures {
   clear(): void;
 }
 
+export interface EmulatorFaults {
+  /**
+   * Installs a standing fault on the matching API calls: an error rate (seeded), a status (500, 429
+   * with Retry-After, 402 card errors, …), added latency, or "process the call, then drop the
+   * response". Stays until removed, or until it hit `times` calls. See FaultRule.
+   */
+  set(rule: FaultRule): ActiveFault;
+  /** Installed faults with how many calls each matched and hit. */
+  list(): ActiveFault[];
+  remove(id: string): boolean;
+  clear(): void;
+}
+
 export interface StripeEmulator {
   url: string;
   port: number;
@@ -61,6 +75,7 @@ export interface StripeEmulator {
   clock: EmulatorClockControl;
   webhooks: EmulatorWebhooks;
   failures: EmulatorFailures;
+  faults: EmulatorFaults;
   /** Saves the snapshot (when configured) and stops the server and all deliveries. */
   close(): Promise<void>;
 }

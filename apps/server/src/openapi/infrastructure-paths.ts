@@ -44,7 +44,9 @@ export const infrastructurePaths: OpenApiDocument['paths'] = {
       summary: 'Stripe webhook endpoint (for Stripe only)',
       description:
         'Verifies the Stripe-Signature over the raw body. Each event is applied once; 2xx only after ' +
-        'commit, 5xx so that Stripe retries.',
+        'commit, 5xx so that Stripe retries. A signed event that can never be applied as delivered ' +
+        '(object missing at Stripe, malformed shape, no account owns it) is recorded with the reason ' +
+        'and answered 200 (status failed) for operators to replay.',
       security: [],
       parameters: [
         {
@@ -61,7 +63,9 @@ export const infrastructurePaths: OpenApiDocument['paths'] = {
       },
       responses: {
         '200': {
-          description: 'Stored and applied (or a duplicate, or an event type Tollgate ignores)',
+          description:
+            'Stored and applied (or a duplicate, an event type Tollgate ignores, or a permanent failure ' +
+            'recorded for operators)',
           content: json({
             type: 'object',
             properties: { received: { type: 'boolean', const: true } },
@@ -70,7 +74,11 @@ export const infrastructurePaths: OpenApiDocument['paths'] = {
         },
         '400': { description: 'Missing or bad signature, or a stale timestamp', content: json(ERROR_BODY) },
         '404': { description: 'Stripe billing is not configured on this server', content: json(ERROR_BODY) },
-        '500': { description: 'Applying failed: Stripe retries', content: json(ERROR_BODY) },
+        '500': {
+          description:
+            'Applying failed for a reason that may pass (network, Stripe, database): Stripe retries',
+          content: json(ERROR_BODY),
+        },
       },
     },
   },

@@ -3,8 +3,13 @@ import express, { Router } from 'express';
 
 /**
  * POST /api/v1/billing/webhook. Mounted before any JSON parser: the signature covers the raw bytes.
- * Bad or missing signature, or a stale timestamp → 400 and nothing stored. A failure while applying →
- * 500 so Stripe retries (the event row rolled back with the effect). Duplicates and unknown types → 200.
+ * - Bad or missing signature, or a stale timestamp → 400 and nothing stored.
+ * - Applied, ignored, or a duplicate → 200.
+ * - A permanent failure (object missing at Stripe, a malformed or unknown shape with a valid signature,
+ *   no account owns it) → 200 with `status: 'failed'`: recorded with the reason for operators
+ *   (admin.failedWebhooks, admin.replayWebhook), so Stripe stops retrying what can never succeed.
+ * - A retryable failure (network, timeout, Stripe 5xx/429, the database) → 500 so Stripe retries
+ *   (the event row rolled back with the effect).
  */
 export function billingWebhookRoutes(billing: StripeBilling | null, logger: Logger): Router {
   const router = Router();
@@ -22,7 +27,7 @@ export function billingWebhookRoutes(billing: StripeBilling | null, logger: Logg
         res.status(400).json({ error: { code: 'BAD_SIGNATURE', message: error.message } });
         return;
       }
-      logger.error('stripe webhook failed; Stripe will retry', {
+      logger.error('stripe webhook failed (retryable); Stripe will retry', {
         requestId: res.locals.requestId,
         error: String(error),
       });

@@ -1,4 +1,4 @@
-import { findUserById, linkStripeCustomer } from '@tollgate/db';
+import { findUserById, getSubscription, linkStripeCustomer } from '@tollgate/db';
 import { AppError, PLANS, isLiveStatus, parseStripeInvoice, type CheckoutPlanId } from '@tollgate/domain';
 import type { ApiDeps } from '../config';
 import type { SubscriptionService } from '../services/subscription-service';
@@ -30,15 +30,23 @@ export function createBillingService(
 
   /**
    * One Stripe customer per account. The idempotency key derived from the user id makes concurrent
-   * first calls return the same customer; the conditional link keeps the first one stored.
+   * first calls return the same customer; the conditional link keeps the first one stored. After Stripe
+   * deleted the account's customer (customer.deleted unlinked it) the key names the deleted one, so the
+   * next checkout gets a new customer instead of Stripe's replay of the deleted one. No transaction is
+   * open while Stripe is called: each database step is a statement of its own.
    */
   async function ensureCustomer(userId: string): Promise<string> {
     const state = await subscriptions.loadState(userId);
     if (state.stripeCustomerId) return state.stripeCustomerId;
     const user = await findUserById(db, userId);
+    const deletedCustomerId = (await getSubscription(db, userId))?.deletedStripeCustomerId ?? null;
     const customer = await stripe.customers.create(
       { ...(user?.email ? { email: user.email } : {}), metadata: { userId } },
-      { idempotencyKey: `tollgate-customer-${userId}` },
+      {
+        idempotencyKey: deletedCustomerId
+          ? `tollgate-customer-${userId}-after-${deletedCustomerId}`
+          : `tollgate-customer-${userId}`,
+      },
     );
     const linked = await linkStripeCustomer(db, userId, customer.id, now());
     if (linked?.stripeCustomerId) return linked.stripeCustomerId;

@@ -35,10 +35,22 @@ export interface LiveSubscriptionCheck {
   cancellations: DuplicateCancellation[];
 }
 
+/** Stored subscriptions fetched from Stripe before a sync's transaction, by id (null: gone at Stripe). */
+export type StoredSnapshots = ReadonlyMap<string, StripeSubscriptionSnapshot | null>;
+
+/** The locked row names a stored subscription the sync didn't fetch: fetch it, then try again. */
+export class StoredSubscriptionMoved extends Error {
+  override readonly name = 'StoredSubscriptionMoved';
+  constructor(readonly subscriptionId: string) {
+    super(`stored subscription ${subscriptionId} must be fetched from Stripe first`);
+  }
+}
+
 /**
- * One live subscription per account (two Checkout sessions both paid): the subscription sync asks
- * `check` under the account's lock, and whoever ran the sync calls `cancel` after the commit, so no
- * Stripe call that changes anything happens inside a database transaction.
+ * One live subscription per account (two Checkout sessions both paid). No Stripe call happens inside
+ * a database transaction: the sync fetches the stored subscription it may conflict with first
+ * (`subscriptionToConfirm`, `fetchStored`), `check` decides under the account's lock from that copy,
+ * and whoever ran the sync calls `cancel` after the commit.
  */
 export function createDuplicateSubscriptions(deps: ApiDeps, settings: BillingSettings) {
   const { db, logger, now } = deps;
@@ -52,25 +64,33 @@ export function createDuplicateSubscriptions(deps: ApiDeps, settings: BillingSet
     return { id: snapshot.id, status: snapshot.status, plan: plan ?? fallbackPlan };
   }
 
+  /** Ids of the account's subscriptions already recorded as duplicates. */
+  async function recordedIds(reader: Database, userId: string): Promise<Set<string>> {
+    const recorded = await listDuplicateSubscriptionsOfUser(reader, userId);
+    return new Set(recorded.map((duplicate) => duplicate.canceledStripeSubscriptionId));
+  }
+
   /**
-   * The stored subscription as Stripe has it now, when it could conflict with the incoming one: another
-   * id, live per the stored row, and the incoming one live too. The row may be behind Stripe (its
-   * `deleted` event not processed yet), so it is confirmed before anything gets canceled. On a price
-   * Tollgate doesn't know, it counts as the plan the account kept for it.
+   * The stored subscription that must be confirmed at Stripe before `check` can decide, or null: one
+   * with another id, live per the stored row, while the incoming one is live too. The row may be behind
+   * Stripe (its `deleted` event not processed yet), so it is confirmed before anything gets canceled.
    */
-  async function storedCandidate(
+  function subscriptionToConfirm(
     row: SubscriptionRow,
     incoming: StripeSubscriptionSnapshot,
     duplicateIds: ReadonlySet<string>,
-  ): Promise<SubscriptionCandidate | null> {
+  ): string | null {
     const storedId = row.stripeSubscriptionId;
-    if (storedId === null) return null;
-    if (storedId === incoming.id) return candidateOf(incoming, row.plan);
+    if (storedId === null || storedId === incoming.id) return null;
     const isConflictPossible =
       isLiveStatus(row.status) && isLiveStatus(incoming.status) && !duplicateIds.has(incoming.id);
-    if (!isConflictPossible) return null;
+    return isConflictPossible ? storedId : null;
+  }
+
+  /** Fetched before the sync's transaction opens; null when it is gone at Stripe. */
+  async function fetchStored(subscriptionId: string): Promise<StripeSubscriptionSnapshot | null> {
     try {
-      return candidateOf(parseStripeSubscription(await stripe.subscriptions.retrieve(storedId)), row.plan);
+      return parseStripeSubscription(await stripe.subscriptions.retrieve(subscriptionId));
     } catch (error) {
       // Gone at Stripe (test data cleared, say): there is nothing left to conflict with.
       if (error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'resource_missing') {
@@ -80,16 +100,37 @@ export function createDuplicateSubscriptions(deps: ApiDeps, settings: BillingSet
     }
   }
 
-  /** Runs inside the sync's transaction, with the account's subscription row locked. */
+  /**
+   * The stored subscription as a candidate: the incoming snapshot when it is the stored one, else the
+   * copy fetched before the transaction (on a price Tollgate doesn't know, it counts as the plan the
+   * account kept for it). Throws StoredSubscriptionMoved when the locked row names a subscription
+   * nobody fetched (it changed since the sync read it): the caller fetches it and tries again.
+   */
+  function storedCandidate(
+    row: SubscriptionRow,
+    incoming: StripeSubscriptionSnapshot,
+    duplicateIds: ReadonlySet<string>,
+    fetched: StoredSnapshots,
+  ): SubscriptionCandidate | null {
+    if (row.stripeSubscriptionId === incoming.id) return candidateOf(incoming, row.plan);
+    const id = subscriptionToConfirm(row, incoming, duplicateIds);
+    if (id === null) return null;
+    if (!fetched.has(id)) throw new StoredSubscriptionMoved(id);
+    const snapshot = fetched.get(id) ?? null;
+    return snapshot ? candidateOf(snapshot, row.plan) : null;
+  }
+
+  /** Runs inside the sync's transaction, with the account's subscription row locked: no Stripe call. */
   async function check(
     tx: Database,
     userId: string,
     row: SubscriptionRow,
     incoming: StripeSubscriptionSnapshot,
+    fetched: StoredSnapshots,
   ): Promise<LiveSubscriptionCheck> {
     const recorded = await listDuplicateSubscriptionsOfUser(tx, userId);
     const duplicateIds = new Set(recorded.map((duplicate) => duplicate.canceledStripeSubscriptionId));
-    const stored = await storedCandidate(row, incoming, duplicateIds);
+    const stored = storedCandidate(row, incoming, duplicateIds, fetched);
     const decision = decideLiveSubscription({ incoming: candidateOf(incoming, null), stored, duplicateIds });
     const pending = recorded
       .filter((duplicate) => duplicate.canceledAt === null)
@@ -182,5 +223,5 @@ export function createDuplicateSubscriptions(deps: ApiDeps, settings: BillingSet
     }
   }
 
-  return { check, cancel };
+  return { recordedIds, subscriptionToConfirm, fetchStored, check, cancel };
 }

@@ -14,10 +14,15 @@ export function createStripeBilling(
   subscriptions: SubscriptionService,
 ) {
   const sync = createSubscriptionSync(deps, settings);
+  const webhooks = createWebhookHandler(deps, settings, sync);
   return {
     ...createBillingService(deps, settings, subscriptions),
     sync,
-    handleWebhook: createWebhookHandler(deps, settings, sync),
+    handleWebhook: webhooks.handleWebhook,
+    /** Applies a webhook recorded as a permanent failure again, re-fetched from Stripe (operators). */
+    replayWebhook: webhooks.replay,
+    /** The bound on concurrent webhook database work (stats for tests and diagnostics). */
+    webhookConcurrency: webhooks.concurrency,
     reconcile: createReconciler(deps, settings, sync),
   };
 }

@@ -5,11 +5,14 @@ import {
   ensureUser,
   findByStripeCustomerId,
   findByStripeSubscriptionId,
+  getSubscription,
   lockSubscriptionRow,
+  nextSyncTicket,
   toSubscriptionPatch,
   toSubscriptionState,
   updateSubscription,
   type Database,
+  type SubscriptionRow,
 } from '@tollgate/db';
 import {
   applyStripeSubscription,
@@ -19,24 +22,52 @@ import {
   type SubscriptionState,
 } from '@tollgate/domain';
 import type { ApiDeps } from '../config';
-import { createDuplicateSubscriptions, type DuplicateCancellation } from './duplicate-subscriptions';
+import {
+  createDuplicateSubscriptions,
+  StoredSubscriptionMoved,
+  type DuplicateCancellation,
+} from './duplicate-subscriptions';
 import { planForPrice, type BillingSettings } from './stripe-settings';
+import { parsePermanently } from './webhook-errors';
 
 export interface SyncResult {
   userId: string;
   /** True when the stored state changed (reconciliation counts these as corrected drift). */
   isChanged: boolean;
+  /** The snapshot was older than the one stored (an older sync ticket): nothing was written. */
+  isStale: boolean;
   /** When the account was last synced before this change (the oldest unsynced change, for reports). */
   previousSyncAt: Date | null;
   /** Duplicates to cancel at Stripe once the transaction committed (cancelDuplicates). */
   cancellations: DuplicateCancellation[];
 }
 
+/** Everything a sync needs from Stripe, fetched before its transaction opens. */
+export interface PreparedSync {
+  /** Taken before the fetch: a stored snapshot with a newer ticket wins over this one. */
+  ticket: number;
+  userId: string;
+  snapshot: StripeSubscriptionSnapshot;
+  /** Stored subscriptions the duplicate check needs, as Stripe has them (null: gone at Stripe). */
+  stored: Map<string, StripeSubscriptionSnapshot | null>;
+}
+
+/** Runs database work; webhook callers pass one that bounds how many run at once. */
+export type DbStep = <T>(work: () => Promise<T>) => Promise<T>;
+
+const direct: DbStep = (work) => work();
+
+/** A changed stored subscription is fetched and the transaction tried again, this many times at most. */
+const MAX_STORED_REFETCHES = 3;
+
 /**
- * The one code path that writes Stripe state into Tollgate, shared by webhooks and reconciliation:
- * lock the account's row, re-fetch the subscription from Stripe, fold it in with the domain reducer.
- * Because the newest object is fetched under the lock, any delivery order and any number of
- * duplicates converge to Stripe's current state.
+ * The one code path that writes Stripe state into Tollgate, shared by webhooks and reconciliation.
+ * No network call happens under a lock: `prepare` takes a sync ticket from a sequence, then fetches
+ * the subscription (and whatever the duplicate check needs) from Stripe with no transaction open;
+ * `apply` then locks the account's row and folds the snapshot in with the domain reducer, unless the
+ * row already holds a snapshot of that subscription with a newer ticket. Tickets grow in the order
+ * syncs started fetching, so concurrent deliveries converge to the newest fetch, and any delivery order
+ * and any number of duplicates converge to Stripe's current state.
  *
  * One live subscription per account: a second one (two Checkout sessions both paid) is decided by the
  * domain's decideLiveSubscription, recorded in the same transaction, and returned as a cancellation for
@@ -44,28 +75,77 @@ export interface SyncResult {
  */
 export function createSubscriptionSync(deps: ApiDeps, settings: BillingSettings) {
   const { stripe } = settings;
-  const { logger, now } = deps;
+  const { db, now } = deps;
   const duplicates = createDuplicateSubscriptions(deps, settings);
 
   async function fetchSnapshot(subscriptionId: string): Promise<StripeSubscriptionSnapshot> {
-    return parseStripeSubscription(await stripe.subscriptions.retrieve(subscriptionId));
+    const raw = await stripe.subscriptions.retrieve(subscriptionId);
+    return parsePermanently(() => parseStripeSubscription(raw));
   }
 
   /** Maps a Stripe subscription to its Tollgate user, never by guesswork. */
   async function resolveUserId(
-    tx: Database,
-    subscriptionId: string,
+    linked: SubscriptionRow | null,
+    snapshot: StripeSubscriptionSnapshot,
     userIdHint: string | null,
+    onDb: DbStep,
   ): Promise<string | null> {
-    const linked = await findByStripeSubscriptionId(tx, subscriptionId);
     if (linked) return linked.userId;
     if (userIdHint) return userIdHint;
-    const snapshot = await fetchSnapshot(subscriptionId);
     if (snapshot.metadataUserId) return snapshot.metadataUserId;
-    const byCustomer = await findByStripeCustomerId(tx, snapshot.customerId);
+    const byCustomer = await onDb(() => findByStripeCustomerId(db, snapshot.customerId));
     if (byCustomer) return byCustomer.userId;
     const customer = await stripe.customers.retrieve(snapshot.customerId);
     return 'deleted' in customer && customer.deleted ? null : (customer.metadata?.userId ?? null);
+  }
+
+  /**
+   * Outside any transaction: the ticket first, then Stripe. null when no Tollgate account owns the
+   * subscription. Database steps go through `onDb` (each holds a pool connection for one statement or
+   * two, never while Stripe answers).
+   */
+  async function prepare(
+    subscriptionId: string,
+    userIdHint: string | null = null,
+    onDb: DbStep = direct,
+  ): Promise<PreparedSync | null> {
+    const { ticket, linked } = await onDb(async () => ({
+      ticket: await nextSyncTicket(db),
+      linked: await findByStripeSubscriptionId(db, subscriptionId),
+    }));
+    const snapshot = await fetchSnapshot(subscriptionId);
+    const userId = await resolveUserId(linked, snapshot, userIdHint, onDb);
+    if (!userId) return null;
+    const { row, duplicateIds } = await onDb(async () => ({
+      row: await getSubscription(db, userId),
+      duplicateIds: await duplicates.recordedIds(db, userId),
+    }));
+    const stored = new Map<string, StripeSubscriptionSnapshot | null>();
+    const toConfirm = row ? duplicates.subscriptionToConfirm(row, snapshot, duplicateIds) : null;
+    if (toConfirm) stored.set(toConfirm, await duplicates.fetchStored(toConfirm));
+    return { ticket, userId, snapshot, stored };
+  }
+
+  /**
+   * Runs `work` in a transaction (opened by `transact`). When the locked row names a stored
+   * subscription that `prepare` didn't fetch (it changed in between), the transaction is rolled back,
+   * that subscription fetched with none open, and `work` run again.
+   */
+  async function commit<T>(
+    prepared: PreparedSync | null,
+    work: (tx: Database) => Promise<T>,
+    transact: DbStep = direct,
+  ): Promise<T> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await transact(() => db.transaction(work));
+      } catch (error) {
+        if (!(error instanceof StoredSubscriptionMoved) || !prepared || attempt >= MAX_STORED_REFETCHES) {
+          throw error;
+        }
+        prepared.stored.set(error.subscriptionId, await duplicates.fetchStored(error.subscriptionId));
+      }
+    }
   }
 
   /** First contact from Stripe for a user Tollgate hasn't seen yet (a host-platform account). */
@@ -77,37 +157,39 @@ export function createSubscriptionSync(deps: ApiDeps, settings: BillingSettings)
     return row;
   }
 
-  /** Must run inside a transaction (the caller's, so a webhook's event row commits with the effect). */
-  async function syncInTransaction(
-    tx: Database,
-    subscriptionId: string,
-    userIdHint: string | null = null,
-  ): Promise<SyncResult | null> {
-    const userId = await resolveUserId(tx, subscriptionId, userIdHint);
-    if (!userId) {
-      logger.warn('stripe subscription belongs to no Tollgate user; ignored', { subscriptionId });
-      return null;
-    }
+  /** Inside the caller's transaction (a webhook's event row commits with the effect). No network call. */
+  async function apply(tx: Database, prepared: PreparedSync): Promise<SyncResult> {
+    const { userId, snapshot, ticket } = prepared;
     const row = (await lockSubscriptionRow(tx, userId)) ?? (await createAndLock(tx, userId));
-
-    const snapshot = await fetchSnapshot(subscriptionId);
+    const unchanged = { userId, isChanged: false, isStale: false, previousSyncAt: row.stripeSyncedAt };
+    const isStale =
+      row.stripeSubscriptionId === snapshot.id &&
+      row.stripeSyncTicket !== null &&
+      row.stripeSyncTicket > ticket;
+    if (isStale) {
+      return { ...unchanged, isStale: true, cancellations: [] };
+    }
     const state = toSubscriptionState(row, (await accountCreatedAt(tx, userId)) ?? row.createdAt);
-    const { decision, isRecorded, cancellations } = await duplicates.check(tx, userId, row, snapshot);
+    const { decision, isRecorded, cancellations } = await duplicates.check(
+      tx,
+      userId,
+      row,
+      snapshot,
+      prepared.stored,
+    );
     if (decision.kind === 'keep-stored') {
       // The incoming subscription is the duplicate: it must not touch the account (nor its period).
-      return { userId, isChanged: isRecorded, previousSyncAt: row.stripeSyncedAt, cancellations };
+      return { ...unchanged, isChanged: isRecorded, cancellations };
     }
-    const next = applyStripeSubscription(
-      state,
-      snapshot,
-      (priceId) => planForPrice(settings, priceId),
-      now(),
+    const next = keepDeletedCustomerUnlinked(
+      row,
+      applyStripeSubscription(state, snapshot, (priceId) => planForPrice(settings, priceId), now()),
     );
     const isUnknownPrice = snapshot.priceId !== null && planForPrice(settings, snapshot.priceId) === null;
     if (isUnknownPrice) {
-      logger.warn('stripe subscription uses a price Tollgate does not know; plan kept', {
+      deps.logger.warn('stripe subscription uses a price Tollgate does not know; plan kept', {
         userId,
-        subscriptionId,
+        subscriptionId: snapshot.id,
         priceId: snapshot.priceId,
       });
     }
@@ -116,10 +198,17 @@ export function createSubscriptionSync(deps: ApiDeps, settings: BillingSettings)
       unknownStripePriceId: isUnknownPrice ? snapshot.priceId : null,
     };
     const isChanged = isRecorded || hasChanges(row, patch);
-    await updateSubscription(tx, userId, { ...patch, stripeSyncedAt: now(), updatedAt: now() });
-    // Last, after the Stripe calls: the period row's lock is held only until this transaction commits.
+    // The ticket describes the stored subscription's snapshot: only when this one is now stored.
+    const stripeSyncTicket = next.stripeSubscriptionId === snapshot.id ? ticket : row.stripeSyncTicket;
+    await updateSubscription(tx, userId, {
+      ...patch,
+      stripeSyncTicket,
+      stripeSyncedAt: now(),
+      updatedAt: now(),
+    });
+    // Last: the period row's lock is held only until this transaction commits.
     await writePeriodLimit(tx, userId, state, next);
-    return { userId, isChanged, previousSyncAt: row.stripeSyncedAt, cancellations };
+    return { ...unchanged, isChanged, cancellations };
   }
 
   /** The new plan's limit, where admission reads it (see applyPeriodLimit). */
@@ -144,14 +233,33 @@ export function createSubscriptionSync(deps: ApiDeps, settings: BillingSettings)
     });
   }
 
-  /** A sync in its own transaction, then the duplicates it returned are canceled (after commit). */
+  /**
+   * A sync on its own (reconciliation): prepared with no transaction open, applied in a short one,
+   * then the duplicates it returned are canceled (after commit).
+   */
   async function sync(subscriptionId: string, userIdHint: string | null = null): Promise<SyncResult | null> {
-    const result = await deps.db.transaction((tx) => syncInTransaction(tx, subscriptionId, userIdHint));
-    if (result) await duplicates.cancel(result.cancellations);
+    const prepared = await prepare(subscriptionId, userIdHint);
+    if (!prepared) {
+      deps.logger.warn('stripe subscription belongs to no Tollgate user; ignored', { subscriptionId });
+      return null;
+    }
+    const result = await commit(prepared, (tx) => apply(tx, prepared));
+    await duplicates.cancel(result.cancellations);
     return result;
   }
 
-  return { syncInTransaction, sync, cancelDuplicates: duplicates.cancel };
+  return { prepare, commit, apply, sync, cancelDuplicates: duplicates.cancel };
+}
+
+/**
+ * A customer Stripe deleted stays unlinked: the snapshot of one of its (now canceled) subscriptions
+ * names it, but the account keeps the customer it has now (none, or the one its next checkout created).
+ */
+function keepDeletedCustomerUnlinked(row: SubscriptionRow, next: SubscriptionState): SubscriptionState {
+  if (row.deletedStripeCustomerId === null || next.stripeCustomerId !== row.deletedStripeCustomerId) {
+    return next;
+  }
+  return { ...next, stripeCustomerId: row.stripeCustomerId };
 }
 
 function samePeriod(a: { start: Date; end: Date }, b: { start: Date; end: Date }): boolean {

@@ -1,55 +1,66 @@
-import { linkStripeCustomer, recordEventOnce } from '@tollgate/db';
-import { parseStripeCheckoutSession, parseStripeInvoice } from '@tollgate/domain';
-import type Stripe from 'stripe';
+import {
+  claimFailedEvent,
+  isEventRecorded,
+  linkStripeCustomer,
+  recordEventFailure,
+  recordEventOnce,
+  recordFailedEventOnce,
+  unlinkStripeCustomer,
+  type Database,
+  type RecordEventInput,
+} from '@tollgate/db';
+import { AppError, type StripeEventEnvelope } from '@tollgate/domain';
+import Stripe from 'stripe';
 import type { ApiDeps } from '../config';
+import { createConcurrencyLimit } from './concurrency-limit';
 import type { DuplicateCancellation } from './duplicate-subscriptions';
 import type { BillingSettings } from './stripe-settings';
-import type { SubscriptionSync } from './subscription-sync';
+import type { DbStep, PreparedSync, SubscriptionSync } from './subscription-sync';
+import { parseEnvelope, planOf, recordOf, usableString, type WebhookPlan } from './webhook-events';
+import { PermanentWebhookError, permanentFailureOf, type WebhookFailureCode } from './webhook-errors';
 
 export type WebhookOutcome =
-  | { status: 'processed'; eventId: string; type: string; userId: string | null }
+  | { status: 'processed'; eventId: string; type: string; userId: string | null; isStale?: boolean }
   | { status: 'duplicate'; eventId: string; type: string }
-  | { status: 'ignored'; eventId: string; type: string };
+  | { status: 'ignored'; eventId: string; type: string }
+  /** Can never be applied as delivered: recorded with the reason, listed for operators (answered 200). */
+  | {
+      status: 'failed';
+      eventId: string;
+      type: string;
+      failure: { code: WebhookFailureCode; reason: string };
+    };
 
 export class WebhookSignatureError extends Error {
   override readonly name = 'WebhookSignatureError';
 }
 
-/** Events whose effect is "bring this subscription's state up to date". */
-const SUBSCRIPTION_EVENTS = new Set([
-  'checkout.session.completed',
-  'checkout.session.async_payment_succeeded',
-  'customer.subscription.created',
-  'customer.subscription.updated',
-  'customer.subscription.deleted',
-  'customer.subscription.paused',
-  'customer.subscription.resumed',
-  'customer.subscription.trial_will_end',
-  'customer.subscription.pending_update_applied',
-  'customer.subscription.pending_update_expired',
-  'invoice.paid',
-  'invoice.payment_succeeded',
-  'invoice.payment_failed',
-  'invoice.payment_action_required',
-]);
+/** Webhook transactions at once when the config doesn't say (a pool of 10 keeps 6 for everything else). */
+export const DEFAULT_WEBHOOK_CONCURRENCY = 4;
 
-interface Target {
-  subscriptionId: string | null;
-  userIdHint: string | null;
-  customerId: string | null;
-}
+const MAX_REASON_LENGTH = 1000;
+
+type Mode = 'delivery' | 'replay';
 
 /**
  * Verifies and applies one Stripe webhook delivery. The event id is stored in the same transaction as
- * its effect: a duplicate is a no-op, and a failure rolls both back so the 5xx makes Stripe retry.
+ * its effect: a duplicate is a no-op, and a retryable failure rolls both back so the 5xx makes Stripe
+ * retry. Stripe is called before that transaction opens (see SubscriptionSync), and every database step
+ * of webhook work goes through one concurrency limit, so a burst of deliveries holds a bounded share
+ * of the pool and none while Stripe answers. A permanent failure (see PermanentWebhookError) is stored
+ * with its reason and answered 200; `replay` applies such an event again, re-fetched from Stripe.
  */
 export function createWebhookHandler(deps: ApiDeps, settings: BillingSettings, sync: SubscriptionSync) {
-  const { db, logger } = deps;
+  const { db, logger, now } = deps;
+  const limit = createConcurrencyLimit(deps.config.webhookConcurrency ?? DEFAULT_WEBHOOK_CONCURRENCY);
+  const onDb: DbStep = (work) => limit.run(work);
 
-  function verify(rawBody: Buffer | string, signature: string | undefined): Stripe.Event {
+  function verifySignature(rawBody: Buffer | string, signature: string | undefined): void {
     if (!signature) throw new WebhookSignatureError('Missing Stripe-Signature header');
+    const { webhooks } = settings.stripe;
     try {
-      return settings.stripe.webhooks.constructEvent(
+      if (!webhooks.signature) throw new Error('the Stripe SDK has no signature verifier');
+      webhooks.signature.verifyHeader(
         rawBody,
         signature,
         settings.webhookSecret,
@@ -60,66 +71,165 @@ export function createWebhookHandler(deps: ApiDeps, settings: BillingSettings, s
     }
   }
 
-  return async function handleWebhook(
+  async function handleWebhook(
     rawBody: Buffer | string,
     signature: string | undefined,
   ): Promise<WebhookOutcome> {
-    const event = verify(rawBody, signature);
-    const { id: eventId, type } = event;
-    const target = SUBSCRIPTION_EVENTS.has(type) ? targetOf(event) : null;
-    let cancellations: DuplicateCancellation[] = [];
-
-    const outcome = await db.transaction(async (tx): Promise<WebhookOutcome> => {
-      const isNew = await recordEventOnce(tx, {
-        id: eventId,
-        type,
-        stripeCreatedAt: new Date(event.created * 1000),
-        objectId: objectIdOf(event),
-      });
-      if (!isNew) return { status: 'duplicate', eventId, type };
-      if (!target?.subscriptionId) {
-        if (!target) logger.info('stripe event type not handled; recorded and ignored', { eventId, type });
-        return { status: 'ignored', eventId, type };
+    verifySignature(rawBody, signature);
+    // Signed: whatever follows came from Stripe (or whoever holds the secret). A body Tollgate can't
+    // read will never become readable by retrying, so it is a permanent failure, not a 500.
+    const json = parseJson(rawBody);
+    const record = recordOf(json, rawBody, now());
+    return settle(record, 'delivery', async () => {
+      if (json === undefined) throw new PermanentWebhookError('malformed_event', 'The body is not JSON');
+      const envelope = parseEnvelope(json);
+      if (usableString(envelope.id) === null || usableString(envelope.type) === null) {
+        throw new PermanentWebhookError('malformed_event', 'Malformed Stripe event (id or type unusable)');
       }
-      if (target.userIdHint && target.customerId) {
-        // Checkout tells us whose customer this is: link it now, before the subscription sync looks.
-        // In a savepoint: a customer already linked to another account must not abort the transaction.
-        const { userIdHint, customerId } = target;
-        await tx
-          .transaction((savepoint) => linkStripeCustomer(savepoint, userIdHint, customerId))
-          .catch((error: unknown) =>
-            logger.warn('checkout customer not linked', { eventId, error: String(error) }),
-          );
-      }
-      const result = await sync.syncInTransaction(tx, target.subscriptionId, target.userIdHint);
-      cancellations = result?.cancellations ?? [];
-      return { status: 'processed', eventId, type, userId: result?.userId ?? null };
+      return apply(envelope, record, 'delivery');
     });
+  }
+
+  /**
+   * An operator's replay of an event (admin.replayWebhook), once its cause is fixed: the event is
+   * fetched from Stripe again (stripe.events.retrieve, kept there 30 days) and applied like a delivery.
+   * A recorded failure is taken over; an event never received is applied too; one already applied is a
+   * duplicate. Retryable errors are thrown to the operator.
+   */
+  async function replay(eventId: string): Promise<WebhookOutcome> {
+    let event: Stripe.Event;
+    try {
+      event = await settings.stripe.events.retrieve(eventId);
+    } catch (error) {
+      if (error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'resource_missing') {
+        throw new AppError('NOT_FOUND', `Stripe has no event ${eventId} (it keeps events for 30 days)`);
+      }
+      throw error;
+    }
+    const json: unknown = JSON.parse(JSON.stringify(event));
+    const record = { ...recordOf(json, JSON.stringify(json), now()), id: eventId };
+    return settle(record, 'replay', () => apply(parseEnvelope(json), record, 'replay'));
+  }
+
+  /** Runs `work`; a permanent failure is recorded and becomes the outcome, anything else is thrown. */
+  async function settle(
+    record: RecordEventInput,
+    mode: Mode,
+    work: () => Promise<WebhookOutcome>,
+  ): Promise<WebhookOutcome> {
+    try {
+      return await work();
+    } catch (error) {
+      const failure = permanentFailureOf(error);
+      if (!failure) throw error;
+      return recordFailure(record, failure, mode);
+    }
+  }
+
+  async function recordFailure(
+    record: RecordEventInput,
+    error: PermanentWebhookError,
+    mode: Mode,
+  ): Promise<WebhookOutcome> {
+    const failure = { code: error.code, reason: storableReason(error.message) };
+    const isNew = await onDb(() => recordFailedEventOnce(db, { ...record, failure }));
+    if (!isNew && mode === 'delivery') return { status: 'duplicate', eventId: record.id, type: record.type };
+    if (!isNew) await onDb(() => recordEventFailure(db, record.id, failure, now()));
+    logger.warn('stripe webhook can never be applied as delivered: recorded for operators, answered 200', {
+      eventId: record.id,
+      type: record.type,
+      mode,
+      failureCode: failure.code,
+      reason: failure.reason,
+    });
+    return { status: 'failed', eventId: record.id, type: record.type, failure };
+  }
+
+  async function apply(
+    envelope: StripeEventEnvelope,
+    record: RecordEventInput,
+    mode: Mode,
+  ): Promise<WebhookOutcome> {
+    const { id: eventId, type } = record;
+    const plan = planOf(envelope);
+    // A redelivery of a stored event costs one indexed read: no Stripe call, no transaction.
+    if (mode === 'delivery' && (await onDb(() => isEventRecorded(db, eventId)))) {
+      return { status: 'duplicate', eventId, type };
+    }
+    const prepared = plan.kind === 'sync' ? await prepareSync(plan) : null;
+    let cancellations: DuplicateCancellation[] = [];
+    const outcome = await sync.commit(
+      prepared,
+      async (tx): Promise<WebhookOutcome> => {
+        const isClaimed =
+          mode === 'replay'
+            ? (await claimFailedEvent(tx, eventId, now())) || (await recordEventOnce(tx, record))
+            : await recordEventOnce(tx, record);
+        if (!isClaimed) return { status: 'duplicate', eventId, type };
+        if (plan.kind === 'customer-deleted') {
+          const userId = await unlinkStripeCustomer(tx, plan.customerId, now());
+          if (userId) logger.info('stripe customer deleted: unlinked from its account', { eventId, userId });
+          return { status: 'processed', eventId, type, userId };
+        }
+        if (plan.kind === 'nothing') {
+          if (!plan.isHandledType)
+            logger.info('stripe event type not handled; recorded and ignored', { eventId, type });
+          return { status: 'ignored', eventId, type };
+        }
+        if (!prepared) throw new Error('a subscription event reached its transaction unprepared');
+        await linkCheckoutCustomer(tx, plan, eventId);
+        const result = await sync.apply(tx, prepared);
+        cancellations = result.cancellations;
+        return { status: 'processed', eventId, type, userId: result.userId, isStale: result.isStale };
+      },
+      onDb,
+    );
     // After the commit: a Stripe call never holds the account's lock. It records its own failures.
     await sync.cancelDuplicates(cancellations);
     return outcome;
-  };
+  }
+
+  async function prepareSync(plan: Extract<WebhookPlan, { kind: 'sync' }>): Promise<PreparedSync> {
+    const prepared = await sync.prepare(plan.subscriptionId, plan.userIdHint, onDb);
+    if (prepared) return prepared;
+    throw new PermanentWebhookError(
+      'account_not_found',
+      `No Tollgate account owns subscription ${plan.subscriptionId} (no linked row, client_reference_id, ` +
+        'metadata.userId or known customer)',
+    );
+  }
+
+  /** Checkout tells us whose customer this is: link it now, before the subscription sync looks. */
+  async function linkCheckoutCustomer(
+    tx: Database,
+    plan: Extract<WebhookPlan, { kind: 'sync' }>,
+    eventId: string,
+  ): Promise<void> {
+    const { userIdHint, customerId } = plan;
+    if (!userIdHint || !customerId) return;
+    // In a savepoint: a customer already linked to another account must not abort the transaction.
+    await tx
+      .transaction((savepoint) => linkStripeCustomer(savepoint, userIdHint, customerId, now()))
+      .catch((error: unknown) =>
+        logger.warn('checkout customer not linked', { eventId, error: String(error) }),
+      );
+  }
+
+  return { handleWebhook, replay, concurrency: limit };
 }
 
-function targetOf(event: Stripe.Event): Target {
-  const object: unknown = event.data.object;
-  if (event.type.startsWith('checkout.session.')) {
-    const session = parseStripeCheckoutSession(object);
-    return {
-      subscriptionId: session.subscriptionId,
-      userIdHint: session.clientReferenceId ?? session.metadataUserId,
-      customerId: session.customerId,
-    };
+export type WebhookHandler = ReturnType<typeof createWebhookHandler>;
+
+function parseJson(rawBody: Buffer | string): unknown {
+  try {
+    return JSON.parse(typeof rawBody === 'string' ? rawBody : rawBody.toString('utf8')) as unknown;
+  } catch {
+    return undefined;
   }
-  if (event.type.startsWith('invoice.')) {
-    const invoice = parseStripeInvoice(object);
-    return { subscriptionId: invoice.subscriptionId, userIdHint: null, customerId: invoice.customerId };
-  }
-  const id = (object as { id?: unknown }).id;
-  return { subscriptionId: typeof id === 'string' ? id : null, userIdHint: null, customerId: null };
 }
 
-function objectIdOf(event: Stripe.Event): string | null {
-  const id = (event.data.object as { id?: unknown }).id;
-  return typeof id === 'string' ? id : null;
+/** A reason PostgreSQL can store and an operator can read: no NUL, bounded. */
+function storableReason(message: string): string {
+  const clean = message.replaceAll('\0', '');
+  return clean.length > MAX_REASON_LENGTH ? `${clean.slice(0, MAX_REASON_LENGTH)}…` : clean;
 }

@@ -1,12 +1,26 @@
-import { eq, isNotNull } from 'drizzle-orm';
+import { eq, isNotNull, sql } from 'drizzle-orm';
 import type { Database } from '../database';
-import { subscriptions, users } from '../schema';
+import { queryRows } from '../raw-query';
+import { SUBSCRIPTION_SYNC_TICKETS_SEQUENCE, subscriptions, users } from '../schema';
 import type { SubscriptionRow } from '../schema';
 
 /**
+ * A new sync ticket, taken (outside any transaction) before a sync fetches the subscription from Stripe.
+ * Sequence values are never handed out twice and grow in the order they were taken.
+ */
+export async function nextSyncTicket(db: Database): Promise<number> {
+  const [row] = await queryRows<{ ticket: string | number }>(
+    db,
+    sql`select nextval(${SUBSCRIPTION_SYNC_TICKETS_SEQUENCE}::regclass) as ticket`,
+  );
+  if (!row) throw new Error('nextSyncTicket: the sequence returned no value');
+  return Number(row.ticket);
+}
+
+/**
  * Locks the account's subscription row until the surrounding transaction ends (SELECT … FOR UPDATE).
- * Stripe syncs take it before re-fetching the subscription, so concurrent webhooks for one account
- * write in the order they fetched: the newest Stripe object always lands last.
+ * Stripe syncs fetch first (no network call under the lock), then take it and write only a snapshot
+ * whose sync ticket is not older than the stored one, so concurrent syncs converge on the newest fetch.
  */
 export async function lockSubscriptionRow(tx: Database, userId: string): Promise<SubscriptionRow | null> {
   const [row] = await tx.select().from(subscriptions).where(eq(subscriptions.userId, userId)).for('update');

@@ -171,6 +171,24 @@ export async function linkStripeCustomer(
   return row ?? null;
 }
 
+/**
+ * Stripe deleted the customer (customer.deleted): the account forgets it, remembers it as deleted (a
+ * late event about one of its subscriptions can't link it again) and gets a new customer at its next
+ * checkout. The user id of the account it was linked to, or null.
+ */
+export async function unlinkStripeCustomer(
+  db: Database,
+  customerId: string,
+  now: Date = new Date(),
+): Promise<string | null> {
+  const [row] = await db
+    .update(subscriptions)
+    .set({ stripeCustomerId: null, deletedStripeCustomerId: customerId, updatedAt: now })
+    .where(eq(subscriptions.stripeCustomerId, customerId))
+    .returning({ userId: subscriptions.userId });
+  return row?.userId ?? null;
+}
+
 /** Row -> domain state. accountCreatedAt anchors FREE periods; the row's createdAt is the fallback. */
 export function toSubscriptionState(
   row: SubscriptionRow,

@@ -1,6 +1,6 @@
 import type { PlanId, SubscriptionStatus } from '@tollgate/domain';
 import { sql } from 'drizzle-orm';
-import { boolean, check, integer, pgTable, text } from 'drizzle-orm/pg-core';
+import { bigint, boolean, check, integer, pgSequence, pgTable, text } from 'drizzle-orm/pg-core';
 import { timestamptz } from './columns';
 import { users } from './users';
 
@@ -29,6 +29,12 @@ export const subscriptions = pgTable(
     // instead of guessing a plan from it.
     unknownStripePriceId: text('unknown_stripe_price_id'),
     stripeSyncedAt: timestamptz('stripe_synced_at'),
+    // The sync ticket (subscriptionSyncTickets) of the Stripe snapshot stored here: a sync that fetched
+    // its snapshot with an older ticket for the same subscription is stale and writes nothing.
+    stripeSyncTicket: bigint('stripe_sync_ticket', { mode: 'number' }),
+    // A customer Stripe deleted (customer.deleted): unlinked, never linked again by a late event, and
+    // the next checkout creates a new one.
+    deletedStripeCustomerId: text('deleted_stripe_customer_id'),
     createdAt: timestamptz('created_at').notNull().defaultNow(),
     updatedAt: timestamptz('updated_at').notNull().defaultNow(),
   },
@@ -39,6 +45,13 @@ export const subscriptions = pgTable(
     ),
   ],
 );
+
+/**
+ * Taken before a Stripe subscription is fetched, stored with the snapshot it fetched: concurrent syncs
+ * of one subscription apply in the order of their fetches, whatever order their transactions commit in.
+ */
+export const SUBSCRIPTION_SYNC_TICKETS_SEQUENCE = 'subscription_sync_tickets';
+export const subscriptionSyncTickets = pgSequence(SUBSCRIPTION_SYNC_TICKETS_SEQUENCE);
 
 export type SubscriptionRow = typeof subscriptions.$inferSelect;
 export type NewSubscriptionRow = typeof subscriptions.$inferInsert;

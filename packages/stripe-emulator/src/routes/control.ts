@@ -1,7 +1,8 @@
 import { Router } from 'express';
 import { advanceClock } from '../billing/renewals';
 import type { EmulatorContext } from '../context';
-import { invalidRequest } from '../errors';
+import { invalidRequest, resourceMissing } from '../errors';
+import { parseFaultRule, type FaultInjection } from '../fault-injection';
 import { parseFailureRule, type Failures } from '../faults';
 import { asParams, jsonBody } from '../form-parsing';
 import type { WebhookDelivery, WebhookMode } from '../webhooks/delivery';
@@ -29,7 +30,12 @@ function parseMode(body: unknown): Partial<WebhookMode> {
  * /_emulator/*: test and dev controls (clock, deliveries, state) for other processes, e.g. the
  * browser e2e tests. Unauthenticated on purpose: the emulator only ever listens on a dev machine.
  */
-export function controlRoutes(ctx: EmulatorContext, delivery: WebhookDelivery, failures: Failures): Router {
+export function controlRoutes(
+  ctx: EmulatorContext,
+  delivery: WebhookDelivery,
+  failures: Failures,
+  faults: FaultInjection,
+): Router {
   const router = Router();
   router.use('/_emulator', jsonBody);
 
@@ -101,6 +107,26 @@ export function controlRoutes(ctx: EmulatorContext, delivery: WebhookDelivery, f
   router.delete('/_emulator/failures', (_req, res) => {
     failures.clear();
     res.json({ failures: [] });
+  });
+
+  router.post('/_emulator/faults', (req, res) => {
+    const fault = faults.set(parseFaultRule(req.body));
+    res.json({ fault, faults: faults.list() });
+  });
+
+  router.get('/_emulator/faults', (_req, res) => {
+    res.json({ faults: faults.list() });
+  });
+
+  router.delete('/_emulator/faults', (_req, res) => {
+    faults.clear();
+    res.json({ faults: [] });
+  });
+
+  router.delete('/_emulator/faults/:id', (req, res) => {
+    const id = req.params.id;
+    if (!faults.remove(id)) throw resourceMissing('fault', id);
+    res.json({ faults: faults.list() });
   });
 
   return router;

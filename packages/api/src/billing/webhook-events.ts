@@ -1,0 +1,129 @@
+import { createHash } from 'node:crypto';
+import type { RecordEventInput } from '@tollgate/db';
+import {
+  parseStripeCheckoutSession,
+  parseStripeEvent,
+  parseStripeInvoice,
+  type StripeEventEnvelope,
+} from '@tollgate/domain';
+import { z } from 'zod';
+import { PermanentWebhookError, parsePermanently } from './webhook-errors';
+
+/** Events whose effect is "bring this subscription's state up to date". */
+const SUBSCRIPTION_EVENTS = new Set([
+  'checkout.session.completed',
+  'checkout.session.async_payment_succeeded',
+  'customer.subscription.created',
+  'customer.subscription.updated',
+  'customer.subscription.deleted',
+  'customer.subscription.paused',
+  'customer.subscription.resumed',
+  'customer.subscription.trial_will_end',
+  'customer.subscription.pending_update_applied',
+  'customer.subscription.pending_update_expired',
+  'invoice.paid',
+  'invoice.payment_succeeded',
+  'invoice.payment_failed',
+  'invoice.payment_action_required',
+]);
+
+/** What one event asks Tollgate to do, decided from its payload alone (no database, no Stripe). */
+export type WebhookPlan =
+  | { kind: 'sync'; subscriptionId: string; userIdHint: string | null; customerId: string | null }
+  | { kind: 'customer-deleted'; customerId: string }
+  /** A type Tollgate doesn't handle, or a handled one about no subscription (a one-off payment). */
+  | { kind: 'nothing'; isHandledType: boolean };
+
+const idOnlySchema = (object: string) =>
+  z.object({ id: z.string().min(1), object: z.literal(object).optional() });
+
+/** The envelope of a signed delivery; a shape Tollgate can't read is a permanent failure. */
+export function parseEnvelope(json: unknown): StripeEventEnvelope {
+  const envelope = parsePermanently(() => parseStripeEvent(json));
+  if (Number.isNaN(envelope.created.getTime())) {
+    throw new PermanentWebhookError('malformed_event', 'Malformed Stripe event (created: out of range)');
+  }
+  return envelope;
+}
+
+export function planOf(envelope: StripeEventEnvelope): WebhookPlan {
+  const { type, object } = envelope;
+  if (type === 'customer.deleted') {
+    return { kind: 'customer-deleted', customerId: readObject(idOnlySchema('customer'), object, type).id };
+  }
+  if (!SUBSCRIPTION_EVENTS.has(type)) return { kind: 'nothing', isHandledType: false };
+  if (type.startsWith('checkout.session.')) {
+    const session = parsePermanently(() => parseStripeCheckoutSession(object));
+    if (!session.subscriptionId) return { kind: 'nothing', isHandledType: true };
+    return {
+      kind: 'sync',
+      subscriptionId: session.subscriptionId,
+      userIdHint: session.clientReferenceId ?? session.metadataUserId,
+      customerId: session.customerId,
+    };
+  }
+  if (type.startsWith('invoice.')) {
+    const invoice = parsePermanently(() => parseStripeInvoice(object));
+    if (!invoice.subscriptionId) return { kind: 'nothing', isHandledType: true };
+    return {
+      kind: 'sync',
+      subscriptionId: invoice.subscriptionId,
+      userIdHint: null,
+      customerId: invoice.customerId,
+    };
+  }
+  const subscription = readObject(idOnlySchema('subscription'), object, type);
+  return { kind: 'sync', subscriptionId: subscription.id, userIdHint: null, customerId: null };
+}
+
+function readObject<T>(schema: z.ZodType<T>, object: unknown, type: string): T {
+  const result = schema.safeParse(object);
+  if (result.success) return result.data;
+  const issues = result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  throw new PermanentWebhookError(
+    'malformed_event',
+    `Malformed Stripe ${type} object (${issues.slice(0, 5).join('; ')})`,
+  );
+}
+
+const MAX_ID_LENGTH = 255;
+
+/**
+ * How a delivery is stored, read as leniently as possible: an envelope that doesn't parse is stored
+ * too (as a failure), under its own id when it has a usable one, else under a digest of its bytes, so a
+ * duplicate of it is still recognized.
+ */
+export function recordOf(json: unknown, rawBody: Buffer | string, receivedAt: Date): RecordEventInput {
+  const envelope = isRecord(json) ? json : {};
+  const data = isRecord(envelope['data']) ? envelope['data'] : {};
+  const object = isRecord(data['object']) ? data['object'] : {};
+  const created = envelope['created'];
+  const createdAt =
+    typeof created === 'number' && Number.isInteger(created) && created >= 0
+      ? new Date(created * 1000)
+      : null;
+  return {
+    id: usableString(envelope['id']) ?? `unreadable_${digest(rawBody)}`,
+    type: usableString(envelope['type']) ?? 'unknown',
+    stripeCreatedAt: createdAt && !Number.isNaN(createdAt.getTime()) ? createdAt : receivedAt,
+    objectId: usableString(object['id']),
+  };
+}
+
+/** An id or type Tollgate can store and show: not empty, bounded, no NUL (PostgreSQL text can't hold it). */
+export function usableString(value: unknown): string | null {
+  return typeof value === 'string' &&
+    value.length > 0 &&
+    value.length <= MAX_ID_LENGTH &&
+    !value.includes('\0')
+    ? value
+    : null;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function digest(rawBody: Buffer | string): string {
+  return createHash('sha256').update(rawBody).digest('hex').slice(0, 40);
+}
