@@ -16,6 +16,8 @@ export const envSchema = z.object({
   HOST: z.string().default('0.0.0.0'),
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
   DATABASE_URL: optional(z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')),
+  /** PostgreSQL: how long a request waits for a pool connection before it answers 503 (0 = no limit). */
+  DATABASE_POOL_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(5000),
   PGLITE_DATA_DIR: optional(z.string()),
   APP_URL: optional(z.url('must be an absolute URL like https://app.example.com')),
   JWT_SECRET: optional(z.string().min(32, 'must be at least 32 characters')),

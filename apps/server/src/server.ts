@@ -47,7 +47,19 @@ export async function startServer(env: Env, options: StartOptions = {}): Promise
   const stripe = options.billing === undefined ? await setUpStripe(env, logger, { isStatePersisted }) : null;
   const db =
     options.db ??
-    (await createDb(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : { dataDir: pgliteDataDir(env) }));
+    (await createDb(
+      env.DATABASE_URL
+        ? {
+            databaseUrl: env.DATABASE_URL,
+            poolTimeoutMs: env.DATABASE_POOL_TIMEOUT_MS,
+            // Requests that used the connection answer 503 on their own; this says why, once per connection.
+            onConnectionError: (error) =>
+              logger.warn('database connection lost; the pool reconnects on demand', {
+                error: String(error),
+              }),
+          }
+        : { dataDir: pgliteDataDir(env) },
+    ));
   const deps: ApiDeps = {
     db: db.db,
     config: apiConfigOf(env),

@@ -161,7 +161,8 @@ describe('usage authorize/release over REST', () => {
     expect(noUser.body.error.message).toBe('userId is required with a service API key');
     const nulUser = await api('POST', '/usage/authorize', runsKey, { userId: 'a\u0000b', runId: 'svc-3' });
     expect(nulUser.status).toBe(400);
-    expect((await api('GET', '/billing/subscription?userId=a%00b', runsKey)).status).toBe(400);
+    // The key's scope is decided before its input: without subscriptions:read, 403 whatever the userId.
+    expect((await api('GET', '/billing/subscription?userId=a%00b', runsKey)).status).toBe(403);
     const released = expectDocumented(
       'releaseRun',
       await api('POST', '/usage/release', runsKey, { userId: user.id, runId: 'svc-1' }),
@@ -181,6 +182,7 @@ describe('usage authorize/release over REST', () => {
       await api('GET', `/billing/subscription?userId=${user.id}`, readKey),
     );
     expect(overview.usage).toMatchObject({ used: 0, limit: 10 });
+    expect((await api('GET', '/billing/subscription?userId=a%00b', readKey)).status).toBe(400);
 
     const forged = await api('POST', '/usage/authorize', `${runsKey.slice(0, -4)}AAAA`, {
       userId: user.id,

@@ -1,4 +1,5 @@
 import type { ApiKeyScope } from './auth/api-key-format';
+import { credentialProblemOf, type CredentialProblem } from './auth/credential-problem';
 import type { ApiDeps } from './config';
 import type { Services } from './services';
 
@@ -11,6 +12,8 @@ export interface Context {
   deps: ApiDeps;
   services: Services;
   actor: Actor | null;
+  /** Why `actor` is null (no credential, an expired or invalid one): words the 401. Null with an actor. */
+  credentialProblem: CredentialProblem | null;
   /** Client IP as seen through the trusted proxy; rate limits key on it. */
   ip: string;
   requestId: string;
@@ -26,6 +29,9 @@ export interface RequestInfo {
 export function createContextFactory(deps: ApiDeps, services: Services) {
   return async function createContext(request: RequestInfo): Promise<Context> {
     const actor = await services.authenticate(request.authorization);
-    return { deps, services, actor, ip: request.ip, requestId: request.requestId };
+    const credentialProblem = actor
+      ? null
+      : credentialProblemOf(request.authorization, deps.now(), deps.config.jwt.hostTokenMaxAgeSeconds);
+    return { deps, services, actor, credentialProblem, ip: request.ip, requestId: request.requestId };
   };
 }

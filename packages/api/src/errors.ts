@@ -1,3 +1,4 @@
+import { isDatabaseUnavailable } from '@tollgate/db';
 import { AppError, type AppErrorCode } from '@tollgate/domain';
 import { TRPCError } from '@trpc/server';
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
@@ -29,10 +30,40 @@ export function toTRPCError(error: AppError): TRPCError {
   return new TRPCError({ code: TRPC_CODE_BY_APP_CODE[error.code], message: error.message, cause: error });
 }
 
-/** Seconds a client should wait before retrying, when the error says (RUN_IN_PROGRESS). */
+/**
+ * How long a client waits before retrying a request that failed because the database was unreachable
+ * or its connection was lost: long enough for a restart or failover, short for a dropped connection.
+ */
+export const DATABASE_RETRY_AFTER_SECONDS = 2;
+
+export const DATABASE_UNAVAILABLE_MESSAGE = 'The service is temporarily unavailable; retry shortly';
+
+/**
+ * True when the request failed because the database could not be reached (and no domain error says
+ * otherwise): it answers 503 with Retry-After, and the same request may be sent again as is.
+ */
+export function isServiceUnavailable(error: unknown): boolean {
+  return findAppError(error) === null && isDatabaseUnavailable(error);
+}
+
+/** The REST body of that 503 (tRPC shapes its own through the errorFormatter). */
+export function serviceUnavailableBody() {
+  return { error: { code: 'SERVICE_UNAVAILABLE', message: DATABASE_UNAVAILABLE_MESSAGE } };
+}
+
+/** The tRPC error for a request the database could not serve (503 + Retry-After on both transports). */
+export function serviceUnavailableError(cause: unknown): TRPCError {
+  return new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: DATABASE_UNAVAILABLE_MESSAGE, cause });
+}
+
+/**
+ * Seconds a client should wait before retrying: when the error says (RUN_IN_PROGRESS), or when the
+ * database was unavailable.
+ */
 export function retryAfterSecondsOf(error: unknown): number | null {
   const value = findAppError(error)?.details?.retryAfterSeconds;
-  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.ceil(value) : null;
+  if (typeof value === 'number' && Number.isFinite(value) && value > 0) return Math.ceil(value);
+  return isServiceUnavailable(error) ? DATABASE_RETRY_AFTER_SECONDS : null;
 }
 
 /** Finds the AppError behind an error, however tRPC wrapped it. */

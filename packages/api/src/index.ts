@@ -6,7 +6,13 @@ export { createJsonLogger, silentLogger, type Logger } from './logger';
 export { createLocalRunner } from './runner/local-runner';
 export { createHttpRunner } from './runner/http-runner';
 export type { AgentRunner, AgentRunRequest, AgentRunResult } from './runner/agent-runner';
-export { findAppError, retryAfterSecondsOf } from './errors';
+export {
+  DATABASE_RETRY_AFTER_SECONDS,
+  findAppError,
+  isServiceUnavailable,
+  retryAfterSecondsOf,
+  serviceUnavailableBody,
+} from './errors';
 export { describeZodError } from './trpc';
 export { API_KEY_SCOPES, type ApiKeyScope } from './auth/api-key-format';
 export { signAccessToken } from './auth/access-token';

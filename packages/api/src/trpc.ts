@@ -1,16 +1,34 @@
 import { findPlatformRole } from '@tollgate/db';
 import { paymentRequiredBodySchema, type PaymentRequiredBody } from '@tollgate/domain';
 import { TRPCError, initTRPC } from '@trpc/server';
+import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
 import { ZodError, z } from 'zod';
 import type { ApiKeyScope } from './auth/api-key-format';
+import { unauthorizedMessage } from './auth/credential-problem';
 import type { Actor, Context } from './context';
-import { findAppError, toTRPCError } from './errors';
+import {
+  DATABASE_UNAVAILABLE_MESSAGE,
+  findAppError,
+  isServiceUnavailable,
+  serviceUnavailableError,
+  toTRPCError,
+} from './errors';
 import { userIdSchema } from './routers/inputs';
 
 export type { Context } from './context';
 
 const t = initTRPC.context<Context>().create({
   errorFormatter({ shape, error }) {
+    // The context could not be built (the credential check needs the database): no middleware ran to
+    // map it, so the database being away is turned into its 503 here (Retry-After: app.ts responseMeta).
+    if (error.code === 'INTERNAL_SERVER_ERROR' && isServiceUnavailable(error)) {
+      shape = {
+        ...shape,
+        code: TRPC_ERROR_CODES_BY_KEY.SERVICE_UNAVAILABLE,
+        message: DATABASE_UNAVAILABLE_MESSAGE,
+        data: { ...shape.data, code: 'SERVICE_UNAVAILABLE', httpStatus: 503 },
+      };
+    }
     const zodError = error.cause instanceof ZodError ? error.cause : null;
     const appError = findAppError(error);
     const paymentRequired = paymentRequiredBodySchema.safeParse(appError?.details?.body);
@@ -40,12 +58,17 @@ export const createTRPCRouter = t.router;
 export const createCallerFactory = t.createCallerFactory;
 export const middleware = t.middleware;
 
-/** Domain errors (AppError) thrown anywhere below become their mapped tRPC code here, in one place. */
+/**
+ * Domain errors (AppError) thrown anywhere below become their mapped tRPC code here, in one place; a
+ * database that can't be reached (lost connection, restart, no pool connection in time) becomes
+ * SERVICE_UNAVAILABLE (503 + Retry-After), so clients retry instead of reporting a bug.
+ */
 const mapDomainErrors = t.middleware(async ({ next }) => {
   const result = await next();
-  if (!result.ok) {
+  if (!result.ok && result.error.code === 'INTERNAL_SERVER_ERROR') {
     const appError = findAppError(result.error);
-    if (appError && result.error.code === 'INTERNAL_SERVER_ERROR') throw toTRPCError(appError);
+    if (appError) throw toTRPCError(appError);
+    if (isServiceUnavailable(result.error)) throw serviceUnavailableError(result.error);
   }
   return result;
 });
@@ -67,9 +90,18 @@ export const publicProcedure = t.procedure.use(logUnexpectedErrors).use(mapDomai
 type UserActor = Extract<Actor, { kind: 'user' }>;
 type ServiceActor = Extract<Actor, { kind: 'service' }>;
 
-/** A signed-in user (Tollgate's own JWT or the host platform's). */
+/** The 401 for a call without the credential it needs, saying what was wrong with the one sent. */
+function unauthorized(ctx: Context, expected: 'user' | 'service' | 'user_or_service'): TRPCError {
+  const problem = ctx.credentialProblem ?? 'missing';
+  return new TRPCError({ code: 'UNAUTHORIZED', message: unauthorizedMessage(problem, expected) });
+}
+
+/**
+ * A signed-in user (Tollgate's own JWT or the host platform's). Every tier decides the credential in
+ * middleware that runs before any `.input()`: a call without one is a 401 whatever its input.
+ */
 export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
-  if (ctx.actor?.kind !== 'user') throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in first' });
+  if (ctx.actor?.kind !== 'user') throw unauthorized(ctx, 'user');
   return next({ ctx: { user: ctx.actor } });
 });
 
@@ -85,7 +117,7 @@ export const operatorProcedure = protectedProcedure.use(async ({ ctx, next }) =>
 
 /** A service holding an API key with the given scope. */
 export function serviceProcedure(scope: ApiKeyScope) {
-  return publicProcedure.use(({ ctx, next }) => next({ ctx: { service: requireService(ctx.actor, scope) } }));
+  return publicProcedure.use(({ ctx, next }) => next({ ctx: { service: requireService(ctx, scope) } }));
 }
 
 /**
@@ -93,22 +125,29 @@ export function serviceProcedure(scope: ApiKeyScope) {
  * key with `scope` acts for the `userId` it names.
  */
 export function actingForUserProcedure(scope: ApiKeyScope) {
-  return publicProcedure
-    .input(z.object({ userId: userIdSchema.optional() }).default({}))
-    .use(({ ctx, input, next }) => {
-      const actor = ctx.actor;
-      if (actor?.kind === 'user') {
-        if (input.userId !== undefined && input.userId !== actor.userId) {
-          throw new TRPCError({ code: 'FORBIDDEN', message: 'A user can only act for themself' });
+  return (
+    publicProcedure
+      // The credential first (401/403 whatever the input), then the input, then who acts for whom.
+      .use(({ ctx, next }) => {
+        const actingActor: Actor =
+          ctx.actor?.kind === 'user' ? ctx.actor : requireService(ctx, scope, 'user_or_service');
+        return next({ ctx: { actingActor } });
+      })
+      .input(z.object({ userId: userIdSchema.optional() }).default({}))
+      .use(({ ctx, input, next }) => {
+        const actor = ctx.actingActor;
+        if (actor.kind === 'user') {
+          if (input.userId !== undefined && input.userId !== actor.userId) {
+            throw new TRPCError({ code: 'FORBIDDEN', message: 'A user can only act for themself' });
+          }
+          return next({ ctx: { targetUserId: actor.userId } });
         }
-        return next({ ctx: { targetUserId: actor.userId, actingActor: actor as Actor } });
-      }
-      const service = requireService(actor, scope);
-      if (input.userId === undefined) {
-        throw new TRPCError({ code: 'BAD_REQUEST', message: 'userId is required with a service API key' });
-      }
-      return next({ ctx: { targetUserId: input.userId, actingActor: service as Actor } });
-    });
+        if (input.userId === undefined) {
+          throw new TRPCError({ code: 'BAD_REQUEST', message: 'userId is required with a service API key' });
+        }
+        return next({ ctx: { targetUserId: input.userId } });
+      })
+  );
 }
 
 /**
@@ -126,17 +165,20 @@ export function serviceForUserProcedure(scope: ApiKeyScope) {
             message: `Only a service API key with the ${scope} scope may do this`,
           });
         }
-        return next({ ctx: { service: requireService(ctx.actor, scope) } });
+        return next({ ctx: { service: requireService(ctx, scope) } });
       })
       .input(z.object({ userId: userIdSchema }))
       .use(({ input, next }) => next({ ctx: { targetUserId: input.userId } }))
   );
 }
 
-function requireService(actor: Actor | null, scope: ApiKeyScope): ServiceActor {
-  if (actor?.kind !== 'service') {
-    throw new TRPCError({ code: 'UNAUTHORIZED', message: 'A service API key is required' });
-  }
+function requireService(
+  ctx: Context,
+  scope: ApiKeyScope,
+  expected: 'service' | 'user_or_service' = 'service',
+): ServiceActor {
+  const actor = ctx.actor;
+  if (actor?.kind !== 'service') throw unauthorized(ctx, expected);
   if (!actor.scopes.includes(scope)) {
     throw new TRPCError({ code: 'FORBIDDEN', message: `This API key lacks the ${scope} scope` });
   }

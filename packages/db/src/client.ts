@@ -28,11 +28,19 @@ export interface CreateDbOptions {
   migrate?: boolean;
   /** node-postgres pool size (default 10). */
   poolSize?: number;
+  /**
+   * node-postgres: how long a query may wait for a pool connection (a free one, or a new one being
+   * opened) before failing with a "database unavailable" error, in ms. Unset or 0: no limit. The
+   * server sets it from DATABASE_POOL_TIMEOUT_MS.
+   */
+  poolTimeoutMs?: number;
+  /** node-postgres: told when a connection is lost (the query using it fails on its own). */
+  onConnectionError?(error: Error): void;
 }
 
 export async function createDb(options: CreateDbOptions = {}): Promise<DbHandle> {
   const { databaseUrl, dataDir, migrate: shouldMigrate = true } = options;
-  if (databaseUrl) return createPostgresDb(databaseUrl, shouldMigrate, options.poolSize ?? 10);
+  if (databaseUrl) return createPostgresDb(databaseUrl, shouldMigrate, options);
   // No silent in-memory fallback: losing billing data because a path was forgotten is worse than failing.
   if (!dataDir) throw new Error('createDb: pass `databaseUrl` (PostgreSQL) or `dataDir` (embedded PGlite)');
   return createPgliteDb(dataDir, shouldMigrate);
@@ -41,13 +49,32 @@ export async function createDb(options: CreateDbOptions = {}): Promise<DbHandle>
 async function createPostgresDb(
   databaseUrl: string,
   shouldMigrate: boolean,
-  poolSize: number,
+  options: CreateDbOptions,
 ): Promise<DbHandle> {
   if (!/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new Error('createDb: databaseUrl must start with postgres:// or postgresql://');
   }
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize });
-  // An idle client losing its connection (server restart) must not crash the process.
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: options.poolTimeoutMs ?? 0,
+    // A peer that vanished without a FIN/RST (failover, network cut) is noticed instead of awaited forever.
+    keepAlive: true,
+  });
+  const onConnectionError = (error: Error) => {
+    try {
+      options.onConnectionError?.(error);
+    } catch {
+      // A failing logger must not turn a lost connection into a crash.
+    }
+  };
+  // A connection can fail at any moment (PostgreSQL restarts, pg_terminate_backend, a network cut). The
+  // pool listens on the clients it holds idle; a client checked out for a transaction has no listener
+  // of its own, and an 'error' event without one kills the process. So every client gets one for its
+  // whole life: the statement in progress still fails (and its request answers 503), the pool drops
+  // the dead client, and the next request opens a new connection.
+  pool.on('connect', (client) => client.on('error', onConnectionError));
+  // An idle client's error reaches the pool too: already reported by the client's own listener.
   pool.on('error', () => {});
   try {
     if (shouldMigrate) await migratePostgres(pool);

@@ -1,5 +1,6 @@
 export { createDb } from './client';
 export type { CreateDbOptions, DbDriver, DbHandle } from './client';
+export { isDatabaseUnavailable } from './connection-errors';
 export { DataDirLockedError } from './pglite-lock';
 export type { Database, Transaction } from './database';
 export {

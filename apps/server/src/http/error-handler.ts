@@ -1,4 +1,9 @@
-import type { Logger } from '@tollgate/api';
+import {
+  DATABASE_RETRY_AFTER_SECONDS,
+  isServiceUnavailable,
+  serviceUnavailableBody,
+  type Logger,
+} from '@tollgate/api';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 
 /** JSON 404 for unknown API routes (the SPA fallback handles the rest in production). */
@@ -8,11 +13,18 @@ export const apiNotFound: RequestHandler = (req, res) => {
 
 /**
  * Last-resort handler: body-parser errors (bad JSON, too large) become their 4xx with a clear message;
- * anything else is a logged 500 that reveals nothing internal.
+ * a database that can't be reached is a 503 with Retry-After (the client retries, nothing to log per
+ * request: the pool logs the lost connections); anything else is a logged 500 that reveals nothing
+ * internal.
  */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error, _req, res, next) => {
     if (res.headersSent) return next(error);
+    if (isServiceUnavailable(error)) {
+      res.setHeader('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
+      res.status(503).json(serviceUnavailableBody());
+      return;
+    }
     const status =
       typeof error?.status === 'number' && error.status >= 400 && error.status < 500 ? error.status : 500;
     if (status === 500) {

@@ -2,7 +2,9 @@ import {
   createCaller,
   describeZodError,
   findAppError,
+  isServiceUnavailable,
   retryAfterSecondsOf,
+  serviceUnavailableBody,
   type Context,
 } from '@tollgate/api';
 import { TRPCError } from '@trpc/server';
@@ -39,19 +41,34 @@ export function restOperationHandler(
   const segments = operation.procedure.split('.');
   return async (req, res, next) => {
     try {
-      const input = hasInput ? inputOf(operation, req) : undefined;
-      const caller = createCaller(await createContext(req, res));
-      const output = await callAtPath(caller, segments, input);
+      const context = await createContext(req, res);
+      const input = hasInput ? restInput(operation, req, context) : undefined;
+      const output = await callAtPath(createCaller(context), segments, input);
       res.status(operation.successStatus).json(operation.toBody ? operation.toBody(output) : output);
     } catch (error) {
       const httpError = toHttpError(error);
-      // Anything else (the context could not be built: database down) is the error handler's logged 500.
+      // Anything else is the error handler's logged 500.
       if (!httpError) return next(error);
       const retryAfter = retryAfterSecondsOf(error);
       if (retryAfter !== null) res.setHeader('retry-after', String(retryAfter));
       res.status(httpError.status).json(httpError.body);
     }
   };
+}
+
+/**
+ * The procedure's input, or the adapter's own 400 for it. Authentication is decided before input
+ * validation: a call that needs a credential and has none goes to the procedure as is, whose
+ * credential check answers 401 before it reads any input.
+ */
+function restInput(operation: RestOperation, req: Request, context: Context): unknown {
+  try {
+    return inputOf(operation, req);
+  } catch (error) {
+    const isRefusedAnyway = context.actor === null && operation.credentials.length > 0;
+    if (error instanceof RestInputError && isRefusedAnyway) return undefined;
+    throw error;
+  }
 }
 
 function inputOf(operation: RestOperation, req: Request): unknown {
@@ -90,6 +107,8 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 /** The HTTP answer for an error of the adapter or a procedure; null for any other error. */
 export function toHttpError(error: unknown): { status: number; body: unknown } | null {
+  // The database could not be reached (while building the context or inside the procedure): retry.
+  if (isServiceUnavailable(error)) return { status: 503, body: serviceUnavailableBody() };
   if (error instanceof RestInputError) {
     const { message, fieldErrors } = error;
     return {

@@ -188,6 +188,48 @@ describe('createRunBatcher', () => {
     expect(await Promise.all([1, 2].map((n) => batcher.submit(n)))).toEqual([101, 102]);
   });
 
+  it('rejects every caller of a group that failed with an error not worth retrying alone, retrying none', async () => {
+    const outage = Object.assign(new Error('terminating connection due to administrator command'), {
+      code: '57P01',
+    });
+    let singleCalls = 0;
+    const failures: number[] = [];
+    const batcher = createRunBatcher<number, number>({
+      windowMs: 1,
+      maxSize: 10,
+      runBatch: async () => {
+        throw outage;
+      },
+      runOne: async (n) => {
+        singleCalls += 1;
+        return n;
+      },
+      shouldRetryAlone: (error) => error !== outage,
+      onBatchFailure: (_error, size) => failures.push(size),
+    });
+    const results = await Promise.allSettled([1, 2, 3].map((n) => batcher.submit(n)));
+    // The database is gone: three single calls against it would only fail again (a retry storm at scale).
+    expect(results).toEqual([1, 2, 3].map(() => ({ status: 'rejected', reason: outage })));
+    expect(singleCalls).toBe(0);
+    expect(failures).toEqual([3]);
+    expect(batcher.stats().failedBatches).toBe(1);
+  });
+
+  it('a throwing shouldRetryAlone still retries the callers alone', async () => {
+    const batcher = createRunBatcher<number, number>({
+      windowMs: 1,
+      maxSize: 10,
+      runBatch: async () => {
+        throw new Error('rolled back');
+      },
+      runOne: async (n) => n + 100,
+      shouldRetryAlone: () => {
+        throw new Error('broken predicate');
+      },
+    });
+    expect(await Promise.all([1, 2].map((n) => batcher.submit(n)))).toEqual([101, 102]);
+  });
+
   it('flush sends the waiting group at once and waits for it', async () => {
     const { batcher, groups } = recordingBatcher(60_000, 100);
     const pending = batcher.submit(7);

@@ -20,7 +20,13 @@ export interface RunBatcherOptions<Input, Output> {
    * its own caller and nobody's request is lost.
    */
   runOne(input: Input): Promise<Output>;
-  /** Told about each group that failed as a whole (before its callers are retried alone). */
+  /**
+   * Whether the callers of a group that failed with `error` are retried alone (default: always). False
+   * for an error that would fail each of them again (the database is unreachable): every caller gets
+   * that error at once, instead of a burst of single calls against a database that is gone.
+   */
+  shouldRetryAlone?(error: unknown): boolean;
+  /** Told about each group that failed as a whole (before its callers are retried alone or rejected). */
   onBatchFailure?(error: unknown, size: number): void;
 }
 
@@ -55,7 +61,7 @@ interface Waiter<Input, Output> {
 export function createRunBatcher<Input, Output>(
   options: RunBatcherOptions<Input, Output>,
 ): RunBatcher<Input, Output> {
-  const { windowMs, maxSize, runBatch, runOne, onBatchFailure } = options;
+  const { windowMs, maxSize, runBatch, runOne, onBatchFailure, shouldRetryAlone = () => true } = options;
   if (!(windowMs >= 0) || !Number.isInteger(maxSize) || maxSize < 1) {
     throw new Error(`createRunBatcher: invalid windowMs ${windowMs} or maxSize ${maxSize}`);
   }
@@ -114,6 +120,10 @@ export function createRunBatcher<Input, Output>(
       } catch {
         // A failing logger must not keep the callers from being retried.
       }
+      if (!isRetriedAlone(error)) {
+        for (const waiter of group) waiter.reject(error);
+        return;
+      }
       await Promise.all(
         group.map((waiter) =>
           Promise.resolve()
@@ -128,6 +138,14 @@ export function createRunBatcher<Input, Output>(
       if (result?.ok) waiter.resolve(result.value);
       else waiter.reject(result?.error ?? new Error('runBatch returned no result for this input'));
     });
+  }
+
+  function isRetriedAlone(error: unknown): boolean {
+    try {
+      return shouldRetryAlone(error);
+    } catch {
+      return true;
+    }
   }
 
   async function flush(): Promise<void> {

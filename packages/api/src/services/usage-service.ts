@@ -1,5 +1,6 @@
 import {
   getSubscriptionsByUserIds,
+  isDatabaseUnavailable,
   releaseRun,
   reserveRuns,
   startRun,
@@ -148,11 +149,17 @@ export function createUsageService(deps: ApiDeps, subscriptions: SubscriptionSer
         ...config.runBatching,
         runBatch: chargeBatch,
         runOne: chargeOne,
+        // The database is gone (or the group's connection was lost): its callers get that error (503,
+        // Retry-After) at once. A run whose statement committed before the answer was lost is found
+        // again by the caller's retry with the same run id: a replay, never a second charge.
+        shouldRetryAlone: (error) => !isDatabaseUnavailable(error),
         onBatchFailure: (error, size) =>
-          logger.warn('grouped run reservation failed; retrying its runs one by one', {
-            size,
-            error: String(error),
-          }),
+          logger.warn(
+            isDatabaseUnavailable(error)
+              ? 'grouped run reservation failed: database unavailable; its callers get 503'
+              : 'grouped run reservation failed; retrying its runs one by one',
+            { size, error: String(error) },
+          ),
       })
     : null;
 

@@ -1,0 +1,164 @@
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { createDb, isDatabaseUnavailable, queryRows, type DbHandle } from '@tollgate/db';
+import { createScratchDatabase, testPostgresServerUrl, type ScratchDatabase } from '@tollgate/db/testing';
+import { sql } from 'drizzle-orm';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { ApiConfig, ApiDeps } from '../config';
+import { silentLogger } from '../logger';
+import { createLocalRunner } from '../runner/local-runner';
+import { createServices } from './index';
+
+const NOW = new Date('2025-03-10T12:00:00Z');
+const SERVICE = { kind: 'service', id: 'key-1' } as const;
+
+const config: ApiConfig = {
+  appUrl: 'http://app.tollgate.test',
+  jwt: {
+    secret: 'test-secret-that-is-at-least-32-characters-long',
+    jwksUrl: null,
+    issuer: null,
+    audience: null,
+    tokenIssuer: 'tollgate',
+    hostTokenMaxAgeSeconds: 86_400,
+    accessTtlSeconds: 900,
+    refreshTtlSeconds: 86_400,
+  },
+  isBuiltInAccountsEnabled: true,
+  paymentGraceDays: 3,
+  runStartTimeoutMs: 60_000,
+  authRateLimit: { windowMs: 60_000, max: 100 },
+  runBatching: { windowMs: 2, maxSize: 256 },
+};
+
+function usageService(db: DbHandle['db']) {
+  const deps: ApiDeps = {
+    db,
+    config,
+    now: () => NOW,
+    runner: createLocalRunner(),
+    logger: silentLogger,
+    billing: null,
+  };
+  return createServices(deps).usage;
+}
+
+/**
+ * A TCP stand-in between the pool and PostgreSQL (or in place of it): counts connections, and either
+ * drops every one at once (the database is down) or forwards to `upstream`, cutting the connection
+ * instead of delivering the first answer `cut` picks (the statement ran; its answer was lost).
+ */
+async function startProxy(upstream: { host: string; port: number } | null) {
+  let connections = 0;
+  let cut: ((chunk: Buffer) => boolean) | null = null;
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((client) => {
+    connections += 1;
+    sockets.add(client);
+    if (!upstream) return void client.destroy();
+    const backend = connect(upstream.port, upstream.host);
+    sockets.add(backend);
+    const closeBoth = () => {
+      client.destroy();
+      backend.destroy();
+    };
+    client.on('data', (chunk: Buffer) => backend.write(chunk));
+    backend.on('data', (chunk: Buffer) => {
+      if (cut?.(chunk)) {
+        cut = null;
+        return closeBoth();
+      }
+      client.write(chunk);
+    });
+    for (const socket of [client, backend]) {
+      socket.on('error', closeBoth);
+      socket.on('close', closeBoth);
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    port,
+    connections: () => connections,
+    cutNextAnswer(matches: (chunk: Buffer) => boolean) {
+      cut = matches;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        sockets.forEach((socket) => socket.destroy());
+        server.close(() => resolve());
+      }),
+  };
+}
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+describe('run authorization while the database is unreachable', () => {
+  it('fails every caller of the group with an unavailable error: nobody allowed, no single-run retries', async () => {
+    const proxy = await startProxy(null);
+    cleanups.push(proxy.close);
+    const handle = await createDb({
+      databaseUrl: `postgres://postgres@127.0.0.1:${proxy.port}/x`,
+      migrate: false,
+    });
+    cleanups.push(handle.close);
+    const usage = usageService(handle.db);
+
+    const calls = Array.from({ length: 40 }, (_, i) => usage.authorize(SERVICE, `user-${i % 8}`, `run-${i}`));
+    const settled = await Promise.allSettled(calls);
+
+    expect(settled.filter((result) => result.status === 'fulfilled')).toEqual([]);
+    const reasons = settled.map((result) => (result.status === 'rejected' ? result.reason : null));
+    expect(reasons.every(isDatabaseUnavailable)).toBe(true);
+    const stats = usage.batchStats();
+    expect(stats?.failedBatches).toBe(stats?.batches);
+    // One connection attempt per group: the group's callers were not each retried against a dead database.
+    expect(proxy.connections()).toBe(stats?.batches);
+    expect(proxy.connections()).toBeLessThan(40);
+  });
+});
+
+const serverUrl = testPostgresServerUrl();
+if (serverUrl) {
+  describe('run authorization when the answer of a committed reservation is lost (PostgreSQL)', () => {
+    let scratch: ScratchDatabase;
+    beforeAll(async () => {
+      scratch = await createScratchDatabase(serverUrl);
+      // Migrated once, directly.
+      await (await createDb({ databaseUrl: scratch.url })).close();
+    });
+    afterAll(async () => {
+      await scratch?.drop();
+    });
+
+    it('the caller gets an unavailable error, and its retry with the same run id is a replay charged once', async () => {
+      const target = new URL(scratch.url);
+      const proxy = await startProxy({ host: target.hostname, port: Number(target.port || 5432) });
+      cleanups.push(proxy.close);
+      const viaProxy = new URL(scratch.url);
+      viaProxy.host = `127.0.0.1:${proxy.port}`;
+      const handle = await createDb({ databaseUrl: viaProxy.toString(), migrate: false });
+      cleanups.push(handle.close);
+      const usage = usageService(handle.db);
+      // The account and its period exist: the reservation is one statement.
+      await usage.authorize(SERVICE, 'lost-answer', 'warm-up');
+
+      // The reservation statement's answer (its result columns name `is_claim`) never arrives.
+      proxy.cutNextAnswer((chunk) => chunk.includes('is_claim'));
+      const lost = await usage.authorize(SERVICE, 'lost-answer', 'run-1').catch((error: unknown) => error);
+      expect(isDatabaseUnavailable(lost)).toBe(true);
+
+      const retried = await usage.authorize(SERVICE, 'lost-answer', 'run-1');
+      expect(retried).toMatchObject({ runId: 'run-1', isReplay: true, state: 'reserved', used: 2 });
+      const rows = await queryRows<{ used: number; ledger: number }>(
+        handle.db,
+        sql`select p.used, (select count(*)::int from usage_ledger l where l.period_id = p.id) as ledger
+            from usage_periods p where p.user_id = 'lost-answer'`,
+      );
+      expect(rows).toEqual([{ used: 2, ledger: 2 }]);
+    });
+  });
+}
