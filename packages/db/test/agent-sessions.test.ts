@@ -77,6 +77,24 @@ describe('agent sessions and runs', () => {
     ]);
   });
 
+  it("adding a run bumps the session's updatedAt (never backwards; a repeated run id changes nothing)", async () => {
+    const user = await makeUser(handle.db);
+    const session = await createSession(handle.db, user.id, 'Research', T0);
+    const other = await createSession(handle.db, user.id, 'Other', T0);
+    const T2 = new Date('2025-03-10T12:10:00Z');
+    await insertRun(handle.db, { userId: user.id, sessionId: session.id, runId: 'r1', prompt: 'p', now: T1 });
+    expect((await getSession(handle.db, user.id, session.id))?.updatedAt).toEqual(T1);
+    await insertRun(handle.db, { userId: user.id, sessionId: session.id, runId: 'r2', prompt: 'p', now: T2 });
+    expect((await getSession(handle.db, user.id, session.id))?.updatedAt).toEqual(T2);
+    // A retried run id (duplicate) and a run stamped earlier than the last activity leave it as is.
+    await insertRun(handle.db, { userId: user.id, sessionId: session.id, runId: 'r1', prompt: 'p', now: T2 });
+    await insertRun(handle.db, { userId: user.id, sessionId: session.id, runId: 'r0', prompt: 'p', now: T0 });
+    expect((await getSession(handle.db, user.id, session.id))?.updatedAt).toEqual(T2);
+    // Only the run's own session moves.
+    expect((await getSession(handle.db, user.id, other.id))?.updatedAt).toEqual(T0);
+    expect((await listSessions(handle.db, user.id)).find((s) => s.id === session.id)?.updatedAt).toEqual(T2);
+  });
+
   it('deleting a session hides it from its owner but keeps its runs (a run id is never free again)', async () => {
     const { alice, session } = await twoTenantsWithASessionAndARun();
     expect(await deleteSession(handle.db, alice.id, session.id)).toBe(true);

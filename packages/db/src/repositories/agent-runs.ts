@@ -1,7 +1,7 @@
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Database } from '../database';
 import { isUuid } from '../ids';
-import { agentRuns } from '../schema';
+import { agentRuns, agentSessions } from '../schema';
 import type { AgentRunRow, AgentRunStatus } from '../schema';
 import { getSession } from './agent-sessions';
 
@@ -22,6 +22,11 @@ export type InsertRunResult =
   /** No session with that id belongs to this user. */
   | { outcome: 'session_not_found' };
 
+/**
+ * Adds a run to one of the user's sessions and marks the session's activity (`updated_at`, what the
+ * session list shows as "Updated"): a new run is the session changing, so no caller can forget it.
+ * Call it inside a transaction when the run must not exist without its session's bump.
+ */
 export async function insertRun(db: Database, input: InsertRunInput): Promise<InsertRunResult> {
   const session = await getSession(db, input.userId, input.sessionId);
   if (!session) return { outcome: 'session_not_found' };
@@ -37,7 +42,16 @@ export async function insertRun(db: Database, input: InsertRunInput): Promise<In
     })
     .onConflictDoNothing({ target: [agentRuns.userId, agentRuns.runId] })
     .returning();
-  if (created) return { outcome: 'created', run: created };
+  if (created) {
+    // Never backwards: a run stamped earlier than the session's last activity leaves it as is.
+    await db
+      .update(agentSessions)
+      .set({
+        updatedAt: sql`greatest(${agentSessions.updatedAt}, ${created.createdAt.toISOString()}::timestamptz)`,
+      })
+      .where(eq(agentSessions.id, session.id));
+    return { outcome: 'created', run: created };
+  }
   const existing = await findRunByRunId(db, input.userId, input.runId);
   if (!existing) throw new Error('insertRun: conflicting run disappeared');
   return { outcome: 'duplicate', run: existing };
