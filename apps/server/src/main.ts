@@ -27,13 +27,19 @@ try {
       '',
     ].join('\n'),
   );
+  // Ctrl-C reaches the server twice under npm/pnpm (from the terminal's process group and again
+  // forwarded by the package manager): later signals are ignored while the first shutdown runs, which
+  // SHUTDOWN_TIMEOUT_SECONDS bounds, so the process exits 0 instead of dying by the second signal.
+  let isShuttingDown = false;
   const shutdown = async (signal: string) => {
+    if (isShuttingDown) return;
+    isShuttingDown = true;
     logger.info('shutting down', { signal });
     await server.close();
     process.exit(0);
   };
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
 } catch (error) {
   if (error instanceof EnvError) {
     console.error(error.message);

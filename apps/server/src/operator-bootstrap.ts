@@ -9,7 +9,8 @@ export async function announceOperatorBootstrap(services: Services, logger: Logg
   try {
     const issued = await services.operators.issueBootstrapToken();
     if (!issued) return;
-    logger.warn(
+    // info, not warn: a fresh install has no operator by design; this is the way to make the first one.
+    logger.info(
       'No platform operator exists yet. Sign in, then claim the role once with this token: POST ' +
         '/api/trpc/operators.claimBootstrap with `Authorization: Bearer <your access token>` and body ' +
         '{"token":"<bootstrapToken>"}. Or, on the server: npm run operator -- grant <email or user id>.',
