@@ -5,6 +5,7 @@ import { useApi } from '../../lib/api';
 import { errorMessage } from '../../lib/error-message';
 import { leaveAppTo, sleep } from '../../lib/navigation';
 import { createBillingApi, type InvoiceSummary, type SubscriptionOverview } from './billing.api';
+import { rememberBeforePortal } from './portal-snapshot';
 
 export type LoadStatus = 'idle' | 'loading' | 'ready' | 'error';
 
@@ -147,7 +148,12 @@ export const useBillingStore = defineStore('billing', () => {
   }
 
   function openPortal(): Promise<void> {
-    return runAction('portal', async () => leaveAppTo(await billingApi.portalUrl()));
+    return runAction('portal', async () => {
+      const url = await billingApi.portalUrl();
+      // The return page compares against this to see at once whether the portal's change has landed.
+      rememberBeforePortal(overview.value);
+      leaveAppTo(url);
+    });
   }
 
   function openUpgrade(): void {

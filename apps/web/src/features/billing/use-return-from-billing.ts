@@ -2,6 +2,7 @@ import { onBeforeUnmount, ref } from 'vue';
 import { useRoute, useRouter } from 'vue-router';
 import type { SubscriptionOverview } from './billing.api';
 import { useBillingStore, type PollOptions } from './billing.store';
+import { overviewFingerprint, takeBeforePortal } from './portal-snapshot';
 
 export type ReturnBanner =
   | { kind: 'activating' }
@@ -63,24 +64,21 @@ export function useReturnFromBilling(options: ReturnOptions = {}) {
     banner.value = isDone ? { kind: 'activated', planName } : { kind: 'delayed' };
   }
 
-  /** The portal's changes arrive by webhook too: watch for them for a few seconds. */
+  /**
+   * The portal's changes arrive by webhook too: watch for a few seconds for a state that differs from
+   * the one before the user left, and stop as soon as it shows (often already on the first read).
+   */
   async function afterPortal(): Promise<void> {
     banner.value = { kind: 'checking-portal' };
+    const beforeLeaving = takeBeforePortal();
     await billing.load();
-    const before = fingerprint(billing.overview);
-    await billing.pollUntil((next) => fingerprint(next) !== before, {
-      ...PORTAL_POLL,
-      ...options.portal,
-      signal: abort.signal,
-    });
+    const baseline = beforeLeaving ?? overviewFingerprint(billing.overview);
+    const hasChanged = (next: SubscriptionOverview | null) => overviewFingerprint(next) !== baseline;
+    if (!hasChanged(billing.overview)) {
+      await billing.pollUntil(hasChanged, { ...PORTAL_POLL, ...options.portal, signal: abort.signal });
+    }
     if (!abort.signal.aborted) banner.value = null;
   }
 
   return { banner, start };
-}
-
-function fingerprint(overview: SubscriptionOverview | null): string {
-  if (!overview) return '';
-  const { plan, status, cancelAtPeriodEnd, endsAt, graceEndsAt } = overview;
-  return JSON.stringify([plan, status, cancelAtPeriodEnd, endsAt, graceEndsAt]);
 }

@@ -1,11 +1,16 @@
 import { flushPromises } from '@vue/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
-import { overviewFixture, withUsage } from '../../../test/fixtures';
+import { formatDate } from '../../../lib/format';
+import { ISO, overviewFixture, withUsage } from '../../../test/fixtures';
 import { mountWithApp } from '../../../test/mount-with-app';
 import { useBillingStore } from '../billing.store';
 import UsageIndicator from './usage-indicator.vue';
 
-async function mountIndicator(used: number, limit: number, plan: 'FREE' | 'BASIC' | 'PRO' = 'BASIC') {
+async function mountIndicator(
+  used: number,
+  limit: number,
+  plan: 'FREE' | 'TRIAL' | 'BASIC' | 'PRO' = 'BASIC',
+) {
   const overview = withUsage(overviewFixture(plan), used, limit);
   return mountWithApp(UsageIndicator, { handlers: { 'billing.subscription': () => overview } });
 }
@@ -32,6 +37,24 @@ describe('UsageIndicator', () => {
     expect(wrapper.find('.usage-meter').classes()).toContain(`usage-meter--${level}`);
   });
 
+  it.each([
+    { used: 7, limit: 10, note: null },
+    { used: 8, limit: 10, note: '2 runs left' },
+    { used: 9, limit: 10, note: '1 run left' },
+    { used: 10, limit: 10, note: `No runs left · runs reset ${formatDate(ISO(21))}` },
+  ])('says in words how many runs are left at $used / $limit', async ({ used, limit, note }) => {
+    const { wrapper } = await mountIndicator(used, limit, 'FREE');
+    const shown = wrapper.find('[data-testid="usage-note"]');
+    expect(shown.exists() ? shown.text() : null).toBe(note);
+  });
+
+  it('a used-up trial says when the trial ends, not that runs reset', async () => {
+    const { wrapper } = await mountIndicator(50, 50, 'TRIAL');
+    expect(wrapper.get('[data-testid="usage-note"]').text()).toBe(
+      `No runs left · trial ends ${formatDate(ISO(21))}`,
+    );
+  });
+
   it('prompts an upgrade only once the limit is reached', async () => {
     const below = await mountIndicator(99, 100);
     expect(below.wrapper.text()).not.toContain('Upgrade');
@@ -47,7 +70,7 @@ describe('UsageIndicator', () => {
   it('at the top plan points to the reset date instead of an upgrade', async () => {
     const { wrapper } = await mountIndicator(1000, 1000, 'PRO');
     expect(wrapper.find('button').exists()).toBe(false);
-    expect(wrapper.text()).toContain('Runs reset');
+    expect(wrapper.get('[data-testid="usage-note"]').text()).toContain('No runs left · runs reset');
   });
 
   it('offers a retry instead of spinning when usage cannot be loaded', async () => {

@@ -4,6 +4,8 @@ import { ISO, overviewFixture, withUsage, type WireOverview } from '../../../tes
 import { mountWithApp } from '../../../test/mount-with-app';
 import { formatDate } from '../../../lib/format';
 import { useBillingStore } from '../billing.store';
+import type { SubscriptionOverview } from '../billing.api';
+import { rememberBeforePortal } from '../portal-snapshot';
 import SubscriptionSettingsView from './subscription-settings-view.vue';
 
 const invoice = {
@@ -18,13 +20,16 @@ const invoice = {
   invoicePdf: 'https://billing.example/invoice/in_1.pdf',
 };
 
-function mountSettings(overview: WireOverview | (() => WireOverview), path = '/settings/subscription') {
+function mountSettings(
+  overview: WireOverview | (() => WireOverview),
+  path = '/settings/subscription',
+  invoices = typeof overview === 'function' || !overview.hasStripeCustomer ? [] : [invoice],
+) {
   return mountWithApp(SubscriptionSettingsView, {
     path,
     handlers: {
       'billing.subscription': () => (typeof overview === 'function' ? overview() : overview),
-      'billing.invoices': () =>
-        typeof overview === 'function' || !overview.hasStripeCustomer ? [] : [invoice],
+      'billing.invoices': () => invoices,
       'billing.activateTrial': () => overviewFixture('TRIAL'),
     },
   });
@@ -43,7 +48,10 @@ describe('Settings › Subscription', () => {
     const { wrapper } = await mountSettings(overview);
 
     expect(wrapper.get('[data-testid="plan-name"]').text()).toBe('Free');
-    expect(wrapper.get('[data-testid="status-badge"]').text()).toBe('Free');
+    // Said once: no "Free" badge and no "Free" price line under the "Free" name.
+    const planCard = wrapper.get('[aria-labelledby="plan-heading"]').text();
+    expect(planCard.match(/Free/g)).toHaveLength(1);
+    expect(wrapper.find('[data-testid="status-badge"]').exists()).toBe(false);
     expect(wrapper.get('[data-testid="usage-card"]').text()).toContain('3 / 10 runs');
     expect(wrapper.get('[data-testid="usage-card"]').text()).toContain(
       `Resets on ${formatDate(overview.usage.resetsAt)}`,
@@ -85,7 +93,10 @@ describe('Settings › Subscription', () => {
     expect(wrapper.get('[data-testid="plan-details"]').text()).toContain(
       `Your trial ends on ${formatDate(ISO(12))}`,
     );
-    expect(wrapper.get('[data-testid="usage-card"]').text()).toContain('7 / 50 runs');
+    const usageCard = wrapper.get('[data-testid="usage-card"]').text();
+    expect(usageCard).toContain('7 / 50 runs');
+    expect(usageCard).toContain(`Trial ends on ${formatDate(overviewFixture('TRIAL').usage.resetsAt)}`);
+    expect(usageCard).not.toContain('Resets on');
     expect(buttonLabels(wrapper)).toEqual(['Upgrade']);
   });
 
@@ -106,6 +117,51 @@ describe('Settings › Subscription', () => {
     expect(row.text()).toContain('Paid');
     const links = row.findAll('a').map((link) => link.attributes('href'));
     expect(links).toEqual([invoice.hostedInvoiceUrl, invoice.invoicePdf]);
+  });
+
+  it('free after an abandoned checkout: no "Manage subscription" into an empty portal', async () => {
+    const { wrapper } = await mountSettings(
+      overviewFixture('FREE', { hasStripeCustomer: true }),
+      undefined,
+      [],
+    );
+    expect(wrapper.text()).toContain('No invoices yet.');
+    expect(buttonLabels(wrapper)).toEqual(['Start 14-day trial', 'Upgrade']);
+  });
+
+  it('free after a canceled paid plan: the portal still holds the invoices', async () => {
+    const { wrapper } = await mountSettings(
+      overviewFixture('FREE', { hasStripeCustomer: true, trial: { ...overviewFixture('PRO').trial } }),
+      undefined,
+      [invoice],
+    );
+    expect(buttonLabels(wrapper)).toEqual(['Upgrade', 'Manage subscription']);
+  });
+
+  it('back from the portal with the change already applied: no "checking" spinner left', async () => {
+    const before = overviewFixture('PRO');
+    const after = overviewFixture('PRO', { cancelAtPeriodEnd: true, endsAt: ISO(21), nextBillingAt: null });
+    // What the store remembered on the way out (no dates set, so wire and SDK shapes print alike).
+    rememberBeforePortal(before as unknown as SubscriptionOverview);
+    const { wrapper, fake } = await mountSettings(() => after, '/settings/subscription?portal=1');
+
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(wrapper.find('[data-testid="return-banner"]').exists()).toBe(false);
+    expect(wrapper.get('[data-testid="ends-on"]').text()).toContain(formatDate(ISO(21)));
+    expect(fake.callsTo('billing.subscription')).toHaveLength(1);
+  });
+
+  it('back from the portal with nothing changed yet: keeps checking until the webhook lands', async () => {
+    let reads = 0;
+    const { wrapper } = await mountSettings(() => {
+      reads += 1;
+      return overviewFixture('PRO', reads < 3 ? {} : { cancelAtPeriodEnd: true, endsAt: ISO(21) });
+    }, '/settings/subscription?portal=1');
+
+    expect(wrapper.get('[data-testid="return-banner"]').text()).toContain('Checking for changes');
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    expect(reads).toBe(3);
+    expect(wrapper.find('[data-testid="return-banner"]').exists()).toBe(false);
   });
 
   it('past due in grace: the grace end date and an "update payment" action', async () => {
