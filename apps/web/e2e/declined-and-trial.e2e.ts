@@ -54,7 +54,9 @@ describe('checkout declined, and the trial', () => {
 
   it('starting the trial shows the trial badge and a 50-run meter (readable at 360 px)', async () => {
     const { page, app, subscription } = await signedUp('trial', 360);
-    expect(await subscription.badge().innerText()).toBe('Free');
+    // "Free" once: the name, with no "Free" badge or price line repeating it.
+    expect(await subscription.planName().innerText()).toBe('Free');
+    expect(await subscription.badge().count()).toBe(0);
 
     await subscription.startTrial();
 

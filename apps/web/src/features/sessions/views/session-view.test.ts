@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeTrpcError } from '../../../test/fake-trpc';
-import { ISO, overviewFixture, withUsage } from '../../../test/fixtures';
+import { ISO, overviewFixture, withUsage, type WireOverview } from '../../../test/fixtures';
 import { mountWithApp } from '../../../test/mount-with-app';
 import { formatDate } from '../../../lib/format';
 import { useBillingStore } from '../../billing/billing.store';
@@ -26,18 +26,24 @@ function paymentRequired(code: string, plan: string) {
   });
 }
 
-async function mountSession(run: (input: unknown) => unknown) {
+async function mountSession(
+  run: (input: unknown) => unknown,
+  overview: () => WireOverview = () => withUsage(overviewFixture('FREE'), 10),
+) {
   const mounted = await mountWithApp(SessionView, {
     path: `/sessions/${SESSION_ID}`,
     props: { id: SESSION_ID },
     handlers: {
       'sessions.get': () => ({ ...session, runs: [] }),
       'sessions.run': run,
-      'billing.subscription': () => withUsage(overviewFixture('FREE'), 10),
+      'billing.subscription': overview,
     },
   });
   return mounted;
 }
+
+const buttonsOf = (notice: { findAll(selector: 'button'): { text(): string }[] }) =>
+  notice.findAll('button').map((button) => button.text());
 
 async function send(wrapper: Awaited<ReturnType<typeof mountSession>>['wrapper'], message: string) {
   await wrapper.get('textarea').setValue(message);
@@ -88,7 +94,7 @@ describe('Session view', () => {
     expect((wrapper.get('textarea').element as HTMLTextAreaElement).value).toBe('');
   });
 
-  it('at the FREE limit shows the 402 reason inline with an upgrade and the reset date', async () => {
+  it('at the FREE limit leads with one sentence and offers the trial, an upgrade and the reset date', async () => {
     const { wrapper, pinia } = await mountSession(() => {
       throw paymentRequired('USAGE_LIMIT_REACHED', 'FREE');
     });
@@ -97,13 +103,70 @@ describe('Session view', () => {
 
     const notice = wrapper.get('[data-testid="run-denied"]');
     expect(notice.attributes('role')).toBe('alert');
-    expect(notice.text()).toContain("You've used all 10 runs of your Free plan");
-    expect(notice.text()).toContain(`wait until ${formatDate(ISO(21))}`);
+    expect(notice.get('.run-denied__title').text()).toBe("You've used all 10 runs of your Free plan.");
+    // Said once: neither the server's own sentence nor a second "used all" underneath.
+    expect(notice.text().match(/used all/g)).toHaveLength(1);
+    expect(notice.text()).not.toContain('You have used all 10 runs this month');
+    expect(buttonsOf(notice)).toEqual(['Start free 14-day trial', 'Upgrade plan', 'Dismiss']);
+    expect(notice.get('[data-testid="run-denied-wait"]').text()).toBe(
+      `Or wait until ${formatDate(ISO(21))}, when your runs reset.`,
+    );
     // The message stays in the box, to send again after upgrading.
     expect((wrapper.get('textarea').element as HTMLTextAreaElement).value).toBe('One more task');
 
-    await notice.get('button.button--primary').trigger('click');
+    const upgrade = notice.findAll('button').find((button) => button.text() === 'Upgrade plan');
+    await upgrade?.trigger('click');
     expect(useBillingStore(pinia).isUpgradeOpen).toBe(true);
+  });
+
+  it('starts the trial from the notice, which then steps aside for the message to be sent again', async () => {
+    let overview = withUsage(overviewFixture('FREE'), 10);
+    const { wrapper, fake } = await mountSession(
+      () => {
+        throw paymentRequired('USAGE_LIMIT_REACHED', 'FREE');
+      },
+      () => overview,
+    );
+    fake.handlers['billing.activateTrial'] = () => {
+      overview = overviewFixture('TRIAL', {
+        trial: { isEligible: false, startedAt: ISO(0), endsAt: ISO(14), daysLeft: 14 },
+      });
+      return overview;
+    };
+    await send(wrapper, 'One more task');
+
+    await wrapper.get('[data-testid="run-denied"] button.button--primary').trigger('click');
+    await settle();
+
+    expect(fake.callsTo('billing.activateTrial')).toHaveLength(1);
+    expect(wrapper.find('[data-testid="run-denied"]').exists()).toBe(false);
+    expect((wrapper.get('textarea').element as HTMLTextAreaElement).value).toBe('One more task');
+  });
+
+  it('offers no trial to a user who already had it', async () => {
+    const { wrapper } = await mountSession(
+      () => {
+        throw paymentRequired('USAGE_LIMIT_REACHED', 'FREE');
+      },
+      () => withUsage(overviewFixture('FREE', { trial: { ...overviewFixture('PRO').trial } }), 10),
+    );
+    await send(wrapper, 'Task');
+    expect(buttonsOf(wrapper.get('[data-testid="run-denied"]'))).toEqual(['Upgrade plan', 'Dismiss']);
+  });
+
+  it('on the top plan the reset date is the one way forward', async () => {
+    const { wrapper } = await mountSession(
+      () => {
+        throw paymentRequired('USAGE_LIMIT_REACHED', 'PRO');
+      },
+      () => withUsage(overviewFixture('PRO'), 1000),
+    );
+    await send(wrapper, 'Task');
+    const notice = wrapper.get('[data-testid="run-denied"]');
+    expect(buttonsOf(notice)).toEqual(['Dismiss']);
+    expect(notice.get('[data-testid="run-denied-wait"]').text()).toBe(
+      `Your runs reset on ${formatDate(ISO(21))}.`,
+    );
   });
 
   it('for a past-due payment offers "Update payment" instead of an upgrade', async () => {
@@ -113,7 +176,7 @@ describe('Session view', () => {
     await send(wrapper, 'Task');
     const notice = wrapper.get('[data-testid="run-denied"]');
     expect(notice.text()).toContain('Your last payment failed');
-    expect(notice.findAll('button').map((button) => button.text())).toEqual(['Update payment', 'Dismiss']);
+    expect(buttonsOf(notice)).toEqual(['Update payment', 'Dismiss']);
   });
 
   it('resends a message that got no answer with the same run id, so it is never charged twice', async () => {
