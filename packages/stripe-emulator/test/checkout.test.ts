@@ -162,6 +162,14 @@ describe('declined cards', () => {
   });
 });
 
+describe('the hosted page itself', () => {
+  it('declares its icon inline, so a browser asks for no /favicon.ico (a 404 in the console)', async () => {
+    const customer = await h.stripe.customers.create({});
+    const page = await openPage((await newSession(customer.id)).url ?? '');
+    expect(page.html).toContain('<link rel="icon" href="data:,">');
+  });
+});
+
 describe('cancel and expiry', () => {
   it('Cancel goes back to cancel_url and leaves the session open', async () => {
     const customer = await h.stripe.customers.create({});
