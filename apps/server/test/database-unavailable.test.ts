@@ -73,6 +73,9 @@ async function startOver(db: DbHandle): Promise<RunningServer> {
       PORT: '0',
       HOST: '127.0.0.1',
       JWT_SECRET: TEST_JWT_SECRET,
+      // A host platform's users: the first authorize for a user id creates it (one account per run
+      // below); with built-in accounts only an unknown id would be a 404 UNKNOWN_USER.
+      JWT_ISSUER: 'https://host.example',
       APP_URL: 'http://app.tollgate.test',
       LOG_REQUESTS: 'false',
     }),

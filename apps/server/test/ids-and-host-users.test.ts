@@ -141,7 +141,9 @@ describe('a host platform user with no users row yet', () => {
     }
   });
 
-  it('a service acting for a host user id never seen before: authorize and subscription work', async () => {
+  it('a service acting for a user id never seen, with no host issuer configured: 404, nothing created', async () => {
+    // This server accepts HS256 host tokens but names no JWT_ISSUER: users are created by their own
+    // first token, never by a service naming them (unknown-users.test.ts has the JWT_ISSUER case).
     const key = await serviceKey();
     const authorize = await trpc(
       server.url,
@@ -150,7 +152,7 @@ describe('a host platform user with no users row yet', () => {
       { userId: 'host-via-service', runId: 'svc-1' },
       key,
     );
-    expect(authorize.status).toBe(200);
+    expect(authorize).toMatchObject({ status: 404, error: { data: { appCode: 'UNKNOWN_USER' } } });
     const subscription = await trpc(
       server.url,
       'query',
@@ -158,7 +160,7 @@ describe('a host platform user with no users row yet', () => {
       { userId: 'host-via-service-2' },
       key,
     );
-    expect(subscription.status).toBe(200);
-    expect((await findUserById(server.deps.db, 'host-via-service'))?.authSource).toBe('host');
+    expect(subscription.status).toBe(404);
+    expect(await findUserById(server.deps.db, 'host-via-service')).toBeNull();
   });
 });

@@ -4,7 +4,7 @@ import { createTollgateClient, type PaymentRequiredBody } from '@tollgate/sdk';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createAgentBackend, USER_ID_HEADER } from '../src/app';
 import type { TaskRunner } from '../src/task-runner';
-import { newRunId, newUserId, startTollgate } from './tollgate';
+import { newRunId, startTollgate } from './tollgate';
 
 let tollgate: Awaited<ReturnType<typeof startTollgate>>;
 
@@ -48,7 +48,7 @@ describe('agent backend guarded by requireRun', () => {
   afterAll(() => backend.close());
 
   it('starts tasks until the FREE plan runs out, then answers 402 with the Tollgate body', async () => {
-    const userId = newUserId();
+    const userId = await tollgate.newUserId();
     for (let task = 1; task <= 10; task += 1) {
       const started = await backend.postTask(userId, { runId: newRunId(), prompt: `task ${task}` });
       expect(started.status).toBe(202);
@@ -71,7 +71,7 @@ describe('agent backend guarded by requireRun', () => {
   });
 
   it('answers a retried request (same run id) with the task it started, charging once', async () => {
-    const userId = newUserId();
+    const userId = await tollgate.newUserId();
     const runId = newRunId();
     const first = await backend.postTask(userId, { runId, prompt: 'write the report' });
     const retry = await backend.postTask(userId, { runId, prompt: 'write the report' });
@@ -82,7 +82,7 @@ describe('agent backend guarded by requireRun', () => {
   });
 
   it('a retry after a restart (the task is forgotten) starts nothing new and charges nothing: 409', async () => {
-    const userId = newUserId();
+    const userId = await tollgate.newUserId();
     const runId = newRunId();
     expect((await backend.postTask(userId, { runId, prompt: 'write the report' })).status).toBe(202);
     const restarted = await startBackend();
@@ -96,7 +96,7 @@ describe('agent backend guarded by requireRun', () => {
   });
 
   it('the same run id for another prompt is refused (409 RUN_ID_REUSED), not answered with the first task', async () => {
-    const userId = newUserId();
+    const userId = await tollgate.newUserId();
     const runId = newRunId();
     await backend.postTask(userId, { runId, prompt: 'write the report' });
     const reused = await backend.postTask(userId, { runId, prompt: 'something else entirely' });
@@ -105,7 +105,7 @@ describe('agent backend guarded by requireRun', () => {
   });
 
   it('concurrent retries of one run id start one task', async () => {
-    const userId = newUserId();
+    const userId = await tollgate.newUserId();
     const runId = newRunId();
     const answers = await Promise.all(
       Array.from({ length: 10 }, () => backend.postTask(userId, { runId, prompt: 'once' })),
@@ -117,7 +117,7 @@ describe('agent backend guarded by requireRun', () => {
   });
 
   it('refuses malformed requests before charging anything', async () => {
-    const userId = newUserId();
+    const userId = await tollgate.newUserId();
     expect((await backend.postTask(null, { runId: newRunId(), prompt: 'x' })).status).toBe(401);
     expect((await backend.postTask(userId, { runId: 'bad id!', prompt: 'x' })).status).toBe(400);
     expect((await backend.postTask(userId, { runId: newRunId(), prompt: '  ' })).status).toBe(400);
@@ -135,7 +135,7 @@ it('releases the run when the agent pool fails to start the task', async () => {
   const backend = await startBackend(failingPool);
   const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
   try {
-    const userId = newUserId();
+    const userId = await tollgate.newUserId();
     const failed = await backend.postTask(userId, { runId: newRunId(), prompt: 'start please' });
     expect(failed).toEqual({
       status: 500,

@@ -40,6 +40,17 @@ export async function startTollgate() {
   return {
     url: server.url,
     serviceKey: key,
+    /**
+     * A new end user, registered the way users sign up: Tollgate refuses (404 UNKNOWN_USER) a user id
+     * it has never seen when it runs with built-in accounts only.
+     */
+    async newUserId(): Promise<string> {
+      const registered = await anonymous.trpc.auth.register.mutate({
+        email: `user-${randomUUID()}@agent-backend.test`,
+        password: PASSWORD,
+      });
+      return registered.user.id;
+    },
     /** How much of the FREE quota a user has used, read back from Tollgate. */
     async usedBy(userId: string) {
       const client = createTollgateClient({ url: server.url, apiKey: key });
@@ -52,5 +63,4 @@ export async function startTollgate() {
   };
 }
 
-export const newUserId = () => `user-${randomUUID()}`;
 export const newRunId = () => `run-${randomUUID()}`;

@@ -44,6 +44,15 @@ export interface ApiConfig {
   webhookConcurrency?: number;
 }
 
+/**
+ * Whether a host platform vouches for users (its issuer or JWKS is configured, or built-in accounts
+ * are off): its users never sign up here, so the first call naming one creates the account. Without
+ * one, every user registered here, and a service naming an unknown user id gets 404 UNKNOWN_USER.
+ */
+export function hasHostPlatform(config: ApiConfig): boolean {
+  return config.jwt.issuer !== null || config.jwt.jwksUrl !== null || !config.isBuiltInAccountsEnabled;
+}
+
 export interface ApiDeps {
   db: Database;
   config: ApiConfig;

@@ -122,7 +122,8 @@ export function serviceProcedure(scope: ApiKeyScope) {
 
 /**
  * Acts for one user: a user acts for themself (a `userId` naming someone else is FORBIDDEN); a service
- * key with `scope` acts for the `userId` it names.
+ * key with `scope` acts for the `userId` it names, which must be a known user unless a host platform
+ * vouches for users (404 UNKNOWN_USER, see `accounts.requireKnownUser`).
  */
 export function actingForUserProcedure(scope: ApiKeyScope) {
   return (
@@ -134,7 +135,7 @@ export function actingForUserProcedure(scope: ApiKeyScope) {
         return next({ ctx: { actingActor } });
       })
       .input(z.object({ userId: userIdSchema.optional() }).default({}))
-      .use(({ ctx, input, next }) => {
+      .use(async ({ ctx, input, next }) => {
         const actor = ctx.actingActor;
         if (actor.kind === 'user') {
           if (input.userId !== undefined && input.userId !== actor.userId) {
@@ -145,6 +146,7 @@ export function actingForUserProcedure(scope: ApiKeyScope) {
         if (input.userId === undefined) {
           throw new TRPCError({ code: 'BAD_REQUEST', message: 'userId is required with a service API key' });
         }
+        await ctx.services.accounts.requireKnownUser(input.userId);
         return next({ ctx: { targetUserId: input.userId } });
       })
   );
@@ -168,7 +170,10 @@ export function serviceForUserProcedure(scope: ApiKeyScope) {
         return next({ ctx: { service: requireService(ctx, scope) } });
       })
       .input(z.object({ userId: userIdSchema }))
-      .use(({ input, next }) => next({ ctx: { targetUserId: input.userId } }))
+      .use(async ({ ctx, input, next }) => {
+        await ctx.services.accounts.requireKnownUser(input.userId);
+        return next({ ctx: { targetUserId: input.userId } });
+      })
   );
 }
 

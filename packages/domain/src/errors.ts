@@ -11,6 +11,11 @@ export const APP_ERROR_CODES = [
   'NO_STRIPE_CUSTOMER',
   'INVALID_REDIRECT_URL',
   'RELEASE_NOT_ALLOWED',
+  /**
+   * A service key named a user id Tollgate has never seen, on a deployment whose users sign up here
+   * (no host platform): refused instead of silently creating (and charging) a new account.
+   */
+  'UNKNOWN_USER',
   /** The run id was used before for another request (other caller, session, message or requestHash). */
   'RUN_ID_REUSED',
   /** A retry of a run whose work is under way: ask again later (Retry-After). */

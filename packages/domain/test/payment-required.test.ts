@@ -82,6 +82,7 @@ describe('AppError', () => {
   it('has the codes the api maps to HTTP', () => {
     expect(APP_ERROR_CODES).toContain('PAYMENT_REQUIRED');
     expect(APP_ERROR_CODES).toContain('TRIAL_NOT_ALLOWED');
+    expect(APP_ERROR_CODES).toContain('UNKNOWN_USER');
     expect(new Set(APP_ERROR_CODES).size).toBe(APP_ERROR_CODES.length);
   });
 });

@@ -15,7 +15,7 @@ import { AppError } from '@tollgate/domain';
 import { signAccessToken } from '../auth/access-token';
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from '../auth/passwords';
 import { hashSecret, randomToken } from '../auth/secrets';
-import type { ApiDeps } from '../config';
+import { hasHostPlatform, type ApiDeps } from '../config';
 
 export interface PublicUser {
   id: string;
@@ -33,9 +33,14 @@ export interface TokenPair {
 
 const INVALID_CREDENTIALS = 'Wrong email or password';
 
+/** User ids this process has seen in the database (bounded; users are never deleted, so a yes stays). */
+const KNOWN_USERS_MAX = 10_000;
+
 /** Tollgate's built-in accounts: email + password, short-lived access JWTs, rotating refresh tokens. */
 export function createAccountService(deps: ApiDeps) {
   const { db, config, now } = deps;
+  const createsUnknownUsers = hasHostPlatform(config);
+  const knownUserIds = new Set<string>();
 
   function requireBuiltInAccounts() {
     if (!config.isBuiltInAccountsEnabled) {
@@ -107,6 +112,24 @@ export function createAccountService(deps: ApiDeps) {
     async logout(refreshToken: string): Promise<void> {
       const stored = await findRefreshTokenByHash(db, hashSecret(refreshToken));
       if (stored) await revokeRefreshTokenFamily(db, stored.familyId, now());
+    },
+
+    /**
+     * A service acting for `userId` (usage.*, billing.subscription): with a host platform its users
+     * exist from their first call (created where they are first used, as before); with built-in
+     * accounts only an id nobody registered is a typo or a placeholder, so it is refused with 404
+     * UNKNOWN_USER instead of becoming a new FREE account that gets charged.
+     */
+    async requireKnownUser(userId: string): Promise<void> {
+      if (createsUnknownUsers || knownUserIds.has(userId)) return;
+      if (!(await findUserById(db, userId))) {
+        throw new AppError('UNKNOWN_USER', 'Unknown user: no account has this id (register it first)');
+      }
+      if (knownUserIds.size >= KNOWN_USERS_MAX) {
+        const oldest = knownUserIds.values().next();
+        if (!oldest.done) knownUserIds.delete(oldest.value);
+      }
+      knownUserIds.add(userId);
     },
 
     async me(userId: string): Promise<PublicUser & { platformRole: PlatformRole | null }> {
