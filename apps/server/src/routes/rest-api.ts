@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { restOperationHandler, type ContextFactory } from '../http/rest-adapter';
+import { apiKeyOperations } from './rest-api-keys';
 import { authOperations } from './rest-auth';
 import { billingOperations } from './rest-billing';
 import type { RestOperation } from './rest-operation';
@@ -12,6 +13,7 @@ export const restOperations: readonly RestOperation[] = [
   ...billingOperations,
   ...usageOperations,
   ...sessionOperations,
+  ...apiKeyOperations,
 ];
 
 /** Mounts each operation on its method and path. */

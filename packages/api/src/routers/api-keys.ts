@@ -1,18 +1,21 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { API_KEY_SCOPES } from '../auth/api-key-format';
+import { apiKeysSchema, createdApiKeySchema, revokedApiKeySchema } from '../schemas/api-key-schemas';
 import { operatorProcedure } from '../trpc';
 import { storableText, uuidSchema } from './inputs';
 
+/** Service API keys, managed by platform operators (REST: /api/v1/api-keys). */
 export const apiKeysRouter = {
   /** The key itself is in this answer only: it is stored as a hash. */
   create: operatorProcedure
     .input(
       z.object({
         name: storableText({ min: 1, max: 100, isTrimmed: true }),
-        scopes: z.array(z.enum(API_KEY_SCOPES)).min(1),
+        scopes: z.array(z.enum(API_KEY_SCOPES)).min(1, 'at least one scope is required'),
       }),
     )
+    .output(createdApiKeySchema)
     .mutation(({ ctx, input }) =>
       ctx.services.apiKeys.create({
         ...input,
@@ -20,8 +23,14 @@ export const apiKeysRouter = {
         createdByUserId: ctx.user.userId,
       }),
     ),
-  list: operatorProcedure.input(z.void()).query(({ ctx }) => ctx.services.apiKeys.list()),
+  /** Every key, revoked ones too (newest first), without the keys themselves. */
+  list: operatorProcedure
+    .input(z.void())
+    .output(apiKeysSchema)
+    .query(({ ctx }) => ctx.services.apiKeys.list()),
+  /** From the next request on, the key answers 401. Revoking it again (or an unknown id): 404. */
   revoke: operatorProcedure
     .input(z.object({ id: uuidSchema }))
+    .output(revokedApiKeySchema)
     .mutation(({ ctx, input }) => ctx.services.apiKeys.revoke(input.id)),
 } satisfies TRPCRouterRecord;

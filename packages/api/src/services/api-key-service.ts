@@ -3,13 +3,34 @@ import { AppError } from '@tollgate/domain';
 import { generateApiKey, type ApiKeyScope } from '../auth/api-key-format';
 import { hashSecret } from '../auth/secrets';
 import type { ApiDeps } from '../config';
+import type { ApiKeyView, CreatedApiKey, RevokedApiKey } from '../schemas/api-key-schemas';
 
-/** Service API keys: created by admins, shown once, stored as SHA-256, revocable, scoped. */
+type ApiKeyRow = Awaited<ReturnType<typeof listApiKeys>>[number];
+
+/** What operators see of a key: never its hash; instants as the ISO strings clients receive. */
+function toApiKeyView(row: ApiKeyRow): ApiKeyView {
+  return {
+    id: row.id,
+    name: row.name,
+    prefix: row.prefix,
+    scopes: row.scopes as ApiKeyScope[],
+    createdByUserId: row.createdByUserId,
+    createdAt: row.createdAt.toISOString(),
+    lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
+    revokedAt: row.revokedAt?.toISOString() ?? null,
+  };
+}
+
+/** Service API keys: created by platform operators, shown once, stored as SHA-256, revocable, scoped. */
 export function createApiKeyService(deps: ApiDeps) {
   const { db, now } = deps;
 
   return {
-    async create(input: { name: string; scopes: ApiKeyScope[]; createdByUserId: string }) {
+    async create(input: {
+      name: string;
+      scopes: ApiKeyScope[];
+      createdByUserId: string;
+    }): Promise<CreatedApiKey> {
       const { key, displayPrefix } = generateApiKey();
       const row = await insertApiKey(db, {
         name: input.name,
@@ -18,22 +39,15 @@ export function createApiKeyService(deps: ApiDeps) {
         scopes: input.scopes,
         createdByUserId: input.createdByUserId,
       });
-      return {
-        id: row.id,
-        name: row.name,
-        prefix: row.prefix,
-        scopes: row.scopes,
-        createdAt: row.createdAt,
-        key,
-      };
+      const { id, name, prefix, scopes, createdAt } = toApiKeyView(row);
+      return { id, name, prefix, scopes, createdAt, key };
     },
 
-    async list() {
-      const rows = await listApiKeys(db);
-      return rows.map(({ keyHash: _hash, ...visible }) => visible);
+    async list(): Promise<ApiKeyView[]> {
+      return (await listApiKeys(db)).map(toApiKeyView);
     },
 
-    async revoke(id: string) {
+    async revoke(id: string): Promise<RevokedApiKey> {
       if (!(await revokeApiKey(db, id, now())))
         throw new AppError('NOT_FOUND', 'API key not found or already revoked');
       return { id, revoked: true as const };
