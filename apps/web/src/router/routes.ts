@@ -40,6 +40,12 @@ export const routes: RouteRecordRaw[] = [
     meta: { title: 'Subscription' },
   },
   {
+    // Platform operators only: the page itself tells anyone else so (the server refuses them too).
+    path: '/operator/api-keys',
+    component: () => import('../features/operator/views/api-keys-view.vue'),
+    meta: { title: 'API keys' },
+  },
+  {
     path: '/:pathMatch(.*)*',
     component: () => import('../views/not-found-view.vue'),
     meta: { isPublic: true, title: 'Not found' },

@@ -1,6 +1,9 @@
-import { toTollgateError } from '@tollgate/sdk';
+import { toTollgateError, type RouterOutputs } from '@tollgate/sdk';
 import type { Api } from '../../lib/api';
 import type { StoredSession } from './auth-session';
+
+/** 'operator' for platform operators, else null: granted in the database, never self-asserted. */
+export type PlatformRole = RouterOutputs['auth']['me']['platformRole'];
 
 export interface Credentials {
   email: string;
@@ -27,6 +30,13 @@ export function createAuthApi({ client }: Api) {
   return {
     register: (credentials: Credentials) => toSession(auth.register.mutate(credentials)),
     login: (credentials: Credentials) => toSession(auth.login.mutate(credentials)),
+    async platformRole(): Promise<PlatformRole> {
+      try {
+        return (await auth.me.query()).platformRole;
+      } catch (error) {
+        throw toTollgateError(error);
+      }
+    },
     async logout(refreshToken: string): Promise<void> {
       await auth.logout.mutate({ refreshToken }).catch((error: unknown) => {
         throw toTollgateError(error);
