@@ -11,11 +11,24 @@ declare module 'vitest' {
   export interface ProvidedContext {
     /** The real server, serving the built app and the API on one origin. */
     baseUrl: string;
+    /**
+     * The one-time token the server announces while no platform operator exists (as a real install
+     * does at first start): the operator test claims it through operators.claimBootstrap.
+     */
+    operatorBootstrapToken: string | null;
   }
 }
 
 const WEB_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const silentLogger = { info() {}, warn() {}, error() {} };
+
+/** Quiet, except that it keeps the operator bootstrap token the server prints at start. */
+function bootstrapCapturingLogger() {
+  let token: string | null = null;
+  const capture = (_message: string, fields?: Record<string, unknown>) => {
+    if (typeof fields?.bootstrapToken === 'string') token = fields.bootstrapToken;
+  };
+  return { logger: { info: capture, warn: capture, error() {} }, token: () => token };
+}
 
 /**
  * Builds apps/web (vite build) and starts the real Tollgate server in this process: its own fresh
@@ -28,6 +41,7 @@ export default async function setup(project: TestProject) {
   // APP_URL must be the server's own origin (checkout return URLs are checked against it), so the port
   // is chosen before the server starts.
   const port = await freePort();
+  const capture = bootstrapCapturingLogger();
   const baseUrl = `http://127.0.0.1:${port}`;
   const server = await startServer(
     parseEnv({
@@ -41,12 +55,13 @@ export default async function setup(project: TestProject) {
       STRIPE_EMULATOR_PORT: '0',
       WEB_DIST_DIR: resolve(WEB_DIR, 'dist'),
     }),
-    { db, logger: silentLogger },
+    { db, logger: capture.logger },
   ).catch(async (error: unknown) => {
     await db.close();
     throw error;
   });
   project.provide('baseUrl', baseUrl);
+  project.provide('operatorBootstrapToken', capture.token());
 
   return async () => {
     await server.close();

@@ -50,6 +50,14 @@ export async function screenshot(page: Page, name: string, isFullPage = true): P
   return path;
 }
 
+/** One part of the page (the header, a notice) as it is shown now. */
+export async function screenshotOf(locator: Locator, name: string): Promise<string> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  const path = resolve(SCREENSHOT_DIR, `${name}.png`);
+  await locator.screenshot({ path });
+  return path;
+}
+
 /** Waits until the element's text matches (webhooks and polling make some changes arrive late). */
 export async function waitForText(
   locator: Locator,
