@@ -1,6 +1,7 @@
 import type { JsonSchema } from './json-schema';
 import type { HttpMethod, OpenApiDocument, OpenApiOperation, OpenApiParameter } from './openapi-types';
 import { fieldRows, typeLabel, type FieldRow, type TypeLabel } from './schema-view';
+import { curlExample } from './docs-page-example';
 import { DOCS_PAGE_STYLE } from './docs-page-style';
 
 interface Entry {
@@ -64,21 +65,15 @@ function authText(operation: OpenApiOperation, document: OpenApiDocument): strin
     .join(' or ');
 }
 
-function curlExample(entry: Entry, baseUrl: string): string {
-  const { operation } = entry;
-  const schemes = operation.security.flatMap((requirement) => Object.keys(requirement));
-  const credential = schemes.includes('userJwt') ? '$TOKEN' : '$API_KEY';
-  const path = entry.path.replace(/\{(\w+)\}/g, (_match, name: string) => `$${name.toUpperCase()}`);
-  const lines = [`curl -X ${entry.method.toUpperCase()} "${baseUrl}/api/v1${path}"`];
-  if (schemes.length) lines.push(`  -H "Authorization: Bearer ${credential}"`);
-  const example = operation.requestBody?.content['application/json']?.example;
-  if (example !== undefined) {
-    lines.push('  -H "Content-Type: application/json"', `  -d '${JSON.stringify(example)}'`);
+/** Stripe calls its webhook itself, signed with the endpoint's secret: no example a reader could run. */
+function exampleHtml({ path, method, operation }: Entry): string {
+  if (operation.tags.includes('stripe')) {
+    return '<h4>Example</h4><p class="muted">None: Stripe calls this route itself, signed with the webhook secret.</p>';
   }
-  return lines.join(' \\\n');
+  return `<h4>Example</h4><pre><code>${escapeHtml(curlExample(path, method, operation))}</code></pre>`;
 }
 
-function operationHtml(entry: Entry, document: OpenApiDocument, baseUrl: string): string {
+function operationHtml(entry: Entry, document: OpenApiDocument): string {
   const { operation, method, path } = entry;
   const procedure = operation['x-trpc-procedure'];
   const body = operation.requestBody?.content['application/json']?.schema;
@@ -96,8 +91,26 @@ ${operation.description ? `<p>${prose(operation.description)}</p>` : ''}
 ${operation.parameters?.length ? `<h4>Parameters</h4>${parameterTable(operation.parameters)}` : ''}
 ${body ? `<h4>Request body${operation.requestBody?.required ? '' : ' (optional)'}</h4>${fieldTable(fieldRows(body))}` : ''}
 <h4>Responses</h4><table><thead><tr><th>Status</th><th>Meaning</th><th>Body</th></tr></thead><tbody>${responses}</tbody></table>
-<h4>Example</h4><pre><code>${escapeHtml(curlExample(entry, baseUrl))}</code></pre>
+${exampleHtml(entry)}
 </article>`;
+}
+
+/** How to run the examples: every one is a curl command that runs as written once these are set. */
+function examplesHtml(baseUrl: string): string {
+  const variables: [name: string, meaning: string][] = [
+    ['TOLLGATE_URL', `this server (default below: \`${baseUrl}\`)`],
+    ['TOKEN', 'a user’s access token: `accessToken` of `POST /auth/register` or `/auth/login`'],
+    ['REFRESH_TOKEN', 'that answer’s `refreshToken`'],
+    ['API_KEY', 'a service API key (`tg_sk_…`, from `POST /api-keys`) with the scope the route needs'],
+    ['USER_ID', 'the user a service acts for: `id` of `GET /auth/me` with that user’s token'],
+    ['SESSION_ID', '`id` of `POST /sessions`'],
+    ['API_KEY_ID', '`id` of `POST /api-keys` or `GET /api-keys`'],
+  ];
+  const rows = variables
+    .map(([name, meaning]) => `<li><code>$${name}</code>: ${prose(meaning)}</li>`)
+    .join('');
+  const setup = `TOLLGATE_URL=\${TOLLGATE_URL:-${baseUrl}}`;
+  return `<h3 id="examples">Running the examples</h3><p>Each example is a curl command that fails on an error answer (<code>--fail-with-body</code>) and reads these shell variables:</p><ul>${rows}</ul><pre><code>${escapeHtml(setup)}</code></pre>`;
 }
 
 function schemaHtml(name: string, schema: JsonSchema): string {
@@ -122,7 +135,11 @@ function entriesOf(document: OpenApiDocument): Entry[] {
  */
 export function renderDocsPage(document: OpenApiDocument, { baseUrl }: { baseUrl: string }): string {
   const entries = entriesOf(document);
-  const byTag = document.tags.map((tag) => ({
+  // An operation whose tag the document doesn't describe still gets its section (after the others).
+  const undescribed = [...new Set(entries.flatMap((entry) => entry.operation.tags))]
+    .filter((name) => !document.tags.some((tag) => tag.name === name))
+    .map((name) => ({ name, description: '' }));
+  const byTag = [...document.tags, ...undescribed].map((tag) => ({
     tag,
     entries: entries.filter((entry) => entry.operation.tags.includes(tag.name)),
   }));
@@ -141,7 +158,7 @@ export function renderDocsPage(document: OpenApiDocument, { baseUrl }: { baseUrl
     .map(
       ({ tag, entries: tagEntries }) =>
         `<section id="tag-${escapeHtml(tag.name)}"><h2>${escapeHtml(tag.name)}</h2><p>${prose(tag.description)}</p>${tagEntries
-          .map((entry) => operationHtml(entry, document, baseUrl))
+          .map((entry) => operationHtml(entry, document))
           .join('')}</section>`,
     )
     .join('');
@@ -169,6 +186,7 @@ export function renderDocsPage(document: OpenApiDocument, { baseUrl }: { baseUrl
 <header><h1>${escapeHtml(document.info.title)} reference</h1><p>${prose(document.info.description)}</p>
 <p>Base URL <code>${escapeHtml(baseUrl)}/api/v1</code> · machine-readable: <a href="/api/v1/openapi.json">OpenAPI 3.1 document</a></p></header>
 <section id="authentication"><h2>Authentication</h2><ul>${schemes}</ul>
+${examplesHtml(baseUrl)}
 <p>Errors answer <code>{ "error": { "code", "message" } }</code> (plus <code>fieldErrors</code> for invalid input); a denied run answers <a href="#schema-PaymentRequiredBody">402 PaymentRequiredBody</a>.</p></section>
 ${sections}
 <section id="schemas"><h2>Schemas</h2>${schemas}</section>

@@ -1,0 +1,198 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { API_KEY_SCOPES, silentLogger, type Logger } from '@tollgate/api';
+import { grantPlatformRole } from '@tollgate/db';
+import { createTestDb, type TestDbHandle } from '@tollgate/db/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseEnv } from '../src/env';
+import { startServer, type RunningServer } from '../src/server';
+import {
+  BODY_FIELD_VARIABLES,
+  credentialVariable,
+  exampleSetup,
+  pathParameterVariable,
+} from '../src/openapi/docs-page-example';
+import type { HttpMethod, OpenApiDocument } from '../src/openapi/openapi-types';
+import { codeBlocksOfHtml, describeFailure, runShellExamples, shellBlocksOf } from './support/doc-examples';
+import { request } from './support/http';
+import { TEST_JWT_SECRET } from './support/test-server';
+
+// The documentation's examples are executed as written against a real server (the production
+// startServer over a fresh database, with its embedded Stripe emulator), so a wrong example fails here.
+
+const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+const APP_URL = 'http://app.tollgate.test';
+
+interface DocServer {
+  server: RunningServer;
+  bootstrapToken: string;
+  close(): Promise<void>;
+}
+
+const running: DocServer[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((docServer) => docServer.close()));
+});
+
+/** A fresh install: no operator yet, so the server prints a bootstrap token (captured from its log). */
+async function startFreshInstall(): Promise<DocServer> {
+  const testDb: TestDbHandle = await createTestDb();
+  let bootstrapToken = '';
+  const capture = (_message: string, fields: Record<string, unknown> = {}) => {
+    if (typeof fields.bootstrapToken === 'string') bootstrapToken = fields.bootstrapToken;
+  };
+  const logger: Logger = { ...silentLogger, info: capture };
+  const server = await startServer(
+    parseEnv({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      JWT_SECRET: TEST_JWT_SECRET,
+      APP_URL,
+      LOG_REQUESTS: 'false',
+      // No Stripe key: the server starts its offline emulator, on a free port.
+      STRIPE_EMULATOR_PORT: '0',
+    }),
+    { db: testDb, logger },
+  );
+  if (!bootstrapToken) throw new Error('the fresh server printed no bootstrap token');
+  const docServer = {
+    server,
+    bootstrapToken,
+    async close() {
+      await server.close();
+      await testDb.close();
+    },
+  };
+  running.push(docServer);
+  return docServer;
+}
+
+/** What a reader has in their shell: the server's URL and APP_URL, and the token the server printed. */
+function readerEnv({ server, bootstrapToken }: DocServer): Record<string, string> {
+  return { TOLLGATE_URL: server.url, APP_URL, BOOTSTRAP_TOKEN: bootstrapToken };
+}
+
+describe.each(['README.md', 'docs/api.md'])('the shell examples of %s', (file) => {
+  it('run as written, top to bottom, against a fresh install', async () => {
+    const { run, skipped } = shellBlocksOf(readFileSync(`${REPO}${file}`, 'utf8'));
+    expect(run.length).toBeGreaterThan(0);
+    // Skipping is for what can't run here (starting the server itself), never for a curl.
+    for (const example of skipped) expect(example.code, `${file}:${example.line}`).not.toMatch(/\bcurl\b/);
+    const docServer = await startFreshInstall();
+    const result = await runShellExamples(run, readerEnv(docServer), file);
+    expect(result.code, describeFailure(result)).toBe(0);
+  });
+});
+
+/**
+ * The variables the reference page documents (`$TOKEN`, `$API_KEY`, `$USER_ID`, …), made the way a
+ * reader makes them: a signed-up user who is an operator, a key with every scope, a session, a key to
+ * revoke.
+ */
+async function referenceVariables(docServer: DocServer): Promise<Record<string, string>> {
+  const { url, deps } = docServer.server;
+  const registered = await request<{ accessToken: string; refreshToken: string; user: { id: string } }>(
+    url,
+    'POST',
+    '/api/v1/auth/register',
+    { body: { email: 'reader@example.com', password: 'correct horse battery' } },
+  );
+  const { accessToken, refreshToken, user } = registered.body;
+  await grantPlatformRole(deps.db, { userId: user.id, grantedBy: 'cli', now: new Date() });
+  const createKey = async (name: string) =>
+    (
+      await request<{ id: string; key: string }>(url, 'POST', '/api/v1/api-keys', {
+        token: accessToken,
+        body: { name, scopes: [...API_KEY_SCOPES] },
+      })
+    ).body;
+  const session = await request<{ id: string }>(url, 'POST', '/api/v1/sessions', {
+    token: accessToken,
+    body: { title: 'Reader' },
+  });
+  return {
+    ...readerEnv(docServer),
+    TOKEN: accessToken,
+    REFRESH_TOKEN: refreshToken,
+    USER_ID: user.id,
+    API_KEY: (await createKey('reader service')).key,
+    API_KEY_ID: (await createKey('reader key to revoke')).id,
+    SESSION_ID: session.body.id,
+  };
+}
+
+/** Page order, but what deletes runs last: a later example may still need the session or the key. */
+const deletesLast = <T>(items: readonly T[], isDelete: (item: T) => boolean): T[] => [
+  ...items.filter((item) => !isDelete(item)),
+  ...items.filter(isDelete),
+];
+
+describe('the /docs reference page', () => {
+  it('every example on it runs as written with the variables it documents', async () => {
+    const docServer = await startFreshInstall();
+    const env = await referenceVariables(docServer);
+    const html = await (await fetch(`${docServer.server.url}/docs`)).text();
+    const blocks = codeBlocksOfHtml(html);
+    expect(blocks.filter((block) => block.startsWith('curl ')).length).toBeGreaterThan(20);
+    const examples = deletesLast(
+      blocks.map((code, index) => ({ line: index + 1, code })),
+      (example) => / -X DELETE /.test(example.code),
+    );
+    const result = await runShellExamples(examples, env, '/docs example');
+    expect(result.code, describeFailure(result)).toBe(0);
+  });
+});
+
+describe('the OpenAPI document', () => {
+  it("every operation's example, sent with the credential it needs, answers 2xx", async () => {
+    const docServer = await startFreshInstall();
+    const env = await referenceVariables(docServer);
+    const document = (await (
+      await fetch(`${docServer.server.url}/api/v1/openapi.json`)
+    ).json()) as OpenApiDocument;
+    const operations = Object.entries(document.paths).flatMap(([path, item]) =>
+      Object.entries(item).map(([method, operation]) => ({ path, method: method as HttpMethod, operation })),
+    );
+    const withExamples = operations.filter(
+      ({ operation }) => operation.requestBody?.content['application/json']?.example !== undefined,
+    );
+    expect(withExamples.length).toBeGreaterThan(5);
+    const failures: string[] = [];
+    for (const { path, method, operation } of deletesLast(
+      withExamples,
+      (entry) => entry.method === 'delete',
+    )) {
+      const example = operation.requestBody?.content['application/json']?.example as Record<string, unknown>;
+      // Fields standing for what the reader has (the user to act for, their refresh token) get theirs.
+      const body = Object.fromEntries(
+        Object.entries(example).map(([field, value]) => {
+          const variable = BODY_FIELD_VARIABLES[field];
+          return [field, variable ? env[variable] : value];
+        }),
+      );
+      const urlPath = path.replace(
+        /\{(\w+)\}/g,
+        (_match, name: string) => env[pathParameterVariable(path, name)] ?? '',
+      );
+      const credential = credentialVariable(operation);
+      const token = credential ? env[credential] : undefined;
+      // The precondition the page shows before the example (a reserved run before a release).
+      const setup = exampleSetup(operation);
+      if (setup)
+        await request(docServer.server.url, setup.method.toUpperCase(), `/api/v1${setup.path}`, {
+          body,
+          token,
+        });
+      const answer = await request(docServer.server.url, method.toUpperCase(), `/api/v1${urlPath}`, {
+        body,
+        token,
+      });
+      if (answer.status >= 300) {
+        failures.push(
+          `${method.toUpperCase()} ${path} ${JSON.stringify(example)} → ${answer.status} ${JSON.stringify(answer.body)}`,
+        );
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+});
