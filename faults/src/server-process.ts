@@ -34,6 +34,9 @@ export async function startServerProcess(
       HOST: '127.0.0.1',
       DATABASE_URL: databaseUrl,
       JWT_SECRET: FAULTS_JWT_SECRET,
+      // The load's users are a host platform's (its tokens carry this iss): a service key naming one
+      // for the first time creates it, as on a deployment behind AI-Manus.
+      JWT_ISSUER: 'fault-suite-host',
       APP_URL: 'http://app.tollgate.test',
       LOG_REQUESTS: 'false',
       ...env,
