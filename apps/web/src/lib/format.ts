@@ -5,11 +5,17 @@ const dateTimeFormat = new Intl.DateTimeFormat('en-US', {
   hour: 'numeric',
   minute: '2-digit',
 });
+const shortDateFormat = new Intl.DateTimeFormat('en-US', { month: 'short', day: 'numeric' });
 const countFormat = new Intl.NumberFormat('en-US');
 
 /** "March 5, 2026". Accepts the ISO strings tRPC sends and the Dates the SDK builds. */
 export function formatDate(value: Date | string): string {
   return dateFormat.format(new Date(value));
+}
+
+/** "Mar 5": where room is short and the date is weeks away at most (the header). */
+export function formatShortDate(value: Date | string): string {
+  return shortDateFormat.format(new Date(value));
 }
 
 export function formatDateTime(value: Date | string): string {

@@ -1,6 +1,6 @@
 import { flushPromises } from '@vue/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
-import { formatDate } from '../../../lib/format';
+import { formatShortDate } from '../../../lib/format';
 import { ISO, overviewFixture, withUsage } from '../../../test/fixtures';
 import { mountWithApp } from '../../../test/mount-with-app';
 import { useBillingStore } from '../billing.store';
@@ -41,7 +41,7 @@ describe('UsageIndicator', () => {
     { used: 7, limit: 10, note: null },
     { used: 8, limit: 10, note: '2 runs left' },
     { used: 9, limit: 10, note: '1 run left' },
-    { used: 10, limit: 10, note: `No runs left · runs reset ${formatDate(ISO(21))}` },
+    { used: 10, limit: 10, note: `No runs left · resets ${formatShortDate(ISO(21))}` },
   ])('says in words how many runs are left at $used / $limit', async ({ used, limit, note }) => {
     const { wrapper } = await mountIndicator(used, limit, 'FREE');
     const shown = wrapper.find('[data-testid="usage-note"]');
@@ -51,7 +51,7 @@ describe('UsageIndicator', () => {
   it('a used-up trial says when the trial ends, not that runs reset', async () => {
     const { wrapper } = await mountIndicator(50, 50, 'TRIAL');
     expect(wrapper.get('[data-testid="usage-note"]').text()).toBe(
-      `No runs left · trial ends ${formatDate(ISO(21))}`,
+      `No runs left · trial ends ${formatShortDate(ISO(21))}`,
     );
   });
 
@@ -70,7 +70,7 @@ describe('UsageIndicator', () => {
   it('at the top plan points to the reset date instead of an upgrade', async () => {
     const { wrapper } = await mountIndicator(1000, 1000, 'PRO');
     expect(wrapper.find('button').exists()).toBe(false);
-    expect(wrapper.get('[data-testid="usage-note"]').text()).toContain('No runs left · runs reset');
+    expect(wrapper.get('[data-testid="usage-note"]').text()).toContain('No runs left · resets');
   });
 
   it('offers a retry instead of spinning when usage cannot be loaded', async () => {
