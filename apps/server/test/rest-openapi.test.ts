@@ -162,9 +162,11 @@ describe('the API reference page', () => {
         expect(html).toContain(`id="op-${operation.operationId}"`);
       }
       expect(html).toContain('id="schema-PaymentRequiredBody"');
+      // Examples read the base URL from $TOLLGATE_URL, which defaults to this server's.
       expect(html).toContain(
-        'curl -X POST &quot;http://app.tollgate.test/api/v1/billing/create-checkout-session',
+        'curl --fail-with-body -sS -X POST &quot;$TOLLGATE_URL/api/v1/billing/create-checkout-session',
       );
+      expect(html).toContain('TOLLGATE_URL=${TOLLGATE_URL:-http://app.tollgate.test}');
     }
   });
 });
