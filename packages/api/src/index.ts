@@ -1,4 +1,11 @@
 export { appRouter, createCaller, type AppRouter, type RouterInputs, type RouterOutputs } from './root';
+export type {
+  PublicAppRouter,
+  PublicErrorShape,
+  PublicRouterInputs,
+  PublicRouterOutputs,
+} from './routers/public-app-router';
+export * from './schemas';
 export { createContextFactory, type Actor, type Context, type RequestInfo } from './context';
 export { createServices, type Services } from './services';
 export type { ApiConfig, ApiDeps } from './config';

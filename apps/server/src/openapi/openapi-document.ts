@@ -1,8 +1,13 @@
 import type { z } from 'zod';
 import type { Credential, ErrorStatus, RestOperation } from '../routes/rest-operation';
-import { agentRunSchema, publicUserSchema } from './account-schemas';
-import { planSchema, runAuthorizationSchema } from './billing-schemas';
-import { errorBodySchema, paymentRequiredBodySchema } from './common-schemas';
+import {
+  agentRunSchema,
+  errorBodySchema,
+  paymentRequiredBodySchema,
+  planSchema,
+  publicUserSchema,
+  runAuthorizationSchema,
+} from '@tollgate/api';
 import { infrastructurePaths } from './infrastructure-paths';
 import { toComponentSchemas, toJsonSchema, type JsonSchema } from './json-schema';
 import type { OpenApiDocument, OpenApiOperation, OpenApiParameter, OpenApiResponse } from './openapi-types';

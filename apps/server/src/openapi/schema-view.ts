@@ -43,6 +43,10 @@ export function typeLabel(schema: JsonSchema): TypeLabel {
     const item = typeLabel((schema.items ?? {}) as JsonSchema);
     return { text: `array of ${item.text}`, refName: item.refName };
   }
+  // zod writes a nullable primitive as `type: ["string", "null"]`.
+  if (Array.isArray(schema.type)) {
+    return { text: (schema.type as string[]).join(' | '), refName: null };
+  }
   if (typeof schema.type === 'string') {
     const format = typeof schema.format === 'string' ? ` (${schema.format})` : '';
     return { text: `${schema.type}${format}`, refName: null };

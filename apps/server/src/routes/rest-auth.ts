@@ -1,4 +1,4 @@
-import { loggedOutSchema, meSchema, tokenPairSchema } from '../openapi/account-schemas';
+import { loggedOutSchema, meSchema, tokenPairSchema } from '@tollgate/api';
 import { defineOperation, type RestOperation } from './rest-operation';
 
 const TOKEN_PAIR = { name: 'TokenPair', schema: tokenPairSchema };

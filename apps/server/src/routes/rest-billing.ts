@@ -1,10 +1,5 @@
-import {
-  checkoutSessionSchema,
-  invoicesSchema,
-  plansSchema,
-  portalSessionSchema,
-  subscriptionOverviewSchema,
-} from '../openapi/billing-schemas';
+import { invoicesSchema, plansSchema, subscriptionOverviewSchema } from '@tollgate/api';
+import { checkoutSessionBodySchema, portalSessionBodySchema } from '../openapi/rest-body-schemas';
 import { defineOperation, type RestOperation } from './rest-operation';
 
 const OVERVIEW = { name: 'SubscriptionOverview', schema: subscriptionOverviewSchema };
@@ -51,7 +46,7 @@ export const billingOperations: readonly RestOperation[] = [
       'plans in the portal instead.',
     credentials: ['user'],
     successStatus: 201,
-    response: { name: 'CheckoutSession', schema: checkoutSessionSchema },
+    response: { name: 'CheckoutSession', schema: checkoutSessionBodySchema },
     errors: [401, 409],
     bodyAliases: { success_url: 'successUrl', cancel_url: 'cancelUrl' },
     toBody: (session) => ({ ...session, checkout_url: session.url }),
@@ -69,7 +64,7 @@ export const billingOperations: readonly RestOperation[] = [
       'NO_STRIPE_CUSTOMER before the first checkout.',
     credentials: ['user'],
     successStatus: 201,
-    response: { name: 'PortalSession', schema: portalSessionSchema },
+    response: { name: 'PortalSession', schema: portalSessionBodySchema },
     errors: [401],
     bodyAliases: { return_url: 'returnUrl' },
     toBody: (session) => ({ ...session, portal_url: session.url }),

@@ -1,8 +1,14 @@
-import { releasedRunSchema, runAuthorizationSchema, startedRunStateSchema } from '../openapi/billing-schemas';
+import { releasedRunSchema, runAuthorizationSchema, startedRunStateSchema } from '@tollgate/api';
 import { defineOperation, type RestOperation } from './rest-operation';
 
 const ACTING_FOR =
   'A user acts for themself; a service key with the `runs:authorize` scope names the user in `userId`.';
+// An OpenAPI media type holds one example: these are a service's calls (what the usage routes are for),
+// and they run in order: reserve task-2024-0001, start it, then reserve and release task-2024-0002 (a
+// started run can't be released). They match docs/api.md's metering walkthrough.
+const SERVICE_EXAMPLE =
+  'The example is a service key’s call for the user it names; with a user’s token, leave `userId` out ' +
+  '(naming another user is a 403).';
 const SERVICE_ONLY =
   'Only a service key with the `runs:release` scope, for a run the same key reserved (end-user tokens: 403).';
 
@@ -19,7 +25,8 @@ export const usageOperations: readonly RestOperation[] = [
       `${ACTING_FOR} The same runId from the same caller with the same optional requestHash is a retry: ` +
       'nothing is counted (isReplay: true) and `state` says whether its work may still start. The same ' +
       'runId for another request: 409 RUN_ID_REUSED. Over the limit, or when the subscription is ' +
-      'blocked: 402 with the upgrade details. Start the work only after `POST /usage/start` succeeded.',
+      'blocked: 402 with the upgrade details. Start the work only after `POST /usage/start` succeeded. ' +
+      SERVICE_EXAMPLE,
     credentials: ['user', 'service'],
     successStatus: 200,
     response: { name: 'RunAuthorization', schema: runAuthorizationSchema },
@@ -35,12 +42,14 @@ export const usageOperations: readonly RestOperation[] = [
     summary: 'Mark a reserved run started: the one moment its work may begin',
     description:
       `${ACTING_FOR} Only the caller that reserved the run, once per run id: a second start answers ` +
-      '409 RUN_ALREADY_STARTED, a released run 409 RUN_RELEASED. Start the agent task only after a 200.',
+      '409 RUN_ALREADY_STARTED, a released run 409 RUN_RELEASED. Start the agent task only after a 200. ' +
+      '`attemptId` (one per start call, resent on retry) makes a lost answer safe to ask for again. ' +
+      SERVICE_EXAMPLE,
     credentials: ['user', 'service'],
     successStatus: 200,
     response: { name: 'StartedRunState', schema: startedRunStateSchema },
     errors: [401, 403, 404, 409],
-    example: { userId: 'user_123', runId: 'task-2024-0001' },
+    example: { userId: 'user_123', runId: 'task-2024-0001', attemptId: 'a1' },
   }),
   defineOperation({
     method: 'post',
@@ -51,11 +60,12 @@ export const usageOperations: readonly RestOperation[] = [
     summary: 'Give back a reserved run whose work never started',
     description:
       `${SERVICE_ONLY} Once per run (again: the same answer, isReplay: true); a started run: 409 ` +
-      'RELEASE_NOT_ALLOWED. Runs nobody starts are released by Tollgate after RUN_START_TIMEOUT_SECONDS.',
+      'RELEASE_NOT_ALLOWED. Runs nobody starts are released by Tollgate after RUN_START_TIMEOUT_SECONDS. ' +
+      'The example gives back task-2024-0002, a run reserved and never started.',
     credentials: ['service'],
     successStatus: 200,
     response: { name: 'ReleasedRun', schema: releasedRunSchema },
     errors: [401, 403, 404, 409],
-    example: { userId: 'user_123', runId: 'task-2024-0001' },
+    example: { userId: 'user_123', runId: 'task-2024-0002' },
   }),
 ];

@@ -4,7 +4,7 @@ import {
   deletedSessionSchema,
   sessionWithRunsSchema,
   startedRunSchema,
-} from '../openapi/account-schemas';
+} from '@tollgate/api';
 import { defineOperation, type RestOperation } from './rest-operation';
 
 /** REST for the metered resource, served by the tRPC `sessions.*` procedures. */

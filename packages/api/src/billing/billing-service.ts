@@ -1,21 +1,19 @@
 import { findUserById, getSubscription, linkStripeCustomer } from '@tollgate/db';
 import { AppError, PLANS, isLiveStatus, parseStripeInvoice, type CheckoutPlanId } from '@tollgate/domain';
+import type { z } from 'zod';
 import type { ApiDeps } from '../config';
+import type {
+  checkoutSessionSchema,
+  invoiceSummarySchema,
+  portalSessionSchema,
+} from '../schemas/billing-schemas';
 import type { SubscriptionService } from '../services/subscription-service';
 import { sameOriginUrl } from './redirect-urls';
 import type { BillingSettings } from './stripe-settings';
 
-export interface InvoiceSummary {
-  id: string;
-  number: string | null;
-  createdAt: Date;
-  amountDue: number;
-  amountPaid: number;
-  currency: string;
-  status: string | null;
-  hostedInvoiceUrl: string | null;
-  invoicePdf: string | null;
-}
+export type InvoiceSummary = z.input<typeof invoiceSummarySchema>;
+export type CheckoutSession = z.input<typeof checkoutSessionSchema>;
+export type PortalSession = z.input<typeof portalSessionSchema>;
 
 const SETTINGS_PATH = '/settings/subscription';
 
@@ -58,7 +56,7 @@ export function createBillingService(
   async function createCheckoutSession(
     userId: string,
     input: { plan: CheckoutPlanId; successUrl?: string; cancelUrl?: string },
-  ): Promise<{ url: string; id: string }> {
+  ): Promise<CheckoutSession> {
     const successUrl = sameOriginUrl(input.successUrl, config.appUrl, `${SETTINGS_PATH}?success=1`);
     const cancelUrl = sameOriginUrl(input.cancelUrl, config.appUrl, `${SETTINGS_PATH}?canceled=1`);
     const overview = await subscriptions.overview(userId);
@@ -105,10 +103,7 @@ export function createBillingService(
     }
   }
 
-  async function createPortalSession(
-    userId: string,
-    input: { returnUrl?: string },
-  ): Promise<{ url: string }> {
+  async function createPortalSession(userId: string, input: { returnUrl?: string }): Promise<PortalSession> {
     const returnUrl = sameOriginUrl(input.returnUrl, config.appUrl, SETTINGS_PATH);
     const state = await subscriptions.loadState(userId);
     if (!state.stripeCustomerId) {

@@ -1,5 +1,6 @@
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
+import { operatorSchema, operatorsSchema, revokedOperatorSchema } from '../schemas/operator-schemas';
 import { operatorProcedure, protectedProcedure } from '../trpc';
 import { emailSchema, userIdSchema } from './inputs';
 
@@ -13,6 +14,7 @@ export const operatorsRouter = {
    */
   claimBootstrap: protectedProcedure
     .input(z.object({ token: bootstrapTokenSchema }))
+    .output(operatorSchema)
     .mutation(({ ctx, input }) => {
       if (!ctx.services.authRateLimiter.hit(`operators.claimBootstrap:${ctx.ip}`, ctx.deps.now())) {
         throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: 'Too many attempts: wait a minute' });
@@ -22,10 +24,15 @@ export const operatorsRouter = {
   /** Grants the role to an existing user, by id or by the email of a built-in account. */
   grant: operatorProcedure
     .input(z.union([z.strictObject({ userId: userIdSchema }), z.strictObject({ email: emailSchema })]))
+    .output(operatorSchema)
     .mutation(({ ctx, input }) => ctx.services.operators.grant(input, ctx.user.userId)),
   /** Takes the role away (effective on the target's next call); the last operator can't be revoked. */
   revoke: operatorProcedure
     .input(z.object({ userId: userIdSchema }))
+    .output(revokedOperatorSchema)
     .mutation(({ ctx, input }) => ctx.services.operators.revoke(input.userId)),
-  list: operatorProcedure.input(z.void()).query(({ ctx }) => ctx.services.operators.list()),
+  list: operatorProcedure
+    .input(z.void())
+    .output(operatorsSchema)
+    .query(({ ctx }) => ctx.services.operators.list()),
 } satisfies TRPCRouterRecord;

@@ -1,5 +1,12 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
+import {
+  agentSessionSchema,
+  agentSessionsSchema,
+  deletedSessionSchema,
+  sessionWithRunsSchema,
+  startedRunSchema,
+} from '../schemas/session-schemas';
 import { protectedProcedure } from '../trpc';
 import { runIdSchema, storableText, uuidSchema } from './inputs';
 
@@ -8,13 +15,19 @@ const sessionIdInput = z.object({ id: uuidSchema });
 export const sessionsRouter = {
   create: protectedProcedure
     .input(z.object({ title: storableText({ max: 200 }).optional() }).optional())
+    .output(agentSessionSchema)
     .mutation(({ ctx, input }) => ctx.services.sessions.create(ctx.user.userId, input?.title)),
-  list: protectedProcedure.input(z.void()).query(({ ctx }) => ctx.services.sessions.list(ctx.user.userId)),
+  list: protectedProcedure
+    .input(z.void())
+    .output(agentSessionsSchema)
+    .query(({ ctx }) => ctx.services.sessions.list(ctx.user.userId)),
   get: protectedProcedure
     .input(sessionIdInput)
+    .output(sessionWithRunsSchema)
     .query(({ ctx, input }) => ctx.services.sessions.get(ctx.user.userId, input.id)),
   delete: protectedProcedure
     .input(sessionIdInput)
+    .output(deletedSessionSchema)
     .mutation(({ ctx, input }) => ctx.services.sessions.delete(ctx.user.userId, input.id)),
   /**
    * The metered call: sends a message that starts an agent task. Costs one run, once per run id: the
@@ -28,6 +41,7 @@ export const sessionsRouter = {
         message: storableText({ min: 1, max: 20_000, isTrimmed: true }),
       }),
     )
+    .output(startedRunSchema)
     .mutation(({ ctx, input }) =>
       ctx.services.sessions.run(ctx.user.userId, {
         sessionId: input.id,

@@ -1,6 +1,7 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { runActorOf } from '../run-actor';
+import { releasedRunSchema, runAuthorizationSchema, startedRunStateSchema } from '../schemas/usage-schemas';
 import { actingForUserProcedure, serviceForUserProcedure } from '../trpc';
 import { attemptIdSchema, requestHashSchema, runIdSchema } from './inputs';
 
@@ -14,6 +15,7 @@ export const usageRouter = {
    */
   authorize: actingForUserProcedure('runs:authorize')
     .input(runInput.extend({ requestHash: requestHashSchema.optional() }))
+    .output(runAuthorizationSchema)
     .mutation(({ ctx, input }) =>
       ctx.services.usage.authorize(
         runActorOf(ctx.actingActor),
@@ -29,12 +31,14 @@ export const usageRouter = {
    */
   start: actingForUserProcedure('runs:authorize')
     .input(runInput.extend({ attemptId: attemptIdSchema.optional() }))
+    .output(startedRunStateSchema)
     .mutation(({ ctx, input }) =>
       ctx.services.usage.start(runActorOf(ctx.actingActor), ctx.targetUserId, input.runId, input.attemptId),
     ),
   /** Gives back a reserved run that never started: a service's act (runs:release), never a user's. */
   release: serviceForUserProcedure('runs:release')
     .input(runInput)
+    .output(releasedRunSchema)
     .mutation(({ ctx, input }) =>
       ctx.services.usage.release(runActorOf(ctx.service), ctx.targetUserId, input.runId),
     ),

@@ -17,18 +17,26 @@ import {
   type AgentSessionRow,
 } from '@tollgate/db';
 import { AppError } from '@tollgate/domain';
+import type { z } from 'zod';
 import type { ApiDeps } from '../config';
+import type {
+  agentSessionSchema,
+  deletedSessionSchema,
+  sessionWithRunsSchema,
+  startedRunSchema,
+} from '../schemas/session-schemas';
 import { AgentBackendError } from '../runner/agent-runner';
 import { SESSIONS_ACTOR, sessionRunFingerprint } from './run-fingerprint';
 import { runReleased, type RunAuthorization, type UsageService } from './usage-service';
 
-export interface StartedRun {
-  run: AgentRunRow;
-  usage: RunAuthorization;
-}
+/** `sessions.run`: the agent run and the run it was charged as. */
+export type StartedRun = z.input<typeof startedRunSchema>;
+export type SessionView = z.input<typeof agentSessionSchema>;
+export type SessionWithRuns = z.input<typeof sessionWithRunsSchema>;
+export type DeletedSession = z.input<typeof deletedSessionSchema>;
 
 /** What the owner sees of a session (deletion is internal: deleted sessions are simply not found). */
-function toSessionView({ deletedAt: _deletedAt, ...session }: AgentSessionRow) {
+function toSessionView({ deletedAt: _deletedAt, ...session }: AgentSessionRow): SessionView {
   return session;
 }
 
@@ -129,20 +137,21 @@ export function createSessionService(deps: ApiDeps, usage: UsageService) {
   }
 
   return {
-    async create(userId: string, title: string | undefined) {
+    async create(userId: string, title: string | undefined): Promise<SessionView> {
       await ensureUser(db, userId);
       return toSessionView(await createSession(db, userId, title?.trim() || 'New session', now()));
     },
 
-    list: async (userId: string) => (await listSessions(db, userId)).map(toSessionView),
+    list: async (userId: string): Promise<SessionView[]> =>
+      (await listSessions(db, userId)).map(toSessionView),
 
-    async get(userId: string, sessionId: string) {
+    async get(userId: string, sessionId: string): Promise<SessionWithRuns> {
       const session = await requireSession(userId, sessionId);
       return { ...toSessionView(session), runs: await listRuns(db, userId, sessionId) };
     },
 
     /** Hides the session; its runs and their charges stay (a run id is never free again). */
-    async delete(userId: string, sessionId: string) {
+    async delete(userId: string, sessionId: string): Promise<DeletedSession> {
       if (!(await deleteSession(db, userId, sessionId, now()))) {
         throw new AppError('NOT_FOUND', 'Session not found');
       }
@@ -155,7 +164,10 @@ export function createSessionService(deps: ApiDeps, usage: UsageService) {
      * happened, finds the work in progress (409 RUN_IN_PROGRESS) or answers the stored outcome; the
      * same run id with another session or message is RUN_ID_REUSED.
      */
-    async run(userId: string, input: { sessionId: string; runId: string; message: string }) {
+    async run(
+      userId: string,
+      input: { sessionId: string; runId: string; message: string },
+    ): Promise<StartedRun> {
       const { sessionId, runId, message } = input;
       await requireSession(userId, sessionId);
       const fingerprint = sessionRunFingerprint(userId, sessionId, message);

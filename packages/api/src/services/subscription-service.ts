@@ -7,36 +7,11 @@ import {
   startTrialOnce,
   toSubscriptionState,
 } from '@tollgate/db';
-import {
-  AppError,
-  PLANS,
-  canStartTrial,
-  resolveEntitlement,
-  type PlanDefinition,
-  type PlanId,
-  type SubscriptionState,
-  type SubscriptionStatus,
-} from '@tollgate/domain';
+import { AppError, PLANS, canStartTrial, resolveEntitlement, type SubscriptionState } from '@tollgate/domain';
 import type { ApiDeps } from '../config';
+import type { SubscriptionOverview } from '../schemas/billing-schemas';
 
-export interface SubscriptionOverview {
-  /** The plan in force now (a canceled PRO or an ended trial shows FREE). */
-  plan: PlanId;
-  planDetails: PlanDefinition;
-  status: SubscriptionStatus;
-  currentPeriod: { start: Date; end: Date } | null;
-  cancelAtPeriodEnd: boolean;
-  /** When a cancel-at-period-end subscription stops, else null. */
-  endsAt: Date | null;
-  /** When the next renewal charge is due, for a paid plan that renews. */
-  nextBillingAt: Date | null;
-  trial: { isEligible: boolean; startedAt: Date | null; endsAt: Date | null; daysLeft: number | null };
-  /** past_due only: when runs stop until the payment is fixed. */
-  graceEndsAt: Date | null;
-  blockedReason: string | null;
-  usage: { used: number; limit: number; remaining: number; periodStart: Date; resetsAt: Date };
-  hasStripeCustomer: boolean;
-}
+export type { SubscriptionOverview };
 
 const DAY_MS = 86_400_000;
 

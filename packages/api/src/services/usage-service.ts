@@ -9,7 +9,6 @@ import {
   type ReserveRunInput,
   type ReserveRunResult,
   type RunActor,
-  type RunState,
   type TransitionRefusal,
 } from '@tollgate/db';
 import {
@@ -18,29 +17,21 @@ import {
   toPaymentRequiredBody,
   type Entitlement,
   type PaymentRequiredBody,
-  type PlanId,
   type RunDenial,
   type SubscriptionState,
-  type SubscriptionStatus,
 } from '@tollgate/domain';
+import type { z } from 'zod';
 import type { ApiDeps } from '../config';
+import type { RunAuthorization, releasedRunSchema, startedRunStateSchema } from '../schemas/usage-schemas';
 import { authorizeFingerprint } from './run-fingerprint';
 import { createRunBatcher, type BatchItemResult } from './run-batcher';
 import type { SubscriptionService } from './subscription-service';
 
-export interface RunAuthorization {
-  runId: string;
-  /** True when this run id was reserved before by the same request: nothing was counted this time. */
-  isReplay: boolean;
-  /** Where the run is: `reserved` (its work may start once), `started`, `settled` or `released`. */
-  state: RunState;
-  plan: PlanId;
-  status: SubscriptionStatus;
-  used: number;
-  limit: number;
-  remaining: number;
-  resetsAt: Date;
-}
+export type { RunAuthorization };
+/** `usage.start`'s answer. */
+export type StartedRunState = z.input<typeof startedRunStateSchema>;
+/** `usage.release`'s answer. */
+export type ReleasedRun = z.input<typeof releasedRunSchema>;
 
 export interface ReserveRequest {
   userId: string;
@@ -229,7 +220,7 @@ export function createUsageService(deps: ApiDeps, subscriptions: SubscriptionSer
     userId: string,
     runId: string,
     attempt?: string,
-  ): Promise<{ runId: string; state: 'started'; startedAt: Date; isReplay: boolean }> {
+  ): Promise<StartedRunState> {
     const result = await startRun(db, { userId, runId, actor, now: now(), attempt });
     if (result.ok) {
       const startedAt = result.entry.startedAt ?? now();
@@ -242,11 +233,7 @@ export function createUsageService(deps: ApiDeps, subscriptions: SubscriptionSer
    * `reserved → released` by the service that reserved the run (its work never started): the units go
    * back, once. Releasing again answers the same (`isReplay`) and refunds nothing.
    */
-  async function release(
-    actor: RunActor,
-    userId: string,
-    runId: string,
-  ): Promise<{ runId: string; released: true; isReplay: boolean }> {
+  async function release(actor: RunActor, userId: string, runId: string): Promise<ReleasedRun> {
     const result = await releaseRun(db, { userId, runId, actor, reason: 'service', now: now() });
     if (result.ok) return { runId, released: true, isReplay: false };
     if (result.reason === 'released') return { runId, released: true, isReplay: true };

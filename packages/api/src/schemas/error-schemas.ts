@@ -1,9 +1,6 @@
 import { paymentRequiredBodySchema } from '@tollgate/domain';
 import { z } from 'zod';
 
-/** A Date after JSON serialization. */
-export const isoDateTime = z.iso.datetime();
-
 /** Every error answer except 402: `{ error: { code, message, fieldErrors? } }`. */
 export const errorBodySchema = z.strictObject({
   error: z.strictObject({

@@ -1,0 +1,10 @@
+// The output schemas of the tRPC procedures: `.output()` validates with them, services infer their
+// return types from them, and the OpenAPI document of /api/v1 is written from them.
+export * from './account-schemas';
+export * from './admin-schemas';
+export * from './billing-schemas';
+export * from './error-schemas';
+export * from './operator-schemas';
+export * from './session-schemas';
+export * from './usage-schemas';
+export { isoDateTime } from './wire-date';

@@ -1,0 +1,13 @@
+import { z } from 'zod';
+import { isoDateTime } from './wire-date';
+
+export const operatorSchema = z.object({
+  userId: z.string(),
+  email: z.string().nullable(),
+  grantedAt: isoDateTime.nullable(),
+  grantedBy: z.string().nullable().describe('The operator who granted the role, or `cli`'),
+});
+
+export const operatorsSchema = z.array(operatorSchema);
+
+export const revokedOperatorSchema = z.object({ userId: z.string(), revoked: z.literal(true) });
