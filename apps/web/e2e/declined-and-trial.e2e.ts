@@ -50,6 +50,11 @@ describe('checkout declined, and the trial', () => {
     );
     expect(await subscription.planName().innerText()).toBe('Free');
     expect(await subscription.usage().innerText()).toBe('0 / 10 runs');
+    // The checkout made a Stripe customer, but there is no subscription and no invoice: the portal would
+    // be empty, so it is not offered.
+    await page.getByText('No invoices yet.').waitFor();
+    expect(await page.getByRole('button', { name: 'Manage subscription' }).count()).toBe(0);
+    await page.getByRole('button', { name: 'Start 14-day trial' }).waitFor();
   });
 
   it('starting the trial shows the trial badge and a 50-run meter (readable at 360 px)', async () => {
