@@ -55,6 +55,7 @@ describe('checkout declined, and the trial', () => {
     await page.getByText('No invoices yet.').waitFor();
     expect(await page.getByRole('button', { name: 'Manage subscription' }).count()).toBe(0);
     await page.getByRole('button', { name: 'Start 14-day trial' }).waitFor();
+    await screenshot(page, 'settings-free-after-abandoned-checkout');
   });
 
   it('starting the trial shows the trial badge and a 50-run meter (readable at 360 px)', async () => {
