@@ -22,6 +22,13 @@ export default defineConfig({
         // browser never uses.
         moduleSideEffects: (id) => !/[\\/]packages[\\/]domain[\\/]/.test(id),
       },
+      // zod's published sources carry `@__PURE__` comments in places rollup can't use; rollup drops
+      // them and says so on every build. Only that notice, only for files under node_modules, is muted.
+      onwarn(warning, warn) {
+        const isDependency = warning.id?.includes('/node_modules/') ?? false;
+        if (warning.code === 'INVALID_ANNOTATION' && isDependency) return;
+        warn(warning);
+      },
     },
   },
 });
