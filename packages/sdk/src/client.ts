@@ -1,4 +1,3 @@
-import type { AppRouter } from '@tollgate/api';
 import { createTRPCClient, httpLink, type TRPCClient } from '@trpc/client';
 import { toTollgateError } from './errors';
 import { createResilientFetch } from './resilient-fetch';
@@ -8,6 +7,7 @@ import {
   type RunAuthorization,
   type SubscriptionOverview,
 } from './results';
+import type { AppRouter } from './router-types';
 
 interface CommonClientOptions {
   /** Tollgate's origin, e.g. `https://billing.example.com`; tRPC is served under `/api/trpc`. */

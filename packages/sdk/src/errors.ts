@@ -6,7 +6,7 @@ import {
   type SubscriptionStatus,
 } from '@tollgate/domain';
 import { TRPCClientError } from '@trpc/client';
-import type { AppRouter } from '@tollgate/api';
+import type { AppRouter } from './router-types';
 
 /** Codes the SDK itself gives to failures that never got an answer from Tollgate. */
 export type TransportErrorCode = 'NETWORK_ERROR' | 'TIMEOUT';

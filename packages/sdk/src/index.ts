@@ -21,8 +21,23 @@ export {
 export { getTollgateRun, requireRun, type RequireRunOptions, type TollgateRun } from './require-run';
 export type { RunAuthorization, SubscriptionOverview } from './results';
 
-// The plan catalog, statuses, the 402 body and their types: one source of truth for services and the web app.
-export * from '@tollgate/domain';
+// The plan catalog, statuses and the 402 body that clients show: one source of truth for services and
+// the web app. Only these are bundled from @tollgate/domain (not its Stripe parsers or reducer).
+export {
+  CHECKOUT_PLAN_IDS,
+  DENIAL_CODES,
+  PLANS,
+  PLAN_IDS,
+  SUBSCRIPTION_STATUSES,
+  TRIAL_DAYS,
+  formatPrice,
+  type CheckoutPlanId,
+  type DenialCode,
+  type PaymentRequiredBody,
+  type PlanDefinition,
+  type PlanId,
+  type SubscriptionStatus,
+} from '@tollgate/domain';
 
 // Types only: a runtime import would pull the server (drizzle, pg, stripe…) into every bundle.
-export type { AppRouter, RouterInputs, RouterOutputs } from '@tollgate/api';
+export type { AppRouter, RouterInputs, RouterOutputs } from './router-types';

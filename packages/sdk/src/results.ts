@@ -1,19 +1,37 @@
-import type { RouterOutputs, RunAuthorization, SubscriptionOverview } from '@tollgate/api';
+import type { RouterOutputs } from './router-types';
 
-export type { RunAuthorization, SubscriptionOverview };
+type AuthorizeOutput = RouterOutputs['usage']['authorize'];
+type OverviewOutput = RouterOutputs['billing']['subscription'];
+
+/** `usage.authorize`'s answer with `resetsAt` as a Date. */
+export type RunAuthorization = Omit<AuthorizeOutput, 'resetsAt'> & { resetsAt: Date };
+
+/** `billing.subscription`'s answer with every point in time as a Date. */
+export type SubscriptionOverview = Omit<
+  OverviewOutput,
+  'currentPeriod' | 'endsAt' | 'nextBillingAt' | 'graceEndsAt' | 'trial' | 'usage'
+> & {
+  currentPeriod: { start: Date; end: Date } | null;
+  endsAt: Date | null;
+  nextBillingAt: Date | null;
+  graceEndsAt: Date | null;
+  trial: Omit<OverviewOutput['trial'], 'startedAt' | 'endsAt'> & {
+    startedAt: Date | null;
+    endsAt: Date | null;
+  };
+  usage: Omit<OverviewOutput['usage'], 'periodStart' | 'resetsAt'> & { periodStart: Date; resetsAt: Date };
+};
 
 /**
  * tRPC sends JSON without a transformer, so dates arrive as ISO strings (and are typed so). The helpers
  * hand back Date objects; listing every date field here means a new one fails the typecheck until
  * it is added.
  */
-export function toRunAuthorization(output: RouterOutputs['usage']['authorize']): RunAuthorization {
+export function toRunAuthorization(output: AuthorizeOutput): RunAuthorization {
   return { ...output, resetsAt: new Date(output.resetsAt) };
 }
 
-export function toSubscriptionOverview(
-  output: RouterOutputs['billing']['subscription'],
-): SubscriptionOverview {
+export function toSubscriptionOverview(output: OverviewOutput): SubscriptionOverview {
   return {
     ...output,
     currentPeriod: output.currentPeriod

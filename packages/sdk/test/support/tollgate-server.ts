@@ -44,6 +44,9 @@ export async function startTestTollgate(): Promise<TestTollgate> {
     // files running in parallel don't collide on the default one.
     STRIPE_EMULATOR_PORT: '0',
     AUTH_RATE_LIMIT_PER_MINUTE: '1000',
+    // A host platform vouches for users (its issuer is configured), so the user ids the tests' services
+    // name are created on first use; without one an unregistered id is a 404 UNKNOWN_USER.
+    JWT_ISSUER: 'sdk-test-host',
   });
   const server = await startServer(env, { logger: silentLogger, db: testDb });
   const anonymous = createTollgateClient({ url: server.url, getToken: () => null });
