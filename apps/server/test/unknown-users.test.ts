@@ -130,6 +130,24 @@ describe("a host platform's issuer configured: its users are created on first us
   });
   afterAll(() => server?.stop());
 
+  it('an id that is not UTF-8 is refused (400), never stored as something else', async () => {
+    // 0xff is no UTF-8: a decoder would make it U+FFFD, and every such id one account.
+    const body = Buffer.concat([
+      Buffer.from('{"userId":"host-'),
+      Buffer.from([0xff]),
+      Buffer.from('","runId":"bytes-1"}'),
+    ]);
+    for (const path of ['/api/v1/usage/authorize', '/api/trpc/usage.authorize']) {
+      const answer = await fetch(`${server.url}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body,
+      });
+      expect(answer.status, path).toBe(400);
+    }
+    expect(await findUserById(server.deps.db, 'host-\ufffd')).toBeNull();
+  });
+
   it('a service naming a user id never seen: authorize and subscription answer 200 and create it', async () => {
     const authorize = await request(server.url, 'POST', '/api/v1/usage/authorize', {
       token: key,

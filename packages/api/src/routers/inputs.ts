@@ -69,5 +69,12 @@ export function storableText({
     .refine(isWellFormedUnicode, WELL_FORMED_MESSAGE);
 }
 
-/** A user id: Tollgate's own are UUIDs, a host platform's can be any JWT `sub`. */
-export const userIdSchema = storableText({ min: 1, max: 200 });
+/**
+ * A user id: Tollgate's own are UUIDs, a host platform's can be any JWT `sub`. Stored byte for byte or
+ * refused: U+FFFD is what a decoder makes of bytes that are not UTF-8 (a body or a token's `sub` sent
+ * in another encoding), so an id holding it is not the one the caller meant and would merge with others.
+ */
+export const userIdSchema = storableText({ min: 1, max: 200 }).refine(
+  (value) => !value.includes('\uFFFD'),
+  'must be valid UTF-8 (no U+FFFD replacement characters)',
+);
