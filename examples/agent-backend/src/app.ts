@@ -12,6 +12,7 @@ export interface AgentBackendOptions {
 /** Set by the gateway in front of this service after it authenticated the user (see README). */
 export const USER_ID_HEADER = 'x-user-id';
 const RUN_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const PRINTABLE_ASCII = /^[\x21-\x7e]+$/;
 
 class HttpError extends Error {
   constructor(
@@ -91,6 +92,10 @@ function usageOf(run: RunAuthorization) {
 function userIdOf(req: Request): string {
   const userId = req.get(USER_ID_HEADER)?.trim();
   if (!userId) throw new HttpError(401, 'UNAUTHORIZED', `The ${USER_ID_HEADER} header is required`);
+  // Node reads header bytes as Latin-1, so a UTF-8 id would reach Tollgate as another (garbled) id.
+  if (!PRINTABLE_ASCII.test(userId)) {
+    throw new HttpError(400, 'BAD_REQUEST', `The ${USER_ID_HEADER} header must be printable ASCII`);
+  }
   return userId;
 }
 

@@ -121,6 +121,8 @@ describe('agent backend guarded by requireRun', () => {
     expect((await backend.postTask(null, { runId: newRunId(), prompt: 'x' })).status).toBe(401);
     expect((await backend.postTask(userId, { runId: 'bad id!', prompt: 'x' })).status).toBe(400);
     expect((await backend.postTask(userId, { runId: newRunId(), prompt: '  ' })).status).toBe(400);
+    // Sent as the Latin-1 byte 0xE9: a UTF-8 'é' would arrive as 'Ã©', another user's id.
+    expect((await backend.postTask(`${userId}\u00e9`, { runId: newRunId(), prompt: 'x' })).status).toBe(400);
     expect(await tollgate.usedBy(userId)).toBe(0);
   });
 });
