@@ -56,7 +56,9 @@ describe('the published package (pnpm pack → npm install outside the workspace
       startTestTollgate(),
     ]);
   }, 600_000);
-  afterAll(() => tollgate?.stop());
+  afterAll(async () => {
+    await Promise.all([tollgate?.stop(), consumer?.remove(), packed?.remove()]);
+  });
 
   it('holds the built ESM and its declarations, no sources or tests', () => {
     expect(packed.files).toEqual(

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,6 +46,7 @@ export interface PackedSdk {
   files: string[];
   manifest: Record<string, unknown>;
   readFile(path: string): Promise<string>;
+  remove(): Promise<void>;
 }
 
 /** `pnpm pack` (its prepack builds dist/ with tsdown), the way the package is published. */
@@ -66,13 +67,20 @@ export async function packSdk(): Promise<PackedSdk> {
   const readPacked = (path: string) =>
     expectSuccess(runCommand('tar', ['-xzOf', tarball, `package/${path}`], { cwd: destination }), path);
   const manifest = JSON.parse(await readPacked('package.json')) as Record<string, unknown>;
-  return { tarball, files, manifest, readFile: readPacked };
+  return {
+    tarball,
+    files,
+    manifest,
+    readFile: readPacked,
+    remove: () => rm(destination, { recursive: true, force: true }),
+  };
 }
 
 export interface ConsumerProject {
   dir: string;
   typecheck(tsconfig: string): Promise<CommandResult>;
   node(script: string, args: readonly string[], env: Record<string, string>): Promise<CommandResult>;
+  remove(): Promise<void>;
 }
 
 /**
@@ -126,6 +134,7 @@ export async function createConsumerProject(
       runCommand(join(dir, 'node_modules', '.bin', 'tsc'), ['-p', tsconfig], { cwd: dir }),
     node: (script, args, env) =>
       runCommand(process.execPath, [script, ...args], { cwd: dir, env: { ...process.env, ...env } }),
+    remove: () => rm(dir, { recursive: true, force: true }),
   };
 }
 
