@@ -22,12 +22,6 @@ export {
 } from './errors';
 export { describeZodError } from './trpc';
 export { API_KEY_SCOPES, type ApiKeyScope } from './auth/api-key-format';
-export {
-  apiKeySchema,
-  apiKeysSchema,
-  createdApiKeySchema,
-  revokedApiKeySchema,
-} from './schemas/api-key-schemas';
 export { signAccessToken } from './auth/access-token';
 export type { RunAuthorization } from './services/usage-service';
 export type { SubscriptionOverview } from './services/subscription-service';

@@ -9,7 +9,6 @@ import {
   insertRun,
   listRuns,
   listSessions,
-  touchSession,
   updateRunStatus,
 } from '../src';
 import { makeUser, useTestDb } from './fixtures';
@@ -41,8 +40,6 @@ describe('agent sessions and runs', () => {
     const newer = await createSession(handle.db, user.id, 'Second', T1);
     expect((await listSessions(handle.db, user.id)).map((s) => s.id)).toEqual([newer.id, older.id]);
     expect(await getSession(handle.db, user.id, older.id)).toMatchObject({ title: 'First', createdAt: T0 });
-    expect(await touchSession(handle.db, user.id, older.id, T1)).toBe(true);
-    expect((await getSession(handle.db, user.id, older.id))?.updatedAt).toEqual(T1);
     expect(await deleteSession(handle.db, user.id, older.id)).toBe(true);
     expect(await deleteSession(handle.db, user.id, older.id)).toBe(false);
     expect(await getSession(handle.db, user.id, older.id)).toBeNull();
@@ -129,7 +126,6 @@ describe("tenant isolation: user B with user A's ids gets nothing and changes no
 
     expect(await listSessions(handle.db, bob.id)).toEqual([]);
     expect(await getSession(handle.db, bob.id, session.id)).toBeNull();
-    expect(await touchSession(handle.db, bob.id, session.id, T1)).toBe(false);
     expect(await deleteSession(handle.db, bob.id, session.id)).toBe(false);
     expect(await listRuns(handle.db, bob.id, session.id)).toEqual([]);
     expect(await findRunByRunId(handle.db, bob.id, run.runId)).toBeNull();

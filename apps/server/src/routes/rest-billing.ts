@@ -31,7 +31,7 @@ export const billingOperations: readonly RestOperation[] = [
     credentials: ['user', 'service'],
     successStatus: 200,
     response: OVERVIEW,
-    errors: [401, 403],
+    errors: [401, 403, 404],
   }),
   defineOperation({
     method: 'post',

@@ -30,7 +30,7 @@ export const usageOperations: readonly RestOperation[] = [
     credentials: ['user', 'service'],
     successStatus: 200,
     response: { name: 'RunAuthorization', schema: runAuthorizationSchema },
-    errors: [401, 402, 403, 409],
+    errors: [401, 402, 403, 404, 409],
     example: { userId: 'user_123', runId: 'task-2024-0001', requestHash: 'sha256-of-the-task' },
   }),
   defineOperation({

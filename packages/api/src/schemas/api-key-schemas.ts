@@ -1,9 +1,6 @@
 import { z } from 'zod';
 import { API_KEY_SCOPES } from '../auth/api-key-format';
-
-// Instants are ISO strings already in the service's answer: tRPC validates `.output()` before JSON
-// serialization, so the schema sees exactly what the client receives.
-const instant = z.iso.datetime();
+import { isoDateTime as instant } from './wire-date';
 
 /** A service API key as operators see it in a list: never the key itself, only its first characters. */
 export const apiKeySchema = z.object({

@@ -2,6 +2,7 @@
 // return types from them, and the OpenAPI document of /api/v1 is written from them.
 export * from './account-schemas';
 export * from './admin-schemas';
+export * from './api-key-schemas';
 export * from './billing-schemas';
 export * from './error-schemas';
 export * from './operator-schemas';

@@ -11,7 +11,6 @@ import {
   releaseRun,
   settleRun,
   startRun,
-  touchSession,
   updateRunStatus,
   type AgentRunRow,
   type AgentSessionRow,
@@ -55,7 +54,7 @@ export function createSessionService(deps: ApiDeps, usage: UsageService) {
 
   /**
    * The run's work begins here and only here: the ledger's `reserved → started` (once per run id,
-   * ever), the run record and the session's activity in one transaction. Refused: another request
+   * ever), the run record (which also bumps the session's updatedAt) in one transaction. Refused: another request
    * started it first, or the sweeper released it.
    */
   async function claimStart(userId: string, sessionId: string, runId: string, message: string) {
@@ -66,7 +65,6 @@ export function createSessionService(deps: ApiDeps, usage: UsageService) {
       const inserted = await insertRun(tx, { userId, sessionId, runId, prompt: message, now: at });
       // The session was checked before reserving; deleted since → nothing starts (rolls back).
       if (inserted.outcome !== 'created') throw new AppError('NOT_FOUND', 'Session not found');
-      await touchSession(tx, userId, sessionId, at);
       return { run: inserted.run, refusal: null };
     });
   }

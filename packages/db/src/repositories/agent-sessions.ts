@@ -57,19 +57,3 @@ export async function deleteSession(
     .returning({ id: agentSessions.id });
   return deleted.length > 0;
 }
-
-/** Marks activity (a new run) so lists can show what changed last. */
-export async function touchSession(
-  db: Database,
-  userId: string,
-  id: string,
-  now: Date = new Date(),
-): Promise<boolean> {
-  if (!isUuid(id)) return false;
-  const touched = await db
-    .update(agentSessions)
-    .set({ updatedAt: now })
-    .where(and(eq(agentSessions.id, id), eq(agentSessions.userId, userId), isNull(agentSessions.deletedAt)))
-    .returning({ id: agentSessions.id });
-  return touched.length > 0;
-}
