@@ -22,7 +22,7 @@ export interface MountedApp {
 }
 
 const Blank = defineComponent({ render: () => null });
-const PATHS = ['/login', '/sessions', '/sessions/:id', '/settings/subscription'];
+const PATHS = ['/login', '/sessions', '/sessions/:id', '/settings/subscription', '/operator/api-keys'];
 
 /** Mounts a component the way the app runs it: real Api, Pinia and router, with a fake server. */
 export async function mountWithApp<C extends Component>(component: C, options: MountOptions<C>) {
