@@ -1,7 +1,5 @@
-import { createStripeClient, type BillingSettings } from '@tollgate/api';
 import { queryRows, type DbHandle } from '@tollgate/db';
-import type { RunningServer } from '@tollgate/server';
-import { startStripeEmulator } from '@tollgate/stripe-emulator';
+import { startEmulatedStripe, type RunningServer } from '@tollgate/server';
 import { sql } from 'drizzle-orm';
 import type Stripe from 'stripe';
 import { runLoad } from './load';
@@ -35,17 +33,14 @@ export interface WebhookFigures {
  *   in-process Stripe emulator: each new event locks the account and re-fetches the subscription.
  */
 export async function measureWebhooks(db: DbHandle, counts: { ignored: number; subscription: number }) {
-  const emulator = await startStripeEmulator({ port: 0, deliveryRetryDelaysMs: [50, 100, 200] });
-  const stripe = createStripeClient({ secretKey: 'sk_test_tollgate_bench', apiBaseUrl: emulator.url });
-  const settings: BillingSettings = {
-    stripe,
-    priceIds: emulator.prices,
+  const { emulator, stripe, settings, connect } = await startEmulatedStripe({
+    emulator: { port: 0, deliveryRetryDelaysMs: [50, 100, 200] },
+    secretKey: 'sk_test_tollgate_bench',
     webhookSecret: WEBHOOK_SECRET,
-    webhookToleranceSeconds: 300,
-  };
+  });
   const server = await startBenchServer(db, { batchWindowMs: 2, billing: settings });
   try {
-    emulator.addWebhookEndpoint(`${server.url}/api/v1/billing/webhook`, WEBHOOK_SECRET);
+    connect(server.url);
     const subscriptionIds = await subscribe(server, stripe, 20);
     await emulator.webhooks.drain();
 

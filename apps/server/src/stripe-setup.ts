@@ -2,16 +2,72 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createStripeClient, type BillingSettings, type Logger } from '@tollgate/api';
-import { DEFAULT_EMULATOR_PORT, startStripeEmulator, type StripeEmulator } from '@tollgate/stripe-emulator';
+import type { CheckoutPlanId } from '@tollgate/domain';
+import {
+  DEFAULT_EMULATOR_PORT,
+  startStripeEmulator,
+  type StripeEmulator,
+  type StripeEmulatorOptions,
+} from '@tollgate/stripe-emulator';
+import { TOLLGATE_CATALOG } from '@tollgate/stripe-emulator/tollgate-catalog';
+import type Stripe from 'stripe';
 import { DEFAULT_DATA_DIR } from './config';
 import type { Env } from './env';
 
 export interface StripeSetup {
   settings: BillingSettings;
   /** Set when running against the offline emulator started by this process. */
-  emulator: StripeEmulator | null;
+  emulator: StripeEmulator<CheckoutPlanId> | null;
   /** Called once the server listens: the emulator then delivers webhooks to it. */
   onListening(serverUrl: string): void;
+}
+
+export interface EmulatedStripeOptions {
+  /** How to start the emulator; it is always seeded with Tollgate's catalog. */
+  emulator?: Omit<StripeEmulatorOptions, 'catalog'>;
+  /** Default: a random whsec_… */
+  webhookSecret?: string;
+  /** Default: 'sk_test_tollgate_emulator' (any sk_test_ key will do). */
+  secretKey?: string;
+  /** Default: 300, Stripe's. */
+  webhookToleranceSeconds?: number;
+}
+
+export interface EmulatedStripe {
+  emulator: StripeEmulator<CheckoutPlanId>;
+  /** The official SDK, pointed at the emulator. */
+  stripe: Stripe;
+  /** Billing settings for a server: the emulator's price ids and the webhook secret. */
+  settings: BillingSettings;
+  /** Registers the server's webhook route (with the settings' secret): the emulator delivers to it from now on. */
+  connect(serverUrl: string): void;
+}
+
+/**
+ * An offline Stripe for a Tollgate server, the one wiring the server, its tests and the bench share: starts
+ * the emulator seeded with Tollgate's catalog, points a Stripe client at it, and (once the server
+ * listens) registers the server's webhook endpoint.
+ */
+export async function startEmulatedStripe(options: EmulatedStripeOptions = {}): Promise<EmulatedStripe> {
+  const emulator = await startStripeEmulator({ ...options.emulator, catalog: TOLLGATE_CATALOG });
+  const stripe = createStripeClient({
+    secretKey: options.secretKey ?? 'sk_test_tollgate_emulator',
+    apiBaseUrl: emulator.url,
+  });
+  const webhookSecret = options.webhookSecret ?? `whsec_${randomBytes(24).toString('hex')}`;
+  return {
+    emulator,
+    stripe,
+    settings: {
+      stripe,
+      priceIds: emulator.prices,
+      webhookSecret,
+      webhookToleranceSeconds: options.webhookToleranceSeconds ?? 300,
+    },
+    connect(serverUrl) {
+      emulator.addWebhookEndpoint(`${serverUrl}/api/v1/billing/webhook`, webhookSecret);
+    },
+  };
 }
 
 /**
@@ -48,27 +104,19 @@ export async function setUpStripe(
   // subscriptions the database refers to still exist after a restart. Test servers don't.
   const port = env.STRIPE_EMULATOR_PORT ?? (env.PORT === 0 ? 0 : DEFAULT_EMULATOR_PORT);
   if (isStatePersisted) mkdirSync(DEFAULT_DATA_DIR, { recursive: true });
-  const emulator = await startStripeEmulator({
-    port,
-    host: '127.0.0.1',
-    ...(isStatePersisted ? { snapshotFile: join(DEFAULT_DATA_DIR, 'stripe-emulator.json') } : {}),
-  });
   // A developer who sets STRIPE_WEBHOOK_SECRET signs their own test events with it; otherwise any will do.
-  const webhookSecret = env.STRIPE_WEBHOOK_SECRET ?? `whsec_${randomBytes(24).toString('hex')}`;
+  const { emulator, settings, connect } = await startEmulatedStripe({
+    emulator: {
+      port,
+      host: '127.0.0.1',
+      ...(isStatePersisted ? { snapshotFile: join(DEFAULT_DATA_DIR, 'stripe-emulator.json') } : {}),
+    },
+    webhookSecret: env.STRIPE_WEBHOOK_SECRET,
+    webhookToleranceSeconds: env.STRIPE_WEBHOOK_TOLERANCE_SECONDS,
+  });
   logger.info('STRIPE_SECRET_KEY is not set: using the OFFLINE Stripe emulator (no real payments)', {
     emulatorUrl: emulator.url,
     prices: emulator.prices,
   });
-  return {
-    settings: {
-      stripe: createStripeClient({ secretKey: 'sk_test_tollgate_emulator', apiBaseUrl: emulator.url }),
-      priceIds: emulator.prices,
-      webhookSecret,
-      webhookToleranceSeconds: env.STRIPE_WEBHOOK_TOLERANCE_SECONDS,
-    },
-    emulator,
-    onListening(serverUrl) {
-      emulator.addWebhookEndpoint(`${serverUrl}/api/v1/billing/webhook`, webhookSecret);
-    },
-  };
+  return { settings, emulator, onListening: connect };
 }

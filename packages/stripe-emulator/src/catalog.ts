@@ -1,45 +1,39 @@
-import { CHECKOUT_PLAN_IDS, PLANS } from '@tollgate/domain';
-import type { CheckoutPlanId } from '@tollgate/domain';
 import { buildPrice, buildProduct } from './objects/price';
 import type { CatalogPlan } from './objects/price';
 import type { Store } from './store';
 
-export interface SeededCatalog {
-  prices: Record<CheckoutPlanId, string>;
-  products: Record<CheckoutPlanId, string>;
+/** One product with one recurring price, as the caller wants it seeded (ids included). */
+export interface CatalogSeedPlan extends Omit<CatalogPlan, 'key'> {
+  productId: string;
+  priceId: string;
+}
+
+/** Products/prices to seed, by a key of the caller's choosing (the key also names the price's lookup_key). */
+export type CatalogSeed<K extends string = string> = Readonly<Record<K, CatalogSeedPlan>>;
+
+export interface SeededCatalog<K extends string = string> {
+  prices: Record<K, string>;
+  products: Record<K, string>;
 }
 
 /**
- * Seeds one product and one monthly price per self-serve plan of the domain catalog. Their ids are
- * deterministic (price_TollgateBasicMonthly, …) so a server's configuration survives emulator restarts.
+ * Stores the caller's products and prices: the emulator knows no catalog of its own. Ids come from the
+ * seed, so a caller that seeds fixed ids keeps its configuration valid across emulator restarts.
  */
-export function seedCatalog(store: Store, created: number): SeededCatalog {
-  const prices = {} as Record<CheckoutPlanId, string>;
-  const products = {} as Record<CheckoutPlanId, string>;
-  for (const planId of CHECKOUT_PLAN_IDS) {
-    const definition = PLANS[planId];
-    if (definition.priceCents === null || definition.interval === null) continue;
-    const plan: CatalogPlan = {
-      key: planId,
-      name: definition.name,
-      description: definition.tagline,
-      features: definition.features,
-      unitAmount: definition.priceCents,
-      currency: definition.currency,
-      interval: definition.interval,
-    };
-    const pascal = `${planId.charAt(0)}${planId.slice(1).toLowerCase()}`;
-    const productId = `prod_Tollgate${pascal}`;
-    const priceId = `price_Tollgate${pascal}Monthly`;
+export function seedCatalog<K extends string>(
+  store: Store,
+  catalog: CatalogSeed<K>,
+  created: number,
+): SeededCatalog<K> {
+  const prices = {} as Record<K, string>;
+  const products = {} as Record<K, string>;
+  for (const key of Object.keys(catalog) as K[]) {
+    const { productId, priceId, ...definition } = catalog[key];
+    const plan: CatalogPlan = { key, ...definition };
     store.products.set(productId, buildProduct(productId, priceId, plan, created));
     store.prices.set(priceId, buildPrice(priceId, productId, plan, created));
-    prices[planId] = priceId;
-    products[planId] = productId;
+    prices[key] = priceId;
+    products[key] = productId;
   }
   return { prices, products };
-}
-
-/** The plan key (BASIC, PRO) a price was seeded for, from its metadata. */
-export function planKeyOfPrice(store: Store, priceId: string): string | null {
-  return store.prices.get(priceId)?.metadata.planId ?? null;
 }

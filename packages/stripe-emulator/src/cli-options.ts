@@ -1,8 +1,11 @@
 import { DEFAULT_EMULATOR_PORT } from './types';
 import type { StripeEmulatorOptions } from './types';
 
+/** The catalog is not a flag: the bin always seeds Tollgate's. */
+type CliEmulatorOptions = Omit<StripeEmulatorOptions, 'catalog'>;
+
 export interface CliOptions {
-  options: StripeEmulatorOptions;
+  options: CliEmulatorOptions;
   isJson: boolean;
   isHelp: boolean;
 }
@@ -36,7 +39,7 @@ function parseWebhook(value: string): { url: string; secret?: string } {
 
 /** argv (without node and the script) plus environment fallbacks -> emulator options. */
 export function parseCliOptions(argv: string[], env: Record<string, string | undefined>): CliOptions {
-  const options: StripeEmulatorOptions = {
+  const options: CliEmulatorOptions = {
     port: Number(env.STRIPE_EMULATOR_PORT ?? DEFAULT_EMULATOR_PORT),
     host: env.STRIPE_EMULATOR_HOST ?? '127.0.0.1',
     webhookEndpoints: env.STRIPE_EMULATOR_WEBHOOK_URL

@@ -2,9 +2,13 @@
 import { TEST_CARDS } from './cards';
 import { CLI_USAGE, parseCliOptions } from './cli-options';
 import { startStripeEmulator } from './emulator';
+import { TOLLGATE_CATALOG } from './tollgate-catalog';
 import type { StripeEmulator } from './types';
 
-function banner(emulator: StripeEmulator, endpoints: { url: string; secret: string }[]): string {
+function banner(
+  emulator: StripeEmulator<keyof typeof TOLLGATE_CATALOG>,
+  endpoints: { url: string; secret: string }[],
+): string {
   const lines = [
     `Stripe emulator (offline, in-memory, test mode) listening on ${emulator.url}`,
     `  SDK:        new Stripe('sk_test_anything', { host: '${new URL(emulator.url).hostname}', port: ${emulator.port}, protocol: 'http' })`,
@@ -25,7 +29,8 @@ async function main(): Promise<void> {
     console.log(CLI_USAGE);
     return;
   }
-  const emulator = await startStripeEmulator(options);
+  // The standalone bin is Tollgate's emulator: it seeds Tollgate's catalog.
+  const emulator = await startStripeEmulator({ catalog: TOLLGATE_CATALOG, ...options });
   const endpoints = (options.webhookEndpoints ?? []).map((endpoint) => ({
     url: endpoint.url,
     ...emulator.addWebhookEndpoint(endpoint.url, endpoint.secret),

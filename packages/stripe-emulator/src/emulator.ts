@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import { advanceClock } from './billing/renewals';
 import { seedCatalog } from './catalog';
+import type { CatalogSeed } from './catalog';
 import { createClock } from './clock';
 import type { EmulatorContext } from './context';
 import { createEventEmitter } from './events';
@@ -36,7 +37,9 @@ function browsableHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
-export async function startStripeEmulator(options: StripeEmulatorOptions = {}): Promise<StripeEmulator> {
+export async function startStripeEmulator<K extends string = never>(
+  options: StripeEmulatorOptions<K> = {},
+): Promise<StripeEmulator<K>> {
   const host = options.host ?? '127.0.0.1';
   const restored = options.snapshotFile ? loadSnapshot(options.snapshotFile) : null;
   const store = restored?.store ?? createStore();
@@ -57,7 +60,7 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
       endStateAfterRetries: options.endStateAfterRetries ?? 'canceled',
     },
   };
-  const catalog = seedCatalog(store, clock.nowSeconds());
+  const catalog = seedCatalog(store, options.catalog ?? ({} as CatalogSeed<K>), clock.nowSeconds());
   const addEndpoint = (url: string, secret?: string): { id: string; secret: string } => {
     const existing = [...store.webhookEndpoints.values()].find((endpoint) => endpoint.url === url);
     // a restored snapshot already has the configured endpoints; keep their ids and secrets

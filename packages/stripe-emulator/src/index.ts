@@ -12,6 +12,8 @@ export type {
   DeliveryRecord,
   EmulatorClockControl,
   ActiveFault,
+  CatalogSeed,
+  CatalogSeedPlan,
   EmulatorFailures,
   EmulatorFaults,
   FailureRule,

@@ -1,10 +1,26 @@
+import type { CatalogSeed, CatalogSeedPlan } from './catalog';
 import type { ActiveFault, FaultRule } from './fault-injection';
 import type { FailureRule, PendingFailure } from './faults';
 import type { DeliveryRecord, WebhookMode } from './webhooks/delivery';
 
-export type { ActiveFault, DeliveryRecord, FailureRule, FaultRule, PendingFailure, WebhookMode };
+export type {
+  ActiveFault,
+  CatalogSeed,
+  CatalogSeedPlan,
+  DeliveryRecord,
+  FailureRule,
+  FaultRule,
+  PendingFailure,
+  WebhookMode,
+};
 
-export interface StripeEmulatorOptions {
+/** K: the keys of the seeded catalog (`prices` and `products` are keyed by them). */
+export interface StripeEmulatorOptions<K extends string = string> {
+  /**
+   * Products and prices to seed (re-seeded over a restored snapshot). Default none: the emulator has
+   * no catalog of its own (Tollgate's is TOLLGATE_CATALOG, from '@tollgate/stripe-emulator/tollgate-catalog').
+   */
+  catalog?: CatalogSeed<K>;
   /** 0 = a random free port. The CLI defaults to 12111 (DEFAULT_EMULATOR_PORT). */
   port?: number;
   /** Default 127.0.0.1. */
@@ -66,11 +82,12 @@ export interface EmulatorFaults {
   clear(): void;
 }
 
-export interface StripeEmulator {
+export interface StripeEmulator<K extends string = string> {
   url: string;
   port: number;
-  prices: { BASIC: string; PRO: string };
-  products: { BASIC: string; PRO: string };
+  /** Seeded price and product ids by catalog key. */
+  prices: Record<K, string>;
+  products: Record<K, string>;
   addWebhookEndpoint(url: string, secret?: string): { id: string; secret: string };
   clock: EmulatorClockControl;
   webhooks: EmulatorWebhooks;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Stripe from 'stripe';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startStripeEmulator } from '../src';
+import { TOLLGATE_CATALOG } from '../src/tollgate-catalog';
 
 const dir = mkdtempSync(join(tmpdir(), 'stripe-emulator-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -12,6 +13,7 @@ describe('JSON snapshot', () => {
   it('restores customers, subscriptions and the clock after a restart', async () => {
     const snapshotFile = join(dir, 'state.json');
     const first = await startStripeEmulator({
+      catalog: TOLLGATE_CATALOG,
       snapshotFile,
       webhookEndpoints: [{ url: 'http://127.0.0.1:1/old-hook', secret: 'whsec_old' }],
     });
@@ -22,7 +24,7 @@ describe('JSON snapshot', () => {
     const clockBefore = first.clock.now().getTime();
     await first.close();
 
-    const second = await startStripeEmulator({ snapshotFile });
+    const second = await startStripeEmulator({ catalog: TOLLGATE_CATALOG, snapshotFile });
     try {
       expect((await client(second.port).customers.retrieve(customer.id)).id).toBe(customer.id);
       expect(second.clock.now().getTime()).toBeGreaterThanOrEqual(clockBefore - 1000);

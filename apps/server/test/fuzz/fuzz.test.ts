@@ -1,9 +1,9 @@
-import { createStripeClient, type Logger } from '@tollgate/api';
+import type { Logger } from '@tollgate/api';
 import { ensureUser } from '@tollgate/db';
-import { startStripeEmulator, type StripeEmulator } from '@tollgate/stripe-emulator';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { restOperations } from '../../src/routes/rest-api';
+import { startEmulatedStripe, type EmulatedStripe } from '../../src/stripe-setup';
 import { trpc } from '../support/http';
 import { startTestServer, type TestServer } from '../support/test-server';
 import { WEBHOOK_SECRET, caseArbitrary, describeCase, runAll, type FuzzCase } from './cases';
@@ -21,7 +21,7 @@ const CASES = Number(process.env.FUZZ_CASES ?? 10_000);
 const CONCURRENCY = 8;
 
 let server: TestServer;
-let emulator: StripeEmulator;
+let emulated: EmulatedStripe;
 const loggedErrors: { message: string; fields: Record<string, unknown> }[] = [];
 const logger: Logger = {
   info() {},
@@ -31,24 +31,20 @@ const logger: Logger = {
 
 beforeAll(async () => {
   // Billing is configured (an offline emulator), so the billing routes run their real code.
-  emulator = await startStripeEmulator({ port: 0, deliveryRetryDelaysMs: [50] });
+  emulated = await startEmulatedStripe({
+    emulator: { port: 0, deliveryRetryDelaysMs: [50] },
+    secretKey: 'sk_test_fuzz',
+    webhookSecret: WEBHOOK_SECRET,
+  });
   server = await startTestServer(
     // Each register or login that passes its schema costs an argon2 hash (~25 ms of CPU): past 30 a
     // minute they answer 429, which keeps the run short and fuzzes the limiter's answer too.
     { AUTH_RATE_LIMIT_PER_MINUTE: '30' },
-    {
-      logger,
-      billing: {
-        stripe: createStripeClient({ secretKey: 'sk_test_fuzz', apiBaseUrl: emulator.url }),
-        priceIds: emulator.prices,
-        webhookSecret: WEBHOOK_SECRET,
-        webhookToleranceSeconds: 300,
-      },
-    },
+    { logger, billing: emulated.settings },
   );
 }, 60_000);
 afterAll(async () => {
-  await emulator?.close();
+  await emulated?.emulator.close();
   await server?.stop();
 });
 

@@ -1,17 +1,15 @@
-import { createStripeClient, type BillingSettings } from '@tollgate/api';
-import {
-  startStripeEmulator,
-  type StripeEmulator,
-  type StripeEmulatorOptions,
-} from '@tollgate/stripe-emulator';
+import type { BillingSettings } from '@tollgate/api';
+import type { CheckoutPlanId } from '@tollgate/domain';
+import type { StripeEmulator, StripeEmulatorOptions } from '@tollgate/stripe-emulator';
 import type Stripe from 'stripe';
+import { startEmulatedStripe } from '../../src/stripe-setup';
 import { startTestServer, type TestServer } from './test-server';
 
 export const WEBHOOK_SECRET = 'whsec_tollgate_test_secret_0123456789';
 
 export interface BillingTestServer {
   server: TestServer;
-  emulator: StripeEmulator;
+  emulator: StripeEmulator<CheckoutPlanId>;
   stripe: Stripe;
   settings: BillingSettings;
   stop(): Promise<void>;
@@ -24,24 +22,22 @@ export interface BillingTestServer {
  */
 export async function startBillingTestServer(
   env: Record<string, string> = {},
-  emulatorOptions: StripeEmulatorOptions = {},
+  emulatorOptions: Omit<StripeEmulatorOptions, 'catalog'> = {},
   settingsOverrides: Partial<BillingSettings> = {},
 ): Promise<BillingTestServer> {
-  const emulator = await startStripeEmulator({
-    port: 0,
-    deliveryRetryDelaysMs: [50, 100, 200],
-    ...emulatorOptions,
-  });
-  const stripe = createStripeClient({ secretKey: 'sk_test_tollgate', apiBaseUrl: emulator.url });
-  const settings: BillingSettings = {
+  const {
+    emulator,
     stripe,
-    priceIds: emulator.prices,
+    settings: emulated,
+    connect,
+  } = await startEmulatedStripe({
+    emulator: { port: 0, deliveryRetryDelaysMs: [50, 100, 200], ...emulatorOptions },
+    secretKey: 'sk_test_tollgate',
     webhookSecret: WEBHOOK_SECRET,
-    webhookToleranceSeconds: 300,
-    ...settingsOverrides,
-  };
+  });
+  const settings: BillingSettings = { ...emulated, ...settingsOverrides };
   const server = await startTestServer(env, { billing: settings, now: () => emulator.clock.now() });
-  emulator.addWebhookEndpoint(`${server.url}/api/v1/billing/webhook`, WEBHOOK_SECRET);
+  connect(server.url);
   return {
     server,
     emulator,

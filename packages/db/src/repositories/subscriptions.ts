@@ -1,5 +1,5 @@
-import { TRIAL_DAYS } from '@tollgate/domain';
-import type { SubscriptionState, SubscriptionStatus } from '@tollgate/domain';
+import { FREE_FALLBACK_STATUSES, MS_PER_DAY, TRIAL_DAYS } from '@tollgate/domain';
+import type { SubscriptionState } from '@tollgate/domain';
 import { and, eq, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { SQL } from 'drizzle-orm';
 import type { Database } from '../database';
@@ -7,18 +7,6 @@ import { subscriptions, users } from '../schema';
 import type { NewSubscriptionRow, SubscriptionRow } from '../schema';
 
 export type SubscriptionPatch = Partial<Omit<NewSubscriptionRow, 'userId' | 'createdAt'>>;
-
-const DAY_MS = 24 * 60 * 60 * 1000;
-
-// Statuses whose entitlements fall back to FREE (the domain's rule): such an account is "effectively
-// FREE" and may start its one trial, exactly like a plain FREE account.
-const FREE_FALLBACK_STATUSES: SubscriptionStatus[] = [
-  'canceled',
-  'unpaid',
-  'incomplete',
-  'incomplete_expired',
-  'paused',
-];
 
 /**
  * Idempotent and safe under concurrent first calls: the primary key on user_id lets exactly one
@@ -79,7 +67,7 @@ export async function startTrialOnce(
   now: Date,
   options: { trialDays?: number } = {},
 ): Promise<SubscriptionRow | null> {
-  const trialEnd = new Date(now.getTime() + (options.trialDays ?? TRIAL_DAYS) * DAY_MS);
+  const trialEnd = new Date(now.getTime() + (options.trialDays ?? TRIAL_DAYS) * MS_PER_DAY);
   const [row] = await db
     .update(subscriptions)
     .set({

@@ -4,6 +4,7 @@ import type { EmulatorContext } from '../context';
 import type { Moment } from '../events';
 import { newId } from '../ids';
 import { buildCustomer } from '../objects/customer';
+import { savePaymentMethod } from '../objects/payment-method';
 import { priceInterval } from '../objects/price';
 import { buildSubscription } from '../objects/subscription';
 import { nextPeriodEnd } from '../clock';
@@ -60,14 +61,7 @@ export function completeCheckout(
   extras.lastError = null;
 
   const customer = ensureCustomer(ctx, session, moment);
-  const paymentMethodId = newId('pm');
-  ctx.store.paymentMethods.set(paymentMethodId, {
-    id: paymentMethodId,
-    customer: customer.id,
-    number,
-    last4: number.slice(-4),
-    created: moment.at,
-  });
+  const paymentMethodId = savePaymentMethod(ctx.store, customer.id, number, moment.at);
   const subscription = createSubscription(ctx, customer.id, price, extras, paymentMethodId, moment);
   const item = subscription.items.data[0];
   const invoice = createSubscriptionInvoice(

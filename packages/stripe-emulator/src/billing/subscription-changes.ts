@@ -5,8 +5,8 @@ import type { EmulatorContext } from '../context';
 import { previousAttributes } from '../diff';
 import { invalidRequest } from '../errors';
 import type { Moment } from '../events';
-import { newId } from '../ids';
 import { planFromPrice } from '../objects/price';
+import { savePaymentMethod } from '../objects/payment-method';
 import { firstItem, isLive } from '../objects/subscription';
 import { wireCopy } from '../store';
 import { customerIdOf, getCustomer, openInvoicesOf } from './lookups';
@@ -58,14 +58,7 @@ export function updateCustomerCard(
   const number = normalizeCardNumber(rawNumber);
   const attached = attachOutcome(number);
   if (!attached.isApproved) return attached;
-  const paymentMethodId = newId('pm');
-  ctx.store.paymentMethods.set(paymentMethodId, {
-    id: paymentMethodId,
-    customer: customer.id,
-    number,
-    last4: number.slice(-4),
-    created: moment.at,
-  });
+  const paymentMethodId = savePaymentMethod(ctx.store, customer.id, number, moment.at);
   const before = wireCopy(customer);
   customer.invoice_settings.default_payment_method = paymentMethodId;
   const previous = previousAttributes(before, customer);

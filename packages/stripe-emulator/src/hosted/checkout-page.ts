@@ -1,7 +1,7 @@
 import type Stripe from 'stripe';
 import { TEST_CARDS } from '../cards';
 import { formatMoney } from '../objects/invoice';
-import { html, page } from './html';
+import { cardNumberField, html, page } from './html';
 
 export interface CheckoutPageInput {
   session: Stripe.Checkout.Session;
@@ -37,16 +37,7 @@ export function renderCheckoutPage(input: CheckoutPageInput): string {
                 <input id="email" name="email" type="email" autocomplete="email" required />`
             : ''
         }
-        <label for="card-number">Card number</label>
-        <input
-          id="card-number"
-          name="card_number"
-          inputmode="numeric"
-          autocomplete="cc-number"
-          required
-          placeholder="4242 4242 4242 4242"
-          value="${input.cardNumber}"
-        />
+        ${cardNumberField(input.cardNumber)}
         <button type="submit">Pay</button>
       </form>
       ${

@@ -91,3 +91,17 @@ export function humanStatus(status: string): string {
   const text = status.replaceAll('_', ' ');
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
+
+/** The card number field of the hosted checkout and portal forms (the only card detail asked for). */
+export function cardNumberField(value?: string): SafeHtml {
+  return html`<label for="card-number">Card number</label>
+    <input
+      id="card-number"
+      name="card_number"
+      inputmode="numeric"
+      autocomplete="cc-number"
+      required
+      placeholder="4242 4242 4242 4242"
+      ${value === undefined ? '' : html`value="${value}"`}
+    />`;
+}

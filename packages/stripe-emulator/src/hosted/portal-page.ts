@@ -3,7 +3,7 @@ import { formatMoney } from '../objects/invoice';
 import { cardBrand } from '../objects/payment-method';
 import type { PaymentMethodRecord } from '../store';
 import { pricePerInterval } from './checkout-page';
-import { formatDate, html, humanStatus, isoDate, page } from './html';
+import { cardNumberField, formatDate, html, humanStatus, isoDate, page } from './html';
 import type { SafeHtml } from './html';
 
 export interface SwitchTarget {
@@ -119,15 +119,7 @@ export function renderPortalPage(input: PortalPageInput): string {
         </p>
         <form method="post" action="${input.actionUrl}">
           <input type="hidden" name="action" value="update_card" />
-          <label for="card-number">Card number</label>
-          <input
-            id="card-number"
-            name="card_number"
-            inputmode="numeric"
-            autocomplete="cc-number"
-            required
-            placeholder="4242 4242 4242 4242"
-          />
+          ${cardNumberField()}
           <button type="submit">Update card</button>
         </form>
       </section>

@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
-import type { PaymentMethodRecord } from '../store';
+import { newId } from '../ids';
+import type { PaymentMethodRecord, Store } from '../store';
 
 export function cardBrand(number: string): string {
   if (number.startsWith('4')) return 'visa';
@@ -37,4 +38,11 @@ export function toPaymentMethod(record: PaymentMethodRecord): Stripe.PaymentMeth
     metadata: {},
     type: 'card',
   };
+}
+
+/** Stores a card (already normalized and approved) as a new payment method of the customer; returns its id. */
+export function savePaymentMethod(store: Store, customerId: string, number: string, created: number): string {
+  const id = newId('pm');
+  store.paymentMethods.set(id, { id, customer: customerId, number, last4: number.slice(-4), created });
+  return id;
 }

@@ -9,6 +9,7 @@ export interface CatalogPlan {
   unitAmount: number;
   currency: string;
   interval: BillingInterval;
+  metadata: Record<string, string>;
 }
 
 export function buildProduct(
@@ -27,7 +28,7 @@ export function buildProduct(
     images: [],
     livemode: false,
     marketing_features: plan.features.map((name) => ({ name })),
-    metadata: { planId: plan.key },
+    metadata: { ...plan.metadata },
     name: plan.name,
     package_dimensions: null,
     shippable: null,
@@ -52,7 +53,7 @@ export function buildPrice(id: string, productId: string, plan: CatalogPlan, cre
     custom_unit_amount: null,
     livemode: false,
     lookup_key: `${plan.key.toLowerCase()}_${plan.interval}ly`,
-    metadata: { planId: plan.key },
+    metadata: { ...plan.metadata },
     nickname: `${plan.name} ${plan.interval}ly`,
     product: productId,
     recurring: {

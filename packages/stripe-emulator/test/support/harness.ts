@@ -1,6 +1,7 @@
 import Stripe from 'stripe';
 import { startStripeEmulator } from '../../src';
 import type { StripeEmulator, StripeEmulatorOptions } from '../../src';
+import { TOLLGATE_CATALOG } from '../../src/tollgate-catalog';
 import { openPage, submitForm } from './browser';
 import { startWebhookReceiver } from './webhook-receiver';
 import type { WebhookReceiver } from './webhook-receiver';
@@ -8,17 +9,20 @@ import type { WebhookReceiver } from './webhook-receiver';
 export const DAY = 86_400;
 export const APP = 'http://app.test';
 
+export type SeededEmulator = StripeEmulator<keyof typeof TOLLGATE_CATALOG>;
+
 export interface Harness {
-  emulator: StripeEmulator;
+  emulator: SeededEmulator;
   receiver: WebhookReceiver;
   stripe: Stripe;
   close(): Promise<void>;
 }
 
 /** Emulator + a verifying webhook receiver + the official SDK pointed at the emulator. */
-export async function startHarness(options: StripeEmulatorOptions = {}): Promise<Harness> {
+export async function startHarness(options: Omit<StripeEmulatorOptions, 'catalog'> = {}): Promise<Harness> {
   const receiver = await startWebhookReceiver();
   const emulator = await startStripeEmulator({
+    catalog: TOLLGATE_CATALOG,
     webhookEndpoints: [{ url: receiver.url, secret: receiver.secret }],
     deliveryRetryDelaysMs: [20, 40],
     deliveryTimeoutMs: 5_000,
