@@ -2,12 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTollgateClient } from '../src';
 import {
   createConsumerProject,
+  inReadmeLines,
   packSdk,
-  readmeServiceExample,
+  readmeExamples,
+  type CommandResult,
   type ConsumerProject,
   type PackedSdk,
+  type ReadmeExample,
+  tscErrors,
 } from './support/packed-sdk';
-import { startTestTollgate, type TestTollgate } from './support/tollgate-server';
+import { newRunId, startTestTollgate, type TestTollgate } from './support/tollgate-server';
 
 // Procedure names and inputs are checked in the consumer: each line must fail to compile.
 const WRONG_CALLS = `import { createTollgateClient } from '@tollgate/sdk';
@@ -43,18 +47,24 @@ describe('the published package (pnpm pack → npm install outside the workspace
   let packed: PackedSdk;
   let consumer: ConsumerProject;
   let tollgate: TestTollgate;
+  let examples: ReadmeExample[];
+  let typecheck: Promise<CommandResult>;
+
+  /** The script tsc emitted for a README example. */
+  const emitted = ({ file }: ReadmeExample) => `out/${file.replace(/\.ts$/, '.js')}`;
 
   beforeAll(async () => {
-    packed = await packSdk();
-    const service = await readmeServiceExample();
+    [packed, examples] = await Promise.all([packSdk(), readmeExamples()]);
     [consumer, tollgate] = await Promise.all([
       createConsumerProject(packed.tarball, {
-        'service.ts': service,
+        ...Object.fromEntries(examples.map(({ file, code }) => [file, code])),
         'typed.ts': TYPED_CALLS,
         'wrong.ts': WRONG_CALLS,
       }),
       startTestTollgate(),
     ]);
+    // One tsc run for all the files (wrong.ts must fail, so it exits non-zero); it emits out/ anyway.
+    typecheck = consumer.typecheck();
   }, 600_000);
   afterAll(async () => {
     await Promise.all([tollgate?.stop(), consumer?.remove(), packed?.remove()]);
@@ -105,32 +115,85 @@ describe('the published package (pnpm pack → npm install outside the workspace
     expect([...new Set(jsImports)].sort()).toEqual(['@trpc/client', 'zod']);
   });
 
-  it("type-checks the README's service example and typed calls with tsc", { timeout: SLOW_MS }, async () => {
-    for (const tsconfig of ['tsconfig.service.json', 'tsconfig.typed.json']) {
-      const result = await consumer.typecheck(tsconfig);
-      expect(result, result.output).toMatchObject({ code: 0 });
-    }
+  it('reads every ts example of the README, each a complete file that starts with its imports', () => {
+    expect(examples.length).toBeGreaterThanOrEqual(4); // the service, two clients, requireRun
+    for (const { line, code } of examples) expect(code, `README.md:${line}`).toMatch(/^import /);
   });
 
+  it(
+    'type-checks every ts example of the README and the typed calls with tsc: no error outside wrong.ts',
+    { timeout: SLOW_MS },
+    async () => {
+      const { output } = await typecheck;
+      const unexpected = tscErrors(output).filter(({ file }) => file !== 'wrong.ts');
+      expect(unexpected, inReadmeLines(output, examples)).toEqual([]);
+    },
+  );
+
   it('reports every wrong procedure name and input', { timeout: SLOW_MS }, async () => {
-    const result = await consumer.typecheck('tsconfig.wrong.json');
-    expect(result.code).not.toBe(0);
-    const errorLines = [...result.output.matchAll(/wrong\.ts\((\d+),\d+\): error/g)].map((match) =>
-      Number(match[1]),
-    );
-    expect([...new Set(errorLines)].sort()).toEqual([4, 5, 6, 7]);
+    const { code, output } = await typecheck;
+    expect(code).not.toBe(0);
+    const errorLines = tscErrors(output)
+      .filter(({ file }) => file === 'wrong.ts')
+      .map(({ line }) => line);
+    expect([...new Set(errorLines)].sort(), output).toEqual([4, 5, 6, 7]);
   });
 
   it("runs the README's service example against a real Tollgate", { timeout: SLOW_MS }, async () => {
     const { key } = await tollgate.createApiKey(['runs:authorize', 'subscriptions:read']);
     const user = await tollgate.registerUser();
-    const result = await consumer.node('out/service.js', [user.id], {
-      TOLLGATE_URL: tollgate.url,
-      TOLLGATE_API_KEY: key,
-    });
+    await typecheck; // emits out/
+    // The first example, right after the install line.
+    const [service] = examples;
+    if (!service) throw new Error('README.md has no service example');
+    const env = { TOLLGATE_URL: tollgate.url, TOLLGATE_API_KEY: key };
+    const result = await consumer.node(emitted(service), [user.id], env);
     expect(result, result.output).toMatchObject({ code: 0 });
     expect(result.output).toMatch(/task-\S+ started, 9 of 10 left until \d{4}-\d\d-\d\dT/);
     const reader = createTollgateClient({ url: tollgate.url, apiKey: key });
     expect((await reader.getSubscription(user.id)).usage.used).toBe(1);
   });
+
+  it(
+    "serves the README's requireRun example: a task charges one run, its retry none",
+    { timeout: SLOW_MS },
+    async () => {
+      await typecheck; // emits out/
+      const { key } = await tollgate.createApiKey(['runs:authorize', 'runs:release', 'subscriptions:read']);
+      const user = await tollgate.registerUser();
+      const example = examples.find(({ code }) => code.includes('requireRun('));
+      if (!example) throw new Error('README.md has no requireRun example');
+      const service = await consumer.start(
+        emitted(example),
+        { TOLLGATE_URL: tollgate.url, TOLLGATE_API_KEY: key, PORT: '0' },
+        /POST http:\/\/localhost:(\d+)\/tasks/,
+      );
+      try {
+        const runId = newRunId();
+        const postTask = async () => {
+          const response = await fetch(`http://127.0.0.1:${service.ready[1]}/tasks`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'x-user-id': user.id },
+            body: JSON.stringify({ runId, prompt: 'Summarize the open invoices' }),
+          });
+          return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+        };
+        const first = await postTask();
+        expect(first, service.output()).toMatchObject({
+          status: 202,
+          body: { task: { id: `task_${runId}`, prompt: 'Summarize the open invoices' }, remaining: 9 },
+        });
+        // The client's retry: answered by onAlreadyStarted with the same task, nothing charged.
+        const retry = await postTask();
+        expect(retry, service.output()).toMatchObject({
+          status: 200,
+          body: { task: { id: `task_${runId}` }, state: 'started' },
+        });
+        const reader = createTollgateClient({ url: tollgate.url, apiKey: key });
+        expect((await reader.getSubscription(user.id)).usage.used).toBe(1);
+      } finally {
+        await service.stop();
+      }
+    },
+  );
 });

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -78,15 +78,26 @@ export async function packSdk(): Promise<PackedSdk> {
 
 export interface ConsumerProject {
   dir: string;
-  typecheck(tsconfig: string): Promise<CommandResult>;
+  /** `tsc`: type-checks every source file in one program and emits them into `out/` (even on errors). */
+  typecheck(): Promise<CommandResult>;
   node(script: string, args: readonly string[], env: Record<string, string>): Promise<CommandResult>;
+  /** Starts a long-running script; resolves once its output matches `ready`. */
+  start(script: string, env: Record<string, string>, ready: RegExp): Promise<RunningScript>;
   remove(): Promise<void>;
+}
+
+export interface RunningScript {
+  /** The match of `ready` in the script's output. */
+  ready: RegExpExecArray;
+  output(): string;
+  stop(): Promise<void>;
 }
 
 /**
  * A project outside the workspace (under the OS temp dir) that installs the tarball with plain npm
- * from the registry, like a user's: strict TypeScript with skipLibCheck off, so the SDK's bundled
- * declarations are checked too.
+ * from the registry, like a user's (with express, for requireRun): strict TypeScript with skipLibCheck
+ * off, so the SDK's bundled declarations are checked too. Every source file is a module of its own,
+ * and one tsc run checks them all (each run loads the SDK's declarations: the slow part).
  */
 export async function createConsumerProject(
   tarball: string,
@@ -104,13 +115,14 @@ export async function createConsumerProject(
     strict: true,
     skipLibCheck: false,
     types: ['node'],
+    moduleDetection: 'force',
     outDir: 'out',
   };
   for (const [file, text] of Object.entries(sources)) await writeFile(join(dir, file), text);
-  for (const file of Object.keys(sources)) {
-    const tsconfig = { compilerOptions, files: [file] };
-    await writeFile(join(dir, `tsconfig.${file.replace(/\.ts$/, '')}.json`), JSON.stringify(tsconfig));
-  }
+  await writeFile(
+    join(dir, 'tsconfig.json'),
+    JSON.stringify({ compilerOptions, files: Object.keys(sources) }),
+  );
   await expectSuccess(
     runCommand(
       'npm',
@@ -123,6 +135,7 @@ export async function createConsumerProject(
         'typescript@~5.9.3',
         '@types/node@^20.19.0',
         '@types/express@^5.0.0',
+        'express@^5.1.0',
       ],
       { cwd: dir, timeoutMs: 300_000 },
     ),
@@ -130,18 +143,106 @@ export async function createConsumerProject(
   );
   return {
     dir,
-    typecheck: (tsconfig) =>
-      runCommand(join(dir, 'node_modules', '.bin', 'tsc'), ['-p', tsconfig], { cwd: dir }),
+    typecheck: () =>
+      runCommand(join(dir, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json'], { cwd: dir }),
     node: (script, args, env) =>
       runCommand(process.execPath, [script, ...args], { cwd: dir, env: { ...process.env, ...env } }),
+    start: (script, env, ready) => startScript(dir, script, env, ready),
     remove: () => rm(dir, { recursive: true, force: true }),
   };
 }
 
-/** The ```ts block right after `npm install @tollgate/sdk` in the README: the service example. */
-export async function readmeServiceExample(): Promise<string> {
+const START_TIMEOUT_MS = 30_000;
+
+async function startScript(
+  cwd: string,
+  script: string,
+  env: Record<string, string>,
+  ready: RegExp,
+): Promise<RunningScript> {
+  const child = spawn(process.execPath, [script], {
+    cwd,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill();
+    await exited;
+  };
+  const match = await new Promise<RegExpExecArray>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`${script} not ready after ${START_TIMEOUT_MS} ms`)),
+      START_TIMEOUT_MS,
+    );
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const found = ready.exec(output);
+      if (!found) return;
+      clearTimeout(timer);
+      resolve(found);
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('error', reject);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${script} exited (${code}) before it was ready`));
+    });
+  }).catch(async (error: unknown) => {
+    await stop();
+    throw new Error(`${(error as Error).message}:\n${output.slice(-4000)}`);
+  });
+  return { ready: match, output: () => output, stop };
+}
+
+export interface ReadmeExample {
+  /** Its file in the consumer project: `readme-<n>.ts`, n counting the README's ```ts blocks from 1. */
+  file: string;
+  /** The README line of the block's first line of code. */
+  line: number;
+  code: string;
+}
+
+/**
+ * Every ```ts block of the README, read at test time: each is a complete file (imports at the top),
+ * a module of its own in the consumer project. The first one, the service example, follows the
+ * install line.
+ */
+export async function readmeExamples(): Promise<ReadmeExample[]> {
   const readme = await readFile(join(sdkDir, 'README.md'), 'utf8');
-  const match = /npm install @tollgate\/sdk\n```\n+```ts\n([\s\S]*?)\n```/.exec(readme);
-  if (!match?.[1]) throw new Error('README.md does not start with the install line and a ```ts example');
-  return `${match[1]}\n`;
+  if (!/^# @tollgate\/sdk\n+```bash\nnpm install @tollgate\/sdk\n```\n+```ts\n/.test(readme))
+    throw new Error('README.md does not start with the install line and a ```ts example');
+  const examples: ReadmeExample[] = [];
+  for (const match of readme.matchAll(/^```(?:ts|typescript)\n([\s\S]*?)^```$/gm)) {
+    const line = readme.slice(0, match.index).split('\n').length + 1;
+    examples.push({ file: `readme-${examples.length + 1}.ts`, line, code: match[1] ?? '' });
+  }
+  return examples;
+}
+
+/** tsc's `readme-<n>.ts(line,column)` locations as the README's `README.md:line:column`. */
+export function inReadmeLines(output: string, examples: readonly ReadmeExample[]): string {
+  return output.replace(
+    /\b(readme-\d+\.ts)\((\d+),(\d+)\)/g,
+    (found, file: string, line: string, column: string) => {
+      const example = examples.find((candidate) => candidate.file === file);
+      return example ? `README.md:${example.line + Number(line) - 1}:${column}` : found;
+    },
+  );
+}
+
+export interface TscError {
+  /** The file as tsc names it (relative to the project), or null for an error outside any file. */
+  file: string | null;
+  line: number | null;
+}
+
+/** The errors in tsc's output, one per `error TS…` line. */
+export function tscErrors(output: string): TscError[] {
+  return [...output.matchAll(/^(?:(.+?)\((\d+),\d+\): )?error TS\d+/gm)].map((match) => ({
+    file: match[1] ?? null,
+    line: match[2] ? Number(match[2]) : null,
+  }));
 }
