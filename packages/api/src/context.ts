@@ -1,12 +1,9 @@
-import type { ApiKeyScope } from './auth/api-key-format';
+import type { Actor } from './actor';
 import { credentialProblemOf, type CredentialProblem } from './auth/credential-problem';
 import type { ApiDeps } from './config';
 import type { Services } from './services';
 
-export type Actor =
-  // No role here: platform roles live in the database and are read by the procedures that need them.
-  | { kind: 'user'; userId: string; email: string | null }
-  | { kind: 'service'; apiKeyId: string; scopes: readonly ApiKeyScope[] };
+export type { Actor } from './actor';
 
 export interface Context {
   deps: ApiDeps;

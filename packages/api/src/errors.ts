@@ -47,11 +47,6 @@ export function isServiceUnavailable(error: unknown): boolean {
   return findAppError(error) === null && isDatabaseUnavailable(error);
 }
 
-/** The REST body of that 503 (tRPC shapes its own through the errorFormatter). */
-export function serviceUnavailableBody() {
-  return { error: { code: 'SERVICE_UNAVAILABLE', message: DATABASE_UNAVAILABLE_MESSAGE } };
-}
-
 /** The tRPC error for a request the database could not serve (503 + Retry-After on both transports). */
 export function serviceUnavailableError(cause: unknown): TRPCError {
   return new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: DATABASE_UNAVAILABLE_MESSAGE, cause });

@@ -13,14 +13,8 @@ export { createJsonLogger, silentLogger, type Logger } from './logger';
 export { createLocalRunner } from './runner/local-runner';
 export { createHttpRunner } from './runner/http-runner';
 export type { AgentRunner, AgentRunRequest, AgentRunResult } from './runner/agent-runner';
-export {
-  DATABASE_RETRY_AFTER_SECONDS,
-  findAppError,
-  isServiceUnavailable,
-  retryAfterSecondsOf,
-  serviceUnavailableBody,
-} from './errors';
-export { describeZodError } from './trpc';
+export { findAppError, isServiceUnavailable, retryAfterSecondsOf } from './errors';
+export { errorAnswer, errorAnswerOf, errorBody, type ErrorAnswer, type ErrorBody } from './error-answer';
 export { API_KEY_SCOPES, type ApiKeyScope } from './auth/api-key-format';
 export { signAccessToken } from './auth/access-token';
 export type { RunAuthorization } from './services/usage-service';

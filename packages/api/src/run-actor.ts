@@ -1,5 +1,5 @@
 import type { RunActor } from '@tollgate/db';
-import type { Actor } from './context';
+import type { Actor } from './actor';
 
 /** Who reserves, starts or releases a run, as the ledger records it. */
 export function runActorOf(actor: Actor): RunActor {

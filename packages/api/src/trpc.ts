@@ -2,50 +2,35 @@ import { findPlatformRole } from '@tollgate/db';
 import { paymentRequiredBodySchema, type PaymentRequiredBody } from '@tollgate/domain';
 import { TRPCError, initTRPC } from '@trpc/server';
 import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
-import { ZodError, z } from 'zod';
+import { z } from 'zod';
+import type { Actor } from './actor';
 import type { ApiKeyScope } from './auth/api-key-format';
 import { unauthorizedMessage } from './auth/credential-problem';
-import type { Actor, Context } from './context';
-import {
-  DATABASE_UNAVAILABLE_MESSAGE,
-  findAppError,
-  isServiceUnavailable,
-  serviceUnavailableError,
-  toTRPCError,
-} from './errors';
-import { userIdSchema } from './routers/inputs';
+import type { Context } from './context';
+import { wireErrorOfTRPC } from './error-answer';
+import { findAppError, isServiceUnavailable, serviceUnavailableError, toTRPCError } from './errors';
+import { userIdSchema } from './text-schemas';
 
 export type { Context } from './context';
 
 const t = initTRPC.context<Context>().create({
   errorFormatter({ shape, error }) {
-    // The context could not be built (the credential check needs the database): no middleware ran to
-    // map it, so the database being away is turned into its 503 here (Retry-After: app.ts responseMeta).
-    if (error.code === 'INTERNAL_SERVER_ERROR' && isServiceUnavailable(error)) {
-      shape = {
-        ...shape,
-        code: TRPC_ERROR_CODES_BY_KEY.SERVICE_UNAVAILABLE,
-        message: DATABASE_UNAVAILABLE_MESSAGE,
-        data: { ...shape.data, code: 'SERVICE_UNAVAILABLE', httpStatus: 503 },
-      };
-    }
-    const zodError = error.cause instanceof ZodError ? error.cause : null;
+    // The same code, status and message as the REST body (error-answer.ts); a context that could not
+    // be built because the database is away is its 503 here too (Retry-After: app.ts responseMeta).
+    const wire = wireErrorOfTRPC(error);
     const appError = findAppError(error);
     const paymentRequired = paymentRequiredBodySchema.safeParse(appError?.details?.body);
     return {
       ...shape,
-      // Internal errors never leak their message (it may contain SQL or stack details).
-      message:
-        shape.data.code === 'INTERNAL_SERVER_ERROR'
-          ? 'Internal server error'
-          : zodError
-            ? describeZodError(zodError)
-            : shape.message,
+      code: TRPC_ERROR_CODES_BY_KEY[wire.trpcCode],
+      message: wire.message,
       data: {
         ...shape.data,
+        code: wire.trpcCode,
+        httpStatus: wire.status,
         stack: undefined,
         appCode: appError?.code ?? null,
-        fieldErrors: zodError ? z.flattenError(zodError).fieldErrors : null,
+        fieldErrors: wire.fieldErrors,
         paymentRequired: paymentRequired.success
           ? (paymentRequired.data.error as PaymentRequiredBody['error'])
           : null,
@@ -56,7 +41,6 @@ const t = initTRPC.context<Context>().create({
 
 export const createTRPCRouter = t.router;
 export const createCallerFactory = t.createCallerFactory;
-export const middleware = t.middleware;
 
 /**
  * Domain errors (AppError) thrown anywhere below become their mapped tRPC code here, in one place; a
@@ -114,11 +98,6 @@ export const operatorProcedure = protectedProcedure.use(async ({ ctx, next }) =>
   if (role !== 'operator') throw new TRPCError({ code: 'FORBIDDEN', message: 'Platform operators only' });
   return next();
 });
-
-/** A service holding an API key with the given scope. */
-export function serviceProcedure(scope: ApiKeyScope) {
-  return publicProcedure.use(({ ctx, next }) => next({ ctx: { service: requireService(ctx, scope) } }));
-}
 
 /**
  * Acts for one user: a user acts for themself (a `userId` naming someone else is FORBIDDEN); a service
@@ -191,11 +170,3 @@ function requireService(
 }
 
 export type { UserActor, ServiceActor };
-
-/** "Invalid input: email: must be an email address; password: …" instead of a JSON dump of issues. */
-export function describeZodError(error: ZodError): string {
-  const parts = error.issues.map((issue) =>
-    issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message,
-  );
-  return `Invalid input: ${parts.join('; ')}`;
-}

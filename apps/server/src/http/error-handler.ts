@@ -1,14 +1,15 @@
-import {
-  DATABASE_RETRY_AFTER_SECONDS,
-  isServiceUnavailable,
-  serviceUnavailableBody,
-  type Logger,
-} from '@tollgate/api';
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { errorAnswer, errorAnswerOf, type ErrorAnswer, type Logger } from '@tollgate/api';
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
+
+/** Sends an error's answer (errorAnswerOf in @tollgate/api shapes every one): headers, status, JSON. */
+export function sendErrorAnswer(res: Response, answer: ErrorAnswer): void {
+  for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value);
+  res.status(answer.status).json(answer.body);
+}
 
 /** JSON 404 for unknown API routes (the SPA fallback handles the rest in production). */
 export const apiNotFound: RequestHandler = (req, res) => {
-  res.status(404).json({ error: { code: 'NOT_FOUND', message: `No route ${req.method} ${req.path}` } });
+  sendErrorAnswer(res, errorAnswer(404, 'NOT_FOUND', `No route ${req.method} ${req.path}`));
 };
 
 /**
@@ -20,29 +21,13 @@ export const apiNotFound: RequestHandler = (req, res) => {
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error, _req, res, next) => {
     if (res.headersSent) return next(error);
-    if (isServiceUnavailable(error)) {
-      res.setHeader('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
-      res.status(503).json(serviceUnavailableBody());
-      return;
-    }
-    const status =
-      typeof error?.status === 'number' && error.status >= 400 && error.status < 500 ? error.status : 500;
-    if (status === 500) {
+    const answer = errorAnswerOf(error);
+    if (answer.isUnexpected) {
       logger.error('unhandled error', {
         requestId: res.locals.requestId,
         error: String(error?.stack ?? error),
       });
-      res.status(500).json({ error: { code: 'INTERNAL', message: 'Internal server error' } });
-      return;
     }
-    const message =
-      error.type === 'entity.parse.failed'
-        ? 'Request body is not valid JSON'
-        : error.type === 'entity.too.large'
-          ? 'Request body is too large'
-          : String(error.message ?? 'Bad request');
-    res
-      .status(status)
-      .json({ error: { code: status === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST', message } });
+    sendErrorAnswer(res, answer);
   };
 }

@@ -1,29 +1,17 @@
-import {
-  createCaller,
-  describeZodError,
-  findAppError,
-  isServiceUnavailable,
-  retryAfterSecondsOf,
-  serviceUnavailableBody,
-  type Context,
-} from '@tollgate/api';
-import { TRPCError } from '@trpc/server';
-import { getHTTPStatusCodeFromError } from '@trpc/server/http';
+import { createCaller, errorAnswerOf, type Context } from '@tollgate/api';
+import { AppError } from '@tollgate/domain';
 import type { Request, RequestHandler, Response } from 'express';
-import { ZodError, z } from 'zod';
 import { procedureInput } from '../openapi/procedure-input';
 import type { RestOperation } from '../routes/rest-operation';
+import { sendErrorAnswer } from './error-handler';
 
 type Caller = ReturnType<typeof createCaller>;
 export type ContextFactory = (req: Request, res: Response) => Promise<Context>;
 
-/** A 400 raised by the adapter itself (before the procedure runs), shaped like the procedures' own. */
-class RestInputError extends Error {
-  constructor(
-    message: string,
-    readonly fieldErrors?: Record<string, string[]>,
-  ) {
-    super(message);
+/** A 400 raised by the adapter itself (before the procedure runs), answered like the procedures' own. */
+class RestInputError extends AppError {
+  constructor(message: string) {
+    super('BAD_REQUEST', message);
   }
 }
 
@@ -46,12 +34,10 @@ export function restOperationHandler(
       const output = await callAtPath(createCaller(context), segments, input);
       res.status(operation.successStatus).json(operation.toBody ? operation.toBody(output) : output);
     } catch (error) {
-      const httpError = toHttpError(error);
-      // Anything else is the error handler's logged 500.
-      if (!httpError) return next(error);
-      const retryAfter = retryAfterSecondsOf(error);
-      if (retryAfter !== null) res.setHeader('retry-after', String(retryAfter));
-      res.status(httpError.status).json(httpError.body);
+      const answer = errorAnswerOf(error);
+      // An error nothing expected is the error handler's logged 500.
+      if (answer.isUnexpected) return next(error);
+      sendErrorAnswer(res, answer);
     }
   };
 }
@@ -103,42 +89,4 @@ async function callAtPath(caller: Caller, segments: readonly string[], input: un
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** The HTTP answer for an error of the adapter or a procedure; null for any other error. */
-export function toHttpError(error: unknown): { status: number; body: unknown } | null {
-  // The database could not be reached (while building the context or inside the procedure): retry.
-  if (isServiceUnavailable(error)) return { status: 503, body: serviceUnavailableBody() };
-  if (error instanceof RestInputError) {
-    const { message, fieldErrors } = error;
-    return {
-      status: 400,
-      body: { error: { code: 'BAD_REQUEST', message, ...(fieldErrors ? { fieldErrors } : {}) } },
-    };
-  }
-  const appError = findAppError(error);
-  const paymentBody = appError?.code === 'PAYMENT_REQUIRED' ? appError.details?.body : undefined;
-  if (paymentBody) return { status: 402, body: paymentBody };
-
-  if (error instanceof TRPCError) {
-    const status = getHTTPStatusCodeFromError(error);
-    const zodError = error.cause instanceof ZodError ? error.cause : null;
-    // A domain error's message is written for users (AGENT_NOT_STARTED is a 503); anything else is hidden.
-    const isInternal = status >= 500 && !(appError && appError.code !== 'INTERNAL');
-    return {
-      status,
-      body: {
-        error: {
-          code: appError?.code ?? error.code,
-          message: isInternal
-            ? 'Internal server error'
-            : zodError
-              ? describeZodError(zodError)
-              : error.message,
-          ...(zodError ? { fieldErrors: z.flattenError(zodError).fieldErrors } : {}),
-        },
-      },
-    };
-  }
-  return null;
 }

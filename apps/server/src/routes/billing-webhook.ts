@@ -1,5 +1,6 @@
-import { WebhookSignatureError, type Logger, type StripeBilling } from '@tollgate/api';
+import { errorAnswer, WebhookSignatureError, type Logger, type StripeBilling } from '@tollgate/api';
 import express, { Router } from 'express';
+import { sendErrorAnswer } from '../http/error-handler';
 
 /**
  * POST /api/v1/billing/webhook. Mounted before any JSON parser: the signature covers the raw bytes.
@@ -9,13 +10,14 @@ import express, { Router } from 'express';
  *   no account owns it) → 200 with `status: 'failed'`: recorded with the reason for operators
  *   (admin.failedWebhooks, admin.replayWebhook), so Stripe stops retrying what can never succeed.
  * - A retryable failure (network, timeout, Stripe 5xx/429, the database) → 500 so Stripe retries
- *   (the event row rolled back with the effect).
+ *   (the event row rolled back with the effect). Stripe is the only client here and reads nothing but
+ *   the status, so these answers are decided here, not by errorAnswerOf (a lost database stays a 500).
  */
 export function billingWebhookRoutes(billing: StripeBilling | null, logger: Logger): Router {
   const router = Router();
   router.post('/billing/webhook', express.raw({ type: () => true, limit: '1mb' }), async (req, res) => {
     if (!billing) {
-      res.status(404).json({ error: { code: 'NOT_FOUND', message: 'Stripe billing is not configured' } });
+      sendErrorAnswer(res, errorAnswer(404, 'NOT_FOUND', 'Stripe billing is not configured'));
       return;
     }
     const rawBody: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
@@ -24,14 +26,14 @@ export function billingWebhookRoutes(billing: StripeBilling | null, logger: Logg
       res.status(200).json({ received: true, ...outcome });
     } catch (error) {
       if (error instanceof WebhookSignatureError) {
-        res.status(400).json({ error: { code: 'BAD_SIGNATURE', message: error.message } });
+        sendErrorAnswer(res, errorAnswer(400, 'BAD_SIGNATURE', error.message));
         return;
       }
       logger.error('stripe webhook failed (retryable); Stripe will retry', {
         requestId: res.locals.requestId,
         error: String(error),
       });
-      res.status(500).json({ error: { code: 'INTERNAL', message: 'Webhook processing failed' } });
+      sendErrorAnswer(res, errorAnswer(500, 'INTERNAL', 'Webhook processing failed'));
     }
   });
   return router;

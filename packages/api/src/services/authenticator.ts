@@ -2,7 +2,7 @@ import { ensureUser } from '@tollgate/db';
 import { createAccessTokenVerifier } from '../auth/access-token';
 import { isApiKey } from '../auth/api-key-format';
 import type { ApiDeps } from '../config';
-import type { Actor } from '../context';
+import type { Actor } from '../actor';
 import type { ApiKeyService } from './api-key-service';
 
 /** Host user ids this process has already checked (row present, not a built-in account). */
