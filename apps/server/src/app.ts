@@ -1,9 +1,9 @@
 import { createContextFactory, type ApiDeps, type Services } from '@tollgate/api';
-import { appRouter, retryAfterSecondsOf } from '@tollgate/api';
+import { appRouter, errorAnswer, retryAfterSecondsOf } from '@tollgate/api';
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import helmet from 'helmet';
-import { apiNotFound, errorHandler } from './http/error-handler';
+import { apiNotFound, errorHandler, sendErrorAnswer } from './http/error-handler';
 import { requestContext } from './http/request-context';
 import { billingWebhookRoutes } from './routes/billing-webhook';
 import { healthRoutes } from './routes/health';
@@ -91,10 +91,8 @@ export function createApp({
 const FETCH_FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
 const refuseFetchForbiddenMethods: RequestHandler = (req, res, next) => {
   if (!FETCH_FORBIDDEN_METHODS.has(req.method.toUpperCase())) return next();
-  res
-    .status(405)
-    .set('allow', 'GET, POST')
-    .json({ error: { code: 'METHOD_NOT_SUPPORTED', message: `${req.method} is not a tRPC call` } });
+  res.set('allow', 'GET, POST');
+  sendErrorAnswer(res, errorAnswer(405, 'METHOD_NOT_SUPPORTED', `${req.method} is not a tRPC call`));
 };
 
 function parseTrustProxy(value: string): boolean | number | string {

@@ -181,3 +181,31 @@ describe('malformed input never causes a 500', () => {
     expect((await fetch(`${server.url}/api/v1/health`)).status).toBe(200);
   });
 });
+
+describe('methods the Fetch standard forbids', () => {
+  // tRPC builds a Fetch Request, which refuses TRACE (and TRACK, CONNECT, which Node's own HTTP parser
+  // already answers or drops); fetch() can't send it either: raw HTTP.
+  it.each(['TRACE'])('%s on /api/trpc → 405 with Allow and the error body', async (method) => {
+    const { request } = await import('node:http');
+    const answer = await new Promise<{ status: number; allow: string | undefined; text: string }>(
+      (resolve, reject) => {
+        const url = new URL(`${server.url}/api/trpc/auth.me`);
+        const req = request({ host: url.hostname, port: url.port, method, path: url.pathname }, (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (text += chunk));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, allow: res.headers.allow, text }));
+        });
+        req.on('error', reject);
+        req.end();
+      },
+    );
+    expect(answer).toEqual({
+      status: 405,
+      allow: 'GET, POST',
+      text: JSON.stringify({
+        error: { code: 'METHOD_NOT_SUPPORTED', message: `${method} is not a tRPC call` },
+      }),
+    });
+  });
+});

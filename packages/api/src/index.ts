@@ -13,7 +13,7 @@ export { createJsonLogger, silentLogger, type Logger } from './logger';
 export { createLocalRunner } from './runner/local-runner';
 export { createHttpRunner } from './runner/http-runner';
 export type { AgentRunner, AgentRunRequest, AgentRunResult } from './runner/agent-runner';
-export { findAppError, isServiceUnavailable, retryAfterSecondsOf } from './errors';
+export { retryAfterSecondsOf } from './errors';
 export { errorAnswer, errorAnswerOf, errorBody, type ErrorAnswer, type ErrorBody } from './error-answer';
 export { API_KEY_SCOPES, type ApiKeyScope } from './auth/api-key-format';
 export { signAccessToken } from './auth/access-token';

@@ -10,7 +10,7 @@ import {
   type JWTVerifyOptions,
 } from 'jose';
 import type { ApiConfig } from '../config';
-import { userIdSchema } from '../routers/inputs';
+import { userIdSchema } from '../text-schemas';
 
 /**
  * Who vouches for the user: `tollgate` = one of Tollgate's own access tokens (a built-in account);
