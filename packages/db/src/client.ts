@@ -7,6 +7,7 @@ import pg from 'pg';
 import type { Database } from './database';
 import { migratePglite, migratePostgres } from './migrate';
 import { acquireDataDirLock } from './pglite-lock';
+import { releaseLostClients } from './release-lost-clients';
 import * as schema from './schema';
 
 export type { Database } from './database';
@@ -76,6 +77,7 @@ async function createPostgresDb(
   pool.on('connect', (client) => client.on('error', onConnectionError));
   // An idle client's error reaches the pool too: already reported by the client's own listener.
   pool.on('error', () => {});
+  releaseLostClients(pool);
   try {
     if (shouldMigrate) await migratePostgres(pool);
   } catch (error) {

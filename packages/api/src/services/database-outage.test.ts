@@ -1,12 +1,13 @@
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import { createDb, isDatabaseUnavailable, queryRows, type DbHandle } from '@tollgate/db';
 import { createScratchDatabase, testPostgresServerUrl, type ScratchDatabase } from '@tollgate/db/testing';
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiConfig, ApiDeps } from '../config';
 import { silentLogger } from '../logger';
+import type { AgentRunner } from '../runner/agent-runner';
 import { createLocalRunner } from '../runner/local-runner';
 import { createServices } from './index';
+import { startTcpProxy as startProxy } from './testing/tcp-proxy';
 
 const NOW = new Date('2025-03-10T12:00:00Z');
 const SERVICE = { kind: 'service', id: 'key-1' } as const;
@@ -30,66 +31,12 @@ const config: ApiConfig = {
   runBatching: { windowMs: 2, maxSize: 256 },
 };
 
-function usageService(db: DbHandle['db']) {
-  const deps: ApiDeps = {
-    db,
-    config,
-    now: () => NOW,
-    runner: createLocalRunner(),
-    logger: silentLogger,
-    billing: null,
-  };
-  return createServices(deps).usage;
+function servicesOn(db: DbHandle['db'], runner: AgentRunner = createLocalRunner()) {
+  const deps: ApiDeps = { db, config, now: () => NOW, runner, logger: silentLogger, billing: null };
+  return createServices(deps);
 }
 
-/**
- * A TCP stand-in between the pool and PostgreSQL (or in place of it): counts connections, and either
- * drops every one at once (the database is down) or forwards to `upstream`, cutting the connection
- * instead of delivering the first answer `cut` picks (the statement ran; its answer was lost).
- */
-async function startProxy(upstream: { host: string; port: number } | null) {
-  let connections = 0;
-  let cut: ((chunk: Buffer) => boolean) | null = null;
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((client) => {
-    connections += 1;
-    sockets.add(client);
-    if (!upstream) return void client.destroy();
-    const backend = connect(upstream.port, upstream.host);
-    sockets.add(backend);
-    const closeBoth = () => {
-      client.destroy();
-      backend.destroy();
-    };
-    client.on('data', (chunk: Buffer) => backend.write(chunk));
-    backend.on('data', (chunk: Buffer) => {
-      if (cut?.(chunk)) {
-        cut = null;
-        return closeBoth();
-      }
-      client.write(chunk);
-    });
-    for (const socket of [client, backend]) {
-      socket.on('error', closeBoth);
-      socket.on('close', closeBoth);
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  return {
-    port,
-    connections: () => connections,
-    cutNextAnswer(matches: (chunk: Buffer) => boolean) {
-      cut = matches;
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        sockets.forEach((socket) => socket.destroy());
-        server.close(() => resolve());
-      }),
-  };
-}
+const usageService = (db: DbHandle['db']) => servicesOn(db).usage;
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -159,6 +106,43 @@ if (serverUrl) {
             from usage_periods p where p.user_id = 'lost-answer'`,
       );
       expect(rows).toEqual([{ used: 2, ledger: 2 }]);
+    });
+
+    it("an agent run confirmed while the database connection is lost: the database's 503, not the agent's 502", async () => {
+      const target = new URL(scratch.url);
+      const proxy = await startProxy({ host: target.hostname, port: Number(target.port || 5432) });
+      cleanups.push(proxy.close);
+      const viaProxy = new URL(scratch.url);
+      viaProxy.host = `127.0.0.1:${proxy.port}`;
+      const handle = await createDb({ databaseUrl: viaProxy.toString(), migrate: false });
+      // The agent did the work and answered; the connection then drops before the first answer of
+      // the transaction that records it (as pg_terminate_backend does under load).
+      const agent: AgentRunner = {
+        name: 'agent-that-confirms',
+        start: async () => {
+          proxy.cutNextAnswer(() => true);
+          return { reply: 'done' };
+        },
+      };
+      const { sessions } = servicesOn(handle.db, agent);
+      const session = await sessions.create('confirmed-run', 'Lost answer');
+
+      const failure = await sessions
+        .run('confirmed-run', { sessionId: session.id, runId: 'run-1', message: 'work' })
+        .catch((error: unknown) => error);
+
+      expect(isDatabaseUnavailable(failure)).toBe(true);
+      // Charged once, started, and not flagged as an agent that may not have confirmed.
+      const rows = await queryRows<{ state: string; review_reason: string | null }>(
+        handle.db,
+        sql`select state, review_reason from usage_ledger where user_id = 'confirmed-run'`,
+      );
+      expect(rows).toEqual([{ state: 'started', review_reason: null }]);
+      // The dead client went back to the pool (drizzle never releases one whose `begin` failed):
+      // closing the pool finishes instead of waiting for it for ever.
+      const closing = handle.close().then(() => 'closed');
+      const timeout = new Promise((resolve) => setTimeout(() => resolve('still waiting'), 5_000).unref());
+      expect(await Promise.race([closing, timeout])).toBe('closed');
     });
   });
 }

@@ -90,13 +90,9 @@ export function createSessionService(deps: ApiDeps, usage: UsageService) {
     usageAtStart: RunAuthorization,
   ): Promise<StartedRun> {
     const { runId } = run;
+    let reply: string;
     try {
-      const { reply } = await runner.start({ userId, runId, sessionId, message: run.prompt });
-      const completed = await db.transaction(async (tx) => {
-        await settleRun(tx, { userId, runId, now: now() });
-        return updateRunStatus(tx, userId, runId, { status: 'completed', reply, now: now() });
-      });
-      return { run: completed ?? run, usage: { ...usageAtStart, state: 'settled' } };
+      ({ reply } = await runner.start({ userId, runId, sessionId, message: run.prompt }));
     } catch (error) {
       if (error instanceof AgentBackendError && error.outcome === 'not_started') {
         logger.warn('agent backend did not start the run; releasing it', {
@@ -132,6 +128,13 @@ export function createSessionService(deps: ApiDeps, usage: UsageService) {
         'The agent did not confirm this run. It may still be working; it was charged and flagged for review',
       );
     }
+    // The agent confirmed. Recording it is the database's part: if PostgreSQL is lost here the request
+    // fails with 503 like any other (the run stays started and charged), never as the agent's failure.
+    const completed = await db.transaction(async (tx) => {
+      await settleRun(tx, { userId, runId, now: now() });
+      return updateRunStatus(tx, userId, runId, { status: 'completed', reply, now: now() });
+    });
+    return { run: completed ?? run, usage: { ...usageAtStart, state: 'settled' } };
   }
 
   return {
