@@ -77,7 +77,8 @@ describe('a platform operator manages service API keys', () => {
     await operator.keys.navLink().click();
     await page.waitForURL(`${baseUrl}/operator/api-keys`);
     await page.getByRole('button', { name: 'Create key' }).waitFor();
-    expect(await page.getByText('No API keys yet.').count()).toBe(1);
+    // The list loads after the form renders: wait for its answer (count() would not).
+    await page.getByText('No API keys yet.').waitFor();
   });
 
   it('creates a key, shows it once and copies it', async () => {
