@@ -17,6 +17,7 @@ import { checkoutRoutes } from './routes/checkout';
 import { controlRoutes } from './routes/control';
 import { customerRoutes } from './routes/customers';
 import { eventRoutes } from './routes/events';
+import { invoiceItemRoutes } from './routes/invoice-items';
 import { invoiceRoutes } from './routes/invoices';
 import { portalRoutes } from './routes/portal';
 import { subscriptionRoutes } from './routes/subscriptions';
@@ -53,6 +54,7 @@ export function createApp(
   app.use(portalRoutes(ctx));
   app.use(subscriptionRoutes(ctx));
   app.use(invoiceRoutes(ctx));
+  app.use(invoiceItemRoutes(ctx));
   app.use(eventRoutes(ctx));
   app.use(webhookEndpointRoutes(ctx));
 

@@ -20,6 +20,7 @@ function lookup(ctx: EmulatorContext, id: string): unknown {
   if (id.startsWith('cus_')) return store.customers.get(id);
   if (id.startsWith('sub_')) return store.subscriptions.get(id);
   if (id.startsWith('in_')) return store.invoices.get(id);
+  if (id.startsWith('ii_')) return store.invoiceItems.get(id);
   if (id.startsWith('cs_')) return store.checkoutSessions.get(id);
   if (id.startsWith('price_')) return store.prices.get(id);
   if (id.startsWith('prod_')) return store.products.get(id);

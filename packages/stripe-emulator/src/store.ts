@@ -47,6 +47,8 @@ export interface Store {
   subscriptionExtras: Map<string, SubscriptionExtras>;
   invoices: Map<string, Stripe.Invoice>;
   invoiceExtras: Map<string, InvoiceExtras>;
+  /** ii_… invoice items (proration items); pending while `invoice` is null. */
+  invoiceItems: Map<string, Stripe.InvoiceItem>;
   paymentMethods: Map<string, PaymentMethodRecord>;
   events: Map<string, Stripe.Event>;
   webhookEndpoints: Map<string, StoredWebhookEndpoint>;
@@ -64,6 +66,7 @@ export function createStore(): Store {
     subscriptionExtras: new Map(),
     invoices: new Map(),
     invoiceExtras: new Map(),
+    invoiceItems: new Map(),
     paymentMethods: new Map(),
     events: new Map(),
     webhookEndpoints: new Map(),

@@ -69,13 +69,16 @@ export function completeCheckout(
     subscription,
     {
       billingReason: 'subscription_create',
-      amount: isTrial ? 0 : (price.unit_amount ?? 0) * line.quantity,
       periodStart: moment.at,
       periodEnd: moment.at,
-      linePeriod: {
-        start: item?.current_period_start ?? moment.at,
-        end: item?.current_period_end ?? moment.at,
+      cycle: {
+        amount: isTrial ? 0 : (price.unit_amount ?? 0) * line.quantity,
+        period: {
+          start: item?.current_period_start ?? moment.at,
+          end: item?.current_period_end ?? moment.at,
+        },
       },
+      invoiceItems: [],
     },
     moment,
   );

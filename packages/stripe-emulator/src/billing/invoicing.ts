@@ -3,15 +3,20 @@ import type { EmulatorContext } from '../context';
 import type { Moment } from '../events';
 import { newId } from '../ids';
 import { buildInvoice } from '../objects/invoice';
+import type { InvoiceBillingReason } from '../objects/invoice';
+import { prorationLine, subscriptionLine } from '../objects/invoice-line';
 import { firstItem } from '../objects/subscription';
 import { getCustomer } from './lookups';
+import { creditedLinesOf } from './prorations';
 
 export interface SubscriptionInvoiceInput {
-  billingReason: 'subscription_create' | 'subscription_cycle';
-  amount: number;
+  billingReason: InvoiceBillingReason;
   periodStart: number;
   periodEnd: number;
-  linePeriod: { start: number; end: number };
+  /** The service period the subscription item is billed for; null on an invoice of prorations only. */
+  cycle: { amount: number; period: { start: number; end: number } } | null;
+  /** Pending invoice items to collect (their `invoice` is set to the new invoice). */
+  invoiceItems: Stripe.InvoiceItem[];
 }
 
 /** "<customer prefix>-0001", numbered per customer like Stripe's default numbering. */
@@ -19,6 +24,24 @@ function nextInvoiceNumber(customer: Stripe.Customer): string {
   const sequence = customer.next_invoice_sequence ?? 1;
   customer.next_invoice_sequence = sequence + 1;
   return `${customer.invoice_prefix ?? 'INVOICE'}-${String(sequence).padStart(4, '0')}`;
+}
+
+function linesOf(
+  ctx: EmulatorContext,
+  invoiceId: string,
+  subscription: Stripe.Subscription,
+  input: SubscriptionInvoiceInput,
+): Stripe.InvoiceLineItem[] {
+  const item = firstItem(subscription);
+  const lines: Stripe.InvoiceLineItem[] = [];
+  for (const invoiceItem of input.invoiceItems) {
+    invoiceItem.invoice = invoiceId;
+    const credited = creditedLinesOf(ctx, invoiceItem, invoiceId, lines);
+    lines.push(prorationLine(invoiceId, invoiceItem, item.price, credited));
+  }
+  if (input.cycle)
+    lines.push(subscriptionLine(invoiceId, subscription, item, input.cycle.amount, input.cycle.period));
+  return lines;
 }
 
 /**
@@ -34,20 +57,20 @@ export function createSubscriptionInvoice(
   const customerId =
     typeof subscription.customer === 'string' ? subscription.customer : subscription.customer.id;
   const customer = getCustomer(ctx, customerId);
+  const id = newId('in');
   const invoice = buildInvoice({
-    id: newId('in'),
+    id,
     number: nextInvoiceNumber(customer),
     customer,
     subscription,
-    item: firstItem(subscription),
     billingReason: input.billingReason,
     created: moment.at,
     periodStart: input.periodStart,
     periodEnd: input.periodEnd,
-    linePeriod: input.linePeriod,
-    amount: input.amount,
+    lines: linesOf(ctx, id, subscription, input),
     publicUrl: ctx.config.publicUrl,
   });
+  customer.balance = invoice.ending_balance ?? 0;
   ctx.store.invoices.set(invoice.id, invoice);
   ctx.store.invoiceExtras.set(invoice.id, { automaticAttempts: 0 });
   ctx.events.emit('invoice.created', invoice, moment);

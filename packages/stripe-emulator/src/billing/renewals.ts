@@ -8,6 +8,7 @@ import { firstItem } from '../objects/subscription';
 import { createSubscriptionInvoice } from './invoicing';
 import { subscriptionOfInvoice } from './lookups';
 import { attemptInvoicePayment } from './payments';
+import { pendingItemsOf } from './prorations';
 import { cancelSubscription, updateSubscription } from './subscription-updates';
 
 const TRIAL_WILL_END_NOTICE_SECONDS = 3 * 86_400;
@@ -102,10 +103,14 @@ function renew(ctx: EmulatorContext, subscription: Stripe.Subscription, at: numb
       sub,
       {
         billingReason: 'subscription_cycle',
-        amount: (current.price.unit_amount ?? 0) * (current.quantity ?? 1),
         periodStart: oldStart,
         periodEnd: oldEnd,
-        linePeriod: { start: oldEnd, end: newEnd },
+        cycle: {
+          amount: (current.price.unit_amount ?? 0) * (current.quantity ?? 1),
+          period: { start: oldEnd, end: newEnd },
+        },
+        // proration items of changes made during the period that just ended
+        invoiceItems: pendingItemsOf(ctx, sub.id),
       },
       moment,
     );

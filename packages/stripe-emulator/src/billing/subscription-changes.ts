@@ -24,7 +24,8 @@ export function assertLive(subscription: Stripe.Subscription): void {
 
 /**
  * Switches the subscription's single item to another price, effective immediately. Proration is not
- * modelled: the next renewal invoice bills the new price.
+ * modelled for price changes: the next renewal invoice bills the new price. A quantity change alone
+ * is prorated (quantity-changes.ts).
  */
 export function changeSubscriptionPrice(
   ctx: EmulatorContext,

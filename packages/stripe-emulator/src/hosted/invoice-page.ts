@@ -3,7 +3,6 @@ import { formatMoney } from '../objects/invoice';
 import { formatDate, html, humanStatus, page } from './html';
 
 export function renderInvoicePage(invoice: Stripe.Invoice): string {
-  const line = invoice.lines.data[0];
   const title = `Invoice ${invoice.number ?? invoice.id}`;
   return page(
     title,
@@ -19,18 +18,17 @@ export function renderInvoicePage(invoice: Stripe.Invoice): string {
           <th>Date</th>
           <td>${formatDate(invoice.created)}</td>
         </tr>
-        ${
-          line
-            ? html`<tr>
-                  <th>Item</th>
-                  <td>${line.description ?? ''}</td>
-                </tr>
-                <tr>
-                  <th>Service period</th>
-                  <td>${formatDate(line.period.start)} – ${formatDate(line.period.end)}</td>
-                </tr>`
-            : ''
-        }
+        ${invoice.lines.data.map(
+          (line) =>
+            html`<tr>
+                <th>Item</th>
+                <td>${line.description ?? ''} (${formatMoney(line.amount, invoice.currency)})</td>
+              </tr>
+              <tr>
+                <th>Service period</th>
+                <td>${formatDate(line.period.start)} – ${formatDate(line.period.end)}</td>
+              </tr>`,
+        )}
         <tr>
           <th>Amount paid</th>
           <td>${formatMoney(invoice.amount_paid, invoice.currency)}</td>

@@ -1,5 +1,8 @@
-import Stripe from 'stripe';
-import { newId } from '../ids';
+import type Stripe from 'stripe';
+
+export { formatMoney } from './money';
+
+export type InvoiceBillingReason = 'subscription_create' | 'subscription_cycle' | 'subscription_update';
 
 /** Invoices are created as drafts and finalized right away (Stripe waits ~1 hour; nobody needs that here). */
 export interface InvoiceInput {
@@ -7,71 +10,36 @@ export interface InvoiceInput {
   number: string;
   customer: Stripe.Customer;
   subscription: Stripe.Subscription;
-  item: Stripe.SubscriptionItem;
-  billingReason: 'subscription_create' | 'subscription_cycle';
+  billingReason: InvoiceBillingReason;
   created: number;
   /** The invoice's own period: for a renewal, the period that just ended (Stripe's convention). */
   periodStart: number;
   periodEnd: number;
-  /** The service period the line bills for. */
-  linePeriod: { start: number; end: number };
-  amount: number;
+  /** In Stripe's order: pending proration lines first, then the period the subscription bills. */
+  lines: Stripe.InvoiceLineItem[];
   publicUrl: string;
 }
 
+/**
+ * The total is the sum of the lines. The customer's balance (negative = credit) is applied first,
+ * like Stripe: a total below zero leaves nothing due and becomes credit for the next invoice.
+ */
 export function buildInvoice(input: InvoiceInput): Stripe.Invoice {
-  const { customer, subscription, item } = input;
-  const price = item.price;
-  const quantity = item.quantity ?? 1;
-  const line: Stripe.InvoiceLineItem = {
-    id: newId('il'),
-    object: 'line_item',
-    amount: input.amount,
-    currency: price.currency,
-    description: `${quantity} × ${price.nickname ?? price.id} (at ${formatMoney(price.unit_amount ?? 0, price.currency)} / ${price.recurring?.interval ?? 'month'})`,
-    discount_amounts: [],
-    discountable: true,
-    discounts: [],
-    invoice: input.id,
-    livemode: false,
-    metadata: {},
-    parent: {
-      invoice_item_details: null,
-      subscription_item_details: {
-        invoice_item: null,
-        proration: false,
-        proration_details: { credited_items: null },
-        subscription: subscription.id,
-        subscription_item: item.id,
-      },
-      type: 'subscription_item_details',
-    },
-    period: { start: input.linePeriod.start, end: input.linePeriod.end },
-    pretax_credit_amounts: [],
-    pricing: {
-      price_details: {
-        price: price.id,
-        product: typeof price.product === 'string' ? price.product : price.product.id,
-      },
-      type: 'price_details',
-      unit_amount_decimal: price.unit_amount_decimal,
-    },
-    quantity,
-    quantity_decimal: Stripe.Decimal.from(quantity),
-    subscription: subscription.id,
-    subtotal: input.amount,
-    taxes: [],
-  };
+  const { customer, subscription } = input;
+  const total = input.lines.reduce((sum, line) => sum + line.amount, 0);
+  const startingBalance = customer.balance;
+  const amountDue = Math.max(0, total + startingBalance);
+  const endingBalance = Math.min(0, total + startingBalance);
   return {
     id: input.id,
     object: 'invoice',
     account_country: 'US',
     account_name: 'Tollgate (Stripe emulator)',
     account_tax_ids: null,
-    amount_due: input.amount,
+    amount_due: amountDue,
     amount_overpaid: 0,
     amount_paid: 0,
-    amount_remaining: input.amount,
+    amount_remaining: amountDue,
     amount_shipping: 0,
     application: null,
     attempt_count: 0,
@@ -82,7 +50,7 @@ export function buildInvoice(input: InvoiceInput): Stripe.Invoice {
     billing_reason: input.billingReason,
     collection_method: 'charge_automatically',
     created: input.created,
-    currency: price.currency,
+    currency: subscription.currency,
     custom_fields: null,
     customer: customer.id,
     customer_account: null,
@@ -100,7 +68,7 @@ export function buildInvoice(input: InvoiceInput): Stripe.Invoice {
     discounts: [],
     due_date: null,
     effective_at: input.created,
-    ending_balance: 0,
+    ending_balance: endingBalance,
     footer: null,
     from_invoice: null,
     hosted_invoice_url: `${input.publicUrl}/invoices/${input.id}`,
@@ -108,7 +76,7 @@ export function buildInvoice(input: InvoiceInput): Stripe.Invoice {
     issuer: { type: 'self' },
     last_finalization_error: null,
     latest_revision: null,
-    lines: { object: 'list', data: [line], has_more: false, url: `/v1/invoices/${input.id}/lines` },
+    lines: { object: 'list', data: input.lines, has_more: false, url: `/v1/invoices/${input.id}/lines` },
     livemode: false,
     metadata: {},
     next_payment_attempt: null,
@@ -128,16 +96,16 @@ export function buildInvoice(input: InvoiceInput): Stripe.Invoice {
     rendering: null,
     shipping_cost: null,
     shipping_details: null,
-    starting_balance: 0,
+    starting_balance: startingBalance,
     statement_descriptor: null,
     status: 'draft',
     status_transitions: { finalized_at: null, marked_uncollectible_at: null, paid_at: null, voided_at: null },
-    subtotal: input.amount,
-    subtotal_excluding_tax: input.amount,
+    subtotal: total,
+    subtotal_excluding_tax: total,
     test_clock: null,
-    total: input.amount,
+    total,
     total_discount_amounts: [],
-    total_excluding_tax: input.amount,
+    total_excluding_tax: total,
     total_pretax_credit_amounts: [],
     total_taxes: [],
     webhooks_delivered_at: input.created,
@@ -149,10 +117,4 @@ export function invoiceSubscriptionId(invoice: Stripe.Invoice): string | null {
   const subscription = invoice.parent?.subscription_details?.subscription ?? null;
   if (subscription === null) return null;
   return typeof subscription === 'string' ? subscription : subscription.id;
-}
-
-export function formatMoney(cents: number, currency: string): string {
-  return new Intl.NumberFormat('en-US', { style: 'currency', currency: currency.toUpperCase() }).format(
-    cents / 100,
-  );
 }

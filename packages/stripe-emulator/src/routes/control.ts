@@ -59,6 +59,7 @@ export function controlRoutes(
       prices: [...store.prices.values()],
       subscriptions: [...store.subscriptions.values()],
       invoices: [...store.invoices.values()],
+      invoiceItems: [...store.invoiceItems.values()],
       checkoutSessions: [...store.checkoutSessions.values()],
       portalSessions: [...store.portalSessions.values()],
       webhookEndpoints: [...store.webhookEndpoints.values()].map((endpoint) => endpointView(endpoint, true)),

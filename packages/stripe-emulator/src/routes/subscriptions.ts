@@ -1,6 +1,8 @@
 import { Router } from 'express';
 import type Stripe from 'stripe';
 import { customerIdOf, getPrice, getSubscription } from '../billing/lookups';
+import { changeQuantity, PRORATION_BEHAVIORS } from '../billing/quantity-changes';
+import type { QuantityChangeOptions } from '../billing/quantity-changes';
 import { assertLive, changeSubscriptionPrice } from '../billing/subscription-changes';
 import {
   cancelSubscription,
@@ -24,6 +26,18 @@ import { paginate } from '../list';
 import { firstItem } from '../objects/subscription';
 import { pathParam, requestMoment, requestParams } from '../request-context';
 import { respond } from '../respond';
+
+function quantityChangeOptions(params: Params): QuantityChangeOptions {
+  const behavior = optionalString(params, 'proration_behavior') ?? 'create_prorations';
+  const prorationBehavior = PRORATION_BEHAVIORS.find((known) => known === behavior);
+  if (!prorationBehavior) {
+    throw invalidRequest(
+      `Invalid proration_behavior: must be one of ${PRORATION_BEHAVIORS.join(', ')}.`,
+      'proration_behavior',
+    );
+  }
+  return { prorationBehavior, prorationDate: optionalInteger(params, 'proration_date') };
+}
 
 function applyItemChange(
   ctx: EmulatorContext,
@@ -51,8 +65,14 @@ function applyItemChange(
   const priceId = optionalString(item, 'price');
   const quantity = optionalInteger(item, 'quantity');
   if (!priceId && quantity === undefined) return;
+  const options = quantityChangeOptions(params);
   const price = priceId ? getPrice(ctx, priceId, 'items[0][price]') : firstItem(subscription).price;
-  changeSubscriptionPrice(ctx, subscription, price, moment, quantity);
+  // A new price is switched without proration (subscription-changes.ts); a quantity alone is prorated.
+  if (price.id !== firstItem(subscription).price.id) {
+    changeSubscriptionPrice(ctx, subscription, price, moment, quantity);
+    return;
+  }
+  if (quantity !== undefined) changeQuantity(ctx, subscription, quantity, options, moment);
 }
 
 export function subscriptionRoutes(ctx: EmulatorContext): Router {

@@ -48,6 +48,7 @@ export async function startHarness(options: Omit<StripeEmulatorOptions, 'catalog
 export interface SubscribeOptions {
   card?: string;
   price?: string;
+  quantity?: number;
   trialDays?: number;
   userId?: string;
 }
@@ -61,7 +62,7 @@ export async function subscribeViaCheckout(harness: Harness, options: SubscribeO
     mode: 'subscription',
     customer: customer.id,
     client_reference_id: userId,
-    line_items: [{ price: options.price ?? emulator.prices.BASIC, quantity: 1 }],
+    line_items: [{ price: options.price ?? emulator.prices.BASIC, quantity: options.quantity ?? 1 }],
     subscription_data: {
       metadata: { userId },
       ...(options.trialDays ? { trial_period_days: options.trialDays } : {}),
