@@ -56,8 +56,11 @@ afterAll(async () => {
 });
 
 describe('seat changes with create_prorations', () => {
-  it('starts from a checkout with quantity 3 billed at unit × 3', () => {
+  it('starts from a checkout with quantity 3 billed at unit × 3', async () => {
     expect(period.end - period.start).toBe(PERIOD);
+    const created = h.stripe.events.list({ type: 'customer.subscription.created' });
+    const [event] = (await created).data;
+    expect((event?.data.object as Stripe.Subscription).items.data[0]?.quantity).toBe(3);
     expect(firstInvoice).toMatchObject({ amount_paid: 3 * UNIT, billing_reason: 'subscription_create' });
     expect(firstInvoice.lines.data.map((line) => line.quantity)).toEqual([3]);
   });
