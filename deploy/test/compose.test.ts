@@ -31,6 +31,7 @@ const FILLED: Record<string, string> = {
   STRIPE_WEBHOOK_SECRET: 'whsec_example',
   STRIPE_PRICE_ID_BASIC: 'price_basic_example',
   STRIPE_PRICE_ID_PRO: 'price_pro_example',
+  STRIPE_PRICE_ID_TEAM: 'price_team_example',
 };
 const filledDotenv = { ...example.values, ...FILLED };
 
@@ -213,6 +214,7 @@ describe('.env.example documents every setting', () => {
       'STRIPE_WEBHOOK_SECRET',
       'STRIPE_PRICE_ID_BASIC',
       'STRIPE_PRICE_ID_PRO',
+      'STRIPE_PRICE_ID_TEAM',
     ];
     for (const name of [...deployment, ...stripe, 'TOLLGATE_VERSION']) {
       expect(documented.get(name)?.description, name).toMatch(CATEGORY);

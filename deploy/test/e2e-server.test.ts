@@ -38,6 +38,7 @@ describe('nginx in front of the real server', () => {
       STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
       STRIPE_PRICE_ID_BASIC: 'price_deploy_basic',
       STRIPE_PRICE_ID_PRO: 'price_deploy_pro',
+      STRIPE_PRICE_ID_TEAM: 'price_deploy_team',
       // As in docker-compose.prod.yml: nginx is the one trusted hop in front of the server.
       TRUST_PROXY: '1',
       AUTH_RATE_LIMIT_PER_MINUTE: String(AUTH_LIMIT),

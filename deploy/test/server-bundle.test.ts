@@ -35,6 +35,7 @@ describe('the bundled server (what the Docker image runs)', () => {
         STRIPE_WEBHOOK_SECRET: 'whsec_bundle',
         STRIPE_PRICE_ID_BASIC: 'price_bundle_basic',
         STRIPE_PRICE_ID_PRO: 'price_bundle_pro',
+        STRIPE_PRICE_ID_TEAM: 'price_bundle_team',
         LOG_REQUESTS: 'false',
         DATABASE_URL: database.url,
       },

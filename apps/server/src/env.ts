@@ -60,6 +60,8 @@ export const envSchema = z.object({
   ),
   STRIPE_PRICE_ID_BASIC: optional(z.string().startsWith('price_', 'must be a Stripe price id (price_…)')),
   STRIPE_PRICE_ID_PRO: optional(z.string().startsWith('price_', 'must be a Stripe price id (price_…)')),
+  /** TEAM's monthly price, per seat (quantity = the team's member count). */
+  STRIPE_PRICE_ID_TEAM: optional(z.string().startsWith('price_', 'must be a Stripe price id (price_…)')),
   /** Points the official SDK elsewhere (e.g. an emulator started separately). */
   STRIPE_API_BASE_URL: optional(z.url()),
   STRIPE_WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().min(1).default(300),
@@ -83,6 +85,7 @@ const PRODUCTION_REQUIRED = [
   'STRIPE_WEBHOOK_SECRET',
   'STRIPE_PRICE_ID_BASIC',
   'STRIPE_PRICE_ID_PRO',
+  'STRIPE_PRICE_ID_TEAM',
 ] as const;
 
 /**

@@ -81,7 +81,12 @@ export async function setUpStripe(
 ): Promise<StripeSetup> {
   if (env.STRIPE_SECRET_KEY) {
     const missing = (
-      ['STRIPE_WEBHOOK_SECRET', 'STRIPE_PRICE_ID_BASIC', 'STRIPE_PRICE_ID_PRO'] as const
+      [
+        'STRIPE_WEBHOOK_SECRET',
+        'STRIPE_PRICE_ID_BASIC',
+        'STRIPE_PRICE_ID_PRO',
+        'STRIPE_PRICE_ID_TEAM',
+      ] as const
     ).filter((name) => !env[name]);
     if (missing.length > 0)
       throw new Error(`STRIPE_SECRET_KEY is set, so these are required too: ${missing.join(', ')}`);
@@ -91,7 +96,11 @@ export async function setUpStripe(
           secretKey: env.STRIPE_SECRET_KEY,
           apiBaseUrl: env.STRIPE_API_BASE_URL ?? null,
         }),
-        priceIds: { BASIC: env.STRIPE_PRICE_ID_BASIC ?? '', PRO: env.STRIPE_PRICE_ID_PRO ?? '' },
+        priceIds: {
+          BASIC: env.STRIPE_PRICE_ID_BASIC ?? '',
+          PRO: env.STRIPE_PRICE_ID_PRO ?? '',
+          TEAM: env.STRIPE_PRICE_ID_TEAM ?? '',
+        },
         webhookSecret: env.STRIPE_WEBHOOK_SECRET ?? '',
         webhookToleranceSeconds: env.STRIPE_WEBHOOK_TOLERANCE_SECONDS,
       },

@@ -111,8 +111,11 @@ describe("the seed's billing curl examples, with Tollgate's bearer tokens", () =
       'TRIAL',
       'BASIC',
       'PRO',
+      'TEAM',
       'ENTERPRISE',
     ]);
+    const team = plans.find((plan: { id: string }) => plan.id === 'TEAM');
+    expect(team).toMatchObject({ priceCents: 1500, runLimit: 2000, isSeatPriced: true, isSelfServe: true });
   });
 });
 
@@ -125,6 +128,14 @@ describe('billing input errors are 4xx with a reason', () => {
     expect(badPlan.body.error).toMatchObject({
       code: 'BAD_REQUEST',
       fieldErrors: { plan: ['plan must be one of BASIC, PRO'] },
+    });
+
+    // TEAM is in the catalog but sold to team accounts only; this checkout buys for the personal account.
+    const team = await curl('POST', '/billing/create-checkout-session', token, { plan: 'TEAM' });
+    expect(team.status).toBe(400);
+    expect(team.body.error).toMatchObject({
+      code: 'BAD_REQUEST',
+      fieldErrors: { plan: ['plan TEAM is for team accounts; a personal account can buy BASIC, PRO'] },
     });
 
     const missing = await curl('POST', '/billing/create-checkout-session', token);

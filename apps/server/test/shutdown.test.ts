@@ -98,6 +98,7 @@ describe('production settings', () => {
       'STRIPE_WEBHOOK_SECRET',
       'STRIPE_PRICE_ID_BASIC',
       'STRIPE_PRICE_ID_PRO',
+      'STRIPE_PRICE_ID_TEAM',
     ]) {
       expect(stderr).toContain(`${name}: required in production`);
     }

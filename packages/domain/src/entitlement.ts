@@ -5,11 +5,26 @@ import { isFreeFallbackStatus, type SubscriptionStatus } from './subscription-st
 import { addDays, assertValidDate } from './time';
 import { freePeriodAt, isWithinPeriod, type UsagePeriod } from './usage-period';
 
-/** NO_RUN_LIMIT: an ENTERPRISE account whose per-account limit was never configured. */
-export const DENIAL_CODES = ['USAGE_LIMIT_REACHED', 'PAYMENT_PAST_DUE', 'NO_RUN_LIMIT'] as const;
+/**
+ * Why a run is refused (the `code` of every 402).
+ *
+ * - USAGE_LIMIT_REACHED: the account's pool of runs for the period is used up.
+ * - PAYMENT_PAST_DUE: a paid plan's payment failed and the grace period is over.
+ * - NO_RUN_LIMIT: an ENTERPRISE account whose per-account limit was never configured.
+ * - NO_PLAN: a team account without a paid plan: FREE runs exist only on personal accounts.
+ * - MEMBER_CAP_REACHED: the member's own monthly cap (set by an admin) is used up while the team's
+ *   pool still has runs; an upgrade wouldn't help, an admin raising the cap would.
+ */
+export const DENIAL_CODES = [
+  'USAGE_LIMIT_REACHED',
+  'PAYMENT_PAST_DUE',
+  'NO_RUN_LIMIT',
+  'NO_PLAN',
+  'MEMBER_CAP_REACHED',
+] as const;
 export type DenialCode = (typeof DENIAL_CODES)[number];
-/** Codes that deny a run whatever the usage is. */
-export type BlockCode = Exclude<DenialCode, 'USAGE_LIMIT_REACHED'>;
+/** Codes that deny a run whatever the usage is; the other two depend on what was used. */
+export type BlockCode = Exclude<DenialCode, 'USAGE_LIMIT_REACHED' | 'MEMBER_CAP_REACHED'>;
 
 export interface Entitlement {
   /** The EFFECTIVE plan (e.g. FREE for a canceled PRO or an ended trial). */
@@ -33,10 +48,11 @@ export interface EntitlementOptions {
 /**
  * What the account may do at `now`. Rules, in order:
  *
- * - FREE: FREE limit over the monthly anniversary period; never blocked.
+ * - FREE: FREE limit over the monthly anniversary period; never blocked on a personal account. A team
+ *   account has no FREE runs: limit 0, block NO_PLAN (also wherever a team falls back to FREE).
  * - TRIAL (Tollgate's own): trialing inside [trialStart, trialEnd) -> 50 runs over that window;
  *   otherwise (ended, not started, window missing) FREE entitlements.
- * - BASIC / PRO / ENTERPRISE:
+ * - BASIC / PRO / TEAM / ENTERPRISE:
  *   - canceled, unpaid, incomplete, incomplete_expired, paused -> FREE entitlements.
  *   - cancelAtPeriodEnd and now >= currentPeriodEnd -> FREE: the subscription has ended on schedule,
  *     only the `deleted` webhook hasn't arrived yet. Nobody pays for the next period, so none is given.
@@ -66,14 +82,23 @@ export function effectivePlanAt(state: SubscriptionState, now: Date): PlanId {
   return resolveEntitlement(state, now, { graceDays: 0 }).plan;
 }
 
+const NO_PLAN_MESSAGE =
+  'A team account needs a paid plan to run agents: Free runs exist only on personal accounts. Ask an owner or admin to choose the Team plan.';
+
+/**
+ * FREE entitlements, and every fallback to them. A team account gets no FREE runs (limit 0, block
+ * NO_PLAN): otherwise creating teams would mint free quota, one FREE pool per team. Its effective plan
+ * stays FREE, so canStartTrial and the settings page treat it like any account without a plan.
+ */
 function freeEntitlement(state: SubscriptionState, now: Date): Entitlement {
+  const isTeam = state.accountKind === 'team';
   return {
     plan: 'FREE',
     status: state.status,
-    limit: planLimit('FREE'),
+    limit: isTeam ? 0 : planLimit('FREE'),
     period: freePeriodAt(state.accountCreatedAt, now),
     graceEndsAt: null,
-    block: null,
+    block: isTeam ? { code: 'NO_PLAN', message: NO_PLAN_MESSAGE } : null,
   };
 }
 

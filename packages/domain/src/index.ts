@@ -1,3 +1,4 @@
+export * from './account-roles';
 export * from './plans';
 export * from './subscription-status';
 export * from './subscription-state';

@@ -1,11 +1,15 @@
 import { z } from 'zod';
+import type { AccountKind } from './account-roles';
 
-export const PLAN_IDS = ['FREE', 'TRIAL', 'BASIC', 'PRO', 'ENTERPRISE'] as const;
+export const PLAN_IDS = ['FREE', 'TRIAL', 'BASIC', 'PRO', 'TEAM', 'ENTERPRISE'] as const;
 export type PlanId = (typeof PLAN_IDS)[number];
 export const planIdSchema = z.enum(PLAN_IDS);
 
-/** Plans sold through Stripe Checkout. TRIAL is started in-app; ENTERPRISE is sold by a human. */
-export const CHECKOUT_PLAN_IDS = ['BASIC', 'PRO'] as const;
+/**
+ * Plans sold through Stripe Checkout. TRIAL is started in-app; ENTERPRISE is sold by a human. Which of
+ * them an account may buy depends on its kind: see checkoutPlansFor.
+ */
+export const CHECKOUT_PLAN_IDS = ['BASIC', 'PRO', 'TEAM'] as const;
 export type CheckoutPlanId = (typeof CHECKOUT_PLAN_IDS)[number];
 export const checkoutPlanIdSchema = z.enum(CHECKOUT_PLAN_IDS);
 
@@ -16,17 +20,22 @@ export interface PlanDefinition {
   id: PlanId;
   name: string;
   tagline: string;
-  /** FREE 0, TRIAL 0, BASIC 1900, PRO 4900, ENTERPRISE null (custom). */
+  /** FREE 0, TRIAL 0, BASIC 1900, PRO 4900, TEAM 1500 per seat, ENTERPRISE null (custom). */
   priceCents: number | null;
   currency: 'usd';
   interval: 'month' | null;
-  /** Runs per usage period. ENTERPRISE is null: the limit is set per account (customRunLimit). */
+  /**
+   * Runs per usage period, for the whole account (a team's members share it: seats never buy runs).
+   * ENTERPRISE is null: the limit is set per account (customRunLimit).
+   */
   runLimit: number | null;
   /** Bullet points for the UI. */
   features: string[];
   isPaid: boolean;
   /** Can be bought through Stripe Checkout. */
   isSelfServe: boolean;
+  /** priceCents is per seat (a member of the account): the Stripe quantity follows the member count. */
+  isSeatPriced: boolean;
 }
 
 export const PLANS: Readonly<Record<PlanId, PlanDefinition>> = Object.freeze({
@@ -41,6 +50,7 @@ export const PLANS: Readonly<Record<PlanId, PlanDefinition>> = Object.freeze({
     features: ['10 agent runs per month', 'Basic agent usage', 'Community support'],
     isPaid: false,
     isSelfServe: false,
+    isSeatPriced: false,
   },
   TRIAL: {
     id: 'TRIAL',
@@ -53,6 +63,7 @@ export const PLANS: Readonly<Record<PlanId, PlanDefinition>> = Object.freeze({
     features: [`50 agent runs over ${TRIAL_DAYS} days`, 'All features unlocked', 'Once per account'],
     isPaid: false,
     isSelfServe: false,
+    isSeatPriced: false,
   },
   BASIC: {
     id: 'BASIC',
@@ -65,6 +76,7 @@ export const PLANS: Readonly<Record<PlanId, PlanDefinition>> = Object.freeze({
     features: ['100 agent runs per month', 'Standard features', 'Email support', 'Priority queue'],
     isPaid: true,
     isSelfServe: true,
+    isSeatPriced: false,
   },
   PRO: {
     id: 'PRO',
@@ -77,6 +89,25 @@ export const PLANS: Readonly<Record<PlanId, PlanDefinition>> = Object.freeze({
     features: ['1,000 agent runs per month', 'Advanced features', 'Priority support', 'Custom integrations'],
     isPaid: true,
     isSelfServe: true,
+    isSeatPriced: false,
+  },
+  TEAM: {
+    id: 'TEAM',
+    name: 'Team',
+    tagline: 'One shared pool of runs for your team',
+    priceCents: 1500,
+    currency: 'usd',
+    interval: 'month',
+    runLimit: 2000,
+    features: [
+      '2,000 agent runs per month, shared by the team',
+      'Billed per seat: $15 per member per month',
+      'Roles and per-member run caps',
+      'Priority support',
+    ],
+    isPaid: true,
+    isSelfServe: true,
+    isSeatPriced: true,
   },
   ENTERPRISE: {
     id: 'ENTERPRISE',
@@ -89,6 +120,7 @@ export const PLANS: Readonly<Record<PlanId, PlanDefinition>> = Object.freeze({
     features: ['Run limit set per account', 'Dedicated support', 'Custom contract and invoicing'],
     isPaid: true,
     isSelfServe: false,
+    isSeatPriced: false,
   },
 });
 
@@ -98,6 +130,25 @@ export function getPlan(id: PlanId): PlanDefinition {
 
 export function isCheckoutPlanId(id: PlanId): id is CheckoutPlanId {
   return (CHECKOUT_PLAN_IDS as readonly PlanId[]).includes(id);
+}
+
+/**
+ * Which plans an account of `kind` may buy through Checkout: a personal account the single-user plans,
+ * a team account the seat-priced TEAM. Seats are the members of a team, so TEAM on a personal account
+ * would bill one seat for a pool sized for a team, and BASIC/PRO on a team would share a one-user quota.
+ */
+const CHECKOUT_PLANS_BY_KIND: Readonly<Record<AccountKind, readonly CheckoutPlanId[]>> = Object.freeze({
+  personal: Object.freeze(['BASIC', 'PRO'] as const),
+  team: Object.freeze(['TEAM'] as const),
+});
+
+export function checkoutPlansFor(kind: AccountKind): readonly CheckoutPlanId[] {
+  return CHECKOUT_PLANS_BY_KIND[kind];
+}
+
+/** May an account of `kind` buy `plan` through Checkout? */
+export function isPlanForAccountKind(plan: PlanId, kind: AccountKind): boolean {
+  return (checkoutPlansFor(kind) as readonly PlanId[]).includes(plan);
 }
 
 /** "$19", "$0", "$19.50"; null (a negotiated price) is "Custom". */

@@ -26,14 +26,31 @@ export type RunDecision =
 
 export type RunDenial = Extract<RunDecision, { allowed: false }>;
 
+/** A team member's own counter for the period: runs they used and the cap an admin set (null: none). */
+export interface MemberUsage {
+  usedBefore: number;
+  cap: number | null;
+}
+
 /**
- * May one more run start? Allowed iff nothing blocks the account and usedBefore < limit; an allowed
- * run's `used` counts the run itself. The database performs the real atomic check-and-consume with the
- * same limit; this is the rule and the shape of the answer.
+ * May one more run start? Allowed iff nothing blocks the account, usedBefore < limit and, for a capped
+ * team member, member.usedBefore < member.cap; an allowed run's `used` counts the run itself. The
+ * database performs the real atomic check-and-consume with the same limits; this is the rule and the
+ * shape of the answer.
+ *
+ * The pool is judged before the member's cap: when both are exhausted the answer is
+ * USAGE_LIMIT_REACHED, because only an upgrade helps then. MEMBER_CAP_REACHED (with the member's own
+ * used/cap as used/limit) therefore means the pool still has runs and an admin can raise the cap.
  */
-export function decideRun(entitlement: Entitlement, usedBefore: number): RunDecision {
-  if (!Number.isInteger(usedBefore) || usedBefore < 0) {
-    throw new AppError('INTERNAL', 'Invalid usage count', { usedBefore });
+export function decideRun(
+  entitlement: Entitlement,
+  usedBefore: number,
+  member: MemberUsage | null = null,
+): RunDecision {
+  assertCount(usedBefore, 'usedBefore');
+  if (member) {
+    assertCount(member.usedBefore, 'member.usedBefore');
+    if (member.cap !== null) assertCount(member.cap, 'member.cap');
   }
   const { plan, status, limit } = entitlement;
   const resetsAt = entitlement.period.end;
@@ -45,8 +62,32 @@ export function decideRun(entitlement: Entitlement, usedBefore: number): RunDeci
   if (usedBefore >= limit) {
     return { allowed: false, code: 'USAGE_LIMIT_REACHED', message: usageLimitMessage(plan, limit), ...base };
   }
+  if (member && member.cap !== null && member.usedBefore >= member.cap) {
+    return {
+      allowed: false,
+      code: 'MEMBER_CAP_REACHED',
+      message: memberCapMessage(member.cap),
+      plan,
+      status,
+      used: member.usedBefore,
+      limit: member.cap,
+      resetsAt,
+    };
+  }
   const used = usedBefore + 1;
   return { allowed: true, plan, status, used, limit, remaining: limit - used, resetsAt };
+}
+
+function assertCount(value: number, name: string): void {
+  if (!Number.isInteger(value) || value < 0) {
+    throw new AppError('INTERNAL', 'Invalid usage count', { [name]: value });
+  }
+}
+
+/** Exported for the hot path, which decides MEMBER_CAP_REACHED from its own counters (design §3.2). */
+export function memberCapMessage(cap: number): string {
+  const runs = cap === 1 ? 'run' : 'runs';
+  return `You have used all ${cap} agent ${runs} of your monthly cap on this team account. The team still has runs: ask an owner or admin to raise your cap, or wait for the next period.`;
 }
 
 function usageLimitMessage(plan: PlanId, limit: number): string {

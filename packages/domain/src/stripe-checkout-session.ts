@@ -1,13 +1,20 @@
 import { z } from 'zod';
-import { expandableIdSchema, metadataSchema, metadataUserId, parseStripeObject } from './stripe-shared';
+import {
+  expandableIdSchema,
+  metadataAccountId,
+  metadataSchema,
+  metadataUserId,
+  parseStripeObject,
+} from './stripe-shared';
 
 export interface StripeCheckoutSessionSnapshot {
   id: string;
   customerId: string | null;
   subscriptionId: string | null;
-  /** Tollgate sets this to the user id when it creates the session. */
+  /** `"account:<uuid>"` since billing accounts, a bare user id before: read it with parseClientReference. */
   clientReferenceId: string | null;
   metadataUserId: string | null;
+  metadataAccountId: string | null;
   mode: string;
   status: string | null;
   paymentStatus: string | null;
@@ -33,8 +40,27 @@ export function parseStripeCheckoutSession(json: unknown): StripeCheckoutSession
     subscriptionId: session.subscription ?? null,
     clientReferenceId: session.client_reference_id || null,
     metadataUserId: metadataUserId(session.metadata),
+    metadataAccountId: metadataAccountId(session.metadata),
     mode: session.mode,
     status: session.status ?? null,
     paymentStatus: session.payment_status ?? null,
   };
+}
+
+/** Who a checkout session was created for, as its client_reference_id says. */
+export type ClientReference = { kind: 'account'; id: string } | { kind: 'user'; id: string };
+
+const ACCOUNT_REFERENCE_PREFIX = 'account:';
+
+/**
+ * `"account:<uuid>"` names a billing account (sessions created since billing accounts); any other
+ * non-empty string is a user id, as on every session created before: those stay valid forever (a
+ * session completed long after it was opened still maps back to its user). Only a real uuid after the
+ * prefix makes an account, so a user id that merely starts with "account:" is still that user.
+ */
+export function parseClientReference(ref: string | null | undefined): ClientReference | null {
+  if (!ref) return null;
+  const id = ref.startsWith(ACCOUNT_REFERENCE_PREFIX) ? ref.slice(ACCOUNT_REFERENCE_PREFIX.length) : null;
+  if (id !== null && z.uuid().safeParse(id).success) return { kind: 'account', id };
+  return { kind: 'user', id: ref };
 }

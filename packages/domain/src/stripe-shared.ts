@@ -18,9 +18,24 @@ export const expandableIdSchema = z
 
 export const metadataSchema = z.record(z.string(), z.unknown()).nullish();
 
-/** Tollgate puts its user id in `metadata.userId` of checkout sessions and subscriptions. */
-export function metadataUserId(metadata: Record<string, unknown> | null | undefined): string | null {
-  const value = metadata?.['userId'];
+type StripeMetadata = Record<string, unknown> | null | undefined;
+
+/**
+ * Tollgate put its user id in `metadata.userId` of checkout sessions and subscriptions before billing
+ * accounts; objects made then keep it forever, so it is still read.
+ */
+export function metadataUserId(metadata: StripeMetadata): string | null {
+  return metadataString(metadata, 'userId');
+}
+
+/** Tollgate puts the billing account id in `metadata.accountId` (objects made since billing accounts). */
+export function metadataAccountId(metadata: StripeMetadata): string | null {
+  return metadataString(metadata, 'accountId');
+}
+
+/** Metadata is free-form (anyone with dashboard access can edit it): only a non-empty string counts. */
+function metadataString(metadata: StripeMetadata, key: string): string | null {
+  const value = metadata?.[key];
   return typeof value === 'string' && value.length > 0 ? value : null;
 }
 

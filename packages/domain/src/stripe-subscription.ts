@@ -3,6 +3,7 @@ import { subscriptionStatusSchema, type SubscriptionStatus } from './subscriptio
 import {
   expandableIdSchema,
   metadataSchema,
+  metadataAccountId,
   metadataUserId,
   parseStripeObject,
   unixTimeSchema,
@@ -22,6 +23,12 @@ export interface StripeSubscriptionSnapshot {
   trialEnd: Date | null;
   created: Date;
   metadataUserId: string | null;
+  metadataAccountId: string | null;
+  /**
+   * Seats: the quantity of the item carrying the price (seat-priced plans bill per member). Null when
+   * Stripe sent no item or no quantity (old payloads with only `plan`).
+   */
+  quantity: number | null;
 }
 
 const itemSchema = z.object({
@@ -29,6 +36,7 @@ const itemSchema = z.object({
   // API 2025-03-31 (basil) and later: the billing period lives on each item.
   current_period_start: unixTimeSchema.nullish(),
   current_period_end: unixTimeSchema.nullish(),
+  quantity: z.number().int().nonnegative().nullish(),
 });
 
 const subscriptionSchema = z.object({
@@ -54,7 +62,8 @@ const subscriptionSchema = z.object({
  * first item for basil and later, from the subscription for older versions). Throws AppError
  * BAD_REQUEST on anything that isn't a subscription.
  *
- * Tollgate sells one price per subscription, so the first item is the subscription's price.
+ * Tollgate sells one price per subscription, so the first item is the subscription's price, and its
+ * quantity the seats.
  */
 export function parseStripeSubscription(json: unknown): StripeSubscriptionSnapshot {
   const sub = parseStripeObject(subscriptionSchema, json, 'subscription');
@@ -75,6 +84,8 @@ export function parseStripeSubscription(json: unknown): StripeSubscriptionSnapsh
     trialEnd: sub.trial_end ?? null,
     created: sub.created,
     metadataUserId: metadataUserId(sub.metadata),
+    metadataAccountId: metadataAccountId(sub.metadata),
+    quantity: item?.quantity ?? null,
   };
 }
 

@@ -1,8 +1,11 @@
+import type { AccountKind } from './account-roles';
 import type { PlanId } from './plans';
 import type { SubscriptionStatus } from './subscription-status';
 
-/** What Tollgate stores per account (one row per user). */
+/** What Tollgate stores per billing account. */
 export interface SubscriptionState {
+  /** A team account has no FREE runs (NO_PLAN): see resolveEntitlement. */
+  accountKind: AccountKind;
   /** FREE for everyone without a paid plan or trial. */
   plan: PlanId;
   /** FREE accounts are 'active'; Tollgate's own TRIAL is 'trialing'. */
@@ -27,8 +30,13 @@ export interface SubscriptionState {
   stripePriceId: string | null;
 }
 
-export function freeSubscriptionState(accountCreatedAt: Date): SubscriptionState {
+/** Every account starts here; personal by default, as every account was before team accounts. */
+export function freeSubscriptionState(
+  accountCreatedAt: Date,
+  accountKind: AccountKind = 'personal',
+): SubscriptionState {
   return {
+    accountKind,
     plan: 'FREE',
     status: 'active',
     currentPeriodStart: null,

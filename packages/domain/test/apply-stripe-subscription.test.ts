@@ -34,6 +34,8 @@ function snapshot(overrides: Partial<StripeSubscriptionSnapshot> = {}): StripeSu
     trialEnd: null,
     created: at('2025-03-01T00:00:00Z'),
     metadataUserId: 'user_1',
+    metadataAccountId: null,
+    quantity: 1,
     ...overrides,
   };
 }

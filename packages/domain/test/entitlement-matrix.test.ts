@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
+  ACCOUNT_KINDS,
   PLAN_IDS,
   SUBSCRIPTION_STATUSES,
   resolveEntitlement,
+  type AccountKind,
   type Entitlement,
   type PlanId,
   type SubscriptionStatus,
@@ -18,8 +20,9 @@ const PAID_PERIOD = { start: at('2025-03-01T00:00:00Z'), end: at('2025-04-01T00:
 const TRIAL_WINDOW = { start: at('2025-03-05T00:00:00Z'), end: at('2025-03-19T00:00:00Z') };
 const GRACE_END = at('2025-03-15T00:00:00Z'); // pastDueSince Mar 8 + 7 days
 
-function stateFor(plan: PlanId, status: SubscriptionStatus) {
+function stateFor(plan: PlanId, status: SubscriptionStatus, accountKind: AccountKind = 'personal') {
   return makeState({
+    accountKind,
     plan,
     status,
     currentPeriodStart: PAID_PERIOD.start,
@@ -84,6 +87,17 @@ const EXPECTED: Record<PlanId, Record<SubscriptionStatus, Expected>> = {
     unpaid: free,
     paused: free,
   },
+  // Seats never buy runs: 2,000 for the whole team whatever the quantity.
+  TEAM: {
+    incomplete: free,
+    incomplete_expired: free,
+    trialing: paid('TEAM', 2000),
+    active: paid('TEAM', 2000),
+    past_due: inGrace('TEAM', 2000),
+    canceled: free,
+    unpaid: free,
+    paused: free,
+  },
   ENTERPRISE: {
     incomplete: free,
     incomplete_expired: free,
@@ -100,10 +114,12 @@ const rows = PLAN_IDS.flatMap((plan) =>
   SUBSCRIPTION_STATUSES.map((status) => [plan, status, EXPECTED[plan][status]] as const),
 );
 
+const PAID_PLANS: readonly PlanId[] = ['BASIC', 'PRO', 'TEAM', 'ENTERPRISE'];
+
 describe('resolveEntitlement: every plan x status', () => {
-  it('covers all 40 combinations', () => {
+  it('covers all 48 combinations', () => {
     expect(rows).toHaveLength(PLAN_IDS.length * SUBSCRIPTION_STATUSES.length);
-    expect(rows).toHaveLength(40);
+    expect(rows).toHaveLength(48);
   });
 
   it.each(rows)('%s / %s', (plan, status, expected) => {
@@ -116,9 +132,32 @@ describe('resolveEntitlement: every plan x status', () => {
     (plan, status) => {
       const afterGrace = at('2025-03-16T00:00:00Z');
       const entitlement = resolveEntitlement(stateFor(plan, status), afterGrace, GRACE);
-      const isPaidPastDue =
-        status === 'past_due' && (plan === 'BASIC' || plan === 'PRO' || plan === 'ENTERPRISE');
+      const isPaidPastDue = status === 'past_due' && PAID_PLANS.includes(plan);
       expect(entitlement.block?.code ?? null).toBe(isPaidPastDue ? 'PAYMENT_PAST_DUE' : null);
     },
   );
+});
+
+const NO_PLAN_MESSAGE = expect.stringMatching(/^A team account needs a paid plan/);
+
+// The same 48 cells on a team account: whatever would be FREE is no plan at all (limit 0, NO_PLAN),
+// so a team can't mint FREE runs; a trial or a paid plan grants exactly what it grants a personal account.
+describe('resolveEntitlement: every plan x status on a team account', () => {
+  const kindRows = ACCOUNT_KINDS.flatMap((kind) => rows.map((row) => [kind, ...row] as const));
+
+  it('covers both kinds', () => {
+    expect(ACCOUNT_KINDS).toEqual(['personal', 'team']);
+    expect(kindRows).toHaveLength(96);
+  });
+
+  it.each(kindRows)('%s: %s / %s', (kind, plan, status, expected) => {
+    const entitlement = resolveEntitlement(stateFor(plan, status, kind), NOW, GRACE);
+    const isNoPlan = kind === 'team' && expected.plan === 'FREE';
+    expect(entitlement).toEqual({
+      ...expected,
+      limit: isNoPlan ? 0 : expected.limit,
+      status,
+      block: isNoPlan ? { code: 'NO_PLAN', message: NO_PLAN_MESSAGE } : null,
+    });
+  });
 });

@@ -28,6 +28,8 @@ const SNAPSHOT: StripeSubscriptionSnapshot = {
   trialEnd: null,
   created: NOW,
   metadataUserId: null,
+  metadataAccountId: null,
+  quantity: null,
 };
 const FREE = resolveEntitlement(makeState(), NOW, { graceDays: 7 });
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   AppError,
   APP_ERROR_CODES,
+  DENIAL_CODES,
   decideRun,
   isAppError,
   paymentRequiredBodySchema,
@@ -32,6 +33,44 @@ describe('toPaymentRequiredBody', () => {
   });
 });
 
+describe('toPaymentRequiredBody: the new team codes', () => {
+  const NOW = at('2025-03-10T12:00:00Z');
+
+  it('NO_PLAN: a team account without a paid plan, limit 0', () => {
+    const entitlement = resolveEntitlement(makeState({ accountKind: 'team' }), NOW, { graceDays: 7 });
+    const denial = decideRun(entitlement, 0);
+    if (denial.allowed) throw new Error('expected a denial');
+    const body = toPaymentRequiredBody(denial, '/settings/billing');
+    expect(body.error).toMatchObject({ code: 'NO_PLAN', plan: 'FREE', used: 0, limit: 0 });
+    expect(body.error.message).toContain('A team account needs a paid plan');
+    expect(paymentRequiredBodySchema.parse(JSON.parse(JSON.stringify(body)))).toEqual(body);
+  });
+
+  it("MEMBER_CAP_REACHED: the member's used/cap while the pool has runs", () => {
+    const state = makeState({
+      accountKind: 'team',
+      plan: 'TEAM',
+      status: 'active',
+      currentPeriodStart: at('2025-03-01T00:00:00Z'),
+      currentPeriodEnd: at('2025-04-01T00:00:00Z'),
+    });
+    const denial = decideRun(resolveEntitlement(state, NOW, { graceDays: 7 }), 100, {
+      usedBefore: 20,
+      cap: 20,
+    });
+    if (denial.allowed) throw new Error('expected a denial');
+    const body = toPaymentRequiredBody(denial, '/settings/billing');
+    expect(body.error).toMatchObject({
+      code: 'MEMBER_CAP_REACHED',
+      plan: 'TEAM',
+      used: 20,
+      limit: 20,
+      resetsAt: '2025-04-01T00:00:00.000Z',
+    });
+    expect(paymentRequiredBodySchema.parse(JSON.parse(JSON.stringify(body)))).toEqual(body);
+  });
+});
+
 describe('paymentRequiredBodySchema', () => {
   const valid = {
     error: {
@@ -48,6 +87,16 @@ describe('paymentRequiredBodySchema', () => {
 
   it('accepts a valid body', () => {
     expect(paymentRequiredBodySchema.safeParse(valid).success).toBe(true);
+  });
+
+  it.each(DENIAL_CODES)('accepts the code %s', (code) => {
+    expect(paymentRequiredBodySchema.safeParse({ error: { ...valid.error, code } }).success).toBe(true);
+  });
+
+  it('accepts the TEAM plan', () => {
+    expect(paymentRequiredBodySchema.safeParse({ error: { ...valid.error, plan: 'TEAM' } }).success).toBe(
+      true,
+    );
   });
 
   it.each([

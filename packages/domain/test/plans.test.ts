@@ -6,26 +6,42 @@ import {
   PLANS,
   TRIAL_DAYS,
   checkoutPlanIdSchema,
+  checkoutPlansFor,
   formatPrice,
   getPlan,
   isCheckoutPlanId,
+  isPlanForAccountKind,
   planIdSchema,
 } from '../src/index';
 
 describe('plan catalog', () => {
   it.each([
-    ['FREE', 0, 10, false, false, 'month'],
-    ['TRIAL', 0, 50, false, false, null],
-    ['BASIC', 1900, 100, true, true, 'month'],
-    ['PRO', 4900, 1000, true, true, 'month'],
-    ['ENTERPRISE', null, null, true, false, null],
-  ] as const)('%s costs %s cents for %s runs', (id, priceCents, runLimit, isPaid, isSelfServe, interval) => {
-    const plan = getPlan(id);
-    expect(plan).toMatchObject({ id, priceCents, runLimit, isPaid, isSelfServe, interval, currency: 'usd' });
-    expect(plan.name.length).toBeGreaterThan(0);
-    expect(plan.tagline.length).toBeGreaterThan(0);
-    expect(plan.features.length).toBeGreaterThan(0);
-  });
+    ['FREE', 0, 10, false, false, false, 'month'],
+    ['TRIAL', 0, 50, false, false, false, null],
+    ['BASIC', 1900, 100, true, true, false, 'month'],
+    ['PRO', 4900, 1000, true, true, false, 'month'],
+    // 1500 per seat; the 2,000 runs are per plan (the team's shared pool), not per seat.
+    ['TEAM', 1500, 2000, true, true, true, 'month'],
+    ['ENTERPRISE', null, null, true, false, false, null],
+  ] as const)(
+    '%s costs %s cents for %s runs',
+    (id, priceCents, runLimit, isPaid, isSelfServe, isSeatPriced, interval) => {
+      const plan = getPlan(id);
+      expect(plan).toMatchObject({
+        id,
+        priceCents,
+        runLimit,
+        isPaid,
+        isSelfServe,
+        isSeatPriced,
+        interval,
+        currency: 'usd',
+      });
+      expect(plan.name.length).toBeGreaterThan(0);
+      expect(plan.tagline.length).toBeGreaterThan(0);
+      expect(plan.features.length).toBeGreaterThan(0);
+    },
+  );
 
   // What each plan advertises on the settings page and in the upgrade modal: the run counts are the
   // limits the entitlement enforces, so a change here is a change of the offer.
@@ -34,6 +50,15 @@ describe('plan catalog', () => {
     ['TRIAL', ['50 agent runs over 14 days', 'All features unlocked', 'Once per account']],
     ['BASIC', ['100 agent runs per month', 'Standard features', 'Email support', 'Priority queue']],
     ['PRO', ['1,000 agent runs per month', 'Advanced features', 'Priority support', 'Custom integrations']],
+    [
+      'TEAM',
+      [
+        '2,000 agent runs per month, shared by the team',
+        'Billed per seat: $15 per member per month',
+        'Roles and per-member run caps',
+        'Priority support',
+      ],
+    ],
     ['ENTERPRISE', ['Run limit set per account', 'Dedicated support', 'Custom contract and invoicing']],
   ] as const)('%s advertises %j', (id, features) => {
     expect(getPlan(id).features).toEqual(features);
@@ -50,7 +75,12 @@ describe('plan catalog', () => {
   it('sells exactly the self-serve plans through checkout', () => {
     const selfServe = PLAN_IDS.filter((id) => PLANS[id].isSelfServe);
     expect(selfServe).toEqual([...CHECKOUT_PLAN_IDS]);
-    expect(PLAN_IDS.filter(isCheckoutPlanId)).toEqual(['BASIC', 'PRO']);
+    expect(PLAN_IDS.filter(isCheckoutPlanId)).toEqual(['BASIC', 'PRO', 'TEAM']);
+  });
+
+  it('prices per seat only the TEAM plan, and says so in its price line', () => {
+    expect(PLAN_IDS.filter((id) => PLANS[id].isSeatPriced)).toEqual(['TEAM']);
+    expect(PLANS.TEAM.features[1]).toContain(`${formatPrice(PLANS.TEAM.priceCents)} per member`);
   });
 
   it('is frozen so no caller can change a limit at runtime', () => {
@@ -78,8 +108,39 @@ describe('plan id schemas', () => {
     ['FREE', false],
     ['TRIAL', false],
     ['ENTERPRISE', false],
+    ['TEAM', true],
   ] as const)('checkout accepts %s: %s', (id, isAccepted) => {
     expect(checkoutPlanIdSchema.safeParse(id).success).toBe(isAccepted);
+  });
+});
+
+describe('checkoutPlansFor(kind): what an account of each kind may buy', () => {
+  it.each([
+    ['personal', ['BASIC', 'PRO']],
+    ['team', ['TEAM']],
+  ] as const)('%s -> %j', (kind, plans) => {
+    expect(checkoutPlansFor(kind)).toEqual(plans);
+  });
+
+  it('sells every checkout plan to exactly one kind', () => {
+    const sold = [...checkoutPlansFor('personal'), ...checkoutPlansFor('team')];
+    expect([...sold].sort()).toEqual([...CHECKOUT_PLAN_IDS].sort());
+  });
+
+  it('is frozen so no caller can widen what a kind may buy', () => {
+    expect(Object.isFrozen(checkoutPlansFor('personal'))).toBe(true);
+    expect(Object.isFrozen(checkoutPlansFor('team'))).toBe(true);
+  });
+
+  const cells = PLAN_IDS.flatMap((plan) =>
+    (['personal', 'team'] as const).map(
+      (kind) =>
+        [plan, kind, kind === 'personal' ? plan === 'BASIC' || plan === 'PRO' : plan === 'TEAM'] as const,
+    ),
+  );
+
+  it.each(cells)('isPlanForAccountKind(%s, %s) -> %s', (plan, kind, expected) => {
+    expect(isPlanForAccountKind(plan, kind)).toBe(expected);
   });
 });
 
@@ -87,6 +148,7 @@ describe('formatPrice', () => {
   it.each([
     [1900, '$19'],
     [4900, '$49'],
+    [1500, '$15'],
     [0, '$0'],
     [1950, '$19.50'],
     [123456, '$1,234.56'],

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { AppError, decideRun, resolveEntitlement, type Entitlement, type PlanId } from '../src/index';
+import {
+  AppError,
+  DENIAL_CODES,
+  decideRun,
+  memberCapMessage,
+  resolveEntitlement,
+  type Entitlement,
+  type PlanId,
+} from '../src/index';
 import { at, makeState } from './helpers';
 
 const NOW = at('2025-03-10T12:00:00Z');
@@ -24,6 +32,7 @@ describe('decideRun: limit - 1 / limit / limit + 1 for every plan', () => {
     ['TRIAL', 50],
     ['BASIC', 100],
     ['PRO', 1000],
+    ['TEAM', 2000],
     ['ENTERPRISE', 300],
   ];
   const rows: [PlanId, number, number, boolean][] = limits.flatMap(([plan, limit]) => [
@@ -87,6 +96,7 @@ describe('decideRun: blocks win over remaining quota', () => {
       }),
     ],
     ['NO_RUN_LIMIT', makeState({ plan: 'ENTERPRISE', status: 'active', customRunLimit: null })],
+    ['NO_PLAN', makeState({ accountKind: 'team' })],
   ] as const)('%s', (code, state) => {
     const entitlement = resolveEntitlement(state, NOW, { graceDays: 7 });
     const decision = decideRun(entitlement, 0);
@@ -95,8 +105,99 @@ describe('decideRun: blocks win over remaining quota', () => {
   });
 });
 
+describe('decideRun: a team member with a cap (the pool is judged first)', () => {
+  const team = entitlementFor('TEAM'); // pool of 2000
+
+  it.each([
+    // [pool used, member used, member cap, expected]
+    [0, 0, null, 'allowed'],
+    [0, 500, null, 'allowed'],
+    [0, 0, 0, 'MEMBER_CAP_REACHED'],
+    [0, 4, 5, 'allowed'],
+    [0, 5, 5, 'MEMBER_CAP_REACHED'],
+    [0, 6, 5, 'MEMBER_CAP_REACHED'],
+    [1999, 4, 5, 'allowed'],
+    [1999, 5, 5, 'MEMBER_CAP_REACHED'],
+    // Both used up: only an upgrade helps, so the pool's code wins.
+    [2000, 5, 5, 'USAGE_LIMIT_REACHED'],
+    [2000, 0, null, 'USAGE_LIMIT_REACHED'],
+    [2000, 0, 5, 'USAGE_LIMIT_REACHED'],
+  ] as const)('pool %s used, member %s of cap %s -> %s', (poolUsed, memberUsed, cap, expected) => {
+    const decision = decideRun(team, poolUsed, { usedBefore: memberUsed, cap });
+    expect(decision.allowed ? 'allowed' : decision.code).toBe(expected);
+    if (decision.allowed) {
+      // The answer keeps the pool's figures, as for any run.
+      expect(decision).toMatchObject({
+        plan: 'TEAM',
+        used: poolUsed + 1,
+        limit: 2000,
+        remaining: 1999 - poolUsed,
+      });
+    }
+  });
+
+  it("answers MEMBER_CAP_REACHED with the member's own used/cap and the period's end", () => {
+    const decision = decideRun(team, 10, { usedBefore: 5, cap: 5 });
+    expect(decision).toEqual({
+      allowed: false,
+      code: 'MEMBER_CAP_REACHED',
+      message: memberCapMessage(5),
+      plan: 'TEAM',
+      status: 'active',
+      used: 5,
+      limit: 5,
+      resetsAt: team.period.end,
+    });
+  });
+
+  it('a block still wins over a reached cap', () => {
+    const noPlan = resolveEntitlement(makeState({ accountKind: 'team' }), NOW, { graceDays: 7 });
+    const decision = decideRun(noPlan, 0, { usedBefore: 5, cap: 5 });
+    expect(decision).toMatchObject({ allowed: false, code: 'NO_PLAN', used: 0, limit: 0 });
+  });
+
+  it.each([
+    [1, 'all 1 agent run of your monthly cap'],
+    [3, 'all 3 agent runs of your monthly cap'],
+  ])('says the cap and that the team still has runs (cap %s)', (cap, phrase) => {
+    expect(memberCapMessage(cap)).toContain(phrase);
+    expect(memberCapMessage(cap)).toContain('The team still has runs');
+  });
+});
+
+describe('denial messages', () => {
+  it('has one code per reason, in the order of the 402 docs', () => {
+    expect(DENIAL_CODES).toEqual([
+      'USAGE_LIMIT_REACHED',
+      'PAYMENT_PAST_DUE',
+      'NO_RUN_LIMIT',
+      'NO_PLAN',
+      'MEMBER_CAP_REACHED',
+    ]);
+  });
+
+  it('tells a team without a plan that it needs a paid plan', () => {
+    const noPlan = resolveEntitlement(makeState({ accountKind: 'team' }), NOW, { graceDays: 7 });
+    expect(noPlan.block?.message).toMatch(/^A team account needs a paid plan/);
+  });
+});
+
 describe('decideRun: input checks', () => {
   it.each([-1, 1.5, Number.NaN])('rejects usedBefore %s', (usedBefore) => {
     expect(() => decideRun(entitlementFor('FREE'), usedBefore)).toThrow(AppError);
+  });
+
+  it.each([
+    ['member.usedBefore', { usedBefore: -1, cap: 5 }],
+    ['member.usedBefore', { usedBefore: 0.5, cap: null }],
+    ['member.cap', { usedBefore: 0, cap: -1 }],
+    ['member.cap', { usedBefore: 0, cap: 2.5 }],
+  ] as const)('rejects a bad %s', (name, member) => {
+    expect(() => decideRun(entitlementFor('TEAM'), 0, member)).toThrow(
+      expect.objectContaining({
+        code: 'INTERNAL',
+        details: { [name]: name === 'member.cap' ? member.cap : member.usedBefore },
+      }),
+    );
   });
 });

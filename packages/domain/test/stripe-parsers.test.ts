@@ -7,6 +7,7 @@ import {
   parseStripeCheckoutSession,
   parseStripeEvent,
   parseStripeInvoice,
+  parseClientReference,
   parseStripeSubscription,
 } from '../src/index';
 import { fixtureObject, readFixture } from './fixtures';
@@ -76,6 +77,8 @@ describe('parseStripeSubscription (clover: periods on items)', () => {
       trialEnd: null,
       created: seconds(1766886318),
       metadataUserId: null,
+      metadataAccountId: null,
+      quantity: 1,
     });
   });
 
@@ -148,6 +151,8 @@ describe('parseStripeSubscription (before basil: periods on the subscription)', 
       trialEnd: seconds(1701209600),
       created: seconds(1700000000),
       metadataUserId: 'user_42',
+      metadataAccountId: null,
+      quantity: null,
     });
   });
 
@@ -200,6 +205,58 @@ describe('parseStripeSubscription (before basil: periods on the subscription)', 
     ['a one-character userId', { userId: 'u' }, 'u'],
   ] as const)('metadataUserId with %s -> %s', (_label, metadata, expected) => {
     expect(parseStripeSubscription({ ...oldShape, metadata }).metadataUserId).toBe(expected);
+  });
+
+  it.each([
+    ['no metadata', undefined, null],
+    ['null metadata', null, null],
+    ['an empty accountId', { accountId: '' }, null],
+    ['a non-string accountId', { accountId: 42 }, null],
+    ['only a userId', { userId: 'user_42' }, null],
+    [
+      'an accountId',
+      { accountId: '0b6f0c7e-4f5a-4d3e-9a7b-1c2d3e4f5a6b' },
+      '0b6f0c7e-4f5a-4d3e-9a7b-1c2d3e4f5a6b',
+    ],
+  ] as const)('metadataAccountId with %s -> %s', (_label, metadata, expected) => {
+    expect(parseStripeSubscription({ ...oldShape, metadata }).metadataAccountId).toBe(expected);
+  });
+
+  it('reads both ids when both are set (the userId stays readable forever)', () => {
+    const sub = parseStripeSubscription({ ...oldShape, metadata: { userId: 'user_42', accountId: 'acc_1' } });
+    expect(sub).toMatchObject({ metadataUserId: 'user_42', metadataAccountId: 'acc_1' });
+  });
+
+  it.each([
+    ['the first item carrying the price', [{ id: 'si_1', price: 'price_team', quantity: 3 }], 3],
+    [
+      'only the first item (one price per subscription)',
+      [
+        { id: 'si_1', price: 'price_team', quantity: 4 },
+        { id: 'si_2', price: 'price_other', quantity: 9 },
+      ],
+      4,
+    ],
+    ['zero seats', [{ id: 'si_1', price: 'price_team', quantity: 0 }], 0],
+    ['an item without a quantity', [{ id: 'si_1', price: 'price_team' }], null],
+    ['a null quantity', [{ id: 'si_1', price: 'price_team', quantity: null }], null],
+    ['no items', [], null],
+  ] as const)('quantity from %s -> %s', (_label, data, expected) => {
+    expect(parseStripeSubscription({ ...oldShape, items: { object: 'list', data } }).quantity).toBe(expected);
+  });
+
+  it('has no quantity without an items list (legacy `plan` only)', () => {
+    const { items: _items, ...withoutItems } = oldShape;
+    expect(parseStripeSubscription(withoutItems).quantity).toBeNull();
+  });
+
+  it.each([
+    ['negative', -1],
+    ['fractional', 1.5],
+    ['a string', '3'],
+  ])('rejects a %s quantity', (_label, quantity) => {
+    const items = { object: 'list', data: [{ id: 'si_1', price: 'price_team', quantity }] };
+    expect(() => parseStripeSubscription({ ...oldShape, items })).toThrow(AppError);
   });
 
   it('treats a cancel_at at the period end as cancel at period end', () => {
@@ -374,6 +431,7 @@ describe('parseStripeCheckoutSession', () => {
       subscriptionId: 'sub_1Sj92qQEUxc7vavPCci7BTks',
       clientReferenceId: 'qGxIM701wBPv40saGgPgylLoVX3IZWzX',
       metadataUserId: null,
+      metadataAccountId: null,
       mode: 'subscription',
       status: 'complete',
       paymentStatus: 'paid',
@@ -396,7 +454,50 @@ describe('parseStripeCheckoutSession', () => {
       subscriptionId: 'sub_9',
       clientReferenceId: null,
       metadataUserId: 'user_7',
+      metadataAccountId: null,
     });
+  });
+
+  it('reads metadata.accountId and an "account:" client reference', () => {
+    const session = parseStripeCheckoutSession({
+      id: 'cs_2',
+      customer: 'cus_2',
+      subscription: 'sub_2',
+      client_reference_id: `account:${ACCOUNT_ID}`,
+      metadata: { accountId: ACCOUNT_ID, plan: 'TEAM' },
+      mode: 'subscription',
+    });
+    expect(session).toMatchObject({
+      clientReferenceId: `account:${ACCOUNT_ID}`,
+      metadataUserId: null,
+      metadataAccountId: ACCOUNT_ID,
+    });
+    expect(parseClientReference(session.clientReferenceId)).toEqual({ kind: 'account', id: ACCOUNT_ID });
+  });
+});
+
+const ACCOUNT_ID = '0b6f0c7e-4f5a-4d3e-9a7b-1c2d3e4f5a6b';
+
+describe('parseClientReference', () => {
+  it.each([
+    ['an account reference', `account:${ACCOUNT_ID}`, { kind: 'account', id: ACCOUNT_ID }],
+    // Every session created before billing accounts carries the bare user id: it stays a user forever.
+    [
+      'a bare user id (every older session)',
+      'qGxIM701wBPv40saGgPgylLoVX3IZWzX',
+      { kind: 'user', id: 'qGxIM701wBPv40saGgPgylLoVX3IZWzX' },
+    ],
+    ['a one-character user id', 'u', { kind: 'user', id: 'u' }],
+    ['a uuid without the prefix (a user id)', ACCOUNT_ID, { kind: 'user', id: ACCOUNT_ID }],
+    ['the prefix with a non-uuid (a user id)', 'account:bob', { kind: 'user', id: 'account:bob' }],
+    ['the prefix alone (a user id)', 'account:', { kind: 'user', id: 'account:' }],
+    ['another prefix', `user:${ACCOUNT_ID}`, { kind: 'user', id: `user:${ACCOUNT_ID}` }],
+    ['the prefix in another case', `Account:${ACCOUNT_ID}`, { kind: 'user', id: `Account:${ACCOUNT_ID}` }],
+    ['an empty string', '', null],
+    ['null', null, null],
+    ['undefined', undefined, null],
+  ] as const)('%s', (_label, ref, expected) => {
+    expect(parseClientReference(ref)).toEqual(expected);
   });
 });
 

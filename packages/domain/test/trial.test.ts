@@ -22,6 +22,19 @@ describe('canStartTrial', () => {
   it.each([
     ['a new FREE account', makeState(), true],
     ['FREE with a used trial', makeState({ trialUsedAt: at('2024-06-01T00:00:00Z') }), false],
+    // NO_PLAN is a team's FREE: it may trial, once.
+    ['a team without a plan (NO_PLAN)', makeState({ accountKind: 'team' }), true],
+    [
+      'a team without a plan and a used trial',
+      makeState({ accountKind: 'team', trialUsedAt: at('2024-06-01T00:00:00Z') }),
+      false,
+    ],
+    ['an active TEAM', makeState({ accountKind: 'team', plan: 'TEAM', ...paidActive }), false],
+    [
+      'a canceled TEAM (no plan again)',
+      makeState({ accountKind: 'team', plan: 'TEAM', ...paidActive, status: 'canceled' }),
+      true,
+    ],
     ['an active PRO', makeState({ plan: 'PRO', ...paidActive }), false],
     [
       'a PRO in grace',

@@ -21,16 +21,27 @@ export {
 export { getTollgateRun, requireRun, type RequireRunOptions, type TollgateRun } from './require-run';
 export type { RunAuthorization, SubscriptionOverview } from './results';
 
-// The plan catalog, statuses and the 402 body that clients show: one source of truth for services and
-// the web app. Only these are bundled from @tollgate/domain (not its Stripe parsers or reducer).
+// The plan catalog, statuses, the 402 body and the account roles that clients show: one source of truth
+// for services and the web app. Only these are bundled from @tollgate/domain (not its Stripe parsers or
+// reducer).
 export {
+  ACCOUNT_ACTIONS,
+  ACCOUNT_KINDS,
+  ACCOUNT_ROLES,
   CHECKOUT_PLAN_IDS,
   DENIAL_CODES,
   PLANS,
   PLAN_IDS,
   SUBSCRIPTION_STATUSES,
   TRIAL_DAYS,
+  can,
+  canManageMember,
+  checkoutPlansFor,
   formatPrice,
+  isPlanForAccountKind,
+  type AccountAction,
+  type AccountKind,
+  type AccountRole,
   type CheckoutPlanId,
   type DenialCode,
   type PaymentRequiredBody,

@@ -41,10 +41,12 @@ describe('billing portal', () => {
     expect(text).toContain('Status: Active');
     const periodEnd = new Date(periodOf(subscription).end * 1000).toISOString();
     expect(page.html).toContain(`datetime="${periodEnd}"`);
+    // The portal offers every other seeded price, TEAM included (seeded since the domain sells it).
     expect(buttonLabels(page)).toEqual([
       'Cancel at period end',
       'Cancel now',
       'Switch to Pro',
+      'Switch to Team',
       'Update card',
     ]);
     expect(linkHref(page, 'Return')).toBe(`${APP}/settings`);

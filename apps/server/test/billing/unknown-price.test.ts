@@ -6,11 +6,17 @@ import { CARDS, Customer } from './scenarios';
 
 let billing: BillingTestServer;
 beforeAll(async () => {
-  // This server sells BASIC only: the emulator's PRO price is, to it, a price it doesn't know.
+  // This server sells BASIC (and TEAM) but not the emulator's PRO price: to it, a price it doesn't know.
   billing = await startBillingTestServer(
     {},
     {},
-    { priceIds: { BASIC: 'price_TollgateBasicMonthly', PRO: 'price_retired_pro' } },
+    {
+      priceIds: {
+        BASIC: 'price_TollgateBasicMonthly',
+        PRO: 'price_retired_pro',
+        TEAM: 'price_TollgateTeamMonthly',
+      },
+    },
   );
 });
 afterAll(() => billing?.stop());

@@ -1,4 +1,4 @@
-import { CHECKOUT_PLAN_IDS, PLANS, PLAN_IDS } from '@tollgate/domain';
+import { CHECKOUT_PLAN_IDS, PLANS, PLAN_IDS, checkoutPlansFor, isPlanForAccountKind } from '@tollgate/domain';
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { requireStripeBilling } from '../billing';
@@ -13,6 +13,19 @@ import { actingForUserProcedure, protectedProcedure, publicProcedure } from '../
 
 const redirectUrl = z.string().min(1).max(2048);
 
+/**
+ * Checkout buys for the caller's personal account (team accounts come with issue 15's accounts step),
+ * so only the personal plans are on sale here; TEAM is refused with a reason rather than as an
+ * unknown plan, since it is in the catalog.
+ */
+const PERSONAL_PLANS = checkoutPlansFor('personal');
+const personalCheckoutPlanSchema = z
+  .enum(CHECKOUT_PLAN_IDS, { error: `plan must be one of ${PERSONAL_PLANS.join(', ')}` })
+  .refine((plan) => isPlanForAccountKind(plan, 'personal'), {
+    error: (issue) =>
+      `plan ${String(issue.input)} is for team accounts; a personal account can buy ${PERSONAL_PLANS.join(', ')}`,
+  });
+
 export const billingRouter = {
   plans: publicProcedure
     .input(z.void())
@@ -25,11 +38,11 @@ export const billingRouter = {
     .input(z.void())
     .output(subscriptionOverviewSchema)
     .mutation(({ ctx }) => ctx.services.subscriptions.activateTrial(ctx.user.userId)),
-  /** Stripe Checkout for BASIC or PRO; redirect URLs must be on APP_URL's origin. */
+  /** Stripe Checkout for BASIC or PRO (not TEAM: see above); redirect URLs must be on APP_URL's origin. */
   createCheckoutSession: protectedProcedure
     .input(
       z.object({
-        plan: z.enum(CHECKOUT_PLAN_IDS, { error: `plan must be one of ${CHECKOUT_PLAN_IDS.join(', ')}` }),
+        plan: personalCheckoutPlanSchema,
         successUrl: redirectUrl.optional(),
         cancelUrl: redirectUrl.optional(),
       }),

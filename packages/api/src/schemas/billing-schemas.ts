@@ -13,6 +13,7 @@ export const planSchema = z.object({
   features: z.array(z.string()),
   isPaid: z.boolean(),
   isSelfServe: z.boolean().describe('Can be bought through Stripe Checkout'),
+  isSeatPriced: z.boolean().describe('priceCents is per seat (per member of a team account)'),
 });
 
 export const plansSchema = z.array(planSchema);

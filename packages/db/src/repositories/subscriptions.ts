@@ -183,6 +183,8 @@ export function toSubscriptionState(
   accountCreatedAt: Date = row.createdAt,
 ): SubscriptionState {
   return {
+    // Every row is a user's own (personal) account until billing accounts reach the schema (issue 15).
+    accountKind: 'personal',
     plan: row.plan,
     status: row.status,
     currentPeriodStart: row.currentPeriodStart,

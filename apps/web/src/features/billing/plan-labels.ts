@@ -19,11 +19,12 @@ export function statusBadge(overview: SubscriptionOverview): StatusBadge {
   return { label: humanize(status), tone: 'neutral' };
 }
 
-/** "$49 / month", "Free", "Custom pricing". */
+/** "$49 / month", "$15 / seat / month", "Free", "Custom pricing". */
 export function priceLabel(plan: PlanDefinition): string {
   if (plan.priceCents === null) return 'Custom pricing';
   if (plan.priceCents === 0) return plan.id === 'TRIAL' ? `Free for ${TRIAL_DAYS} days` : 'Free';
-  return `${formatPrice(plan.priceCents, plan.currency)} / ${plan.interval ?? 'month'}`;
+  const perSeat = plan.isSeatPriced ? ' / seat' : '';
+  return `${formatPrice(plan.priceCents, plan.currency)}${perSeat} / ${plan.interval ?? 'month'}`;
 }
 
 /** Plans a user on `plan` could still move up to. */

@@ -179,6 +179,28 @@ describe('Session view', () => {
     expect(buttonsOf(notice)).toEqual(['Update payment', 'Dismiss']);
   });
 
+  it.each([
+    [
+      'NO_PLAN',
+      'This team account has no paid plan, so it has no runs.',
+      'Ask an owner or admin of the team to choose the Team plan.',
+    ],
+    [
+      'MEMBER_CAP_REACHED',
+      "You've used all 10 runs of your monthly cap on this team.",
+      `Ask an owner or admin to raise your cap, or wait until ${formatDate(ISO(21))}, when your runs reset.`,
+    ],
+  ])('for %s says why and who can help, with no upgrade or trial', async (code, title, wait) => {
+    const { wrapper } = await mountSession(() => {
+      throw paymentRequired(code, code === 'NO_PLAN' ? 'FREE' : 'TEAM');
+    });
+    await send(wrapper, 'Task');
+    const notice = wrapper.get('[data-testid="run-denied"]');
+    expect(notice.get('.run-denied__title').text()).toBe(title);
+    expect(notice.get('[data-testid="run-denied-wait"]').text()).toBe(wait);
+    expect(buttonsOf(notice)).toEqual(['Dismiss']);
+  });
+
   it('resends a message that got no answer with the same run id, so it is never charged twice', async () => {
     let isDown = true;
     const { wrapper, fake } = await mountSession((input) => {
