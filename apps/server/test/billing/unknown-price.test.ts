@@ -61,4 +61,29 @@ describe('a Stripe price Tollgate does not know', () => {
       (await trpc(billing.server.url, 'query', 'admin.unknownPrices', undefined, customer.token)).status,
     ).toBe(403);
   });
+
+  // TEAM is a price this deployment sells, but to team accounts only: a personal account that switches
+  // to it in the Customer Portal (which offers every price) must not get a team's pool for one seat.
+  it('a personal account switched to TEAM in the portal keeps its plan; admins see the price', async () => {
+    const customer = await Customer.signUp(billing);
+    await customer.checkout('BASIC', CARDS.success);
+    await customer.portal({ action: 'switch', priceId: billing.emulator.prices.TEAM });
+
+    expect(await customer.overview()).toMatchObject({ plan: 'BASIC', usage: { limit: 100 } });
+    const admin = await registerOperator(billing.server);
+    const listed = await trpc(
+      billing.server.url,
+      'query',
+      'admin.unknownPrices',
+      undefined,
+      admin.accessToken,
+    );
+    expect(listed.data).toContainEqual(
+      expect.objectContaining({
+        userId: customer.userId,
+        plan: 'BASIC',
+        unknownStripePriceId: billing.emulator.prices.TEAM,
+      }),
+    );
+  });
 });

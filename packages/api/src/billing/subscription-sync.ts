@@ -16,6 +16,7 @@ import {
 } from '@tollgate/db';
 import {
   applyStripeSubscription,
+  isPlanForAccountKind,
   parseStripeSubscription,
   resolveEntitlement,
   type StripeSubscriptionSnapshot,
@@ -181,11 +182,14 @@ export function createSubscriptionSync(deps: ApiDeps, settings: BillingSettings)
       // The incoming subscription is the duplicate: it must not touch the account (nor its period).
       return { ...unchanged, isChanged: isRecorded, cancellations };
     }
-    const next = keepDeletedCustomerUnlinked(
-      row,
-      applyStripeSubscription(state, snapshot, (priceId) => planForPrice(settings, priceId), now()),
-    );
-    const isUnknownPrice = snapshot.priceId !== null && planForPrice(settings, snapshot.priceId) === null;
+    // A price of a plan this account's kind may not hold (TEAM on a personal account, switched to in
+    // the Customer Portal) grants nothing: it is handled like a price Tollgate doesn't sell.
+    const planOf = (priceId: string) => {
+      const plan = planForPrice(settings, priceId);
+      return plan !== null && isPlanForAccountKind(plan, state.accountKind) ? plan : null;
+    };
+    const next = keepDeletedCustomerUnlinked(row, applyStripeSubscription(state, snapshot, planOf, now()));
+    const isUnknownPrice = snapshot.priceId !== null && planOf(snapshot.priceId) === null;
     if (isUnknownPrice) {
       deps.logger.warn('stripe subscription uses a price Tollgate does not know; plan kept', {
         userId,
