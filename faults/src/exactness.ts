@@ -55,7 +55,8 @@ export async function ledgerFigures(
   const [periods] = await cluster.query<{ used: string | null; over: string }>(
     database,
     `select sum(used) as used, count(*) filter (where used > run_limit) as over
-     from usage_periods where user_id like $1`,
+     from usage_periods p join accounts a on a.id = p.account_id
+     where a.personal_user_id like $1`,
     [pattern],
   );
   return {

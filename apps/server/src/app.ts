@@ -1,4 +1,4 @@
-import { createContextFactory, type ApiDeps, type Services } from '@tollgate/api';
+import { ACCOUNT_HEADER, createContextFactory, type ApiDeps, type Services } from '@tollgate/api';
 import { appRouter, errorAnswer, retryAfterSecondsOf } from '@tollgate/api';
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import express, { type Request, type RequestHandler, type Response } from 'express';
@@ -45,6 +45,7 @@ export function createApp({
   const contextFor = (req: Request, res: Response) =>
     createContext({
       authorization: req.get('authorization'),
+      account: req.get(ACCOUNT_HEADER),
       ip: req.ip ?? 'unknown',
       requestId: String(res.locals.requestId),
     });

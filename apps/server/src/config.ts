@@ -47,6 +47,8 @@ export function apiConfigOf(env: Env): ApiConfig {
       audience: env.JWT_AUDIENCE ?? null,
       tokenIssuer: env.TOKEN_ISSUER,
       hostTokenMaxAgeSeconds: env.HOST_TOKEN_MAX_AGE_SECONDS,
+      orgClaim: env.JWT_ORG_CLAIM ?? null,
+      orgRoleClaim: env.JWT_ORG_ROLE_CLAIM ?? null,
       accessTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
       refreshTtlSeconds: env.REFRESH_TOKEN_TTL_SECONDS,
     },

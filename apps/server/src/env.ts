@@ -26,6 +26,13 @@ export const envSchema = z.object({
   JWT_AUDIENCE: optional(z.string()),
   /** `iss` of Tollgate's own access tokens; must differ from JWT_ISSUER (the host platform's). */
   TOKEN_ISSUER: optional(z.string().min(1)).default('tollgate'),
+  /**
+   * The host platform's JWT claim naming the user's organization (e.g. `org_id`): its tokens then act
+   * on the team account standing for that organization (made on first use), not the personal one.
+   */
+  JWT_ORG_CLAIM: optional(z.string().min(1).max(100)),
+  /** The claim holding the user's role in that organization (`owner`, `admin` or `member`; default member). */
+  JWT_ORG_ROLE_CLAIM: optional(z.string().min(1).max(100)),
   /** A host platform's token older than this (by its `iat`) is refused, whatever its `exp`. */
   HOST_TOKEN_MAX_AGE_SECONDS: z.coerce
     .number()
@@ -73,6 +80,8 @@ export const envSchema = z.object({
   STRIPE_EMULATOR_PORT: optional(z.coerce.number().int().min(0).max(65_535)),
   /** Re-fetch every linked subscription from Stripe this often (0 = only on demand). */
   RECONCILE_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(0),
+  /** Re-send team accounts' seat counts Stripe hasn't confirmed this often (0 = off; Stripe billing only). */
+  SEAT_SYNC_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
 });
 
 export type Env = z.infer<typeof envSchema>;

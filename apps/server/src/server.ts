@@ -17,6 +17,7 @@ import { apiConfigOf, pgliteDataDir, webDistDirOf } from './config';
 import type { Env } from './env';
 import { announceOperatorBootstrap } from './operator-bootstrap';
 import { startRunSweeper } from './run-sweeper';
+import { startSeatSyncWorker } from './seat-sync-worker';
 import { setUpStripe } from './stripe-setup';
 
 export interface RunningServer {
@@ -101,6 +102,7 @@ export async function startServer(env: Env, options: StartOptions = {}): Promise
       : null;
   reconcileTimer?.unref();
   const sweeper = startRunSweeper(services, env.RUN_START_TIMEOUT_SECONDS * 1000, logger);
+  const seatSync = startSeatSyncWorker(services, env.SEAT_SYNC_INTERVAL_SECONDS * 1000, logger);
   const isOwnDb = !options.db;
 
   return {
@@ -119,6 +121,7 @@ export async function startServer(env: Env, options: StartOptions = {}): Promise
       isShuttingDown = true;
       if (reconcileTimer) clearInterval(reconcileTimer);
       sweeper.stop();
+      const seatSyncStopped = seatSync.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const idleSweep = setInterval(() => server.closeIdleConnections(), 100);
@@ -126,6 +129,7 @@ export async function startServer(env: Env, options: StartOptions = {}): Promise
       await closed;
       clearInterval(idleSweep);
       clearTimeout(deadline);
+      await seatSyncStopped; // a pass under way finishes before Stripe and the database go
       await stripe?.emulator?.close();
       if (isOwnDb) await db.close();
     },

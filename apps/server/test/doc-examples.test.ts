@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseEnv } from '../src/env';
 import { startServer, type RunningServer } from '../src/server';
 import {
-  BODY_FIELD_VARIABLES,
+  bodyFieldVariable,
   credentialVariable,
   exampleSetup,
   pathParameterVariable,
@@ -84,10 +84,78 @@ describe.each(['README.md', 'docs/api.md'])('the shell examples of %s', (file) =
   });
 });
 
+/** A call the setup needs to succeed: its answer's body, or a failure naming the call. */
+async function must<T>(url: string, method: string, path: string, token: string, body?: unknown): Promise<T> {
+  const answer = await request<T>(url, method, `/api/v1${path}`, { token, body });
+  if (answer.status >= 300)
+    throw new Error(`${method} ${path} → ${answer.status} ${JSON.stringify(answer.body)}`);
+  return answer.body;
+}
+
+interface Invitation {
+  id: string;
+  accountId: string;
+  token: string;
+}
+
 /**
- * The variables the reference page documents (`$TOKEN`, `$API_KEY`, `$USER_ID`, …), made the way a
- * reader makes them: a signed-up user who is an operator, a key with every scope, a session, a key to
- * revoke.
+ * The account variables, made the way a reader makes them (over HTTP, as in docs/api.md): a second
+ * user joins the reader's team as a member; a pending invitation to revoke; an account key; a team
+ * the reader owns with a member to hand it to; a team of the second user's that the reader joined
+ * (and may leave), and a link to another one of its teams, sent to the reader and not yet accepted.
+ */
+async function accountVariables(url: string, readerToken: string): Promise<Record<string, string>> {
+  const teammate = await must<{ accessToken: string; user: { id: string } }>(
+    url,
+    'POST',
+    '/auth/register',
+    '',
+    {
+      email: 'teammate@example.com',
+      password: 'correct horse battery',
+    },
+  );
+  const createTeam = (token: string, name: string) =>
+    must<{ id: string }>(url, 'POST', '/accounts', token, { name }).then((account) => account.id);
+  const invite = (token: string, accountId: string, email: string) =>
+    must<Invitation>(url, 'POST', `/accounts/${accountId}/invitations`, token, { email, role: 'member' });
+  const join = (token: string, { id, accountId, token: linkToken }: Invitation) =>
+    must(url, 'POST', '/invitations/accept', token, { accountId, invitationId: id, token: linkToken });
+
+  const accountId = await createTeam(readerToken, 'Reader team');
+  await join(teammate.accessToken, await invite(readerToken, accountId, 'teammate@example.com'));
+  const pending = await invite(readerToken, accountId, 'pending@example.com');
+  const accountKey = await must<{ id: string }>(url, 'POST', `/accounts/${accountId}/api-keys`, readerToken, {
+    name: 'reader team key to revoke',
+    scopes: ['runs:authorize'],
+  });
+  const transferAccountId = await createTeam(readerToken, 'Reader team to hand over');
+  await join(teammate.accessToken, await invite(readerToken, transferAccountId, 'teammate@example.com'));
+  const leaveAccountId = await createTeam(teammate.accessToken, 'Teammate team');
+  await join(readerToken, await invite(teammate.accessToken, leaveAccountId, 'reader@example.com'));
+  const link = await invite(
+    teammate.accessToken,
+    await createTeam(teammate.accessToken, 'Teammate second team'),
+    'reader@example.com',
+  );
+  return {
+    ACCOUNT_ID: accountId,
+    MEMBER_USER_ID: teammate.user.id,
+    INVITATION_ID: pending.id,
+    ACCOUNT_KEY_ID: accountKey.id,
+    TRANSFER_ACCOUNT_ID: transferAccountId,
+    NEW_OWNER_USER_ID: teammate.user.id,
+    LEAVE_ACCOUNT_ID: leaveAccountId,
+    LINK_ACCOUNT_ID: link.accountId,
+    LINK_INVITATION_ID: link.id,
+    LINK_TOKEN: link.token,
+  };
+}
+
+/**
+ * The variables the reference page documents (`$TOKEN`, `$API_KEY`, `$USER_ID`, `$ACCOUNT_ID`, …),
+ * made the way a reader makes them: a signed-up user who is an operator, a key with every scope, a
+ * session, a key to revoke, and the team accounts of accountVariables.
  */
 async function referenceVariables(docServer: DocServer): Promise<Record<string, string>> {
   const { url, deps } = docServer.server;
@@ -118,6 +186,7 @@ async function referenceVariables(docServer: DocServer): Promise<Record<string, 
     API_KEY: (await createKey('reader service')).key,
     API_KEY_ID: (await createKey('reader key to revoke')).id,
     SESSION_ID: session.body.id,
+    ...(await accountVariables(url, accessToken)),
   };
 }
 
@@ -163,16 +232,17 @@ describe('the OpenAPI document', () => {
       (entry) => entry.method === 'delete',
     )) {
       const example = operation.requestBody?.content['application/json']?.example as Record<string, unknown>;
+      const procedure = operation['x-trpc-procedure'];
       // Fields standing for what the reader has (the user to act for, their refresh token) get theirs.
       const body = Object.fromEntries(
         Object.entries(example).map(([field, value]) => {
-          const variable = BODY_FIELD_VARIABLES[field];
+          const variable = bodyFieldVariable(field, procedure);
           return [field, variable ? env[variable] : value];
         }),
       );
       const urlPath = path.replace(
         /\{(\w+)\}/g,
-        (_match, name: string) => env[pathParameterVariable(path, name)] ?? '',
+        (_match, name: string) => env[pathParameterVariable(path, name, procedure)] ?? '',
       );
       const credential = credentialVariable(operation);
       const token = credential ? env[credential] : undefined;

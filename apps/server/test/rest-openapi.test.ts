@@ -100,7 +100,11 @@ describe('the OpenAPI document', () => {
       },
     });
     const subscription = document.paths['/billing/subscription']?.get;
-    expect(subscription?.parameters).toEqual([expect.objectContaining({ name: 'userId', in: 'query' })]);
+    expect(subscription?.parameters).toEqual([
+      expect.objectContaining({ name: 'X-Tollgate-Account', in: 'header', required: false }),
+      expect.objectContaining({ name: 'userId', in: 'query' }),
+      expect.objectContaining({ name: 'accountId', in: 'query' }),
+    ]);
     expect(subscription?.requestBody).toBeUndefined();
   });
 
@@ -109,7 +113,14 @@ describe('the OpenAPI document', () => {
     expect(withExamples.length).toBeGreaterThan(5);
     for (const operation of withExamples) {
       const { fields } = procedureInput(operation.procedure);
-      const example = { ...operation.example, id: crypto.randomUUID() };
+      // The path's parameters complete the body (`:id`, `:accountId` are UUIDs, `:userId` any id).
+      const pathValues = Object.fromEntries(
+        [...operation.path.matchAll(/:(\w+)/g)].map(([, name = '']) => [
+          name,
+          name === 'userId' ? 'user_456' : crypto.randomUUID(),
+        ]),
+      );
+      const example = { ...operation.example, ...pathValues };
       expect(objectOf(fields).safeParse(example).success, operation.operationId).toBe(true);
     }
   });
@@ -121,7 +132,7 @@ describe('every documented path', () => {
     const matchesDocument = documentedBodyValidator(document);
     const sessionId = crypto.randomUUID();
     for (const { path, method } of operationsOf(document)) {
-      const url = `/api/v1${path.replace('{id}', sessionId)}`;
+      const url = `/api/v1${path.replace(/\{\w+\}/g, sessionId)}`;
       const anonymous = await request<{ error?: { message: string } }>(server.url, method, url);
       expect(anonymous.body?.error?.message ?? '', `${method} ${path}`).not.toMatch(/^No route/);
       expect(anonymous.status, `${method} ${path}`).toBeLessThan(500);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { getTollgateRun, requireRun, type RunAuthorization, type TollgateClient } from '@tollgate/sdk';
 import express, { type ErrorRequestHandler, type Request, type RequestHandler } from 'express';
-import { createInMemoryTaskRunner, type TaskRunner } from './task-runner';
+import { createInMemoryTaskRunner, type TaskOwner, type TaskRunner } from './task-runner';
 
 export interface AgentBackendOptions {
   /** A Tollgate client with a service API key (scopes runs:authorize and runs:release). */
@@ -11,7 +11,13 @@ export interface AgentBackendOptions {
 
 /** Set by the gateway in front of this service after it authenticated the user (see README). */
 export const USER_ID_HEADER = 'x-user-id';
+/**
+ * Optional, set by the gateway too: the team account (Tollgate's account id) the user works in; the
+ * task's run is charged to that team's pool. Absent: the user's personal account.
+ */
+export const ACCOUNT_ID_HEADER = 'x-account-id';
 const RUN_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const ACCOUNT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PRINTABLE_ASCII = /^[\x21-\x7e]+$/;
 
 class HttpError extends Error {
@@ -41,12 +47,13 @@ export function createAgentBackend({ tollgate, tasks = createInMemoryTaskRunner(
     requireRun({
       client: tollgate,
       getUserId: userIdOf,
+      getAccountId: accountIdOf,
       getRunId: (req) => taskBodyOf(req).runId,
       // The same run id for another prompt is refused by Tollgate (409 RUN_ID_REUSED), not replayed.
       getRequestHash: (req) => createHash('sha256').update(taskBodyOf(req).prompt).digest('base64url'),
       // A retry of a run whose task started before: the same task if this process remembers it.
       onAlreadyStarted: (req, res, run) => {
-        const existing = tasks.findByRunId(userIdOf(req), run.runId);
+        const existing = tasks.findByRunId(ownerOf(req), run.runId);
         if (existing) {
           res.status(200).json({ task: existing, usage: usageOf(run) });
           return;
@@ -60,10 +67,9 @@ export function createAgentBackend({ tollgate, tasks = createInMemoryTaskRunner(
     async (req, res) => {
       const run = getTollgateRun(res);
       if (!run) throw new Error('POST /tasks must be guarded by requireRun');
-      const userId = userIdOf(req);
       // A pool that can't take the task throws here, before anything started: the error answer
       // makes requireRun release the run.
-      const slot = await tasks.prepare({ userId, runId: run.runId, prompt: taskBodyOf(req).prompt });
+      const slot = await tasks.prepare({ ...ownerOf(req), runId: run.runId, prompt: taskBodyOf(req).prompt });
       try {
         // Tollgate's one-time start: of any number of requests with this run id, one gets past it.
         await run.markStarted();
@@ -99,6 +105,21 @@ function userIdOf(req: Request): string {
   return userId;
 }
 
+/** The team account named by the gateway, or null: the user's personal account pays. */
+function accountIdOf(req: Request): string | null {
+  const accountId = req.get(ACCOUNT_ID_HEADER)?.trim();
+  if (!accountId) return null;
+  if (!ACCOUNT_ID.test(accountId)) {
+    throw new HttpError(400, 'BAD_REQUEST', `The ${ACCOUNT_ID_HEADER} header must be an account id (a UUID)`);
+  }
+  return accountId;
+}
+
+/** Whose task it is: the user, and the team account it runs for (null: personal). */
+function ownerOf(req: Request): TaskOwner {
+  return { userId: userIdOf(req), accountId: accountIdOf(req) };
+}
+
 function taskBodyOf(req: Request): { runId: string; prompt: string } {
   const body: unknown = req.body;
   const runId = (body as { runId?: unknown } | undefined)?.runId;
@@ -114,6 +135,7 @@ function taskBodyOf(req: Request): { runId: string; prompt: string } {
 
 const validateTaskBody: RequestHandler = (req, _res, next) => {
   userIdOf(req);
+  accountIdOf(req);
   taskBodyOf(req);
   next();
 };

@@ -1,8 +1,13 @@
 import { randomUUID } from 'node:crypto';
 
-export interface AgentTask {
-  id: string;
+/** Whose task: the user, and the team account it runs for (null: the user's personal account). */
+export interface TaskOwner {
   userId: string;
+  accountId: string | null;
+}
+
+export interface AgentTask extends TaskOwner {
+  id: string;
   runId: string;
   prompt: string;
   startedAt: Date;
@@ -21,28 +26,29 @@ export interface TaskRunner {
    * Asks the pool for a place for this task. Throws when it can't take it: nothing started, so the
    * error answer releases the run.
    */
-  prepare(input: { userId: string; runId: string; prompt: string }): Promise<TaskSlot>;
+  prepare(input: TaskOwner & { runId: string; prompt: string }): Promise<TaskSlot>;
   /** The task a run id started, if this process remembers it (a client's retry gets it back). */
-  findByRunId(userId: string, runId: string): AgentTask | null;
+  findByRunId(owner: TaskOwner, runId: string): AgentTask | null;
 }
 
 /** Stands in for the real agent pool: remembers the tasks it "started" (until a restart). */
 export function createInMemoryTaskRunner(): TaskRunner {
   const byRun = new Map<string, AgentTask>();
-  const key = (userId: string, runId: string) => `${userId}\u0000${runId}`;
+  const key = ({ userId, accountId }: TaskOwner, runId: string) =>
+    `${accountId ?? ''}\u0000${userId}\u0000${runId}`;
   return {
-    async prepare({ userId, runId, prompt }) {
+    async prepare({ userId, accountId, runId, prompt }) {
       return {
         begin() {
-          const task = { id: randomUUID(), userId, runId, prompt, startedAt: new Date() };
-          byRun.set(key(userId, runId), task);
+          const task = { id: randomUUID(), userId, accountId, runId, prompt, startedAt: new Date() };
+          byRun.set(key(task, runId), task);
           return task;
         },
         cancel() {},
       };
     },
-    findByRunId(userId, runId) {
-      return byRun.get(key(userId, runId)) ?? null;
+    findByRunId(owner, runId) {
+      return byRun.get(key(owner, runId)) ?? null;
     },
   };
 }

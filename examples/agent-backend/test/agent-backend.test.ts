@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createTollgateClient, type PaymentRequiredBody } from '@tollgate/sdk';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createAgentBackend, USER_ID_HEADER } from '../src/app';
+import { ACCOUNT_ID_HEADER, createAgentBackend, USER_ID_HEADER } from '../src/app';
 import type { TaskRunner } from '../src/task-runner';
 import { newRunId, startTollgate } from './tollgate';
 
@@ -29,10 +29,14 @@ async function startBackend(tasks?: TaskRunner) {
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-    async postTask(userId: string | null, body: Record<string, unknown>) {
+    async postTask(userId: string | null, body: Record<string, unknown>, accountId?: string) {
       const response = await fetch(`${url}/tasks`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...(userId ? { [USER_ID_HEADER]: userId } : {}) },
+        headers: {
+          'content-type': 'application/json',
+          ...(userId ? { [USER_ID_HEADER]: userId } : {}),
+          ...(accountId ? { [ACCOUNT_ID_HEADER]: accountId } : {}),
+        },
         body: JSON.stringify(body),
       });
       return { status: response.status, body: (await response.json()) as TaskAnswer };
@@ -116,6 +120,53 @@ describe('agent backend guarded by requireRun', () => {
     expect(await tollgate.usedBy(userId)).toBe(1);
   });
 
+  it("charges a team member's task to the team account X-Account-Id names, not the member's own", async () => {
+    const team = await tollgate.newTeam(20);
+    const runId = newRunId();
+    const started = await backend.postTask(
+      team.memberId,
+      { runId, prompt: 'triage the inbox' },
+      team.accountId,
+    );
+    expect(started.status).toBe(202);
+    expect(started.body.usage).toEqual({ used: 1, limit: 20, remaining: 19 });
+    // The owner's task draws on the same pool.
+    const byOwner = await backend.postTask(
+      team.ownerId,
+      { runId: newRunId(), prompt: 'plan' },
+      team.accountId,
+    );
+    expect(byOwner.body.usage).toEqual({ used: 2, limit: 20, remaining: 18 });
+    // The member's retry on the team: the same task, not charged again.
+    const retry = await backend.postTask(
+      team.memberId,
+      { runId, prompt: 'triage the inbox' },
+      team.accountId,
+    );
+    expect(retry.status).toBe(200);
+    expect(retry.body.task.id).toBe(started.body.task.id);
+
+    expect(await tollgate.teamUsed(team.accountId, team.memberId)).toBe(2);
+    expect(await tollgate.usedBy(team.memberId)).toBe(0);
+  });
+
+  it('refuses a team run for a non-member (404 ACCOUNT_NOT_FOUND) and a team without a paid plan (402 NO_PLAN)', async () => {
+    const team = await tollgate.newTeam(20);
+    const outsider = await tollgate.newUserId();
+    const refused = await backend.postTask(outsider, { runId: newRunId(), prompt: 'x' }, team.accountId);
+    expect(refused).toMatchObject({ status: 404, body: { error: { code: 'ACCOUNT_NOT_FOUND' } } });
+    expect(await tollgate.usedBy(outsider)).toBe(0);
+
+    const unpaid = await tollgate.newTeam();
+    const denied = await backend.postTask(
+      unpaid.memberId,
+      { runId: newRunId(), prompt: 'x' },
+      unpaid.accountId,
+    );
+    expect(denied).toMatchObject({ status: 402, body: { error: { code: 'NO_PLAN' } } });
+    expect(await tollgate.teamUsed(team.accountId, team.memberId)).toBe(0);
+  });
+
   it('refuses malformed requests before charging anything', async () => {
     const userId = await tollgate.newUserId();
     expect((await backend.postTask(null, { runId: newRunId(), prompt: 'x' })).status).toBe(401);
@@ -123,6 +174,9 @@ describe('agent backend guarded by requireRun', () => {
     expect((await backend.postTask(userId, { runId: newRunId(), prompt: '  ' })).status).toBe(400);
     // Sent as the Latin-1 byte 0xE9: a UTF-8 'é' would arrive as 'Ã©', another user's id.
     expect((await backend.postTask(`${userId}\u00e9`, { runId: newRunId(), prompt: 'x' })).status).toBe(400);
+    expect(
+      (await backend.postTask(userId, { runId: newRunId(), prompt: 'x' }, 'not-an-account')).status,
+    ).toBe(400);
     expect(await tollgate.usedBy(userId)).toBe(0);
   });
 });

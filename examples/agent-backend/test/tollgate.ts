@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { silentLogger } from '@tollgate/api';
-import { grantPlatformRole } from '@tollgate/db';
+import { grantPlatformRole, updateSubscription } from '@tollgate/db';
 import { createTestDb } from '@tollgate/db/testing';
 import { createTollgateClient } from '@tollgate/sdk';
 import { parseEnv, startServer } from '@tollgate/server';
 
 const OPERATOR_EMAIL = 'ops@agent-backend.test';
 const PASSWORD = 'correct horse battery';
+const DAY_MS = 86_400_000;
 
 /**
  * A real Tollgate server (its production startServer) on a random port and a fresh database, plus
@@ -37,6 +38,10 @@ export async function startTollgate() {
     name: 'agent backend',
     scopes: ['runs:authorize', 'runs:release', 'subscriptions:read'],
   });
+  const register = async () => {
+    const email = `user-${randomUUID()}@agent-backend.test`;
+    return { email, ...(await anonymous.trpc.auth.register.mutate({ email, password: PASSWORD })) };
+  };
   return {
     url: server.url,
     serviceKey: key,
@@ -45,11 +50,43 @@ export async function startTollgate() {
      * it has never seen when it runs with built-in accounts only.
      */
     async newUserId(): Promise<string> {
-      const registered = await anonymous.trpc.auth.register.mutate({
-        email: `user-${randomUUID()}@agent-backend.test`,
-        password: PASSWORD,
+      return (await register()).user.id;
+    },
+    /**
+     * A team account made the way users make one (its owner creates it, invites a member, who joins),
+     * with a paid pool of `runLimit` runs (none: no paid plan, its runs are refused with NO_PLAN).
+     */
+    async newTeam(runLimit?: number) {
+      const [owner, member] = await Promise.all([register(), register()]);
+      const asOwner = createTollgateClient({ url: server.url, getToken: () => owner.accessToken });
+      const team = await asOwner.trpc.accounts.create.mutate({ name: 'Agents team' });
+      const invitation = await asOwner.trpc.accounts.invite.mutate({
+        accountId: team.id,
+        email: member.email,
       });
-      return registered.user.id;
+      const asMember = createTollgateClient({ url: server.url, getToken: () => member.accessToken });
+      await asMember.trpc.accounts.acceptInvitation.mutate({
+        accountId: team.id,
+        invitationId: invitation.id,
+        token: invitation.token,
+      });
+      if (runLimit !== undefined) {
+        // Buying TEAM goes through Stripe Checkout; the test needs only a paid pool, set directly.
+        const start = new Date(Date.now() - DAY_MS);
+        await updateSubscription(server.deps.db, team.id, {
+          plan: 'ENTERPRISE',
+          customRunLimit: runLimit,
+          status: 'active',
+          currentPeriodStart: start,
+          currentPeriodEnd: new Date(start.getTime() + 30 * DAY_MS),
+        });
+      }
+      return { accountId: team.id, ownerId: owner.user.id, memberId: member.user.id };
+    },
+    /** How much of a team's pool is used, read back from Tollgate (for one of its members). */
+    async teamUsed(accountId: string, userId: string) {
+      const client = createTollgateClient({ url: server.url, apiKey: key });
+      return (await client.getSubscription({ accountId, userId })).usage.used;
     },
     /** How much of the FREE quota a user has used, read back from Tollgate. */
     async usedBy(userId: string) {

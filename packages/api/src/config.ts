@@ -20,6 +20,10 @@ export interface ApiConfig {
     tokenIssuer: string;
     /** A host platform's token older than this (by `iat`) is refused, whatever its `exp`. */
     hostTokenMaxAgeSeconds: number;
+    /** The host token claim naming the user's organization (its team account); null = not used. */
+    orgClaim?: string | null;
+    /** The host token claim holding the user's role in that organization (default `member`). */
+    orgRoleClaim?: string | null;
     accessTtlSeconds: number;
     refreshTtlSeconds: number;
   };
@@ -42,7 +46,11 @@ export interface ApiConfig {
    * deliveries holds a bounded share of the pool. Default 4 (DEFAULT_WEBHOOK_CONCURRENCY).
    */
   webhookConcurrency?: number;
+  /** Team accounts: how many a user may create per rolling day (default 5), invitation lifetime (7 days). */
+  teamAccounts?: { createLimitPerDay: number; invitationTtlDays: number };
 }
+
+export const DEFAULT_TEAM_ACCOUNT_SETTINGS = { createLimitPerDay: 5, invitationTtlDays: 7 } as const;
 
 /**
  * Whether a host platform vouches for users (its issuer or JWKS is configured, or built-in accounts

@@ -11,13 +11,20 @@ export interface Context {
   actor: Actor | null;
   /** Why `actor` is null (no credential, an expired or invalid one): words the 401. Null with an actor. */
   credentialProblem: CredentialProblem | null;
+  /** The `X-Tollgate-Account` header as sent (checked by the tiers that act on an account). */
+  requestedAccountId: string | null;
   /** Client IP as seen through the trusted proxy; rate limits key on it. */
   ip: string;
   requestId: string;
 }
 
+/** The header naming the account a call acts on (absent: the caller's personal account). */
+export const ACCOUNT_HEADER = 'x-tollgate-account';
+
 export interface RequestInfo {
   authorization: string | undefined;
+  /** The ACCOUNT_HEADER's value. */
+  account?: string | undefined;
   ip: string;
   requestId: string;
 }
@@ -29,6 +36,14 @@ export function createContextFactory(deps: ApiDeps, services: Services) {
     const credentialProblem = actor
       ? null
       : credentialProblemOf(request.authorization, deps.now(), deps.config.jwt.hostTokenMaxAgeSeconds);
-    return { deps, services, actor, credentialProblem, ip: request.ip, requestId: request.requestId };
+    return {
+      deps,
+      services,
+      actor,
+      credentialProblem,
+      requestedAccountId: request.account ?? null,
+      ip: request.ip,
+      requestId: request.requestId,
+    };
   };
 }

@@ -6,7 +6,7 @@ export type {
   PublicRouterOutputs,
 } from './routers/public-app-router';
 export * from './schemas';
-export { createContextFactory, type Actor, type Context, type RequestInfo } from './context';
+export { ACCOUNT_HEADER, createContextFactory, type Actor, type Context, type RequestInfo } from './context';
 export { createServices, type Services } from './services';
 export type { ApiConfig, ApiDeps } from './config';
 export { createJsonLogger, silentLogger, type Logger } from './logger';

@@ -1,4 +1,5 @@
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
+import { accountsRouter } from './routers/accounts';
 import { adminRouter } from './routers/admin';
 import { apiKeysRouter } from './routers/api-keys';
 import { authRouter } from './routers/auth';
@@ -10,6 +11,7 @@ import { createCallerFactory, createTRPCRouter } from './trpc';
 
 export const appRouter = createTRPCRouter({
   auth: authRouter,
+  accounts: accountsRouter,
   billing: billingRouter,
   usage: usageRouter,
   sessions: sessionsRouter,

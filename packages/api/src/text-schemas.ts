@@ -44,3 +44,6 @@ export const userIdSchema = storableText({ min: 1, max: 200 }).refine(
   (value) => !value.includes('\uFFFD'),
   'must be valid UTF-8 (no U+FFFD replacement characters)',
 );
+
+/** A billing account id (a UUID). */
+export const accountIdSchema = z.uuid('must be an account id (a UUID)');

@@ -1,5 +1,5 @@
 import { findPlatformRole } from '@tollgate/db';
-import { paymentRequiredBodySchema, type PaymentRequiredBody } from '@tollgate/domain';
+import { paymentRequiredBodySchema, type AccountAction, type PaymentRequiredBody } from '@tollgate/domain';
 import { TRPCError, initTRPC } from '@trpc/server';
 import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
 import { z } from 'zod';
@@ -9,7 +9,7 @@ import { unauthorizedMessage } from './auth/credential-problem';
 import type { Context } from './context';
 import { wireErrorOfTRPC } from './error-answer';
 import { findAppError, isServiceUnavailable, serviceUnavailableError, toTRPCError } from './errors';
-import { userIdSchema } from './text-schemas';
+import { accountIdSchema, userIdSchema } from './text-schemas';
 
 export type { Context } from './context';
 
@@ -100,11 +100,61 @@ export const operatorProcedure = protectedProcedure.use(async ({ ctx, next }) =>
 });
 
 /**
- * Acts for one user: a user acts for themself (a `userId` naming someone else is FORBIDDEN); a service
- * key with `scope` acts for the `userId` it names, which must be a known user unless a host platform
- * vouches for users (404 UNKNOWN_USER, see `accounts.requireKnownUser`).
+ * The account a user's call names, from the `X-Tollgate-Account` header (the web app's account
+ * switcher) or the input's `accountId`; both given and different is a 400. null: none named.
  */
-export function actingForUserProcedure(scope: ApiKeyScope) {
+function requestedAccount(ctx: Context, inputAccountId: string | undefined): string | null {
+  const header = ctx.requestedAccountId;
+  if (header !== null && !accountIdSchema.safeParse(header).success) {
+    throw new TRPCError({
+      code: 'BAD_REQUEST',
+      message: 'X-Tollgate-Account must be an account id (a UUID)',
+    });
+  }
+  if (header !== null && inputAccountId !== undefined && header !== inputAccountId) {
+    throw new TRPCError({
+      code: 'BAD_REQUEST',
+      message: 'accountId and X-Tollgate-Account name different accounts',
+    });
+  }
+  return inputAccountId ?? header;
+}
+
+/**
+ * A signed-in user acting on one of its accounts (the header's, else its personal account) with a
+ * role that may do `action`; membership is read from the database on every call (ResolvedTenant).
+ */
+export function accountProcedure(action: AccountAction) {
+  return protectedProcedure.use(async ({ ctx, next }) => {
+    const account = await ctx.services.tenants.forUser(ctx.user, requestedAccount(ctx, undefined), action);
+    return next({ ctx: { account, tenant: account.tenant } });
+  });
+}
+
+/**
+ * A signed-in user acting on the account its input names (`accountId`, e.g. the REST path's), as a
+ * member whose role may do `action`: for the accounts.* procedures, which always name their account.
+ */
+export function accountMemberProcedure(action: AccountAction) {
+  return protectedProcedure
+    .input(z.object({ accountId: accountIdSchema }))
+    .use(async ({ ctx, input, next }) => {
+      const account = await ctx.services.tenants.forUser(ctx.user, input.accountId, action);
+      return next({ ctx: { account, tenant: account.tenant } });
+    });
+}
+
+const tenantInputSchema = z
+  .object({ userId: userIdSchema.optional(), accountId: accountIdSchema.optional() })
+  .default({});
+
+/**
+ * Acts for a member of an account: a user for themself on one of its accounts (a `userId` naming
+ * someone else is FORBIDDEN); a service key with `scope` for the member (`userId`) and account it names
+ * (`userId` alone: that user's personal account, as before accounts existed). A user id the service
+ * names must be a known user unless a host platform vouches for users (404 UNKNOWN_USER).
+ */
+export function actingForAccountProcedure(scope: ApiKeyScope, action: AccountAction) {
   return (
     publicProcedure
       // The credential first (401/403 whatever the input), then the input, then who acts for whom.
@@ -113,29 +163,28 @@ export function actingForUserProcedure(scope: ApiKeyScope) {
           ctx.actor?.kind === 'user' ? ctx.actor : requireService(ctx, scope, 'user_or_service');
         return next({ ctx: { actingActor } });
       })
-      .input(z.object({ userId: userIdSchema.optional() }).default({}))
+      .input(tenantInputSchema)
       .use(async ({ ctx, input, next }) => {
         const actor = ctx.actingActor;
+        const accountId = requestedAccount(ctx, input.accountId) ?? undefined;
         if (actor.kind === 'user') {
           if (input.userId !== undefined && input.userId !== actor.userId) {
             throw new TRPCError({ code: 'FORBIDDEN', message: 'A user can only act for themself' });
           }
-          return next({ ctx: { targetUserId: actor.userId } });
+          const account = await ctx.services.tenants.forUser(actor, accountId ?? null, action);
+          return next({ ctx: { account, tenant: account.tenant } });
         }
-        if (input.userId === undefined) {
-          throw new TRPCError({ code: 'BAD_REQUEST', message: 'userId is required with a service API key' });
-        }
-        await ctx.services.accounts.requireKnownUser(input.userId);
-        return next({ ctx: { targetUserId: input.userId } });
+        const account = await ctx.services.tenants.forService(actor, { accountId, userId: input.userId });
+        return next({ ctx: { account, tenant: account.tenant } });
       })
   );
 }
 
 /**
- * A service's act for the user it names (`userId` required). End-user tokens are refused (403): e.g.
+ * A service's act for the member and account it names. End-user tokens are refused (403): e.g.
  * releasing a run gives units back, which only the service that reserved it may decide.
  */
-export function serviceForUserProcedure(scope: ApiKeyScope) {
+export function serviceForAccountProcedure(scope: ApiKeyScope) {
   return (
     publicProcedure
       // The credential first: a user token is refused whatever it sends.
@@ -148,10 +197,14 @@ export function serviceForUserProcedure(scope: ApiKeyScope) {
         }
         return next({ ctx: { service: requireService(ctx, scope) } });
       })
-      .input(z.object({ userId: userIdSchema }))
+      .input(tenantInputSchema)
       .use(async ({ ctx, input, next }) => {
-        await ctx.services.accounts.requireKnownUser(input.userId);
-        return next({ ctx: { targetUserId: input.userId } });
+        const accountId = requestedAccount(ctx, input.accountId) ?? undefined;
+        const account = await ctx.services.tenants.forService(ctx.service, {
+          accountId,
+          userId: input.userId,
+        });
+        return next({ ctx: { account, tenant: account.tenant } });
       })
   );
 }

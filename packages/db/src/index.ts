@@ -12,6 +12,7 @@ export {
 } from './errors';
 export { isUuid } from './ids';
 export { MIGRATIONS_FOLDER } from './migrate';
+export { personalAccountId } from './personal-account-id';
 export { queryRows } from './raw-query';
 export * from './repositories';
 export * from './schema';

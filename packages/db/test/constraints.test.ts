@@ -5,6 +5,7 @@ import {
   isUniqueViolation,
   pgErrorCode,
   PG_CHECK_VIOLATION,
+  PG_FOREIGN_KEY_VIOLATION,
   recordEventOnce,
   stripeEvents,
   subscriptions,
@@ -19,9 +20,11 @@ const handle = useTestDb();
 const PERIOD_START = new Date('2025-03-01T00:00:00Z');
 const PERIOD_END = new Date('2025-04-01T00:00:00Z');
 
-function ledgerRow(userId: string, runId: string, periodId: string) {
+/** A ledger row of `owner`'s account (the tenant), run by `owner`'s user (the member). */
+function ledgerRow(owner: { accountId: string; userId: string }, runId: string, periodId: string) {
   return {
-    userId,
+    accountId: owner.accountId,
+    userId: owner.userId,
     runId,
     periodId,
     state: 'reserved' as const,
@@ -41,47 +44,59 @@ async function expectUniqueViolation(promise: Promise<unknown>): Promise<void> {
 }
 
 describe('unique constraints', () => {
-  it('one subscription per user', async () => {
+  it('one subscription per account', async () => {
     const user = await makeUser(handle.db);
     await expectUniqueViolation(
-      handle.db.insert(subscriptions).values({ userId: user.id, plan: 'PRO', status: 'active' }).execute(),
+      handle.db
+        .insert(subscriptions)
+        .values({ accountId: user.accountId, plan: 'PRO', status: 'active' })
+        .execute(),
     );
   });
 
-  it('one ledger row per (user, run id)', async () => {
+  it('one ledger row per (account, run id)', async () => {
     const user = await makeUser(handle.db);
     const [period] = await handle.db
       .insert(usagePeriods)
-      .values({ userId: user.id, periodStart: PERIOD_START, periodEnd: PERIOD_END, runLimit: 10 })
+      .values({ accountId: user.accountId, periodStart: PERIOD_START, periodEnd: PERIOD_END, runLimit: 10 })
       .returning();
     if (!period) throw new Error('no period');
-    await handle.db.insert(usageLedger).values(ledgerRow(user.id, 'run-1', period.id));
+    await handle.db.insert(usageLedger).values(ledgerRow(user.owner, 'run-1', period.id));
     await expectUniqueViolation(
       handle.db
         .insert(usageLedger)
-        .values(ledgerRow(user.id, 'run-1', period.id))
+        .values(ledgerRow(user.owner, 'run-1', period.id))
         .execute(),
     );
-    // The same run id for another user is a different run.
+    // The same run id in another account is a different run.
     const other = await makeUser(handle.db);
     const [otherPeriod] = await handle.db
       .insert(usagePeriods)
-      .values({ userId: other.id, periodStart: PERIOD_START, periodEnd: PERIOD_END, runLimit: 10 })
+      .values({ accountId: other.accountId, periodStart: PERIOD_START, periodEnd: PERIOD_END, runLimit: 10 })
       .returning();
     if (!otherPeriod) throw new Error('no period');
-    await handle.db.insert(usageLedger).values(ledgerRow(other.id, 'run-1', otherPeriod.id));
+    await handle.db.insert(usageLedger).values(ledgerRow(other.owner, 'run-1', otherPeriod.id));
+    // A run of one account can never be counted in another account's period (the key leads with it).
+    const error = await handle.db
+      .insert(usageLedger)
+      .values(ledgerRow(other.owner, 'run-2', period.id))
+      .then(
+        () => null,
+        (caught: unknown) => caught,
+      );
+    expect(pgErrorCode(error)).toBe(PG_FOREIGN_KEY_VIOLATION);
   });
 
-  it('one usage period per (user, start)', async () => {
+  it('one usage period per (account, start)', async () => {
     const user = await makeUser(handle.db);
     await handle.db
       .insert(usagePeriods)
-      .values({ userId: user.id, periodStart: PERIOD_START, periodEnd: PERIOD_END, runLimit: 10 });
+      .values({ accountId: user.accountId, periodStart: PERIOD_START, periodEnd: PERIOD_END, runLimit: 10 });
     await expectUniqueViolation(
       handle.db
         .insert(usagePeriods)
         .values({
-          userId: user.id,
+          accountId: user.accountId,
           periodStart: PERIOD_START,
           periodEnd: new Date('2025-05-01T00:00:00Z'),
           runLimit: 10,
@@ -134,22 +149,22 @@ describe('unique constraints', () => {
     const user = await makeUser(handle.db);
     const [period] = await handle.db
       .insert(usagePeriods)
-      .values({ userId: user.id, periodStart: PERIOD_START, periodEnd: PERIOD_END, runLimit: 10 })
+      .values({ accountId: user.accountId, periodStart: PERIOD_START, periodEnd: PERIOD_END, runLimit: 10 })
       .returning();
     if (!period) throw new Error('no period');
     const invalid = [
-      { ...ledgerRow(user.id, 'a', period.id), state: 'started' as const },
-      { ...ledgerRow(user.id, 'b', period.id), state: 'released' as const, releasedAt: new Date() },
+      { ...ledgerRow(user.owner, 'a', period.id), state: 'started' as const },
+      { ...ledgerRow(user.owner, 'b', period.id), state: 'released' as const, releasedAt: new Date() },
       // Released after starting: only when the agent backend proved it never started.
       {
-        ...ledgerRow(user.id, 'c', period.id),
+        ...ledgerRow(user.owner, 'c', period.id),
         state: 'released' as const,
         startedAt: new Date(),
         releasedAt: new Date(),
         releaseReason: 'service' as const,
       },
-      { ...ledgerRow(user.id, 'd', period.id), state: 'bogus' as 'reserved' },
-      { ...ledgerRow(user.id, 'e', period.id), unitsReserved: 0 },
+      { ...ledgerRow(user.owner, 'd', period.id), state: 'bogus' as 'reserved' },
+      { ...ledgerRow(user.owner, 'e', period.id), unitsReserved: 0 },
     ];
     for (const row of invalid) {
       const error = await handle.db
@@ -167,7 +182,13 @@ describe('unique constraints', () => {
     const user = await makeUser(handle.db);
     const error = await handle.db
       .insert(usagePeriods)
-      .values({ userId: user.id, periodStart: PERIOD_START, periodEnd: PERIOD_END, used: -1, runLimit: 10 })
+      .values({
+        accountId: user.accountId,
+        periodStart: PERIOD_START,
+        periodEnd: PERIOD_END,
+        used: -1,
+        runLimit: 10,
+      })
       .then(
         () => null,
         (caught: unknown) => caught,

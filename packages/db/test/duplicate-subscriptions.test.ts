@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   listDuplicateSubscriptions,
-  listDuplicateSubscriptionsOfUser,
+  listDuplicateSubscriptionsOfAccount,
   markDuplicateCanceled,
   recordDuplicateError,
   recordDuplicateSubscription,
@@ -17,7 +17,7 @@ describe('duplicate subscriptions', () => {
     const { db } = testDb;
     const user = await makeUser(db);
     const input = {
-      userId: user.id,
+      accountId: user.accountId,
       keptStripeSubscriptionId: 'sub_pro',
       canceledStripeSubscriptionId: 'sub_basic',
       canceledPlan: 'BASIC' as const,
@@ -28,9 +28,12 @@ describe('duplicate subscriptions', () => {
     expect(await recordDuplicateSubscription(db, { ...input, keptStripeSubscriptionId: 'sub_other' })).toBe(
       false,
     );
-    const rows = await listDuplicateSubscriptionsOfUser(db, user.id);
+    const rows = await listDuplicateSubscriptionsOfAccount(db, user.accountId);
+    const other = await makeUser(db);
+    expect(await listDuplicateSubscriptionsOfAccount(db, other.accountId)).toEqual([]);
     expect(rows).toEqual([
       expect.objectContaining({
+        accountId: user.accountId,
         keptStripeSubscriptionId: 'sub_pro',
         canceledStripeSubscriptionId: 'sub_basic',
         canceledPlan: 'BASIC',
@@ -46,14 +49,16 @@ describe('duplicate subscriptions', () => {
     const { db } = testDb;
     const user = await makeUser(db);
     await recordDuplicateSubscription(db, {
-      userId: user.id,
+      accountId: user.accountId,
       keptStripeSubscriptionId: 'sub_pro',
       canceledStripeSubscriptionId: 'sub_basic',
       canceledPlan: 'BASIC',
       detectedAt: DETECTED,
     });
     await recordDuplicateError(db, 'sub_basic', 'StripeAPIError: boom');
-    expect((await listDuplicateSubscriptionsOfUser(db, user.id))[0]?.lastError).toBe('StripeAPIError: boom');
+    expect((await listDuplicateSubscriptionsOfAccount(db, user.accountId))[0]?.lastError).toBe(
+      'StripeAPIError: boom',
+    );
 
     const done = { amountOwed: 1900, currency: 'usd', canceledAt: CANCELED };
     expect(await markDuplicateCanceled(db, 'sub_basic', done)).toBe(true);
@@ -62,6 +67,7 @@ describe('duplicate subscriptions', () => {
 
     expect(await listDuplicateSubscriptions(db)).toEqual([
       expect.objectContaining({
+        accountId: user.accountId,
         userId: user.id,
         email: user.email,
         canceledStripeSubscriptionId: 'sub_basic',

@@ -1,16 +1,20 @@
 import { afterAll, beforeAll, beforeEach } from 'vitest';
-import { createUser, ensureFreeSubscription } from '../src';
+import { createUser, ensurePersonalAccount } from '../src';
 import { createTestDb, type TestDbHandle } from '../src/testing';
 import type { Database } from '../src';
 
 let counter = 0;
 
-/** A user with a FREE subscription; emails are unique per call so tests never collide. */
+/**
+ * A user with its personal account (owner membership, FREE subscription); emails are unique per call so
+ * tests never collide. `accountId` is the tenant (the personal account), `id` the member; `owner` names
+ * both, as sessions and agent runs take them.
+ */
 export async function makeUser(db: Database, now: Date = new Date('2025-01-15T10:00:00Z')) {
   counter += 1;
   const user = await createUser(db, { email: `user${counter}@example.test`, createdAt: now });
-  await ensureFreeSubscription(db, user.id, now);
-  return user;
+  const accountId = await ensurePersonalAccount(db, user.id, now);
+  return { ...user, accountId, owner: { accountId, userId: user.id } };
 }
 
 /**

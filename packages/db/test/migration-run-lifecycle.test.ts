@@ -9,7 +9,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MIGRATIONS_FOLDER, queryRows, reserveRuns, type Database } from '../src';
+import { MIGRATIONS_FOLDER, personalAccountId, queryRows, reserveRuns, type Database } from '../src';
 import { createScratchDatabase, testPostgresServerUrl } from '../src/testing';
 
 // A database on the schema before the run lifecycle (migration 0000 only), filled the way the old code
@@ -102,17 +102,22 @@ describe('migrating today’s ledger to the run lifecycle', () => {
       { id: 'alice', auth_source: 'password' },
       { id: 'host-bob', auth_source: 'host' },
     ]);
-    const periods = await queryRows<{ id: string; used: number; run_limit: number }>(
+    // Since billing accounts (0004), every tenant row belongs to its user's personal account.
+    const alice = personalAccountId('alice');
+    const bob = personalAccountId('host-bob');
+    const periods = await queryRows<{ account_id: string; id: string; used: number; run_limit: number }>(
       db,
-      sql`select id, used, run_limit from usage_periods order by id`,
+      sql`select account_id, id, used, run_limit from usage_periods order by id`,
     );
     expect(periods).toEqual([
       // Over: records at least what it used. In force: its plan's limit.
-      { id: '00000000-0000-4000-8000-000000000001', used: 420, run_limit: 420 },
-      { id: '00000000-0000-4000-8000-000000000002', used: 2, run_limit: 1000 },
-      { id: '00000000-0000-4000-8000-000000000003', used: 1, run_limit: 10 },
+      { account_id: alice, id: '00000000-0000-4000-8000-000000000001', used: 420, run_limit: 420 },
+      { account_id: alice, id: '00000000-0000-4000-8000-000000000002', used: 2, run_limit: 1000 },
+      { account_id: bob, id: '00000000-0000-4000-8000-000000000003', used: 1, run_limit: 10 },
     ]);
     const ledger = await queryRows<{
+      account_id: string;
+      user_id: string;
       run_id: string;
       state: string;
       units_settled: number | null;
@@ -122,13 +127,15 @@ describe('migrating today’s ledger to the run lifecycle', () => {
       fingerprint: string;
     }>(
       db,
-      sql`select run_id, state, units_settled, started_at is not null as started, settled_at is not null as settled,
-            release_reason, fingerprint from usage_ledger order by run_id`,
+      sql`select account_id, user_id, run_id, state, units_settled, started_at is not null as started,
+            settled_at is not null as settled, release_reason, fingerprint from usage_ledger order by run_id`,
     );
     expect(
       ledger.map(({ fingerprint, ...rest }) => ({ ...rest, isLegacy: fingerprint.startsWith('legacy:') })),
     ).toEqual([
       {
+        account_id: alice,
+        user_id: 'alice',
         run_id: 'done',
         state: 'settled',
         units_settled: 1,
@@ -138,6 +145,8 @@ describe('migrating today’s ledger to the run lifecycle', () => {
         isLegacy: true,
       },
       {
+        account_id: alice,
+        user_id: 'alice',
         run_id: 'mid-run',
         state: 'started',
         units_settled: null,
@@ -147,6 +156,8 @@ describe('migrating today’s ledger to the run lifecycle', () => {
         isLegacy: true,
       },
       {
+        account_id: alice,
+        user_id: 'alice',
         run_id: 'refunded',
         state: 'released',
         units_settled: null,
@@ -156,6 +167,8 @@ describe('migrating today’s ledger to the run lifecycle', () => {
         isLegacy: true,
       },
       {
+        account_id: bob,
+        user_id: 'host-bob',
         run_id: 'svc-run',
         state: 'started',
         units_settled: null,
@@ -171,7 +184,9 @@ describe('migrating today’s ledger to the run lifecycle', () => {
     const retries = await reserveRuns(
       db,
       ['done', 'mid-run', 'refunded'].map((runId) => ({
+        accountId: alice,
         userId: 'alice',
+        countsMember: false,
         runId,
         period,
         limit: 1000,
@@ -188,5 +203,25 @@ describe('migrating today’s ledger to the run lifecycle', () => {
       'fingerprint_mismatch',
     ]);
     expect(retries.every((r) => r.used === 2)).toBe(true);
+
+    // The agent history moved with its ledger: same account, same member.
+    expect(
+      await queryRows<{ account_id: string; user_id: string; run_id: string }>(
+        db,
+        sql`select account_id, user_id, run_id from agent_runs order by run_id`,
+      ),
+    ).toEqual(
+      ['done', 'mid-run', 'refunded'].map((runId) => ({
+        account_id: alice,
+        user_id: 'alice',
+        run_id: runId,
+      })),
+    );
+    expect(
+      await queryRows<{ account_id: string; user_id: string }>(
+        db,
+        sql`select account_id, user_id from agent_sessions`,
+      ),
+    ).toEqual([{ account_id: alice, user_id: 'alice' }]);
   });
 });

@@ -7,15 +7,24 @@ export const PERIOD = { start: new Date('2025-03-01T00:00:00Z'), end: new Date('
 export const NEXT_PERIOD = { start: new Date('2025-04-01T00:00:00Z'), end: new Date('2025-05-01T00:00:00Z') };
 export const SERVICE = { kind: 'service', id: 'key-1' } as const;
 
-/** One run of `userId` as a service reserves it; the fingerprint defaults to one per run id. */
+/** The account a run is charged to and the member it is for (makeUser's `owner`). */
+export interface RunOwner {
+  accountId: string;
+  userId: string;
+}
+
+/** One run of `owner` as a service reserves it; the fingerprint defaults to one per run id. */
 export function runOf(
-  userId: string,
+  owner: RunOwner,
   runId: string,
   limit: number,
   overrides: Partial<ReserveRunInput> = {},
 ): ReserveRunInput {
   return {
-    userId,
+    accountId: owner.accountId,
+    userId: owner.userId,
+    // Personal accounts count runs on the pool only (no member counter).
+    countsMember: false,
     runId,
     limit,
     period: PERIOD,
@@ -40,19 +49,20 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
-export async function ledgerRows(db: Database, userId?: string): Promise<number> {
+/** Ledger rows of one account (every row without one). */
+export async function ledgerRows(db: Database, accountId?: string): Promise<number> {
   const query = db.select({ n: count() }).from(usageLedger);
-  const [row] = await (userId ? query.where(eq(usageLedger.userId, userId)) : query);
+  const [row] = await (accountId ? query.where(eq(usageLedger.accountId, accountId)) : query);
   return row?.n ?? 0;
 }
 
 /** Per period: the counter, the units its live ledger rows hold, and the stored limit. */
 export async function periodTotals(db: Database) {
-  return queryRows<{ user_id: string; used: number; held: number; run_limit: number }>(
+  return queryRows<{ account_id: string; used: number; held: number; run_limit: number }>(
     db,
-    sql`select p.user_id, p.used, p.run_limit,
+    sql`select p.account_id, p.used, p.run_limit,
           (select coalesce(sum(l.units_reserved), 0)::int from usage_ledger l
-            where l.period_id = p.id and l.state <> 'released') as held
+            where l.account_id = p.account_id and l.period_id = p.id and l.state <> 'released') as held
         from usage_periods p`,
   );
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createDb, findLedgerEntry, getUsage, releaseRun, reserveRuns } from '../src';
+import { createDb, findLedgerEntry, getUsage, personalAccountId, releaseRun, reserveRuns } from '../src';
 import type { ReserveRunInput, ReserveRunResult } from '../src';
 import { createScratchDatabase, testPostgresServerUrl } from '../src/testing';
 import { makeUser, useTestDb } from './fixtures';
@@ -13,6 +13,7 @@ import {
   runOf,
   tally,
 } from './reservation-helpers';
+import type { RunOwner } from './reservation-helpers';
 
 const handle = useTestDb();
 
@@ -26,24 +27,28 @@ describe('reserveRuns, one run at a time', () => {
   it('reserves up to the limit: limit-1 and limit are allowed, limit+1 is refused and leaves no row', async () => {
     const user = await makeUser(handle.db);
     const results = [];
-    for (let i = 0; i < 3; i += 1) results.push(await reserveOne(runOf(user.id, `run-${i}`, 3)));
+    for (let i = 0; i < 3; i += 1) results.push(await reserveOne(runOf(user.owner, `run-${i}`, 3)));
     expect(results).toEqual(
-      [1, 2, 3].map((used) => ({ outcome: 'reserved', used, limit: 3, state: 'reserved' })),
+      // A personal account's runs count on its pool only: no member counter.
+      [1, 2, 3].map((used) => ({ outcome: 'reserved', used, limit: 3, state: 'reserved', member: null })),
     );
-    expect(await reserveOne(runOf(user.id, 'run-over', 3))).toEqual({
+    expect(await reserveOne(runOf(user.owner, 'run-over', 3))).toEqual({
       outcome: 'limit_reached',
       used: 3,
       limit: 3,
       state: null,
+      member: null,
     });
-    expect(await findLedgerEntry(handle.db, { userId: user.id, runId: 'run-over' })).toBeNull();
-    expect(await ledgerRows(handle.db, user.id)).toBe(3);
+    expect(await findLedgerEntry(handle.db, { accountId: user.accountId, runId: 'run-over' })).toBeNull();
+    expect(await ledgerRows(handle.db, user.accountId)).toBe(3);
   });
 
   it('records the lifecycle fields: state reserved, units, actor, fingerprint, reserved_at', async () => {
     const user = await makeUser(handle.db);
-    await reserveOne(runOf(user.id, 'r1', 5, { actor: { kind: 'user', id: user.id } }));
-    expect(await findLedgerEntry(handle.db, { userId: user.id, runId: 'r1' })).toMatchObject({
+    await reserveOne(runOf(user.owner, 'r1', 5, { actor: { kind: 'user', id: user.id } }));
+    expect(await findLedgerEntry(handle.db, { accountId: user.accountId, runId: 'r1' })).toMatchObject({
+      accountId: user.accountId,
+      userId: user.id,
       state: 'reserved',
       unitsReserved: 1,
       actorKind: 'user',
@@ -57,18 +62,18 @@ describe('reserveRuns, one run at a time', () => {
 
   it('admission reads the limit stored on the period row, not the caller’s (it only seeds a new row)', async () => {
     const user = await makeUser(handle.db);
-    await reserveOne(runOf(user.id, 'a', 2));
+    await reserveOne(runOf(user.owner, 'a', 2));
     // A caller holding a stale, higher limit can't go past the row's.
-    await reserveOne(runOf(user.id, 'b', 1000));
-    expect((await reserveOne(runOf(user.id, 'c', 1000))).outcome).toBe('limit_reached');
-    expect(await getUsage(handle.db, user.id, PERIOD.start)).toBe(2);
+    await reserveOne(runOf(user.owner, 'b', 1000));
+    expect((await reserveOne(runOf(user.owner, 'c', 1000))).outcome).toBe('limit_reached');
+    expect(await getUsage(handle.db, user.accountId, PERIOD.start)).toBe(2);
   });
 
   it('a blocked account reserves nothing, but a retry of an earlier run still gets its answer', async () => {
     const user = await makeUser(handle.db);
-    await reserveOne(runOf(user.id, 'before', 10));
-    expect((await reserveOne(runOf(user.id, 'new', 10, { isBlocked: true }))).outcome).toBe('blocked');
-    expect(await reserveOne(runOf(user.id, 'before', 10, { isBlocked: true }))).toMatchObject({
+    await reserveOne(runOf(user.owner, 'before', 10));
+    expect((await reserveOne(runOf(user.owner, 'new', 10, { isBlocked: true }))).outcome).toBe('blocked');
+    expect(await reserveOne(runOf(user.owner, 'before', 10, { isBlocked: true }))).toMatchObject({
       outcome: 'replayed',
       state: 'reserved',
       used: 1,
@@ -77,53 +82,63 @@ describe('reserveRuns, one run at a time', () => {
 
   it('the same run id: same fingerprint is a replay (nothing counted), another one is refused', async () => {
     const user = await makeUser(handle.db);
-    await reserveOne(runOf(user.id, 'r', 10));
-    expect(await reserveOne(runOf(user.id, 'r', 10))).toEqual({
+    await reserveOne(runOf(user.owner, 'r', 10));
+    expect(await reserveOne(runOf(user.owner, 'r', 10))).toEqual({
       outcome: 'replayed',
       used: 1,
       limit: 10,
       state: 'reserved',
+      member: null,
     });
-    expect(await reserveOne(runOf(user.id, 'r', 10, { fingerprint: 'someone-else' }))).toMatchObject({
+    expect(await reserveOne(runOf(user.owner, 'r', 10, { fingerprint: 'someone-else' }))).toMatchObject({
       outcome: 'fingerprint_mismatch',
       used: 1,
     });
     // A replay is answered even at the limit and even in another period.
-    expect((await reserveOne(runOf(user.id, 'r', 0, { period: NEXT_PERIOD }))).outcome).toBe('replayed');
-    expect(await ledgerRows(handle.db, user.id)).toBe(1);
+    expect((await reserveOne(runOf(user.owner, 'r', 0, { period: NEXT_PERIOD }))).outcome).toBe('replayed');
+    expect(await ledgerRows(handle.db, user.accountId)).toBe(1);
   });
 
   it('a released run id is spent: a replay reports `released`, nothing is reserved again', async () => {
     const user = await makeUser(handle.db);
-    await reserveOne(runOf(user.id, 'r', 10));
-    await releaseRun(handle.db, { userId: user.id, runId: 'r', actor: null, reason: 'service', now: NOW });
-    expect(await reserveOne(runOf(user.id, 'r', 10))).toMatchObject({
+    await reserveOne(runOf(user.owner, 'r', 10));
+    await releaseRun(handle.db, {
+      accountId: user.accountId,
+      runId: 'r',
+      actor: null,
+      reason: 'service',
+      now: NOW,
+    });
+    expect(await reserveOne(runOf(user.owner, 'r', 10))).toMatchObject({
       outcome: 'replayed',
       state: 'released',
       used: 0,
     });
-    expect(await getUsage(handle.db, user.id, PERIOD.start)).toBe(0);
+    expect(await getUsage(handle.db, user.accountId, PERIOD.start)).toBe(0);
   });
 
   it('a new period start is a new counter row; tenants are counted separately with the same run ids', async () => {
     const a = await makeUser(handle.db);
     const b = await makeUser(handle.db);
-    await reserveOne(runOf(a.id, 'x', 2));
-    expect((await reserveOne(runOf(a.id, 'y', 2, { period: NEXT_PERIOD }))).used).toBe(1);
-    expect(await reserveOne(runOf(b.id, 'x', 2))).toMatchObject({ outcome: 'reserved', used: 1 });
-    expect(await getUsage(handle.db, a.id, PERIOD.start)).toBe(1);
-    expect(await getUsage(handle.db, a.id, NEXT_PERIOD.start)).toBe(1);
+    await reserveOne(runOf(a.owner, 'x', 2));
+    expect((await reserveOne(runOf(a.owner, 'y', 2, { period: NEXT_PERIOD }))).used).toBe(1);
+    expect(await reserveOne(runOf(b.owner, 'x', 2))).toMatchObject({ outcome: 'reserved', used: 1 });
+    expect(await getUsage(handle.db, a.accountId, PERIOD.start)).toBe(1);
+    expect(await getUsage(handle.db, a.accountId, NEXT_PERIOD.start)).toBe(1);
   });
 
   it('a limit of 0 refuses everything', async () => {
     const user = await makeUser(handle.db);
-    expect((await reserveOne(runOf(user.id, 'r', 0))).outcome).toBe('limit_reached');
+    expect((await reserveOne(runOf(user.owner, 'r', 0))).outcome).toBe('limit_reached');
   });
 
   it('an unknown tenant fails the call and records nothing (the batcher then retries its runs alone)', async () => {
     const user = await makeUser(handle.db);
     await expect(
-      reserveRuns(handle.db, [runOf(user.id, 'ok', 10), runOf('no-such-user', 'x', 10)]),
+      reserveRuns(handle.db, [
+        runOf(user.owner, 'ok', 10),
+        runOf({ accountId: personalAccountId('no-such-user'), userId: 'no-such-user' }, 'x', 10),
+      ]),
     ).rejects.toThrow();
     expect(await ledgerRows(handle.db)).toBe(0);
     expect(await reserveRuns(handle.db, [])).toEqual([]);
@@ -134,10 +149,16 @@ describe('reserveRuns with many runs answers exactly like reserving them one by 
   it('matches the sequential answers on a mixed batch: limits, replays, mismatches, blocks, periods, duplicates', async () => {
     async function scenario(mode: 'sequential' | 'batch') {
       const users = [await makeUser(handle.db), await makeUser(handle.db), await makeUser(handle.db)];
-      const [a, b, c] = users.map((u) => u.id) as [string, string, string];
+      const [a, b, c] = users.map((u) => u.owner) as [RunOwner, RunOwner, RunOwner];
       await reserveOne(runOf(a, 'old', 5));
       await reserveOne(runOf(a, 'gone', 5));
-      await releaseRun(handle.db, { userId: a, runId: 'gone', actor: null, reason: 'service', now: NOW });
+      await releaseRun(handle.db, {
+        accountId: a.accountId,
+        runId: 'gone',
+        actor: null,
+        reason: 'service',
+        now: NOW,
+      });
       const script: ReserveRunInput[] = [
         runOf(a, 'a1', 5),
         runOf(a, 'old', 5), // replay of history
@@ -162,8 +183,10 @@ describe('reserveRuns with many runs answers exactly like reserving them one by 
             );
       return {
         results,
-        usage: await Promise.all([a, b, c].map((id) => getUsage(handle.db, id, PERIOD.start))),
-        next: await getUsage(handle.db, a, NEXT_PERIOD.start),
+        usage: await Promise.all(
+          [a, b, c].map((owner) => getUsage(handle.db, owner.accountId, PERIOD.start)),
+        ),
+        next: await getUsage(handle.db, a.accountId, NEXT_PERIOD.start),
       };
     }
     const sequential = await scenario('sequential');
@@ -190,37 +213,37 @@ describe('reserveRuns with many runs answers exactly like reserving them one by 
 describe('reserveRuns under concurrency', () => {
   it('200 concurrent single reservations against a limit of 100: exactly 100; replaying them changes nothing', async () => {
     const user = await makeUser(handle.db);
-    const inputs = Array.from({ length: 200 }, (_, i) => runOf(user.id, `run-${i}`, 100));
+    const inputs = Array.from({ length: 200 }, (_, i) => runOf(user.owner, `run-${i}`, 100));
     const results = await Promise.all(inputs.map(reserveOne));
     expect(tally(results)).toEqual({ reserved: 100, limit_reached: 100 });
     expect(new Set(results.filter((r) => r.outcome === 'reserved').map((r) => r.used)).size).toBe(100);
     const replays = await Promise.all(inputs.map(reserveOne));
     expect(tally(replays)).toEqual({ replayed: 100, limit_reached: 100 });
-    expect(await getUsage(handle.db, user.id, PERIOD.start)).toBe(100);
-    expect(await ledgerRows(handle.db, user.id)).toBe(100);
+    expect(await getUsage(handle.db, user.accountId, PERIOD.start)).toBe(100);
+    expect(await ledgerRows(handle.db, user.accountId)).toBe(100);
   });
 
   it('the same run id sent 20 times at once is reserved once (and a first-use period is created once)', async () => {
     const user = await makeUser(handle.db);
     const results = await Promise.all(
-      Array.from({ length: 20 }, () => reserveOne(runOf(user.id, 'same', 10))),
+      Array.from({ length: 20 }, () => reserveOne(runOf(user.owner, 'same', 10))),
     );
     expect(tally(results)).toEqual({ reserved: 1, replayed: 19 });
-    expect(await getUsage(handle.db, user.id, PERIOD.start)).toBe(1);
+    expect(await getUsage(handle.db, user.accountId, PERIOD.start)).toBe(1);
   });
 
   it('hot tenant: 400 runs in 16 concurrent batches against a limit of 150 admit exactly 150', async () => {
     const user = await makeUser(handle.db);
-    const inputs = Array.from({ length: 400 }, (_, i) => runOf(user.id, `hot-${i}`, 150));
+    const inputs = Array.from({ length: 400 }, (_, i) => runOf(user.owner, `hot-${i}`, 150));
     const results = (await Promise.all(chunks(inputs, 25).map((b) => reserveRuns(handle.db, b)))).flat();
     expect(tally(results)).toEqual({ reserved: 150, limit_reached: 250 });
-    expect(await getUsage(handle.db, user.id, PERIOD.start)).toBe(150);
-    expect(await ledgerRows(handle.db, user.id)).toBe(150);
+    expect(await getUsage(handle.db, user.accountId, PERIOD.start)).toBe(150);
+    expect(await ledgerRows(handle.db, user.accountId)).toBe(150);
   });
 
   it('many tenants, the same run ids racing across batches and single calls: counters == ledger == limit', async () => {
     const users = await Promise.all(Array.from({ length: 120 }, () => makeUser(handle.db, NOW)));
-    const inputs = users.flatMap((u) => Array.from({ length: 6 }, (_, i) => runOf(u.id, `run-${i}`, 4)));
+    const inputs = users.flatMap((u) => Array.from({ length: 6 }, (_, i) => runOf(u.owner, `run-${i}`, 4)));
     const reversed = [...inputs].reverse();
     const [batchA, batchB, singles] = await Promise.all([
       Promise.all(chunks(inputs, 240).map((b) => reserveRuns(handle.db, b))),
@@ -246,7 +269,7 @@ if (serverUrl) {
       const second = await createDb({ databaseUrl: scratch.url, poolSize: 4 });
       try {
         const users = await Promise.all(Array.from({ length: 40 }, () => makeUser(first.db)));
-        const inputs = users.flatMap((u) => Array.from({ length: 10 }, (_, i) => runOf(u.id, `r${i}`, 7)));
+        const inputs = users.flatMap((u) => Array.from({ length: 10 }, (_, i) => runOf(u.owner, `r${i}`, 7)));
         const results = await Promise.all([
           ...chunks(inputs, 50).map((b) => reserveRuns(first.db, b)),
           ...chunks([...inputs].reverse(), 64).map((b) => reserveRuns(second.db, b)),

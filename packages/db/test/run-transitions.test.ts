@@ -15,29 +15,30 @@ import type { Database } from '../src';
 import { createScratchDatabase, testPostgresServerUrl } from '../src/testing';
 import { makeUser, useTestDb } from './fixtures';
 import { NOW, PERIOD, SERVICE, periodTotals, runOf, tally } from './reservation-helpers';
+import type { RunOwner } from './reservation-helpers';
 
 const handle = useTestDb();
 const LATER = new Date(NOW.getTime() + 60_000);
 
-async function reserve(db: Database, userId: string, runIds: string[], limit = 100) {
+async function reserve(db: Database, owner: RunOwner, runIds: string[], limit = 100) {
   return reserveRuns(
     db,
-    runIds.map((runId) => runOf(userId, runId, limit)),
+    runIds.map((runId) => runOf(owner, runId, limit)),
   );
 }
 
 describe('start: reserved → started, once per run id, ever', () => {
   it('20 concurrent starts of one run: exactly one succeeds, the others learn it started', async () => {
     const user = await makeUser(handle.db);
-    await reserve(handle.db, user.id, ['r']);
+    await reserve(handle.db, user.owner, ['r']);
     const results = await Promise.all(
       Array.from({ length: 20 }, () =>
-        startRun(handle.db, { userId: user.id, runId: 'r', actor: SERVICE, now: LATER }),
+        startRun(handle.db, { accountId: user.accountId, runId: 'r', actor: SERVICE, now: LATER }),
       ),
     );
     expect(results.filter((r) => r.ok)).toHaveLength(1);
     expect(results.filter((r) => !r.ok).map((r) => !r.ok && r.reason)).toEqual(Array(19).fill('started'));
-    expect(await findLedgerEntry(handle.db, { userId: user.id, runId: 'r' })).toMatchObject({
+    expect(await findLedgerEntry(handle.db, { accountId: user.accountId, runId: 'r' })).toMatchObject({
       state: 'started',
       startedAt: LATER,
     });
@@ -45,30 +46,30 @@ describe('start: reserved → started, once per run id, ever', () => {
 
   it('only the actor that reserved the run may start it; unknown and released runs are refused', async () => {
     const user = await makeUser(handle.db);
-    await reserve(handle.db, user.id, ['r', 'gone']);
+    await reserve(handle.db, user.owner, ['r', 'gone']);
     const intruder = { kind: 'service', id: 'key-2' } as const;
     expect(
-      await startRun(handle.db, { userId: user.id, runId: 'r', actor: intruder, now: LATER }),
+      await startRun(handle.db, { accountId: user.accountId, runId: 'r', actor: intruder, now: LATER }),
     ).toMatchObject({
       ok: false,
       reason: 'other_actor',
     });
-    expect(await startRun(handle.db, { userId: user.id, runId: 'nope', actor: SERVICE, now: LATER })).toEqual(
-      {
-        ok: false,
-        reason: 'not_found',
-        entry: null,
-      },
-    );
+    expect(
+      await startRun(handle.db, { accountId: user.accountId, runId: 'nope', actor: SERVICE, now: LATER }),
+    ).toEqual({
+      ok: false,
+      reason: 'not_found',
+      entry: null,
+    });
     await releaseRun(handle.db, {
-      userId: user.id,
+      accountId: user.accountId,
       runId: 'gone',
       actor: SERVICE,
       reason: 'service',
       now: LATER,
     });
     expect(
-      await startRun(handle.db, { userId: user.id, runId: 'gone', actor: SERVICE, now: LATER }),
+      await startRun(handle.db, { accountId: user.accountId, runId: 'gone', actor: SERVICE, now: LATER }),
     ).toMatchObject({
       ok: false,
       reason: 'released',
@@ -77,18 +78,24 @@ describe('start: reserved → started, once per run id, ever', () => {
 
   it('settle: started → settled with the units charged; a reserved run can’t be settled', async () => {
     const user = await makeUser(handle.db);
-    await reserve(handle.db, user.id, ['r', 'not-started']);
-    await startRun(handle.db, { userId: user.id, runId: 'r', actor: SERVICE, now: LATER });
-    expect(await settleRun(handle.db, { userId: user.id, runId: 'r', now: LATER })).toMatchObject({
+    await reserve(handle.db, user.owner, ['r', 'not-started']);
+    await startRun(handle.db, { accountId: user.accountId, runId: 'r', actor: SERVICE, now: LATER });
+    expect(await settleRun(handle.db, { accountId: user.accountId, runId: 'r', now: LATER })).toMatchObject({
       ok: true,
       entry: { state: 'settled', unitsSettled: 1, settledAt: LATER },
     });
-    expect(await settleRun(handle.db, { userId: user.id, runId: 'not-started', now: LATER })).toMatchObject({
+    expect(
+      await settleRun(handle.db, { accountId: user.accountId, runId: 'not-started', now: LATER }),
+    ).toMatchObject({
       ok: false,
       reason: 'reserved',
     });
-    await flagRunForReview(handle.db, { userId: user.id, runId: 'r', reason: 'backend_outcome_unknown' });
-    expect((await findLedgerEntry(handle.db, { userId: user.id, runId: 'r' }))?.reviewReason).toBe(
+    await flagRunForReview(handle.db, {
+      accountId: user.accountId,
+      runId: 'r',
+      reason: 'backend_outcome_unknown',
+    });
+    expect((await findLedgerEntry(handle.db, { accountId: user.accountId, runId: 'r' }))?.reviewReason).toBe(
       'backend_outcome_unknown',
     );
   });
@@ -97,15 +104,21 @@ describe('start: reserved → started, once per run id, ever', () => {
 describe('release: reserved → released, units back once', () => {
   it('concurrent releases of one run refund it exactly once, into its own period', async () => {
     const user = await makeUser(handle.db);
-    await reserve(handle.db, user.id, ['a', 'b']);
+    await reserve(handle.db, user.owner, ['a', 'b']);
     const results = await Promise.all(
       Array.from({ length: 10 }, () =>
-        releaseRun(handle.db, { userId: user.id, runId: 'a', actor: SERVICE, reason: 'service', now: LATER }),
+        releaseRun(handle.db, {
+          accountId: user.accountId,
+          runId: 'a',
+          actor: SERVICE,
+          reason: 'service',
+          now: LATER,
+        }),
       ),
     );
     expect(results.filter((r) => r.ok)).toHaveLength(1);
-    expect(await getUsage(handle.db, user.id, PERIOD.start)).toBe(1);
-    expect(await findLedgerEntry(handle.db, { userId: user.id, runId: 'a' })).toMatchObject({
+    expect(await getUsage(handle.db, user.accountId, PERIOD.start)).toBe(1);
+    expect(await findLedgerEntry(handle.db, { accountId: user.accountId, runId: 'a' })).toMatchObject({
       state: 'released',
       releaseReason: 'service',
       releasedAt: LATER,
@@ -114,20 +127,20 @@ describe('release: reserved → released, units back once', () => {
 
   it('a started run is never released by a caller; only the backend-proven path releases it', async () => {
     const user = await makeUser(handle.db);
-    await reserve(handle.db, user.id, ['r']);
-    await startRun(handle.db, { userId: user.id, runId: 'r', actor: SERVICE, now: LATER });
+    await reserve(handle.db, user.owner, ['r']);
+    await startRun(handle.db, { accountId: user.accountId, runId: 'r', actor: SERVICE, now: LATER });
     expect(
       await releaseRun(handle.db, {
-        userId: user.id,
+        accountId: user.accountId,
         runId: 'r',
         actor: SERVICE,
         reason: 'service',
         now: LATER,
       }),
     ).toMatchObject({ ok: false, reason: 'started' });
-    expect(await getUsage(handle.db, user.id, PERIOD.start)).toBe(1);
+    expect(await getUsage(handle.db, user.accountId, PERIOD.start)).toBe(1);
     const proven = await releaseRun(handle.db, {
-      userId: user.id,
+      accountId: user.accountId,
       runId: 'r',
       actor: null,
       reason: 'backend_not_started',
@@ -135,16 +148,16 @@ describe('release: reserved → released, units back once', () => {
       from: 'started',
     });
     expect(proven.ok).toBe(true);
-    expect(await getUsage(handle.db, user.id, PERIOD.start)).toBe(0);
+    expect(await getUsage(handle.db, user.accountId, PERIOD.start)).toBe(0);
   });
 
   it("another tenant's or another actor's release changes nothing", async () => {
     const alice = await makeUser(handle.db);
     const bob = await makeUser(handle.db);
-    await reserve(handle.db, alice.id, ['r']);
+    await reserve(handle.db, alice.owner, ['r']);
     expect(
       await releaseRun(handle.db, {
-        userId: bob.id,
+        accountId: bob.accountId,
         runId: 'r',
         actor: SERVICE,
         reason: 'service',
@@ -153,31 +166,37 @@ describe('release: reserved → released, units back once', () => {
     ).toMatchObject({ ok: false, reason: 'not_found' });
     expect(
       await releaseRun(handle.db, {
-        userId: alice.id,
+        accountId: alice.accountId,
         runId: 'r',
         actor: { kind: 'user', id: alice.id },
         reason: 'service',
         now: LATER,
       }),
     ).toMatchObject({ ok: false, reason: 'other_actor' });
-    expect(await getUsage(handle.db, alice.id, PERIOD.start)).toBe(1);
+    expect(await getUsage(handle.db, alice.accountId, PERIOD.start)).toBe(1);
   });
 });
 
 describe('sweepUnstartedRuns', () => {
   it('releases only runs still reserved before the cutoff, once; started and recent runs stay', async () => {
     const user = await makeUser(handle.db);
-    await reserve(handle.db, user.id, ['old-1', 'old-2', 'old-started']);
-    await startRun(handle.db, { userId: user.id, runId: 'old-started', actor: SERVICE, now: LATER });
-    await reserveRuns(handle.db, [runOf(user.id, 'recent', 100, { now: LATER })]);
+    await reserve(handle.db, user.owner, ['old-1', 'old-2', 'old-started']);
+    await startRun(handle.db, {
+      accountId: user.accountId,
+      runId: 'old-started',
+      actor: SERVICE,
+      now: LATER,
+    });
+    await reserveRuns(handle.db, [runOf(user.owner, 'recent', 100, { now: LATER })]);
     const cutoff = new Date(NOW.getTime() + 1);
     const swept = await sweepUnstartedRuns(handle.db, { reservedBefore: cutoff, now: LATER, limit: 100 });
     expect(swept.map((s) => s.runId).sort()).toEqual(['old-1', 'old-2']);
+    expect(swept.every((s) => s.accountId === user.accountId && s.userId === user.id)).toBe(true);
     expect(await sweepUnstartedRuns(handle.db, { reservedBefore: cutoff, now: LATER, limit: 100 })).toEqual(
       [],
     );
-    expect(await getUsage(handle.db, user.id, PERIOD.start)).toBe(2);
-    expect(await findLedgerEntry(handle.db, { userId: user.id, runId: 'old-1' })).toMatchObject({
+    expect(await getUsage(handle.db, user.accountId, PERIOD.start)).toBe(2);
+    expect(await findLedgerEntry(handle.db, { accountId: user.accountId, runId: 'old-1' })).toMatchObject({
       state: 'released',
       releaseReason: 'start_timeout',
     });
@@ -187,17 +206,17 @@ describe('sweepUnstartedRuns', () => {
 describe('applyPeriodLimit: a plan change where admission reads it', () => {
   it('a downgrade lowers the limit of the period in force; a left paid period is closed', async () => {
     const user = await makeUser(handle.db);
-    await reserve(handle.db, user.id, ['a', 'b', 'c'], 1000);
+    await reserve(handle.db, user.owner, ['a', 'b', 'c'], 1000);
     await applyPeriodLimit(handle.db, {
-      userId: user.id,
+      accountId: user.accountId,
       period: PERIOD,
       limit: 2,
       previousPeriodStart: null,
     });
-    expect((await reserve(handle.db, user.id, ['d'], 1000))[0]?.outcome).toBe('limit_reached');
+    expect((await reserve(handle.db, user.owner, ['d'], 1000))[0]?.outcome).toBe('limit_reached');
     const next = { start: PERIOD.end, end: new Date(PERIOD.end.getTime() + 30 * 86_400_000) };
     await applyPeriodLimit(handle.db, {
-      userId: user.id,
+      accountId: user.accountId,
       period: next,
       limit: 100,
       previousPeriodStart: PERIOD.start,
@@ -205,8 +224,8 @@ describe('applyPeriodLimit: a plan change where admission reads it', () => {
     // The old period takes no more runs even for a caller that still believes in it with a high limit.
     const [row] = await periodTotals(handle.db).then((rows) => rows.filter((r) => r.held === 3));
     expect(row?.run_limit).toBeLessThanOrEqual(3);
-    expect((await reserve(handle.db, user.id, ['e'], 1000))[0]?.outcome).toBe('limit_reached');
-    expect(await getUsage(handle.db, user.id, next.start)).toBe(0);
+    expect((await reserve(handle.db, user.owner, ['e'], 1000))[0]?.outcome).toBe('limit_reached');
+    expect(await getUsage(handle.db, user.accountId, next.start)).toBe(0);
   });
 });
 
@@ -229,7 +248,7 @@ if (serverUrl) {
     it('two sweepers racing release each expired run exactly once', async () => {
       await twoPools(async (a, b) => {
         const users = await Promise.all(Array.from({ length: 30 }, () => makeUser(a)));
-        for (const user of users) await reserve(a, user.id, ['r1', 'r2', 'r3', 'r4']);
+        for (const user of users) await reserve(a, user.owner, ['r1', 'r2', 'r3', 'r4']);
         const cutoff = new Date(NOW.getTime() + 1);
         const sweeps = await Promise.all(
           Array.from({ length: 8 }, (_, i) =>
@@ -237,7 +256,7 @@ if (serverUrl) {
           ),
         );
         const again = await sweepUnstartedRuns(a, { reservedBefore: cutoff, now: LATER, limit: 1000 });
-        const released = [...sweeps.flat(), ...again].map((s) => `${s.userId}/${s.runId}`);
+        const released = [...sweeps.flat(), ...again].map((s) => `${s.accountId}/${s.runId}`);
         expect(released).toHaveLength(120);
         expect(new Set(released).size).toBe(120);
         expect((await periodTotals(a)).every((t) => t.used === 0 && t.held === 0)).toBe(true);
@@ -247,22 +266,31 @@ if (serverUrl) {
     it('a downgrade racing with reservations never lets a period end above its new limit', async () => {
       await twoPools(async (a, b) => {
         const users = await Promise.all(Array.from({ length: 20 }, () => makeUser(a)));
-        const inputs = users.flatMap((u) => Array.from({ length: 60 }, (_, i) => runOf(u.id, `r${i}`, 1000)));
+        const inputs = users.flatMap((u) =>
+          Array.from({ length: 60 }, (_, i) => runOf(u.owner, `r${i}`, 1000)),
+        );
         const batches = [];
         for (let i = 0; i < inputs.length; i += 40) batches.push(inputs.slice(i, i + 40));
         const reservations = Promise.all(batches.map((batch, i) => reserveRuns(i % 2 ? a : b, batch)));
         // Mid-load, every tenant goes from 1,000 runs to 25.
         const downgrades = Promise.all(
           users.map((u) =>
-            applyPeriodLimit(b, { userId: u.id, period: PERIOD, limit: 25, previousPeriodStart: null }),
+            applyPeriodLimit(b, {
+              accountId: u.accountId,
+              period: PERIOD,
+              limit: 25,
+              previousPeriodStart: null,
+            }),
           ),
         );
         const [results, changes] = await Promise.all([reservations, downgrades]);
-        const usedAtChange = new Map(users.map((u, i) => [u.id, changes[i]?.usedAtChange ?? -1]));
+        const usedAtChange = new Map(users.map((u, i) => [u.accountId, changes[i]?.usedAtChange ?? -1]));
         const totals = await periodTotals(a);
         expect(totals).toHaveLength(20);
         // Runs admitted before the new limit took hold stay admitted; none was admitted past it after.
-        const overNewLimit = totals.filter((t) => t.used > Math.max(25, usedAtChange.get(t.user_id) ?? -1));
+        const overNewLimit = totals.filter(
+          (t) => t.used > Math.max(25, usedAtChange.get(t.account_id) ?? -1),
+        );
         expect(overNewLimit).toEqual([]);
         expect(totals.every((t) => t.run_limit === 25 && t.used === t.held)).toBe(true);
         expect(tally(results.flat()).reserved).toBe(totals.reduce((sum, t) => sum + t.held, 0));

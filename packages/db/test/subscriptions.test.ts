@@ -2,8 +2,13 @@ import { canStartTrial, freeSubscriptionState, TRIAL_DAYS } from '@tollgate/doma
 import type { SubscriptionState } from '@tollgate/domain';
 import { describe, expect, it } from 'vitest';
 import {
-  accountCreatedAt,
+  accountBasics,
+  accounts,
+  createTeamAccount,
   createUser,
+  ensurePersonalAccount,
+  getSubscriptionStates,
+  personalAccountId,
   listStripeLinkedSubscriptions,
   lockSubscriptionRow,
   ensureFreeSubscription,
@@ -25,26 +30,46 @@ import { makeUser, useTestDb } from './fixtures';
 const CREATED = new Date('2025-01-15T10:00:00Z');
 const NOW = new Date('2025-03-10T12:00:00Z');
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** An account id no account has (a well-formed UUID: account ids are uuid columns). */
+const NOBODY = personalAccountId('nobody');
 
 const handle = useTestDb();
+
+/**
+ * The user's personal account row alone (no membership, no subscription), as the migration or a
+ * half-done ensurePersonalAccount leaves it: what ensureFreeSubscription and raw subscription inserts need.
+ */
+async function accountWithoutSubscription(user: { id: string; createdAt: Date }): Promise<string> {
+  const id = personalAccountId(user.id);
+  await handle.db.insert(accounts).values({
+    id,
+    kind: 'personal',
+    personalUserId: user.id,
+    createdByUserId: user.id,
+    createdAt: user.createdAt,
+  });
+  return id;
+}
 
 describe('ensureFreeSubscription', () => {
   it('creates a FREE, active subscription once; later calls return it unchanged', async () => {
     const user = await createUser(handle.db, { email: 'free@example.test', createdAt: CREATED });
-    const first = await ensureFreeSubscription(handle.db, user.id, CREATED);
-    expect(first).toMatchObject({ userId: user.id, plan: 'FREE', status: 'active', trialUsedAt: null });
-    await updateSubscription(handle.db, user.id, { plan: 'PRO', status: 'active' });
-    const again = await ensureFreeSubscription(handle.db, user.id, NOW);
+    const accountId = await accountWithoutSubscription(user);
+    const first = await ensureFreeSubscription(handle.db, accountId, CREATED);
+    expect(first).toMatchObject({ accountId, plan: 'FREE', status: 'active', trialUsedAt: null });
+    await updateSubscription(handle.db, accountId, { plan: 'PRO', status: 'active' });
+    const again = await ensureFreeSubscription(handle.db, accountId, NOW);
     expect(again.plan).toBe('PRO');
     expect(again.createdAt).toEqual(CREATED);
   });
 
   it('20 concurrent first calls create exactly one row', async () => {
     const user = await ensureUser(handle.db, 'host-platform-user-42', CREATED);
+    const accountId = await accountWithoutSubscription(user);
     const rows = await Promise.all(
-      Array.from({ length: 20 }, () => ensureFreeSubscription(handle.db, user.id, CREATED)),
+      Array.from({ length: 20 }, () => ensureFreeSubscription(handle.db, accountId, CREATED)),
     );
-    expect(new Set(rows.map((row) => row.userId))).toEqual(new Set([user.id]));
+    expect(new Set(rows.map((row) => row.accountId))).toEqual(new Set([accountId]));
     const all = await handle.db.select().from(subscriptions);
     expect(all).toHaveLength(1);
   });
@@ -63,7 +88,7 @@ describe('ensureFreeSubscription', () => {
 describe('startTrialOnce', () => {
   it('starts a 14-day trial from FREE and marks it used', async () => {
     const user = await makeUser(handle.db, CREATED);
-    const row = await startTrialOnce(handle.db, user.id, NOW);
+    const row = await startTrialOnce(handle.db, user.owner, NOW);
     expect(row).toMatchObject({
       plan: 'TRIAL',
       status: 'trialing',
@@ -75,34 +100,56 @@ describe('startTrialOnce', () => {
 
   it('20 concurrent calls give exactly one trial', async () => {
     const user = await makeUser(handle.db, CREATED);
-    const rows = await Promise.all(Array.from({ length: 20 }, () => startTrialOnce(handle.db, user.id, NOW)));
+    const rows = await Promise.all(
+      Array.from({ length: 20 }, () => startTrialOnce(handle.db, user.owner, NOW)),
+    );
     expect(rows.filter((row) => row !== null)).toHaveLength(1);
   });
 
   it('never twice, even after the trial ended', async () => {
     const user = await makeUser(handle.db, CREATED);
-    expect(await startTrialOnce(handle.db, user.id, NOW)).not.toBeNull();
+    expect(await startTrialOnce(handle.db, user.owner, NOW)).not.toBeNull();
     const afterTrial = new Date(NOW.getTime() + 30 * DAY_MS);
-    expect(await startTrialOnce(handle.db, user.id, afterTrial)).toBeNull();
-    expect((await getSubscription(handle.db, user.id))?.trialStart).toEqual(NOW);
+    expect(await startTrialOnce(handle.db, user.owner, afterTrial)).toBeNull();
+    expect((await getSubscription(handle.db, user.accountId))?.trialStart).toEqual(NOW);
   });
 
   it('not from an active paid plan', async () => {
     const user = await makeUser(handle.db, CREATED);
-    await updateSubscription(handle.db, user.id, {
+    await updateSubscription(handle.db, user.accountId, {
       plan: 'PRO',
       status: 'active',
       stripeSubscriptionId: 'sub_1',
     });
-    expect(await startTrialOnce(handle.db, user.id, NOW)).toBeNull();
-    expect((await getSubscription(handle.db, user.id))?.plan).toBe('PRO');
+    expect(await startTrialOnce(handle.db, user.owner, NOW)).toBeNull();
+    expect((await getSubscription(handle.db, user.accountId))?.plan).toBe('PRO');
   });
 
-  it("another user's trial is not this user's", async () => {
+  it("another account's trial is not this account's", async () => {
     const a = await makeUser(handle.db, CREATED);
     const b = await makeUser(handle.db, CREATED);
-    await startTrialOnce(handle.db, a.id, NOW);
-    expect(await startTrialOnce(handle.db, b.id, NOW)).not.toBeNull();
+    await startTrialOnce(handle.db, a.owner, NOW);
+    expect(await startTrialOnce(handle.db, b.owner, NOW)).not.toBeNull();
+  });
+
+  it('once per person: not on a team its user owns, nor by anyone on a team whose owner had one', async () => {
+    const ada = await makeUser(handle.db, CREATED);
+    const bob = await makeUser(handle.db, CREATED);
+    expect(await startTrialOnce(handle.db, ada.owner, NOW)).not.toBeNull();
+    const team = await handle.db.transaction((tx) =>
+      createTeamAccount(tx, { userId: ada.id, name: 'Ada & co', now: NOW, perDayLimit: 5 }),
+    );
+    if (!team.ok) throw new Error('setup failed');
+    expect(await startTrialOnce(handle.db, { accountId: team.account.id, userId: ada.id }, NOW)).toBeNull();
+    expect(await startTrialOnce(handle.db, { accountId: team.account.id, userId: bob.id }, NOW)).toBeNull();
+    expect(await getSubscriptionState(handle.db, team.account.id)).toMatchObject({
+      accountKind: 'team',
+      plan: 'FREE',
+      trialUsedAt: null,
+      accountCreatedAt: NOW,
+    });
+    // Bob's own trial is still his.
+    expect(await startTrialOnce(handle.db, bob.owner, NOW)).not.toBeNull();
   });
 
   // The WHERE clause re-implements the domain's "effectively FREE" in SQL: both must agree.
@@ -149,10 +196,11 @@ describe('startTrialOnce', () => {
   ];
   it.each(cases)('agrees with the domain canStartTrial: %s', async (_name, state) => {
     const user = await createUser(handle.db, { createdAt: CREATED });
+    const accountId = await accountWithoutSubscription(user);
     await handle.db
       .insert(subscriptions)
-      .values({ userId: user.id, ...toSubscriptionPatch(state), plan: state.plan, status: state.status });
-    const row = await startTrialOnce(handle.db, user.id, NOW);
+      .values({ accountId, ...toSubscriptionPatch(state), plan: state.plan, status: state.status });
+    const row = await startTrialOnce(handle.db, { accountId, userId: user.id }, NOW);
     expect(row !== null).toBe(canStartTrial({ ...state, accountCreatedAt: user.createdAt }, NOW));
   });
 });
@@ -160,21 +208,21 @@ describe('startTrialOnce', () => {
 describe('Stripe links and state conversion', () => {
   it('finds subscriptions by Stripe customer and subscription id', async () => {
     const user = await makeUser(handle.db, CREATED);
-    await updateSubscription(handle.db, user.id, { stripeSubscriptionId: 'sub_123' });
-    expect(await linkStripeCustomer(handle.db, user.id, 'cus_123')).not.toBeNull();
-    expect((await findByStripeCustomerId(handle.db, 'cus_123'))?.userId).toBe(user.id);
-    expect((await findByStripeSubscriptionId(handle.db, 'sub_123'))?.userId).toBe(user.id);
+    await updateSubscription(handle.db, user.accountId, { stripeSubscriptionId: 'sub_123' });
+    expect(await linkStripeCustomer(handle.db, user.accountId, 'cus_123')).not.toBeNull();
+    expect((await findByStripeCustomerId(handle.db, 'cus_123'))?.accountId).toBe(user.accountId);
+    expect((await findByStripeSubscriptionId(handle.db, 'sub_123'))?.accountId).toBe(user.accountId);
     expect(await findByStripeCustomerId(handle.db, 'cus_unknown')).toBeNull();
   });
 
-  it('linkStripeCustomer never replaces a different customer and never shares one between users', async () => {
+  it('linkStripeCustomer never replaces a different customer and never shares one between accounts', async () => {
     const a = await makeUser(handle.db, CREATED);
     const b = await makeUser(handle.db, CREATED);
-    await linkStripeCustomer(handle.db, a.id, 'cus_a');
-    expect(await linkStripeCustomer(handle.db, a.id, 'cus_a')).not.toBeNull();
-    expect(await linkStripeCustomer(handle.db, a.id, 'cus_other')).toBeNull();
-    expect((await getSubscription(handle.db, a.id))?.stripeCustomerId).toBe('cus_a');
-    const error = await linkStripeCustomer(handle.db, b.id, 'cus_a').then(
+    await linkStripeCustomer(handle.db, a.accountId, 'cus_a');
+    expect(await linkStripeCustomer(handle.db, a.accountId, 'cus_a')).not.toBeNull();
+    expect(await linkStripeCustomer(handle.db, a.accountId, 'cus_other')).toBeNull();
+    expect((await getSubscription(handle.db, a.accountId))?.stripeCustomerId).toBe('cus_a');
+    const error = await linkStripeCustomer(handle.db, b.accountId, 'cus_a').then(
       () => null,
       (caught: unknown) => caught,
     );
@@ -183,7 +231,8 @@ describe('Stripe links and state conversion', () => {
 
   it('round-trips the domain state, anchored on the account creation date', async () => {
     const user = await createUser(handle.db, { email: 'state@example.test', createdAt: CREATED });
-    await ensureFreeSubscription(handle.db, user.id, NOW);
+    // The account takes the user's creation instant; its subscription row is made later, at NOW.
+    const accountId = await ensurePersonalAccount(handle.db, user.id, NOW);
     const state: SubscriptionState = {
       ...freeSubscriptionState(CREATED),
       plan: 'PRO',
@@ -198,14 +247,27 @@ describe('Stripe links and state conversion', () => {
       stripeSubscriptionId: 'sub_1',
       stripePriceId: 'price_pro',
     };
-    const row = await updateSubscription(handle.db, user.id, toSubscriptionPatch(state));
+    const row = await updateSubscription(handle.db, accountId, toSubscriptionPatch(state));
     if (!row) throw new Error('no row');
-    expect(await getSubscriptionState(handle.db, user.id)).toEqual(state);
-    expect(toSubscriptionState(row, CREATED)).toEqual(state);
-    // Without the account date, the row's own creation is the anchor.
-    expect(toSubscriptionState(row).accountCreatedAt).toEqual(NOW);
-    expect(await getSubscriptionState(handle.db, 'nobody')).toBeNull();
-    expect(await updateSubscription(handle.db, 'nobody', { plan: 'PRO' })).toBeNull();
+    expect(await getSubscriptionState(handle.db, accountId)).toEqual(state);
+    expect(toSubscriptionState(row, { createdAt: CREATED, kind: 'personal' })).toEqual(state);
+    // Without the account, the row's own creation is the anchor (and the account personal).
+    expect(toSubscriptionState(row)).toMatchObject({ accountCreatedAt: NOW, accountKind: 'personal' });
+    expect(await getSubscriptionState(handle.db, NOBODY)).toBeNull();
+    expect(await updateSubscription(handle.db, NOBODY, { plan: 'PRO' })).toBeNull();
+  });
+
+  it('getSubscriptionStates reads many accounts at once, each anchored on its own creation date', async () => {
+    const LATER = new Date('2025-02-20T08:00:00Z');
+    const a = await makeUser(handle.db, CREATED);
+    const b = await makeUser(handle.db, LATER);
+    await updateSubscription(handle.db, b.accountId, { plan: 'PRO', status: 'active' });
+    const states = await getSubscriptionStates(handle.db, [a.accountId, b.accountId, a.accountId, NOBODY]);
+    expect([...states.keys()].sort()).toEqual([a.accountId, b.accountId].sort());
+    expect(states.get(a.accountId)).toEqual(await getSubscriptionState(handle.db, a.accountId));
+    expect(states.get(a.accountId)).toMatchObject({ plan: 'FREE', accountCreatedAt: CREATED });
+    expect(states.get(b.accountId)).toMatchObject({ plan: 'PRO', accountCreatedAt: LATER });
+    expect(await getSubscriptionStates(handle.db, [])).toEqual(new Map());
   });
 });
 
@@ -216,27 +278,32 @@ describe('subscription sync helpers', () => {
     const firstHasLock = new Promise<void>((resolve) => {
       const gate = new Promise<void>((release) => (releaseFirst = release));
       void handle.db.transaction(async (tx) => {
-        await lockSubscriptionRow(tx, user.id);
+        await lockSubscriptionRow(tx, user.accountId);
         resolve();
         await gate;
-        await updateSubscription(tx, user.id, { plan: 'PRO', status: 'active' });
+        await updateSubscription(tx, user.accountId, { plan: 'PRO', status: 'active' });
       });
     });
     await firstHasLock;
-    const second = handle.db.transaction(async (tx) => (await lockSubscriptionRow(tx, user.id))?.plan);
+    const second = handle.db.transaction(async (tx) => (await lockSubscriptionRow(tx, user.accountId))?.plan);
     // Let the second transaction reach its SELECT … FOR UPDATE before the first one writes.
     await new Promise((resolve) => setTimeout(resolve, 100));
     releaseFirst();
     expect(await second).toBe('PRO');
-    expect(await handle.db.transaction((tx) => lockSubscriptionRow(tx, 'nobody'))).toBeNull();
+    expect(await handle.db.transaction((tx) => lockSubscriptionRow(tx, NOBODY))).toBeNull();
   });
 
-  it('accountCreatedAt and listStripeLinkedSubscriptions', async () => {
+  it('accountBasics and listStripeLinkedSubscriptions', async () => {
     const linked = await makeUser(handle.db, CREATED);
     await makeUser(handle.db, CREATED);
-    await linkStripeCustomer(handle.db, linked.id, 'cus_linked');
-    expect(await accountCreatedAt(handle.db, linked.id)).toEqual(CREATED);
-    expect(await accountCreatedAt(handle.db, 'nobody')).toBeNull();
-    expect((await listStripeLinkedSubscriptions(handle.db)).map((row) => row.userId)).toEqual([linked.id]);
+    await linkStripeCustomer(handle.db, linked.accountId, 'cus_linked');
+    expect(await accountBasics(handle.db, linked.accountId)).toEqual({
+      createdAt: CREATED,
+      kind: 'personal',
+    });
+    expect(await accountBasics(handle.db, NOBODY)).toBeNull();
+    expect((await listStripeLinkedSubscriptions(handle.db)).map((row) => row.accountId)).toEqual([
+      linked.accountId,
+    ]);
   });
 });

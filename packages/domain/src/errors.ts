@@ -28,6 +28,12 @@ export const APP_ERROR_CODES = [
   'AGENT_NOT_STARTED',
   /** The agent backend's answer was lost (timeout, 5xx): the run stays charged and is flagged for review. */
   'AGENT_UNCONFIRMED',
+  /** No such billing account, or the caller isn't a member of it (the same answer: ids can't be probed). */
+  'ACCOUNT_NOT_FOUND',
+  /** The change would leave an account without an owner. */
+  'LAST_OWNER',
+  /** The invitation link is unknown, expired, revoked or already used. */
+  'INVITATION_INVALID',
   'INTERNAL',
 ] as const;
 

@@ -35,13 +35,30 @@ export interface UserClientOptions extends CommonClientOptions {
    * resolve true to resend the request once with the new token. Concurrent 401s share one call.
    */
   onUnauthorized?: () => Promise<boolean>;
+  /**
+   * The billing account the signed-in user acts on (a team it belongs to), sent as the
+   * `X-Tollgate-Account` header on every call; null or omitted: the user's personal account. E.g. the
+   * web app's account switcher. A call that also names an `accountId` must name the same one (else 400).
+   */
+  getAccountId?: () => string | null | Promise<string | null>;
 }
 
 export type TollgateClientOptions = ServiceClientOptions | UserClientOptions;
 
-export interface RunInput {
-  /** Required with a service key; a user token may omit it (or name itself only). */
+/**
+ * Whom a call is for. A service key names the member (`userId`) and, for a team, the account
+ * (`accountId`); `userId` alone is that user's personal account. A user token acts for itself: it may
+ * omit `userId` (or name itself only) and name one of its teams with `accountId` (or the client's
+ * `getAccountId`).
+ */
+export interface AccountTarget {
+  /** Required with a service key (on a team account: the member the run is recorded for). */
   userId?: string;
+  /** The billing account that pays (a team account's id); omitted: the user's personal account. */
+  accountId?: string;
+}
+
+export interface RunInput extends AccountTarget {
   /** The caller's id for this run: usable once, so retrying authorize never charges twice. */
   runId: string;
 }
@@ -59,9 +76,11 @@ export interface StartRunInput extends RunInput {
   attemptId?: string;
 }
 
-/** Releasing is a service's act for the user it names (end-user tokens get 403). */
+/** Releasing is a service's act for the member (and account) it names (end-user tokens get 403). */
 export interface ReleaseRunInput {
   userId: string;
+  /** The team account the run was reserved on; omitted: the user's personal account. */
+  accountId?: string;
   runId: string;
 }
 
@@ -92,7 +111,11 @@ export interface TollgateClient {
    * its RUN_START_TIMEOUT_SECONDS.
    */
   releaseRun(input: ReleaseRunInput): Promise<{ runId: string; released: true; isReplay: boolean }>;
-  getSubscription(userId?: string): Promise<SubscriptionOverview>;
+  /**
+   * The subscription and usage of an account: a user id (its personal account, as before), or
+   * `{ userId, accountId }` (a team account, read for one of its members); a user token may omit it.
+   */
+  getSubscription(target?: string | AccountTarget): Promise<SubscriptionOverview>;
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -120,7 +143,9 @@ export function createTollgateClient(options: TollgateClientOptions): TollgateCl
   });
   // httpLink, not httpBatchLink: one request per call, so a retry resends exactly one procedure.
   const trpc = createTRPCClient<AppRouter>({
-    links: [httpLink({ url: `${baseUrl}/api/trpc`, fetch: resilientFetch })],
+    links: [
+      httpLink({ url: `${baseUrl}/api/trpc`, fetch: resilientFetch, headers: accountHeaderOf(options) }),
+    ],
   });
 
   return {
@@ -137,8 +162,9 @@ export function createTollgateClient(options: TollgateClientOptions): TollgateCl
     releaseRun(input) {
       return mapErrors(trpc.usage.release.mutate(input));
     },
-    async getSubscription(userId) {
-      const output = await mapErrors(trpc.billing.subscription.query(userId === undefined ? {} : { userId }));
+    async getSubscription(target) {
+      const input = typeof target === 'string' ? { userId: target } : { ...target };
+      const output = await mapErrors(trpc.billing.subscription.query(input));
       return toSubscriptionOverview(output);
     },
   };
@@ -163,6 +189,20 @@ function authorizationOf(options: TollgateClientOptions): () => Promise<string |
   return async () => {
     const token = await options.getToken();
     return token ? `Bearer ${token}` : null;
+  };
+}
+
+/** Tollgate reads the account a user's call acts on from this header (absent: its personal account). */
+const ACCOUNT_HEADER = 'X-Tollgate-Account';
+
+function accountHeaderOf(options: TollgateClientOptions): () => Promise<Record<string, string>> {
+  const getAccountId = 'getToken' in options ? options.getAccountId : undefined;
+  if (!getAccountId) return async () => ({});
+  return async () => {
+    const accountId = await getAccountId();
+    const headers: Record<string, string> = {};
+    if (accountId) headers[ACCOUNT_HEADER] = accountId;
+    return headers;
   };
 }
 

@@ -1,5 +1,6 @@
 import {
   paymentRequiredBodySchema,
+  type AppErrorCode,
   type DenialCode,
   type PaymentRequiredBody,
   type PlanId,
@@ -10,6 +11,21 @@ import type { AppRouter } from './router-types';
 
 /** Codes the SDK itself gives to failures that never got an answer from Tollgate. */
 export type TransportErrorCode = 'NETWORK_ERROR' | 'TIMEOUT';
+
+/**
+ * Tollgate's codes for refusals about billing accounts (teams), each its own `AccountError`:
+ * - `ACCOUNT_NOT_FOUND` (404): no such account, or the caller (a user token, or the member a service
+ *   names) is not a member of it; the same answer for both, so account ids can't be probed.
+ * - `LAST_OWNER` (409): the change (leaving, a role change, removing a member) would leave the account
+ *   without an owner.
+ * - `INVITATION_INVALID` (404): the invitation link is unknown, expired, revoked or already used.
+ */
+export const ACCOUNT_ERROR_CODES = [
+  'ACCOUNT_NOT_FOUND',
+  'LAST_OWNER',
+  'INVITATION_INVALID',
+] as const satisfies readonly AppErrorCode[];
+export type AccountErrorCode = (typeof ACCOUNT_ERROR_CODES)[number];
 
 export type FieldErrors = Record<string, string[] | undefined>;
 
@@ -74,6 +90,12 @@ export class UnauthorizedError extends TollgateError {
   override name = 'UnauthorizedError';
 }
 
+/** A refusal about a billing account: `code` says which (see ACCOUNT_ERROR_CODES). */
+export class AccountError extends TollgateError {
+  override name = 'AccountError';
+  declare readonly code: AccountErrorCode;
+}
+
 type ServerErrorData = NonNullable<TRPCClientError<AppRouter>['data']>;
 
 /** Maps whatever a tRPC call threw to the typed SDK errors; a TollgateError is returned as it is. */
@@ -98,7 +120,12 @@ function fromServerError(message: string, data: ServerErrorData, cause: unknown)
     cause,
   };
   if (data.httpStatus === 401) return new UnauthorizedError(message, options);
+  if (isAccountErrorCode(data.appCode)) return new AccountError(message, options);
   return new TollgateError(message, options);
+}
+
+function isAccountErrorCode(code: string | null): code is AccountErrorCode {
+  return (ACCOUNT_ERROR_CODES as readonly (string | null)[]).includes(code);
 }
 
 /** No tRPC error body: the request failed, timed out, or the answer was not Tollgate's JSON. */

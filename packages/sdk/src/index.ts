@@ -1,5 +1,6 @@
 export {
   createTollgateClient,
+  type AccountTarget,
   type AuthorizeRunInput,
   type ReleaseRunInput,
   type RunInput,
@@ -11,10 +12,13 @@ export {
   type UserClientOptions,
 } from './client';
 export {
+  ACCOUNT_ERROR_CODES,
+  AccountError,
   PaymentRequiredError,
   TollgateError,
   UnauthorizedError,
   toTollgateError,
+  type AccountErrorCode,
   type FieldErrors,
   type TransportErrorCode,
 } from './errors';
@@ -42,6 +46,7 @@ export {
   type AccountAction,
   type AccountKind,
   type AccountRole,
+  type AppErrorCode,
   type CheckoutPlanId,
   type DenialCode,
   type PaymentRequiredBody,

@@ -16,8 +16,17 @@ export interface TollgateRun extends RunAuthorization {
 
 export interface RequireRunOptions {
   client: Pick<TollgateClient, 'authorizeRun' | 'startRun' | 'releaseRun'>;
-  /** The end user the run is charged to. A throw goes to `next(error)`. */
+  /**
+   * The end user the run is for: on a team account the member it is recorded for, else the user whose
+   * personal account pays. A throw goes to `next(error)`.
+   */
   getUserId(req: Request): string | Promise<string>;
+  /**
+   * Optional: the team account that pays for this member's run (its id); undefined or null: the user's
+   * personal account. Tollgate checks the member belongs to it (else 404 ACCOUNT_NOT_FOUND). A throw
+   * goes to `next(error)`.
+   */
+  getAccountId?(req: Request): string | null | undefined | Promise<string | null | undefined>;
   /** The caller's id for this run (usable once). A throw goes to `next(error)`. */
   getRunId(req: Request): string | Promise<string>;
   /**
@@ -51,11 +60,13 @@ export function requireRun(options: RequireRunOptions): RequestHandler {
   const onAlreadyStarted = options.onAlreadyStarted ?? answerAlreadyStarted;
 
   return async (req, res, next) => {
-    let userId: string;
+    let target: { userId: string; accountId?: string };
     let runId: string;
     let requestHash: string | undefined;
     try {
-      userId = await getUserId(req);
+      const userId = await getUserId(req);
+      const accountId = (await options.getAccountId?.(req)) ?? undefined;
+      target = accountId ? { userId, accountId } : { userId };
       runId = await getRunId(req);
       requestHash = await options.getRequestHash?.(req);
     } catch (error) {
@@ -65,7 +76,11 @@ export function requireRun(options: RequireRunOptions): RequestHandler {
 
     let authorization: RunAuthorization;
     try {
-      authorization = await client.authorizeRun({ userId, runId, ...(requestHash ? { requestHash } : {}) });
+      authorization = await client.authorizeRun({
+        ...target,
+        runId,
+        ...(requestHash ? { requestHash } : {}),
+      });
     } catch (error) {
       sendAuthorizationFailure(res, toTollgateError(error));
       return;
@@ -81,7 +96,7 @@ export function requireRun(options: RequireRunOptions): RequestHandler {
 
     let started: Promise<void> | null = null;
     const markStarted = (): Promise<void> => {
-      started ??= client.startRun({ userId, runId }).then(() => undefined);
+      started ??= client.startRun({ ...target, runId }).then(() => undefined);
       return started;
     };
     const run: TollgateRun = { ...authorization, markStarted };
@@ -91,7 +106,7 @@ export function requireRun(options: RequireRunOptions): RequestHandler {
     res.once('finish', () => {
       if (started || res.statusCode < 400) return;
       // Tollgate refuses to release a run that started, so a concurrent request's start is safe.
-      client.releaseRun({ userId, runId }).catch((error: unknown) => {
+      client.releaseRun({ ...target, runId }).catch((error: unknown) => {
         onReleaseError(toTollgateError(error), authorization);
       });
     });

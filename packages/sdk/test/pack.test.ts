@@ -21,6 +21,7 @@ await tollgate.trpc.usage.authorize.mutate({ userId: 'user_123', runid: 'task-1'
 await tollgate.trpc.usage.authorise.mutate({ userId: 'user_123', runId: 'task-1' });
 await tollgate.authorizeRun({ userId: 'user_123' });
 const remaining: string = (await tollgate.authorizeRun({ runId: 'task-1' })).remaining;
+await tollgate.releaseRun({ accountId: 'team-account-id', runId: 'task-1' });
 `;
 
 // Types a consumer relies on: outputs as the JSON they are, the router type without server types.
@@ -116,7 +117,8 @@ describe('the published package (pnpm pack → npm install outside the workspace
   });
 
   it('reads every ts example of the README, each a complete file that starts with its imports', () => {
-    expect(examples.length).toBeGreaterThanOrEqual(4); // the service, two clients, requireRun
+    // The service, two clients, requireRun, a team's service and a user context on a team.
+    expect(examples.length).toBeGreaterThanOrEqual(6);
     for (const { line, code } of examples) expect(code, `README.md:${line}`).toMatch(/^import /);
   });
 
@@ -136,7 +138,7 @@ describe('the published package (pnpm pack → npm install outside the workspace
     const errorLines = tscErrors(output)
       .filter(({ file }) => file === 'wrong.ts')
       .map(({ line }) => line);
-    expect([...new Set(errorLines)].sort(), output).toEqual([4, 5, 6, 7]);
+    expect([...new Set(errorLines)].sort(), output).toEqual([4, 5, 6, 7, 8]);
   });
 
   it("runs the README's service example against a real Tollgate", { timeout: SLOW_MS }, async () => {
@@ -153,6 +155,40 @@ describe('the published package (pnpm pack → npm install outside the workspace
     const reader = createTollgateClient({ url: tollgate.url, apiKey: key });
     expect((await reader.getSubscription(user.id)).usage.used).toBe(1);
   });
+
+  it(
+    "runs the README's team example: a member's run comes from the team's pool",
+    { timeout: SLOW_MS },
+    async () => {
+      const { key } = await tollgate.createApiKey(['runs:authorize', 'subscriptions:read']);
+      const [owner, member, outsider] = await Promise.all([
+        tollgate.registerUser(),
+        tollgate.registerUser(),
+        tollgate.registerUser(),
+      ]);
+      const accountId = await tollgate.createTeam(owner, [member]);
+      await typecheck; // emits out/
+      const example = examples.find(({ code }) => code.includes('getSubscription(team)'));
+      if (!example) throw new Error('README.md has no team example');
+      const env = { TOLLGATE_URL: tollgate.url, TOLLGATE_API_KEY: key };
+      const runAs = (userId: string) => consumer.node(emitted(example), [accountId, userId], env);
+
+      const noPlan = await runAs(member.id);
+      expect(noPlan, noPlan.output).toMatchObject({ code: 0 });
+      expect(noPlan.output).toMatch(/denied \(NO_PLAN, \d+ of \d+\): the team has no paid plan yet/);
+
+      await tollgate.giveTeamPool(accountId, 100);
+      const started = await runAs(member.id);
+      expect(started, started.output).toMatchObject({ code: 0 });
+      expect(started.output).toContain(`started for ${member.id}; the team used 1 of 100 runs`);
+
+      const refused = await runAs(outsider.id);
+      expect(refused, refused.output).toMatchObject({ code: 0 });
+      expect(refused.output).toContain(`${outsider.id} is not a member of account ${accountId}`);
+      const reader = createTollgateClient({ url: tollgate.url, apiKey: key });
+      expect((await reader.getSubscription(member.id)).usage.used).toBe(0);
+    },
+  );
 
   it(
     "serves the README's requireRun example: a task charges one run, its retry none",

@@ -38,6 +38,8 @@ async function startGuardedApp(client: Pick<TollgateClient, 'authorizeRun' | 'st
     requireRun({
       client,
       getUserId: (req) => req.get('x-user-id') ?? '',
+      // The team account that pays, when the request names one; else the user's personal account.
+      getAccountId: (req) => req.get('x-account-id'),
       getRunId: (req) => {
         if (typeof req.body?.runId !== 'string')
           throw Object.assign(new Error('runId is required'), { status: 400 });
@@ -82,10 +84,14 @@ async function startGuardedApp(client: Pick<TollgateClient, 'authorizeRun' | 'st
     handled,
     work,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-    async postTask(userId: string, body: { runId?: string; mode?: Mode; task?: string }) {
+    async postTask(userId: string, body: { runId?: string; mode?: Mode; task?: string }, accountId?: string) {
       const response = await fetch(`${url}/tasks`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-user-id': userId },
+        headers: {
+          'content-type': 'application/json',
+          'x-user-id': userId,
+          ...(accountId ? { 'x-account-id': accountId } : {}),
+        },
         body: JSON.stringify({ mode: 'start', ...body }),
       });
       return { status: response.status, body: (await response.json()) as Record<string, unknown> };
@@ -227,6 +233,34 @@ describe('requireRun', () => {
     } finally {
       await narrowApp.close();
     }
+  });
+
+  it("charges a team member's runs to the team account getAccountId names, and releases them there", async () => {
+    const owner = await tollgate.registerUser();
+    const member = await tollgate.registerUser();
+    const accountId = await tollgate.createTeam(owner, [member]);
+    await tollgate.giveTeamPool(accountId, 20);
+    const team = { userId: member.id, accountId };
+
+    const started = await app.postTask(member.id, { runId: newRunId() }, accountId);
+    expect(started.status).toBe(201);
+    expect(started.body.run).toMatchObject({ plan: 'ENTERPRISE', used: 1, limit: 20 });
+    const releasedRunId = newRunId();
+    expect(
+      (await app.postTask(member.id, { runId: releasedRunId, mode: 'throw-before-start' }, accountId)).status,
+    ).toBe(500);
+    await vi.waitFor(() => expect(releases).toContainEqual({ ...team, runId: releasedRunId }), {
+      timeout: 5_000,
+    });
+    await vi.waitFor(async () => expect((await service.getSubscription(team)).usage.used).toBe(1), {
+      timeout: 5_000,
+    });
+    expect(await usedBy(member.id)).toBe(0);
+
+    // A team the user isn't a member of: Tollgate's 404, nothing charged, the handler never runs.
+    const outsider = await tollgate.registerUser();
+    const refused = await app.postTask(outsider.id, { runId: newRunId() }, accountId);
+    expect(refused).toMatchObject({ status: 404, body: { error: { code: 'ACCOUNT_NOT_FOUND' } } });
   });
 
   it('passes a getter error to next(error) without authorizing anything', async () => {

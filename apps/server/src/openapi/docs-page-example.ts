@@ -27,14 +27,51 @@ export function exampleSetup(operation: OpenApiOperation) {
   return procedure ? (SETUP_BY_PROCEDURE[procedure] ?? null) : null;
 }
 
-/** `/sessions/{id}/runs` → `SESSION_ID`, `/api-keys/{id}` → `API_KEY_ID`: named after the collection. */
-export function pathParameterVariable(path: string, name: string): string {
+/**
+ * Inputs (path parameters and body fields) whose generic variable would name the wrong thing, by
+ * procedure: the account the reader leaves or hands over isn't the team it keeps managing, the new
+ * owner isn't the reader (`USER_ID`), an invitation to accept is one sent to the reader, and an account
+ * key isn't a platform key (`API_KEY_ID`).
+ */
+const VARIABLES_BY_PROCEDURE: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  'accounts.leave': { accountId: 'LEAVE_ACCOUNT_ID' },
+  'accounts.transferOwnership': { accountId: 'TRANSFER_ACCOUNT_ID', userId: 'NEW_OWNER_USER_ID' },
+  'accounts.acceptInvitation': {
+    accountId: 'LINK_ACCOUNT_ID',
+    invitationId: 'LINK_INVITATION_ID',
+    token: 'LINK_TOKEN',
+  },
+  'accounts.revokeApiKey': { id: 'ACCOUNT_KEY_ID' },
+};
+
+function overriddenVariable(procedure: string | undefined, name: string): string | undefined {
+  return procedure ? VARIABLES_BY_PROCEDURE[procedure]?.[name] : undefined;
+}
+
+/** The variable a body field's example stands for, if any (see BODY_FIELD_VARIABLES). */
+export function bodyFieldVariable(field: string, procedure?: string): string | undefined {
+  return overriddenVariable(procedure, field) ?? BODY_FIELD_VARIABLES[field];
+}
+
+const SNAKE_CASE = (name: string) => name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+
+/**
+ * `/sessions/{id}/runs` → `SESSION_ID`, `/api-keys/{id}` → `API_KEY_ID`: named after the collection;
+ * a name that already says it keeps its own (`/accounts/{accountId}` → `ACCOUNT_ID`,
+ * `/members/{userId}` → `MEMBER_USER_ID`); `procedure` applies the overrides above.
+ */
+export function pathParameterVariable(path: string, name: string, procedure?: string): string {
+  const overridden = overriddenVariable(procedure, name);
+  if (overridden) return overridden;
   const segments = path.split('/');
   const index = segments.indexOf(`{${name}}`);
   const collection = index > 0 ? (segments[index - 1] ?? '') : '';
-  const singular = collection.endsWith('s') ? collection.slice(0, -1) : collection;
-  const prefix = singular ? `${singular.replace(/-/g, '_').toUpperCase()}_` : '';
-  return `${prefix}${name.toUpperCase()}`;
+  const singular = SNAKE_CASE(
+    (collection.endsWith('s') ? collection.slice(0, -1) : collection).replace(/-/g, '_'),
+  );
+  const variable = SNAKE_CASE(name);
+  if (!singular || variable.startsWith(`${singular}_`)) return variable;
+  return `${singular}_${variable}`;
 }
 
 /**
@@ -52,13 +89,13 @@ export function credentialVariable(operation: OpenApiOperation): 'TOKEN' | 'API_
 }
 
 /** The JSON body as a shell word: single-quoted, or double-quoted when it splices in variables. */
-function bodyWord(example: unknown): string {
+function bodyWord(example: unknown, procedure: string | undefined): string {
   const variables = new Map<string, string>();
   const withMarkers =
     typeof example === 'object' && example !== null && !Array.isArray(example)
       ? Object.fromEntries(
           Object.entries(example).map(([field, value]) => {
-            const variable = BODY_FIELD_VARIABLES[field];
+            const variable = bodyFieldVariable(field, procedure);
             if (!variable) return [field, value];
             const marker = `@@${variable}@@`;
             variables.set(marker, variable);
@@ -87,14 +124,17 @@ export function curlExample(path: string, method: HttpMethod, operation: OpenApi
 function curlCommand(path: string, method: HttpMethod, operation: OpenApiOperation): string {
   const urlPath = path.replace(
     /\{(\w+)\}/g,
-    (_match, name: string) => `$${pathParameterVariable(path, name)}`,
+    (_match, name: string) => `$${pathParameterVariable(path, name, operation['x-trpc-procedure'])}`,
   );
   const lines = [`curl --fail-with-body -sS -X ${method.toUpperCase()} "$TOLLGATE_URL/api/v1${urlPath}"`];
   const credential = credentialVariable(operation);
   if (credential) lines.push(`  -H "Authorization: Bearer $${credential}"`);
   const example = operation.requestBody?.content['application/json']?.example;
   if (example !== undefined) {
-    lines.push('  -H "Content-Type: application/json"', `  -d ${bodyWord(example)}`);
+    lines.push(
+      '  -H "Content-Type: application/json"',
+      `  -d ${bodyWord(example, operation['x-trpc-procedure'])}`,
+    );
   }
   return lines.join(' \\\n');
 }

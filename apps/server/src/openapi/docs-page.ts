@@ -104,7 +104,34 @@ function examplesHtml(baseUrl: string): string {
     ['API_KEY', 'a service API key (`tg_sk_…`, from `POST /api-keys`) with the scope the route needs'],
     ['USER_ID', 'the user a service acts for: `id` of `GET /auth/me` with that user’s token'],
     ['SESSION_ID', '`id` of `POST /sessions`'],
-    ['API_KEY_ID', '`id` of `POST /api-keys` or `GET /api-keys`'],
+    ['API_KEY_ID', '`id` of a platform key: `POST /api-keys` or `GET /api-keys`'],
+    ['ACCOUNT_ID', 'a team account you own: `id` of `POST /accounts` (or of `GET /accounts`)'],
+    [
+      'MEMBER_USER_ID',
+      'another user who joined that account (they accept your invitation with `POST /invitations/accept`): ' +
+        'their `userId` in `GET /accounts/{accountId}/members`',
+    ],
+    [
+      'INVITATION_ID',
+      '`id` of a pending invitation of that account: `POST` or `GET /accounts/{accountId}/invitations`',
+    ],
+    [
+      'ACCOUNT_KEY_ID',
+      '`id` of one of that account’s keys: `POST` or `GET /accounts/{accountId}/api-keys` (not a platform key)',
+    ],
+    ['TRANSFER_ACCOUNT_ID', 'a team account you own and hand over: `id` of another `POST /accounts`'],
+    ['NEW_OWNER_USER_ID', 'a member of that account, the new owner: their `userId` in its members list'],
+    [
+      'LEAVE_ACCOUNT_ID',
+      'a team account you joined and may leave (you aren’t its last owner): `id` of `POST /invitations/accept`',
+    ],
+    [
+      'LINK_ACCOUNT_ID',
+      'an invitation sent to you, not yet accepted: the link’s `account` (the inviter’s `POST ' +
+        '/accounts/{accountId}/invitations` answers it as `accountId`)',
+    ],
+    ['LINK_INVITATION_ID', 'that link’s `invitation` (the inviter’s answer: `id`)'],
+    ['LINK_TOKEN', 'that link’s `#token=` fragment (the inviter’s answer: `token`)'],
   ];
   const rows = variables
     .map(([name, meaning]) => `<li><code>$${name}</code>: ${prose(meaning)}</li>`)

@@ -15,6 +15,12 @@ import { objectOf, procedureInput } from './procedure-input';
 
 const TAGS: OpenApiDocument['tags'] = [
   { name: 'auth', description: 'Tollgate’s own accounts: access JWTs and rotating refresh tokens.' },
+  {
+    name: 'accounts',
+    description:
+      'Billing accounts: every user’s personal account and the team accounts it belongs to (one plan, ' +
+      'one pool of runs), members, roles, caps, invitations and account API keys.',
+  },
   { name: 'billing', description: 'Plans, the subscription, Stripe Checkout and Customer Portal, invoices.' },
   { name: 'usage', description: 'Metering for other services: authorize a run before starting it.' },
   {
@@ -129,6 +135,7 @@ function describeOperation(operation: RestOperation): OpenApiOperation {
     required: true,
     schema: fieldSchemaOf(toJsonSchema(objectOf(input.fields), 'input'), name),
   }));
+  if (actsOnActiveAccount(operation)) parameters.push(ACCOUNT_HEADER_PARAMETER);
   if (operation.method === 'get') parameters.push(...queryParameters(fieldsSchema));
   const hasBody = operation.method !== 'get' && input.hasInput && hasOtherFields;
 
@@ -153,6 +160,26 @@ function describeOperation(operation: RestOperation): OpenApiOperation {
     responses: responsesOf(operation),
   };
 }
+
+/**
+ * The billing, usage and session operations act on the caller's active account: the one the
+ * X-Tollgate-Account header names (a member's team account), else the caller's personal account.
+ */
+function actsOnActiveAccount(operation: RestOperation): boolean {
+  const [domain, name] = operation.procedure.split('.');
+  return domain === 'usage' || domain === 'sessions' || (domain === 'billing' && name !== 'plans');
+}
+
+const ACCOUNT_HEADER_PARAMETER: OpenApiParameter = {
+  name: 'X-Tollgate-Account',
+  in: 'header',
+  required: false,
+  description:
+    'The account to act on (a UUID from GET /accounts); absent: the caller’s personal account. The ' +
+    'caller must be a member (else 404 ACCOUNT_NOT_FOUND) with a role that may do this (else 403). A ' +
+    'service key may name the account in the body’s `accountId` instead.',
+  schema: { type: 'string', format: 'uuid' },
+};
 
 function fieldSchemaOf(objectSchema: JsonSchema, name: string): JsonSchema {
   const properties = (objectSchema.properties ?? {}) as Record<string, JsonSchema>;

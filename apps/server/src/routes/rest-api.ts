@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { restOperationHandler, type ContextFactory } from '../http/rest-adapter';
+import { accountOperations } from './rest-accounts';
 import { apiKeyOperations } from './rest-api-keys';
 import { authOperations } from './rest-auth';
 import { billingOperations } from './rest-billing';
@@ -10,6 +11,7 @@ import { sessionOperations } from './sessions';
 /** Every REST operation under /api/v1 that a tRPC procedure serves, in documentation order. */
 export const restOperations: readonly RestOperation[] = [
   ...authOperations,
+  ...accountOperations,
   ...billingOperations,
   ...usageOperations,
   ...sessionOperations,

@@ -9,6 +9,7 @@ import {
   type JWTPayload,
   type JWTVerifyOptions,
 } from 'jose';
+import { accountRoleSchema, type AccountRole } from '@tollgate/domain';
 import type { ApiConfig } from '../config';
 import { userIdSchema } from '../text-schemas';
 
@@ -22,6 +23,13 @@ export interface VerifiedToken {
   userId: string;
   email: string | null;
   source: TokenSource;
+  /** A host token's organization claim (JWT_ORG_CLAIM) and the role it gives the user there. */
+  hostOrg: HostOrgClaim | null;
+}
+
+export interface HostOrgClaim {
+  orgId: string;
+  role: AccountRole;
 }
 
 type JwtConfig = ApiConfig['jwt'];
@@ -91,6 +99,7 @@ export function createAccessTokenVerifier(config: JwtConfig) {
         userId: userId.data,
         email: typeof payload.email === 'string' ? payload.email : null,
         source,
+        hostOrg: source === 'host' ? hostOrgOf(payload, config) : null,
       };
     } catch (error) {
       if (error instanceof errors.JOSEError || error instanceof TypeError) return null;
@@ -124,4 +133,17 @@ export async function signAccessToken(
     .setIssuedAt(issuedAt)
     .setExpirationTime(issuedAt + config.accessTtlSeconds)
     .sign(new TextEncoder().encode(config.secret));
+}
+
+/**
+ * The organization a host token names (JWT_ORG_CLAIM), with the role JWT_ORG_ROLE_CLAIM gives (default
+ * `member`; an unknown role is `member`). The signed claim is the host's word: it grants membership
+ * of that organization's team account only.
+ */
+function hostOrgOf(payload: JWTPayload, config: JwtConfig): HostOrgClaim | null {
+  if (!config.orgClaim) return null;
+  const orgId = payload[config.orgClaim];
+  if (typeof orgId !== 'string' || !userIdSchema.safeParse(orgId).success) return null;
+  const claimedRole = config.orgRoleClaim ? accountRoleSchema.safeParse(payload[config.orgRoleClaim]) : null;
+  return { orgId, role: claimedRole?.success ? claimedRole.data : 'member' };
 }

@@ -1,5 +1,18 @@
-import { findUserById, getSubscription, linkStripeCustomer } from '@tollgate/db';
-import { AppError, PLANS, isLiveStatus, parseStripeInvoice, type CheckoutPlanId } from '@tollgate/domain';
+import {
+  countMembers,
+  findUserById,
+  getSubscription,
+  linkStripeCustomer,
+  personalAccountId,
+} from '@tollgate/db';
+import {
+  AppError,
+  PLANS,
+  checkoutPlansFor,
+  isLiveStatus,
+  parseStripeInvoice,
+  type CheckoutPlanId,
+} from '@tollgate/domain';
 import type { z } from 'zod';
 import type { ApiDeps } from '../config';
 import type {
@@ -8,7 +21,9 @@ import type {
   portalSessionSchema,
 } from '../schemas/billing-schemas';
 import type { SubscriptionService } from '../services/subscription-service';
+import type { Tenant } from '../tenant';
 import { sameOriginUrl } from './redirect-urls';
+import { ACCOUNT_REFERENCE_PREFIX } from './stripe-owner';
 import type { BillingSettings } from './stripe-settings';
 
 export type InvoiceSummary = z.input<typeof invoiceSummarySchema>;
@@ -27,55 +42,76 @@ export function createBillingService(
   const { stripe } = settings;
 
   /**
-   * One Stripe customer per account. The idempotency key derived from the user id makes concurrent
+   * What Stripe objects made for the account carry, so a webhook maps them back to it: the account id,
+   * and on a personal account also its user (the only key before accounts existed, still understood).
+   */
+  function accountMetadata(tenant: Tenant): Record<string, string> {
+    const isPersonal = tenant.accountId === personalAccountId(tenant.userId);
+    return { accountId: tenant.accountId, ...(isPersonal ? { userId: tenant.userId } : {}) };
+  }
+
+  /**
+   * One Stripe customer per account. The idempotency key derived from the account id makes concurrent
    * first calls return the same customer; the conditional link keeps the first one stored. After Stripe
    * deleted the account's customer (customer.deleted unlinked it) the key names the deleted one, so the
    * next checkout gets a new customer instead of Stripe's replay of the deleted one. No transaction is
    * open while Stripe is called: each database step is a statement of its own.
    */
-  async function ensureCustomer(userId: string): Promise<string> {
-    const state = await subscriptions.loadState(userId);
+  async function ensureCustomer(tenant: Tenant): Promise<string> {
+    const state = await subscriptions.loadState(tenant);
     if (state.stripeCustomerId) return state.stripeCustomerId;
-    const user = await findUserById(db, userId);
-    const deletedCustomerId = (await getSubscription(db, userId))?.deletedStripeCustomerId ?? null;
+    const { accountId } = tenant;
+    const user = await findUserById(db, tenant.userId);
+    const deletedCustomerId = (await getSubscription(db, accountId))?.deletedStripeCustomerId ?? null;
     const customer = await stripe.customers.create(
-      { ...(user?.email ? { email: user.email } : {}), metadata: { userId } },
+      { ...(user?.email ? { email: user.email } : {}), metadata: accountMetadata(tenant) },
       {
         idempotencyKey: deletedCustomerId
-          ? `tollgate-customer-${userId}-after-${deletedCustomerId}`
-          : `tollgate-customer-${userId}`,
+          ? `tollgate-customer-account-${accountId}-after-${deletedCustomerId}`
+          : `tollgate-customer-account-${accountId}`,
       },
     );
-    const linked = await linkStripeCustomer(db, userId, customer.id, now());
+    const linked = await linkStripeCustomer(db, accountId, customer.id, now());
     if (linked?.stripeCustomerId) return linked.stripeCustomerId;
-    const current = await subscriptions.loadState(userId);
+    const current = await subscriptions.loadState(tenant);
     if (!current.stripeCustomerId) throw new AppError('INTERNAL', 'Stripe customer could not be linked');
     return current.stripeCustomerId;
   }
 
   async function createCheckoutSession(
-    userId: string,
+    tenant: Tenant,
     input: { plan: CheckoutPlanId; successUrl?: string; cancelUrl?: string },
   ): Promise<CheckoutSession> {
     const successUrl = sameOriginUrl(input.successUrl, config.appUrl, `${SETTINGS_PATH}?success=1`);
     const cancelUrl = sameOriginUrl(input.cancelUrl, config.appUrl, `${SETTINGS_PATH}?canceled=1`);
-    const overview = await subscriptions.overview(userId);
-    // A live paid subscription is still the user's: buying another would double-bill.
+    if (!checkoutPlansFor(tenant.kind).includes(input.plan)) {
+      const other = tenant.kind === 'team' ? 'personal' : 'team';
+      throw new AppError(
+        'BAD_REQUEST',
+        `plan ${input.plan} is for ${other} accounts; a ${tenant.kind} account can buy ${checkoutPlansFor(tenant.kind).join(', ')}`,
+      );
+    }
+    const overview = await subscriptions.overview(tenant);
+    // A live paid subscription is still the account's: buying another would double-bill.
     if (PLANS[overview.plan].isPaid && isLiveStatus(overview.status)) {
       throw new AppError(
         'ALREADY_SUBSCRIBED',
         `You are already on the ${PLANS[overview.plan].name} plan: change or cancel it in the billing portal`,
       );
     }
-    const customer = await ensureCustomer(userId);
+    const customer = await ensureCustomer(tenant);
     await expireOpenCheckoutSessions(customer);
+    const metadata = { ...accountMetadata(tenant), plan: input.plan };
+    // A seat-priced plan is bought for every member (owners included); the seat sync follows changes.
+    const quantity = PLANS[input.plan].isSeatPriced ? await countMembers(db, tenant.accountId) : 1;
     const session = await stripe.checkout.sessions.create({
       mode: 'subscription',
       customer,
-      client_reference_id: userId,
-      line_items: [{ price: settings.priceIds[input.plan], quantity: 1 }],
-      subscription_data: { metadata: { userId, plan: input.plan } },
-      metadata: { userId, plan: input.plan },
+      // "account:<id>": sessions made before accounts existed carry a bare user id (still understood).
+      client_reference_id: `${ACCOUNT_REFERENCE_PREFIX}${tenant.accountId}`,
+      line_items: [{ price: settings.priceIds[input.plan], quantity }],
+      subscription_data: { metadata },
+      metadata,
       success_url: successUrl,
       cancel_url: cancelUrl,
     });
@@ -103,9 +139,9 @@ export function createBillingService(
     }
   }
 
-  async function createPortalSession(userId: string, input: { returnUrl?: string }): Promise<PortalSession> {
+  async function createPortalSession(tenant: Tenant, input: { returnUrl?: string }): Promise<PortalSession> {
     const returnUrl = sameOriginUrl(input.returnUrl, config.appUrl, SETTINGS_PATH);
-    const state = await subscriptions.loadState(userId);
+    const state = await subscriptions.loadState(tenant);
     if (!state.stripeCustomerId) {
       throw new AppError('NO_STRIPE_CUSTOMER', 'There is no billing account yet: choose a plan first');
     }
@@ -116,8 +152,8 @@ export function createBillingService(
     return { url: session.url };
   }
 
-  async function listInvoices(userId: string): Promise<InvoiceSummary[]> {
-    const state = await subscriptions.loadState(userId);
+  async function listInvoices(tenant: Tenant): Promise<InvoiceSummary[]> {
+    const state = await subscriptions.loadState(tenant);
     if (!state.stripeCustomerId) return [];
     const invoices = await stripe.invoices.list({ customer: state.stripeCustomerId, limit: 24 });
     return invoices.data.map((raw) => {

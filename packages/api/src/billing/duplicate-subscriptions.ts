@@ -1,5 +1,5 @@
 import {
-  listDuplicateSubscriptionsOfUser,
+  listDuplicateSubscriptionsOfAccount,
   markDuplicateCanceled,
   recordDuplicateError,
   recordDuplicateSubscription,
@@ -23,7 +23,7 @@ import { planForPrice, type BillingSettings } from './stripe-settings';
 
 /** A second live subscription recorded in a sync's transaction, to cancel at Stripe after it commits. */
 export interface DuplicateCancellation {
-  userId: string;
+  accountId: string;
   stripeSubscriptionId: string;
 }
 
@@ -65,8 +65,8 @@ export function createDuplicateSubscriptions(deps: ApiDeps, settings: BillingSet
   }
 
   /** Ids of the account's subscriptions already recorded as duplicates. */
-  async function recordedIds(reader: Database, userId: string): Promise<Set<string>> {
-    const recorded = await listDuplicateSubscriptionsOfUser(reader, userId);
+  async function recordedIds(reader: Database, accountId: string): Promise<Set<string>> {
+    const recorded = await listDuplicateSubscriptionsOfAccount(reader, accountId);
     return new Set(recorded.map((duplicate) => duplicate.canceledStripeSubscriptionId));
   }
 
@@ -123,12 +123,12 @@ export function createDuplicateSubscriptions(deps: ApiDeps, settings: BillingSet
   /** Runs inside the sync's transaction, with the account's subscription row locked: no Stripe call. */
   async function check(
     tx: Database,
-    userId: string,
+    accountId: string,
     row: SubscriptionRow,
     incoming: StripeSubscriptionSnapshot,
     fetched: StoredSnapshots,
   ): Promise<LiveSubscriptionCheck> {
-    const recorded = await listDuplicateSubscriptionsOfUser(tx, userId);
+    const recorded = await listDuplicateSubscriptionsOfAccount(tx, accountId);
     const duplicateIds = new Set(recorded.map((duplicate) => duplicate.canceledStripeSubscriptionId));
     const stored = storedCandidate(row, incoming, duplicateIds, fetched);
     const decision = decideLiveSubscription({ incoming: candidateOf(incoming, null), stored, duplicateIds });
@@ -138,24 +138,24 @@ export function createDuplicateSubscriptions(deps: ApiDeps, settings: BillingSet
     let isRecorded = false;
     if (decision.kind !== 'apply' && !duplicateIds.has(decision.duplicate.id)) {
       const keptId = decision.kind === 'replace-stored' ? incoming.id : (stored?.id ?? null);
-      if (keptId !== null) isRecorded = await record(tx, userId, keptId, decision.duplicate);
+      if (keptId !== null) isRecorded = await record(tx, accountId, keptId, decision.duplicate);
       if (isRecorded) pending.push(decision.duplicate.id);
     }
     return {
       decision,
       isRecorded,
-      cancellations: pending.map((id) => ({ userId, stripeSubscriptionId: id })),
+      cancellations: pending.map((id) => ({ accountId, stripeSubscriptionId: id })),
     };
   }
 
   async function record(
     tx: Database,
-    userId: string,
+    accountId: string,
     keptId: string,
     duplicate: SubscriptionCandidate,
   ): Promise<boolean> {
     const isRecorded = await recordDuplicateSubscription(tx, {
-      userId,
+      accountId,
       keptStripeSubscriptionId: keptId,
       canceledStripeSubscriptionId: duplicate.id,
       canceledPlan: duplicate.plan,
@@ -163,7 +163,7 @@ export function createDuplicateSubscriptions(deps: ApiDeps, settings: BillingSet
     });
     if (isRecorded) {
       logger.warn('second live stripe subscription: the higher plan is kept, the other one canceled', {
-        userId,
+        accountId,
         keptSubscriptionId: keptId,
         canceledSubscriptionId: duplicate.id,
       });
@@ -171,7 +171,7 @@ export function createDuplicateSubscriptions(deps: ApiDeps, settings: BillingSet
     return isRecorded;
   }
 
-  async function cancelOne({ userId, stripeSubscriptionId: id }: DuplicateCancellation): Promise<void> {
+  async function cancelOne({ accountId, stripeSubscriptionId: id }: DuplicateCancellation): Promise<void> {
     const subscription = await stripe.subscriptions.retrieve(id);
     // Already over (another worker, or canceled by hand): nothing to cancel, still something to refund.
     if (!isTerminalStatus(parseStripeSubscription(subscription).status)) {
@@ -181,7 +181,7 @@ export function createDuplicateSubscriptions(deps: ApiDeps, settings: BillingSet
     const currency = paid.currency ?? subscription.currency;
     if (await markDuplicateCanceled(db, id, { amountOwed: paid.amount, currency, canceledAt: now() })) {
       logger.warn('duplicate stripe subscription canceled; amount owed recorded for operators', {
-        userId,
+        accountId,
         subscriptionId: id,
         amountOwed: paid.amount,
         currency,

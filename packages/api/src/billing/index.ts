@@ -3,6 +3,7 @@ import type { ApiDeps } from '../config';
 import type { SubscriptionService } from '../services/subscription-service';
 import { createBillingService } from './billing-service';
 import { createReconciler } from './reconcile';
+import { createSeatSync } from './seat-sync';
 import type { BillingSettings } from './stripe-settings';
 import { createSubscriptionSync } from './subscription-sync';
 import { createWebhookHandler } from './webhook-handler';
@@ -15,6 +16,7 @@ export function createStripeBilling(
 ) {
   const sync = createSubscriptionSync(deps, settings);
   const webhooks = createWebhookHandler(deps, settings, sync);
+  const seats = createSeatSync(deps, settings, sync);
   return {
     ...createBillingService(deps, settings, subscriptions),
     sync,
@@ -23,7 +25,9 @@ export function createStripeBilling(
     replayWebhook: webhooks.replay,
     /** The bound on concurrent webhook database work (stats for tests and diagnostics). */
     webhookConcurrency: webhooks.concurrency,
-    reconcile: createReconciler(deps, settings, sync),
+    reconcile: createReconciler(deps, settings, sync, seats),
+    /** A team account's Stripe quantity follows its member count (after changes, periodically). */
+    seats,
   };
 }
 

@@ -1,21 +1,28 @@
 import { listStripeLinkedSubscriptions } from '@tollgate/db';
 import type { ApiDeps } from '../config';
 import type { BillingSettings } from './stripe-settings';
+import type { SeatSync } from './seat-sync';
 import type { SubscriptionSync } from './subscription-sync';
+import { ownerOfAccount } from './stripe-owner';
 
 export interface ReconcileReport {
   accountsChecked: number;
   accountsCorrected: number;
   /** Of the corrected accounts, the earliest last-sync time: how long drift went unnoticed. */
   oldestUnsyncedChangeAt: Date | null;
-  failures: { userId: string; error: string }[];
+  failures: { accountId: string; error: string }[];
 }
 
 /**
  * Re-fetches every linked customer's subscriptions from Stripe and corrects drift through the same
  * code path as webhooks (lost or failed deliveries, manual changes in the Stripe dashboard).
  */
-export function createReconciler(deps: ApiDeps, settings: BillingSettings, sync: SubscriptionSync) {
+export function createReconciler(
+  deps: ApiDeps,
+  settings: BillingSettings,
+  sync: SubscriptionSync,
+  seats: SeatSync,
+) {
   return async function reconcile(): Promise<ReconcileReport> {
     const report: ReconcileReport = {
       accountsChecked: 0,
@@ -36,9 +43,12 @@ export function createReconciler(deps: ApiDeps, settings: BillingSettings, sync:
         const ordered = [...listed.data].sort((a, b) => a.created - b.created);
         let isCorrected = false;
         for (const subscription of ordered) {
-          const result = await sync.sync(subscription.id, row.userId);
+          const result = await sync.sync(subscription.id, ownerOfAccount(row.accountId));
           isCorrected ||= result?.isChanged ?? false;
         }
+        // A quantity changed by hand in the dashboard (or a change Stripe never confirmed) is set
+        // back to the member count.
+        isCorrected ||= (await seats.syncAccount(row.accountId)) === 'updated';
         if (isCorrected) {
           report.accountsCorrected += 1;
           const lastSync = row.stripeSyncedAt ?? row.updatedAt;
@@ -47,7 +57,7 @@ export function createReconciler(deps: ApiDeps, settings: BillingSettings, sync:
           }
         }
       } catch (error) {
-        report.failures.push({ userId: row.userId, error: String(error) });
+        report.failures.push({ accountId: row.accountId, error: String(error) });
       }
     }
     deps.logger.info('stripe reconciliation finished', { ...report });

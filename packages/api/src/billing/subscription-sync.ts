@@ -1,8 +1,7 @@
 import {
-  accountCreatedAt,
+  accountBasics,
   applyPeriodLimit,
-  ensureFreeSubscription,
-  ensureUser,
+  ensureHostUserAccount,
   findByStripeCustomerId,
   findByStripeSubscriptionId,
   getSubscription,
@@ -29,10 +28,11 @@ import {
   type DuplicateCancellation,
 } from './duplicate-subscriptions';
 import { planForPrice, type BillingSettings } from './stripe-settings';
+import { ownerOfAccount, ownerOfMetadata, type StripeOwner } from './stripe-owner';
 import { parsePermanently } from './webhook-errors';
 
 export interface SyncResult {
-  userId: string;
+  accountId: string;
   /** True when the stored state changed (reconciliation counts these as corrected drift). */
   isChanged: boolean;
   /** The snapshot was older than the one stored (an older sync ticket): nothing was written. */
@@ -47,7 +47,7 @@ export interface SyncResult {
 export interface PreparedSync {
   /** Taken before the fetch: a stored snapshot with a newer ticket wins over this one. */
   ticket: number;
-  userId: string;
+  owner: StripeOwner;
   snapshot: StripeSubscriptionSnapshot;
   /** Stored subscriptions the duplicate check needs, as Stripe has them (null: gone at Stripe). */
   stored: Map<string, StripeSubscriptionSnapshot | null>;
@@ -84,20 +84,31 @@ export function createSubscriptionSync(deps: ApiDeps, settings: BillingSettings)
     return parsePermanently(() => parseStripeSubscription(raw));
   }
 
-  /** Maps a Stripe subscription to its Tollgate user, never by guesswork. */
-  async function resolveUserId(
+  /**
+   * Maps a Stripe subscription to its Tollgate account, never by guesswork: the linked row, the
+   * checkout's reference, the subscription's metadata, the stored customer, the customer's metadata.
+   */
+  async function resolveOwner(
     linked: SubscriptionRow | null,
     snapshot: StripeSubscriptionSnapshot,
-    userIdHint: string | null,
+    ownerHint: StripeOwner | null,
     onDb: DbStep,
-  ): Promise<string | null> {
-    if (linked) return linked.userId;
-    if (userIdHint) return userIdHint;
-    if (snapshot.metadataUserId) return snapshot.metadataUserId;
+  ): Promise<StripeOwner | null> {
+    if (linked) return ownerOfAccount(linked.accountId);
+    if (ownerHint) return ownerHint;
+    const byMetadata = ownerOfMetadata({
+      accountId: snapshot.metadataAccountId,
+      userId: snapshot.metadataUserId,
+    });
+    if (byMetadata) return byMetadata;
     const byCustomer = await onDb(() => findByStripeCustomerId(db, snapshot.customerId));
-    if (byCustomer) return byCustomer.userId;
+    if (byCustomer) return ownerOfAccount(byCustomer.accountId);
     const customer = await stripe.customers.retrieve(snapshot.customerId);
-    return 'deleted' in customer && customer.deleted ? null : (customer.metadata?.userId ?? null);
+    if ('deleted' in customer && customer.deleted) return null;
+    return ownerOfMetadata({
+      accountId: customer.metadata?.accountId ?? null,
+      userId: customer.metadata?.userId ?? null,
+    });
   }
 
   /**
@@ -107,7 +118,7 @@ export function createSubscriptionSync(deps: ApiDeps, settings: BillingSettings)
    */
   async function prepare(
     subscriptionId: string,
-    userIdHint: string | null = null,
+    ownerHint: StripeOwner | null = null,
     onDb: DbStep = direct,
   ): Promise<PreparedSync | null> {
     const { ticket, linked } = await onDb(async () => ({
@@ -115,16 +126,18 @@ export function createSubscriptionSync(deps: ApiDeps, settings: BillingSettings)
       linked: await findByStripeSubscriptionId(db, subscriptionId),
     }));
     const snapshot = await fetchSnapshot(subscriptionId);
-    const userId = await resolveUserId(linked, snapshot, userIdHint, onDb);
-    if (!userId) return null;
+    const owner = await resolveOwner(linked, snapshot, ownerHint, onDb);
+    if (!owner) return null;
     const { row, duplicateIds } = await onDb(async () => ({
-      row: await getSubscription(db, userId),
-      duplicateIds: await duplicates.recordedIds(db, userId),
+      row: await getSubscription(db, owner.accountId),
+      duplicateIds: await duplicates.recordedIds(db, owner.accountId),
     }));
+    // An account named by id must exist; one named by its user is made on first contact (createAndLock).
+    if (!row && owner.personalUserId === null) return null;
     const stored = new Map<string, StripeSubscriptionSnapshot | null>();
     const toConfirm = row ? duplicates.subscriptionToConfirm(row, snapshot, duplicateIds) : null;
     if (toConfirm) stored.set(toConfirm, await duplicates.fetchStored(toConfirm));
-    return { ticket, userId, snapshot, stored };
+    return { ticket, owner, snapshot, stored };
   }
 
   /**
@@ -149,20 +162,24 @@ export function createSubscriptionSync(deps: ApiDeps, settings: BillingSettings)
     }
   }
 
-  /** First contact from Stripe for a user Tollgate hasn't seen yet (a host-platform account). */
-  async function createAndLock(tx: Database, userId: string) {
-    await ensureUser(tx, userId);
-    await ensureFreeSubscription(tx, userId, now());
-    const row = await lockSubscriptionRow(tx, userId);
-    if (!row) throw new Error(`subscription row for ${userId} vanished`);
+  /**
+   * First contact from Stripe for a user Tollgate hasn't seen yet (a host-platform account): its user
+   * and personal account are made. An account named by id is never made here.
+   */
+  async function createAndLock(tx: Database, owner: StripeOwner) {
+    if (owner.personalUserId === null) throw new Error(`account ${owner.accountId} vanished`);
+    await ensureHostUserAccount(tx, owner.personalUserId, now());
+    const row = await lockSubscriptionRow(tx, owner.accountId);
+    if (!row) throw new Error(`subscription row for ${owner.accountId} vanished`);
     return row;
   }
 
   /** Inside the caller's transaction (a webhook's event row commits with the effect). No network call. */
   async function apply(tx: Database, prepared: PreparedSync): Promise<SyncResult> {
-    const { userId, snapshot, ticket } = prepared;
-    const row = (await lockSubscriptionRow(tx, userId)) ?? (await createAndLock(tx, userId));
-    const unchanged = { userId, isChanged: false, isStale: false, previousSyncAt: row.stripeSyncedAt };
+    const { owner, snapshot, ticket } = prepared;
+    const { accountId } = owner;
+    const row = (await lockSubscriptionRow(tx, accountId)) ?? (await createAndLock(tx, owner));
+    const unchanged = { accountId, isChanged: false, isStale: false, previousSyncAt: row.stripeSyncedAt };
     const isStale =
       row.stripeSubscriptionId === snapshot.id &&
       row.stripeSyncTicket !== null &&
@@ -170,10 +187,10 @@ export function createSubscriptionSync(deps: ApiDeps, settings: BillingSettings)
     if (isStale) {
       return { ...unchanged, isStale: true, cancellations: [] };
     }
-    const state = toSubscriptionState(row, (await accountCreatedAt(tx, userId)) ?? row.createdAt);
+    const state = toSubscriptionState(row, (await accountBasics(tx, accountId)) ?? undefined);
     const { decision, isRecorded, cancellations } = await duplicates.check(
       tx,
-      userId,
+      accountId,
       row,
       snapshot,
       prepared.stored,
@@ -192,33 +209,36 @@ export function createSubscriptionSync(deps: ApiDeps, settings: BillingSettings)
     const isUnknownPrice = snapshot.priceId !== null && planOf(snapshot.priceId) === null;
     if (isUnknownPrice) {
       deps.logger.warn('stripe subscription uses a price Tollgate does not know; plan kept', {
-        userId,
+        accountId,
         subscriptionId: snapshot.id,
         priceId: snapshot.priceId,
       });
     }
+    const isStored = next.stripeSubscriptionId === snapshot.id;
     const patch = {
       ...toSubscriptionPatch(next),
       unknownStripePriceId: isUnknownPrice ? snapshot.priceId : null,
+      // What Stripe confirmed for the stored subscription's seats (the seat sync compares it).
+      stripeQuantity: isStored ? snapshot.quantity : row.stripeQuantity,
     };
     const isChanged = isRecorded || hasChanges(row, patch);
     // The ticket describes the stored subscription's snapshot: only when this one is now stored.
-    const stripeSyncTicket = next.stripeSubscriptionId === snapshot.id ? ticket : row.stripeSyncTicket;
-    await updateSubscription(tx, userId, {
+    const stripeSyncTicket = isStored ? ticket : row.stripeSyncTicket;
+    await updateSubscription(tx, accountId, {
       ...patch,
       stripeSyncTicket,
       stripeSyncedAt: now(),
       updatedAt: now(),
     });
     // Last: the period row's lock is held only until this transaction commits.
-    await writePeriodLimit(tx, userId, state, next);
+    await writePeriodLimit(tx, accountId, state, next);
     return { ...unchanged, isChanged, cancellations };
   }
 
   /** The new plan's limit, where admission reads it (see applyPeriodLimit). */
   async function writePeriodLimit(
     tx: Database,
-    userId: string,
+    accountId: string,
     before: SubscriptionState,
     after: SubscriptionState,
   ): Promise<void> {
@@ -228,7 +248,7 @@ export function createSubscriptionSync(deps: ApiDeps, settings: BillingSettings)
     const current = resolveEntitlement(after, at, options);
     if (previous.limit === current.limit && samePeriod(previous.period, current.period)) return;
     await applyPeriodLimit(tx, {
-      userId,
+      accountId,
       period: current.period,
       limit: current.limit,
       // A paid or trial period that is left never comes back (a new subscription has a new period), so
@@ -241,10 +261,13 @@ export function createSubscriptionSync(deps: ApiDeps, settings: BillingSettings)
    * A sync on its own (reconciliation): prepared with no transaction open, applied in a short one,
    * then the duplicates it returned are canceled (after commit).
    */
-  async function sync(subscriptionId: string, userIdHint: string | null = null): Promise<SyncResult | null> {
-    const prepared = await prepare(subscriptionId, userIdHint);
+  async function sync(
+    subscriptionId: string,
+    ownerHint: StripeOwner | null = null,
+  ): Promise<SyncResult | null> {
+    const prepared = await prepare(subscriptionId, ownerHint);
     if (!prepared) {
-      deps.logger.warn('stripe subscription belongs to no Tollgate user; ignored', { subscriptionId });
+      deps.logger.warn('stripe subscription belongs to no Tollgate account; ignored', { subscriptionId });
       return null;
     }
     const result = await commit(prepared, (tx) => apply(tx, prepared));

@@ -8,6 +8,7 @@ import {
 } from '@tollgate/domain';
 import { z } from 'zod';
 import { PermanentWebhookError, parsePermanently } from './webhook-errors';
+import { ownerOfMetadata, ownerOfReference, type StripeOwner } from './stripe-owner';
 
 /** Events whose effect is "bring this subscription's state up to date". */
 const SUBSCRIPTION_EVENTS = new Set([
@@ -29,7 +30,7 @@ const SUBSCRIPTION_EVENTS = new Set([
 
 /** What one event asks Tollgate to do, decided from its payload alone (no database, no Stripe). */
 export type WebhookPlan =
-  | { kind: 'sync'; subscriptionId: string; userIdHint: string | null; customerId: string | null }
+  | { kind: 'sync'; subscriptionId: string; ownerHint: StripeOwner | null; customerId: string | null }
   | { kind: 'customer-deleted'; customerId: string }
   /** A type Tollgate doesn't handle, or a handled one about no subscription (a one-off payment). */
   | { kind: 'nothing'; isHandledType: boolean };
@@ -58,7 +59,9 @@ export function planOf(envelope: StripeEventEnvelope): WebhookPlan {
     return {
       kind: 'sync',
       subscriptionId: session.subscriptionId,
-      userIdHint: session.clientReferenceId ?? session.metadataUserId,
+      ownerHint:
+        ownerOfReference(session.clientReferenceId) ??
+        ownerOfMetadata({ accountId: session.metadataAccountId, userId: session.metadataUserId }),
       customerId: session.customerId,
     };
   }
@@ -68,12 +71,12 @@ export function planOf(envelope: StripeEventEnvelope): WebhookPlan {
     return {
       kind: 'sync',
       subscriptionId: invoice.subscriptionId,
-      userIdHint: null,
+      ownerHint: null,
       customerId: invoice.customerId,
     };
   }
   const subscription = readObject(idOnlySchema('subscription'), object, type);
-  return { kind: 'sync', subscriptionId: subscription.id, userIdHint: null, customerId: null };
+  return { kind: 'sync', subscriptionId: subscription.id, ownerHint: null, customerId: null };
 }
 
 function readObject<T>(schema: z.ZodType<T>, object: unknown, type: string): T {

@@ -20,7 +20,7 @@ import { parseEnvelope, planOf, recordOf, usableString, type WebhookPlan } from 
 import { PermanentWebhookError, permanentFailureOf, type WebhookFailureCode } from './webhook-errors';
 
 export type WebhookOutcome =
-  | { status: 'processed'; eventId: string; type: string; userId: string | null; isStale?: boolean }
+  | { status: 'processed'; eventId: string; type: string; accountId: string | null; isStale?: boolean }
   | { status: 'duplicate'; eventId: string; type: string }
   | { status: 'ignored'; eventId: string; type: string }
   /** Can never be applied as delivered: recorded with the reason, listed for operators (answered 200). */
@@ -167,9 +167,10 @@ export function createWebhookHandler(deps: ApiDeps, settings: BillingSettings, s
             : await recordEventOnce(tx, record);
         if (!isClaimed) return { status: 'duplicate', eventId, type };
         if (plan.kind === 'customer-deleted') {
-          const userId = await unlinkStripeCustomer(tx, plan.customerId, now());
-          if (userId) logger.info('stripe customer deleted: unlinked from its account', { eventId, userId });
-          return { status: 'processed', eventId, type, userId };
+          const accountId = await unlinkStripeCustomer(tx, plan.customerId, now());
+          if (accountId)
+            logger.info('stripe customer deleted: unlinked from its account', { eventId, accountId });
+          return { status: 'processed', eventId, type, accountId };
         }
         if (plan.kind === 'nothing') {
           if (!plan.isHandledType)
@@ -180,7 +181,7 @@ export function createWebhookHandler(deps: ApiDeps, settings: BillingSettings, s
         await linkCheckoutCustomer(tx, plan, eventId);
         const result = await sync.apply(tx, prepared);
         cancellations = result.cancellations;
-        return { status: 'processed', eventId, type, userId: result.userId, isStale: result.isStale };
+        return { status: 'processed', eventId, type, accountId: result.accountId, isStale: result.isStale };
       },
       onDb,
     );
@@ -190,12 +191,12 @@ export function createWebhookHandler(deps: ApiDeps, settings: BillingSettings, s
   }
 
   async function prepareSync(plan: Extract<WebhookPlan, { kind: 'sync' }>): Promise<PreparedSync> {
-    const prepared = await sync.prepare(plan.subscriptionId, plan.userIdHint, onDb);
+    const prepared = await sync.prepare(plan.subscriptionId, plan.ownerHint, onDb);
     if (prepared) return prepared;
     throw new PermanentWebhookError(
       'account_not_found',
       `No Tollgate account owns subscription ${plan.subscriptionId} (no linked row, client_reference_id, ` +
-        'metadata.userId or known customer)',
+        'metadata.accountId, metadata.userId or known customer)',
     );
   }
 
@@ -205,11 +206,11 @@ export function createWebhookHandler(deps: ApiDeps, settings: BillingSettings, s
     plan: Extract<WebhookPlan, { kind: 'sync' }>,
     eventId: string,
   ): Promise<void> {
-    const { userIdHint, customerId } = plan;
-    if (!userIdHint || !customerId) return;
+    const { ownerHint, customerId } = plan;
+    if (!ownerHint || !customerId) return;
     // In a savepoint: a customer already linked to another account must not abort the transaction.
     await tx
-      .transaction((savepoint) => linkStripeCustomer(savepoint, userIdHint, customerId, now()))
+      .transaction((savepoint) => linkStripeCustomer(savepoint, ownerHint.accountId, customerId, now()))
       .catch((error: unknown) =>
         logger.warn('checkout customer not linked', { eventId, error: String(error) }),
       );

@@ -1,4 +1,4 @@
-import { CHECKOUT_PLAN_IDS, PLANS, PLAN_IDS, checkoutPlansFor, isPlanForAccountKind } from '@tollgate/domain';
+import { CHECKOUT_PLAN_IDS, PLANS, PLAN_IDS } from '@tollgate/domain';
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { requireStripeBilling } from '../billing';
@@ -9,57 +9,44 @@ import {
   portalSessionSchema,
   subscriptionOverviewSchema,
 } from '../schemas/billing-schemas';
-import { actingForUserProcedure, protectedProcedure, publicProcedure } from '../trpc';
+import { accountProcedure, actingForAccountProcedure, publicProcedure } from '../trpc';
 
 const redirectUrl = z.string().min(1).max(2048);
-
-/**
- * Checkout buys for the caller's personal account (team accounts come with issue 15's accounts step),
- * so only the personal plans are on sale here; TEAM is refused with a reason rather than as an
- * unknown plan, since it is in the catalog.
- */
-const PERSONAL_PLANS = checkoutPlansFor('personal');
-const personalCheckoutPlanSchema = z
-  .enum(CHECKOUT_PLAN_IDS, { error: `plan must be one of ${PERSONAL_PLANS.join(', ')}` })
-  .refine((plan) => isPlanForAccountKind(plan, 'personal'), {
-    error: (issue) =>
-      `plan ${String(issue.input)} is for team accounts; a personal account can buy ${PERSONAL_PLANS.join(', ')}`,
-  });
 
 export const billingRouter = {
   plans: publicProcedure
     .input(z.void())
     .output(plansSchema)
     .query(() => PLAN_IDS.map((id) => PLANS[id])),
-  subscription: actingForUserProcedure('subscriptions:read')
+  subscription: actingForAccountProcedure('subscriptions:read', 'view_billing')
     .output(subscriptionOverviewSchema)
-    .query(({ ctx }) => ctx.services.subscriptions.overview(ctx.targetUserId)),
-  activateTrial: protectedProcedure
+    .query(({ ctx }) => ctx.services.subscriptions.overview(ctx.tenant)),
+  activateTrial: accountProcedure('manage_billing')
     .input(z.void())
     .output(subscriptionOverviewSchema)
-    .mutation(({ ctx }) => ctx.services.subscriptions.activateTrial(ctx.user.userId)),
-  /** Stripe Checkout for BASIC or PRO (not TEAM: see above); redirect URLs must be on APP_URL's origin. */
-  createCheckoutSession: protectedProcedure
+    .mutation(({ ctx }) => ctx.services.subscriptions.activateTrial(ctx.tenant)),
+  /** Stripe Checkout for BASIC or PRO; redirect URLs must be on APP_URL's origin. */
+  createCheckoutSession: accountProcedure('manage_billing')
     .input(
       z.object({
-        plan: personalCheckoutPlanSchema,
+        plan: z.enum(CHECKOUT_PLAN_IDS, { error: `plan must be one of ${CHECKOUT_PLAN_IDS.join(', ')}` }),
         successUrl: redirectUrl.optional(),
         cancelUrl: redirectUrl.optional(),
       }),
     )
     .output(checkoutSessionSchema)
     .mutation(({ ctx, input }) =>
-      requireStripeBilling(ctx.services.stripe).createCheckoutSession(ctx.user.userId, input),
+      requireStripeBilling(ctx.services.stripe).createCheckoutSession(ctx.tenant, input),
     ),
   /** Stripe Customer Portal: change plan, card, cancel or resume. */
-  createPortalSession: protectedProcedure
+  createPortalSession: accountProcedure('manage_billing')
     .input(z.object({ returnUrl: redirectUrl.optional() }).default({}))
     .output(portalSessionSchema)
     .mutation(({ ctx, input }) =>
-      requireStripeBilling(ctx.services.stripe).createPortalSession(ctx.user.userId, input),
+      requireStripeBilling(ctx.services.stripe).createPortalSession(ctx.tenant, input),
     ),
-  invoices: protectedProcedure
+  invoices: accountProcedure('manage_billing')
     .input(z.void())
     .output(invoicesSchema)
-    .query(({ ctx }) => requireStripeBilling(ctx.services.stripe).listInvoices(ctx.user.userId)),
+    .query(({ ctx }) => requireStripeBilling(ctx.services.stripe).listInvoices(ctx.tenant)),
 } satisfies TRPCRouterRecord;

@@ -6,6 +6,7 @@ import type {
   inferRouterInputs,
   inferRouterOutputs,
 } from '@trpc/server';
+import type { accountsRouter } from './accounts';
 import type { adminRouter } from './admin';
 import type { apiKeysRouter } from './api-keys';
 import type { authRouter } from './auth';
@@ -39,6 +40,7 @@ export type PublicAppRouter = TRPCBuiltRouter<
   { ctx: object; meta: object; errorShape: PublicErrorShape; transformer: false },
   TRPCDecorateCreateRouterOptions<{
     auth: typeof authRouter;
+    accounts: typeof accountsRouter;
     billing: typeof billingRouter;
     usage: typeof usageRouter;
     sessions: typeof sessionsRouter;

@@ -7,33 +7,33 @@ import {
   sessionWithRunsSchema,
   startedRunSchema,
 } from '../schemas/session-schemas';
-import { protectedProcedure } from '../trpc';
+import { accountProcedure } from '../trpc';
 import { runIdSchema, storableText, uuidSchema } from './inputs';
 
 const sessionIdInput = z.object({ id: uuidSchema });
 
 export const sessionsRouter = {
-  create: protectedProcedure
+  create: accountProcedure('run_agents')
     .input(z.object({ title: storableText({ max: 200 }).optional() }).optional())
     .output(agentSessionSchema)
-    .mutation(({ ctx, input }) => ctx.services.sessions.create(ctx.user.userId, input?.title)),
-  list: protectedProcedure
+    .mutation(({ ctx, input }) => ctx.services.sessions.create(ctx.tenant, input?.title)),
+  list: accountProcedure('run_agents')
     .input(z.void())
     .output(agentSessionsSchema)
-    .query(({ ctx }) => ctx.services.sessions.list(ctx.user.userId)),
-  get: protectedProcedure
+    .query(({ ctx }) => ctx.services.sessions.list(ctx.tenant)),
+  get: accountProcedure('run_agents')
     .input(sessionIdInput)
     .output(sessionWithRunsSchema)
-    .query(({ ctx, input }) => ctx.services.sessions.get(ctx.user.userId, input.id)),
-  delete: protectedProcedure
+    .query(({ ctx, input }) => ctx.services.sessions.get(ctx.tenant, input.id)),
+  delete: accountProcedure('run_agents')
     .input(sessionIdInput)
     .output(deletedSessionSchema)
-    .mutation(({ ctx, input }) => ctx.services.sessions.delete(ctx.user.userId, input.id)),
+    .mutation(({ ctx, input }) => ctx.services.sessions.delete(ctx.tenant, input.id)),
   /**
    * The metered call: sends a message that starts an agent task. Costs one run, once per run id: the
    * guard (reserve → 402 when denied) and the single start live in the session service.
    */
-  run: protectedProcedure
+  run: accountProcedure('run_agents')
     .input(
       z.object({
         id: uuidSchema,
@@ -43,7 +43,7 @@ export const sessionsRouter = {
     )
     .output(startedRunSchema)
     .mutation(({ ctx, input }) =>
-      ctx.services.sessions.run(ctx.user.userId, {
+      ctx.services.sessions.run(ctx.tenant, {
         sessionId: input.id,
         runId: input.runId,
         message: input.message,

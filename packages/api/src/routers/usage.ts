@@ -2,7 +2,7 @@ import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { runActorOf } from '../run-actor';
 import { releasedRunSchema, runAuthorizationSchema, startedRunStateSchema } from '../schemas/usage-schemas';
-import { actingForUserProcedure, serviceForUserProcedure } from '../trpc';
+import { actingForAccountProcedure, serviceForAccountProcedure } from '../trpc';
 import { attemptIdSchema, requestHashSchema, runIdSchema } from './inputs';
 
 const runInput = z.object({ runId: runIdSchema });
@@ -13,33 +13,28 @@ export const usageRouter = {
    * retry: nothing counted, `state` says where the run is. Another request with that runId → 409
    * RUN_ID_REUSED. Denied → PAYMENT_REQUIRED (HTTP 402).
    */
-  authorize: actingForUserProcedure('runs:authorize')
+  authorize: actingForAccountProcedure('runs:authorize', 'run_agents')
     .input(runInput.extend({ requestHash: requestHashSchema.optional() }))
     .output(runAuthorizationSchema)
     .mutation(({ ctx, input }) =>
-      ctx.services.usage.authorize(
-        runActorOf(ctx.actingActor),
-        ctx.targetUserId,
-        input.runId,
-        input.requestHash,
-      ),
+      ctx.services.usage.authorize(runActorOf(ctx.actingActor), ctx.tenant, input.runId, input.requestHash),
     ),
   /**
    * `reserved → started` by the caller that reserved the run: once per run id; another start → 409
    * RUN_ALREADY_STARTED. `attemptId` (made per start call, resent on retry) makes a lost answer safe
    * to ask for again.
    */
-  start: actingForUserProcedure('runs:authorize')
+  start: actingForAccountProcedure('runs:authorize', 'run_agents')
     .input(runInput.extend({ attemptId: attemptIdSchema.optional() }))
     .output(startedRunStateSchema)
     .mutation(({ ctx, input }) =>
-      ctx.services.usage.start(runActorOf(ctx.actingActor), ctx.targetUserId, input.runId, input.attemptId),
+      ctx.services.usage.start(runActorOf(ctx.actingActor), ctx.tenant, input.runId, input.attemptId),
     ),
   /** Gives back a reserved run that never started: a service's act (runs:release), never a user's. */
-  release: serviceForUserProcedure('runs:release')
+  release: serviceForAccountProcedure('runs:release')
     .input(runInput)
     .output(releasedRunSchema)
     .mutation(({ ctx, input }) =>
-      ctx.services.usage.release(runActorOf(ctx.service), ctx.targetUserId, input.runId),
+      ctx.services.usage.release(runActorOf(ctx.service), ctx.tenant, input.runId),
     ),
 } satisfies TRPCRouterRecord;

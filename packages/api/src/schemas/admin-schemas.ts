@@ -15,7 +15,8 @@ const webhookFailureCodeSchema = z.enum(WEBHOOK_FAILURE_CODES);
 
 /** `admin.unknownPrices`: a subscription on a Stripe price Tollgate doesn't know (its plan was kept). */
 export const unknownPriceSubscriptionSchema = z.object({
-  userId: z.string(),
+  accountId: z.uuid(),
+  userId: z.string().describe("The account's creator (on a personal account, its user)"),
   email: z.string().nullable(),
   plan: planIdSchema,
   status: subscriptionStatusSchema,
@@ -42,7 +43,7 @@ export const webhookOutcomeSchema = z.discriminatedUnion('status', [
     status: z.literal('processed'),
     eventId: z.string(),
     type: z.string(),
-    userId: z.string().nullable(),
+    accountId: z.uuid().nullable(),
     isStale: z.boolean().optional(),
   }),
   z.object({ status: z.literal('duplicate'), eventId: z.string(), type: z.string() }),
@@ -57,7 +58,8 @@ export const webhookOutcomeSchema = z.discriminatedUnion('status', [
 
 /** `admin.duplicateSubscriptions`: a second live subscription, canceled (or still to cancel). */
 export const duplicateSubscriptionSchema = z.object({
-  userId: z.string(),
+  accountId: z.uuid(),
+  userId: z.string().describe("The account's creator (on a personal account, its user)"),
   email: z.string().nullable(),
   keptStripeSubscriptionId: z.string(),
   canceledStripeSubscriptionId: z.string(),
@@ -77,5 +79,5 @@ export const reconcileReportSchema = z.object({
   oldestUnsyncedChangeAt: isoDateTime
     .nullable()
     .describe('Of the corrected accounts, the earliest last-sync time: how long drift went unnoticed'),
-  failures: z.array(z.object({ userId: z.string(), error: z.string() })),
+  failures: z.array(z.object({ accountId: z.uuid(), error: z.string() })),
 });

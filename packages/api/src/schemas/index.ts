@@ -7,5 +7,6 @@ export * from './billing-schemas';
 export * from './error-schemas';
 export * from './operator-schemas';
 export * from './session-schemas';
+export * from './team-schemas';
 export * from './usage-schemas';
 export { isoDateTime } from './wire-date';

@@ -5,6 +5,7 @@ import { isoDateTime } from './wire-date';
 
 export const agentSessionSchema = z.object({
   id: z.uuid(),
+  accountId: z.uuid(),
   userId: z.string(),
   title: z.string(),
   createdAt: isoDateTime,
@@ -16,7 +17,8 @@ export const agentSessionsSchema = z.array(agentSessionSchema);
 export const agentRunSchema = z.object({
   id: z.uuid(),
   sessionId: z.uuid(),
-  userId: z.string(),
+  accountId: z.uuid(),
+  userId: z.string().describe('The member who ran it'),
   runId: z.string(),
   prompt: z.string(),
   reply: z.string().nullable(),

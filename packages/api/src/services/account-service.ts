@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   createUser,
-  ensureFreeSubscription,
+  ensurePersonalAccount,
   findRefreshTokenByHash,
   findUserByEmail,
   findUserById,
@@ -69,13 +69,16 @@ export function createAccountService(deps: ApiDeps) {
         throw new AppError('CONFLICT', 'An account with this email already exists');
       }
       const passwordHash = await hashPassword(input.password);
-      const user = await createUser(db, { id: randomUUID(), email, passwordHash }).catch((error: unknown) => {
-        // Two registrations racing for one email: the unique index decides, the loser gets a clear 409.
-        if (isUniqueViolation(error))
-          throw new AppError('CONFLICT', 'An account with this email already exists');
-        throw error;
-      });
-      await ensureFreeSubscription(db, user.id, now());
+      const user = await createUser(db, { id: randomUUID(), email, passwordHash, createdAt: now() }).catch(
+        (error: unknown) => {
+          // Two registrations racing for one email: the unique index decides, the loser gets a clear 409.
+          if (isUniqueViolation(error))
+            throw new AppError('CONFLICT', 'An account with this email already exists');
+          throw error;
+        },
+      );
+      // The personal account every user has (with its FREE subscription): made with the user.
+      await ensurePersonalAccount(db, user.id, user.createdAt);
       return issueTokens(toPublicUser(user));
     },
 

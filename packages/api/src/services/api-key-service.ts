@@ -21,7 +21,11 @@ function toApiKeyView(row: ApiKeyRow): ApiKeyView {
   };
 }
 
-/** Service API keys: created by platform operators, shown once, stored as SHA-256, revocable, scoped. */
+/**
+ * Service API keys, shown once, stored as SHA-256, revocable, scoped: platform keys (created by
+ * operators, `accountId` null, act for any account) and account keys (created by an account's owners
+ * and admins, act only for that account).
+ */
 export function createApiKeyService(deps: ApiDeps) {
   const { db, now } = deps;
 
@@ -30,6 +34,7 @@ export function createApiKeyService(deps: ApiDeps) {
       name: string;
       scopes: ApiKeyScope[];
       createdByUserId: string;
+      accountId?: string | null;
     }): Promise<CreatedApiKey> {
       const { key, displayPrefix } = generateApiKey();
       const row = await insertApiKey(db, {
@@ -38,22 +43,25 @@ export function createApiKeyService(deps: ApiDeps) {
         keyHash: hashSecret(key),
         scopes: input.scopes,
         createdByUserId: input.createdByUserId,
+        accountId: input.accountId ?? null,
       });
       const { id, name, prefix, scopes, createdAt } = toApiKeyView(row);
       return { id, name, prefix, scopes, createdAt, key };
     },
 
-    async list(): Promise<ApiKeyView[]> {
-      return (await listApiKeys(db)).map(toApiKeyView);
+    async list(accountId: string | null = null): Promise<ApiKeyView[]> {
+      return (await listApiKeys(db, accountId)).map(toApiKeyView);
     },
 
-    async revoke(id: string): Promise<RevokedApiKey> {
-      if (!(await revokeApiKey(db, id, now())))
+    async revoke(id: string, accountId: string | null = null): Promise<RevokedApiKey> {
+      if (!(await revokeApiKey(db, id, now(), accountId)))
         throw new AppError('NOT_FOUND', 'API key not found or already revoked');
       return { id, revoked: true as const };
     },
 
-    async verify(key: string): Promise<{ id: string; scopes: ApiKeyScope[] } | null> {
+    async verify(
+      key: string,
+    ): Promise<{ id: string; scopes: ApiKeyScope[]; accountId: string | null } | null> {
       const row = await findActiveApiKeyByHash(db, hashSecret(key));
       if (!row) return null;
       // lastUsedAt is for humans: refresh it at most once a minute to keep writes off the hot path.
@@ -61,7 +69,7 @@ export function createApiKeyService(deps: ApiDeps) {
       if (!row.lastUsedAt || at.getTime() - row.lastUsedAt.getTime() > 60_000) {
         void touchLastUsed(db, row.id, at).catch(() => undefined);
       }
-      return { id: row.id, scopes: row.scopes as ApiKeyScope[] };
+      return { id: row.id, scopes: row.scopes as ApiKeyScope[], accountId: row.accountId };
     },
   };
 }

@@ -8,6 +8,7 @@ import type { AgentRunner } from '../runner/agent-runner';
 import { createLocalRunner } from '../runner/local-runner';
 import { createServices } from './index';
 import { startTcpProxy as startProxy } from './testing/tcp-proxy';
+import { personalTenant } from '../tenant';
 
 const NOW = new Date('2025-03-10T12:00:00Z');
 const SERVICE = { kind: 'service', id: 'key-1' } as const;
@@ -54,7 +55,9 @@ describe('run authorization while the database is unreachable', () => {
     cleanups.push(handle.close);
     const usage = usageService(handle.db);
 
-    const calls = Array.from({ length: 40 }, (_, i) => usage.authorize(SERVICE, `user-${i % 8}`, `run-${i}`));
+    const calls = Array.from({ length: 40 }, (_, i) =>
+      usage.authorize(SERVICE, personalTenant(`user-${i % 8}`), `run-${i}`),
+    );
     const settled = await Promise.allSettled(calls);
 
     expect(settled.filter((result) => result.status === 'fulfilled')).toEqual([]);
@@ -91,19 +94,21 @@ if (serverUrl) {
       cleanups.push(handle.close);
       const usage = usageService(handle.db);
       // The account and its period exist: the reservation is one statement.
-      await usage.authorize(SERVICE, 'lost-answer', 'warm-up');
+      await usage.authorize(SERVICE, personalTenant('lost-answer'), 'warm-up');
 
       // The reservation statement's answer (its result columns name `is_claim`) never arrives.
       proxy.cutNextAnswer((chunk) => chunk.includes('is_claim'));
-      const lost = await usage.authorize(SERVICE, 'lost-answer', 'run-1').catch((error: unknown) => error);
+      const lost = await usage
+        .authorize(SERVICE, personalTenant('lost-answer'), 'run-1')
+        .catch((error: unknown) => error);
       expect(isDatabaseUnavailable(lost)).toBe(true);
 
-      const retried = await usage.authorize(SERVICE, 'lost-answer', 'run-1');
+      const retried = await usage.authorize(SERVICE, personalTenant('lost-answer'), 'run-1');
       expect(retried).toMatchObject({ runId: 'run-1', isReplay: true, state: 'reserved', used: 2 });
       const rows = await queryRows<{ used: number; ledger: number }>(
         handle.db,
         sql`select p.used, (select count(*)::int from usage_ledger l where l.period_id = p.id) as ledger
-            from usage_periods p where p.user_id = 'lost-answer'`,
+            from usage_periods p where p.account_id = personal_account_id('lost-answer')`,
       );
       expect(rows).toEqual([{ used: 2, ledger: 2 }]);
     });
@@ -125,17 +130,17 @@ if (serverUrl) {
         },
       };
       const { sessions } = servicesOn(handle.db, agent);
-      const session = await sessions.create('confirmed-run', 'Lost answer');
+      const session = await sessions.create(personalTenant('confirmed-run'), 'Lost answer');
 
       const failure = await sessions
-        .run('confirmed-run', { sessionId: session.id, runId: 'run-1', message: 'work' })
+        .run(personalTenant('confirmed-run'), { sessionId: session.id, runId: 'run-1', message: 'work' })
         .catch((error: unknown) => error);
 
       expect(isDatabaseUnavailable(failure)).toBe(true);
       // Charged once, started, and not flagged as an agent that may not have confirmed.
       const rows = await queryRows<{ state: string; review_reason: string | null }>(
         handle.db,
-        sql`select state, review_reason from usage_ledger where user_id = 'confirmed-run'`,
+        sql`select state, review_reason from usage_ledger where account_id = personal_account_id('confirmed-run')`,
       );
       expect(rows).toEqual([{ state: 'started', review_reason: null }]);
       // The dead client went back to the pool (drizzle never releases one whose `begin` failed):

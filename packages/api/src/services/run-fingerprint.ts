@@ -11,9 +11,19 @@ function fingerprintOf(parts: readonly string[]): string {
   return createHash('sha256').update(JSON.stringify(parts)).digest('base64url');
 }
 
-/** usage.authorize and requireRun: the caller, plus the optional hash a service passes of its request. */
-export function authorizeFingerprint(actor: RunActor, requestHash: string | undefined): string {
-  return fingerprintOf(['usage.authorize', actor.kind, actor.id, requestHash ?? '']);
+/**
+ * usage.authorize and requireRun: the caller, plus the optional hash a service passes of its request.
+ * On a team account also the member the run is for, so two members (even through one service key)
+ * sending the same run id are two requests: the second is refused. Personal accounts leave it out,
+ * so every fingerprint stored before accounts existed still matches its retry.
+ */
+export function authorizeFingerprint(
+  actor: RunActor,
+  requestHash: string | undefined,
+  teamMember: string | null = null,
+): string {
+  const parts = ['usage.authorize', actor.kind, actor.id, requestHash ?? ''];
+  return fingerprintOf(teamMember === null ? parts : [...parts, teamMember]);
 }
 
 /** sessions.run: the user, the session and the message (by hash: the text itself is stored on the run). */

@@ -1,7 +1,7 @@
 import {
   createSession,
   deleteSession,
-  ensureUser,
+  ensureHostUserAccount,
   findRunByRunId,
   flagRunForReview,
   getSession,
@@ -25,6 +25,7 @@ import type {
   startedRunSchema,
 } from '../schemas/session-schemas';
 import { AgentBackendError } from '../runner/agent-runner';
+import type { Tenant } from '../tenant';
 import { SESSIONS_ACTOR, sessionRunFingerprint } from './run-fingerprint';
 import { runReleased, type RunAuthorization, type UsageService } from './usage-service';
 
@@ -42,12 +43,12 @@ function toSessionView({ deletedAt: _deletedAt, ...session }: AgentSessionRow): 
 /** A retry that finds the run's work under way waits this long before asking again. */
 const RUN_IN_PROGRESS_RETRY_SECONDS = 2;
 
-/** Agent sessions, the metered resource. Every call is scoped to `userId` in the data layer. */
+/** Agent sessions, the metered resource. Every call is scoped to the tenant (account and member) in the data layer. */
 export function createSessionService(deps: ApiDeps, usage: UsageService) {
   const { db, runner, logger, now } = deps;
 
-  async function requireSession(userId: string, sessionId: string) {
-    const session = await getSession(db, userId, sessionId);
+  async function requireSession(tenant: Tenant, sessionId: string) {
+    const session = await getSession(db, tenant, sessionId);
     if (!session) throw new AppError('NOT_FOUND', 'Session not found');
     return session;
   }
@@ -57,12 +58,17 @@ export function createSessionService(deps: ApiDeps, usage: UsageService) {
    * ever), the run record (which also bumps the session's updatedAt) in one transaction. Refused: another request
    * started it first, or the sweeper released it.
    */
-  async function claimStart(userId: string, sessionId: string, runId: string, message: string) {
+  async function claimStart(tenant: Tenant, sessionId: string, runId: string, message: string) {
     return db.transaction(async (tx) => {
       const at = now();
-      const started = await startRun(tx, { userId, runId, actor: SESSIONS_ACTOR, now: at });
+      const started = await startRun(tx, {
+        accountId: tenant.accountId,
+        runId,
+        actor: SESSIONS_ACTOR,
+        now: at,
+      });
       if (!started.ok) return { run: null, refusal: started.reason };
-      const inserted = await insertRun(tx, { userId, sessionId, runId, prompt: message, now: at });
+      const inserted = await insertRun(tx, { owner: tenant, sessionId, runId, prompt: message, now: at });
       // The session was checked before reserving; deleted since → nothing starts (rolls back).
       if (inserted.outcome !== 'created') throw new AppError('NOT_FOUND', 'Session not found');
       return { run: inserted.run, refusal: null };
@@ -70,10 +76,10 @@ export function createSessionService(deps: ApiDeps, usage: UsageService) {
   }
 
   /** A retry of a run that is past `reserved`: the stored outcome, or "in progress"; never new work. */
-  async function storedOutcome(userId: string, authorization: RunAuthorization): Promise<StartedRun> {
+  async function storedOutcome(tenant: Tenant, authorization: RunAuthorization): Promise<StartedRun> {
     const { runId } = authorization;
     if (authorization.state === 'released') throw runReleased(runId);
-    const run = await findRunByRunId(db, userId, runId);
+    const run = await findRunByRunId(db, tenant, runId);
     if (!run || run.status === 'started') {
       throw new AppError('RUN_IN_PROGRESS', `Run ${runId} is under way; ask again shortly`, {
         retryAfterSeconds: RUN_IN_PROGRESS_RETRY_SECONDS,
@@ -84,7 +90,7 @@ export function createSessionService(deps: ApiDeps, usage: UsageService) {
 
   /** Hands the started run to the runner and records what it answered (after, never inside, a transaction). */
   async function runAgent(
-    userId: string,
+    tenant: Tenant,
     sessionId: string,
     run: AgentRunRow,
     usageAtStart: RunAuthorization,
@@ -92,36 +98,38 @@ export function createSessionService(deps: ApiDeps, usage: UsageService) {
     const { runId } = run;
     let reply: string;
     try {
-      ({ reply } = await runner.start({ userId, runId, sessionId, message: run.prompt }));
+      ({ reply } = await runner.start({ userId: tenant.userId, runId, sessionId, message: run.prompt }));
     } catch (error) {
       if (error instanceof AgentBackendError && error.outcome === 'not_started') {
         logger.warn('agent backend did not start the run; releasing it', {
-          userId,
+          accountId: tenant.accountId,
+          userId: tenant.userId,
           runId,
           error: error.message,
         });
         await db.transaction(async (tx) => {
           await releaseRun(tx, {
-            userId,
+            accountId: tenant.accountId,
             runId,
             actor: SESSIONS_ACTOR,
             reason: 'backend_not_started',
             now: now(),
             from: 'started',
           });
-          await updateRunStatus(tx, userId, runId, { status: 'failed', reply: null, now: now() });
+          await updateRunStatus(tx, tenant, runId, { status: 'failed', reply: null, now: now() });
         });
         throw new AppError('AGENT_NOT_STARTED', 'The agent could not start this run; it was not charged');
       }
       // Anything else may have reached the agent: the run stays charged, and an operator looks at it.
       logger.error('agent backend did not confirm the run; kept as charged and flagged', {
-        userId,
+        accountId: tenant.accountId,
+        userId: tenant.userId,
         runId,
         error: String(error),
       });
       await db.transaction(async (tx) => {
-        await flagRunForReview(tx, { userId, runId, reason: 'backend_outcome_unknown' });
-        await updateRunStatus(tx, userId, runId, { status: 'unconfirmed', reply: null, now: now() });
+        await flagRunForReview(tx, { accountId: tenant.accountId, runId, reason: 'backend_outcome_unknown' });
+        await updateRunStatus(tx, tenant, runId, { status: 'unconfirmed', reply: null, now: now() });
       });
       throw new AppError(
         'AGENT_UNCONFIRMED',
@@ -131,29 +139,29 @@ export function createSessionService(deps: ApiDeps, usage: UsageService) {
     // The agent confirmed. Recording it is the database's part: if PostgreSQL is lost here the request
     // fails with 503 like any other (the run stays started and charged), never as the agent's failure.
     const completed = await db.transaction(async (tx) => {
-      await settleRun(tx, { userId, runId, now: now() });
-      return updateRunStatus(tx, userId, runId, { status: 'completed', reply, now: now() });
+      await settleRun(tx, { accountId: tenant.accountId, runId, now: now() });
+      return updateRunStatus(tx, tenant, runId, { status: 'completed', reply, now: now() });
     });
     return { run: completed ?? run, usage: { ...usageAtStart, state: 'settled' } };
   }
 
   return {
-    async create(userId: string, title: string | undefined): Promise<SessionView> {
-      await ensureUser(db, userId);
-      return toSessionView(await createSession(db, userId, title?.trim() || 'New session', now()));
+    async create(tenant: Tenant, title: string | undefined): Promise<SessionView> {
+      await ensureHostUserAccount(db, tenant.userId, now());
+      return toSessionView(await createSession(db, tenant, title?.trim() || 'New session', now()));
     },
 
-    list: async (userId: string): Promise<SessionView[]> =>
-      (await listSessions(db, userId)).map(toSessionView),
+    list: async (tenant: Tenant): Promise<SessionView[]> =>
+      (await listSessions(db, tenant)).map(toSessionView),
 
-    async get(userId: string, sessionId: string): Promise<SessionWithRuns> {
-      const session = await requireSession(userId, sessionId);
-      return { ...toSessionView(session), runs: await listRuns(db, userId, sessionId) };
+    async get(tenant: Tenant, sessionId: string): Promise<SessionWithRuns> {
+      const session = await requireSession(tenant, sessionId);
+      return { ...toSessionView(session), runs: await listRuns(db, tenant, sessionId) };
     },
 
     /** Hides the session; its runs and their charges stay (a run id is never free again). */
-    async delete(userId: string, sessionId: string): Promise<DeletedSession> {
-      if (!(await deleteSession(db, userId, sessionId, now()))) {
+    async delete(tenant: Tenant, sessionId: string): Promise<DeletedSession> {
+      if (!(await deleteSession(db, tenant, sessionId, now()))) {
         throw new AppError('NOT_FOUND', 'Session not found');
       }
       return { id: sessionId, deleted: true as const };
@@ -166,22 +174,22 @@ export function createSessionService(deps: ApiDeps, usage: UsageService) {
      * same run id with another session or message is RUN_ID_REUSED.
      */
     async run(
-      userId: string,
+      tenant: Tenant,
       input: { sessionId: string; runId: string; message: string },
     ): Promise<StartedRun> {
       const { sessionId, runId, message } = input;
-      await requireSession(userId, sessionId);
-      const fingerprint = sessionRunFingerprint(userId, sessionId, message);
-      const authorization = await usage.reserve({ userId, runId, actor: SESSIONS_ACTOR, fingerprint });
-      if (authorization.state !== 'reserved') return storedOutcome(userId, authorization);
+      await requireSession(tenant, sessionId);
+      const fingerprint = sessionRunFingerprint(tenant.userId, sessionId, message);
+      const authorization = await usage.reserve({ tenant, runId, actor: SESSIONS_ACTOR, fingerprint });
+      if (authorization.state !== 'reserved') return storedOutcome(tenant, authorization);
 
-      const { run, refusal } = await claimStart(userId, sessionId, runId, message);
+      const { run, refusal } = await claimStart(tenant, sessionId, runId, message);
       if (!run) {
         // Another request with this run id started it since our reservation, or it timed out.
         const state = refusal === 'released' ? 'released' : 'started';
-        return storedOutcome(userId, { ...authorization, isReplay: true, state });
+        return storedOutcome(tenant, { ...authorization, isReplay: true, state });
       }
-      return runAgent(userId, sessionId, run, { ...authorization, state: 'started' });
+      return runAgent(tenant, sessionId, run, { ...authorization, state: 'started' });
     },
   };
 }

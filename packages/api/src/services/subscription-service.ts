@@ -1,40 +1,61 @@
 import {
   applyPeriodLimit,
-  ensureFreeSubscription,
+  ensurePersonalAccount,
   ensureUser,
-  getSubscription,
+  getSubscriptionState,
   getUsage,
+  hasUsedTrial,
+  personalAccountId,
   startTrialOnce,
   toSubscriptionState,
 } from '@tollgate/db';
-import { AppError, PLANS, canStartTrial, resolveEntitlement, type SubscriptionState } from '@tollgate/domain';
+import {
+  AppError,
+  MS_PER_DAY,
+  PLANS,
+  canStartTrial,
+  resolveEntitlement,
+  type SubscriptionState,
+} from '@tollgate/domain';
 import type { ApiDeps } from '../config';
 import type { SubscriptionOverview } from '../schemas/billing-schemas';
+import type { Tenant } from '../tenant';
 
 export type { SubscriptionOverview };
-
-const DAY_MS = 86_400_000;
 
 export function createSubscriptionService(deps: ApiDeps) {
   const { db, now } = deps;
 
-  /** The account's stored subscription; a FREE one is created on first use (idempotent, race-safe). */
-  async function loadState(userId: string): Promise<SubscriptionState> {
-    const existing = await getSubscription(db, userId);
-    if (existing) return toSubscriptionState(existing);
-    await ensureUser(db, userId);
-    return toSubscriptionState(await ensureFreeSubscription(db, userId, now()));
+  /**
+   * The account's stored subscription. A personal account seen for the first time (a host platform's
+   * user) is made with its FREE subscription (idempotent, race-safe); any other account must exist.
+   */
+  async function loadState(tenant: Tenant): Promise<SubscriptionState> {
+    const existing = await getSubscriptionState(db, tenant.accountId);
+    if (existing) return existing;
+    if (tenant.accountId !== personalAccountId(tenant.userId)) {
+      throw new AppError('NOT_FOUND', 'No such account');
+    }
+    const at = now();
+    await ensureUser(db, tenant.userId, at);
+    await ensurePersonalAccount(db, tenant.userId, at);
+    const created = await getSubscriptionState(db, tenant.accountId);
+    if (!created) throw new Error('loadState: subscription missing after creating the account');
+    return created;
   }
 
   function entitlementOf(state: SubscriptionState, at: Date) {
     return resolveEntitlement(state, at, { graceDays: deps.config.paymentGraceDays });
   }
 
-  async function overview(userId: string): Promise<SubscriptionOverview> {
+  async function overview(tenant: Tenant): Promise<SubscriptionOverview> {
     const at = now();
-    const state = await loadState(userId);
+    const state = await loadState(tenant);
     const entitlement = entitlementOf(state, at);
-    const used = await getUsage(db, userId, entitlement.period.start);
+    const [used, isTrialUsedByPerson] = await Promise.all([
+      getUsage(db, tenant.accountId, entitlement.period.start),
+      hasUsedTrial(db, tenant),
+    ]);
     const isPaid = PLANS[entitlement.plan].isPaid;
     const isTrial =
       entitlement.plan === 'TRIAL' || (entitlement.status === 'trialing' && state.trialEnd !== null);
@@ -51,11 +72,12 @@ export function createSubscriptionService(deps: ApiDeps) {
       endsAt: isPaid && state.cancelAtPeriodEnd ? state.currentPeriodEnd : null,
       nextBillingAt: isPaid && !state.cancelAtPeriodEnd ? state.currentPeriodEnd : null,
       trial: {
-        isEligible: canStartTrial(state, at),
+        // Once per person: not when the caller or an owner of the account started one anywhere.
+        isEligible: canStartTrial(state, at) && !isTrialUsedByPerson,
         startedAt: isTrial ? state.trialStart : null,
         endsAt: trialEndsAt,
         daysLeft: trialEndsAt
-          ? Math.max(0, Math.ceil((trialEndsAt.getTime() - at.getTime()) / DAY_MS))
+          ? Math.max(0, Math.ceil((trialEndsAt.getTime() - at.getTime()) / MS_PER_DAY))
           : null,
       },
       graceEndsAt: entitlement.graceEndsAt,
@@ -71,8 +93,8 @@ export function createSubscriptionService(deps: ApiDeps) {
     };
   }
 
-  async function activateTrial(userId: string): Promise<SubscriptionOverview> {
-    const state = await loadState(userId);
+  async function activateTrial(tenant: Tenant): Promise<SubscriptionOverview> {
+    const state = await loadState(tenant);
     if (state.trialUsedAt)
       throw new AppError('TRIAL_NOT_ALLOWED', 'This account has already used its free trial');
     if (!canStartTrial(state, now())) {
@@ -80,18 +102,18 @@ export function createSubscriptionService(deps: ApiDeps) {
     }
     // One conditional UPDATE decides: of concurrent calls, exactly one gets the row back.
     const at = now();
-    const started = await startTrialOnce(db, userId, at);
+    const started = await startTrialOnce(db, tenant, at);
     if (!started) throw new AppError('TRIAL_NOT_ALLOWED', 'This account has already used its free trial');
     // The trial's limit where admission reads it. The FREE period keeps its own: it is in force
     // again when the trial ends.
     const trial = entitlementOf(toSubscriptionState(started), at);
     await applyPeriodLimit(db, {
-      userId,
+      accountId: tenant.accountId,
       period: trial.period,
       limit: trial.limit,
       previousPeriodStart: null,
     });
-    return overview(userId);
+    return overview(tenant);
   }
 
   return { loadState, entitlementOf, overview, activateTrial };

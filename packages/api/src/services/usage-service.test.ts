@@ -1,6 +1,8 @@
 import {
   createDb,
   createUser,
+  ensurePersonalAccount,
+  personalAccountId,
   queryRows,
   reserveRuns,
   type Database,
@@ -17,6 +19,7 @@ import { silentLogger } from '../logger';
 import { createLocalRunner } from '../runner/local-runner';
 import { createRunBatcher } from './run-batcher';
 import { createServices } from './index';
+import { personalTenant } from '../tenant';
 
 // A fresh PGlite costs seconds of CPU on a busy 2-core machine: generous timeouts, one per file.
 const SLOW = 60_000;
@@ -76,7 +79,7 @@ const SERVICE = { kind: 'service', id: 'key-1' } as const;
 /** Settles every call: 'ok' / 'replay' / the AppError code / 'error'. */
 async function authorizeAll(usage: Usage, calls: ReadonlyArray<[userId: string, runId: string]>) {
   const settled = await Promise.allSettled(
-    calls.map(([userId, runId]) => usage.authorize(SERVICE, userId, runId)),
+    calls.map(([userId, runId]) => usage.authorize(SERVICE, personalTenant(userId), runId)),
   );
   return settled.map((s) => {
     if (s.status === 'fulfilled') return s.value.isReplay ? 'replay' : 'ok';
@@ -94,9 +97,10 @@ function tally(labels: readonly string[]) {
 async function counters(db: Database) {
   return queryRows<{ user_id: string; used: number; ledger: number }>(
     db,
-    sql`select p.user_id, p.used,
-          (select count(*)::int from usage_ledger l where l.period_id = p.id and l.state <> 'released') as ledger
-        from usage_periods p order by p.user_id`,
+    sql`select a.personal_user_id as user_id, p.used,
+          (select count(*)::int from usage_ledger l
+            where l.account_id = p.account_id and l.period_id = p.id and l.state <> 'released') as ledger
+        from usage_periods p join accounts a on a.id = p.account_id order by a.personal_user_id`,
   );
 }
 
@@ -114,7 +118,7 @@ describe('authorize with grouped commits', () => {
       expect(stats?.items).toBe(60);
       expect(stats?.batches).toBeLessThan(60);
       // Releasing a run granted in a group works exactly as for a single-run one.
-      await expect(usage.release(SERVICE, 'hot-user', 'run-0')).resolves.toEqual({
+      await expect(usage.release(SERVICE, personalTenant('hot-user'), 'run-0')).resolves.toEqual({
         runId: 'run-0',
         released: true,
         isReplay: false,
@@ -141,7 +145,7 @@ describe('authorize with grouped commits', () => {
         ['u1', 'same'],
       ]);
       expect(again).toEqual(['replay', 'replay']);
-      const answer = await usage.authorize(SERVICE, 'u1', 'same');
+      const answer = await usage.authorize(SERVICE, personalTenant('u1'), 'same');
       expect(answer).toMatchObject({ isReplay: true, used: 2, remaining: FREE_LIMIT - 2 });
       expect(await counters(handle.db)).toEqual([{ user_id: 'u1', used: 2, ledger: 2 }]);
     },
@@ -194,9 +198,12 @@ describe('authorize with grouped commits', () => {
     async () => {
       // The repository level, without the service creating accounts on first use: the foreign key fails.
       const user = await createUser(handle.db, { email: 'fk@example.test' });
+      await ensurePersonalAccount(handle.db, user.id, NOW);
       const period = { start: new Date('2025-03-01T00:00:00Z'), end: new Date('2025-04-01T00:00:00Z') };
       const input = (userId: string, runId: string): ReserveRunInput => ({
+        accountId: personalAccountId(userId),
         userId,
+        countsMember: false,
         runId,
         period,
         limit: 3,

@@ -1,11 +1,10 @@
 import {
-  getSubscriptionsByUserIds,
+  getSubscriptionStates,
   isDatabaseUnavailable,
   releaseRun,
   reserveRuns,
   startRun,
   sweepUnstartedRuns,
-  toSubscriptionState,
   type ReserveRunInput,
   type ReserveRunResult,
   type RunActor,
@@ -16,6 +15,7 @@ import {
   decideRun,
   toPaymentRequiredBody,
   type Entitlement,
+  type MemberUsage,
   type PaymentRequiredBody,
   type RunDenial,
   type SubscriptionState,
@@ -23,6 +23,7 @@ import {
 import type { z } from 'zod';
 import type { ApiDeps } from '../config';
 import type { RunAuthorization, releasedRunSchema, startedRunStateSchema } from '../schemas/usage-schemas';
+import type { Tenant } from '../tenant';
 import { authorizeFingerprint } from './run-fingerprint';
 import { createRunBatcher, type BatchItemResult } from './run-batcher';
 import type { SubscriptionService } from './subscription-service';
@@ -34,7 +35,7 @@ export type StartedRunState = z.input<typeof startedRunStateSchema>;
 export type ReleasedRun = z.input<typeof releasedRunSchema>;
 
 export interface ReserveRequest {
-  userId: string;
+  tenant: Tenant;
   runId: string;
   actor: RunActor;
   fingerprint: string;
@@ -56,9 +57,11 @@ export function createUsageService(deps: ApiDeps, subscriptions: SubscriptionSer
   const upgradeUrl = new URL('/settings/subscription?upgrade=1', config.appUrl).toString();
 
   function reserveInput(request: ChargeRequest, entitlement: Entitlement): ReserveRunInput {
-    const { userId, runId, actor, fingerprint, at } = request;
+    const { tenant, runId, actor, fingerprint, at } = request;
     return {
-      userId,
+      accountId: tenant.accountId,
+      userId: tenant.userId,
+      countsMember: tenant.kind === 'team',
       runId,
       period: entitlement.period,
       limit: entitlement.limit,
@@ -72,7 +75,7 @@ export function createUsageService(deps: ApiDeps, subscriptions: SubscriptionSer
 
   /** The single-run path: the same one statement, with a group of one. */
   async function chargeOne(request: ChargeRequest): Promise<Charge> {
-    const state = await subscriptions.loadState(request.userId);
+    const state = await subscriptions.loadState(request.tenant);
     const entitlement = subscriptions.entitlementOf(state, request.at);
     const [result] = await reserveRuns(db, [reserveInput(request, entitlement)]);
     if (!result) throw new Error('reserveRuns returned no result');
@@ -84,9 +87,9 @@ export function createUsageService(deps: ApiDeps, subscriptions: SubscriptionSer
    * statement (reserveRuns). A request whose state can't be loaded fails alone.
    */
   async function chargeBatch(requests: readonly ChargeRequest[]): Promise<BatchItemResult<Charge>[]> {
-    const states = await loadStates(requests.map((request) => request.userId));
+    const states = await loadStates(requests.map((request) => request.tenant));
     const entitlements = requests.map((request): BatchItemResult<Entitlement> => {
-      const state = states.get(request.userId);
+      const state = states.get(request.tenant.accountId);
       if (!state?.ok) return { ok: false, error: state?.error ?? new Error('subscription state missing') };
       try {
         return { ok: true, value: subscriptions.entitlementOf(state.value, request.at) };
@@ -112,23 +115,29 @@ export function createUsageService(deps: ApiDeps, subscriptions: SubscriptionSer
     return charges;
   }
 
-  /** Stored subscriptions read at once; an account seen for the first time gets its FREE one. */
+  /**
+   * Stored subscriptions read at once, by account id; a personal account seen for the first time gets
+   * its FREE one.
+   */
   async function loadStates(
-    userIds: readonly string[],
+    tenants: readonly Tenant[],
   ): Promise<Map<string, BatchItemResult<SubscriptionState>>> {
-    const rows = await getSubscriptionsByUserIds(db, userIds);
+    const stored = await getSubscriptionStates(
+      db,
+      tenants.map((tenant) => tenant.accountId),
+    );
     const states = new Map<string, BatchItemResult<SubscriptionState>>();
-    const missing: string[] = [];
-    for (const userId of new Set(userIds)) {
-      const row = rows.get(userId);
-      if (row) states.set(userId, { ok: true, value: toSubscriptionState(row) });
-      else missing.push(userId);
+    const missing = new Map<string, Tenant>();
+    for (const tenant of tenants) {
+      const state = stored.get(tenant.accountId);
+      if (state) states.set(tenant.accountId, { ok: true, value: state });
+      else missing.set(tenant.accountId, tenant);
     }
     await Promise.all(
-      missing.map((userId) =>
-        subscriptions.loadState(userId).then(
-          (value) => states.set(userId, { ok: true, value }),
-          (error: unknown) => states.set(userId, { ok: false, error }),
+      [...missing].map(([accountId, tenant]) =>
+        subscriptions.loadState(tenant).then(
+          (value) => states.set(accountId, { ok: true, value }),
+          (error: unknown) => states.set(accountId, { ok: false, error }),
         ),
       ),
     );
@@ -185,6 +194,14 @@ export function createUsageService(deps: ApiDeps, subscriptions: SubscriptionSer
         );
       case 'blocked':
         throw paymentRequired(denialOf(entitlement, result.used), upgradeUrl);
+      case 'member_cap_reached':
+        throw paymentRequired(
+          denialOf(entitlement, Math.min(result.used, Math.max(0, entitlement.limit - 1)), {
+            usedBefore: result.member?.used ?? 0,
+            cap: result.member?.cap ?? 0,
+          }),
+          upgradeUrl,
+        );
       case 'limit_reached': {
         // The database found used + units > the row's limit; the domain rule words the denial.
         const limited = { ...entitlement, limit: result.limit };
@@ -199,12 +216,16 @@ export function createUsageService(deps: ApiDeps, subscriptions: SubscriptionSer
    */
   async function authorize(
     actor: RunActor,
-    userId: string,
+    tenant: Tenant,
     runId: string,
     requestHash?: string,
   ): Promise<RunAuthorization> {
-    const fingerprint = authorizeFingerprint(actor, requestHash);
-    const authorization = await reserve({ userId, runId, actor, fingerprint });
+    const fingerprint = authorizeFingerprint(
+      actor,
+      requestHash,
+      tenant.kind === 'team' ? tenant.userId : null,
+    );
+    const authorization = await reserve({ tenant, runId, actor, fingerprint });
     if (authorization.state === 'released') throw runReleased(runId);
     return authorization;
   }
@@ -217,11 +238,11 @@ export function createUsageService(deps: ApiDeps, subscriptions: SubscriptionSer
    */
   async function start(
     actor: RunActor,
-    userId: string,
+    tenant: Tenant,
     runId: string,
     attempt?: string,
   ): Promise<StartedRunState> {
-    const result = await startRun(db, { userId, runId, actor, now: now(), attempt });
+    const result = await startRun(db, { accountId: tenant.accountId, runId, actor, now: now(), attempt });
     if (result.ok) {
       const startedAt = result.entry.startedAt ?? now();
       return { runId, state: 'started', startedAt, isReplay: result.isRetry === true };
@@ -233,8 +254,14 @@ export function createUsageService(deps: ApiDeps, subscriptions: SubscriptionSer
    * `reserved → released` by the service that reserved the run (its work never started): the units go
    * back, once. Releasing again answers the same (`isReplay`) and refunds nothing.
    */
-  async function release(actor: RunActor, userId: string, runId: string): Promise<ReleasedRun> {
-    const result = await releaseRun(db, { userId, runId, actor, reason: 'service', now: now() });
+  async function release(actor: RunActor, tenant: Tenant, runId: string): Promise<ReleasedRun> {
+    const result = await releaseRun(db, {
+      accountId: tenant.accountId,
+      runId,
+      actor,
+      reason: 'service',
+      now: now(),
+    });
     if (result.ok) return { runId, released: true, isReplay: false };
     if (result.reason === 'released') return { runId, released: true, isReplay: true };
     throw transitionError(result.reason, runId, 'release');
@@ -266,8 +293,12 @@ export function createUsageService(deps: ApiDeps, subscriptions: SubscriptionSer
   };
 }
 
-function denialOf(entitlement: Entitlement, usedBefore: number): RunDenial {
-  const denial = decideRun(entitlement, usedBefore);
+function denialOf(
+  entitlement: Entitlement,
+  usedBefore: number,
+  member: MemberUsage | null = null,
+): RunDenial {
+  const denial = decideRun(entitlement, usedBefore, member);
   if (denial.allowed) throw new AppError('INTERNAL', 'Run decision disagrees with the usage counter');
   return denial;
 }

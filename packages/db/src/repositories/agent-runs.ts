@@ -4,9 +4,10 @@ import { isUuid } from '../ids';
 import { agentRuns, agentSessions } from '../schema';
 import type { AgentRunRow, AgentRunStatus } from '../schema';
 import { getSession } from './agent-sessions';
+import type { SessionOwner } from './session-owner';
 
 export interface InsertRunInput {
-  userId: string;
+  owner: SessionOwner;
   sessionId: string;
   /** The caller's run id, the same one the usage ledger charged. */
   runId: string;
@@ -28,19 +29,20 @@ export type InsertRunResult =
  * Call it inside a transaction when the run must not exist without its session's bump.
  */
 export async function insertRun(db: Database, input: InsertRunInput): Promise<InsertRunResult> {
-  const session = await getSession(db, input.userId, input.sessionId);
+  const session = await getSession(db, input.owner, input.sessionId);
   if (!session) return { outcome: 'session_not_found' };
   const [created] = await db
     .insert(agentRuns)
     .values({
+      accountId: session.accountId,
       sessionId: session.id,
-      userId: input.userId,
+      userId: input.owner.userId,
       runId: input.runId,
       prompt: input.prompt,
       status: input.status ?? 'started',
       ...(input.now ? { createdAt: input.now } : {}),
     })
-    .onConflictDoNothing({ target: [agentRuns.userId, agentRuns.runId] })
+    .onConflictDoNothing({ target: [agentRuns.accountId, agentRuns.runId] })
     .returning();
   if (created) {
     // Never backwards: a run stamped earlier than the session's last activity leaves it as is.
@@ -49,23 +51,29 @@ export async function insertRun(db: Database, input: InsertRunInput): Promise<In
       .set({
         updatedAt: sql`greatest(${agentSessions.updatedAt}, ${created.createdAt.toISOString()}::timestamptz)`,
       })
-      .where(eq(agentSessions.id, session.id));
+      .where(and(eq(agentSessions.accountId, session.accountId), eq(agentSessions.id, session.id)));
     return { outcome: 'created', run: created };
   }
-  const existing = await findRunByRunId(db, input.userId, input.runId);
+  const existing = await findRunByRunId(db, input.owner, input.runId);
   if (!existing) throw new Error('insertRun: conflicting run disappeared');
   return { outcome: 'duplicate', run: existing };
 }
 
 export async function findRunByRunId(
   db: Database,
-  userId: string,
+  owner: SessionOwner,
   runId: string,
 ): Promise<AgentRunRow | null> {
   const [row] = await db
     .select()
     .from(agentRuns)
-    .where(and(eq(agentRuns.userId, userId), eq(agentRuns.runId, runId)))
+    .where(
+      and(
+        eq(agentRuns.accountId, owner.accountId),
+        eq(agentRuns.userId, owner.userId),
+        eq(agentRuns.runId, runId),
+      ),
+    )
     .limit(1);
   return row ?? null;
 }
@@ -79,7 +87,7 @@ export interface RunStatusUpdate {
 
 export async function updateRunStatus(
   db: Database,
-  userId: string,
+  owner: SessionOwner,
   runId: string,
   update: RunStatusUpdate,
 ): Promise<AgentRunRow | null> {
@@ -91,17 +99,29 @@ export async function updateRunStatus(
       ...(update.reply !== undefined ? { reply: update.reply } : {}),
       finishedAt: isFinal ? (update.now ?? new Date()) : null,
     })
-    .where(and(eq(agentRuns.userId, userId), eq(agentRuns.runId, runId)))
+    .where(
+      and(
+        eq(agentRuns.accountId, owner.accountId),
+        eq(agentRuns.userId, owner.userId),
+        eq(agentRuns.runId, runId),
+      ),
+    )
     .returning();
   return row ?? null;
 }
 
 /** Oldest first (conversation order); empty for another tenant's session. */
-export async function listRuns(db: Database, userId: string, sessionId: string): Promise<AgentRunRow[]> {
+export async function listRuns(db: Database, owner: SessionOwner, sessionId: string): Promise<AgentRunRow[]> {
   if (!isUuid(sessionId)) return [];
   return db
     .select()
     .from(agentRuns)
-    .where(and(eq(agentRuns.userId, userId), eq(agentRuns.sessionId, sessionId)))
+    .where(
+      and(
+        eq(agentRuns.accountId, owner.accountId),
+        eq(agentRuns.userId, owner.userId),
+        eq(agentRuns.sessionId, sessionId),
+      ),
+    )
     .orderBy(asc(agentRuns.createdAt), asc(agentRuns.id));
 }

@@ -4,8 +4,9 @@ import { isUuid } from '../ids';
 import { apiKeys } from '../schema';
 import type { ApiKeyRow } from '../schema';
 
-// Service API keys are not tenant resources: they are created and managed by admins and may act for
-// any user, so these functions are not scoped by user.
+// Two kinds of service API keys: platform keys (account_id null), made by operators, act for any
+// account; account keys (account_id set), made by an account's owners and admins, act only for it.
+// Listing and revoking are scoped by that column: `null` means the platform's keys.
 
 export interface InsertApiKeyInput {
   name: string;
@@ -13,6 +14,8 @@ export interface InsertApiKeyInput {
   keyHash: string;
   scopes: string[];
   createdByUserId: string;
+  /** null: a platform key. */
+  accountId?: string | null;
   now?: Date;
 }
 
@@ -25,6 +28,7 @@ export async function insertApiKey(db: Database, input: InsertApiKeyInput): Prom
       keyHash: input.keyHash,
       scopes: input.scopes,
       createdByUserId: input.createdByUserId,
+      accountId: input.accountId ?? null,
       ...(input.now ? { createdAt: input.now } : {}),
     })
     .returning();
@@ -42,18 +46,30 @@ export async function findActiveApiKeyByHash(db: Database, keyHash: string): Pro
   return row ?? null;
 }
 
-/** Every key, newest first, revoked ones included (admins see the history). */
-export async function listApiKeys(db: Database): Promise<ApiKeyRow[]> {
-  return db.select().from(apiKeys).orderBy(desc(apiKeys.createdAt), desc(apiKeys.id));
+/** The platform's keys (accountId null) or one account's, newest first, revoked ones included. */
+export async function listApiKeys(db: Database, accountId: string | null = null): Promise<ApiKeyRow[]> {
+  return db
+    .select()
+    .from(apiKeys)
+    .where(ownedBy(accountId))
+    .orderBy(desc(apiKeys.createdAt), desc(apiKeys.id));
 }
 
-/** true when this call revoked the key; false when it doesn't exist or was already revoked. */
-export async function revokeApiKey(db: Database, id: string, now: Date = new Date()): Promise<boolean> {
+/**
+ * true when this call revoked the key; false when it doesn't exist, was already revoked, or belongs to
+ * someone else (another account's key, or a platform key asked for through an account).
+ */
+export async function revokeApiKey(
+  db: Database,
+  id: string,
+  now: Date = new Date(),
+  accountId: string | null = null,
+): Promise<boolean> {
   if (!isUuid(id)) return false;
   const revoked = await db
     .update(apiKeys)
     .set({ revokedAt: now })
-    .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
+    .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt), ownedBy(accountId)))
     .returning({ id: apiKeys.id });
   return revoked.length > 0;
 }
@@ -61,4 +77,8 @@ export async function revokeApiKey(db: Database, id: string, now: Date = new Dat
 export async function touchLastUsed(db: Database, id: string, now: Date = new Date()): Promise<void> {
   if (!isUuid(id)) return;
   await db.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, id));
+}
+
+function ownedBy(accountId: string | null) {
+  return accountId === null ? isNull(apiKeys.accountId) : eq(apiKeys.accountId, accountId);
 }

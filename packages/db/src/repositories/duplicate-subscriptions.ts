@@ -1,11 +1,11 @@
 import type { PlanId } from '@tollgate/domain';
 import { and, desc, eq, isNull } from 'drizzle-orm';
 import type { Database } from '../database';
-import { duplicateSubscriptions, users } from '../schema';
+import { accounts, duplicateSubscriptions, users } from '../schema';
 import type { DuplicateSubscriptionRow } from '../schema';
 
 export interface RecordDuplicateInput {
-  userId: string;
+  accountId: string;
   keptStripeSubscriptionId: string;
   canceledStripeSubscriptionId: string;
   canceledPlan: PlanId | null;
@@ -29,11 +29,11 @@ export async function recordDuplicateSubscription(
 }
 
 /** Every duplicate recorded for the account (a handful at most), canceled or not. */
-export async function listDuplicateSubscriptionsOfUser(
+export async function listDuplicateSubscriptionsOfAccount(
   db: Database,
-  userId: string,
+  accountId: string,
 ): Promise<DuplicateSubscriptionRow[]> {
-  return db.select().from(duplicateSubscriptions).where(eq(duplicateSubscriptions.userId, userId));
+  return db.select().from(duplicateSubscriptions).where(eq(duplicateSubscriptions.accountId, accountId));
 }
 
 /**
@@ -79,7 +79,9 @@ export async function recordDuplicateError(
 export async function listDuplicateSubscriptions(db: Database) {
   return db
     .select({
-      userId: duplicateSubscriptions.userId,
+      accountId: duplicateSubscriptions.accountId,
+      /** The account's creator (on a personal account, its user). */
+      userId: accounts.createdByUserId,
       email: users.email,
       keptStripeSubscriptionId: duplicateSubscriptions.keptStripeSubscriptionId,
       canceledStripeSubscriptionId: duplicateSubscriptions.canceledStripeSubscriptionId,
@@ -92,6 +94,7 @@ export async function listDuplicateSubscriptions(db: Database) {
       refundedAt: duplicateSubscriptions.refundedAt,
     })
     .from(duplicateSubscriptions)
-    .innerJoin(users, eq(users.id, duplicateSubscriptions.userId))
+    .innerJoin(accounts, eq(accounts.id, duplicateSubscriptions.accountId))
+    .innerJoin(users, eq(users.id, accounts.createdByUserId))
     .orderBy(desc(duplicateSubscriptions.detectedAt));
 }

@@ -11,3 +11,8 @@ export * from './subscriptions';
 export * from './usage';
 export * from './users';
 export * from './subscription-sync';
+export * from './session-owner';
+export * from './accounts';
+export * from './account-memberships';
+export * from './account-invitations';
+export * from './seats';

@@ -3,9 +3,17 @@ import type { Database } from '../database';
 import { queryRows } from '../raw-query';
 import type { RunActorKind, RunState } from '../schema';
 
-/** One run to decide (distinct (tenant, run id) within a statement). */
+/** One run to decide (distinct (account, run id) within a statement). */
 export interface RunToDecide {
+  accountId: string;
+  /** The member the run is for: recorded on the ledger row. */
   userId: string;
+  /**
+   * The run counts against its member's own counter (team accounts, where admins may cap members):
+   * the member's row for the period is locked and counted in the same statement. Personal accounts
+   * never touch member rows.
+   */
+  countsMember: boolean;
   runId: string;
   periodStart: Date;
   units: number;
@@ -28,6 +36,13 @@ export interface RunDecisionRow {
   /** The period's counter and limit as locked by this statement, before its own admissions. */
   usedBefore: number;
   runLimit: number;
+  /** A member-counted run whose member row for the period doesn't exist yet: create it, decide again. */
+  isMemberMissing: boolean;
+  /** False when the member's cap refused the run (the pool may still have had room). */
+  isWithinMemberCap: boolean;
+  /** The member's counter and cap as locked by this statement (null: not member-counted / no cap). */
+  memberUsedBefore: number | null;
+  memberCap: number | null;
 }
 
 interface StatementRow extends Record<string, unknown> {
@@ -41,7 +56,11 @@ interface StatementRow extends Record<string, unknown> {
   units: number | null;
   used: number | null;
   run_limit: number | null;
-  user_id: string | null;
+  is_member_missing: boolean | null;
+  is_member_ok: boolean | null;
+  member_used: number | null;
+  member_cap: number | null;
+  account_id: string | null;
   run_id: string | null;
 }
 
@@ -56,7 +75,7 @@ export async function decideRuns(
 ): Promise<Map<number, RunDecisionRow>> {
   const rows = await queryRows<StatementRow>(db, reserveStatement(runs));
   const claimed = new Set(
-    rows.filter((row) => row.is_claim).map((row) => runKey(row.user_id ?? '', row.run_id ?? '')),
+    rows.filter((row) => row.is_claim).map((row) => runKey(row.account_id ?? '', row.run_id ?? '')),
   );
   const decided = new Map<number, RunDecisionRow>();
   for (const row of rows) {
@@ -71,10 +90,14 @@ export async function decideRuns(
       priorState: row.prior_state,
       priorFingerprint: row.prior_fingerprint,
       isAdmitted,
-      isClaimed: isAdmitted && claimed.has(runKey(run.userId, run.runId)),
+      isClaimed: isAdmitted && claimed.has(runKey(run.accountId, run.runId)),
       units: Number(row.units),
       usedBefore: Number(row.used),
       runLimit: Number(row.run_limit),
+      isMemberMissing: row.is_member_missing === true,
+      isWithinMemberCap: row.is_member_ok !== false,
+      memberUsedBefore: row.member_used === null ? null : Number(row.member_used),
+      memberCap: row.member_cap === null ? null : Number(row.member_cap),
     });
   }
   return decided;
@@ -100,9 +123,10 @@ export async function decideRuns(
 export function reserveStatement(runs: readonly RunToDecide[]): SQL {
   return sql`
     with input as materialized (
-      select i.user_id, i.run_id, i.period_start, i.units, i.fingerprint, i.actor_kind, i.actor_id,
-        i.is_blocked, i.at, i.ord::int as ord
+      select i.account_id, i.user_id, i.run_id, i.period_start, i.units, i.fingerprint, i.actor_kind, i.actor_id,
+        i.is_blocked, i.counts_member, i.at, i.ord::int as ord
       from unnest(
+        ${sql.param(runs.map((r) => r.accountId))}::uuid[],
         ${sql.param(runs.map((r) => r.userId))}::text[],
         ${sql.param(runs.map((r) => r.runId))}::text[],
         ${sql.param(runs.map((r) => r.periodStart.toISOString()))}::timestamptz[],
@@ -111,99 +135,174 @@ export function reserveStatement(runs: readonly RunToDecide[]): SQL {
         ${sql.param(runs.map((r) => r.actor.kind))}::text[],
         ${sql.param(runs.map((r) => r.actor.id))}::text[],
         ${sql.param(runs.map((r) => r.isBlocked))}::boolean[],
+        ${sql.param(runs.map((r) => r.countsMember))}::boolean[],
         ${sql.param(runs.map((r) => r.now.toISOString()))}::timestamptz[]
-      ) with ordinality as i(user_id, run_id, period_start, units, fingerprint, actor_kind, actor_id,
-        is_blocked, at, ord)
+      ) with ordinality as i(account_id, user_id, run_id, period_start, units, fingerprint, actor_kind, actor_id,
+        is_blocked, counts_member, at, ord)
     ),
     periods as materialized (
       -- One index probe per distinct period (a scan would read every dead version the counters'
       -- updates leave behind until vacuum runs).
-      select p.id, p.user_id, p.period_start, p.used, p.run_limit
-      from (select distinct user_id, period_start from input) k
+      select p.id, p.account_id, p.period_start, p.used, p.run_limit
+      from (select distinct account_id, period_start from input) k
       cross join lateral (
         select * from usage_periods p
-        where p.user_id = k.user_id and p.period_start = k.period_start
+        where p.account_id = k.account_id and p.period_start = k.period_start
       ) p
-      order by p.user_id, p.period_start
+      order by p.account_id, p.period_start
       for no key update of p
     ),
+    members as materialized (
+      -- After the periods (it reads them, so they are locked first): the member rows of member-counted
+      -- runs, in (account, period, member) order. The same order everywhere: no deadlock.
+      select m.account_id, m.period_id, m.user_id, m.used, m.run_cap
+      from (
+        select distinct i.account_id, p.id as period_id, i.user_id
+        from input i join periods p on p.account_id = i.account_id and p.period_start = i.period_start
+        where i.counts_member
+      ) k
+      cross join lateral (
+        select * from member_usage_periods m
+        where m.account_id = k.account_id and m.period_id = k.period_id and m.user_id = k.user_id
+      ) m
+      order by m.account_id, m.period_id, m.user_id
+      for no key update of m
+    ),
     prior as materialized (
-      select l.user_id, l.run_id, l.fingerprint, l.state
+      select l.account_id, l.run_id, l.fingerprint, l.state
       from usage_ledger l
-      join input i on l.user_id = i.user_id and l.run_id = i.run_id
+      join input i on l.account_id = i.account_id and l.run_id = i.run_id
     ),
     ranked as materialized (
-      select i.ord, i.user_id, i.run_id, i.units, i.fingerprint, i.actor_kind, i.actor_id, i.at,
-        i.is_blocked, p.id as period_id, p.used, p.run_limit,
+      select i.ord, i.account_id, i.user_id, i.run_id, i.units, i.fingerprint, i.actor_kind, i.actor_id, i.at,
+        i.is_blocked, i.counts_member, p.id as period_id, p.used, p.run_limit,
         pr.state as prior_state, pr.fingerprint as prior_fingerprint,
-        pr.run_id is null and not i.is_blocked as is_candidate,
-        sum(case when pr.run_id is null and not i.is_blocked then i.units else 0 end)
-          over (partition by p.id order by i.ord) as running_units
+        mu.used as member_used, mu.run_cap as member_cap,
+        i.counts_member and mu.user_id is null as is_member_missing,
+        pr.run_id is null and not i.is_blocked and not (i.counts_member and mu.user_id is null) as is_candidate
       from input i
-      join periods p on p.user_id = i.user_id and p.period_start = i.period_start
-      left join prior pr on pr.user_id = i.user_id and pr.run_id = i.run_id
+      join periods p on p.account_id = i.account_id and p.period_start = i.period_start
+      left join members mu
+        on i.counts_member and mu.account_id = i.account_id and mu.period_id = p.id and mu.user_id = i.user_id
+      left join prior pr on pr.account_id = i.account_id and pr.run_id = i.run_id
+    ),
+    capped as materialized (
+      -- 1) each member's own running sum over ALL its candidates, in input order: within its cap?
+      select r.*,
+        r.member_cap is null or r.member_used + sum(case when r.is_candidate then r.units else 0 end)
+          over (partition by r.period_id, r.user_id, r.counts_member order by r.ord) <= r.member_cap
+          as is_member_ok
+      from ranked r
+    ),
+    pooled as materialized (
+      -- 2) the pool's running sum over the candidates their member's cap let through.
+      select c.*,
+        sum(case when c.is_candidate and c.is_member_ok then c.units else 0 end)
+          over (partition by c.period_id order by c.ord) as running_units
+      from capped c
     ),
     claimed as (
       insert into usage_ledger
-        (user_id, run_id, period_id, state, units_reserved, actor_kind, actor_id, fingerprint, reserved_at)
-      select user_id, run_id, period_id, 'reserved', units, actor_kind, actor_id, fingerprint, at
-      from ranked
-      where is_candidate and used + running_units <= run_limit
-      order by user_id, run_id
-      on conflict (user_id, run_id) do nothing
-      returning user_id, run_id, units_reserved, period_id
+        (account_id, user_id, run_id, period_id, state, units_reserved, actor_kind, actor_id, fingerprint,
+          reserved_at)
+      select account_id, user_id, run_id, period_id, 'reserved', units, actor_kind, actor_id, fingerprint, at
+      from pooled
+      where is_candidate and is_member_ok and used + running_units <= run_limit
+      order by account_id, run_id
+      on conflict (account_id, run_id) do nothing
+      returning account_id, user_id, run_id, units_reserved, period_id
     ),
     counted as (
       update usage_periods p set used = p.used + c.units
-      from (select period_id, sum(units_reserved)::int as units from claimed group by period_id) c
-      where p.id = c.period_id
+      from (
+        select account_id, period_id, sum(units_reserved)::int as units from claimed
+        group by account_id, period_id
+      ) c
+      where p.account_id = c.account_id and p.id = c.period_id
       returning p.id
+    ),
+    member_counted as (
+      update member_usage_periods m set used = m.used + c.units
+      from (
+        select c.account_id, c.period_id, c.user_id, sum(c.units_reserved)::int as units
+        from claimed c
+        join pooled r on r.account_id = c.account_id and r.run_id = c.run_id and r.counts_member
+        group by c.account_id, c.period_id, c.user_id
+      ) c
+      where m.account_id = c.account_id and m.period_id = c.period_id and m.user_id = c.user_id
+      returning m.user_id
     )
     select false as is_claim, r.ord, r.period_id, r.is_blocked, r.prior_state, r.prior_fingerprint,
-      r.is_candidate and r.used + r.running_units <= r.run_limit as is_admitted, r.units, r.used,
-      r.run_limit, null::text as user_id, null::text as run_id
-    from ranked r
+      r.is_candidate and r.is_member_ok and r.used + r.running_units <= r.run_limit as is_admitted, r.units,
+      r.used, r.run_limit, r.is_member_missing, r.is_member_ok, r.member_used, r.member_cap,
+      null::uuid as account_id, null::text as run_id
+    from pooled r
     union all
-    select true, null, null, null, null, null, null, null, null, null, c.user_id, c.run_id
+    select true, null, null, null, null, null, null, null, null, null, null, null, null, null,
+      c.account_id, c.run_id
     from claimed c`;
 }
 
 /** Which of these runs have a ledger row now (a fresh snapshot: claims committed since are seen). */
 export async function findStoredRuns(
   db: Database,
-  runs: ReadonlyArray<{ userId: string; runId: string }>,
+  runs: ReadonlyArray<{ accountId: string; runId: string }>,
 ): Promise<Set<string>> {
   if (runs.length === 0) return new Set();
-  const rows = await queryRows<{ user_id: string; run_id: string }>(
+  const rows = await queryRows<{ account_id: string; run_id: string }>(
     db,
     sql`
-      select l.user_id, l.run_id from usage_ledger l
+      select l.account_id, l.run_id from usage_ledger l
       join unnest(
-        ${sql.param(runs.map((r) => r.userId))}::text[],
+        ${sql.param(runs.map((r) => r.accountId))}::uuid[],
         ${sql.param(runs.map((r) => r.runId))}::text[]
-      ) as k(user_id, run_id) on l.user_id = k.user_id and l.run_id = k.run_id`,
+      ) as k(account_id, run_id) on l.account_id = k.account_id and l.run_id = k.run_id`,
   );
-  return new Set(rows.map((row) => runKey(row.user_id, row.run_id)));
+  return new Set(rows.map((row) => runKey(row.account_id, row.run_id)));
 }
 
 /** Creates the counter rows of these periods if missing (idempotent; sorted, so concurrent calls can't deadlock). */
 export async function ensurePeriodRows(
   db: Database,
-  periods: ReadonlyArray<{ userId: string; start: Date; end: Date; limit: number }>,
+  periods: ReadonlyArray<{ accountId: string; start: Date; end: Date; limit: number }>,
 ): Promise<void> {
   if (periods.length === 0) return;
   await db.execute(sql`
-    insert into usage_periods (user_id, period_start, period_end, run_limit)
+    insert into usage_periods (account_id, period_start, period_end, run_limit)
     select * from unnest(
-      ${sql.param(periods.map((p) => p.userId))}::text[],
+      ${sql.param(periods.map((p) => p.accountId))}::uuid[],
       ${sql.param(periods.map((p) => p.start.toISOString()))}::timestamptz[],
       ${sql.param(periods.map((p) => p.end.toISOString()))}::timestamptz[],
       ${sql.param(periods.map((p) => Math.max(0, p.limit)))}::int[])
     order by 1, 2
-    on conflict (user_id, period_start) do nothing`);
+    on conflict (account_id, period_start) do nothing`);
+}
+
+/**
+ * Creates the member counter rows of these (account, period, member) triples if missing, each with
+ * the member's current cap from its membership (idempotent; sorted, so concurrent calls can't
+ * deadlock). The period rows must exist.
+ */
+export async function ensureMemberPeriodRows(
+  db: Database,
+  members: ReadonlyArray<{ accountId: string; periodStart: Date; userId: string }>,
+): Promise<void> {
+  if (members.length === 0) return;
+  await db.execute(sql`
+    insert into member_usage_periods (account_id, period_id, user_id, run_cap)
+    select k.account_id, p.id, k.user_id, am.monthly_run_cap
+    from unnest(
+      ${sql.param(members.map((m) => m.accountId))}::uuid[],
+      ${sql.param(members.map((m) => m.periodStart.toISOString()))}::timestamptz[],
+      ${sql.param(members.map((m) => m.userId))}::text[]
+    ) as k(account_id, period_start, user_id)
+    join usage_periods p on p.account_id = k.account_id and p.period_start = k.period_start
+    left join account_memberships am on am.account_id = k.account_id and am.user_id = k.user_id
+    order by 1, 2, 3
+    on conflict (account_id, period_id, user_id) do nothing`);
 }
 
 /** A collision-free key of two strings (the first's length prefixes it). */
-export function runKey(userId: string, second: string): string {
-  return `${userId.length}:${userId}${second}`;
+export function runKey(first: string, second: string): string {
+  return `${first.length}:${first}${second}`;
 }

@@ -2,6 +2,7 @@ import type { Database } from '../database';
 import type { RunActorKind, RunState } from '../schema';
 import {
   decideRuns,
+  ensureMemberPeriodRows,
   ensurePeriodRows,
   findStoredRuns,
   runKey,
@@ -9,8 +10,13 @@ import {
 } from './run-reservation-statement';
 
 export interface ReserveRunInput {
+  /** The account whose pool pays. */
+  accountId: string;
+  /** The member the run is for (recorded on the ledger row). */
   userId: string;
-  /** Caller-supplied, unique per tenant, usable once: the idempotency key of the run. */
+  /** Count it on the member's own counter too (team accounts; see RunToDecide). */
+  countsMember: boolean;
+  /** Caller-supplied, unique per account, usable once: the idempotency key of the run. */
   runId: string;
   /** The usage period in force; its start identifies the counter row. */
   period: { start: Date; end: Date };
@@ -37,6 +43,8 @@ export type ReserveOutcome =
   /** The run id was used for another request: nothing counted, nothing to start. */
   | 'fingerprint_mismatch'
   | 'limit_reached'
+  /** The pool had room, but the member's own cap (set by an account admin) is reached. */
+  | 'member_cap_reached'
   | 'blocked';
 
 export interface ReserveRunResult {
@@ -47,6 +55,8 @@ export interface ReserveRunResult {
   limit: number;
   /** The ledger row's state (after the call) when one exists for this run id, else null. */
   state: RunState | null;
+  /** For member-counted runs: the member's counter after the call and its cap (else null). */
+  member: { used: number; cap: number | null } | null;
 }
 
 /** Rounds of the statement before giving up (only first uses and concurrent claims cost one more). */
@@ -76,7 +86,7 @@ export async function reserveRuns(
 ): Promise<ReserveRunResult[]> {
   const firstIndexOf = new Map<string, number>();
   inputs.forEach((input, i) => {
-    const key = runKey(input.userId, input.runId);
+    const key = runKey(input.accountId, input.runId);
     if (!firstIndexOf.has(key)) firstIndexOf.set(key, i);
   });
   const decided = new Map<number, Decided>();
@@ -102,9 +112,10 @@ async function decideRound(
   );
   const again = new Set<number>();
   const missingPeriods = runs.filter((_, position) => !rows.has(position));
+  const missingMembers = runs.filter((_, position) => rows.get(position)?.isMemberMissing === true);
   pending.forEach((index, position) => {
     const row = rows.get(position);
-    if (!row || (row.isAdmitted && !row.isClaimed)) again.add(index);
+    if (!row || row.isMemberMissing || (row.isAdmitted && !row.isClaimed)) again.add(index);
   });
   // A refusal read `prior` from a snapshot that may predate a concurrent claim of the same run id:
   // ask again with a fresh one. If it is stored now, this call is a retry of it.
@@ -118,19 +129,31 @@ async function decideRound(
   );
   for (const index of refused) {
     const input = inputAt(inputs, index);
-    if (storedNow.has(runKey(input.userId, input.runId))) again.add(index);
+    if (storedNow.has(runKey(input.accountId, input.runId))) again.add(index);
   }
 
-  // The counter right after each run, in input order within this statement.
+  // The counters right after each run, in input order within this statement.
   const admittedSoFar = new Map<string, number>();
+  const memberAdmittedSoFar = new Map<string, number>();
   pending.forEach((index, position) => {
     const row = rows.get(position);
     if (!row || again.has(index)) return;
+    const input = inputAt(inputs, index);
+    const poolBefore = row.usedBefore + (admittedSoFar.get(row.periodId) ?? 0);
     const admitted = (admittedSoFar.get(row.periodId) ?? 0) + (row.isAdmitted ? row.units : 0);
     admittedSoFar.set(row.periodId, admitted);
-    const input = inputAt(inputs, index);
+    const memberKey = runKey(row.periodId, input.userId);
+    const memberAdmitted = (memberAdmittedSoFar.get(memberKey) ?? 0) + (row.isAdmitted ? row.units : 0);
+    memberAdmittedSoFar.set(memberKey, memberAdmitted);
+    const member =
+      row.memberUsedBefore === null
+        ? null
+        : { used: row.memberUsedBefore + memberAdmitted, cap: row.memberCap };
+    // Refused by its member's cap while the pool still had room for it: the member's denial. A full
+    // pool is the account's denial (it needs more runs, not a higher cap).
+    const isMemberDenial = !row.isWithinMemberCap && poolBefore + row.units <= row.runLimit;
     decided.set(index, {
-      result: toResult(row, input, row.usedBefore + admitted),
+      result: toResult(row, input, row.usedBefore + admitted, member, isMemberDenial),
       storedFingerprint:
         row.priorState !== null ? row.priorFingerprint : row.isAdmitted ? input.fingerprint : null,
       periodKey: row.periodId,
@@ -138,18 +161,34 @@ async function decideRound(
   });
   await ensurePeriodRows(
     db,
-    missingPeriods.map((input) => ({ userId: input.userId, ...input.period, limit: input.limit })),
+    missingPeriods.map((input) => ({ accountId: input.accountId, ...input.period, limit: input.limit })),
+  );
+  // A member-counted run whose period row was missing needs its member row too: make both now.
+  await ensureMemberPeriodRows(
+    db,
+    [...missingMembers, ...missingPeriods.filter((input) => input.countsMember)].map((input) => ({
+      accountId: input.accountId,
+      periodStart: input.period.start,
+      userId: input.userId,
+    })),
   );
   return [...again].sort((a, b) => a - b);
 }
 
-function toResult(row: RunDecisionRow, input: ReserveRunInput, usedAfter: number): ReserveRunResult {
-  const base = { used: usedAfter, limit: row.runLimit };
+function toResult(
+  row: RunDecisionRow,
+  input: ReserveRunInput,
+  usedAfter: number,
+  member: ReserveRunResult['member'],
+  isMemberDenial: boolean,
+): ReserveRunResult {
+  const base = { used: usedAfter, limit: row.runLimit, member };
   if (row.priorState !== null) {
     const outcome = row.priorFingerprint === input.fingerprint ? 'replayed' : 'fingerprint_mismatch';
     return { ...base, outcome, state: row.priorState };
   }
   if (row.isBlocked) return { ...base, outcome: 'blocked', state: null };
+  if (isMemberDenial) return { ...base, outcome: 'member_cap_reached', state: null };
   if (!row.isAdmitted) return { ...base, outcome: 'limit_reached', state: null };
   return { ...base, outcome: 'reserved', state: 'reserved' };
 }
@@ -167,7 +206,7 @@ function answerInOrder(
 ): ReserveRunResult[] {
   const latestUsed = new Map<string, number>();
   return inputs.map((input, i) => {
-    const firstIndex = firstIndexOf.get(runKey(input.userId, input.runId)) ?? -1;
+    const firstIndex = firstIndexOf.get(runKey(input.accountId, input.runId)) ?? -1;
     const first = decided.get(firstIndex);
     if (!first) throw new Error('reserveRuns: a run was left undecided');
     if (firstIndex === i) {

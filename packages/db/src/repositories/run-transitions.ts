@@ -10,8 +10,9 @@ import type { RunActorKind, RunReleaseReason, UsageLedgerRow } from '../schema';
  * the others are told why not from the row as it is.
  */
 
+/** A run is named by its account and run id (run ids are unique per account). */
 export interface RunRef {
-  userId: string;
+  accountId: string;
   runId: string;
 }
 
@@ -31,7 +32,7 @@ export async function findLedgerEntry(db: Database, ref: RunRef): Promise<UsageL
   const [row] = await db
     .select()
     .from(usageLedger)
-    .where(and(eq(usageLedger.userId, ref.userId), eq(usageLedger.runId, ref.runId)))
+    .where(and(eq(usageLedger.accountId, ref.accountId), eq(usageLedger.runId, ref.runId)))
     .limit(1);
   return row ?? null;
 }
@@ -114,15 +115,21 @@ export async function releaseRun(
         update usage_ledger
         set state = 'released', released_at = ${ref.now.toISOString()}::timestamptz,
           release_reason = ${ref.reason}
-        where user_id = ${ref.userId} and run_id = ${ref.runId} and state = ${ref.from ?? 'reserved'}
+        where account_id = ${ref.accountId} and run_id = ${ref.runId} and state = ${ref.from ?? 'reserved'}
           ${actorCondition}
-        returning id, period_id, units_reserved
+        returning id, account_id, user_id, period_id, units_reserved
       ), refunded as (
         update usage_periods p set used = p.used - r.units_reserved
-        from released r where p.id = r.period_id
+        from released r where p.account_id = r.account_id and p.id = r.period_id
         returning p.id
+      ), member_refunded as (
+        -- After the period (it joins refunded's answer): the lock order of reservations.
+        update member_usage_periods m set used = m.used - r.units_reserved
+        from released r join refunded p on p.id = r.period_id
+        where m.account_id = r.account_id and m.period_id = r.period_id and m.user_id = r.user_id
+        returning m.user_id
       )
-      -- refunded runs although unread: a data-modifying WITH always runs to completion.
+      -- refunded and member_refunded run although unread: a data-modifying WITH always runs to completion.
       select id from released`,
   );
   if (rows.length > 0) {
@@ -133,6 +140,8 @@ export async function releaseRun(
 }
 
 export interface SweptRun extends RunRef {
+  /** The member the run was for. */
+  userId: string;
   reservedAt: Date;
 }
 
@@ -146,11 +155,16 @@ export async function sweepUnstartedRuns(
   db: Database,
   input: { reservedBefore: Date; now: Date; limit: number },
 ): Promise<SweptRun[]> {
-  const rows = await queryRows<{ user_id: string; run_id: string; reserved_at: Date | string }>(
+  const rows = await queryRows<{
+    account_id: string;
+    user_id: string;
+    run_id: string;
+    reserved_at: Date | string;
+  }>(
     db,
     sql`
       with due as (
-        select id from usage_ledger
+        select account_id, id from usage_ledger
         where state = 'reserved' and reserved_at < ${input.reservedBefore.toISOString()}::timestamptz
         order by reserved_at
         limit ${input.limit}
@@ -159,28 +173,39 @@ export async function sweepUnstartedRuns(
         update usage_ledger l
         set state = 'released', released_at = ${input.now.toISOString()}::timestamptz,
           release_reason = 'start_timeout'
-        from due where l.id = due.id and l.state = 'reserved'
-        returning l.user_id, l.run_id, l.reserved_at, l.period_id, l.units_reserved
+        from due where l.account_id = due.account_id and l.id = due.id and l.state = 'reserved'
+        returning l.account_id, l.user_id, l.run_id, l.reserved_at, l.period_id, l.units_reserved
       ), periods as (
         -- The counters are locked in the order reservations lock them (tenant, start): a sweep and a
         -- reservation, or two sweeps, never wait for each other in a cycle.
-        select p.id from usage_periods p
-        where p.id in (select period_id from released)
-        order by p.user_id, p.period_start
+        select p.account_id, p.id from usage_periods p
+        where (p.account_id, p.id) in (select account_id, period_id from released)
+        order by p.account_id, p.period_start
         for no key update
       ), refunded as (
         update usage_periods p set used = p.used - r.units
         from (
-          select r.period_id, sum(r.units_reserved)::int as units
-          from released r join periods locked on locked.id = r.period_id
-          group by r.period_id
+          select r.account_id, r.period_id, sum(r.units_reserved)::int as units
+          from released r join periods locked on locked.account_id = r.account_id and locked.id = r.period_id
+          group by r.account_id, r.period_id
         ) r
-        where p.id = r.period_id
+        where p.account_id = r.account_id and p.id = r.period_id
         returning p.id
+      ), member_refunded as (
+        -- After the periods (it joins refunded's answer): the lock order of reservations.
+        update member_usage_periods m set used = m.used - r.units
+        from (
+          select r.account_id, r.period_id, r.user_id, sum(r.units_reserved)::int as units
+          from released r join refunded p on p.id = r.period_id
+          group by r.account_id, r.period_id, r.user_id
+        ) r
+        where m.account_id = r.account_id and m.period_id = r.period_id and m.user_id = r.user_id
+        returning m.user_id
       )
-      select user_id, run_id, reserved_at from released`,
+      select account_id, user_id, run_id, reserved_at from released`,
   );
   return rows.map((row) => ({
+    accountId: row.account_id,
     userId: row.user_id,
     runId: row.run_id,
     reservedAt: new Date(row.reserved_at),
@@ -188,7 +213,7 @@ export async function sweepUnstartedRuns(
 }
 
 function refOf(ref: RunRef) {
-  return [eq(usageLedger.userId, ref.userId), eq(usageLedger.runId, ref.runId)];
+  return [eq(usageLedger.accountId, ref.accountId), eq(usageLedger.runId, ref.runId)];
 }
 
 function refAndActor(ref: RunRef, actor: RunActor) {

@@ -1,8 +1,8 @@
 import { eq, isNotNull, sql } from 'drizzle-orm';
 import type { Database } from '../database';
 import { queryRows } from '../raw-query';
-import { SUBSCRIPTION_SYNC_TICKETS_SEQUENCE, subscriptions, users } from '../schema';
-import type { SubscriptionRow } from '../schema';
+import { accounts, SUBSCRIPTION_SYNC_TICKETS_SEQUENCE, subscriptions, users } from '../schema';
+import type { AccountKind, SubscriptionRow } from '../schema';
 
 /**
  * A new sync ticket, taken (outside any transaction) before a sync fetches the subscription from Stripe.
@@ -22,15 +22,25 @@ export async function nextSyncTicket(db: Database): Promise<number> {
  * Stripe syncs fetch first (no network call under the lock), then take it and write only a snapshot
  * whose sync ticket is not older than the stored one, so concurrent syncs converge on the newest fetch.
  */
-export async function lockSubscriptionRow(tx: Database, userId: string): Promise<SubscriptionRow | null> {
-  const [row] = await tx.select().from(subscriptions).where(eq(subscriptions.userId, userId)).for('update');
+export async function lockSubscriptionRow(tx: Database, accountId: string): Promise<SubscriptionRow | null> {
+  const [row] = await tx
+    .select()
+    .from(subscriptions)
+    .where(eq(subscriptions.accountId, accountId))
+    .for('update');
   return row ?? null;
 }
 
-/** The account's creation time, which anchors FREE periods. */
-export async function accountCreatedAt(db: Database, userId: string): Promise<Date | null> {
-  const [row] = await db.select({ createdAt: users.createdAt }).from(users).where(eq(users.id, userId));
-  return row?.createdAt ?? null;
+/** What the account row adds to its subscription's state: its creation (the FREE anchor) and kind. */
+export async function accountBasics(
+  db: Database,
+  accountId: string,
+): Promise<{ createdAt: Date; kind: AccountKind } | null> {
+  const [row] = await db
+    .select({ createdAt: accounts.createdAt, kind: accounts.kind })
+    .from(accounts)
+    .where(eq(accounts.id, accountId));
+  return row ?? null;
 }
 
 /** Every account linked to a Stripe customer, for reconciliation. */
@@ -42,7 +52,9 @@ export async function listStripeLinkedSubscriptions(db: Database): Promise<Subsc
 export async function listSubscriptionsWithUnknownPrice(db: Database) {
   return db
     .select({
-      userId: subscriptions.userId,
+      accountId: subscriptions.accountId,
+      /** The account's creator (on a personal account, its user). */
+      userId: accounts.createdByUserId,
       email: users.email,
       plan: subscriptions.plan,
       status: subscriptions.status,
@@ -51,6 +63,7 @@ export async function listSubscriptionsWithUnknownPrice(db: Database) {
       stripeSyncedAt: subscriptions.stripeSyncedAt,
     })
     .from(subscriptions)
-    .innerJoin(users, eq(users.id, subscriptions.userId))
+    .innerJoin(accounts, eq(accounts.id, subscriptions.accountId))
+    .innerJoin(users, eq(users.id, accounts.createdByUserId))
     .where(isNotNull(subscriptions.unknownStripePriceId));
 }

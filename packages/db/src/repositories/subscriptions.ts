@@ -1,94 +1,147 @@
 import { FREE_FALLBACK_STATUSES, MS_PER_DAY, TRIAL_DAYS } from '@tollgate/domain';
-import type { SubscriptionState } from '@tollgate/domain';
+import type { AccountKind, SubscriptionState } from '@tollgate/domain';
 import { and, eq, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { SQL } from 'drizzle-orm';
 import type { Database } from '../database';
-import { subscriptions, users } from '../schema';
+import { queryRows } from '../raw-query';
+import { accounts, subscriptions, users } from '../schema';
 import type { NewSubscriptionRow, SubscriptionRow } from '../schema';
 
-export type SubscriptionPatch = Partial<Omit<NewSubscriptionRow, 'userId' | 'createdAt'>>;
+export type SubscriptionPatch = Partial<Omit<NewSubscriptionRow, 'accountId' | 'createdAt'>>;
 
 /**
- * Idempotent and safe under concurrent first calls: the primary key on user_id lets exactly one
+ * Idempotent and safe under concurrent first calls: the primary key on account_id lets exactly one
  * INSERT win, every other one does nothing, and all of them read the same row back.
  */
 export async function ensureFreeSubscription(
   db: Database,
-  userId: string,
+  accountId: string,
   now: Date,
 ): Promise<SubscriptionRow> {
   await db
     .insert(subscriptions)
-    .values({ userId, plan: 'FREE', status: 'active', createdAt: now, updatedAt: now })
-    .onConflictDoNothing({ target: subscriptions.userId });
-  const row = await getSubscription(db, userId);
+    .values({ accountId, plan: 'FREE', status: 'active', createdAt: now, updatedAt: now })
+    .onConflictDoNothing({ target: subscriptions.accountId });
+  const row = await getSubscription(db, accountId);
   if (!row) throw new Error('ensureFreeSubscription: subscription row missing after insert');
   return row;
 }
 
-export async function getSubscription(db: Database, userId: string): Promise<SubscriptionRow | null> {
-  const [row] = await db.select().from(subscriptions).where(eq(subscriptions.userId, userId)).limit(1);
+export async function getSubscription(db: Database, accountId: string): Promise<SubscriptionRow | null> {
+  const [row] = await db.select().from(subscriptions).where(eq(subscriptions.accountId, accountId)).limit(1);
   return row ?? null;
 }
 
-/** The domain state, with the FREE anniversary anchored on the account's creation (users.created_at). */
-export async function getSubscriptionState(db: Database, userId: string): Promise<SubscriptionState | null> {
+/** The domain state, with the FREE anniversary anchored on the account's creation (accounts.created_at). */
+export async function getSubscriptionState(
+  db: Database,
+  accountId: string,
+): Promise<SubscriptionState | null> {
   const [found] = await db
-    .select({ subscription: subscriptions, accountCreatedAt: users.createdAt })
+    .select({ subscription: subscriptions, account: { createdAt: accounts.createdAt, kind: accounts.kind } })
     .from(subscriptions)
-    .innerJoin(users, eq(users.id, subscriptions.userId))
-    .where(eq(subscriptions.userId, userId))
+    .innerJoin(accounts, eq(accounts.id, subscriptions.accountId))
+    .where(eq(subscriptions.accountId, accountId))
     .limit(1);
   if (!found) return null;
-  return toSubscriptionState(found.subscription, found.accountCreatedAt);
+  return toSubscriptionState(found.subscription, found.account);
 }
 
 export async function updateSubscription(
   db: Database,
-  userId: string,
+  accountId: string,
   patch: SubscriptionPatch,
 ): Promise<SubscriptionRow | null> {
   const [row] = await db
     .update(subscriptions)
     .set({ ...patch, updatedAt: patch.updatedAt ?? new Date() })
-    .where(eq(subscriptions.userId, userId))
+    .where(eq(subscriptions.accountId, accountId))
     .returning();
   return row ?? null;
 }
 
 /**
- * Starts the once-per-account trial in ONE conditional UPDATE: the WHERE clause is the check
- * (effectively FREE and trial never used), so of any number of concurrent calls exactly one gets the
- * row back; the others get null. The new values are those of the domain's startTrialState.
+ * Starts the account's trial. The trial is once per person: refused when the user starting it, or any
+ * owner of the account, has started one before (on any account), so a new team account can't buy a
+ * second trial. In one transaction: those users' rows are locked (in id order), checked, then ONE
+ * conditional UPDATE of the subscription (effectively FREE and its trial never used) decides; of any
+ * number of concurrent calls exactly one gets the row back, the others null. The new values are those
+ * of the domain's startTrialState.
  */
 export async function startTrialOnce(
   db: Database,
-  userId: string,
+  who: { accountId: string; userId: string },
   now: Date,
   options: { trialDays?: number } = {},
 ): Promise<SubscriptionRow | null> {
   const trialEnd = new Date(now.getTime() + (options.trialDays ?? TRIAL_DAYS) * MS_PER_DAY);
-  const [row] = await db
-    .update(subscriptions)
-    .set({
-      plan: 'TRIAL',
-      status: 'trialing',
-      currentPeriodStart: null,
-      currentPeriodEnd: null,
-      cancelAtPeriodEnd: false,
-      trialStart: now,
-      trialEnd,
-      trialUsedAt: now,
-      pastDueSince: null,
-      // The old Stripe subscription grants nothing any more; forgetting it means a late event about it
-      // cannot end the trial (the customer id is kept for the next checkout).
-      stripeSubscriptionId: null,
-      stripePriceId: null,
-      updatedAt: now,
-    })
-    .where(and(eq(subscriptions.userId, userId), isNull(subscriptions.trialUsedAt), isEffectivelyFree(now)))
-    .returning();
-  return row ?? null;
+  return db.transaction(async (tx) => {
+    const people = await queryRows<{ id: string; trial_used_at: Date | string | null }>(
+      tx,
+      sql`select u.id, u.trial_used_at from users u
+          where u.id = ${who.userId}
+            or u.id in (select m.user_id from account_memberships m
+                        where m.account_id = ${who.accountId} and m.role = 'owner')
+          order by u.id
+          for update of u`,
+    );
+    if (people.some((person) => person.trial_used_at !== null)) return null;
+    const [row] = await tx
+      .update(subscriptions)
+      .set({
+        plan: 'TRIAL',
+        status: 'trialing',
+        currentPeriodStart: null,
+        currentPeriodEnd: null,
+        cancelAtPeriodEnd: false,
+        trialStart: now,
+        trialEnd,
+        trialUsedAt: now,
+        pastDueSince: null,
+        // The old Stripe subscription grants nothing any more; forgetting it means a late event about it
+        // cannot end the trial (the customer id is kept for the next checkout).
+        stripeSubscriptionId: null,
+        stripePriceId: null,
+        updatedAt: now,
+      })
+      .where(
+        and(
+          eq(subscriptions.accountId, who.accountId),
+          isNull(subscriptions.trialUsedAt),
+          isEffectivelyFree(now),
+        ),
+      )
+      .returning();
+    if (!row) return null;
+    await tx
+      .update(users)
+      .set({ trialUsedAt: now })
+      .where(
+        inArray(
+          users.id,
+          people.map((person) => person.id),
+        ),
+      );
+    return row;
+  });
+}
+
+/** Whether the user, or any owner of the account, has started a trial before (see startTrialOnce). */
+export async function hasUsedTrial(
+  db: Database,
+  who: { accountId: string; userId: string },
+): Promise<boolean> {
+  const [row] = await queryRows<{ used: boolean }>(
+    db,
+    sql`select exists (
+          select 1 from users u
+          where u.trial_used_at is not null
+            and (u.id = ${who.userId}
+              or u.id in (select m.user_id from account_memberships m
+                          where m.account_id = ${who.accountId} and m.role = 'owner'))
+        ) as used`,
+  );
+  return row?.used === true;
 }
 
 /**
@@ -136,13 +189,13 @@ export async function findByStripeSubscriptionId(
 }
 
 /**
- * Records the user's Stripe customer. Never replaces a different customer already linked (that would
+ * Records the account's Stripe customer. Never replaces a different customer already linked (that would
  * orphan the old customer's subscription): returns null then. Linking the same customer again is a no-op.
- * A customer already linked to ANOTHER user raises a unique violation.
+ * A customer already linked to ANOTHER account raises a unique violation.
  */
 export async function linkStripeCustomer(
   db: Database,
-  userId: string,
+  accountId: string,
   customerId: string,
   now: Date = new Date(),
 ): Promise<SubscriptionRow | null> {
@@ -151,7 +204,7 @@ export async function linkStripeCustomer(
     .set({ stripeCustomerId: customerId, updatedAt: now })
     .where(
       and(
-        eq(subscriptions.userId, userId),
+        eq(subscriptions.accountId, accountId),
         or(isNull(subscriptions.stripeCustomerId), eq(subscriptions.stripeCustomerId, customerId)),
       ),
     )
@@ -162,7 +215,7 @@ export async function linkStripeCustomer(
 /**
  * Stripe deleted the customer (customer.deleted): the account forgets it, remembers it as deleted (a
  * late event about one of its subscriptions can't link it again) and gets a new customer at its next
- * checkout. The user id of the account it was linked to, or null.
+ * checkout. The id of the account it was linked to, or null.
  */
 export async function unlinkStripeCustomer(
   db: Database,
@@ -173,18 +226,21 @@ export async function unlinkStripeCustomer(
     .update(subscriptions)
     .set({ stripeCustomerId: null, deletedStripeCustomerId: customerId, updatedAt: now })
     .where(eq(subscriptions.stripeCustomerId, customerId))
-    .returning({ userId: subscriptions.userId });
-  return row?.userId ?? null;
+    .returning({ accountId: subscriptions.accountId });
+  return row?.accountId ?? null;
 }
 
-/** Row -> domain state. accountCreatedAt anchors FREE periods; the row's createdAt is the fallback. */
+/**
+ * Row -> domain state, with what the account row adds: its creation (anchors FREE periods; the row's
+ * createdAt is the fallback) and its kind (a team account has no FREE runs).
+ */
 export function toSubscriptionState(
   row: SubscriptionRow,
-  accountCreatedAt: Date = row.createdAt,
+  account: { createdAt: Date; kind: AccountKind } = { createdAt: row.createdAt, kind: 'personal' },
 ): SubscriptionState {
+  const accountCreatedAt = account.createdAt;
   return {
-    // Every row is a user's own (personal) account until billing accounts reach the schema (issue 15).
-    accountKind: 'personal',
+    accountKind: account.kind,
     plan: row.plan,
     status: row.status,
     currentPeriodStart: row.currentPeriodStart,
@@ -202,7 +258,7 @@ export function toSubscriptionState(
   };
 }
 
-/** Domain state -> the columns it owns, for updateSubscription (accountCreatedAt lives on users). */
+/** Domain state -> the columns it owns, for updateSubscription (accountCreatedAt lives on accounts). */
 export function toSubscriptionPatch(state: SubscriptionState): SubscriptionPatch {
   return {
     plan: state.plan,
@@ -221,13 +277,19 @@ export function toSubscriptionPatch(state: SubscriptionState): SubscriptionPatch
   };
 }
 
-/** Subscription rows of many users in one query (users without one are simply absent). */
-export async function getSubscriptionsByUserIds(
+/** Subscription states of many accounts in one query (accounts without one are simply absent). */
+export async function getSubscriptionStates(
   db: Database,
-  userIds: readonly string[],
-): Promise<Map<string, SubscriptionRow>> {
-  const distinct = [...new Set(userIds)];
+  accountIds: readonly string[],
+): Promise<Map<string, SubscriptionState>> {
+  const distinct = [...new Set(accountIds)];
   if (distinct.length === 0) return new Map();
-  const rows = await db.select().from(subscriptions).where(inArray(subscriptions.userId, distinct));
-  return new Map(rows.map((row) => [row.userId, row]));
+  const rows = await db
+    .select({ subscription: subscriptions, account: { createdAt: accounts.createdAt, kind: accounts.kind } })
+    .from(subscriptions)
+    .innerJoin(accounts, eq(accounts.id, subscriptions.accountId))
+    .where(inArray(subscriptions.accountId, distinct));
+  return new Map(
+    rows.map((row) => [row.subscription.accountId, toSubscriptionState(row.subscription, row.account)]),
+  );
 }

@@ -3,24 +3,27 @@ import type { Database } from '../database';
 import { usageLedger, usagePeriods } from '../schema';
 
 /** Units counted in the period starting at `periodStart` (0 when nothing was reserved yet). */
-export async function getUsage(db: Database, userId: string, periodStart: Date): Promise<number> {
+export async function getUsage(db: Database, accountId: string, periodStart: Date): Promise<number> {
   const [row] = await db
     .select({ used: usagePeriods.used })
     .from(usagePeriods)
-    .where(and(eq(usagePeriods.userId, userId), eq(usagePeriods.periodStart, periodStart)))
+    .where(and(eq(usagePeriods.accountId, accountId), eq(usagePeriods.periodStart, periodStart)))
     .limit(1);
   return row?.used ?? 0;
 }
 
 /** Ledger rows that hold units in the period starting at `periodStart` (released ones excluded). */
-export async function countChargedRuns(db: Database, userId: string, periodStart: Date): Promise<number> {
+export async function countChargedRuns(db: Database, accountId: string, periodStart: Date): Promise<number> {
   const [row] = await db
     .select({ total: count() })
     .from(usageLedger)
-    .innerJoin(usagePeriods, eq(usagePeriods.id, usageLedger.periodId))
+    .innerJoin(
+      usagePeriods,
+      and(eq(usagePeriods.accountId, usageLedger.accountId), eq(usagePeriods.id, usageLedger.periodId)),
+    )
     .where(
       and(
-        eq(usageLedger.userId, userId),
+        eq(usageLedger.accountId, accountId),
         eq(usagePeriods.periodStart, periodStart),
         inArray(usageLedger.state, ['reserved', 'started', 'settled']),
       ),
@@ -29,7 +32,7 @@ export async function countChargedRuns(db: Database, userId: string, periodStart
 }
 
 export interface PeriodLimitChange {
-  userId: string;
+  accountId: string;
   /** The period in force under the new plan, and its limit. */
   period: { start: Date; end: Date };
   limit: number;
@@ -51,18 +54,18 @@ export async function applyPeriodLimit(
   db: Database,
   change: PeriodLimitChange,
 ): Promise<{ usedAtChange: number }> {
-  const { userId, period, limit, previousPeriodStart } = change;
+  const { accountId, period, limit, previousPeriodStart } = change;
   if (previousPeriodStart && previousPeriodStart.getTime() !== period.start.getTime()) {
     await db
       .update(usagePeriods)
       .set({ runLimit: sql`least(${usagePeriods.runLimit}, ${usagePeriods.used})` })
-      .where(and(eq(usagePeriods.userId, userId), eq(usagePeriods.periodStart, previousPeriodStart)));
+      .where(and(eq(usagePeriods.accountId, accountId), eq(usagePeriods.periodStart, previousPeriodStart)));
   }
   const [row] = await db
     .insert(usagePeriods)
-    .values({ userId, periodStart: period.start, periodEnd: period.end, runLimit: Math.max(0, limit) })
+    .values({ accountId, periodStart: period.start, periodEnd: period.end, runLimit: Math.max(0, limit) })
     .onConflictDoUpdate({
-      target: [usagePeriods.userId, usagePeriods.periodStart],
+      target: [usagePeriods.accountId, usagePeriods.periodStart],
       set: { runLimit: Math.max(0, limit) },
     })
     .returning({ used: usagePeriods.used });

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, index, pgTable, text, unique, uuid } from 'drizzle-orm/pg-core';
+import { check, foreignKey, index, pgTable, primaryKey, text, unique, uuid } from 'drizzle-orm/pg-core';
 import { agentSessions } from './agent-sessions';
 import { timestamptz } from './columns';
 import { users } from './users';
@@ -15,10 +15,10 @@ export type AgentRunStatus = (typeof AGENT_RUN_STATUSES)[number];
 export const agentRuns = pgTable(
   'agent_runs',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
-    sessionId: uuid('session_id')
-      .notNull()
-      .references(() => agentSessions.id),
+    accountId: uuid('account_id').notNull(),
+    id: uuid('id').notNull().defaultRandom(),
+    sessionId: uuid('session_id').notNull(),
+    /** The member who ran it. */
     userId: text('user_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
@@ -31,8 +31,14 @@ export const agentRuns = pgTable(
     finishedAt: timestamptz('finished_at'),
   },
   (t) => [
-    unique('agent_runs_user_id_run_id_unique').on(t.userId, t.runId),
-    index('agent_runs_session_id_created_at_idx').on(t.sessionId, t.createdAt),
+    primaryKey({ name: 'agent_runs_pkey', columns: [t.accountId, t.id] }),
+    foreignKey({
+      name: 'agent_runs_session_fk',
+      columns: [t.accountId, t.sessionId],
+      foreignColumns: [agentSessions.accountId, agentSessions.id],
+    }),
+    unique('agent_runs_account_id_run_id_unique').on(t.accountId, t.runId),
+    index('agent_runs_account_id_session_id_created_at_idx').on(t.accountId, t.sessionId, t.createdAt),
     check('agent_runs_status_valid', sql`${t.status} in ('started', 'completed', 'failed', 'unconfirmed')`),
   ],
 );

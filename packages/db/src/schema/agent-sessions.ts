@@ -1,11 +1,16 @@
-import { index, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { index, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
+import { accounts } from './accounts';
 import { timestamptz } from './columns';
 import { users } from './users';
 
 export const agentSessions = pgTable(
   'agent_sessions',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
+    accountId: uuid('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    id: uuid('id').notNull().defaultRandom(),
+    /** The member who made it: sessions are private to their creator inside the account. */
     userId: text('user_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
@@ -15,7 +20,10 @@ export const agentSessions = pgTable(
     // Sessions are hidden, never removed: their runs stay, so a run id is never free to use again.
     deletedAt: timestamptz('deleted_at'),
   },
-  (t) => [index('agent_sessions_user_id_created_at_idx').on(t.userId, t.createdAt)],
+  (t) => [
+    primaryKey({ name: 'agent_sessions_pkey', columns: [t.accountId, t.id] }),
+    index('agent_sessions_account_id_user_id_created_at_idx').on(t.accountId, t.userId, t.createdAt),
+  ],
 );
 
 export type AgentSessionRow = typeof agentSessions.$inferSelect;

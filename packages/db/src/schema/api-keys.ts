@@ -1,4 +1,5 @@
 import { index, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { accounts } from './accounts';
 import { timestamptz } from './columns';
 import { users } from './users';
 
@@ -15,11 +16,16 @@ export const apiKeys = pgTable(
     createdByUserId: text('created_by_user_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
+    /** null: a platform service key (made by operators, acts for any account); set: an account key. */
+    accountId: uuid('account_id').references(() => accounts.id, { onDelete: 'cascade' }),
     createdAt: timestamptz('created_at').notNull().defaultNow(),
     lastUsedAt: timestamptz('last_used_at'),
     revokedAt: timestamptz('revoked_at'),
   },
-  (t) => [index('api_keys_created_by_user_id_idx').on(t.createdByUserId)],
+  (t) => [
+    index('api_keys_created_by_user_id_idx').on(t.createdByUserId),
+    index('api_keys_account_id_idx').on(t.accountId),
+  ],
 );
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect;

@@ -1,7 +1,7 @@
-import { index, integer, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { index, integer, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
 import type { PlanId } from '@tollgate/domain';
+import { accounts } from './accounts';
 import { timestamptz } from './columns';
-import { users } from './users';
 
 // An account that ended up with two live Stripe subscriptions (two paid Checkout sessions): Tollgate
 // keeps the higher plan, cancels the other at Stripe, and records here what the customer paid for it,
@@ -9,10 +9,10 @@ import { users } from './users';
 export const duplicateSubscriptions = pgTable(
   'duplicate_subscriptions',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
-    userId: text('user_id')
+    accountId: uuid('account_id')
       .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    id: uuid('id').notNull().defaultRandom(),
     keptStripeSubscriptionId: text('kept_stripe_subscription_id').notNull(),
     canceledStripeSubscriptionId: text('canceled_stripe_subscription_id').notNull().unique(),
     canceledPlan: text('canceled_plan').$type<PlanId>(),
@@ -26,7 +26,10 @@ export const duplicateSubscriptions = pgTable(
     /** When an operator refunded it. */
     refundedAt: timestamptz('refunded_at'),
   },
-  (t) => [index('duplicate_subscriptions_user_id_idx').on(t.userId)],
+  (t) => [
+    primaryKey({ name: 'duplicate_subscriptions_pkey', columns: [t.accountId, t.id] }),
+    index('duplicate_subscriptions_account_id_idx').on(t.accountId),
+  ],
 );
 
 export type DuplicateSubscriptionRow = typeof duplicateSubscriptions.$inferSelect;

@@ -1,17 +1,17 @@
 import type { PlanId, SubscriptionStatus } from '@tollgate/domain';
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, check, integer, pgSequence, pgTable, text } from 'drizzle-orm/pg-core';
+import { bigint, boolean, check, integer, pgSequence, pgTable, text, uuid } from 'drizzle-orm/pg-core';
 import { timestamptz } from './columns';
-import { users } from './users';
+import { accounts } from './accounts';
 
-// One row per user (the primary key is the user id), so "one subscription per user" is a constraint,
-// not a convention.
+// One row per billing account (the primary key is the account id), so "one subscription per account"
+// is a constraint, not a convention.
 export const subscriptions = pgTable(
   'subscriptions',
   {
-    userId: text('user_id')
+    accountId: uuid('account_id')
       .primaryKey()
-      .references(() => users.id, { onDelete: 'cascade' }),
+      .references(() => accounts.id, { onDelete: 'cascade' }),
     plan: text('plan').$type<PlanId>().notNull(),
     status: text('status').$type<SubscriptionStatus>().notNull(),
     currentPeriodStart: timestamptz('current_period_start'),
@@ -25,6 +25,8 @@ export const subscriptions = pgTable(
     stripeCustomerId: text('stripe_customer_id').unique(),
     stripeSubscriptionId: text('stripe_subscription_id').unique(),
     stripePriceId: text('stripe_price_id'),
+    /** The seat count Stripe last confirmed for the subscription's plan item (seat-priced plans). */
+    stripeQuantity: integer('stripe_quantity'),
     // A Stripe price Tollgate doesn't know (e.g. created by hand in the dashboard): kept for admins
     // instead of guessing a plan from it.
     unknownStripePriceId: text('unknown_stripe_price_id'),

@@ -1,5 +1,15 @@
 import { sql } from 'drizzle-orm';
-import { check, foreignKey, index, integer, pgTable, text, unique, uuid } from 'drizzle-orm/pg-core';
+import {
+  check,
+  foreignKey,
+  index,
+  integer,
+  pgTable,
+  primaryKey,
+  text,
+  unique,
+  uuid,
+} from 'drizzle-orm/pg-core';
 import { timestamptz } from './columns';
 import { usagePeriods } from './usage-periods';
 
@@ -19,12 +29,14 @@ export type RunActorKind = (typeof RUN_ACTOR_KINDS)[number];
 export const RUN_RELEASE_REASONS = ['service', 'start_timeout', 'backend_not_started', 'legacy'] as const;
 export type RunReleaseReason = (typeof RUN_RELEASE_REASONS)[number];
 
-// One row per run id and tenant, never deleted: the unique (user_id, run_id) is what makes a run id
+// One row per run id and account, never deleted: the unique (account_id, run_id) is what makes a run id
 // usable once. A later request with the same id is a retry (same fingerprint) or refused (another one).
 export const usageLedger = pgTable(
   'usage_ledger',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
+    accountId: uuid('account_id').notNull(),
+    id: uuid('id').notNull().defaultRandom(),
+    /** The member the run was for (who ran it); the account's pool paid for it. */
     userId: text('user_id').notNull(),
     runId: text('run_id').notNull(),
     periodId: uuid('period_id').notNull(),
@@ -48,14 +60,15 @@ export const usageLedger = pgTable(
     reviewReason: text('review_reason'),
   },
   (t) => [
-    // One key check per row, tenant included: the run's period belongs to the same tenant (and the
-    // period row references the user).
+    primaryKey({ name: 'usage_ledger_pkey', columns: [t.accountId, t.id] }),
+    // One key check per row, tenant included: the run's period belongs to the same account (and the
+    // period row references the account).
     foreignKey({
       name: 'usage_ledger_period_fk',
-      columns: [t.userId, t.periodId],
-      foreignColumns: [usagePeriods.userId, usagePeriods.id],
+      columns: [t.accountId, t.periodId],
+      foreignColumns: [usagePeriods.accountId, usagePeriods.id],
     }).onDelete('cascade'),
-    unique('usage_ledger_user_id_run_id_unique').on(t.userId, t.runId),
+    unique('usage_ledger_account_id_run_id_unique').on(t.accountId, t.runId),
     index('usage_ledger_period_id_idx').on(t.periodId),
     // The sweeper's scan: runs still reserved, oldest first.
     index('usage_ledger_reserved_at_idx')

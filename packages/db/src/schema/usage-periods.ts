@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
-import { check, integer, pgTable, text, unique, uuid } from 'drizzle-orm/pg-core';
+import { check, integer, pgTable, primaryKey, unique, uuid } from 'drizzle-orm/pg-core';
+import { accounts } from './accounts';
 import { timestamptz } from './columns';
-import { users } from './users';
 
 // Usage periods are rows, not resets: a new period (identified by its start) is a new counter row, so
 // replaying an event can never reset a counter twice. The period's run limit lives on the row, next to
@@ -10,10 +10,10 @@ import { users } from './users';
 export const usagePeriods = pgTable(
   'usage_periods',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
-    userId: text('user_id')
+    accountId: uuid('account_id')
       .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    id: uuid('id').notNull().defaultRandom(),
     periodStart: timestamptz('period_start').notNull(),
     periodEnd: timestamptz('period_end').notNull(),
     used: integer('used').notNull().default(0),
@@ -22,9 +22,9 @@ export const usagePeriods = pgTable(
     runLimit: integer('run_limit').notNull(),
   },
   (t) => [
-    unique('usage_periods_user_id_period_start_unique').on(t.userId, t.periodStart),
-    // The target of the ledger's (user_id, period_id) foreign key.
-    unique('usage_periods_user_id_id_unique').on(t.userId, t.id),
+    // The tenant leads every key, so the table can be sharded by account.
+    primaryKey({ name: 'usage_periods_pkey', columns: [t.accountId, t.id] }),
+    unique('usage_periods_account_id_period_start_unique').on(t.accountId, t.periodStart),
     check('usage_periods_used_non_negative', sql`${t.used} >= 0`),
     check('usage_periods_run_limit_non_negative', sql`${t.runLimit} >= 0`),
   ],

@@ -28,6 +28,8 @@ export const users = pgTable(
     platformRoleGrantedAt: timestamptz('platform_role_granted_at'),
     /** The operator who granted it, or `bootstrap` / `cli`. */
     platformRoleGrantedBy: text('platform_role_granted_by'),
+    /** When this user started a trial, on any account it owns: the trial is once per person. */
+    trialUsedAt: timestamptz('trial_used_at'),
     createdAt: timestamptz('created_at').notNull().defaultNow(),
   },
   (t) => [

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { silentLogger, type ApiKeyScope } from '@tollgate/api';
-import { grantPlatformRole } from '@tollgate/db';
+import { grantPlatformRole, updateSubscription } from '@tollgate/db';
 import { createTestDb, type TestDbHandle } from '@tollgate/db/testing';
 import { parseEnv, startServer, type RunningServer } from '@tollgate/server';
 import { createTollgateClient } from '../../src';
@@ -8,6 +8,7 @@ import { createTollgateClient } from '../../src';
 const OPERATOR_EMAIL = 'operator@tollgate.test';
 const PASSWORD = 'correct horse battery';
 export const APP_URL = 'http://app.tollgate.test';
+const DAY_MS = 86_400_000;
 
 type Scope = ApiKeyScope;
 
@@ -24,6 +25,13 @@ export interface TestTollgate {
   registerUser(): Promise<SignedInUser>;
   createApiKey(scopes: Scope[]): Promise<{ id: string; key: string }>;
   revokeApiKey(id: string): Promise<void>;
+  /**
+   * A team account created by `owner` over tRPC, with each of `members` invited and joined (role
+   * `member`); no paid plan yet (its runs are refused with NO_PLAN until `giveTeamPool`).
+   */
+  createTeam(owner: SignedInUser, members: readonly SignedInUser[]): Promise<string>;
+  /** Gives the account a paid pool of `limit` runs for a period around now (ENTERPRISE, custom limit). */
+  giveTeamPool(accountId: string, limit: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -70,6 +78,36 @@ export async function startTestTollgate(): Promise<TestTollgate> {
     },
     async revokeApiKey(id) {
       await asAdmin.trpc.apiKeys.revoke.mutate({ id });
+    },
+    async createTeam(owner, members) {
+      const asOwner = createTollgateClient({ url: server.url, getToken: () => owner.accessToken });
+      const team = await asOwner.trpc.accounts.create.mutate({ name: `Team ${randomUUID()}` });
+      for (const member of members) {
+        const invitation = await asOwner.trpc.accounts.invite.mutate({
+          accountId: team.id,
+          email: member.email,
+          role: 'member',
+        });
+        const asMember = createTollgateClient({ url: server.url, getToken: () => member.accessToken });
+        await asMember.trpc.accounts.acceptInvitation.mutate({
+          accountId: team.id,
+          invitationId: invitation.id,
+          token: invitation.token,
+        });
+      }
+      return team.id;
+    },
+    async giveTeamPool(accountId, limit) {
+      // Paying for TEAM goes through Stripe Checkout; these tests need only a paid pool, set directly.
+      const start = new Date(Date.now() - DAY_MS);
+      const row = await updateSubscription(server.deps.db, accountId, {
+        plan: 'ENTERPRISE',
+        customRunLimit: limit,
+        status: 'active',
+        currentPeriodStart: start,
+        currentPeriodEnd: new Date(start.getTime() + 30 * DAY_MS),
+      });
+      if (!row) throw new Error(`no subscription row for account ${accountId}`);
     },
     async stop() {
       await server.close();

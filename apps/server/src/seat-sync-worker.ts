@@ -1,0 +1,36 @@
+import type { Logger, Services } from '@tollgate/api';
+
+/**
+ * Keeps team accounts' Stripe seat quantities on their member counts: every SEAT_SYNC_INTERVAL_SECONDS
+ * it re-sends the count of each account whose quantity Stripe confirmed differs from it (a sync after a
+ * membership change that failed, or lost a race with a later change). Only with Stripe billing
+ * configured. Every server process may run it: the count is sent absolutely under an idempotency key
+ * named after the membership version, so two passes at once make one change at Stripe.
+ */
+export function startSeatSyncWorker(services: Services, intervalMs: number, logger: Logger) {
+  const seats = services.stripe?.seats;
+  if (!seats || intervalMs <= 0) return { stop: async () => {} };
+  let pass: Promise<void> | null = null;
+  const timer = setInterval(() => {
+    if (pass) return;
+    pass = seats
+      .syncDrifted()
+      .then(({ checked, updated, failed }) => {
+        if (checked > 0) logger.info('seat quantities synced with Stripe', { checked, updated, failed });
+      })
+      .catch((error: unknown) =>
+        logger.warn('seat sync pass failed; retrying next time', { error: String(error) }),
+      )
+      .finally(() => {
+        pass = null;
+      });
+  }, intervalMs);
+  timer.unref();
+  return {
+    /** No new pass starts; resolves when the one under way (if any) has finished. */
+    stop: async () => {
+      clearInterval(timer);
+      await pass;
+    },
+  };
+}

@@ -1,0 +1,117 @@
+import { queryRows } from '@tollgate/db';
+import { sql } from 'drizzle-orm';
+import { SignJWT, type JWTPayload } from 'jose';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { trpc } from '../support/http';
+import { TEST_JWT_SECRET, startTestServer, type TestServer } from '../support/test-server';
+
+// A host platform names its organizations in a JWT claim (JWT_ORG_CLAIM): its users act on the team
+// account standing for their organization, made on first use, in the role JWT_ORG_ROLE_CLAIM gives.
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer({ JWT_ORG_CLAIM: 'org_id', JWT_ORG_ROLE_CLAIM: 'org_role' });
+});
+afterAll(() => server?.stop());
+beforeEach(() => server.testDb.reset());
+
+const hostToken = (claims: JWTPayload) => {
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({ iss: 'https://host.example', iat: now, exp: now + 600, ...claims })
+    .setProtectedHeader({ alg: 'HS256' })
+    .sign(new TextEncoder().encode(TEST_JWT_SECRET));
+};
+
+async function orgAccounts() {
+  return queryRows<{ host_org_id: string; user_id: string; role: string }>(
+    server.testDb.db,
+    sql`select a.host_org_id, m.user_id, m.role from accounts a
+        join account_memberships m on m.account_id = a.id
+        where a.host_org_id is not null order by a.host_org_id, m.user_id`,
+  );
+}
+
+describe('host organizations (JWT_ORG_CLAIM)', () => {
+  it('maps an org claim to one team account; its first member owns it, later ones get the claimed role', async () => {
+    const [alice, bob, carol] = await Promise.all([
+      hostToken({ sub: 'alice', org_id: 'org-acme', org_role: 'member' }),
+      hostToken({ sub: 'bob', org_id: 'org-acme', org_role: 'admin' }),
+      hostToken({ sub: 'carol', org_id: 'org-acme' }),
+    ]);
+    const first = await trpc<{ id: string; kind: string }>(
+      server.url,
+      'query',
+      'billing.subscription',
+      undefined,
+      alice,
+    );
+    expect(first.status).toBe(200);
+    for (const token of [bob, carol]) {
+      expect((await trpc(server.url, 'query', 'billing.subscription', undefined, token)).status).toBe(200);
+    }
+    expect(await orgAccounts()).toEqual([
+      { host_org_id: 'org-acme', user_id: 'alice', role: 'owner' },
+      { host_org_id: 'org-acme', user_id: 'bob', role: 'admin' },
+      { host_org_id: 'org-acme', user_id: 'carol', role: 'member' },
+    ]);
+    // With no header, the org's account is the one acted on: a team without a plan has no runs.
+    const run = await trpc(server.url, 'mutation', 'usage.authorize', { runId: 'org-run-1' }, carol);
+    expect(run.status).toBe(402);
+    expect(run.error?.data.paymentRequired).toMatchObject({ code: 'NO_PLAN' });
+    // The member's personal account is still there, by naming it.
+    const accounts = await trpc<Array<{ id: string; kind: string }>>(
+      server.url,
+      'query',
+      'accounts.list',
+      undefined,
+      carol,
+    );
+    const personal = accounts.data?.find((account) => account.kind === 'personal');
+    const own = await trpc(server.url, 'mutation', 'usage.authorize', { runId: 'own-run-1' }, carol, {
+      'x-tollgate-account': personal?.id ?? '',
+    });
+    expect(own.status).toBe(200);
+  });
+
+  // Each test uses its own ids: the server remembers (per process) the org memberships it has written.
+  it('a token without the claim grants nothing on the org account; another org is another account', async () => {
+    const owner = await hostToken({ sub: 'alice-2', org_id: 'org-acme-2', org_role: 'owner' });
+    await trpc(server.url, 'query', 'billing.subscription', undefined, owner);
+    const accounts = await trpc<Array<{ id: string; kind: string }>>(
+      server.url,
+      'query',
+      'accounts.list',
+      undefined,
+      owner,
+    );
+    const orgAccount = accounts.data?.find((account) => account.kind === 'team');
+    const outsider = await hostToken({ sub: 'mallory' });
+    const denied = await trpc(server.url, 'query', 'billing.subscription', undefined, outsider, {
+      'x-tollgate-account': orgAccount?.id ?? '',
+    });
+    expect(denied.status).toBe(404);
+    const otherOrg = await hostToken({ sub: 'mallory', org_id: 'org-globex', org_role: 'owner' });
+    await trpc(server.url, 'query', 'billing.subscription', undefined, otherOrg);
+    expect((await orgAccounts()).map((row) => [row.host_org_id, row.user_id])).toEqual([
+      ['org-acme-2', 'alice-2'],
+      ['org-globex', 'mallory'],
+    ]);
+  });
+
+  it('a claim never demotes the last owner', async () => {
+    await trpc(
+      server.url,
+      'query',
+      'billing.subscription',
+      undefined,
+      await hostToken({ sub: 'alice-3', org_id: 'org-x', org_role: 'owner' }),
+    );
+    await trpc(
+      server.url,
+      'query',
+      'billing.subscription',
+      undefined,
+      await hostToken({ sub: 'alice-3', org_id: 'org-x', org_role: 'member' }),
+    );
+    expect(await orgAccounts()).toEqual([{ host_org_id: 'org-x', user_id: 'alice-3', role: 'owner' }]);
+  });
+});

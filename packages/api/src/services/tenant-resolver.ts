@@ -1,0 +1,102 @@
+import { findMembership, personalAccountId, type Membership } from '@tollgate/db';
+import { AppError, can, type AccountAction, type AccountRole } from '@tollgate/domain';
+import type { Actor } from '../actor';
+import type { ApiDeps } from '../config';
+import { personalTenant, type Tenant } from '../tenant';
+import type { AccountService } from './account-service';
+
+type UserActor = Extract<Actor, { kind: 'user' }>;
+type ServiceActor = Extract<Actor, { kind: 'service' }>;
+
+/** The account a call acts on, as checked against the memberships (never trusted from the request). */
+export interface ResolvedTenant {
+  tenant: Tenant;
+  /** The acting user's role there (null when a service key acts). */
+  role: AccountRole | null;
+}
+
+/** What a call names: an account (header or input) and, for services, the member it acts for. */
+export interface TenantRequest {
+  accountId?: string | undefined;
+  userId?: string | undefined;
+}
+
+const NOT_FOUND_MESSAGE = 'No such account, or you are not a member of it';
+
+/**
+ * Decides which account a call acts on and as whom. A call naming no account acts on the caller's
+ * personal account (what every client did before accounts existed). A named account is checked
+ * against the memberships on every call (a primary-key probe): not a member → 404 ACCOUNT_NOT_FOUND
+ * (the same answer as an account that doesn't exist, so ids can't be probed); a member whose role
+ * can't do `action` → 403.
+ */
+export function createTenantResolver(deps: ApiDeps, users: AccountService) {
+  const { db } = deps;
+
+  async function membershipOrNotFound(accountId: string, userId: string): Promise<Membership> {
+    const membership = await findMembership(db, accountId, userId);
+    if (!membership) throw new AppError('ACCOUNT_NOT_FOUND', NOT_FOUND_MESSAGE);
+    return membership;
+  }
+
+  /** A signed-in user acting on an account it belongs to. */
+  async function forUser(
+    actor: UserActor,
+    requestedAccountId: string | null,
+    action: AccountAction,
+  ): Promise<ResolvedTenant> {
+    // A host token naming an organization acts on its team account unless the call names another.
+    const accountId = requestedAccountId ?? actor.hostAccountId ?? null;
+    const personal = personalAccountId(actor.userId);
+    if (accountId === null || accountId === personal) {
+      // Every user owns its personal account (made with the user, or on its first call): no read needed.
+      return { tenant: personalTenant(actor.userId), role: 'owner' };
+    }
+    const membership = await membershipOrNotFound(accountId, actor.userId);
+    if (!can(membership.role, action)) {
+      throw new AppError('FORBIDDEN', `Your role (${membership.role}) in this account can't do this`);
+    }
+    return { tenant: { accountId, userId: actor.userId, kind: membership.kind }, role: membership.role };
+  }
+
+  /**
+   * A service key acting for a member of an account. A platform key (made by operators) may name any
+   * account: `userId` alone means that user's personal account; with `accountId`, `userId` must be a
+   * member (and is required on a team account: every run records who ran it). An account key acts
+   * only for its own account.
+   */
+  async function forService(actor: ServiceActor, request: TenantRequest): Promise<ResolvedTenant> {
+    const accountId = actor.accountId ?? request.accountId ?? null;
+    if (
+      actor.accountId !== null &&
+      request.accountId !== undefined &&
+      request.accountId !== actor.accountId
+    ) {
+      throw new AppError('FORBIDDEN', 'This API key acts only for its own account');
+    }
+    if (accountId === null) {
+      if (request.userId === undefined) {
+        throw new AppError('BAD_REQUEST', 'userId is required with a service API key');
+      }
+      await users.requireKnownUser(request.userId);
+      return { tenant: personalTenant(request.userId), role: null };
+    }
+    if (request.userId === undefined) {
+      throw new AppError('BAD_REQUEST', 'userId (the member the call is for) is required with accountId');
+    }
+    const membership = await findMembership(db, accountId, request.userId);
+    if (!membership) {
+      // A platform key naming someone's personal account by id, before that user's first call.
+      if (actor.accountId === null && accountId === personalAccountId(request.userId)) {
+        await users.requireKnownUser(request.userId);
+        return { tenant: personalTenant(request.userId), role: null };
+      }
+      throw new AppError('ACCOUNT_NOT_FOUND', 'No such account, or userId is not one of its members');
+    }
+    return { tenant: { accountId, userId: request.userId, kind: membership.kind }, role: null };
+  }
+
+  return { forUser, forService };
+}
+
+export type TenantResolver = ReturnType<typeof createTenantResolver>;

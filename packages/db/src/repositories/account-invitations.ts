@@ -1,0 +1,103 @@
+import { and, desc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
+import type { Database } from '../database';
+import { accountInvitations } from '../schema';
+import type { AccountInvitationRow, InvitationRole } from '../schema';
+
+export interface NewInvitation {
+  accountId: string;
+  email: string;
+  role: InvitationRole;
+  tokenHash: string;
+  invitedByUserId: string;
+  now: Date;
+  expiresAt: Date;
+}
+
+/**
+ * A new invitation for this address, replacing (revoking) a pending one for the same address: the
+ * link sent last is the one that works. Run it in the membership change's transaction.
+ */
+export async function replaceInvitation(tx: Database, input: NewInvitation): Promise<AccountInvitationRow> {
+  await tx
+    .update(accountInvitations)
+    .set({ revokedAt: input.now })
+    .where(and(...pending(input.accountId), eq(accountInvitations.email, input.email)));
+  const [row] = await tx
+    .insert(accountInvitations)
+    .values({
+      accountId: input.accountId,
+      email: input.email,
+      role: input.role,
+      tokenHash: input.tokenHash,
+      invitedByUserId: input.invitedByUserId,
+      createdAt: input.now,
+      expiresAt: input.expiresAt,
+    })
+    .returning();
+  if (!row) throw new Error('replaceInvitation: insert returned no row');
+  return row;
+}
+
+/** Pending (not accepted, not revoked) invitations, newest first; expired ones included, marked by expiresAt. */
+export async function listPendingInvitations(
+  db: Database,
+  accountId: string,
+): Promise<AccountInvitationRow[]> {
+  return db
+    .select()
+    .from(accountInvitations)
+    .where(and(...pending(accountId)))
+    .orderBy(desc(accountInvitations.createdAt));
+}
+
+/** Revokes a pending invitation granting one of `roles` (those the caller may manage). */
+export async function revokeInvitation(
+  tx: Database,
+  input: { accountId: string; invitationId: string; roles: readonly InvitationRole[]; now: Date },
+): Promise<boolean> {
+  if (input.roles.length === 0) return false;
+  const revoked = await tx
+    .update(accountInvitations)
+    .set({ revokedAt: input.now })
+    .where(
+      and(
+        ...pending(input.accountId),
+        eq(accountInvitations.id, input.invitationId),
+        inArray(accountInvitations.role, [...input.roles]),
+      ),
+    )
+    .returning({ id: accountInvitations.id });
+  return revoked.length > 0;
+}
+
+/**
+ * Uses the invitation: ONE conditional UPDATE (pending, unexpired, this token), so of concurrent
+ * accepts exactly one gets the row; every later one gets null. The caller adds the membership in the
+ * same transaction.
+ */
+export async function claimInvitation(
+  tx: Database,
+  input: { accountId: string; invitationId: string; tokenHash: string; userId: string; now: Date },
+): Promise<AccountInvitationRow | null> {
+  const [row] = await tx
+    .update(accountInvitations)
+    .set({ acceptedAt: input.now, acceptedByUserId: input.userId })
+    .where(
+      and(
+        ...pending(input.accountId),
+        eq(accountInvitations.id, input.invitationId),
+        eq(accountInvitations.tokenHash, input.tokenHash),
+        gt(accountInvitations.expiresAt, sql`${input.now.toISOString()}::timestamptz`),
+      ),
+    )
+    .returning();
+  return row ?? null;
+}
+
+function pending(accountId: string) {
+  return [
+    eq(accountInvitations.accountId, accountId),
+    isNull(accountInvitations.acceptedAt),
+    isNull(accountInvitations.revokedAt),
+  ];
+}

@@ -1,0 +1,200 @@
+import { and, asc, count, eq, sql } from 'drizzle-orm';
+import type { Database } from '../database';
+import { queryRows } from '../raw-query';
+import { accountMemberships, accounts, subscriptions, users } from '../schema';
+import type { PlanId } from '@tollgate/domain';
+import type { AccountKind, MembershipRole } from '../schema';
+
+/** What the tier that resolves the active account reads on every call: one primary-key probe. */
+export interface Membership {
+  accountId: string;
+  kind: AccountKind;
+  role: MembershipRole;
+}
+
+export async function findMembership(
+  db: Database,
+  accountId: string,
+  userId: string,
+): Promise<Membership | null> {
+  const [row] = await db
+    .select({ accountId: accounts.id, kind: accounts.kind, role: accountMemberships.role })
+    .from(accountMemberships)
+    .innerJoin(accounts, eq(accounts.id, accountMemberships.accountId))
+    .where(and(eq(accountMemberships.accountId, accountId), eq(accountMemberships.userId, userId)))
+    .limit(1);
+  return row ?? null;
+}
+
+export interface AccountOfUser {
+  id: string;
+  kind: AccountKind;
+  name: string | null;
+  role: MembershipRole;
+  plan: PlanId;
+  createdAt: Date;
+}
+
+/** Every account the user belongs to, its personal one first, then teams by creation. */
+export async function listAccountsOfUser(db: Database, userId: string): Promise<AccountOfUser[]> {
+  return db
+    .select({
+      id: accounts.id,
+      kind: accounts.kind,
+      name: accounts.name,
+      role: accountMemberships.role,
+      plan: subscriptions.plan,
+      createdAt: accounts.createdAt,
+    })
+    .from(accountMemberships)
+    .innerJoin(accounts, eq(accounts.id, accountMemberships.accountId))
+    .innerJoin(subscriptions, eq(subscriptions.accountId, accounts.id))
+    .where(eq(accountMemberships.userId, userId))
+    .orderBy(sql`${accounts.kind} = 'team'`, asc(accounts.createdAt), asc(accounts.id));
+}
+
+export interface MemberRow {
+  userId: string;
+  email: string | null;
+  role: MembershipRole;
+  monthlyRunCap: number | null;
+  joinedAt: Date;
+}
+
+export async function listMembers(db: Database, accountId: string): Promise<MemberRow[]> {
+  return db
+    .select({
+      userId: accountMemberships.userId,
+      email: users.email,
+      role: accountMemberships.role,
+      monthlyRunCap: accountMemberships.monthlyRunCap,
+      joinedAt: accountMemberships.createdAt,
+    })
+    .from(accountMemberships)
+    .innerJoin(users, eq(users.id, accountMemberships.userId))
+    .where(eq(accountMemberships.accountId, accountId))
+    .orderBy(asc(accountMemberships.createdAt), asc(accountMemberships.userId));
+}
+
+/**
+ * Locks the account row for a membership change and bumps its membership version (the seat sync's
+ * idempotency key). Every change locks it first, so two owners removing each other serialize and the
+ * owner count each reads is current. Returns the new version, or null when the account doesn't exist.
+ */
+export async function lockAccountForMembershipChange(
+  tx: Database,
+  accountId: string,
+): Promise<number | null> {
+  const [row] = await queryRows<{ membership_version: string | number }>(
+    tx,
+    sql`update accounts set membership_version = membership_version + 1
+        where id = ${accountId} returning membership_version`,
+  );
+  return row ? Number(row.membership_version) : null;
+}
+
+export async function countOwners(tx: Database, accountId: string): Promise<number> {
+  const [row] = await tx
+    .select({ total: count() })
+    .from(accountMemberships)
+    .where(and(eq(accountMemberships.accountId, accountId), eq(accountMemberships.role, 'owner')));
+  return row?.total ?? 0;
+}
+
+export async function countMembers(db: Database, accountId: string): Promise<number> {
+  const [row] = await db
+    .select({ total: count() })
+    .from(accountMemberships)
+    .where(eq(accountMemberships.accountId, accountId));
+  return row?.total ?? 0;
+}
+
+/**
+ * Adds a member (no-op when already one: the role they have is kept). true when added. Someone removed
+ * and invited back gets the cap their last counter carried: removing and re-inviting never lifts a cap.
+ */
+export async function addMember(
+  tx: Database,
+  input: { accountId: string; userId: string; role: MembershipRole; now: Date },
+): Promise<boolean> {
+  const previousCap = sql<number | null>`(
+    select m.run_cap from member_usage_periods m
+    join usage_periods p on p.account_id = m.account_id and p.id = m.period_id
+    where m.account_id = ${input.accountId} and m.user_id = ${input.userId}
+    order by p.period_start desc limit 1)`;
+  const inserted = await tx
+    .insert(accountMemberships)
+    .values({
+      accountId: input.accountId,
+      userId: input.userId,
+      role: input.role,
+      monthlyRunCap: previousCap,
+      createdAt: input.now,
+    })
+    .onConflictDoNothing()
+    .returning({ userId: accountMemberships.userId });
+  return inserted.length > 0;
+}
+
+export async function setMemberRole(
+  tx: Database,
+  accountId: string,
+  userId: string,
+  role: MembershipRole,
+): Promise<boolean> {
+  const updated = await tx
+    .update(accountMemberships)
+    .set({ role })
+    .where(and(eq(accountMemberships.accountId, accountId), eq(accountMemberships.userId, userId)))
+    .returning({ userId: accountMemberships.userId });
+  return updated.length > 0;
+}
+
+/**
+ * Sets a member's monthly cap, and the cap on its counter of the period in force (so it applies to the
+ * very next run): the counter row is upserted, touching only that one row.
+ */
+export async function setMemberCap(
+  tx: Database,
+  input: { accountId: string; userId: string; cap: number | null; periodStart: Date | null },
+): Promise<boolean> {
+  const updated = await tx
+    .update(accountMemberships)
+    .set({ monthlyRunCap: input.cap })
+    .where(
+      and(eq(accountMemberships.accountId, input.accountId), eq(accountMemberships.userId, input.userId)),
+    )
+    .returning({ userId: accountMemberships.userId });
+  if (updated.length === 0) return false;
+  if (input.periodStart) {
+    await tx.execute(sql`
+      insert into member_usage_periods (account_id, period_id, user_id, run_cap)
+      select p.account_id, p.id, ${input.userId}, ${input.cap}::int from usage_periods p
+      where p.account_id = ${input.accountId} and p.period_start = ${input.periodStart.toISOString()}::timestamptz
+      on conflict (account_id, period_id, user_id) do update set run_cap = excluded.run_cap`);
+  }
+  return true;
+}
+
+export async function removeMember(tx: Database, accountId: string, userId: string): Promise<boolean> {
+  const removed = await tx
+    .delete(accountMemberships)
+    .where(and(eq(accountMemberships.accountId, accountId), eq(accountMemberships.userId, userId)))
+    .returning({ userId: accountMemberships.userId });
+  return removed.length > 0;
+}
+
+/** Each member's runs in one of the account's periods (members who ran nothing are absent). */
+export async function memberUsageOfPeriod(
+  db: Database,
+  accountId: string,
+  periodStart: Date,
+): Promise<Map<string, number>> {
+  const rows = await queryRows<{ user_id: string; used: number }>(
+    db,
+    sql`select m.user_id, m.used from member_usage_periods m
+        join usage_periods p on p.account_id = m.account_id and p.id = m.period_id
+        where p.account_id = ${accountId} and p.period_start = ${periodStart.toISOString()}::timestamptz`,
+  );
+  return new Map(rows.map((row) => [row.user_id, Number(row.used)]));
+}
