@@ -44,7 +44,7 @@ export class SubscriptionPage {
   }
 
   /** Chooses a plan in the open modal; the app then leaves for the hosted checkout page. */
-  async choosePlan(name: 'Basic' | 'Pro'): Promise<void> {
+  async choosePlan(name: 'Basic' | 'Pro' | 'Team'): Promise<void> {
     await this.modal()
       .getByRole('button', { name: `Choose ${name}` })
       .click();

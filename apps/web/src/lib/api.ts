@@ -3,10 +3,21 @@ import { inject, type App, type InjectionKey } from 'vue';
 import type { AuthSession } from '../features/auth/auth-session';
 import { createTokenRefresher } from '../features/auth/token-refresher';
 
+/** The header naming the billing account a call acts on (absent: the caller's personal account). */
+export const ACCOUNT_HEADER = 'X-Tollgate-Account';
+
+/** Which account the calls act on: the accounts store sets it, every request sends it. */
+export interface ActiveAccountHeader {
+  get(): string | null;
+  /** A team account's id, or null for the personal account (no header: as before accounts existed). */
+  set(accountId: string | null): void;
+}
+
 /** What every feature's `<feature>.api.ts` builds on: the typed client and the stored tokens. */
 export interface Api {
   client: TollgateClient;
   session: AuthSession;
+  account: ActiveAccountHeader;
 }
 
 export interface ApiPlugin extends Api {
@@ -27,6 +38,22 @@ const API_KEY: InjectionKey<Api> = Symbol('tollgate-api');
 
 export function createApi(options: CreateApiOptions): ApiPlugin {
   const { session } = options;
+  let accountId: string | null = null;
+  const account: ActiveAccountHeader = {
+    get: () => accountId,
+    set: (next) => {
+      accountId = next;
+    },
+  };
+  // The SDK has no per-call header hook: the header is added under it, on every attempt it makes.
+  const baseFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+  const fetchWithAccount: typeof fetch = (input, init) => {
+    const current = accountId;
+    if (current === null) return baseFetch(input, init);
+    const headers = new Headers(init?.headers);
+    headers.set(ACCOUNT_HEADER, current);
+    return baseFetch(input, { ...init, headers });
+  };
   // The refresher calls auth.refresh through this same client; the SDK never routes auth.* 401s back
   // to onUnauthorized, so this cannot loop.
   const refresher = createTokenRefresher({
@@ -39,13 +66,13 @@ export function createApi(options: CreateApiOptions): ApiPlugin {
   });
   const client: TollgateClient = createTollgateClient({
     url: options.url,
-    ...(options.fetch ? { fetch: options.fetch } : {}),
+    fetch: fetchWithAccount,
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
     ...(options.retries === undefined ? {} : { retries: options.retries }),
     getToken: () => session.get()?.accessToken ?? null,
     onUnauthorized: refresher,
   });
-  const api: Api = { client, session };
+  const api: Api = { client, session, account };
   return {
     ...api,
     install(app) {

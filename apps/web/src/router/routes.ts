@@ -40,6 +40,19 @@ export const routes: RouteRecordRaw[] = [
     meta: { title: 'Subscription' },
   },
   {
+    path: '/accounts/:id/members',
+    component: () => import('../features/accounts/views/members-view.vue'),
+    props: true,
+    meta: { title: 'Members' },
+  },
+  {
+    // Public: signed out, the page explains the invitation and sends the user to sign in or sign up and
+    // back (the token waits in this tab's sessionStorage, never in a ?redirect= query).
+    path: '/invitations/accept',
+    component: () => import('../features/accounts/views/accept-invitation-view.vue'),
+    meta: { isPublic: true, title: 'Join a team' },
+  },
+  {
     // Platform operators only: the page itself tells anyone else so (the server refuses them too).
     path: '/operator/api-keys',
     component: () => import('../features/operator/views/api-keys-view.vue'),

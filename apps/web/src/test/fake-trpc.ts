@@ -6,6 +6,8 @@ export interface FakeCall {
   path: string;
   input: unknown;
   authorization: string | null;
+  /** The X-Tollgate-Account header: the team account the call acts on (null: personal). */
+  account: string | null;
 }
 
 export type FakeHandler = (input: unknown, call: FakeCall) => unknown;
@@ -41,6 +43,7 @@ export function createFakeTrpc(handlers: Record<string, FakeHandler>): FakeTrpc 
       path,
       input: typeof raw === 'string' && raw !== '' ? JSON.parse(raw) : undefined,
       authorization: new Headers(init?.headers).get('authorization'),
+      account: new Headers(init?.headers).get('x-tollgate-account'),
     };
     calls.push(call);
     const handler = fake.handlers[path];

@@ -31,3 +31,39 @@ export function withUsage(overview: WireOverview, used: number, limit = overview
 }
 
 export const ISO = iso;
+
+/** accounts.list rows as they cross the wire. */
+export type WireAccount = RouterOutputs['accounts']['list'][number];
+export type WireMember = RouterOutputs['accounts']['members'][number];
+
+export const PERSONAL_ID = '00000000-0000-4000-8000-000000000001';
+export const TEAM_ID = '00000000-0000-4000-8000-0000000000aa';
+export const OTHER_TEAM_ID = '00000000-0000-4000-8000-0000000000bb';
+
+export function accountFixture(overrides: Partial<WireAccount> = {}): WireAccount {
+  return {
+    id: PERSONAL_ID,
+    kind: 'personal',
+    name: null,
+    role: 'owner',
+    plan: 'FREE',
+    createdAt: iso(-30),
+    ...overrides,
+  };
+}
+
+export function teamFixture(overrides: Partial<WireAccount> = {}): WireAccount {
+  return accountFixture({ id: TEAM_ID, kind: 'team', name: 'Acme', plan: 'TEAM', ...overrides });
+}
+
+export function memberFixture(overrides: Partial<WireMember> = {}): WireMember {
+  return {
+    userId: 'u1',
+    email: 'ada@example.com',
+    role: 'owner',
+    monthlyRunCap: null,
+    usedThisPeriod: 0,
+    joinedAt: iso(-20),
+    ...overrides,
+  };
+}

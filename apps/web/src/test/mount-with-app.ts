@@ -12,6 +12,8 @@ export interface MountOptions<C extends Component> {
   path?: string;
   isSignedIn?: boolean;
   props?: ComponentMountingOptions<C>['props'];
+  /** This tab's sessionStorage entries when the app starts (the active account, say). */
+  sessionStorage?: Record<string, string>;
 }
 
 export interface MountedApp {
@@ -22,11 +24,27 @@ export interface MountedApp {
 }
 
 const Blank = defineComponent({ render: () => null });
-const PATHS = ['/login', '/sessions', '/sessions/:id', '/settings/subscription', '/operator/api-keys'];
+const PATHS = [
+  '/login',
+  '/register',
+  '/sessions',
+  '/sessions/:id',
+  '/settings/subscription',
+  '/operator/api-keys',
+  '/accounts/:id/members',
+  '/invitations/accept',
+];
 
 /** Mounts a component the way the app runs it: real Api, Pinia and router, with a fake server. */
 export async function mountWithApp<C extends Component>(component: C, options: MountOptions<C>) {
   window.localStorage.clear();
+  // The active account is per tab: a previous test's team must not be this one's (other sessionStorage
+  // entries, like the portal snapshot, are set up by the tests themselves).
+  for (const key of Object.keys(window.sessionStorage)) {
+    if (key.startsWith('tollgate.activeAccount.')) window.sessionStorage.removeItem(key);
+  }
+  for (const [key, value] of Object.entries(options.sessionStorage ?? {}))
+    window.sessionStorage.setItem(key, value);
   const session = createAuthSession(window.localStorage);
   if (options.isSignedIn ?? true) {
     session.set({

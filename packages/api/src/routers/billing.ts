@@ -25,7 +25,7 @@ export const billingRouter = {
     .input(z.void())
     .output(subscriptionOverviewSchema)
     .mutation(({ ctx }) => ctx.services.subscriptions.activateTrial(ctx.tenant)),
-  /** Stripe Checkout for BASIC or PRO; redirect URLs must be on APP_URL's origin. */
+  /** Stripe Checkout for a plan of the account's kind (checkoutPlansFor); redirect URLs must be on APP_URL's origin. */
   createCheckoutSession: accountProcedure('manage_billing')
     .input(
       z.object({
