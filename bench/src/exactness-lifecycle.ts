@@ -2,6 +2,7 @@ import type { Services } from '@tollgate/api';
 import {
   applyPeriodLimit,
   createDb,
+  personalAccountId,
   queryRows,
   reserveRuns,
   sweepUnstartedRuns,
@@ -11,7 +12,7 @@ import { AppError } from '@tollgate/domain';
 import { sql } from 'drizzle-orm';
 import { runClosedLoop } from './closed-loop';
 import { BENCH_SERVICE } from './service-authorize';
-import { seedTenants, usageTotals, type UsageTotals } from './tenants';
+import { personalTenant, seedTenants, usageTotals, type UsageTotals } from './tenants';
 
 /** The run lifecycle's guarantees, checked under load (issue: every run paid for exactly once). */
 export interface LifecycleExactness {
@@ -68,13 +69,14 @@ async function replayAfterDelete(services: Services, db: Database) {
   const attempts = 30;
   await Promise.all(
     tenants.map(async (userId) => {
+      const tenant = personalTenant(userId);
       for (let attempt = 0; attempt < attempts; attempt += 1) {
-        const session = await services.sessions.create(userId, undefined);
+        const session = await services.sessions.create(tenant, undefined);
         const runId = attempt < 15 ? 'paid-once' : `fresh-${attempt}`;
         await services.sessions
-          .run(userId, { sessionId: session.id, runId, message: `attempt ${attempt}` })
+          .run(tenant, { sessionId: session.id, runId, message: `attempt ${attempt}` })
           .catch(() => undefined);
-        await services.sessions.delete(userId, session.id);
+        await services.sessions.delete(tenant, session.id);
       }
     }),
   );
@@ -99,12 +101,13 @@ async function concurrentSessions(services: Services, db: Database) {
   const firsts = new Set<string>();
   await Promise.all(
     tenants.map(async (userId) => {
-      const session = await services.sessions.create(userId, undefined);
+      const tenant = personalTenant(userId);
+      const session = await services.sessions.create(tenant, undefined);
       await Promise.all(
         Array.from({ length: 200 }, async (_, i) => {
           const runId = `run-${Math.floor(i / 4)}`;
           try {
-            const answer = await services.sessions.run(userId, {
+            const answer = await services.sessions.run(tenant, {
               sessionId: session.id,
               runId,
               message: `task ${runId}`,
@@ -147,13 +150,13 @@ async function concurrentSessions(services: Services, db: Database) {
 async function downgradeMidLoad(services: Services, db: Database) {
   const tenants = await seedTenants(db, 'dg', 100, 1000);
   const periods = await queryRows<{
-    user_id: string;
+    account_id: string;
     period_start: Date | string;
     period_end: Date | string;
   }>(
     db,
-    sql`select s.user_id, s.current_period_start as period_start, s.current_period_end as period_end
-        from subscriptions s where s.user_id like 'dg-%'`,
+    sql`select s.account_id, s.current_period_start as period_start, s.current_period_end as period_end
+        from subscriptions s join accounts a on a.id = s.account_id where a.personal_user_id like 'dg-%'`,
   );
   const usedAtChange = new Map<string, number>();
   const downgrade = (async () => {
@@ -162,28 +165,32 @@ async function downgradeMidLoad(services: Services, db: Database) {
       periods.map(async (p) => {
         // What the webhook sync does in the transaction that stores the new plan.
         const { usedAtChange: used } = await db.transaction(async (tx) => {
-          await tx.execute(sql`update subscriptions set custom_run_limit = 25 where user_id = ${p.user_id}`);
+          await tx.execute(
+            sql`update subscriptions set custom_run_limit = 25 where account_id = ${p.account_id}`,
+          );
           return applyPeriodLimit(tx, {
-            userId: p.user_id,
+            accountId: p.account_id,
             period: { start: new Date(p.period_start), end: new Date(p.period_end) },
             limit: 25,
             previousPeriodStart: null,
           });
         });
-        usedAtChange.set(p.user_id, used);
+        usedAtChange.set(p.account_id, used);
       }),
     );
   })();
   const loop = runClosedLoop(
-    (n) => services.usage.authorize(BENCH_SERVICE, tenants[n % tenants.length] ?? '', `dg-${n}`),
+    (n) =>
+      services.usage.authorize(BENCH_SERVICE, personalTenant(tenants[n % tenants.length] ?? ''), `dg-${n}`),
     { concurrency: 512, durationMs: 1500 },
   );
   const [result] = await Promise.all([loop, downgrade]);
-  const rows = await queryRows<{ user_id: string; used: number }>(
+  const rows = await queryRows<{ account_id: string; used: number }>(
     db,
-    sql`select user_id, used from usage_periods where user_id like 'dg-%'`,
+    sql`select p.account_id, p.used from usage_periods p join accounts a on a.id = p.account_id
+        where a.personal_user_id like 'dg-%'`,
   );
-  const overNewLimit = rows.filter((r) => r.used > Math.max(25, usedAtChange.get(r.user_id) ?? -1)).length;
+  const overNewLimit = rows.filter((r) => r.used > Math.max(25, usedAtChange.get(r.account_id) ?? -1)).length;
   const midway = [...usedAtChange.values()].filter((used) => used > 0 && used < 1000).length;
   const totals = await usageTotals(db, 'dg');
   const isExact = overNewLimit === 0 && totals.mismatched === 0 && rows.length === tenants.length;
@@ -207,7 +214,9 @@ async function sweepWithTwoPools(db: Database, databaseUrl: string) {
     db,
     tenants.flatMap((userId) =>
       Array.from({ length: 10 }, (_, i) => ({
+        accountId: personalAccountId(userId),
         userId,
+        countsMember: false,
         runId: `never-started-${i}`,
         period,
         limit: 1000,
@@ -233,7 +242,7 @@ async function sweepWithTwoPools(db: Database, databaseUrl: string) {
         }
       }),
     );
-    const released = swept.flat().map((run) => `${run.userId}/${run.runId}`);
+    const released = swept.flat().map((run) => `${run.accountId}/${run.runId}`);
     const totals = await usageTotals(db, 'sw');
     const distinct = new Set(released).size;
     const isExact = released.length === 2000 && distinct === 2000 && totals.used === 0 && totals.ledger === 0;
@@ -243,13 +252,14 @@ async function sweepWithTwoPools(db: Database, databaseUrl: string) {
   }
 }
 
-/** Agent runs started (session runs recorded) per account with the prefix. */
+/** Agent runs started (session runs recorded) per personal account of the users with the prefix. */
 async function startsPerTenant(db: Database, prefix: string): Promise<Map<string, number>> {
-  const rows = await queryRows<{ user_id: string; n: number }>(
+  const rows = await queryRows<{ account_id: string; n: number }>(
     db,
-    sql`select user_id, count(*)::int as n from agent_runs where user_id like ${`${prefix}-%`} group by user_id`,
+    sql`select r.account_id, count(*)::int as n from agent_runs r join accounts a on a.id = r.account_id
+        where a.personal_user_id like ${`${prefix}-%`} group by r.account_id`,
   );
-  return new Map(rows.map((r) => [r.user_id, r.n]));
+  return new Map(rows.map((r) => [r.account_id, r.n]));
 }
 
 function sum(map: ReadonlyMap<string, number>): number {

@@ -2,7 +2,7 @@ import type { Services } from '@tollgate/api';
 import { AppError } from '@tollgate/domain';
 import { runClosedLoop } from './closed-loop';
 import { BENCH_SERVICE } from './service-authorize';
-import { seedTenants, usageTotals, type UsageTotals } from './tenants';
+import { personalTenant, seedTenants, usageTotals, type UsageTotals } from './tenants';
 
 export interface ServiceExactness {
   tenants: number;
@@ -51,7 +51,7 @@ export async function checkServiceExactness(
     async (n) => {
       const [userId, runId] = callOf(n);
       if (n % 2 === 0) sent.push([userId, runId]);
-      const answer = await services.usage.authorize(BENCH_SERVICE, userId, runId);
+      const answer = await services.usage.authorize(BENCH_SERVICE, personalTenant(userId), runId);
       if (answer.isReplay) replays += 1;
       else consumed += 1;
     },
@@ -63,7 +63,7 @@ export async function checkServiceExactness(
   let consumedOnReplayPass = 0;
   await Promise.all(
     sent.map(([userId, runId]) =>
-      services.usage.authorize(BENCH_SERVICE, userId, runId).then(
+      services.usage.authorize(BENCH_SERVICE, personalTenant(userId), runId).then(
         (answer) => {
           if (!answer.isReplay) consumedOnReplayPass += 1;
         },

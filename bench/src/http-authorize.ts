@@ -3,6 +3,7 @@ import type { RunningServer } from '@tollgate/server';
 import { runLoad } from './load';
 import type { LoadResult, LoadSpec } from './load-spec';
 import { accessTokens } from './servers';
+import { personalTenant } from './tenants';
 
 export interface HttpFigures {
   /** GET /api/v1/health/live: a bare Express JSON route (no auth, no database), for calibration. */
@@ -44,7 +45,7 @@ export async function measureHttp(
   durationSeconds: number,
 ): Promise<HttpFigures> {
   const tokens = await accessTokens(server, tenantIds);
-  const sessions = await Promise.all(tenantIds.map((id) => createSession(db, id, 'bench')));
+  const sessions = await Promise.all(tenantIds.map((id) => createSession(db, personalTenant(id), 'bench')));
   const tenants = tenantIds.map((_, i) => ({ token: tokens[i] ?? '', session: sessions[i]?.id ?? '' }));
   const base = { baseUrl: server.url, connections: CONNECTIONS, tenants, durationSeconds };
   const get = (path: string): LoadSpec => ({

@@ -18,21 +18,22 @@ const NO_LIMIT = 2_000_000_000;
  */
 export async function measurePgbenchEquivalents(db: Database, durationMs: number): Promise<PgbenchFigures> {
   const tenants = await seedTenants(db, 'pgb', 1000, NO_LIMIT);
-  const periods = await queryRows<{ id: string; user_id: string }>(
+  const periods = await queryRows<{ id: string; account_id: string; user_id: string }>(
     db,
     sql`
-      insert into usage_periods (user_id, period_start, period_end, run_limit)
-      select id, now() - interval '1 day', now() + interval '29 days', ${NO_LIMIT}
+      insert into usage_periods (account_id, period_start, period_end, run_limit)
+      select personal_account_id(id), now() - interval '1 day', now() + interval '29 days', ${NO_LIMIT}
       from unnest(${sql.param(tenants)}::text[]) as t(id)
-      returning id, user_id`,
+      returning id, account_id, (select personal_user_id from accounts where accounts.id = account_id) as user_id`,
   );
-  const pick = (n: number) => periods[(n * 7919) % periods.length] ?? { id: '', user_id: '' };
+  const pick = (n: number) => periods[(n * 7919) % periods.length] ?? { id: '', account_id: '', user_id: '' };
   const options = { concurrency: CLIENTS, durationMs, warmupMs: 300 };
 
   const updateAcrossTenants = await runClosedLoop(
     (n) =>
       db.execute(
-        sql`update usage_periods set used = used + 1 where id = ${pick(n).id} and used < ${NO_LIMIT}`,
+        sql`update usage_periods set used = used + 1
+            where account_id = ${pick(n).account_id} and id = ${pick(n).id} and used < ${NO_LIMIT}`,
       ),
     options,
   );
@@ -41,11 +42,14 @@ export async function measurePgbenchEquivalents(db: Database, durationMs: number
       db.transaction(async (tx) => {
         const period = pick(n);
         await tx.execute(
-          sql`insert into usage_ledger (user_id, run_id, period_id, state, actor_kind, actor_id, fingerprint)
-              values (${period.user_id}, ${`pgb-${n}`}, ${period.id}, 'reserved', 'service', 'pgb', 'pgb')`,
+          sql`insert into usage_ledger
+                (account_id, user_id, run_id, period_id, state, actor_kind, actor_id, fingerprint)
+              values (${period.account_id}, ${period.user_id}, ${`pgb-${n}`}, ${period.id}, 'reserved', 'service',
+                'pgb', 'pgb')`,
         );
         await tx.execute(
-          sql`update usage_periods set used = used + 1 where id = ${period.id} and used < ${NO_LIMIT}`,
+          sql`update usage_periods set used = used + 1
+              where account_id = ${period.account_id} and id = ${period.id} and used < ${NO_LIMIT}`,
         );
       }),
     options,
@@ -53,7 +57,10 @@ export async function measurePgbenchEquivalents(db: Database, durationMs: number
   const hot = pick(0);
   const hotRow = await runClosedLoop(
     () =>
-      db.execute(sql`update usage_periods set used = used + 1 where id = ${hot.id} and used < ${NO_LIMIT}`),
+      db.execute(
+        sql`update usage_periods set used = used + 1
+            where account_id = ${hot.account_id} and id = ${hot.id} and used < ${NO_LIMIT}`,
+      ),
     options,
   );
   return { updateAcrossTenants, ledgerInsertAndUpdate, hotRow };

@@ -1,6 +1,7 @@
 import type { Services } from '@tollgate/api';
 import type { RunActor } from '@tollgate/db';
 import { runClosedLoop, type LoopResult } from './closed-loop';
+import { personalTenant } from './tenants';
 
 export interface AuthorizeRun extends LoopResult {
   /** Answers that consumed a run (not replays): what the ledger must have gained. */
@@ -26,7 +27,7 @@ export async function measureAuthorize(services: Services, load: AuthorizeLoad):
   const before = services.usage.batchStats();
   const result = await runClosedLoop(
     async (n) => {
-      const tenant = load.tenants[n % load.tenants.length] ?? '';
+      const tenant = personalTenant(load.tenants[n % load.tenants.length] ?? '');
       const answer = await services.usage.authorize(BENCH_SERVICE, tenant, `${load.tag}-${n}`);
       if (!answer.isReplay) consumed += 1;
     },

@@ -1,11 +1,14 @@
 import { queryRows, type Database } from '@tollgate/db';
+import { MS_PER_DAY } from '@tollgate/domain';
 import { sql } from 'drizzle-orm';
 
-const DAY_MS = 86_400_000;
+export { personalTenant, type Tenant } from '@tollgate/api';
 
 /**
- * `count` accounts `<prefix>-00000…` on an active ENTERPRISE plan with `runLimit` runs in the current
- * 30-day period, written with two set-based statements (seeding must not eat the time budget).
+ * `count` users `<prefix>-00000…`, each with its personal account (owner membership) on an active
+ * ENTERPRISE plan with `runLimit` runs in the current 30-day period, written with four set-based
+ * statements (seeding must not eat the time budget). Returns the user ids: a tenant is
+ * `personalTenant(id)`.
  */
 export async function seedTenants(
   db: Database,
@@ -15,16 +18,25 @@ export async function seedTenants(
   now = new Date(),
 ): Promise<string[]> {
   const ids = Array.from({ length: count }, (_, i) => `${prefix}-${String(i).padStart(5, '0')}`);
-  const periodStart = new Date(now.getTime() - DAY_MS).toISOString();
-  const periodEnd = new Date(now.getTime() + 29 * DAY_MS).toISOString();
+  const periodStart = new Date(now.getTime() - MS_PER_DAY).toISOString();
+  const periodEnd = new Date(now.getTime() + 29 * MS_PER_DAY).toISOString();
   await db.execute(sql`
     insert into users (id, auth_source, created_at)
     select id, 'host', ${periodStart}::timestamptz from unnest(${sql.param(ids)}::text[]) as t(id)`);
+  // personal_account_id(): the migration's SQL twin of personalAccountId().
+  await db.execute(sql`
+    insert into accounts (id, kind, personal_user_id, created_by_user_id, created_at)
+    select personal_account_id(id), 'personal', id, id, ${periodStart}::timestamptz
+    from unnest(${sql.param(ids)}::text[]) as t(id)`);
+  await db.execute(sql`
+    insert into account_memberships (account_id, user_id, role, created_at)
+    select personal_account_id(id), id, 'owner', ${periodStart}::timestamptz
+    from unnest(${sql.param(ids)}::text[]) as t(id)`);
   await db.execute(sql`
     insert into subscriptions
-      (user_id, plan, status, current_period_start, current_period_end, custom_run_limit, created_at, updated_at)
-    select id, 'ENTERPRISE', 'active', ${periodStart}::timestamptz, ${periodEnd}::timestamptz, ${runLimit},
-      ${periodStart}::timestamptz, ${periodStart}::timestamptz
+      (account_id, plan, status, current_period_start, current_period_end, custom_run_limit, created_at, updated_at)
+    select personal_account_id(id), 'ENTERPRISE', 'active', ${periodStart}::timestamptz,
+      ${periodEnd}::timestamptz, ${runLimit}, ${periodStart}::timestamptz, ${periodStart}::timestamptz
     from unnest(${sql.param(ids)}::text[]) as t(id)`);
   return ids;
 }
@@ -40,16 +52,17 @@ export interface UsageTotals {
   mismatched: number;
 }
 
-/** Counters vs ledger vs limits for the accounts whose id starts with `prefix`. */
+/** Counters vs ledger vs limits for the personal accounts of the users whose id starts with `prefix`. */
 export async function usageTotals(db: Database, prefix: string): Promise<UsageTotals> {
   const [row] = await queryRows<{ used: number; ledger: number; over_limit: number; mismatched: number }>(
     db,
     sql`
       with periods as (
         select p.id, p.used, p.run_limit,
-          (select count(*)::int from usage_ledger l where l.period_id = p.id and l.state <> 'released') as ledger
-        from usage_periods p
-        where p.user_id like ${`${prefix}-%`}
+          (select count(*)::int from usage_ledger l
+            where l.account_id = p.account_id and l.period_id = p.id and l.state <> 'released') as ledger
+        from usage_periods p join accounts a on a.id = p.account_id
+        where a.personal_user_id like ${`${prefix}-%`}
       )
       select coalesce(sum(used), 0)::int as used, coalesce(sum(ledger), 0)::int as ledger,
         count(*) filter (where used > run_limit)::int as over_limit,

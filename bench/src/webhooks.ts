@@ -5,6 +5,7 @@ import type Stripe from 'stripe';
 import { runLoad } from './load';
 import type { LoadResult, PreparedRequest } from './load-spec';
 import { startBenchServer } from './servers';
+import { personalTenant } from './tenants';
 
 const WEBHOOK_SECRET = 'whsec_tollgate_bench_secret_0123456789';
 const SUCCESS_CARD = '4242424242424242';
@@ -66,9 +67,9 @@ async function subscribe(server: RunningServer, stripe: Stripe, count: number): 
   if (!billing) throw new Error('billing not configured');
   const ids: string[] = [];
   for (let i = 0; i < count; i += 1) {
-    const userId = `wh-${i}`;
-    await server.services.subscriptions.loadState(userId);
-    const session = await billing.createCheckoutSession(userId, { plan: 'PRO' });
+    const tenant = personalTenant(`wh-${i}`);
+    await server.services.subscriptions.loadState(tenant);
+    const session = await billing.createCheckoutSession(tenant, { plan: 'PRO' });
     await payCheckout(session.url);
     const checkout = await stripe.checkout.sessions.retrieve(session.id);
     if (typeof checkout.subscription !== 'string') throw new Error('checkout created no subscription');

@@ -1,4 +1,4 @@
-import { countChargedRuns, getUsage, updateSubscription } from '@tollgate/db';
+import { countChargedRuns, getUsage, personalAccountId, updateSubscription } from '@tollgate/db';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { registerUser, request, trpc } from './support/http';
 import { startTestServer, type TestServer } from './support/test-server';
@@ -107,13 +107,15 @@ describe('metered agent runs', () => {
     expect(missing.status).toBe(404);
     const overview = await trpc(server.url, 'query', 'billing.subscription', undefined, accessToken);
     expect(overview.data.usage.used).toBe(0);
-    expect(await getUsage(server.testDb.db, user.id, new Date(overview.data.usage.periodStart))).toBe(0);
+    expect(
+      await getUsage(server.testDb.db, personalAccountId(user.id), new Date(overview.data.usage.periodStart)),
+    ).toBe(0);
   });
 
   it('200 concurrent authorizations against a limit of 100 admit exactly 100; replaying them changes nothing', async () => {
     const { accessToken, user } = await registerUser(server.url);
     const periodStart = new Date(Date.now() - DAY);
-    await updateSubscription(server.testDb.db, user.id, {
+    await updateSubscription(server.testDb.db, personalAccountId(user.id), {
       plan: 'BASIC',
       status: 'active',
       currentPeriodStart: periodStart,
@@ -131,14 +133,14 @@ describe('metered agent runs', () => {
     expect(allowed).toHaveLength(100);
     expect(denied).toHaveLength(100);
     expect(denied.every((r) => r.error?.data.paymentRequired?.code === 'USAGE_LIMIT_REACHED')).toBe(true);
-    expect(await getUsage(server.testDb.db, user.id, periodStart)).toBe(100);
-    expect(await countChargedRuns(server.testDb.db, user.id, periodStart)).toBe(100);
+    expect(await getUsage(server.testDb.db, personalAccountId(user.id), periodStart)).toBe(100);
+    expect(await countChargedRuns(server.testDb.db, personalAccountId(user.id), periodStart)).toBe(100);
 
     const replayed = await authorizeAll();
     expect(replayed.filter((r) => r.status === 200)).toHaveLength(100);
     expect(replayed.filter((r) => r.status === 200).every((r) => r.data.isReplay === true)).toBe(true);
-    expect(await getUsage(server.testDb.db, user.id, periodStart)).toBe(100);
-    expect(await countChargedRuns(server.testDb.db, user.id, periodStart)).toBe(100);
+    expect(await getUsage(server.testDb.db, personalAccountId(user.id), periodStart)).toBe(100);
+    expect(await countChargedRuns(server.testDb.db, personalAccountId(user.id), periodStart)).toBe(100);
   });
 
   it('a run a user reserved and never started is given back by the sweeper after RUN_START_TIMEOUT, never by the user', async () => {

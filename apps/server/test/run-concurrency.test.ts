@@ -1,4 +1,10 @@
-import { findLedgerEntry, findRunByRunId, queryRows, updateSubscription } from '@tollgate/db';
+import {
+  findLedgerEntry,
+  findRunByRunId,
+  personalAccountId,
+  queryRows,
+  updateSubscription,
+} from '@tollgate/db';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startAgentBackendDouble, type AgentBackendDouble } from './support/agent-backend-double';
@@ -27,7 +33,7 @@ const DAY = 86_400_000;
 async function proUser() {
   const tokens = await registerUser(server.url);
   const start = new Date(Date.now() - DAY);
-  await updateSubscription(server.testDb.db, tokens.user.id, {
+  await updateSubscription(server.testDb.db, personalAccountId(tokens.user.id), {
     plan: 'PRO',
     status: 'active',
     currentPeriodStart: start,
@@ -44,14 +50,21 @@ async function newSession(token: string): Promise<string> {
 async function ledgerStates(userId: string) {
   return queryRows<{ state: string; n: number }>(
     server.testDb.db,
-    sql`select state, count(*)::int as n from usage_ledger where user_id = ${userId} group by state order by state`,
+    sql`select state, count(*)::int as n from usage_ledger
+        where account_id = personal_account_id(${userId}) group by state order by state`,
   );
+}
+
+/** The ledger row of a run charged to the user's personal account. */
+function ledgerEntry(on: TestServer, userId: string, runId: string) {
+  return findLedgerEntry(on.testDb.db, { accountId: personalAccountId(userId), runId });
 }
 
 async function counter(userId: string): Promise<number> {
   const [row] = await queryRows<{ used: number }>(
     server.testDb.db,
-    sql`select coalesce(sum(used), 0)::int as used from usage_periods where user_id = ${userId}`,
+    sql`select coalesce(sum(used), 0)::int as used from usage_periods
+        where account_id = personal_account_id(${userId})`,
   );
   return row?.used ?? -1;
 }
@@ -148,11 +161,12 @@ describe('the agent backend contract', () => {
       message: expect.stringContaining('not charged'),
     });
     expect(await counter(user.id)).toBe(0);
-    expect(await findLedgerEntry(server.testDb.db, { userId: user.id, runId: 'refused' })).toMatchObject({
+    expect(await ledgerEntry(server, user.id, 'refused')).toMatchObject({
       state: 'released',
       releaseReason: 'backend_not_started',
     });
-    expect((await findRunByRunId(server.testDb.db, user.id, 'refused'))?.status).toBe('failed');
+    const owner = { accountId: personalAccountId(user.id), userId: user.id };
+    expect((await findRunByRunId(server.testDb.db, owner, 'refused'))?.status).toBe('failed');
   });
 
   it('a 5xx after the request reached the backend keeps the run charged and flags it: 502, retries start nothing', async () => {
@@ -171,7 +185,7 @@ describe('the agent backend contract', () => {
     );
     expect([answer.status, answer.body.error.code]).toEqual([502, 'AGENT_UNCONFIRMED']);
     expect(await counter(user.id)).toBe(1);
-    expect(await findLedgerEntry(server.testDb.db, { userId: user.id, runId: 'lost' })).toMatchObject({
+    expect(await ledgerEntry(server, user.id, 'lost')).toMatchObject({
       state: 'started',
       reviewReason: 'backend_outcome_unknown',
     });
@@ -208,9 +222,7 @@ describe('the agent backend contract', () => {
         { token: accessToken, body: { runId: 'r', message: 'm' } },
       );
       expect([answer.status, answer.body.error.code]).toEqual([503, 'AGENT_NOT_STARTED']);
-      expect((await findLedgerEntry(refusing.testDb.db, { userId: user.id, runId: 'r' }))?.state).toBe(
-        'released',
-      );
+      expect((await ledgerEntry(refusing, user.id, 'r'))?.state).toBe('released');
     } finally {
       await refusing.stop();
     }

@@ -1,4 +1,4 @@
-import { subscriptions } from '@tollgate/db';
+import { accountMemberships, accounts, personalAccountId, subscriptions } from '@tollgate/db';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { registerUser, trpc } from './support/http';
@@ -38,6 +38,23 @@ describe('subscription basics', () => {
     );
     expect(results.every((r) => r.status === 200 && r.data.plan === 'FREE')).toBe(true);
     expect(await server.testDb.db.$count(subscriptions)).toBe(1);
+    // …on the user's one personal account, of which it is the one owner.
+    const [subscription] = await server.testDb.db.select().from(subscriptions);
+    expect(subscription?.accountId).toBe(personalAccountId('first-timer'));
+    expect(await server.testDb.db.select().from(accounts)).toEqual([
+      expect.objectContaining({
+        id: personalAccountId('first-timer'),
+        kind: 'personal',
+        personalUserId: 'first-timer',
+      }),
+    ]);
+    expect(await server.testDb.db.select().from(accountMemberships)).toEqual([
+      expect.objectContaining({
+        accountId: personalAccountId('first-timer'),
+        userId: 'first-timer',
+        role: 'owner',
+      }),
+    ]);
   });
 
   it('gives exactly one trial to 20 concurrent activations; the others are refused clearly', async () => {

@@ -1,3 +1,5 @@
+import { personalAccountId, queryRows } from '@tollgate/db';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerUser, request, trpc, type Tokens } from './support/http';
 import { startTestServer, type TestServer } from './support/test-server';
@@ -100,6 +102,33 @@ describe('tenant isolation: Bob uses Alice’s ids everywhere', () => {
     // Bob's own usage was not charged for the attempts.
     const bobUsage = await trpc(server.url, 'query', 'billing.subscription', undefined, token);
     expect(bobUsage.data.usage.used).toBe(0);
+  });
+
+  // The tenant is the billing account: each user's personal account, never shared.
+  it('Alice’s session, run and charge are on her personal account; Bob’s holds none of them', async () => {
+    const aliceAccount = personalAccountId(alice.user.id);
+    const bobAccount = personalAccountId(bob.user.id);
+    expect(aliceAccount).not.toBe(bobAccount);
+    const { session } = await aliceState();
+    expect(session).toMatchObject({ accountId: aliceAccount, userId: alice.user.id });
+    expect(session.runs).toEqual([
+      expect.objectContaining({ accountId: aliceAccount, userId: alice.user.id, runId: 'alice-run' }),
+    ]);
+
+    const { db } = server.testDb;
+    const ledger = await queryRows<{ account_id: string; user_id: string; run_id: string }>(
+      db,
+      sql`select account_id, user_id, run_id from usage_ledger
+          where account_id in (${aliceAccount}, ${bobAccount}) order by run_id`,
+    );
+    expect(ledger).toEqual([{ account_id: aliceAccount, user_id: alice.user.id, run_id: 'alice-run' }]);
+    const bobRows = await queryRows<{ sessions: number; runs: number; used: number }>(
+      db,
+      sql`select (select count(*)::int from agent_sessions where account_id = ${bobAccount}) as sessions,
+            (select count(*)::int from agent_runs where account_id = ${bobAccount}) as runs,
+            (select coalesce(sum(used), 0)::int from usage_periods where account_id = ${bobAccount}) as used`,
+    );
+    expect(bobRows).toEqual([{ sessions: 0, runs: 0, used: 0 }]);
   });
 
   it('malformed ids are a clear 400, not a 500', async () => {

@@ -29,3 +29,4 @@ export {
 export { PermanentWebhookError, type WebhookFailureCode } from './billing/webhook-errors';
 export type { ReconcileReport } from './billing/reconcile';
 export type { StripeBilling } from './billing';
+export { personalTenant, type Tenant } from './tenant';

@@ -50,7 +50,8 @@ export function parseStripeCheckoutSession(json: unknown): StripeCheckoutSession
 /** Who a checkout session was created for, as its client_reference_id says. */
 export type ClientReference = { kind: 'account'; id: string } | { kind: 'user'; id: string };
 
-const ACCOUNT_REFERENCE_PREFIX = 'account:';
+/** Checkout's client_reference_id names an account as `account:<uuid>` (Tollgate's own sessions). */
+export const ACCOUNT_REFERENCE_PREFIX = 'account:';
 
 /**
  * `"account:<uuid>"` names a billing account (sessions created since billing accounts); any other

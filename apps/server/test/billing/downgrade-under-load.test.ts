@@ -56,7 +56,7 @@ describe('a downgrade racing with authorizations (the limit lives on the period 
       billing.server.testDb.db,
       sql`select p.used, p.run_limit,
             (select count(*)::int from usage_ledger l where l.period_id = p.id and l.state <> 'released') as held
-          from usage_periods p where p.user_id = ${customer.userId}
+          from usage_periods p where p.account_id = personal_account_id(${customer.userId})
           order by p.period_start desc limit 1`,
     );
     expect(period).toMatchObject({ run_limit: 100, used: allowed.length, held: allowed.length });

@@ -1,4 +1,4 @@
-import { duplicateSubscriptions } from '@tollgate/db';
+import { duplicateSubscriptions, personalAccountId } from '@tollgate/db';
 import { eq } from 'drizzle-orm';
 import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -94,7 +94,7 @@ async function duplicateRows(customer: Customer) {
   return customer.billing.server.testDb.db
     .select()
     .from(duplicateSubscriptions)
-    .where(eq(duplicateSubscriptions.userId, customer.userId));
+    .where(eq(duplicateSubscriptions.accountId, personalAccountId(customer.userId)));
 }
 
 /** Sends an event Stripe already sent once more, under a new event id (a later event about the object). */
@@ -239,6 +239,7 @@ describe('two checkouts both paid', () => {
     expect(listed.status).toBe(200);
     expect(listed.data).toContainEqual(
       expect.objectContaining({
+        accountId: personalAccountId(customer.userId),
         userId: customer.userId,
         keptStripeSubscriptionId: proId,
         canceledStripeSubscriptionId: basicId,

@@ -1,4 +1,4 @@
-import { subscriptions, usagePeriods } from '@tollgate/db';
+import { personalAccountId, subscriptions, usagePeriods } from '@tollgate/db';
 import { eq } from 'drizzle-orm';
 import { expect } from 'vitest';
 import type { BillingTestServer } from '../support/billing-server';
@@ -86,8 +86,9 @@ export class Customer {
    */
   async storedState() {
     const { db } = this.billing.server.testDb;
-    const [row] = await db.select().from(subscriptions).where(eq(subscriptions.userId, this.userId));
-    const periods = await db.select().from(usagePeriods).where(eq(usagePeriods.userId, this.userId));
+    const accountId = personalAccountId(this.userId);
+    const [row] = await db.select().from(subscriptions).where(eq(subscriptions.accountId, accountId));
+    const periods = await db.select().from(usagePeriods).where(eq(usagePeriods.accountId, accountId));
     periods.sort((a, b) => a.periodStart.getTime() - b.periodStart.getTime());
     const anchor = periods[0]?.periodStart.getTime() ?? 0;
     const minutes = (date: Date | null) => (date ? Math.round((date.getTime() - anchor) / 60_000) : null);

@@ -1,4 +1,4 @@
-import { createDb, queryRows, subscriptions, type DbHandle } from '@tollgate/db';
+import { createDb, personalAccountId, queryRows, subscriptions, type DbHandle } from '@tollgate/db';
 import { testPostgresServerUrl } from '@tollgate/db/testing';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -92,7 +92,7 @@ async function subscribed(plan: 'BASIC' | 'PRO') {
   const [row] = await billing.server.testDb.db
     .select()
     .from(subscriptions)
-    .where(eq(subscriptions.userId, customer.userId));
+    .where(eq(subscriptions.accountId, personalAccountId(customer.userId)));
   if (!row?.stripeSubscriptionId) throw new Error('checkout did not link a subscription');
   return { customer, subscriptionId: row.stripeSubscriptionId };
 }
@@ -145,7 +145,7 @@ describe('no Stripe call under a lock', () => {
     const started = performance.now();
     await billing.server.testDb.db.transaction(async (tx) => {
       await tx.execute(
-        sql`select user_id from subscriptions where user_id = ${customer.userId} for update nowait`,
+        sql`select account_id from subscriptions where account_id = personal_account_id(${customer.userId}) for update nowait`,
       );
     });
     const waitedMs = performance.now() - started;

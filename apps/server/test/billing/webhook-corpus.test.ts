@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { stripeEvents, subscriptions } from '@tollgate/db';
+import { personalAccountId, stripeEvents, subscriptions } from '@tollgate/db';
 import { eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBillingTestServer, type BillingTestServer } from '../support/billing-server';
@@ -68,6 +68,7 @@ function rebase({ file, event }: CorpusEvent, account: Account): CorpusEvent | n
     if (parent?.subscription_details) parent.subscription_details['subscription'] = account.subscriptionId;
     else object['subscription'] = account.subscriptionId;
   } else if (type.startsWith('checkout.session.')) {
+    // A bare user id, as sessions made before billing accounts carry: it names the personal account.
     Object.assign(object, {
       customer: account.customerId,
       subscription: account.subscriptionId,
@@ -93,7 +94,8 @@ describe('webhook corpus: real payloads of several API versions, shuffled, with 
     const customer = await Customer.signUp(billing);
     await customer.checkout('PRO', CARDS.success);
     const db = billing.server.testDb.db;
-    const [row] = await db.select().from(subscriptions).where(eq(subscriptions.userId, customer.userId));
+    const accountId = personalAccountId(customer.userId);
+    const [row] = await db.select().from(subscriptions).where(eq(subscriptions.accountId, accountId));
     if (!row?.stripeSubscriptionId || !row.stripeCustomerId) throw new Error('checkout did not link');
     const account = {
       userId: customer.userId,
@@ -175,13 +177,13 @@ describe('webhook corpus: real payloads of several API versions, shuffled, with 
     ]);
     for (const { event, file } of rebased) {
       if (malformed.some((item) => item.event.id === event.id)) continue;
-      expect(outcomeOf(event.id), file).toMatchObject({ status: 'processed', userId: customer.userId });
+      expect(outcomeOf(event.id), file).toMatchObject({ status: 'processed', accountId });
     }
     // As published, their objects don't exist here: recorded as permanent failures, never applied.
     for (const { event, file } of corpus) {
       const body = outcomeOf(event.id);
       expect(['ignored', 'failed', 'processed'], file).toContain(body['status']);
-      if (body['status'] === 'processed') expect(body['userId'], file).toBeNull();
+      if (body['status'] === 'processed') expect(body['accountId'], file).toBeNull();
       if (body['status'] === 'failed') {
         expect(['object_missing', 'malformed_event'], file).toContain(
           (body['failure'] as { code: string }).code,
@@ -195,7 +197,7 @@ describe('webhook corpus: real payloads of several API versions, shuffled, with 
       status: 'active',
       usage: { limit: 1000 },
     });
-    const [after] = await db.select().from(subscriptions).where(eq(subscriptions.userId, customer.userId));
+    const [after] = await db.select().from(subscriptions).where(eq(subscriptions.accountId, accountId));
     expect(after).toMatchObject({
       stripeSubscriptionId: account.subscriptionId,
       stripeCustomerId: account.customerId,

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { subscriptions } from '@tollgate/db';
+import { personalAccountId, subscriptions } from '@tollgate/db';
 import { eq } from 'drizzle-orm';
 import type Stripe from 'stripe';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -47,7 +47,7 @@ async function subscriptionRow(userId: string) {
   const [row] = await billing.server.testDb.db
     .select()
     .from(subscriptions)
-    .where(eq(subscriptions.userId, userId));
+    .where(eq(subscriptions.accountId, personalAccountId(userId)));
   if (!row) throw new Error(`no subscription row for ${userId}`);
   return row;
 }
@@ -154,7 +154,8 @@ describe('permanent failures: recorded, answered 200, listed for operators', () 
   });
 
   it('a subscription no Tollgate account owns', async () => {
-    // Created at Stripe by someone else: no client_reference_id, no metadata.userId, unknown customer.
+    // Created at Stripe by someone else: no client_reference_id, no metadata.accountId or userId, unknown
+    // customer.
     const stranger = await billing.stripe.customers.create({ email: 'stranger@example.com' });
     const session = await billing.stripe.checkout.sessions.create({
       mode: 'subscription',
@@ -179,6 +180,43 @@ describe('permanent failures: recorded, answered 200, listed for operators', () 
     expect(deliveries.every((delivery) => delivery.lastStatus === 200)).toBe(true);
   });
 
+  // Stripe metadata and client_reference_id are free text anyone with the key can set: an account id
+  // that is no uuid, or the uuid of no account, is a permanent failure (200), never a 5xx.
+  it.each([
+    ['an account id that is not a uuid', 'not-a-uuid'],
+    ['the uuid of no account', '00000000-0000-4000-8000-000000000000'],
+  ])('a subscription naming %s', async (_name, accountId) => {
+    const logged = billing.emulator.webhooks.log().length;
+    const stranger = await billing.stripe.customers.create({ email: 'stranger@example.com' });
+    const session = await billing.stripe.checkout.sessions.create({
+      mode: 'subscription',
+      customer: stranger.id,
+      client_reference_id: `account:${accountId}`,
+      line_items: [{ price: billing.emulator.prices.BASIC, quantity: 1 }],
+      subscription_data: { metadata: { accountId, plan: 'BASIC' } },
+      metadata: { accountId, plan: 'BASIC' },
+      success_url: 'http://elsewhere.test/ok',
+      cancel_url: 'http://elsewhere.test/no',
+    });
+    await payCheckout(session.url ?? '', CARDS.success);
+    await billing.emulator.webhooks.drain();
+    const completed = await billing.stripe.checkout.sessions.retrieve(session.id);
+    const subscriptionId = String(completed.subscription);
+    for (const event of [
+      eventOf('customer.subscription.updated', { id: subscriptionId, object: 'subscription' }),
+      eventOf('checkout.session.completed', completed),
+    ]) {
+      expect(await sendWebhook(billing, event), event.type).toMatchObject({
+        status: 200,
+        body: { status: 'failed', failure: { code: 'account_not_found' } },
+      });
+    }
+    // The emulator's own deliveries (subscription, checkout and invoice events) were answered 200 too.
+    const deliveries = billing.emulator.webhooks.log().slice(logged);
+    expect(deliveries.length).toBeGreaterThan(0);
+    expect(deliveries.filter((delivery) => delivery.lastStatus !== 200).map(({ type }) => type)).toEqual([]);
+  });
+
   it('operators only', async () => {
     const customer = await Customer.signUp(billing);
     expect((await customer.call('query', 'admin.failedWebhooks')).status).toBe(403);
@@ -201,7 +239,7 @@ describe('retryable failures: 500 and nothing stored, so Stripe retries', () => 
     billing.emulator.faults.clear();
     expect(await sendWebhook(billing, event)).toMatchObject({
       status: 200,
-      body: { status: 'processed', userId: customer.userId },
+      body: { status: 'processed', accountId: personalAccountId(customer.userId) },
     });
   });
 });
@@ -251,7 +289,10 @@ describe('replaying a failed webhook once the cause is fixed', () => {
       { eventId: updated?.id },
       operatorToken,
     );
-    expect(replayed).toMatchObject({ status: 200, data: { status: 'processed', userId: customer.userId } });
+    expect(replayed).toMatchObject({
+      status: 200,
+      data: { status: 'processed', accountId: personalAccountId(customer.userId) },
+    });
     expect(await customer.overview()).toMatchObject({ plan: 'PRO', usage: { limit: 1000 } });
     expect((await failedWebhooks()).map(({ id }) => id)).not.toContain(updated?.id);
     expect(await storedEvent(billing, updated?.id ?? '')).toMatchObject({
@@ -313,7 +354,7 @@ describe('customer.deleted', () => {
     const event = eventOf('customer.deleted', { id: 'cus_nobody', object: 'customer', deleted: true });
     expect(await sendWebhook(billing, event)).toMatchObject({
       status: 200,
-      body: { status: 'processed', userId: null },
+      body: { status: 'processed', accountId: null },
     });
     expect(await storedEvent(billing, event.id)).toMatchObject({ failureCode: null });
   });

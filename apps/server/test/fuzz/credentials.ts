@@ -1,4 +1,5 @@
 import { API_KEY_SCOPES } from '@tollgate/api';
+import { personalAccountId } from '@tollgate/db';
 import { SignJWT } from 'jose';
 import { registerUser, trpc } from '../support/http';
 import { registerOperator } from '../support/operators';
@@ -139,6 +140,26 @@ export async function makeCredentials(server: TestServer): Promise<Credentials> 
             object: 'checkout.session',
             mode: 'subscription',
             client_reference_id: user.user.id,
+            customer: 'cus_fuzz',
+            subscription: 'sub_fuzz',
+          },
+        },
+        // As Tollgate makes them since billing accounts: the account named, and a malformed one.
+        {
+          object: {
+            id: 'sub_fuzz',
+            object: 'subscription',
+            customer: 'cus_fuzz',
+            metadata: { accountId: personalAccountId(user.user.id), userId: user.user.id, plan: 'PRO' },
+          },
+        },
+        {
+          object: {
+            id: 'cs_fuzz',
+            object: 'checkout.session',
+            mode: 'subscription',
+            client_reference_id: `account:${personalAccountId(user.user.id)}`,
+            metadata: { accountId: 'not-a-uuid' },
             customer: 'cus_fuzz',
             subscription: 'sub_fuzz',
           },

@@ -6,11 +6,13 @@ import {
   personalAccountId,
 } from '@tollgate/db';
 import {
+  ACCOUNT_REFERENCE_PREFIX,
   AppError,
   PLANS,
   checkoutPlansFor,
   isLiveStatus,
   parseStripeInvoice,
+  type AccountKind,
   type CheckoutPlanId,
 } from '@tollgate/domain';
 import type { z } from 'zod';
@@ -23,7 +25,6 @@ import type {
 import type { SubscriptionService } from '../services/subscription-service';
 import type { Tenant } from '../tenant';
 import { sameOriginUrl } from './redirect-urls';
-import { ACCOUNT_REFERENCE_PREFIX } from './stripe-owner';
 import type { BillingSettings } from './stripe-settings';
 
 export type InvoiceSummary = z.input<typeof invoiceSummarySchema>;
@@ -31,6 +32,13 @@ export type CheckoutSession = z.input<typeof checkoutSessionSchema>;
 export type PortalSession = z.input<typeof portalSessionSchema>;
 
 const SETTINGS_PATH = '/settings/subscription';
+
+/** Why an account of `kind` can't buy `plan` (TEAM is for teams, BASIC and PRO for persons), or null. */
+export function checkoutRefusal(plan: CheckoutPlanId, kind: AccountKind): string | null {
+  if (checkoutPlansFor(kind).includes(plan)) return null;
+  const other = kind === 'team' ? 'personal' : 'team';
+  return `plan ${plan} is for ${other} accounts; a ${kind} account can buy ${checkoutPlansFor(kind).join(', ')}`;
+}
 
 /** Checkout, Customer Portal and invoices through the official Stripe SDK. */
 export function createBillingService(
@@ -84,13 +92,8 @@ export function createBillingService(
   ): Promise<CheckoutSession> {
     const successUrl = sameOriginUrl(input.successUrl, config.appUrl, `${SETTINGS_PATH}?success=1`);
     const cancelUrl = sameOriginUrl(input.cancelUrl, config.appUrl, `${SETTINGS_PATH}?canceled=1`);
-    if (!checkoutPlansFor(tenant.kind).includes(input.plan)) {
-      const other = tenant.kind === 'team' ? 'personal' : 'team';
-      throw new AppError(
-        'BAD_REQUEST',
-        `plan ${input.plan} is for ${other} accounts; a ${tenant.kind} account can buy ${checkoutPlansFor(tenant.kind).join(', ')}`,
-      );
-    }
+    const refusal = checkoutRefusal(input.plan, tenant.kind);
+    if (refusal) throw new AppError('BAD_REQUEST', refusal);
     const overview = await subscriptions.overview(tenant);
     // A live paid subscription is still the account's: buying another would double-bill.
     if (PLANS[overview.plan].isPaid && isLiveStatus(overview.status)) {

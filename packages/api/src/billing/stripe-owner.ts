@@ -1,4 +1,5 @@
-import { personalAccountId } from '@tollgate/db';
+import { isUuid, personalAccountId } from '@tollgate/db';
+import { ACCOUNT_REFERENCE_PREFIX, parseClientReference } from '@tollgate/domain';
 
 /**
  * The Tollgate account a Stripe object belongs to. Objects made since billing accounts existed name the
@@ -12,9 +13,6 @@ export interface StripeOwner {
   personalUserId: string | null;
 }
 
-/** Checkout's client_reference_id names an account as `account:<uuid>`. */
-export const ACCOUNT_REFERENCE_PREFIX = 'account:';
-
 export function ownerOfAccount(accountId: string): StripeOwner {
   return { accountId, personalUserId: null };
 }
@@ -23,21 +21,27 @@ export function ownerOfUser(userId: string): StripeOwner {
   return { accountId: personalAccountId(userId), personalUserId: userId };
 }
 
-/** A checkout session's client_reference_id: "account:<uuid>", or (older sessions) a user id. */
+/**
+ * A checkout session's client_reference_id: "account:<uuid>", or (older sessions) a user id. Tollgate
+ * writes the prefix only before an account id, so a prefixed value that isn't one names nobody (never a
+ * user called "account:…").
+ */
 export function ownerOfReference(reference: string | null): StripeOwner | null {
-  if (!reference) return null;
-  if (reference.startsWith(ACCOUNT_REFERENCE_PREFIX)) {
-    return ownerOfAccount(reference.slice(ACCOUNT_REFERENCE_PREFIX.length));
-  }
-  return ownerOfUser(reference);
+  const parsed = parseClientReference(reference);
+  if (!parsed) return null;
+  if (parsed.kind === 'account') return ownerOfAccount(parsed.id);
+  return parsed.id.startsWith(ACCOUNT_REFERENCE_PREFIX) ? null : ownerOfUser(parsed.id);
 }
 
-/** From Stripe metadata: the account id when present, else the user id of older objects. */
+/**
+ * From Stripe metadata: the account id when present, else the user id of older objects. Metadata can
+ * be edited in the dashboard: an account id that is not a UUID names no account (never a query error).
+ */
 export function ownerOfMetadata(metadata: {
   accountId: string | null;
   userId: string | null;
 }): StripeOwner | null {
-  if (metadata.accountId) return ownerOfAccount(metadata.accountId);
+  if (metadata.accountId) return isUuid(metadata.accountId) ? ownerOfAccount(metadata.accountId) : null;
   if (metadata.userId) return ownerOfUser(metadata.userId);
   return null;
 }

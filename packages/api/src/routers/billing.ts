@@ -1,7 +1,8 @@
 import { CHECKOUT_PLAN_IDS, PLANS, PLAN_IDS } from '@tollgate/domain';
-import type { TRPCRouterRecord } from '@trpc/server';
+import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { requireStripeBilling } from '../billing';
+import { checkoutRefusal } from '../billing/billing-service';
 import {
   checkoutSessionSchema,
   invoicesSchema,
@@ -35,9 +36,15 @@ export const billingRouter = {
       }),
     )
     .output(checkoutSessionSchema)
-    .mutation(({ ctx, input }) =>
-      requireStripeBilling(ctx.services.stripe).createCheckoutSession(ctx.tenant, input),
-    ),
+    .mutation(({ ctx, input }) => {
+      // A plan the account's kind can't buy is an invalid `plan` field, like an unknown one.
+      const refusal = checkoutRefusal(input.plan, ctx.tenant.kind);
+      if (refusal) {
+        const issue = { code: 'custom' as const, path: ['plan'], message: refusal, input: input.plan };
+        throw new TRPCError({ code: 'BAD_REQUEST', message: refusal, cause: new z.ZodRealError([issue]) });
+      }
+      return requireStripeBilling(ctx.services.stripe).createCheckoutSession(ctx.tenant, input);
+    }),
   /** Stripe Customer Portal: change plan, card, cancel or resume. */
   createPortalSession: accountProcedure('manage_billing')
     .input(z.object({ returnUrl: redirectUrl.optional() }).default({}))
