@@ -1,7 +1,7 @@
 import type { Services } from '@tollgate/api';
 import type { RunActor } from '@tollgate/db';
 import { runClosedLoop, type LoopResult } from './closed-loop';
-import { personalTenant } from './tenants';
+import { personalTenant, type Tenant } from './tenants';
 
 export interface AuthorizeRun extends LoopResult {
   /** Answers that consumed a run (not replays): what the ledger must have gained. */
@@ -11,7 +11,8 @@ export interface AuthorizeRun extends LoopResult {
 }
 
 export interface AuthorizeLoad {
-  tenants: readonly string[];
+  /** User ids (their personal accounts) or tenants (e.g. the members of a team account). */
+  tenants: readonly (string | Tenant)[];
   /** Distinguishes the run ids of this measurement from every other one. */
   tag: string;
   concurrency: number;
@@ -27,7 +28,8 @@ export async function measureAuthorize(services: Services, load: AuthorizeLoad):
   const before = services.usage.batchStats();
   const result = await runClosedLoop(
     async (n) => {
-      const tenant = personalTenant(load.tenants[n % load.tenants.length] ?? '');
+      const next = load.tenants[n % load.tenants.length] ?? '';
+      const tenant = typeof next === 'string' ? personalTenant(next) : next;
       const answer = await services.usage.authorize(BENCH_SERVICE, tenant, `${load.tag}-${n}`);
       if (!answer.isReplay) consumed += 1;
     },

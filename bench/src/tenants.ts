@@ -2,6 +2,8 @@ import { queryRows, type Database } from '@tollgate/db';
 import { MS_PER_DAY } from '@tollgate/domain';
 import { sql } from 'drizzle-orm';
 
+import type { Tenant } from '@tollgate/api';
+
 export { personalTenant, type Tenant } from '@tollgate/api';
 
 /**
@@ -39,6 +41,39 @@ export async function seedTenants(
       ${periodEnd}::timestamptz, ${runLimit}, ${periodStart}::timestamptz, ${periodStart}::timestamptz
     from unnest(${sql.param(ids)}::text[]) as t(id)`);
   return ids;
+}
+
+/**
+ * One team account `<prefix>-team` with `members` members (`<prefix>-m00000…`, the first its owner) on
+ * an active ENTERPRISE plan with `runLimit` runs, the first `cappedMembers` of them capped at
+ * `memberCap` runs per period. Returns the members as tenants of the team.
+ */
+export async function seedTeam(
+  db: Database,
+  input: { prefix: string; members: number; runLimit: number; cappedMembers: number; memberCap: number },
+  now = new Date(),
+): Promise<Tenant[]> {
+  const owners = await seedTenants(db, `${input.prefix}-m`, input.members, 0, now);
+  const periodStart = new Date(now.getTime() - MS_PER_DAY).toISOString();
+  const periodEnd = new Date(now.getTime() + 29 * MS_PER_DAY).toISOString();
+  const [team] = await queryRows<{ id: string }>(
+    db,
+    sql`insert into accounts (id, kind, name, created_by_user_id, created_at)
+        values (gen_random_uuid(), 'team', ${input.prefix}, ${owners[0] ?? ''}, ${periodStart}::timestamptz)
+        returning id`,
+  );
+  const accountId = team?.id ?? '';
+  await db.execute(sql`
+    insert into account_memberships (account_id, user_id, role, monthly_run_cap, created_at)
+    select ${accountId}::uuid, id, case when ord = 1 then 'owner' else 'member' end,
+      case when ord <= ${input.cappedMembers} then ${input.memberCap}::int end, ${periodStart}::timestamptz
+    from unnest(${sql.param(owners)}::text[]) with ordinality as t(id, ord)`);
+  await db.execute(sql`
+    insert into subscriptions
+      (account_id, plan, status, current_period_start, current_period_end, custom_run_limit, created_at, updated_at)
+    values (${accountId}::uuid, 'ENTERPRISE', 'active', ${periodStart}::timestamptz, ${periodEnd}::timestamptz,
+      ${input.runLimit}, ${periodStart}::timestamptz, ${periodStart}::timestamptz)`);
+  return owners.map((userId) => ({ accountId, userId, kind: 'team' as const }));
 }
 
 export interface UsageTotals {
