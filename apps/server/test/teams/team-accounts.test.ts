@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { registerUser, trpc, type Tokens } from '../support/http';
 import { startTestServer, type TestServer } from '../support/test-server';
+import { ACCOUNT_HEADER, createTeam } from './team-support';
 
 // Team accounts over HTTP against the real server: creating one, inviting, accepting, roles, the last
 // owner, and what a member may and may not do.
@@ -16,20 +17,6 @@ afterAll(async () => {
 beforeEach(async () => {
   await server.testDb.reset();
 });
-
-const ACCOUNT_HEADER = 'x-tollgate-account';
-
-async function createTeam(owner: Tokens, name = 'Research team'): Promise<string> {
-  const created = await trpc<{ id: string; kind: string; role: string }>(
-    server.url,
-    'mutation',
-    'accounts.create',
-    { name },
-    owner.accessToken,
-  );
-  expect(created.data).toMatchObject({ kind: 'team', role: 'owner', plan: 'FREE' });
-  return created.data?.id ?? '';
-}
 
 /** Invites `member` (by its email) and accepts the link as `member`. */
 async function join(owner: Tokens, accountId: string, member: Tokens, role: 'admin' | 'member' = 'member') {
@@ -65,7 +52,7 @@ describe('team accounts', () => {
       owner.accessToken,
     );
     expect(before.data?.map((account) => account.kind)).toEqual(['personal']);
-    const teamId = await createTeam(owner);
+    const teamId = await createTeam(server, owner);
     const after = await trpc<Array<{ id: string; kind: string; role: string }>>(
       server.url,
       'query',
@@ -83,7 +70,7 @@ describe('team accounts', () => {
   it('invite, accept: the member sees the shared usage but no billing action; the link works once', async () => {
     const owner = await registerUser(server.url);
     const member = await registerUser(server.url);
-    const teamId = await createTeam(owner);
+    const teamId = await createTeam(server, owner);
     const invitation = await join(owner, teamId, member);
 
     const members = await trpc<Array<{ userId: string; role: string }>>(
@@ -155,7 +142,7 @@ describe('team accounts', () => {
   it('a wrong token, a revoked or an expired invitation is refused; a new invitation replaces a pending one', async () => {
     const owner = await registerUser(server.url);
     const guest = await registerUser(server.url);
-    const teamId = await createTeam(owner);
+    const teamId = await createTeam(server, owner);
     const first = await trpc<{ id: string; token: string }>(
       server.url,
       'mutation',
@@ -225,7 +212,7 @@ describe('team accounts', () => {
   it('nobody can leave, demote or remove the last owner; two owners removing each other leave one', async () => {
     const owner = await registerUser(server.url);
     const other = await registerUser(server.url);
-    const teamId = await createTeam(owner);
+    const teamId = await createTeam(server, owner);
     const left = await trpc(
       server.url,
       'mutation',
@@ -285,7 +272,7 @@ describe('team accounts', () => {
     const admin = await registerUser(server.url);
     const admin2 = await registerUser(server.url);
     const member = await registerUser(server.url);
-    const teamId = await createTeam(owner);
+    const teamId = await createTeam(server, owner);
     await join(owner, teamId, admin, 'admin');
     await join(owner, teamId, admin2, 'admin');
     await join(admin, teamId, member, 'member');
@@ -306,7 +293,7 @@ describe('team accounts', () => {
   it('an account the caller is not a member of is a 404 (the same as one that does not exist); a bad header is a 400', async () => {
     const owner = await registerUser(server.url);
     const stranger = await registerUser(server.url);
-    const teamId = await createTeam(owner);
+    const teamId = await createTeam(server, owner);
     const headers = { [ACCOUNT_HEADER]: teamId };
     const overview = await trpc(
       server.url,
@@ -342,7 +329,7 @@ describe('team accounts', () => {
 
   it('a team without a paid plan has no runs: 402 NO_PLAN, nothing counted', async () => {
     const owner = await registerUser(server.url);
-    const teamId = await createTeam(owner);
+    const teamId = await createTeam(server, owner);
     const denied = await trpc(
       server.url,
       'mutation',

@@ -4,7 +4,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerUser, request, trpc, type Tokens } from '../support/http';
 import { startTestServer, type TestServer } from '../support/test-server';
-import { ACCOUNT_HEADER, createTeam, givePool, makeUser, type Member } from './team-pool-support';
+import { ACCOUNT_HEADER, createTeam, givePool, makeUser, type Member } from './team-support';
 
 // The "Isolation" must-show (design §4.4, first row): Alice, owner of team A and a member of
 // nothing else, uses team B's ids on EVERY procedure of the app router that acts on an account and on

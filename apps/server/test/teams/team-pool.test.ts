@@ -13,7 +13,7 @@ import {
   type Answer,
   type Member,
   type Transport,
-} from './team-pool-support';
+} from './team-support';
 
 // One team account, many members, one pool, everything at once over HTTP (design §3.2, §4.4 "50
 // members, pool 100, concurrent"). The full size runs on PostgreSQL (real row locks, a connection

@@ -1,7 +1,6 @@
 import { ACCOUNT_ROLES } from '@tollgate/domain';
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
-import { API_KEY_SCOPES } from '../auth/api-key-format';
 import { apiKeysSchema, createdApiKeySchema, revokedApiKeySchema } from '../schemas/api-key-schemas';
 import {
   accountMembersSchema,
@@ -13,7 +12,7 @@ import {
   revokedInvitationSchema,
 } from '../schemas/team-schemas';
 import { accountMemberProcedure, protectedProcedure } from '../trpc';
-import { emailSchema, storableText, userIdSchema, uuidSchema } from './inputs';
+import { emailSchema, newApiKeyInput, storableText, userIdSchema, uuidSchema } from './inputs';
 
 const membersSchema = accountMembersSchema;
 const memberInput = z.object({ userId: userIdSchema });
@@ -88,12 +87,7 @@ export const accountsRouter = {
     .mutation(({ ctx, input }) => ctx.services.billingAccounts.accept(ctx.user.userId, input)),
   /** A key that acts only for this account (its owners and admins make them); shown once. */
   createApiKey: accountMemberProcedure('manage_api_keys')
-    .input(
-      z.object({
-        name: storableText({ min: 1, max: 100, isTrimmed: true }),
-        scopes: z.array(z.enum(API_KEY_SCOPES)).min(1, 'at least one scope is required'),
-      }),
-    )
+    .input(newApiKeyInput)
     .output(createdApiKeySchema)
     .mutation(({ ctx, input }) =>
       ctx.services.apiKeys.create({

@@ -1,20 +1,14 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
-import { API_KEY_SCOPES } from '../auth/api-key-format';
 import { apiKeysSchema, createdApiKeySchema, revokedApiKeySchema } from '../schemas/api-key-schemas';
 import { operatorProcedure } from '../trpc';
-import { storableText, uuidSchema } from './inputs';
+import { newApiKeyInput, uuidSchema } from './inputs';
 
 /** Service API keys, managed by platform operators (REST: /api/v1/api-keys). */
 export const apiKeysRouter = {
   /** The key itself is in this answer only: it is stored as a hash. */
   create: operatorProcedure
-    .input(
-      z.object({
-        name: storableText({ min: 1, max: 100, isTrimmed: true }),
-        scopes: z.array(z.enum(API_KEY_SCOPES)).min(1, 'at least one scope is required'),
-      }),
-    )
+    .input(newApiKeyInput)
     .output(createdApiKeySchema)
     .mutation(({ ctx, input }) =>
       ctx.services.apiKeys.create({

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { isWellFormedUnicode, WELL_FORMED_MESSAGE } from '../text-schemas';
+import { API_KEY_SCOPES } from '../auth/api-key-format';
+import { isWellFormedUnicode, storableText as text, WELL_FORMED_MESSAGE } from '../text-schemas';
 
 // These live in text-schemas.ts: trpc.ts needs userIdSchema, and the tiers must not import a router file.
 export { storableText, userIdSchema } from '../text-schemas';
@@ -39,3 +40,9 @@ export const passwordSchema = z
   .max(256, 'must be at most 256 characters')
   // Two passwords differing only in lone surrogates would hash alike (both hashed as U+FFFD).
   .refine(isWellFormedUnicode, WELL_FORMED_MESSAGE);
+
+/** A new service API key (platform or account key): a name for humans and its scopes. */
+export const newApiKeyInput = z.object({
+  name: text({ min: 1, max: 100, isTrimmed: true }),
+  scopes: z.array(z.enum(API_KEY_SCOPES)).min(1, 'at least one scope is required'),
+});
