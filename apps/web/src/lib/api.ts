@@ -3,9 +3,6 @@ import { inject, type App, type InjectionKey } from 'vue';
 import type { AuthSession } from '../features/auth/auth-session';
 import { createTokenRefresher } from '../features/auth/token-refresher';
 
-/** The header naming the billing account a call acts on (absent: the caller's personal account). */
-export const ACCOUNT_HEADER = 'X-Tollgate-Account';
-
 /** Which account the calls act on: the accounts store sets it, every request sends it. */
 export interface ActiveAccountHeader {
   get(): string | null;
@@ -45,15 +42,6 @@ export function createApi(options: CreateApiOptions): ApiPlugin {
       accountId = next;
     },
   };
-  // The SDK has no per-call header hook: the header is added under it, on every attempt it makes.
-  const baseFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
-  const fetchWithAccount: typeof fetch = (input, init) => {
-    const current = accountId;
-    if (current === null) return baseFetch(input, init);
-    const headers = new Headers(init?.headers);
-    headers.set(ACCOUNT_HEADER, current);
-    return baseFetch(input, { ...init, headers });
-  };
   // The refresher calls auth.refresh through this same client; the SDK never routes auth.* 401s back
   // to onUnauthorized, so this cannot loop.
   const refresher = createTokenRefresher({
@@ -66,10 +54,12 @@ export function createApi(options: CreateApiOptions): ApiPlugin {
   });
   const client: TollgateClient = createTollgateClient({
     url: options.url,
-    fetch: fetchWithAccount,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
     ...(options.retries === undefined ? {} : { retries: options.retries }),
     getToken: () => session.get()?.accessToken ?? null,
+    // The SDK sends it as X-Tollgate-Account (none for the personal account: as before accounts existed).
+    getAccountId: () => accountId,
     onUnauthorized: refresher,
   });
   const api: Api = { client, session, account };
