@@ -115,12 +115,69 @@ export async function decideRuns(
  *   units in input order fits in `run_limit - used`. With one unit per run that is exactly what
  *   reserving them one by one admits; with larger units, one that doesn't fit also stops the smaller
  *   ones after it (deterministic, and never over the limit).
+ * - `members` (only when the group holds a team account's run): the member counters of those runs,
+ *   locked after the periods; `capped`: a run within its member's cap by the member's own running sum
+ *   over all its candidates, then `pooled`: the pool's running sum over the runs their caps let
+ *   through. One unit per run: exactly what one-by-one admission gives (docs/design/billing-accounts.md
+ *   §3.2 has the argument); a member-capped run is never over either limit.
  * - `claimed`: the admitted runs' ledger rows, sorted, ON CONFLICT DO NOTHING; `counted`: each
- *   period's counter += what was claimed.
+ *   period's counter += what was claimed; `member_counted`: each member counter += its claims.
  * The answer is one row per run, then one per run id claimed: not a join of the two, which with the
  * planner's guess of one claimed row would compare every pair.
  */
 export function reserveStatement(runs: readonly RunToDecide[]): SQL {
+  // The member parts only when a run of a team account is in the group: a group of personal accounts
+  // (most of them) is planned and run without them.
+  const hasMembers = runs.some((run) => run.countsMember);
+  const memberRows = hasMembers
+    ? sql`
+    members as materialized (
+      -- After the periods (it reads them, so they are locked first): the member rows of member-counted
+      -- runs, in (account, period, member) order. The same order everywhere: no deadlock.
+      select m.account_id, m.period_id, m.user_id, m.used, m.run_cap
+      from (
+        select distinct i.account_id, p.id as period_id, i.user_id
+        from input i join periods p on p.account_id = i.account_id and p.period_start = i.period_start
+        where i.counts_member
+      ) k
+      cross join lateral (
+        select * from member_usage_periods m
+        where m.account_id = k.account_id and m.period_id = k.period_id and m.user_id = k.user_id
+      ) m
+      order by m.account_id, m.period_id, m.user_id
+      for no key update of m
+    ),
+    `
+    : sql``;
+  const memberColumns = hasMembers
+    ? sql`mu.used as member_used, mu.run_cap as member_cap,
+        i.counts_member and mu.user_id is null as is_member_missing,
+        pr.run_id is null and not i.is_blocked and not (i.counts_member and mu.user_id is null) as is_candidate`
+    : sql`null::int as member_used, null::int as member_cap, false as is_member_missing,
+        pr.run_id is null and not i.is_blocked as is_candidate`;
+  const memberJoin = hasMembers
+    ? sql`left join members mu
+        on i.counts_member and mu.account_id = i.account_id and mu.period_id = p.id and mu.user_id = i.user_id`
+    : sql``;
+  // 1) each member's own running sum over ALL its candidates, in input order: within its cap?
+  const memberOk = hasMembers
+    ? sql`r.member_cap is null or r.member_used + sum(case when r.is_candidate then r.units else 0 end)
+          over (partition by r.period_id, r.user_id, r.counts_member order by r.ord) <= r.member_cap`
+    : sql`true`;
+  const memberCounts = hasMembers
+    ? sql`,
+    member_counted as (
+      update member_usage_periods m set used = m.used + c.units
+      from (
+        select c.account_id, c.period_id, c.user_id, sum(c.units_reserved)::int as units
+        from claimed c
+        join pooled r on r.account_id = c.account_id and r.run_id = c.run_id and r.counts_member
+        group by c.account_id, c.period_id, c.user_id
+      ) c
+      where m.account_id = c.account_id and m.period_id = c.period_id and m.user_id = c.user_id
+      returning m.user_id
+    )`
+    : sql``;
   return sql`
     with input as materialized (
       select i.account_id, i.user_id, i.run_id, i.period_start, i.units, i.fingerprint, i.actor_kind, i.actor_id,
@@ -152,22 +209,7 @@ export function reserveStatement(runs: readonly RunToDecide[]): SQL {
       order by p.account_id, p.period_start
       for no key update of p
     ),
-    members as materialized (
-      -- After the periods (it reads them, so they are locked first): the member rows of member-counted
-      -- runs, in (account, period, member) order. The same order everywhere: no deadlock.
-      select m.account_id, m.period_id, m.user_id, m.used, m.run_cap
-      from (
-        select distinct i.account_id, p.id as period_id, i.user_id
-        from input i join periods p on p.account_id = i.account_id and p.period_start = i.period_start
-        where i.counts_member
-      ) k
-      cross join lateral (
-        select * from member_usage_periods m
-        where m.account_id = k.account_id and m.period_id = k.period_id and m.user_id = k.user_id
-      ) m
-      order by m.account_id, m.period_id, m.user_id
-      for no key update of m
-    ),
+    ${memberRows}
     prior as materialized (
       select l.account_id, l.run_id, l.fingerprint, l.state
       from usage_ledger l
@@ -177,21 +219,14 @@ export function reserveStatement(runs: readonly RunToDecide[]): SQL {
       select i.ord, i.account_id, i.user_id, i.run_id, i.units, i.fingerprint, i.actor_kind, i.actor_id, i.at,
         i.is_blocked, i.counts_member, p.id as period_id, p.used, p.run_limit,
         pr.state as prior_state, pr.fingerprint as prior_fingerprint,
-        mu.used as member_used, mu.run_cap as member_cap,
-        i.counts_member and mu.user_id is null as is_member_missing,
-        pr.run_id is null and not i.is_blocked and not (i.counts_member and mu.user_id is null) as is_candidate
+        ${memberColumns}
       from input i
       join periods p on p.account_id = i.account_id and p.period_start = i.period_start
-      left join members mu
-        on i.counts_member and mu.account_id = i.account_id and mu.period_id = p.id and mu.user_id = i.user_id
+      ${memberJoin}
       left join prior pr on pr.account_id = i.account_id and pr.run_id = i.run_id
     ),
     capped as materialized (
-      -- 1) each member's own running sum over ALL its candidates, in input order: within its cap?
-      select r.*,
-        r.member_cap is null or r.member_used + sum(case when r.is_candidate then r.units else 0 end)
-          over (partition by r.period_id, r.user_id, r.counts_member order by r.ord) <= r.member_cap
-          as is_member_ok
+      select r.*, ${memberOk} as is_member_ok
       from ranked r
     ),
     pooled as materialized (
@@ -220,18 +255,7 @@ export function reserveStatement(runs: readonly RunToDecide[]): SQL {
       ) c
       where p.account_id = c.account_id and p.id = c.period_id
       returning p.id
-    ),
-    member_counted as (
-      update member_usage_periods m set used = m.used + c.units
-      from (
-        select c.account_id, c.period_id, c.user_id, sum(c.units_reserved)::int as units
-        from claimed c
-        join pooled r on r.account_id = c.account_id and r.run_id = c.run_id and r.counts_member
-        group by c.account_id, c.period_id, c.user_id
-      ) c
-      where m.account_id = c.account_id and m.period_id = c.period_id and m.user_id = c.user_id
-      returning m.user_id
-    )
+    )${memberCounts}
     select false as is_claim, r.ord, r.period_id, r.is_blocked, r.prior_state, r.prior_fingerprint,
       r.is_candidate and r.is_member_ok and r.used + r.running_units <= r.run_limit as is_admitted, r.units,
       r.used, r.run_limit, r.is_member_missing, r.is_member_ok, r.member_used, r.member_cap,
