@@ -277,19 +277,72 @@ export function toSubscriptionPatch(state: SubscriptionState): SubscriptionPatch
   };
 }
 
-/** Subscription states of many accounts in one query (accounts without one are simply absent). */
+/**
+ * Subscription states of many accounts in one query (accounts without one are simply absent): the
+ * group read of the grouped authorize, so raw SQL mapped by hand (drizzle's select and row mapping
+ * were a quarter of the hot path's CPU).
+ */
 export async function getSubscriptionStates(
   db: Database,
   accountIds: readonly string[],
 ): Promise<Map<string, SubscriptionState>> {
   const distinct = [...new Set(accountIds)];
   if (distinct.length === 0) return new Map();
-  const rows = await db
-    .select({ subscription: subscriptions, account: { createdAt: accounts.createdAt, kind: accounts.kind } })
-    .from(subscriptions)
-    .innerJoin(accounts, eq(accounts.id, subscriptions.accountId))
-    .where(inArray(subscriptions.accountId, distinct));
-  return new Map(
-    rows.map((row) => [row.subscription.accountId, toSubscriptionState(row.subscription, row.account)]),
+  const rows = await queryRows<StateRow>(
+    db,
+    sql`select s.account_id, s.plan, s.status, s.current_period_start, s.current_period_end,
+          s.cancel_at_period_end, s.trial_start, s.trial_end, s.trial_used_at, s.past_due_since,
+          s.custom_run_limit, s.stripe_customer_id, s.stripe_subscription_id, s.stripe_price_id,
+          a.created_at as account_created_at, a.kind as account_kind
+        from subscriptions s join accounts a on a.id = s.account_id
+        where s.account_id = any(${sql.param(distinct)}::uuid[])`,
   );
+  return new Map(rows.map((row) => [row.account_id, stateOfRow(row)]));
+}
+
+interface StateRow extends Record<string, unknown> {
+  account_id: string;
+  plan: SubscriptionState['plan'];
+  status: SubscriptionState['status'];
+  current_period_start: Date | string | null;
+  current_period_end: Date | string | null;
+  cancel_at_period_end: boolean;
+  trial_start: Date | string | null;
+  trial_end: Date | string | null;
+  trial_used_at: Date | string | null;
+  past_due_since: Date | string | null;
+  custom_run_limit: number | null;
+  stripe_customer_id: string | null;
+  stripe_subscription_id: string | null;
+  stripe_price_id: string | null;
+  account_created_at: Date | string;
+  account_kind: AccountKind;
+}
+
+/** A timestamp as either driver returns it (node-postgres: Date; a raw PGlite row may hold a string). */
+function dateOf(value: Date | string): Date;
+function dateOf(value: Date | string | null): Date | null;
+function dateOf(value: Date | string | null): Date | null {
+  if (value === null) return null;
+  return value instanceof Date ? value : new Date(value);
+}
+
+function stateOfRow(row: StateRow): SubscriptionState {
+  return {
+    accountKind: row.account_kind,
+    plan: row.plan,
+    status: row.status,
+    currentPeriodStart: dateOf(row.current_period_start),
+    currentPeriodEnd: dateOf(row.current_period_end),
+    cancelAtPeriodEnd: row.cancel_at_period_end,
+    trialStart: dateOf(row.trial_start),
+    trialEnd: dateOf(row.trial_end),
+    trialUsedAt: dateOf(row.trial_used_at),
+    pastDueSince: dateOf(row.past_due_since),
+    customRunLimit: row.custom_run_limit === null ? null : Number(row.custom_run_limit),
+    accountCreatedAt: dateOf(row.account_created_at),
+    stripeCustomerId: row.stripe_customer_id,
+    stripeSubscriptionId: row.stripe_subscription_id,
+    stripePriceId: row.stripe_price_id,
+  };
 }
