@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { createDb, findLedgerEntry, getUsage, personalAccountId, releaseRun, reserveRuns } from '../src';
 import type { ReserveRunInput, ReserveRunResult } from '../src';
@@ -263,6 +264,50 @@ describe('reserveRuns under concurrency', () => {
 const serverUrl = testPostgresServerUrl();
 if (serverUrl) {
   describe('reserveRuns from two pools on one PostgreSQL database', () => {
+    it('a run claimed by another statement after this one began takes no place from a later run', async () => {
+      const scratch = await createScratchDatabase(serverUrl);
+      const first = await createDb({ databaseUrl: scratch.url, poolSize: 2 });
+      const other = new pg.Pool({ connectionString: scratch.url, max: 1 });
+      try {
+        const { owner } = await makeUser(first.db);
+        // The period exists with 5 of 7 used; run x is then claimed by another "process" whose
+        // transaction holds the period's lock while this statement starts (its snapshot can't see x).
+        await reserveRuns(
+          first.db,
+          ['a', 'b', 'c', 'd', 'e'].map((id) => runOf(owner, id, 7)),
+        );
+        const holder = await other.connect();
+        await holder.query('begin');
+        await holder.query(`select used from usage_periods where account_id = $1 for no key update`, [
+          owner.accountId,
+        ]);
+        await holder.query(
+          `insert into usage_ledger (account_id, user_id, run_id, period_id, state, units_reserved, actor_kind,
+             actor_id, fingerprint)
+           select $1, $2, 'x', p.id, 'reserved', 1, 'service', 'key-1', 'fp:x' from usage_periods p
+           where p.account_id = $1`,
+          [owner.accountId, owner.userId],
+        );
+        await holder.query(`update usage_periods set used = used + 1 where account_id = $1`, [
+          owner.accountId,
+        ]);
+        // This statement sends x (a retry of it) and y: it waits for the period's lock.
+        const pending = reserveRuns(first.db, [runOf(owner, 'x', 7), runOf(owner, 'y', 7)]);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        await holder.query('commit');
+        holder.release();
+        const answers = await pending;
+        // x is a replay of the other claim; y takes the last place (6 used + y = 7), not refused.
+        expect(answers.map((answer) => answer.outcome)).toEqual(['replayed', 'reserved']);
+        expect(await periodTotals(first.db)).toEqual([
+          expect.objectContaining({ used: 7, held: 7, run_limit: 7 }),
+        ]);
+      } finally {
+        await Promise.all([first.close(), other.end()]);
+        await scratch.drop();
+      }
+    });
+
     it('stays exact: limits never exceeded, ledger == counters, each run id reserved once', async () => {
       const scratch = await createScratchDatabase(serverUrl);
       const first = await createDb({ databaseUrl: scratch.url, poolSize: 4 });

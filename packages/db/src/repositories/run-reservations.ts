@@ -117,6 +117,30 @@ async function decideRound(
     const row = rows.get(position);
     if (!row || row.isMemberMissing || (row.isAdmitted && !row.isClaimed)) again.add(index);
   });
+  // A run admitted here but claimed by a concurrent statement (committed after this statement's
+  // snapshot, before it got the period's lock) took a place in this statement's running sum of that
+  // period: a later run of the period refused here may have fit. Decide those again (fresh snapshot:
+  // the other claim is then a prior row, and takes no place).
+  const firstPhantomOf = new Map<string, number>();
+  pending.forEach((_, position) => {
+    const row = rows.get(position);
+    if (row?.isAdmitted && !row.isClaimed && !firstPhantomOf.has(row.periodId)) {
+      firstPhantomOf.set(row.periodId, position);
+    }
+  });
+  pending.forEach((index, position) => {
+    const row = rows.get(position);
+    const firstPhantom = row ? firstPhantomOf.get(row.periodId) : undefined;
+    if (
+      row &&
+      !row.isAdmitted &&
+      row.priorState === null &&
+      firstPhantom !== undefined &&
+      firstPhantom < position
+    ) {
+      again.add(index);
+    }
+  });
   // A refusal read `prior` from a snapshot that may predate a concurrent claim of the same run id:
   // ask again with a fresh one. If it is stored now, this call is a retry of it.
   const refused = pending.filter((index, position) => {
