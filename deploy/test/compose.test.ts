@@ -32,6 +32,8 @@ const FILLED: Record<string, string> = {
   STRIPE_PRICE_ID_BASIC: 'price_basic_example',
   STRIPE_PRICE_ID_PRO: 'price_pro_example',
   STRIPE_PRICE_ID_TEAM: 'price_team_example',
+  SMTP_URL: 'smtp://tollgate:secret@smtp.example.com:587',
+  MAIL_FROM: 'Tollgate <billing@example.com>',
 };
 const filledDotenv = { ...example.values, ...FILLED };
 

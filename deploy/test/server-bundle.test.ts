@@ -36,6 +36,9 @@ describe('the bundled server (what the Docker image runs)', () => {
         STRIPE_PRICE_ID_BASIC: 'price_bundle_basic',
         STRIPE_PRICE_ID_PRO: 'price_bundle_pro',
         STRIPE_PRICE_ID_TEAM: 'price_bundle_team',
+        // Production needs SMTP settings; nothing is sent in this test (no email is due).
+        SMTP_URL: 'smtp://127.0.0.1:2525',
+        MAIL_FROM: 'Tollgate <billing@tollgate.test>',
         LOG_REQUESTS: 'false',
         DATABASE_URL: database.url,
       },

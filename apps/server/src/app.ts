@@ -5,7 +5,9 @@ import express, { type Request, type RequestHandler, type Response } from 'expre
 import helmet from 'helmet';
 import { apiNotFound, errorHandler, sendErrorAnswer } from './http/error-handler';
 import { requestContext } from './http/request-context';
+import type { DevInbox } from '@tollgate/mail';
 import { billingWebhookRoutes } from './routes/billing-webhook';
+import { devInboxRoutes } from './routes/dev-inbox';
 import { healthRoutes } from './routes/health';
 import { createOpenApiDocument } from './openapi/openapi-document';
 import { restApiRoutes, restOperations } from './routes/rest-api';
@@ -22,6 +24,8 @@ export interface AppOptions {
   webDistDir: string | null;
   /** True once shutdown began: readiness answers 503 so the proxy stops sending traffic. */
   isShuttingDown?: () => boolean;
+  /** The in-process SMTP server's catch (development and tests only): served at /dev/inbox. */
+  devInbox?: DevInbox | null;
 }
 
 const JSON_LIMIT = '100kb';
@@ -34,6 +38,7 @@ export function createApp({
   isLoggingRequests,
   webDistDir,
   isShuttingDown = () => false,
+  devInbox = null,
 }: AppOptions) {
   const app = express();
   app.disable('x-powered-by');
@@ -80,6 +85,7 @@ export function createApp({
   app.use('/docs', docsPage);
 
   app.use('/api', apiNotFound);
+  if (devInbox) app.use(devInboxRoutes(devInbox));
   if (webDistDir) app.use(webAppRoutes(webDistDir));
   app.use(errorHandler(deps.logger));
   return app;

@@ -61,5 +61,6 @@ export function apiConfigOf(env: Env): ApiConfig {
         ? { windowMs: env.AUTHORIZE_BATCH_WINDOW_MS, maxSize: env.AUTHORIZE_BATCH_MAX }
         : null,
     webhookConcurrency: env.STRIPE_WEBHOOK_CONCURRENCY,
+    dunningDays: env.DUNNING_DAYS,
   };
 }

@@ -80,6 +80,26 @@ export const envSchema = z.object({
   STRIPE_EMULATOR_PORT: optional(z.coerce.number().int().min(0).max(65_535)),
   /** Re-fetch every linked subscription from Stripe this often (0 = only on demand). */
   RECONCILE_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(0),
+  /**
+   * Outgoing email: an SMTP server (smtp://user:pass@host:587 or smtps://…:465). Without it outside
+   * production an in-process SMTP server catches every email (the dev inbox at /dev/inbox).
+   */
+  SMTP_URL: optional(z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')),
+  /** The sender of every email, e.g. `Tollgate <billing@example.com>`. */
+  MAIL_FROM: optional(z.string().min(3).max(200)),
+  /** `disabled`: no email is sent (in-app notifications only); production then needs no SMTP settings. */
+  EMAIL_DELIVERY: optional(z.enum(['smtp', 'disabled'])).default('smtp'),
+  /** How often the email outbox is drained (ms; 0 = never, for tests that drain by hand). */
+  EMAIL_OUTBOX_INTERVAL_MS: z.coerce.number().int().min(0).max(600_000).default(2000),
+  /** How often trial reminders, dunning reminders and missed usage alerts are checked (0 = off). */
+  NOTIFICATION_CLOCK_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
+  /** Days after a failed renewal when dunning emails go out (0 = the payment-failed email itself). */
+  DUNNING_DAYS: optional(
+    z
+      .string()
+      .regex(/^\d{1,2}(,\d{1,2}){0,9}$/, 'must be a comma-separated list of days, e.g. 0,3,6')
+      .transform((list) => [...new Set(list.split(',').map(Number))].sort((a, b) => a - b)),
+  ).default([0, 3, 6]),
   /** Re-send team accounts' seat counts Stripe hasn't confirmed this often (0 = off; Stripe billing only). */
   SEAT_SYNC_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
 });
@@ -108,6 +128,10 @@ function productionProblems(env: Env): string[] {
   );
   if (env.APP_URL && new URL(env.APP_URL).protocol !== 'https:')
     problems.push('APP_URL: must be https:// in production');
+  if (env.EMAIL_DELIVERY === 'smtp') {
+    if (!env.SMTP_URL) problems.push('SMTP_URL: required in production (or set EMAIL_DELIVERY=disabled)');
+    if (!env.MAIL_FROM) problems.push('MAIL_FROM: required in production (or set EMAIL_DELIVERY=disabled)');
+  }
   if (env.STRIPE_API_BASE_URL)
     problems.push('STRIPE_API_BASE_URL: must not be set in production (it points Stripe calls elsewhere)');
   return problems;

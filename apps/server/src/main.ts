@@ -23,6 +23,9 @@ try {
       server.emulator
         ? `  Stripe:   OFFLINE EMULATOR at ${server.emulator.url} (no real payments; test card 4242 4242 4242 4242)`
         : '  Stripe:   live Stripe API (STRIPE_SECRET_KEY)',
+      server.devInbox
+        ? `  Email:    DEV INBOX at ${openUrl}/dev/inbox (nothing leaves this machine; set SMTP_URL to send)`
+        : `  Email:    ${env.EMAIL_DELIVERY === 'disabled' ? 'disabled (in-app notifications only)' : 'SMTP_URL'}`,
       `  Agent:    ${server.deps.runner.name === 'local' ? 'built-in local runner (no agent backend; replies are canned)' : 'AGENT_BACKEND_URL'}`,
       '',
     ].join('\n'),

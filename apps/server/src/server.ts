@@ -12,7 +12,11 @@ import {
 } from '@tollgate/api';
 import { createDb, type DbHandle } from '@tollgate/db';
 import type { StripeEmulator } from '@tollgate/stripe-emulator';
+import { createEmailWorker, type EmailWorker } from '@tollgate/api';
+import type { DevInbox } from '@tollgate/mail';
 import { createApp } from './app';
+import { setUpEmail } from './email-setup';
+import { startEmailOutbox, startNotificationClock } from './notification-workers';
 import { apiConfigOf, pgliteDataDir, webDistDirOf } from './config';
 import type { Env } from './env';
 import { announceOperatorBootstrap } from './operator-bootstrap';
@@ -28,6 +32,10 @@ export interface RunningServer {
   db: DbHandle;
   /** The in-process Stripe emulator, when no Stripe key was configured. */
   emulator: StripeEmulator | null;
+  /** The in-process SMTP server catching every email, when no SMTP_URL was configured. */
+  devInbox: DevInbox | null;
+  /** Sends what the email outbox holds (also on its own every EMAIL_OUTBOX_INTERVAL_MS). */
+  emailWorker: EmailWorker;
   close(): Promise<void>;
 }
 
@@ -71,6 +79,14 @@ export async function startServer(env: Env, options: StartOptions = {}): Promise
   };
   const services = createServices(deps);
   await announceOperatorBootstrap(services, logger);
+  const email = await setUpEmail(env, logger);
+  const emailWorker = createEmailWorker({
+    db: db.db,
+    mailer: email.mailer,
+    now: deps.now,
+    logger,
+    appUrl: deps.config.appUrl,
+  });
   let isShuttingDown = false;
   const app = createApp({
     isShuttingDown: () => isShuttingDown,
@@ -79,6 +95,7 @@ export async function startServer(env: Env, options: StartOptions = {}): Promise
     trustProxy: env.TRUST_PROXY,
     isLoggingRequests: env.LOG_REQUESTS,
     webDistDir: webDistDirOf(env),
+    devInbox: email.devInbox,
   });
 
   const server: Server = await new Promise((resolve, reject) => {
@@ -103,6 +120,12 @@ export async function startServer(env: Env, options: StartOptions = {}): Promise
   reconcileTimer?.unref();
   const sweeper = startRunSweeper(services, env.RUN_START_TIMEOUT_SECONDS * 1000, logger);
   const seatSync = startSeatSyncWorker(services, env.SEAT_SYNC_INTERVAL_SECONDS * 1000, logger);
+  const outbox = startEmailOutbox(emailWorker, env.EMAIL_OUTBOX_INTERVAL_MS, logger);
+  const notificationClock = startNotificationClock(
+    services,
+    env.NOTIFICATION_CLOCK_INTERVAL_SECONDS * 1000,
+    logger,
+  );
   const isOwnDb = !options.db;
 
   return {
@@ -112,6 +135,8 @@ export async function startServer(env: Env, options: StartOptions = {}): Promise
     services,
     db,
     emulator: stripe?.emulator ?? null,
+    devInbox: email.devInbox,
+    emailWorker,
     /**
      * Graceful: readiness turns 503, the listener stops accepting, in-flight requests finish (idle
      * keep-alive connections are closed at once; busy ones are cut after SHUTDOWN_TIMEOUT_SECONDS),
@@ -122,6 +147,7 @@ export async function startServer(env: Env, options: StartOptions = {}): Promise
       if (reconcileTimer) clearInterval(reconcileTimer);
       sweeper.stop();
       const seatSyncStopped = seatSync.stop();
+      const backgroundStopped = Promise.all([outbox.stop(), notificationClock.stop()]);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const idleSweep = setInterval(() => server.closeIdleConnections(), 100);
@@ -130,6 +156,11 @@ export async function startServer(env: Env, options: StartOptions = {}): Promise
       clearInterval(idleSweep);
       clearTimeout(deadline);
       await seatSyncStopped; // a pass under way finishes before Stripe and the database go
+      await backgroundStopped;
+      // Work accepted before shutdown is written before the pool goes: the alerts the last runs owe,
+      // and reset emails for requests already answered.
+      await Promise.all([services.usageAlerts.settled(), services.passwordReset.settled()]);
+      await email.close();
       await stripe?.emulator?.close();
       if (isOwnDb) await db.close();
     },

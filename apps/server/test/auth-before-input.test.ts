@@ -8,6 +8,11 @@ const PUBLIC_PROCEDURES = new Set([
   'auth.login',
   'auth.refresh',
   'auth.logout',
+  // The emailed links work without signing in (the token is the credential), and a reset is asked
+  // for by someone who can't sign in.
+  'auth.verifyEmail',
+  'auth.requestPasswordReset',
+  'auth.resetPassword',
   'billing.plans',
 ]);
 

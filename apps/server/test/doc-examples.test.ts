@@ -152,6 +152,21 @@ async function accountVariables(url: string, readerToken: string): Promise<Recor
   };
 }
 
+const READER_EMAIL = 'reader@example.com';
+
+/** The token of the newest `<APP_URL><path>#token=…` link mailed to `address` (sent now by the outbox). */
+async function mailedToken(server: RunningServer, address: string, path: string): Promise<string> {
+  const inbox = server.devInbox;
+  if (!inbox) throw new Error('the fresh install has no dev inbox');
+  await server.emailWorker.drain();
+  const pattern = new RegExp(`${APP_URL}${path}#token=([A-Za-z0-9_-]+)`);
+  const message = await inbox.waitFor(
+    (candidate) => candidate.to.includes(address) && pattern.test(candidate.text),
+    { timeoutMs: 10_000 },
+  );
+  return pattern.exec(message.text)?.[1] ?? '';
+}
+
 /**
  * The variables the reference page documents (`$TOKEN`, `$API_KEY`, `$USER_ID`, `$ACCOUNT_ID`, …),
  * made the way a reader makes them: a signed-up user who is an operator, a key with every scope, a
@@ -163,7 +178,7 @@ async function referenceVariables(docServer: DocServer): Promise<Record<string, 
     url,
     'POST',
     '/api/v1/auth/register',
-    { body: { email: 'reader@example.com', password: 'correct horse battery' } },
+    { body: { email: READER_EMAIL, password: 'correct horse battery' } },
   );
   const { accessToken, refreshToken, user } = registered.body;
   await grantPlatformRole(deps.db, { userId: user.id, grantedBy: 'cli', now: new Date() });
@@ -178,7 +193,15 @@ async function referenceVariables(docServer: DocServer): Promise<Record<string, 
     token: accessToken,
     body: { title: 'Reader' },
   });
+  // The emailed links' tokens, from the reader's mailbox (the server's dev inbox): the verification
+  // link sent at sign-up, and a reset link asked for now.
+  const VERIFY_TOKEN = await mailedToken(docServer.server, READER_EMAIL, '/verify-email');
+  await request(url, 'POST', '/api/v1/auth/password-reset/request', { body: { email: READER_EMAIL } });
+  await docServer.server.services.passwordReset.settled();
+  const RESET_TOKEN = await mailedToken(docServer.server, READER_EMAIL, '/reset-password');
   return {
+    VERIFY_TOKEN,
+    RESET_TOKEN,
     ...readerEnv(docServer),
     TOKEN: accessToken,
     REFRESH_TOKEN: refreshToken,

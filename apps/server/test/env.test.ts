@@ -46,4 +46,51 @@ describe('env validation', () => {
     ).toThrow(EnvError);
     expect(parseEnv({ JWT_ISSUER: 'https://host.example' }).TOKEN_ISSUER).toBe('tollgate');
   });
+
+  describe('email settings', () => {
+    const PRODUCTION = {
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://tollgate@db/tollgate',
+      APP_URL: 'https://billing.example.com',
+      JWT_SECRET: 'p'.repeat(40),
+      STRIPE_SECRET_KEY: 'sk_live_x',
+      STRIPE_WEBHOOK_SECRET: 'whsec_x',
+      STRIPE_PRICE_ID_BASIC: 'price_b',
+      STRIPE_PRICE_ID_PRO: 'price_p',
+      STRIPE_PRICE_ID_TEAM: 'price_t',
+    };
+    const problemsOf = (source: Record<string, string>) => {
+      try {
+        parseEnv(source);
+        return [];
+      } catch (error) {
+        return (error as EnvError).problems;
+      }
+    };
+
+    it('production needs SMTP_URL and MAIL_FROM, unless email is disabled explicitly', () => {
+      expect(problemsOf(PRODUCTION)).toEqual([
+        'SMTP_URL: required in production (or set EMAIL_DELIVERY=disabled)',
+        'MAIL_FROM: required in production (or set EMAIL_DELIVERY=disabled)',
+      ]);
+      expect(problemsOf({ ...PRODUCTION, EMAIL_DELIVERY: 'disabled' })).toEqual([]);
+      const env = parseEnv({
+        ...PRODUCTION,
+        SMTP_URL: 'smtps://u:p@smtp.example.com:465',
+        MAIL_FROM: 'T <t@x.io>',
+      });
+      expect(env.EMAIL_DELIVERY).toBe('smtp');
+    });
+
+    it('development needs neither (the in-process dev inbox catches every email)', () => {
+      expect(parseEnv({})).toMatchObject({ EMAIL_DELIVERY: 'smtp', DUNNING_DAYS: [0, 3, 6] });
+    });
+
+    it('refuses what it cannot use', () => {
+      expect(problemsOf({ SMTP_URL: 'http://smtp.example.com' })[0]).toMatch(/^SMTP_URL: must be an smtp/);
+      expect(problemsOf({ EMAIL_DELIVERY: 'off' })[0]).toMatch(/^EMAIL_DELIVERY/);
+      expect(problemsOf({ DUNNING_DAYS: '3;6' })[0]).toMatch(/^DUNNING_DAYS: must be a comma-separated/);
+      expect(parseEnv({ DUNNING_DAYS: '6,0,3,3' }).DUNNING_DAYS).toEqual([0, 3, 6]);
+    });
+  });
 });

@@ -3,6 +3,7 @@ import { restOperations } from '../src/routes/rest-api';
 import { startBillingTestServer, type BillingTestServer } from './support/billing-server';
 import { payCheckout } from './support/hosted-pages';
 import { request, uniqueEmail, type HttpResult } from './support/http';
+import { verifyEmail } from './support/test-server';
 
 let billing: BillingTestServer;
 beforeAll(async () => {
@@ -33,7 +34,9 @@ async function signUp(): Promise<string> {
     email: uniqueEmail('rest'),
     password: 'correct horse battery',
   });
-  return expectDocumented('register', registered).accessToken;
+  const { accessToken, user } = expectDocumented('register', registered);
+  await verifyEmail(billing.server, user.id);
+  return accessToken;
 }
 
 describe("the seed's billing curl examples, with Tollgate's bearer tokens", () => {

@@ -99,6 +99,8 @@ describe('production settings', () => {
       'STRIPE_PRICE_ID_BASIC',
       'STRIPE_PRICE_ID_PRO',
       'STRIPE_PRICE_ID_TEAM',
+      'SMTP_URL',
+      'MAIL_FROM',
     ]) {
       expect(stderr).toContain(`${name}: required in production`);
     }

@@ -1,8 +1,13 @@
 import { accountMemberships, accounts, personalAccountId, subscriptions } from '@tollgate/db';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { registerUser, trpc } from './support/http';
-import { TEST_JWT_SECRET, startTestServer, type TestServer } from './support/test-server';
+import { trpc } from './support/http';
+import {
+  TEST_JWT_SECRET,
+  registerVerifiedUser,
+  startTestServer,
+  type TestServer,
+} from './support/test-server';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -15,7 +20,7 @@ const DAY = 86_400_000;
 
 describe('subscription basics', () => {
   it('a new account is on FREE with 10 runs, trial-eligible, with the plan catalog entry', async () => {
-    const { accessToken } = await registerUser(server.url);
+    const { accessToken } = await registerVerifiedUser(server);
     const { data } = await trpc(server.url, 'query', 'billing.subscription', undefined, accessToken);
     expect(data).toMatchObject({
       plan: 'FREE',
@@ -58,7 +63,7 @@ describe('subscription basics', () => {
   });
 
   it('gives exactly one trial to 20 concurrent activations; the others are refused clearly', async () => {
-    const { accessToken } = await registerUser(server.url);
+    const { accessToken } = await registerVerifiedUser(server);
     const results = await Promise.all(
       Array.from({ length: 20 }, () =>
         trpc(server.url, 'mutation', 'billing.activateTrial', undefined, accessToken),
@@ -78,7 +83,7 @@ describe('subscription basics', () => {
   });
 
   it('falls back to FREE when the trial ends, and never allows a second trial', async () => {
-    const { accessToken } = await registerUser(server.url);
+    const { accessToken } = await registerVerifiedUser(server);
     await trpc(server.url, 'mutation', 'billing.activateTrial', undefined, accessToken);
     server.clock.advance(14 * DAY + 1000);
     try {

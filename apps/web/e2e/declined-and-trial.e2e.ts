@@ -26,7 +26,7 @@ describe('checkout declined, and the trial', () => {
   async function signedUp(label: string, width?: number) {
     const opened = await newUserPage(browser, width);
     context = opened.context;
-    await new AppPage(opened.page, baseUrl).register(uniqueEmail(label));
+    await new AppPage(opened.page, baseUrl).registerVerified(uniqueEmail(label));
     const subscription = new SubscriptionPage(opened.page, baseUrl);
     await subscription.goto();
     return { page: opened.page, app: new AppPage(opened.page, baseUrl), subscription };

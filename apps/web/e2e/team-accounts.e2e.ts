@@ -46,7 +46,7 @@ describe('a team: create, invite, accept, pay for TEAM, share the runs', () => {
   it('A signs up, creates a team from the switcher and invites B with a copied link', async () => {
     const app = new AppPage(pageA, baseUrl);
     const switcher = new AccountSwitcher(pageA);
-    await app.register(emailA);
+    await app.registerVerified(emailA);
     expect(await switcher.activeAccount()).toBe('Personal');
 
     await switcher.createTeam(TEAM);

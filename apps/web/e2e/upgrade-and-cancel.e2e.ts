@@ -32,7 +32,7 @@ describe('a FREE user hits the limit, upgrades to PRO, then cancels', () => {
   });
 
   it('signs up on the Free plan and runs until the limit, then gets the 402 prompt', async () => {
-    await app.register(uniqueEmail('upgrade'));
+    await app.registerVerified(uniqueEmail('upgrade'));
     await app.waitForHeaderUsage(`0 / ${FREE_RUNS} runs`);
     await sessions.createSession('Market research');
 

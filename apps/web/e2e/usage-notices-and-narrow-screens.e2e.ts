@@ -56,7 +56,7 @@ describe('usage notices, and the settings page on a phone', () => {
   });
 
   it('at 8 of 10 runs the header says "2 runs left" in words', async () => {
-    await app.register(uniqueEmail('notices'));
+    await app.registerVerified(uniqueEmail('notices'));
     await sessions.createSession('Notices');
     for (let run = 1; run <= 8; run += 1) await sessions.sendMessage(`Task ${run}`);
     await app.waitForHeaderUsage('8 / 10 runs');

@@ -46,6 +46,8 @@ export interface ApiConfig {
    * deliveries holds a bounded share of the pool. Default 4 (DEFAULT_WEBHOOK_CONCURRENCY).
    */
   webhookConcurrency?: number;
+  /** Days after a failed renewal when dunning reminders go out (0 = the payment-failed email itself). */
+  dunningDays?: readonly number[];
   /** Team accounts: how many a user may create per rolling day (default 5), invitation lifetime (7 days). */
   teamAccounts?: { createLimitPerDay: number; invitationTtlDays: number };
 }

@@ -30,3 +30,4 @@ export { PermanentWebhookError, type WebhookFailureCode } from './billing/webhoo
 export type { ReconcileReport } from './billing/reconcile';
 export type { StripeBilling } from './billing';
 export { personalTenant, type Tenant } from './tenant';
+export { createEmailWorker, type EmailWorker, type DrainResult } from './notifications/email-worker';

@@ -4,6 +4,7 @@ import { adminRouter } from './routers/admin';
 import { apiKeysRouter } from './routers/api-keys';
 import { authRouter } from './routers/auth';
 import { billingRouter } from './routers/billing';
+import { notificationsRouter } from './routers/notifications';
 import { operatorsRouter } from './routers/operators';
 import { sessionsRouter } from './routers/sessions';
 import { usageRouter } from './routers/usage';
@@ -18,6 +19,7 @@ export const appRouter = createTRPCRouter({
   apiKeys: apiKeysRouter,
   admin: adminRouter,
   operators: operatorsRouter,
+  notifications: notificationsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -300,6 +300,7 @@ describe('subscription sync helpers', () => {
     expect(await accountBasics(handle.db, linked.accountId)).toEqual({
       createdAt: CREATED,
       kind: 'personal',
+      name: null,
     });
     expect(await accountBasics(handle.db, NOBODY)).toBeNull();
     expect((await listStripeLinkedSubscriptions(handle.db)).map((row) => row.accountId)).toEqual([

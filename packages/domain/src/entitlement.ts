@@ -39,6 +39,11 @@ export interface Entitlement {
   graceEndsAt: Date | null;
   /** Denied regardless of usage. */
   block: { code: BlockCode; message: string } | null;
+  /**
+   * The answer once `limit` is used up, when it isn't USAGE_LIMIT_REACHED: a past_due account past its
+   * grace runs on Free entitlements, and when those are gone too it is told to update its card.
+   */
+  limitReached?: { code: 'PAYMENT_PAST_DUE'; message: string };
 }
 
 export interface EntitlementOptions {
@@ -61,7 +66,8 @@ export interface EntitlementOptions {
  *   - otherwise the plan's limit (ENTERPRISE: customRunLimit, null -> block NO_RUN_LIMIT) over the
  *     Stripe period, see `paidPeriod`. Old trial dates of a plan bought during a Tollgate trial are
  *     ignored: trial dates only matter for plan TRIAL or Stripe status trialing.
- *   - past_due: as above until the grace end, then block PAYMENT_PAST_DUE, see `graceEndOf`.
+ *   - past_due: as above until the grace end, then FREE entitlements whose exhaustion answers
+ *     PAYMENT_PAST_DUE (a team: blocked with it), see `graceEndOf` and `pastGraceEntitlement`.
  */
 export function resolveEntitlement(
   state: SubscriptionState,
@@ -79,7 +85,9 @@ export function resolveEntitlement(
 
 /** The plan the account effectively has at `now` (does not depend on the grace period). */
 export function effectivePlanAt(state: SubscriptionState, now: Date): PlanId {
-  return resolveEntitlement(state, now, { graceDays: 0 }).plan;
+  const entitlement = resolveEntitlement(state, now, { graceDays: 0 });
+  // A past_due plan is still the account's plan: only its runs fall back to Free past the grace.
+  return entitlement.limitReached ? state.plan : entitlement.plan;
 }
 
 const NO_PLAN_MESSAGE =
@@ -139,14 +147,7 @@ function paidEntitlement(state: SubscriptionState, now: Date, options: Entitleme
   if (state.status === 'past_due') {
     const graceEndsAt = graceEndOf(state, options.graceDays);
     entitlement.graceEndsAt = graceEndsAt;
-    if (graceEndsAt === null || now >= graceEndsAt) {
-      entitlement.block = {
-        code: 'PAYMENT_PAST_DUE',
-        message:
-          'Your last payment failed and the grace period is over. Update your payment method to keep running agents.',
-      };
-      return entitlement;
-    }
+    if (graceEndsAt === null || now >= graceEndsAt) return pastGraceEntitlement(state, now, graceEndsAt);
   }
 
   if (limit === null) {
@@ -156,6 +157,28 @@ function paidEntitlement(state: SubscriptionState, now: Date, options: Entitleme
     };
   }
   return entitlement;
+}
+
+const PAST_DUE = {
+  code: 'PAYMENT_PAST_DUE',
+  message:
+    'Your last payment failed and the grace period is over. Update your payment method to keep running agents.',
+} as const;
+
+/**
+ * Past the grace period an unpaid plan grants nothing more, but nobody is locked out of the free tier:
+ * the account has Free entitlements (over the Free period), and once those are used up its 402 says
+ * PAYMENT_PAST_DUE so the UI asks for a card rather than an upgrade. A team account has no Free runs:
+ * it is blocked with PAYMENT_PAST_DUE at once. (When the grace end can't be told, it counts as over.)
+ */
+function pastGraceEntitlement(state: SubscriptionState, now: Date, graceEndsAt: Date | null): Entitlement {
+  const free = freeEntitlement(state, now);
+  return {
+    ...free,
+    graceEndsAt,
+    block: free.block ? { ...PAST_DUE } : null,
+    limitReached: { ...PAST_DUE },
+  };
 }
 
 function hasEndedOnSchedule(state: SubscriptionState, now: Date): boolean {

@@ -34,6 +34,10 @@ export const APP_ERROR_CODES = [
   'LAST_OWNER',
   /** The invitation link is unknown, expired, revoked or already used. */
   'INVITATION_INVALID',
+  /** Trials and checkout need a verified email address (the link sent at sign-up). */
+  'EMAIL_NOT_VERIFIED',
+  /** An emailed link (verification, password reset) is unknown, expired or already used. */
+  'TOKEN_INVALID',
   'INTERNAL',
 ] as const;
 

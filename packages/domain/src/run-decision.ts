@@ -60,7 +60,11 @@ export function decideRun(
     return { allowed: false, code: entitlement.block.code, message: entitlement.block.message, ...base };
   }
   if (usedBefore >= limit) {
-    return { allowed: false, code: 'USAGE_LIMIT_REACHED', message: usageLimitMessage(plan, limit), ...base };
+    const reached = entitlement.limitReached ?? {
+      code: 'USAGE_LIMIT_REACHED' as const,
+      message: usageLimitMessage(plan, limit),
+    };
+    return { allowed: false, ...reached, ...base };
   }
   if (member && member.cap !== null && member.usedBefore >= member.cap) {
     return {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   applyStripeSubscription,
+  decideRun,
   parseStripeSubscription,
   resolveEntitlement,
   startTrialState,
@@ -75,10 +76,27 @@ describe('applyStripeSubscription', () => {
       at('2025-04-04T00:00:00Z'),
     );
     expect(retried.pastDueSince).toEqual(firstSeen);
-    expect(resolveEntitlement(retried, at('2025-04-08T00:59:59.999Z'), GRACE).block).toBeNull();
-    expect(resolveEntitlement(retried, at('2025-04-08T01:00:00Z'), GRACE).block?.code).toBe(
-      'PAYMENT_PAST_DUE',
-    );
+    // The grace runs from the first sighting, not from the retry: 7 days from firstSeen.
+    const graceEndsAt = at('2025-04-08T01:00:00Z');
+    expect(resolveEntitlement(retried, at('2025-04-08T00:59:59.999Z'), GRACE)).toMatchObject({
+      plan: 'PRO',
+      limit: 1000,
+      graceEndsAt,
+      block: null,
+    });
+    // Past it: FREE runs over the FREE period (created 2024-01-31T08:00Z), then PAYMENT_PAST_DUE.
+    const pastGrace = resolveEntitlement(retried, graceEndsAt, GRACE);
+    expect(pastGrace).toMatchObject({
+      plan: 'FREE',
+      status: 'past_due',
+      limit: 10,
+      period: { start: at('2025-03-31T08:00:00Z'), end: at('2025-04-30T08:00:00Z') },
+      graceEndsAt,
+      block: null,
+      limitReached: { code: 'PAYMENT_PAST_DUE' },
+    });
+    expect(decideRun(pastGrace, 9).allowed).toBe(true);
+    expect(decideRun(pastGrace, 10)).toMatchObject({ allowed: false, code: 'PAYMENT_PAST_DUE' });
   });
 
   it('recovery from past_due clears pastDueSince', () => {

@@ -19,6 +19,7 @@ const FREE_PERIOD = { start: at('2025-02-28T08:00:00Z'), end: at('2025-03-31T08:
 const PAID_PERIOD = { start: at('2025-03-01T00:00:00Z'), end: at('2025-04-01T00:00:00Z') };
 const TRIAL_WINDOW = { start: at('2025-03-05T00:00:00Z'), end: at('2025-03-19T00:00:00Z') };
 const GRACE_END = at('2025-03-15T00:00:00Z'); // pastDueSince Mar 8 + 7 days
+const AFTER_GRACE = at('2025-03-16T00:00:00Z');
 
 function stateFor(plan: PlanId, status: SubscriptionStatus, accountKind: AccountKind = 'personal') {
   return makeState({
@@ -45,6 +46,11 @@ const paid = (plan: PlanId, limit: number): Expected => ({
   graceEndsAt: null,
 });
 const inGrace = (plan: PlanId, limit: number): Expected => ({ ...paid(plan, limit), graceEndsAt: GRACE_END });
+// Past the grace: the 402 once the FREE runs are used up (a team: its block at once).
+const PAST_DUE = {
+  code: 'PAYMENT_PAST_DUE',
+  message: expect.stringMatching(/^Your last payment failed and the grace period is over\./),
+};
 
 const EXPECTED: Record<PlanId, Record<SubscriptionStatus, Expected>> = {
   FREE: {
@@ -127,15 +133,18 @@ describe('resolveEntitlement: every plan x status', () => {
     expect(entitlement).toEqual({ ...expected, status, block: null });
   });
 
-  it.each(rows)(
-    '%s / %s is denied with PAYMENT_PAST_DUE only when past_due on a paid plan after grace',
-    (plan, status) => {
-      const afterGrace = at('2025-03-16T00:00:00Z');
-      const entitlement = resolveEntitlement(stateFor(plan, status), afterGrace, GRACE);
-      const isPaidPastDue = status === 'past_due' && PAID_PLANS.includes(plan);
-      expect(entitlement.block?.code ?? null).toBe(isPaidPastDue ? 'PAYMENT_PAST_DUE' : null);
-    },
-  );
+  // Past the grace end nothing is locked: a paid past_due plan falls back to FREE runs (over the FREE
+  // period, graceEndsAt kept), and only their exhaustion answers PAYMENT_PAST_DUE. Every other cell is
+  // what it was at NOW: all its windows are still open on Mar 16.
+  it.each(rows)('%s / %s after the grace end', (plan, status, expected) => {
+    const entitlement = resolveEntitlement(stateFor(plan, status), AFTER_GRACE, GRACE);
+    const isPaidPastDue = status === 'past_due' && PAID_PLANS.includes(plan);
+    expect(entitlement).toEqual(
+      isPaidPastDue
+        ? { ...free, graceEndsAt: GRACE_END, status, block: null, limitReached: PAST_DUE }
+        : { ...expected, status, block: null },
+    );
+  });
 });
 
 const NO_PLAN_MESSAGE = expect.stringMatching(/^A team account needs a paid plan/);
@@ -153,6 +162,32 @@ describe('resolveEntitlement: every plan x status on a team account', () => {
   it.each(kindRows)('%s: %s / %s', (kind, plan, status, expected) => {
     const entitlement = resolveEntitlement(stateFor(plan, status, kind), NOW, GRACE);
     const isNoPlan = kind === 'team' && expected.plan === 'FREE';
+    expect(entitlement).toEqual({
+      ...expected,
+      limit: isNoPlan ? 0 : expected.limit,
+      status,
+      block: isNoPlan ? { code: 'NO_PLAN', message: NO_PLAN_MESSAGE } : null,
+    });
+  });
+
+  // A team has no FREE runs to fall back to: past the grace a paid past_due plan is blocked at once, and
+  // with PAYMENT_PAST_DUE rather than NO_PLAN, since updating the card (not choosing a plan) fixes it.
+  it.each(kindRows)('%s: %s / %s after the grace end', (kind, plan, status, expected) => {
+    const entitlement = resolveEntitlement(stateFor(plan, status, kind), AFTER_GRACE, GRACE);
+    const isPaidPastDue = status === 'past_due' && PAID_PLANS.includes(plan);
+    const isTeam = kind === 'team';
+    if (isPaidPastDue) {
+      expect(entitlement).toEqual({
+        ...free,
+        limit: isTeam ? 0 : 10,
+        graceEndsAt: GRACE_END,
+        status,
+        block: isTeam ? PAST_DUE : null,
+        limitReached: PAST_DUE,
+      });
+      return;
+    }
+    const isNoPlan = isTeam && expected.plan === 'FREE';
     expect(entitlement).toEqual({
       ...expected,
       limit: isNoPlan ? 0 : expected.limit,

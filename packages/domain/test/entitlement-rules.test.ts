@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { AppError, effectivePlanAt, resolveEntitlement, type SubscriptionState } from '../src/index';
+import {
+  AppError,
+  decideRun,
+  effectivePlanAt,
+  resolveEntitlement,
+  type SubscriptionState,
+} from '../src/index';
 import { at, makeState, plusMs } from './helpers';
 
 const GRACE_7 = { graceDays: 7 };
@@ -19,6 +25,14 @@ function pro(overrides: Partial<SubscriptionState> = {}): SubscriptionState {
   });
 }
 
+// Past the grace end a personal account runs on FREE entitlements (created 2024-01-31T08:00Z: this
+// anniversary period) and only their exhaustion answers PAYMENT_PAST_DUE; a team is blocked at once.
+const FREE_PERIOD = { start: at('2025-02-28T08:00:00Z'), end: at('2025-03-31T08:00:00Z') };
+const PAST_DUE = {
+  code: 'PAYMENT_PAST_DUE',
+  message: expect.stringMatching(/^Your last payment failed and the grace period is over\./),
+};
+
 describe('past_due grace period', () => {
   const since = at('2025-03-02T09:30:00Z');
 
@@ -30,30 +44,65 @@ describe('past_due grace period', () => {
     [3, 0, true],
     [0, -1, false], // the instant before it became past_due
     [0, 0, true], // no grace at all
-  ])('graceDays %s, %s ms from the grace end -> blocked %s', (graceDays, offsetMs, isBlocked) => {
+  ])('graceDays %s, %s ms from the grace end -> past the grace %s', (graceDays, offsetMs, isPastGrace) => {
     const graceEndsAt = plusMs(since, graceDays * 24 * 60 * 60 * 1000);
     const state = pro({ status: 'past_due', pastDueSince: since });
     const entitlement = resolveEntitlement(state, plusMs(graceEndsAt, offsetMs), { graceDays });
-    expect(entitlement.plan).toBe('PRO');
-    expect(entitlement.limit).toBe(1000);
-    expect(entitlement.graceEndsAt).toEqual(graceEndsAt);
-    expect(entitlement.period).toEqual({ start: PERIOD_START, end: PERIOD_END });
-    expect(entitlement.block?.code ?? null).toBe(isBlocked ? 'PAYMENT_PAST_DUE' : null);
-    if (isBlocked) expect(entitlement.block?.message).toMatch(/payment/i);
+    if (isPastGrace) {
+      expect(entitlement).toEqual({
+        plan: 'FREE',
+        status: 'past_due',
+        limit: 10,
+        period: FREE_PERIOD,
+        graceEndsAt,
+        block: null,
+        limitReached: PAST_DUE,
+      });
+      expect(decideRun(entitlement, 9)).toMatchObject({ allowed: true, plan: 'FREE', used: 10, limit: 10 });
+      expect(decideRun(entitlement, 10)).toMatchObject({
+        allowed: false,
+        code: 'PAYMENT_PAST_DUE',
+        used: 10,
+      });
+    } else {
+      // Inside the grace the paid plan is untouched: its quota, its period, its own limit answer.
+      expect(entitlement).toEqual({
+        plan: 'PRO',
+        status: 'past_due',
+        limit: 1000,
+        period: { start: PERIOD_START, end: PERIOD_END },
+        graceEndsAt,
+        block: null,
+      });
+      expect(decideRun(entitlement, 999)).toMatchObject({ allowed: true, plan: 'PRO', used: 1000 });
+      expect(decideRun(entitlement, 1000)).toMatchObject({ allowed: false, code: 'USAGE_LIMIT_REACHED' });
+    }
   });
 
   it('starts the grace at currentPeriodStart when pastDueSince was never recorded', () => {
     // The unpaid renewal invoice is created at the period start: the grace can't have started earlier.
     const state = pro({ status: 'past_due', pastDueSince: null });
     const graceEndsAt = at('2025-03-08T00:00:00Z');
-    expect(resolveEntitlement(state, plusMs(graceEndsAt, -1), GRACE_7)).toMatchObject({
+    expect(resolveEntitlement(state, plusMs(graceEndsAt, -1), GRACE_7)).toEqual({
+      plan: 'PRO',
+      status: 'past_due',
+      limit: 1000,
+      period: { start: PERIOD_START, end: PERIOD_END },
       graceEndsAt,
       block: null,
     });
-    expect(resolveEntitlement(state, graceEndsAt, GRACE_7).block?.code).toBe('PAYMENT_PAST_DUE');
+    expect(resolveEntitlement(state, graceEndsAt, GRACE_7)).toEqual({
+      plan: 'FREE',
+      status: 'past_due',
+      limit: 10,
+      period: FREE_PERIOD,
+      graceEndsAt,
+      block: null,
+      limitReached: PAST_DUE,
+    });
   });
 
-  it('denies at once when neither pastDueSince nor a period start says how long it has been overdue', () => {
+  it('counts as past the grace at once when neither pastDueSince nor a period start says how long it has been overdue', () => {
     const state = pro({
       status: 'past_due',
       pastDueSince: null,
@@ -61,11 +110,20 @@ describe('past_due grace period', () => {
       currentPeriodEnd: null,
     });
     const entitlement = resolveEntitlement(state, at('2025-03-10T00:00:00Z'), GRACE_7);
-    expect(entitlement.graceEndsAt).toBeNull();
-    expect(entitlement.block?.code).toBe('PAYMENT_PAST_DUE');
+    expect(entitlement).toEqual({
+      plan: 'FREE',
+      status: 'past_due',
+      limit: 10,
+      period: FREE_PERIOD,
+      graceEndsAt: null,
+      block: null,
+      limitReached: PAST_DUE,
+    });
+    expect(decideRun(entitlement, 9).allowed).toBe(true);
+    expect(decideRun(entitlement, 10)).toMatchObject({ allowed: false, code: 'PAYMENT_PAST_DUE' });
   });
 
-  it('denies without a grace end whatever the clock says (null is never compared as the 1970 epoch)', () => {
+  it('treats a missing grace end as over whatever the clock says (null is never compared as the 1970 epoch)', () => {
     const state = pro({
       status: 'past_due',
       pastDueSince: null,
@@ -74,19 +132,52 @@ describe('past_due grace period', () => {
     });
     for (const now of [at('1969-12-31T00:00:00Z'), at('1970-01-01T00:00:00Z'), at('2025-03-10T00:00:00Z')]) {
       expect(resolveEntitlement(state, now, GRACE_7)).toMatchObject({
+        plan: 'FREE',
+        limit: 10,
         graceEndsAt: null,
-        block: { code: 'PAYMENT_PAST_DUE' },
+        block: null,
+        limitReached: PAST_DUE,
       });
     }
   });
 
+  it.each([
+    ['past the grace end', at('2025-03-02T09:30:00Z'), at('2025-03-09T09:30:00Z')],
+    ['without a grace end', null, null],
+  ] as const)('blocks a team %s with PAYMENT_PAST_DUE: it has no FREE runs', (_label, since, graceEndsAt) => {
+    const team = pro({
+      accountKind: 'team',
+      plan: 'TEAM',
+      status: 'past_due',
+      pastDueSince: since,
+      ...(since === null ? { currentPeriodStart: null, currentPeriodEnd: null } : {}),
+    });
+    const entitlement = resolveEntitlement(team, at('2025-03-10T00:00:00Z'), GRACE_7);
+    expect(entitlement).toEqual({
+      plan: 'FREE',
+      status: 'past_due',
+      limit: 0,
+      period: FREE_PERIOD,
+      graceEndsAt,
+      block: PAST_DUE,
+      limitReached: PAST_DUE,
+    });
+    expect(decideRun(entitlement, 0)).toMatchObject({ allowed: false, code: 'PAYMENT_PAST_DUE', used: 0 });
+  });
+
   it('never blocks past_due on the free tier', () => {
     const state = makeState({ plan: 'FREE', status: 'past_due', pastDueSince: at('2020-01-01T00:00:00Z') });
-    expect(resolveEntitlement(state, at('2025-03-10T00:00:00Z'), GRACE_7)).toMatchObject({
+    // Nothing was unpaid: the FREE plan's own limit answers USAGE_LIMIT_REACHED, not PAYMENT_PAST_DUE.
+    const entitlement = resolveEntitlement(state, at('2025-03-10T00:00:00Z'), GRACE_7);
+    expect(entitlement).toEqual({
       plan: 'FREE',
+      status: 'past_due',
+      limit: 10,
+      period: FREE_PERIOD,
       block: null,
       graceEndsAt: null,
     });
+    expect(decideRun(entitlement, 10)).toMatchObject({ allowed: false, code: 'USAGE_LIMIT_REACHED' });
   });
 
   it.each([-1, Number.NaN, Number.POSITIVE_INFINITY])('rejects graceDays %s', (graceDays) => {
@@ -407,7 +498,21 @@ describe('effectivePlanAt', () => {
   it.each([
     [pro(), 'PRO'],
     [pro({ status: 'canceled' }), 'FREE'],
+    // Past the grace a past_due plan runs on FREE entitlements but is still the account's plan.
     [pro({ status: 'past_due', pastDueSince: at('2020-01-01T00:00:00Z') }), 'PRO'],
+    [
+      pro({ status: 'past_due', pastDueSince: null, currentPeriodStart: null, currentPeriodEnd: null }),
+      'PRO',
+    ],
+    [
+      pro({
+        accountKind: 'team',
+        plan: 'TEAM',
+        status: 'past_due',
+        pastDueSince: at('2020-01-01T00:00:00Z'),
+      }),
+      'TEAM',
+    ],
     [makeState(), 'FREE'],
   ] as const)('%# -> %s', (state, plan) => {
     expect(effectivePlanAt(state, at('2025-03-10T00:00:00Z'))).toBe(plan);

@@ -85,10 +85,12 @@ describe('decideRun: limit - 1 / limit / limit + 1 for every plan', () => {
 
 describe('decideRun: blocks win over remaining quota', () => {
   it.each([
+    // Only a team past its grace is blocked: a personal account still has its FREE runs (see below).
     [
       'PAYMENT_PAST_DUE',
       makeState({
-        plan: 'PRO',
+        accountKind: 'team',
+        plan: 'TEAM',
         status: 'past_due',
         pastDueSince: at('2025-03-01T00:00:00Z'),
         currentPeriodStart: PERIOD.start,
@@ -102,6 +104,99 @@ describe('decideRun: blocks win over remaining quota', () => {
     const decision = decideRun(entitlement, 0);
     expect(decision).toMatchObject({ allowed: false, code, used: 0, resetsAt: entitlement.period.end });
     if (!decision.allowed) expect(decision.message).toBe(entitlement.block?.message);
+  });
+});
+
+// A past_due paid plan past its grace: never locked out of the free tier, so a personal account runs on
+// FREE entitlements, and once those are used up the 402 says PAYMENT_PAST_DUE (update the card), not
+// USAGE_LIMIT_REACHED (upgrade). A team has no FREE runs and is blocked at once.
+describe('decideRun: a past_due plan past its grace', () => {
+  const SINCE = at('2025-03-01T00:00:00Z');
+  const GRACE_END = at('2025-03-08T00:00:00Z'); // SINCE + 7 days
+  const FREE_PERIOD = { start: at('2025-02-28T08:00:00Z'), end: at('2025-03-31T08:00:00Z') }; // created Jan 31
+  const PAST_DUE_MESSAGE = /^Your last payment failed and the grace period is over\./;
+
+  function pastDue(overrides: Parameters<typeof makeState>[0] = {}) {
+    return makeState({
+      plan: 'PRO',
+      status: 'past_due',
+      pastDueSince: SINCE,
+      currentPeriodStart: PERIOD.start,
+      currentPeriodEnd: PERIOD.end,
+      ...overrides,
+    });
+  }
+  const noGraceStart = { pastDueSince: null, currentPeriodStart: null, currentPeriodEnd: null };
+
+  const PERSONAL = {};
+  const TEAM = { accountKind: 'team', plan: 'TEAM' } as const;
+
+  it.each([
+    // [label, used before, expected, state overrides, now, graceEndsAt]
+    ['personal, past the grace', 0, 'allowed', PERSONAL, NOW, GRACE_END],
+    ['personal, past the grace', 9, 'allowed', PERSONAL, NOW, GRACE_END],
+    ['personal, past the grace', 10, 'PAYMENT_PAST_DUE', PERSONAL, NOW, GRACE_END],
+    ['personal, past the grace', 11, 'PAYMENT_PAST_DUE', PERSONAL, NOW, GRACE_END],
+    // The grace is [since, grace end): its end instant is already past it.
+    ['personal, exactly at the grace end', 0, 'allowed', PERSONAL, GRACE_END, GRACE_END],
+    ['personal, exactly at the grace end', 10, 'PAYMENT_PAST_DUE', PERSONAL, GRACE_END, GRACE_END],
+    // No date tells how long it has been overdue: the grace counts as over.
+    ['personal, no grace end', 9, 'allowed', noGraceStart, NOW, null],
+    ['personal, no grace end', 10, 'PAYMENT_PAST_DUE', noGraceStart, NOW, null],
+    ['team, past the grace', 0, 'PAYMENT_PAST_DUE', TEAM, NOW, GRACE_END],
+    ['team, exactly at the grace end', 0, 'PAYMENT_PAST_DUE', TEAM, GRACE_END, GRACE_END],
+    ['team, no grace end', 0, 'PAYMENT_PAST_DUE', { ...TEAM, ...noGraceStart }, NOW, null],
+  ] as const)('%s: %s used before -> %s', (label, usedBefore, expected, overrides, now, graceEndsAt) => {
+    const isTeam = label.startsWith('team');
+    const entitlement = resolveEntitlement(pastDue(overrides), now, { graceDays: 7 });
+    expect(entitlement).toEqual({
+      plan: 'FREE',
+      status: 'past_due',
+      limit: isTeam ? 0 : 10,
+      period: FREE_PERIOD,
+      graceEndsAt,
+      block: isTeam ? { code: 'PAYMENT_PAST_DUE', message: expect.stringMatching(PAST_DUE_MESSAGE) } : null,
+      limitReached: { code: 'PAYMENT_PAST_DUE', message: expect.stringMatching(PAST_DUE_MESSAGE) },
+    });
+    const decision = decideRun(entitlement, usedBefore);
+    const shape = { plan: 'FREE', status: 'past_due', limit: isTeam ? 0 : 10, resetsAt: FREE_PERIOD.end };
+    if (expected === 'allowed') {
+      expect(decision).toEqual({ allowed: true, ...shape, used: usedBefore + 1, remaining: 9 - usedBefore });
+    } else {
+      expect(decision).toEqual({
+        allowed: false,
+        code: 'PAYMENT_PAST_DUE',
+        message: expect.stringMatching(PAST_DUE_MESSAGE),
+        ...shape,
+        used: usedBefore,
+      });
+    }
+  });
+
+  it('1 ms before the grace end the paid quota still answers, with its own USAGE_LIMIT_REACHED', () => {
+    const entitlement = resolveEntitlement(pastDue(), new Date(GRACE_END.getTime() - 1), { graceDays: 7 });
+    expect(entitlement).toEqual({
+      plan: 'PRO',
+      status: 'past_due',
+      limit: 1000,
+      period: PERIOD,
+      graceEndsAt: GRACE_END,
+      block: null,
+    });
+    expect(decideRun(entitlement, 999)).toMatchObject({ allowed: true, used: 1000, remaining: 0 });
+    expect(decideRun(entitlement, 1000)).toMatchObject({ allowed: false, code: 'USAGE_LIMIT_REACHED' });
+  });
+
+  it('a team member cap never hides the team being blocked past its grace', () => {
+    const entitlement = resolveEntitlement(pastDue(TEAM), NOW, {
+      graceDays: 7,
+    });
+    expect(decideRun(entitlement, 0, { usedBefore: 5, cap: 5 })).toMatchObject({
+      allowed: false,
+      code: 'PAYMENT_PAST_DUE',
+      used: 0,
+      limit: 0,
+    });
   });
 });
 

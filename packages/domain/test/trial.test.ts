@@ -41,6 +41,36 @@ describe('canStartTrial', () => {
       makeState({ plan: 'PRO', ...paidActive, status: 'past_due', pastDueSince: NOW }),
       false,
     ],
+    // Past the grace a past_due plan runs on FREE entitlements, but it is still the account's plan
+    // (effectivePlanAt): a trial starts only from FREE, so it stays closed until the plan ends.
+    [
+      'a PRO past its grace',
+      makeState({ plan: 'PRO', ...paidActive, status: 'past_due', pastDueSince: at('2025-03-01T00:00:00Z') }),
+      false,
+    ],
+    [
+      'a past_due PRO without a grace end',
+      makeState({
+        plan: 'PRO',
+        ...paidActive,
+        status: 'past_due',
+        pastDueSince: null,
+        currentPeriodStart: null,
+        currentPeriodEnd: null,
+      }),
+      false,
+    ],
+    [
+      'a TEAM past its grace',
+      makeState({
+        accountKind: 'team',
+        plan: 'TEAM',
+        ...paidActive,
+        status: 'past_due',
+        pastDueSince: at('2025-03-01T00:00:00Z'),
+      }),
+      false,
+    ],
     [
       'a canceled PRO (falls back to FREE)',
       makeState({ plan: 'PRO', ...paidActive, status: 'canceled' }),
@@ -129,6 +159,19 @@ describe('startTrialState', () => {
     } catch (error) {
       expect(error).toMatchObject({ code: 'TRIAL_NOT_ALLOWED', message: expect.stringMatching(/already/) });
     }
+  });
+
+  it('refuses a past_due account past its grace, though it runs on FREE entitlements', () => {
+    const pastGrace = makeState({
+      plan: 'PRO',
+      ...paidActive,
+      status: 'past_due',
+      pastDueSince: at('2025-03-01T00:00:00Z'),
+    });
+    expect(resolveEntitlement(pastGrace, NOW, { graceDays: 7 }).plan).toBe('FREE');
+    expect(() => startTrialState(pastGrace, NOW)).toThrow(
+      expect.objectContaining({ code: 'TRIAL_NOT_ALLOWED', message: expect.stringMatching(/Free plan/) }),
+    );
   });
 
   it('refuses a paying account with TRIAL_NOT_ALLOWED, saying why', () => {

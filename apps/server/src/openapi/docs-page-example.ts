@@ -30,8 +30,8 @@ export function exampleSetup(operation: OpenApiOperation) {
 /**
  * Inputs (path parameters and body fields) whose generic variable would name the wrong thing, by
  * procedure: the account the reader leaves or hands over isn't the team it keeps managing, the new
- * owner isn't the reader (`USER_ID`), an invitation to accept is one sent to the reader, and an account
- * key isn't a platform key (`API_KEY_ID`).
+ * owner isn't the reader (`USER_ID`), an invitation to accept is one sent to the reader, an account
+ * key isn't a platform key (`API_KEY_ID`), and an emailed link's token is the one in the reader's mail.
  */
 const VARIABLES_BY_PROCEDURE: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   'accounts.leave': { accountId: 'LEAVE_ACCOUNT_ID' },
@@ -42,6 +42,9 @@ const VARIABLES_BY_PROCEDURE: Readonly<Record<string, Readonly<Record<string, st
     token: 'LINK_TOKEN',
   },
   'accounts.revokeApiKey': { id: 'ACCOUNT_KEY_ID' },
+  // The tokens of the emailed links (the text after `#token=`), from the reader's mailbox.
+  'auth.verifyEmail': { token: 'VERIFY_TOKEN' },
+  'auth.resetPassword': { token: 'RESET_TOKEN' },
 };
 
 function overriddenVariable(procedure: string | undefined, name: string): string | undefined {

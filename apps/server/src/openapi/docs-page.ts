@@ -132,6 +132,15 @@ function examplesHtml(baseUrl: string): string {
     ],
     ['LINK_INVITATION_ID', 'that link’s `invitation` (the inviter’s answer: `id`)'],
     ['LINK_TOKEN', 'that link’s `#token=` fragment (the inviter’s answer: `token`)'],
+    [
+      'VERIFY_TOKEN',
+      'the `#token=` fragment of the link in the verification email sent at sign-up (or by ' +
+        '`POST /auth/resend-verification`)',
+    ],
+    [
+      'RESET_TOKEN',
+      'the `#token=` fragment of the link in the email `POST /auth/password-reset/request` sends',
+    ],
   ];
   const rows = variables
     .map(([name, meaning]) => `<li><code>$${name}</code>: ${prose(meaning)}</li>`)

@@ -43,11 +43,11 @@ export const billingOperations: readonly RestOperation[] = [
     description:
       'Answers the Checkout URL to redirect the browser to. Redirect URLs must be on the app’s own ' +
       'origin (default: the subscription settings page). A live paid subscription answers 409: change ' +
-      'plans in the portal instead.',
+      'plans in the portal instead. The caller’s email must be verified: 403 EMAIL_NOT_VERIFIED.',
     credentials: ['user'],
     successStatus: 201,
     response: { name: 'CheckoutSession', schema: checkoutSessionBodySchema },
-    errors: [401, 409],
+    errors: [401, 403, 409],
     bodyAliases: { success_url: 'successUrl', cancel_url: 'cancelUrl' },
     toBody: (session) => ({ ...session, checkout_url: session.url }),
     example: { plan: 'PRO' },
@@ -76,11 +76,13 @@ export const billingOperations: readonly RestOperation[] = [
     operationId: 'activateTrial',
     tag: 'billing',
     summary: 'Start the 14-day trial (50 runs), once per account',
-    description: 'Only from the FREE plan; a second attempt answers 409 TRIAL_NOT_ALLOWED.',
+    description:
+      'Only from the FREE plan; a second attempt answers 409 TRIAL_NOT_ALLOWED. The caller’s email ' +
+      'must be verified: 403 EMAIL_NOT_VERIFIED.',
     credentials: ['user'],
     successStatus: 200,
     response: OVERVIEW,
-    errors: [401, 409],
+    errors: [401, 403, 409],
   }),
   defineOperation({
     method: 'get',

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerUser, trpc } from '../support/http';
+import { trpc } from '../support/http';
 import { startBillingTestServer, type BillingTestServer } from '../support/billing-server';
+import { registerVerifiedUser } from '../support/test-server';
 
 let billing: BillingTestServer;
 beforeAll(async () => {
@@ -19,7 +20,7 @@ const ATTACKS = [
 
 describe('no open redirects', () => {
   it.each(ATTACKS)('refuses %s as success, cancel or portal return URL', async (url) => {
-    const { accessToken } = await registerUser(billing.server.url);
+    const { accessToken } = await registerVerifiedUser(billing.server);
     const call = (path: string, input: unknown) =>
       trpc(billing.server.url, 'mutation', path, input, accessToken);
     for (const result of [
@@ -33,7 +34,7 @@ describe('no open redirects', () => {
   });
 
   it('accepts same-origin URLs and relative paths', async () => {
-    const { accessToken } = await registerUser(billing.server.url);
+    const { accessToken } = await registerVerifiedUser(billing.server);
     const result = await trpc(
       billing.server.url,
       'mutation',
@@ -46,7 +47,7 @@ describe('no open redirects', () => {
   });
 
   it('refuses an unknown plan with 400 and explains the portal when there is no customer yet', async () => {
-    const { accessToken } = await registerUser(billing.server.url);
+    const { accessToken } = await registerVerifiedUser(billing.server);
     const badPlan = await trpc(
       billing.server.url,
       'mutation',

@@ -1,9 +1,9 @@
 import { API_KEY_SCOPES } from '@tollgate/api';
 import { personalAccountId } from '@tollgate/db';
 import { SignJWT } from 'jose';
-import { registerUser, trpc } from '../support/http';
+import { trpc } from '../support/http';
 import { registerOperator } from '../support/operators';
-import { TEST_JWT_SECRET, type TestServer } from '../support/test-server';
+import { TEST_JWT_SECRET, registerVerifiedUser, type TestServer } from '../support/test-server';
 import type { ValidValues } from './arbitraries';
 
 const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -25,7 +25,7 @@ export interface Credentials {
 }
 
 export async function makeCredentials(server: TestServer): Promise<Credentials> {
-  const user = await registerUser(server.url);
+  const user = await registerVerifiedUser(server);
   const operator = await registerOperator(server);
   const key = await trpc<{ key: string }>(
     server.url,

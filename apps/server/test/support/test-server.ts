@@ -1,6 +1,9 @@
 import { silentLogger, type BillingSettings, type Logger } from '@tollgate/api';
+import { users } from '@tollgate/db';
 import { createTestDb, type TestDbHandle } from '@tollgate/db/testing';
+import { eq } from 'drizzle-orm';
 import { parseEnv } from '../../src/env';
+import { registerUser, uniqueEmail, type Tokens } from './http';
 import { startServer, type RunningServer } from '../../src/server';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-at-least-32-characters-long';
@@ -55,4 +58,23 @@ export async function startTestServer(
       await testDb.close();
     },
   };
+}
+
+/**
+ * Marks a registered user's email verified straight in the test database, for tests about trials and
+ * checkout (which need a verified address) that aren't about verification. The real flow (the emailed
+ * link from the outbox → auth.verifyEmail) is tested in test/email/.
+ */
+export async function verifyEmail(server: Pick<TestServer, 'testDb'>, userId: string): Promise<void> {
+  await server.testDb.db.update(users).set({ emailVerifiedAt: new Date() }).where(eq(users.id, userId));
+}
+
+/** Registers a user (over HTTP, as clients do) whose email is verified: see `verifyEmail`. */
+export async function registerVerifiedUser(
+  server: Pick<TestServer, 'testDb' | 'url'>,
+  email = uniqueEmail(),
+): Promise<Tokens> {
+  const tokens = await registerUser(server.url, email);
+  await verifyEmail(server, tokens.user.id);
+  return tokens;
 }

@@ -1,8 +1,8 @@
 import { queryRows } from '@tollgate/db';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { registerUser, trpc, type Tokens } from '../support/http';
-import { startTestServer, type TestServer } from '../support/test-server';
+import { trpc, type Tokens } from '../support/http';
+import { registerVerifiedUser, startTestServer, type TestServer } from '../support/test-server';
 import { ACCOUNT_HEADER, createTeam } from './team-support';
 
 // Team accounts over HTTP against the real server: creating one, inviting, accepting, roles, the last
@@ -43,7 +43,7 @@ async function join(owner: Tokens, accountId: string, member: Tokens, role: 'adm
 
 describe('team accounts', () => {
   it('every user has a personal account; a team account is listed after it with the role held', async () => {
-    const owner = await registerUser(server.url);
+    const owner = await registerVerifiedUser(server);
     const before = await trpc<Array<{ kind: string }>>(
       server.url,
       'query',
@@ -68,8 +68,8 @@ describe('team accounts', () => {
   });
 
   it('invite, accept: the member sees the shared usage but no billing action; the link works once', async () => {
-    const owner = await registerUser(server.url);
-    const member = await registerUser(server.url);
+    const owner = await registerVerifiedUser(server);
+    const member = await registerVerifiedUser(server);
     const teamId = await createTeam(server, owner);
     const invitation = await join(owner, teamId, member);
 
@@ -127,7 +127,7 @@ describe('team accounts', () => {
     expect(invite.status).toBe(403);
 
     // The same link again, by anyone: spent.
-    const third = await registerUser(server.url);
+    const third = await registerVerifiedUser(server);
     const reused = await trpc(
       server.url,
       'mutation',
@@ -140,8 +140,8 @@ describe('team accounts', () => {
   });
 
   it('a wrong token, a revoked or an expired invitation is refused; a new invitation replaces a pending one', async () => {
-    const owner = await registerUser(server.url);
-    const guest = await registerUser(server.url);
+    const owner = await registerVerifiedUser(server);
+    const guest = await registerVerifiedUser(server);
     const teamId = await createTeam(server, owner);
     const first = await trpc<{ id: string; token: string }>(
       server.url,
@@ -210,8 +210,8 @@ describe('team accounts', () => {
   });
 
   it('nobody can leave, demote or remove the last owner; two owners removing each other leave one', async () => {
-    const owner = await registerUser(server.url);
-    const other = await registerUser(server.url);
+    const owner = await registerVerifiedUser(server);
+    const other = await registerVerifiedUser(server);
     const teamId = await createTeam(server, owner);
     const left = await trpc(
       server.url,
@@ -268,10 +268,10 @@ describe('team accounts', () => {
   });
 
   it('an admin manages members but not other admins, owners or roles', async () => {
-    const owner = await registerUser(server.url);
-    const admin = await registerUser(server.url);
-    const admin2 = await registerUser(server.url);
-    const member = await registerUser(server.url);
+    const owner = await registerVerifiedUser(server);
+    const admin = await registerVerifiedUser(server);
+    const admin2 = await registerVerifiedUser(server);
+    const member = await registerVerifiedUser(server);
     const teamId = await createTeam(server, owner);
     await join(owner, teamId, admin, 'admin');
     await join(owner, teamId, admin2, 'admin');
@@ -291,8 +291,8 @@ describe('team accounts', () => {
   });
 
   it('an account the caller is not a member of is a 404 (the same as one that does not exist); a bad header is a 400', async () => {
-    const owner = await registerUser(server.url);
-    const stranger = await registerUser(server.url);
+    const owner = await registerVerifiedUser(server);
+    const stranger = await registerVerifiedUser(server);
     const teamId = await createTeam(server, owner);
     const headers = { [ACCOUNT_HEADER]: teamId };
     const overview = await trpc(
@@ -328,7 +328,7 @@ describe('team accounts', () => {
   });
 
   it('a team without a paid plan has no runs: 402 NO_PLAN, nothing counted', async () => {
-    const owner = await registerUser(server.url);
+    const owner = await registerVerifiedUser(server);
     const teamId = await createTeam(server, owner);
     const denied = await trpc(
       server.url,
@@ -356,7 +356,7 @@ describe('team accounts', () => {
   });
 
   it('at most 5 team accounts per user per day (429 after), counted exactly under concurrency', async () => {
-    const owner = await registerUser(server.url);
+    const owner = await registerVerifiedUser(server);
     const results = await Promise.all(
       Array.from({ length: 8 }, (_, i) =>
         trpc(server.url, 'mutation', 'accounts.create', { name: `Team ${i}` }, owner.accessToken),

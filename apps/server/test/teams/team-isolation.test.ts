@@ -2,8 +2,8 @@ import { appRouter } from '@tollgate/api';
 import { queryRows } from '@tollgate/db';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerUser, request, trpc, type Tokens } from '../support/http';
-import { startTestServer, type TestServer } from '../support/test-server';
+import { request, trpc, type Tokens } from '../support/http';
+import { registerVerifiedUser, startTestServer, type TestServer } from '../support/test-server';
 import { ACCOUNT_HEADER, createTeam, givePool, makeUser, type Member } from './team-support';
 
 // The "Isolation" must-show (design §4.4, first row): Alice, owner of team A and a member of
@@ -30,10 +30,11 @@ const b = {
 let aliceAccountKey = '';
 
 beforeAll(async () => {
-  server = await startTestServer();
-  alice = await registerUser(server.url);
+  // No outbox worker: B's invitation emails must stay as enqueued while the snapshot compares B.
+  server = await startTestServer({ EMAIL_OUTBOX_INTERVAL_MS: '0' });
+  alice = await registerVerifiedUser(server);
   teamA = await createTeam(server, alice, 'Team A');
-  bob = await registerUser(server.url);
+  bob = await registerVerifiedUser(server);
   teamB = await createTeam(server, bob, 'Team B');
   await givePool(server, teamB, 50);
   carol = await makeUser(server, 'carol');
@@ -116,6 +117,9 @@ async function snapshotOfB(): Promise<Record<string, string[]>> {
     'agent_sessions',
     'agent_runs',
     'api_keys',
+    'usage_alert_settings',
+    'notifications',
+    'email_outbox',
   ];
   const snapshot: Record<string, string[]> = { accounts: await byAccount('accounts', 'id') };
   for (const table of tables) snapshot[table] = await byAccount(table);
@@ -302,6 +306,10 @@ const TRPC_ATTACKS: Record<string, Attack> = {
       '(input)',
     ),
   ],
+  'usage.alertSettings': async () => [await asAlice('query', 'usage.alertSettings', undefined, hB())],
+  'usage.setAlertSettings': async () => [
+    await asAlice('mutation', 'usage.setAlertSettings', { percents: [1], runsRemaining: null }, hB()),
+  ],
   'sessions.create': async () => [await asAlice('mutation', 'sessions.create', { title: 'in B' }, hB())],
   'sessions.list': async () => [await asAlice('query', 'sessions.list', undefined, hB())],
   'sessions.get': async () => [
@@ -346,11 +354,16 @@ const TAKES_NO_ACCOUNT = new Set([
   'auth.refresh',
   'auth.logout',
   'auth.me',
+  'auth.resendVerification',
+  'auth.verifyEmail',
+  'auth.requestPasswordReset',
+  'auth.resetPassword',
   'accounts.list',
   'accounts.create',
   'billing.plans',
 ]);
-const NO_ACCOUNT_PREFIXES = ['operators.', 'apiKeys.', 'admin.'];
+// notifications.*: the caller's own bell and switches, whatever the account (see the bell's tests).
+const NO_ACCOUNT_PREFIXES = ['operators.', 'apiKeys.', 'admin.', 'notifications.'];
 
 const procedurePaths = Object.keys(appRouter._def.procedures as Record<string, unknown>);
 

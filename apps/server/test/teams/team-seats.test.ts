@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEnv } from '../../src/env';
 import { startBillingTestServer, type BillingTestServer } from '../support/billing-server';
 import { payCheckout } from '../support/hosted-pages';
-import { registerUser, trpc, type Tokens } from '../support/http';
+import { trpc, type Tokens } from '../support/http';
+import { registerVerifiedUser } from '../support/test-server';
 
 // TEAM seats over HTTP against the real server and the Stripe emulator: the subscription item's
 // quantity follows the team's member count (prorated by Stripe), seats buy no runs, and a quantity
@@ -46,7 +47,7 @@ class Team {
   ) {}
 
   static async create(billing: BillingTestServer): Promise<Team> {
-    const owner = await registerUser(billing.server.url);
+    const owner = await registerVerifiedUser(billing.server);
     const created = await trpc<{ id: string }>(
       billing.server.url,
       'mutation',
@@ -203,7 +204,7 @@ describe('TEAM seats follow the member count', () => {
   });
 
   it('invite 3 (no seat yet), accept 3 one by one: the quantity follows 1 → 2 → 3 → 4', async () => {
-    for (let i = 0; i < 3; i += 1) members.push(await registerUser(billing.server.url));
+    for (let i = 0; i < 3; i += 1) members.push(await registerVerifiedUser(billing.server));
     const invitations: { id: string; token: string }[] = [];
     for (const member of members) invitations.push(await team.invite(member));
     // Pending invitations are no seats.
@@ -368,7 +369,7 @@ describe('the seat sync worker', () => {
     const billing = await startBillingTestServer({ SEAT_SYNC_INTERVAL_SECONDS: '1' });
     try {
       const team = await Team.create(billing);
-      const member = await registerUser(billing.server.url);
+      const member = await registerVerifiedUser(billing.server);
       await team.accept(member, await team.invite(member));
       await team.buy();
       expect((await team.row()).subscription.stripeQuantity).toBe(2);

@@ -46,6 +46,6 @@ export class SessionPage {
 
   private async submit(message: string): Promise<void> {
     await this.page.getByLabel('Message').fill(message);
-    await this.page.getByRole('button', { name: 'Send' }).click();
+    await this.page.getByRole('button', { name: 'Send', exact: true }).click();
   }
 }

@@ -1,13 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ISO, overviewFixture } from '../test/fixtures';
+import { meFixture, overviewFixture } from '../test/fixtures';
 import { mountWithApp } from '../test/mount-with-app';
 import AppHeader from './app-header.vue';
 
 function mountHeader(platformRole: 'operator' | null) {
   return mountWithApp(AppHeader, {
     handlers: {
-      'auth.me': () => ({ id: 'u1', email: 'ada@example.com', createdAt: ISO(-30), platformRole }),
+      'auth.me': () => meFixture({ platformRole }),
       'billing.subscription': () => overviewFixture('FREE'),
+      'notifications.list': () => ({ items: [], unreadCount: 0, nextCursor: null }),
     },
   });
 }
@@ -22,12 +23,20 @@ describe('AppHeader', () => {
 
   it('offers the API keys page to platform operators', async () => {
     const { wrapper } = await mountHeader('operator');
-    expect(navLinks(wrapper)).toEqual(['Sessions', 'Subscription', 'API keys']);
+    expect(navLinks(wrapper)).toEqual(['Sessions', 'Subscription', 'Notifications', 'API keys']);
     expect(wrapper.find('nav a[href="/operator/api-keys"]').exists()).toBe(true);
   });
 
   it('shows no operator link to anyone else', async () => {
     const { wrapper } = await mountHeader(null);
-    expect(navLinks(wrapper)).toEqual(['Sessions', 'Subscription']);
+    expect(navLinks(wrapper)).toEqual(['Sessions', 'Subscription', 'Notifications']);
+  });
+
+  it('links the notification settings next to the subscription settings, and has the bell', async () => {
+    const { wrapper } = await mountHeader(null);
+    expect(wrapper.find('nav a[href="/settings/notifications"]').exists()).toBe(true);
+    expect(wrapper.get('[data-testid="notification-bell-button"]').attributes('aria-label')).toBe(
+      'Notifications, 0 unread',
+    );
   });
 });

@@ -37,3 +37,19 @@ export function formatMoney(minorUnits: number, currency: string): string {
 export function pluralize(count: number, singular: string, plural = `${singular}s`): string {
   return `${formatCount(count)} ${count === 1 ? singular : plural}`;
 }
+
+const relativeFormat = new Intl.RelativeTimeFormat('en-US', { numeric: 'auto', style: 'short' });
+const MINUTE = 60;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+/** "just now", "5 min. ago", "3 hr. ago", "yesterday"; a week and older as "Mar 5". */
+export function formatRelativeTime(value: Date | string, now: Date = new Date()): string {
+  const seconds = Math.round((new Date(value).getTime() - now.getTime()) / 1000);
+  const distance = Math.abs(seconds);
+  if (distance < 45) return 'just now';
+  if (distance < HOUR) return relativeFormat.format(Math.round(seconds / MINUTE), 'minute');
+  if (distance < DAY) return relativeFormat.format(Math.round(seconds / HOUR), 'hour');
+  if (distance < 7 * DAY) return relativeFormat.format(Math.round(seconds / DAY), 'day');
+  return formatShortDate(value);
+}

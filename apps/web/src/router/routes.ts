@@ -24,6 +24,24 @@ export const routes: RouteRecordRaw[] = [
     meta: { isPublic: true, isGuestOnly: true, title: 'Create account' },
   },
   {
+    path: '/forgot-password',
+    component: () => import('../features/auth/views/forgot-password-view.vue'),
+    meta: { isPublic: true, isGuestOnly: true, title: 'Reset your password' },
+  },
+  {
+    // Public, signed in or not: the token in the link (#token=…) is what proves the address.
+    path: '/verify-email',
+    component: () => import('../features/auth/views/verify-email-view.vue'),
+    meta: { isPublic: true, title: 'Verify your email' },
+  },
+  {
+    // Not guest-only: a user signed in in this tab resets too, and is signed out afterwards (the server
+    // revokes every session of the user).
+    path: '/reset-password',
+    component: () => import('../features/auth/views/reset-password-view.vue'),
+    meta: { isPublic: true, title: 'Choose a new password' },
+  },
+  {
     path: '/sessions',
     component: () => import('../features/sessions/views/sessions-view.vue'),
     meta: { title: 'Sessions' },
@@ -38,6 +56,11 @@ export const routes: RouteRecordRaw[] = [
     path: '/settings/subscription',
     component: () => import('../features/billing/views/subscription-settings-view.vue'),
     meta: { title: 'Subscription' },
+  },
+  {
+    path: '/settings/notifications',
+    component: () => import('../features/notifications/views/notification-settings-view.vue'),
+    meta: { title: 'Notifications' },
   },
   {
     path: '/accounts/:id/members',

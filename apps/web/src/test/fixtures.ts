@@ -67,3 +67,32 @@ export function memberFixture(overrides: Partial<WireMember> = {}): WireMember {
     ...overrides,
   };
 }
+
+/** auth.me as it crosses the wire. */
+export function meFixture(overrides: { emailVerified?: boolean; platformRole?: 'operator' | null } = {}) {
+  return {
+    id: 'u1',
+    email: 'ada@example.com',
+    createdAt: iso(-30),
+    platformRole: overrides.platformRole ?? null,
+    emailVerified: overrides.emailVerified ?? true,
+  };
+}
+
+/** notifications.list items (ids are UUIDs, as the server's input schema wants them). */
+export function notificationFixture(
+  index: number,
+  overrides: Partial<{ title: string; body: string; link: string | null; readAt: string | null }> = {},
+) {
+  return {
+    id: `00000000-0000-4000-8000-${String(index).padStart(12, '0')}`,
+    kind: 'usage_alert',
+    title: `Notification ${index}`,
+    body: `Body ${index}`,
+    link: null,
+    accountId: null,
+    createdAt: new Date(Date.now() - index * 60_000).toISOString(),
+    readAt: null,
+    ...overrides,
+  };
+}

@@ -33,6 +33,10 @@ const PATHS = [
   '/operator/api-keys',
   '/accounts/:id/members',
   '/invitations/accept',
+  '/verify-email',
+  '/forgot-password',
+  '/reset-password',
+  '/settings/notifications',
 ];
 
 /** Mounts a component the way the app runs it: real Api, Pinia and router, with a fake server. */

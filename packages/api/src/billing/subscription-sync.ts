@@ -22,6 +22,8 @@ import {
   type SubscriptionState,
 } from '@tollgate/domain';
 import type { ApiDeps } from '../config';
+import { displayAccountName, transitionNotices, type AccountContext } from '../notifications/billing-notices';
+import { notify } from '../notifications/notifier';
 import {
   createDuplicateSubscriptions,
   StoredSubscriptionMoved,
@@ -41,6 +43,9 @@ export interface SyncResult {
   previousSyncAt: Date | null;
   /** Duplicates to cancel at Stripe once the transaction committed (cancelDuplicates). */
   cancellations: DuplicateCancellation[];
+  /** The account's state after the sync (null: nothing was written), and what notices are about. */
+  after: SubscriptionState | null;
+  context: AccountContext;
 }
 
 /** Everything a sync needs from Stripe, fetched before its transaction opens. */
@@ -179,15 +184,30 @@ export function createSubscriptionSync(deps: ApiDeps, settings: BillingSettings)
     const { owner, snapshot, ticket } = prepared;
     const { accountId } = owner;
     const row = (await lockSubscriptionRow(tx, accountId)) ?? (await createAndLock(tx, owner));
-    const unchanged = { accountId, isChanged: false, isStale: false, previousSyncAt: row.stripeSyncedAt };
+    const basics = await accountBasics(tx, accountId);
+    const context = accountContext(accountId, basics?.name ?? null);
+    const unchanged = {
+      accountId,
+      isChanged: false,
+      isStale: false,
+      previousSyncAt: row.stripeSyncedAt,
+      after: null,
+      context,
+    };
     const isStale =
       row.stripeSubscriptionId === snapshot.id &&
       row.stripeSyncTicket !== null &&
       row.stripeSyncTicket > ticket;
     if (isStale) {
-      return { ...unchanged, isStale: true, cancellations: [] };
+      // Nothing written, but the stored (newer) state is what an event's own notices are judged by.
+      return {
+        ...unchanged,
+        isStale: true,
+        cancellations: [],
+        after: toSubscriptionState(row, basics ?? undefined),
+      };
     }
-    const state = toSubscriptionState(row, (await accountBasics(tx, accountId)) ?? undefined);
+    const state = toSubscriptionState(row, basics ?? undefined);
     const { decision, isRecorded, cancellations } = await duplicates.check(
       tx,
       accountId,
@@ -232,7 +252,19 @@ export function createSubscriptionSync(deps: ApiDeps, settings: BillingSettings)
     });
     // Last: the period row's lock is held only until this transaction commits.
     await writePeriodLimit(tx, accountId, state, next);
-    return { ...unchanged, isChanged, cancellations };
+    // In this transaction: the notices commit with the change they announce, or not at all.
+    for (const notice of transitionNotices(context, state, next)) await notify(tx, notice, now());
+    return { ...unchanged, isChanged, cancellations, after: next };
+  }
+
+  function accountContext(accountId: string, name: string | null): AccountContext {
+    return {
+      accountId,
+      accountName: displayAccountName(name),
+      appUrl: deps.config.appUrl,
+      graceDays: deps.config.paymentGraceDays,
+      now: now(),
+    };
   }
 
   /** The new plan's limit, where admission reads it (see applyPeriodLimit). */

@@ -12,6 +12,8 @@ import {
 import { AppError, type StripeEventEnvelope } from '@tollgate/domain';
 import Stripe from 'stripe';
 import type { ApiDeps } from '../config';
+import { eventNotices } from '../notifications/event-notices';
+import { notify } from '../notifications/notifier';
 import { createConcurrencyLimit } from './concurrency-limit';
 import type { DuplicateCancellation } from './duplicate-subscriptions';
 import type { BillingSettings } from './stripe-settings';
@@ -181,6 +183,11 @@ export function createWebhookHandler(deps: ApiDeps, settings: BillingSettings, s
         await linkCheckoutCustomer(tx, plan, eventId);
         const result = await sync.apply(tx, prepared);
         cancellations = result.cancellations;
+        if (result.after) {
+          for (const notice of eventNotices(envelope, result.context, result.after)) {
+            await notify(tx, notice, now());
+          }
+        }
         return { status: 'processed', eventId, type, accountId: result.accountId, isStale: result.isStale };
       },
       onDb,

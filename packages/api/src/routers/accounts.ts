@@ -60,7 +60,7 @@ export const accountsRouter = {
     .input(memberInput)
     .output(membersSchema)
     .mutation(({ ctx, input }) => ctx.services.billingAccounts.transferOwnership(ctx.account, input.userId)),
-  /** A single-use invitation link (returned to the inviter until invitations are emailed). */
+  /** A single-use invitation link: emailed to the address, and returned to the inviter to share too. */
   invite: accountMemberProcedure('manage_members')
     .input(z.object({ email: emailSchema, role: z.enum(['admin', 'member']).default('member') }))
     .output(createdInvitationSchema)

@@ -1,12 +1,26 @@
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import type { Context } from '../context';
-import { loggedOutSchema, meSchema, tokenPairSchema } from '../schemas/account-schemas';
+import {
+  emailVerifiedSchema,
+  loggedOutSchema,
+  meSchema,
+  passwordResetAcceptedSchema,
+  passwordResetDoneSchema,
+  tokenPairSchema,
+  verificationSentSchema,
+} from '../schemas/account-schemas';
 import { protectedProcedure, publicProcedure } from '../trpc';
 import { emailSchema, passwordSchema } from './inputs';
 
 const credentialsInput = z.object({ email: emailSchema, password: passwordSchema });
 const refreshInput = z.object({ refreshToken: z.string().min(1).max(512) });
+/** An emailed link's token (43 base64url characters; a little slack, never kilobytes). */
+const emailTokenSchema = z
+  .string()
+  .min(1, 'token is required')
+  .max(128, 'token is at most 128 characters')
+  .regex(/^[A-Za-z0-9_-]+$/, 'token is the text after #token= in the link');
 
 function limitAttempts(ctx: Context, route: string) {
   if (!ctx.services.authRateLimiter.hit(`${route}:${ctx.ip}`, ctx.deps.now())) {
@@ -48,4 +62,31 @@ export const authRouter = {
     .input(z.void())
     .output(meSchema)
     .query(({ ctx }) => ctx.services.accounts.me(ctx.user.userId)),
+  /**
+   * Sends a new verification link (older unexpired links keep working). Limited per user in the
+   * database: one per minute, five per day (the sign-up email included) → 429 with Retry-After.
+   */
+  resendVerification: protectedProcedure
+    .input(z.void())
+    .output(verificationSentSchema)
+    .mutation(({ ctx }) => ctx.services.emailVerification.resend(ctx.user.userId)),
+  verifyEmail: publicProcedure
+    .input(z.object({ token: emailTokenSchema }))
+    .output(emailVerifiedSchema)
+    .mutation(({ ctx, input }) => ctx.services.emailVerification.verify(input.token)),
+  /** Always `{ accepted: true }`, whether or not the address has an account. */
+  requestPasswordReset: publicProcedure
+    .input(z.object({ email: emailSchema }))
+    .output(passwordResetAcceptedSchema)
+    .mutation(({ ctx, input }) => {
+      limitAttempts(ctx, 'password-reset');
+      return ctx.services.passwordReset.request(input.email);
+    }),
+  resetPassword: publicProcedure
+    .input(z.object({ token: emailTokenSchema, password: passwordSchema }))
+    .output(passwordResetDoneSchema)
+    .mutation(({ ctx, input }) => {
+      limitAttempts(ctx, 'password-reset-confirm');
+      return ctx.services.passwordReset.reset(input);
+    }),
 } satisfies TRPCRouterRecord;

@@ -22,10 +22,18 @@ export const billingRouter = {
   subscription: actingForAccountProcedure('subscriptions:read', 'view_billing')
     .output(subscriptionOverviewSchema)
     .query(({ ctx }) => ctx.services.subscriptions.overview(ctx.tenant)),
+  /*
+   * The verification gate: a trial and a checkout need the calling user's verified email (on a team
+   * account too: the check is on who calls, not on the account). FREE runs need none: an unverified
+   * user can sign in, see everything and use the free tier. Host-platform users are vouched for.
+   */
   activateTrial: accountProcedure('manage_billing')
     .input(z.void())
     .output(subscriptionOverviewSchema)
-    .mutation(({ ctx }) => ctx.services.subscriptions.activateTrial(ctx.tenant)),
+    .mutation(async ({ ctx }) => {
+      await ctx.services.emailVerification.requireVerified(ctx.user.userId);
+      return ctx.services.subscriptions.activateTrial(ctx.tenant);
+    }),
   /** Stripe Checkout for a plan of the account's kind (checkoutPlansFor); redirect URLs must be on APP_URL's origin. */
   createCheckoutSession: accountProcedure('manage_billing')
     .input(
@@ -36,7 +44,8 @@ export const billingRouter = {
       }),
     )
     .output(checkoutSessionSchema)
-    .mutation(({ ctx, input }) => {
+    .mutation(async ({ ctx, input }) => {
+      await ctx.services.emailVerification.requireVerified(ctx.user.userId);
       // A plan the account's kind can't buy is an invalid `plan` field, like an unknown one.
       const refusal = checkoutRefusal(input.plan, ctx.tenant.kind);
       if (refusal) {

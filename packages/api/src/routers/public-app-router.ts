@@ -11,6 +11,7 @@ import type { adminRouter } from './admin';
 import type { apiKeysRouter } from './api-keys';
 import type { authRouter } from './auth';
 import type { billingRouter } from './billing';
+import type { notificationsRouter } from './notifications';
 import type { operatorsRouter } from './operators';
 import type { sessionsRouter } from './sessions';
 import type { usageRouter } from './usage';
@@ -47,6 +48,7 @@ export type PublicAppRouter = TRPCBuiltRouter<
     apiKeys: typeof apiKeysRouter;
     admin: typeof adminRouter;
     operators: typeof operatorsRouter;
+    notifications: typeof notificationsRouter;
   }>
 >;
 export type PublicRouterInputs = inferRouterInputs<PublicAppRouter>;

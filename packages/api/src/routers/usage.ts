@@ -2,7 +2,8 @@ import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { runActorOf } from '../run-actor';
 import { releasedRunSchema, runAuthorizationSchema, startedRunStateSchema } from '../schemas/usage-schemas';
-import { actingForAccountProcedure, serviceForAccountProcedure } from '../trpc';
+import { usageAlertSettingsSchema } from '../schemas/notification-schemas';
+import { accountProcedure, actingForAccountProcedure, serviceForAccountProcedure } from '../trpc';
 import { attemptIdSchema, requestHashSchema, runIdSchema } from './inputs';
 
 const runInput = z.object({ runId: runIdSchema });
@@ -37,4 +38,22 @@ export const usageRouter = {
     .mutation(({ ctx, input }) =>
       ctx.services.usage.release(runActorOf(ctx.service), ctx.tenant, input.runId),
     ),
+  /** The active account's usage-alert thresholds (any member may read them). */
+  alertSettings: accountProcedure('view_billing')
+    .input(z.void())
+    .output(usageAlertSettingsSchema)
+    .query(({ ctx }) => ctx.services.notifications.alertSettings(ctx.tenant.accountId)),
+  /** Owners and admins set when the account's usage alerts fire (each once per period). */
+  setAlertSettings: accountProcedure('manage_billing')
+    .input(
+      z.object({
+        percents: z
+          .array(z.number().int().min(1).max(100))
+          .max(5)
+          .refine((list) => new Set(list).size === list.length, 'each percent once'),
+        runsRemaining: z.number().int().min(1).max(1_000_000).nullable(),
+      }),
+    )
+    .output(usageAlertSettingsSchema)
+    .mutation(({ ctx, input }) => ctx.services.notifications.setAlertSettings(ctx.tenant.accountId, input)),
 } satisfies TRPCRouterRecord;

@@ -5,6 +5,7 @@ export * from './admin-schemas';
 export * from './api-key-schemas';
 export * from './billing-schemas';
 export * from './error-schemas';
+export * from './notification-schemas';
 export * from './operator-schemas';
 export * from './session-schemas';
 export * from './team-schemas';

@@ -16,11 +16,18 @@ import { signAccessToken } from '../auth/access-token';
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from '../auth/passwords';
 import { hashSecret, randomToken } from '../auth/secrets';
 import { hasHostPlatform, type ApiDeps } from '../config';
+import { isEmailVerified, issueVerification } from './email-verification';
 
 export interface PublicUser {
   id: string;
   email: string | null;
   createdAt: Date;
+}
+
+export interface Me extends PublicUser {
+  platformRole: PlatformRole | null;
+  /** Trials and checkout need it (host-platform users always are). */
+  emailVerified: boolean;
 }
 
 export interface TokenPair {
@@ -69,16 +76,22 @@ export function createAccountService(deps: ApiDeps) {
         throw new AppError('CONFLICT', 'An account with this email already exists');
       }
       const passwordHash = await hashPassword(input.password);
-      const user = await createUser(db, { id: randomUUID(), email, passwordHash, createdAt: now() }).catch(
-        (error: unknown) => {
+      const at = now();
+      // One transaction: the user, its personal account (with its FREE subscription) and the
+      // verification email exist together or not at all (the outbox worker sends after commit).
+      const user = await db
+        .transaction(async (tx) => {
+          const created = await createUser(tx, { id: randomUUID(), email, passwordHash, createdAt: at });
+          await ensurePersonalAccount(tx, created.id, created.createdAt);
+          await issueVerification(tx, deps, { id: created.id, email }, at);
+          return created;
+        })
+        .catch((error: unknown) => {
           // Two registrations racing for one email: the unique index decides, the loser gets a clear 409.
           if (isUniqueViolation(error))
             throw new AppError('CONFLICT', 'An account with this email already exists');
           throw error;
-        },
-      );
-      // The personal account every user has (with its FREE subscription): made with the user.
-      await ensurePersonalAccount(db, user.id, user.createdAt);
+        });
       return issueTokens(toPublicUser(user));
     },
 
@@ -135,11 +148,17 @@ export function createAccountService(deps: ApiDeps) {
       knownUserIds.add(userId);
     },
 
-    async me(userId: string): Promise<PublicUser & { platformRole: PlatformRole | null }> {
+    async me(userId: string): Promise<Me> {
       const user = await findUserById(db, userId);
-      // Host-platform users exist from their first token on; their row holds no email.
-      if (!user) return { id: userId, email: null, createdAt: now(), platformRole: null };
-      return { ...toPublicUser(user), platformRole: user.platformRole ?? null };
+      // Host-platform users exist from their first token on; their row holds no email, and their
+      // platform vouches for them (verified).
+      if (!user)
+        return { id: userId, email: null, createdAt: now(), platformRole: null, emailVerified: true };
+      return {
+        ...toPublicUser(user),
+        platformRole: user.platformRole ?? null,
+        emailVerified: isEmailVerified(user),
+      };
     },
   };
 }

@@ -5,6 +5,7 @@ import {
   createTeamAccount,
   findAccount,
   findMembership,
+  findUserById,
   listAccountsOfUser,
   listMembers,
   listPendingInvitations,
@@ -29,6 +30,7 @@ import {
 } from '@tollgate/domain';
 import { hashSecret, randomToken } from '../auth/secrets';
 import { DEFAULT_TEAM_ACCOUNT_SETTINGS, type ApiDeps } from '../config';
+import { notify } from '../notifications/notifier';
 import type {
   AccountMember,
   AccountSummary,
@@ -106,6 +108,15 @@ export function createBillingAccountService(
     if ((await countOwners(tx, accountId)) <= 1) {
       throw new AppError('LAST_OWNER', 'An account needs at least one owner: make someone else owner first');
     }
+  }
+
+  /** The accept link: ids in the query, the token in the fragment (it never reaches an access log). */
+  function invitationUrl(invitation: { accountId: string; id: string }, token: string): string {
+    const url = new URL('/invitations/accept', config.appUrl);
+    url.searchParams.set('account', invitation.accountId);
+    url.searchParams.set('invitation', invitation.id);
+    url.hash = `token=${token}`;
+    return url.toString();
   }
 
   return {
@@ -224,8 +235,8 @@ export function createBillingAccountService(
     },
 
     /**
-     * A single-use link for `email` (the notifications issue will email it; until then it is returned to
-     * the inviter). The token is in the URL's fragment, so it never reaches an access log.
+     * A single-use link for `email`, emailed to it and returned to the inviter (to share another way).
+     * The token is in the URL's fragment, so it never reaches an access log.
      */
     async invite(
       account: ResolvedTenant,
@@ -238,12 +249,12 @@ export function createBillingAccountService(
       }
       const token = randomToken();
       const at = now();
-      const invitation = await change(account.tenant.accountId, async (tx) => {
+      const { invitation, url } = await change(account.tenant.accountId, async (tx) => {
         const actorRole = await currentRole(tx, account, 'manage_members');
         if (!canManageMember(actorRole, role)) {
           throw new AppError('FORBIDDEN', `Your role (${actorRole}) can't invite an ${role}`);
         }
-        return replaceInvitation(tx, {
+        const created = await replaceInvitation(tx, {
           accountId: account.tenant.accountId,
           email: normalizeEmail(email),
           role,
@@ -252,12 +263,31 @@ export function createBillingAccountService(
           now: at,
           expiresAt: new Date(at.getTime() + settings.invitationTtlDays * MS_PER_DAY),
         });
+        const acceptUrl = invitationUrl(created, token);
+        // The email is enqueued with the invitation (same transaction; sent after commit), once per
+        // invitation id: a re-invite replaces the invitation and sends its new link.
+        const accountRow = await findAccount(tx, created.accountId);
+        const inviter = await findUserById(tx, account.tenant.userId);
+        await notify(
+          tx,
+          {
+            email: {
+              kind: 'team_invitation',
+              accountName: accountRow?.name ?? 'a team',
+              inviterEmail: inviter?.email ?? 'A team admin',
+              role,
+              acceptUrl,
+              expiresAt: created.expiresAt,
+            },
+            accountId: created.accountId,
+            key: created.id,
+            audience: { to: 'address', address: created.email },
+          },
+          at,
+        );
+        return { invitation: created, url: acceptUrl };
       });
-      const url = new URL('/invitations/accept', config.appUrl);
-      url.searchParams.set('account', invitation.accountId);
-      url.searchParams.set('invitation', invitation.id);
-      url.hash = `token=${token}`;
-      return { ...toInvitationView(invitation), token, url: url.toString() };
+      return { ...toInvitationView(invitation), token, url };
     },
 
     async invitations(account: ResolvedTenant): Promise<InvitationView[]> {

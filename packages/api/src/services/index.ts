@@ -5,16 +5,22 @@ import { createAccountService } from './account-service';
 import { createApiKeyService } from './api-key-service';
 import { createAuthenticator } from './authenticator';
 import { createBillingAccountService } from './billing-account-service';
+import { createEmailVerificationService } from './email-verification';
 import { createOperatorService } from './operator-service';
+import { createPasswordResetService } from './password-reset';
 import { createSessionService } from './session-service';
 import { createSubscriptionService } from './subscription-service';
 import { createTenantResolver } from './tenant-resolver';
 import { createUsageService } from './usage-service';
+import { createBillingReminders } from '../notifications/billing-reminders';
+import { createNotificationService } from '../notifications/notification-service';
+import { createUsageAlerts } from '../notifications/usage-alerts';
 
 /** The API's services, built once per process and shared by every request. */
 export function createServices(deps: ApiDeps) {
   const subscriptions = createSubscriptionService(deps);
-  const usage = createUsageService(deps, subscriptions);
+  const usageAlerts = createUsageAlerts(deps);
+  const usage = createUsageService(deps, subscriptions, usageAlerts);
   const apiKeys = createApiKeyService(deps);
   const accounts = createAccountService(deps);
   const stripe = deps.billing ? createStripeBilling(deps, deps.billing, subscriptions) : null;
@@ -29,6 +35,8 @@ export function createServices(deps: ApiDeps) {
   return {
     authenticate: createAuthenticator(deps, apiKeys),
     accounts,
+    emailVerification: createEmailVerificationService(deps),
+    passwordReset: createPasswordResetService(deps),
     tenants: createTenantResolver(deps, accounts),
     billingAccounts: createBillingAccountService(deps, subscriptions, syncSeats),
     authRateLimiter: createRateLimiter(deps.config.authRateLimit),
@@ -38,6 +46,9 @@ export function createServices(deps: ApiDeps) {
     usage,
     sessions: createSessionService(deps, usage),
     stripe,
+    usageAlerts,
+    notifications: createNotificationService(deps, usageAlerts),
+    billingReminders: createBillingReminders(deps, deps.config.dunningDays),
   };
 }
 

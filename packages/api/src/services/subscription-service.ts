@@ -1,4 +1,5 @@
 import {
+  accountBasics,
   applyPeriodLimit,
   ensurePersonalAccount,
   ensureUser,
@@ -14,10 +15,13 @@ import {
   MS_PER_DAY,
   PLANS,
   canStartTrial,
+  getPlan,
   resolveEntitlement,
   type SubscriptionState,
 } from '@tollgate/domain';
 import type { ApiDeps } from '../config';
+import { displayAccountName } from '../notifications/billing-notices';
+import { notify } from '../notifications/notifier';
 import type { SubscriptionOverview } from '../schemas/billing-schemas';
 import type { Tenant } from '../tenant';
 
@@ -102,7 +106,26 @@ export function createSubscriptionService(deps: ApiDeps) {
     }
     // One conditional UPDATE decides: of concurrent calls, exactly one gets the row back.
     const at = now();
-    const started = await startTrialOnce(db, tenant, at);
+    const started = await startTrialOnce(db, tenant, at, {
+      onStarted: async (tx, row) => {
+        if (!row.trialEnd) return;
+        await notify(
+          tx,
+          {
+            email: {
+              kind: 'trial_started',
+              accountName: displayAccountName((await accountBasics(tx, tenant.accountId))?.name),
+              trialEndsAt: row.trialEnd,
+              runs: getPlan('TRIAL').runLimit ?? 0,
+            },
+            accountId: tenant.accountId,
+            key: row.trialEnd.toISOString(),
+            audience: { to: 'billing-admins', accountId: tenant.accountId },
+          },
+          at,
+        );
+      },
+    });
     if (!started) throw new AppError('TRIAL_NOT_ALLOWED', 'This account has already used its free trial');
     // The trial's limit where admission reads it. The FREE period keeps its own: it is in force
     // again when the trial ends.

@@ -22,6 +22,7 @@ import {
 } from '@tollgate/domain';
 import type { z } from 'zod';
 import type { ApiDeps } from '../config';
+import type { UsageAlerts } from '../notifications/usage-alerts';
 import type { RunAuthorization, releasedRunSchema, startedRunStateSchema } from '../schemas/usage-schemas';
 import type { Tenant } from '../tenant';
 import { authorizeFingerprint } from './run-fingerprint';
@@ -52,7 +53,11 @@ interface Charge {
   result: ReserveRunResult;
 }
 
-export function createUsageService(deps: ApiDeps, subscriptions: SubscriptionService) {
+export function createUsageService(
+  deps: ApiDeps,
+  subscriptions: SubscriptionService,
+  usageAlerts: UsageAlerts,
+) {
   const { db, now, config, logger } = deps;
   const upgradeUrl = new URL('/settings/subscription?upgrade=1', config.appUrl).toString();
 
@@ -173,6 +178,17 @@ export function createUsageService(deps: ApiDeps, subscriptions: SubscriptionSer
     const charge = { ...request, at: now() };
     const { entitlement, result } = batcher ? await batcher.submit(charge) : await chargeOne(charge);
     const { runId } = request;
+    if (result.outcome === 'reserved') {
+      usageAlerts.observe([
+        {
+          accountId: request.tenant.accountId,
+          period: entitlement.period,
+          used: result.used,
+          usedBefore: result.used - 1,
+          limit: result.limit,
+        },
+      ]);
+    }
     switch (result.outcome) {
       case 'reserved':
       case 'replayed':

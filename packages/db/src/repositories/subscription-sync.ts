@@ -35,9 +35,9 @@ export async function lockSubscriptionRow(tx: Database, accountId: string): Prom
 export async function accountBasics(
   db: Database,
   accountId: string,
-): Promise<{ createdAt: Date; kind: AccountKind } | null> {
+): Promise<{ createdAt: Date; kind: AccountKind; name: string | null } | null> {
   const [row] = await db
-    .select({ createdAt: accounts.createdAt, kind: accounts.kind })
+    .select({ createdAt: accounts.createdAt, kind: accounts.kind, name: accounts.name })
     .from(accounts)
     .where(eq(accounts.id, accountId));
   return row ?? null;

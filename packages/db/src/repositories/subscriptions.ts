@@ -72,7 +72,11 @@ export async function startTrialOnce(
   db: Database,
   who: { accountId: string; userId: string },
   now: Date,
-  options: { trialDays?: number } = {},
+  options: {
+    trialDays?: number;
+    /** Runs in the trial's transaction (its notice commits with it). */
+    onStarted?: (tx: Database, row: SubscriptionRow) => Promise<void>;
+  } = {},
 ): Promise<SubscriptionRow | null> {
   const trialEnd = new Date(now.getTime() + (options.trialDays ?? TRIAL_DAYS) * MS_PER_DAY);
   return db.transaction(async (tx) => {
@@ -122,6 +126,7 @@ export async function startTrialOnce(
           people.map((person) => person.id),
         ),
       );
+    await options.onStarted?.(tx, row);
     return row;
   });
 }

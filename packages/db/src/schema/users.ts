@@ -30,6 +30,11 @@ export const users = pgTable(
     platformRoleGrantedBy: text('platform_role_granted_by'),
     /** When this user started a trial, on any account it owns: the trial is once per person. */
     trialUsedAt: timestamptz('trial_used_at'),
+    /**
+     * When the user proved they read mail at `email` (the verification link). Null: unverified, so no
+     * trial and no checkout. Users who existed before verification was introduced count as verified.
+     */
+    emailVerifiedAt: timestamptz('email_verified_at'),
     createdAt: timestamptz('created_at').notNull().defaultNow(),
   },
   (t) => [

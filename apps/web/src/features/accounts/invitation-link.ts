@@ -1,3 +1,5 @@
+import { tokenFromHash } from '../../lib/url-fragment';
+
 /**
  * An invitation link: `/invitations/accept?account=…&invitation=…#token=…`. The token travels in the
  * fragment (never sent to a server, so never in an access log); while the user signs in or signs up it
@@ -14,10 +16,6 @@ const KEY_PREFIX = 'tollgate.invitation.';
 function first(value: unknown): string | null {
   const candidate = Array.isArray(value) ? value[0] : value;
   return typeof candidate === 'string' && candidate !== '' ? candidate : null;
-}
-
-export function tokenFromHash(hash: string): string | null {
-  return new URLSearchParams(hash.replace(/^#/, '')).get('token') || null;
 }
 
 function storage(): Storage | null {

@@ -5,6 +5,8 @@ import { useApi } from '../../lib/api';
 import { errorMessage } from '../../lib/error-message';
 import { leaveAppTo, sleep } from '../../lib/navigation';
 import { createBillingApi, type InvoiceSummary, type SubscriptionOverview } from './billing.api';
+import { useAuthStore } from '../auth/auth.store';
+import { isEmailNotVerified, verifyFirstMessage } from '../auth/email-verification';
 import { rememberBeforePortal } from './portal-snapshot';
 
 export type LoadStatus = 'idle' | 'loading' | 'ready' | 'error';
@@ -129,6 +131,13 @@ export const useBillingStore = defineStore('billing', () => {
       await action();
     } catch (failure) {
       actionError.value = errorMessage(failure);
+      if (isEmailNotVerified(failure)) {
+        // Not verified after all (auth.me said otherwise, or was not asked yet): say how to fix it,
+        // and let the banner show.
+        const auth = useAuthStore();
+        auth.noteEmailUnverified();
+        actionError.value = verifyFirstMessage(auth.user?.email);
+      }
       pendingAction.value = null;
       return;
     }

@@ -1,0 +1,167 @@
+import {
+  accountBasics,
+  getUsageAlertThresholds,
+  listUsageNearThresholds,
+  type Database,
+  type UsageAlertThresholds,
+} from '@tollgate/db';
+import type { ApiDeps } from '../config';
+import { billingLinks, displayAccountName } from './billing-notices';
+import { notify, type NotificationEvent } from './notifier';
+
+export interface PeriodUsage {
+  accountId: string;
+  period: { start: Date; end: Date };
+  /** The counter after the run(s) just admitted. */
+  used: number;
+  limit: number;
+  /**
+   * The counter before them: only thresholds crossed between the two are checked (the hot path), so an
+   * account past 80 % doesn't re-announce it on every run. Absent: every threshold reached (the sweep).
+   */
+  usedBefore?: number;
+}
+
+export type Threshold = { percent: number } | { runsRemaining: number };
+
+/** The thresholds `used` of `limit` has reached (a percent p is reached at ⌈limit × p ÷ 100⌉ runs). */
+export function reachedThresholds(
+  used: number,
+  limit: number,
+  thresholds: UsageAlertThresholds,
+): Threshold[] {
+  if (limit <= 0) return [];
+  const reached: Threshold[] = thresholds.percents
+    .filter((percent) => used >= Math.ceil((limit * percent) / 100))
+    .map((percent) => ({ percent }));
+  const { runsRemaining } = thresholds;
+  if (runsRemaining !== null && runsRemaining < limit && limit - used <= runsRemaining) {
+    reached.push({ runsRemaining });
+  }
+  return reached;
+}
+
+function thresholdKey(threshold: Threshold): string {
+  return 'percent' in threshold ? `${threshold.percent}%` : `${threshold.runsRemaining}-left`;
+}
+
+const THRESHOLDS_TTL_MS = 30_000;
+/** How long the hot path's observations are gathered before one check. */
+const OBSERVE_WINDOW_MS = 25;
+
+/**
+ * Usage alerts: once per period and threshold (80 % and 100 % of the period's allowance by default,
+ * per account also a number of runs remaining). Level-triggered and idempotent: an alert is owed when
+ * the period's counter is at or past a threshold, and its key (period start + threshold) makes it
+ * once. The hot path checks the accounts a batch just charged, after answering (never on the run's
+ * latency); the periodic pass (`sweep`) finds any the process didn't get to (a crash between the
+ * batch's commit and the alert), so none is lost. One batch crossing 80 % and 100 % owes both.
+ */
+export function createUsageAlerts(deps: ApiDeps) {
+  const { db, now, logger, config } = deps;
+  const cache = new Map<string, { thresholds: UsageAlertThresholds; at: number }>();
+
+  async function thresholdsOf(accountIds: string[]): Promise<Map<string, UsageAlertThresholds>> {
+    const at = Date.now();
+    const result = new Map<string, UsageAlertThresholds>();
+    const missing = accountIds.filter((id) => {
+      const hit = cache.get(id);
+      if (hit && at - hit.at < THRESHOLDS_TTL_MS) result.set(id, hit.thresholds);
+      return !result.has(id);
+    });
+    for (const [id, thresholds] of await getUsageAlertThresholds(db, missing)) {
+      cache.set(id, { thresholds, at });
+      result.set(id, thresholds);
+    }
+    if (cache.size > 10_000) cache.clear();
+    return result;
+  }
+
+  async function alert(tx: Database, usage: PeriodUsage, thresholds: Threshold[]): Promise<void> {
+    const accountName = displayAccountName((await accountBasics(tx, usage.accountId))?.name);
+    const { upgradeUrl } = billingLinks(config.appUrl);
+    for (const threshold of thresholds) {
+      const event: NotificationEvent = {
+        email: {
+          kind: 'usage_alert',
+          accountName,
+          threshold,
+          used: usage.used,
+          limit: usage.limit,
+          periodEndsAt: usage.period.end,
+          upgradeUrl,
+        },
+        accountId: usage.accountId,
+        key: `${usage.period.start.toISOString()}:${thresholdKey(threshold)}`,
+        audience: { to: 'billing-admins', accountId: usage.accountId },
+      };
+      await notify(tx, event, now());
+    }
+  }
+
+  /** Checks each usage against its account's thresholds; alerts for those newly reached. */
+  async function check(usages: readonly PeriodUsage[]): Promise<void> {
+    if (usages.length === 0) return;
+    const thresholds = await thresholdsOf([...new Set(usages.map((usage) => usage.accountId))]);
+    for (const usage of usages) {
+      const settings = thresholds.get(usage.accountId);
+      if (!settings) continue;
+      const before =
+        usage.usedBefore === undefined
+          ? new Set<string>()
+          : new Set(reachedThresholds(usage.usedBefore, usage.limit, settings).map(thresholdKey));
+      const crossed = reachedThresholds(usage.used, usage.limit, settings).filter(
+        (threshold) => !before.has(thresholdKey(threshold)),
+      );
+      if (crossed.length > 0) await db.transaction((tx) => alert(tx, usage, crossed));
+    }
+  }
+
+  let pending: PeriodUsage[] = [];
+  let flush: Promise<void> | null = null;
+
+  /**
+   * Called by the hot path: never delays or fails a run. Observations are gathered for a moment and
+   * checked together (one thresholds read for every account not in the cache); a failure is logged
+   * and left to the sweep.
+   */
+  function observe(usages: readonly PeriodUsage[]): void {
+    pending.push(...usages);
+    flush ??= new Promise<void>((resolve) => setTimeout(resolve, OBSERVE_WINDOW_MS).unref())
+      .then(() => {
+        const batch = pending;
+        pending = [];
+        flush = null;
+        return check(batch);
+      })
+      .catch((error: unknown) =>
+        logger.warn('usage alert check failed; the periodic pass will catch up', { error: String(error) }),
+      );
+  }
+
+  /** Resolves once what was observed so far has been checked (tests; shutdown). */
+  async function settled(): Promise<void> {
+    while (flush) await flush;
+  }
+
+  /** Every current period at or past one of its account's thresholds (alerts already sent are no-ops). */
+  async function sweep(): Promise<void> {
+    const rows = await listUsageNearThresholds(db, now());
+    await check(
+      rows.map((row) => ({
+        accountId: row.accountId,
+        period: { start: row.periodStart, end: row.periodEnd },
+        used: row.used,
+        limit: row.runLimit,
+      })),
+    );
+  }
+
+  function forget(accountId: string): void {
+    cache.delete(accountId);
+  }
+
+  return { observe, settled, check, sweep, forget };
+}
+
+export type UsageAlerts = ReturnType<typeof createUsageAlerts>;

@@ -1,0 +1,101 @@
+import { and, eq, gt, gte, isNull } from 'drizzle-orm';
+import type { Database } from '../database';
+import { emailTokens, users } from '../schema';
+import type { EmailTokenPurpose, EmailTokenRow } from '../schema';
+
+export interface NewEmailToken {
+  userId: string;
+  purpose: EmailTokenPurpose;
+  email: string;
+  tokenHash: string;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+export async function insertEmailToken(db: Database, token: NewEmailToken): Promise<EmailTokenRow> {
+  const [row] = await db.insert(emailTokens).values(token).returning();
+  if (!row) throw new Error('insertEmailToken: insert returned no row');
+  return row;
+}
+
+/**
+ * Uses a link's token: one conditional UPDATE, so two clicks racing (or a replayed link) succeed once.
+ * Null when the token is unknown, of another purpose, expired or already used.
+ */
+export async function consumeEmailToken(
+  db: Database,
+  purpose: EmailTokenPurpose,
+  tokenHash: string,
+  now: Date,
+): Promise<EmailTokenRow | null> {
+  const [row] = await db
+    .update(emailTokens)
+    .set({ usedAt: now })
+    .where(
+      and(
+        eq(emailTokens.tokenHash, tokenHash),
+        eq(emailTokens.purpose, purpose),
+        isNull(emailTokens.usedAt),
+        gt(emailTokens.expiresAt, now),
+      ),
+    )
+    .returning();
+  return row ?? null;
+}
+
+/** Tokens of `purpose` issued to the user since `since` (the resend limits count them). */
+export async function countEmailTokensSince(
+  db: Database,
+  filter: { userId: string; purpose: EmailTokenPurpose; since: Date },
+): Promise<{ count: number; newest: Date | null }> {
+  const rows = await db
+    .select({ createdAt: emailTokens.createdAt })
+    .from(emailTokens)
+    .where(
+      and(
+        eq(emailTokens.userId, filter.userId),
+        eq(emailTokens.purpose, filter.purpose),
+        gte(emailTokens.createdAt, filter.since),
+      ),
+    );
+  const newest = rows.reduce<Date | null>(
+    (latest, row) => (latest === null || row.createdAt > latest ? row.createdAt : latest),
+    null,
+  );
+  return { count: rows.length, newest };
+}
+
+/** Every unused token of `purpose` for the user stops working (a reset or a verification used one). */
+export async function invalidateEmailTokens(
+  db: Database,
+  userId: string,
+  purpose: EmailTokenPurpose,
+  now: Date,
+): Promise<void> {
+  await db
+    .update(emailTokens)
+    .set({ usedAt: now })
+    .where(and(eq(emailTokens.userId, userId), eq(emailTokens.purpose, purpose), isNull(emailTokens.usedAt)));
+}
+
+/**
+ * Marks the user's address verified, only if it is still the address the link was sent to. True when
+ * this call verified it (false: already verified, or the address changed since).
+ */
+export async function markEmailVerified(
+  db: Database,
+  userId: string,
+  email: string,
+  now: Date,
+): Promise<boolean> {
+  const rows = await db
+    .update(users)
+    .set({ emailVerifiedAt: now })
+    .where(and(eq(users.id, userId), eq(users.email, email), isNull(users.emailVerifiedAt)))
+    .returning({ id: users.id });
+  return rows.length > 0;
+}
+
+export async function setPasswordHash(db: Database, userId: string, passwordHash: string): Promise<void> {
+  await db.update(users).set({ passwordHash }).where(eq(users.id, userId));
+}

@@ -1,0 +1,44 @@
+import { and, desc, eq, gt, isNotNull, lte, or } from 'drizzle-orm';
+import type { Database } from '../database';
+import { notifications, subscriptions } from '../schema';
+
+/**
+ * Accounts the reminder clock may owe a notice: trials ending within `trialHorizon`, and every
+ * past_due subscription (dunning). Read without locks; each candidate is re-checked under its row lock.
+ */
+export async function listReminderCandidates(
+  db: Database,
+  now: Date,
+  trialHorizon: Date,
+): Promise<{ accountId: string }[]> {
+  return db
+    .select({ accountId: subscriptions.accountId })
+    .from(subscriptions)
+    .where(
+      or(
+        and(
+          eq(subscriptions.status, 'trialing'),
+          isNotNull(subscriptions.trialEnd),
+          gt(subscriptions.trialEnd, now),
+          lte(subscriptions.trialEnd, trialHorizon),
+        ),
+        and(eq(subscriptions.status, 'past_due'), isNotNull(subscriptions.pastDueSince)),
+      ),
+    )
+    .orderBy(subscriptions.accountId);
+}
+
+/** The facts of the account's newest notification of `kind` (e.g. the failed invoice's amount). */
+export async function latestNotificationData(
+  db: Database,
+  accountId: string,
+  kind: string,
+): Promise<Record<string, unknown> | null> {
+  const [row] = await db
+    .select({ data: notifications.data })
+    .from(notifications)
+    .where(and(eq(notifications.accountId, accountId), eq(notifications.kind, kind)))
+    .orderBy(desc(notifications.createdAt))
+    .limit(1);
+  return row?.data ?? null;
+}
