@@ -12,6 +12,9 @@ export const RUNTIME_EXTERNALS = [
   { name: '@electric-sql/pglite', resolveFrom: 'packages/db' },
   // A native addon: index.js picks a prebuilt binary package for the platform at run time.
   { name: '@node-rs/argon2', resolveFrom: 'packages/api' },
+  // Reached through mjml → html-minifier; it require()s its own source files by computed paths. Found
+  // where pnpm hoists every installed package (node_modules/.pnpm/node_modules): not a direct dependency.
+  { name: 'uglify-js', resolveFrom: 'node_modules/.pnpm' },
 ] as const;
 
 // pg only requires pg-native when asked for the native driver, which the server never does.

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startDevInbox, type DevInbox } from '@tollgate/mail';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleServer, RUNTIME_EXTERNALS } from '../src/bundle-server';
 import { freePort } from '../src/http/free-port';
@@ -16,9 +17,12 @@ describe('the bundled server (what the Docker image runs)', () => {
   const outDir = join(work, 'app');
   let database: ScratchDatabase | null = null;
   let server: ServerProcess | null = null;
+  /** The SMTP server the bundle sends to (a real one, in this process). */
+  let inbox: DevInbox | null = null;
 
   beforeAll(async () => {
     await bundleServer({ repoRoot: REPO_ROOT, outDir });
+    inbox = await startDevInbox({ port: 0 });
     database = await createScratchDatabase('tollgate_bundle');
     const port = await freePort();
     server = await startServerProcess(
@@ -36,8 +40,8 @@ describe('the bundled server (what the Docker image runs)', () => {
         STRIPE_PRICE_ID_BASIC: 'price_bundle_basic',
         STRIPE_PRICE_ID_PRO: 'price_bundle_pro',
         STRIPE_PRICE_ID_TEAM: 'price_bundle_team',
-        // Production needs SMTP settings; nothing is sent in this test (no email is due).
-        SMTP_URL: 'smtp://127.0.0.1:2525',
+        // Production needs SMTP settings: the sign-up below sends its verification email there.
+        SMTP_URL: inbox.url,
         MAIL_FROM: 'Tollgate <billing@tollgate.test>',
         LOG_REQUESTS: 'false',
         DATABASE_URL: database.url,
@@ -47,6 +51,7 @@ describe('the bundled server (what the Docker image runs)', () => {
   });
   afterAll(async () => {
     await server?.stop();
+    await inbox?.close();
     await database?.drop();
     rmSync(work, { recursive: true, force: true });
   });
@@ -65,7 +70,7 @@ describe('the bundled server (what the Docker image runs)', () => {
     expect(await response.json()).toEqual({ status: 'ok', database: 'ok' });
   });
 
-  it('registers an account (the native argon2 addon loads) and signs in with it', async () => {
+  it('registers an account (the native argon2 addon loads), emails its verification link, and signs in', async () => {
     const credentials = JSON.stringify({ email: 'bundle@example.com', password: 'correct-horse-battery' });
     const register = await fetch(`${server?.url}/api/trpc/auth.register`, {
       method: 'POST',
@@ -73,6 +78,12 @@ describe('the bundled server (what the Docker image runs)', () => {
       body: credentials,
     });
     expect(register.status).toBe(200);
+    // The verification email, rendered by MJML inside the bundle and sent over SMTP by the outbox.
+    const verification = await inbox?.waitFor((message) => message.to.includes('bundle@example.com'), {
+      timeoutMs: 20_000,
+    });
+    expect(verification?.subject).toBe('Verify your email address');
+    expect(verification?.text).toContain('https://tollgate.test/verify-email#token=');
 
     const login = await fetch(`${server?.url}/api/trpc/auth.login`, {
       method: 'POST',

@@ -542,7 +542,11 @@ function legacyTenants(): LegacyTenant[] {
         created_at: at(-70),
         updated_at: at(-12),
       },
-      periods: [{ period: window(-12, 18), used: 12, runLimit: 1000 }],
+      periods: [
+        { period: window(-12, 18), used: 12, runLimit: 1000 },
+        // Past its grace it runs on Free entitlements; these are used up, so its 402 is PAYMENT_PAST_DUE.
+        { period: freePeriodAt(at(-70), T), used: 10, runLimit: 10 },
+      ],
       ledger: ([current]) => [
         {
           runId: 'run-1',
@@ -1343,12 +1347,10 @@ describe('migrating today’s tenants to billing accounts (0004)', () => {
     const outcomes = charged.map((userId, i) => ({ userId, ...results[i] }));
     expect(outcomes).toEqual(
       charged.map((userId) => {
-        const { decision } = must(beforeOf(userId).decision);
-        const outcome = decision.allowed
-          ? 'reserved'
-          : decision.code === 'USAGE_LIMIT_REACHED'
-            ? 'limit_reached'
-            : 'blocked';
+        const { decision, entitlement } = must(beforeOf(userId).decision);
+        // Blocked means refused whatever the usage (entitlement.block); any other refusal is the
+        // limit (USAGE_LIMIT_REACHED, or PAYMENT_PAST_DUE once a past-grace account's Free runs are gone).
+        const outcome = decision.allowed ? 'reserved' : entitlement.block ? 'blocked' : 'limit_reached';
         return {
           userId,
           outcome,

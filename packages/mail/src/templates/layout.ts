@@ -83,7 +83,7 @@ function buildMjml(
     ? `<br /><a href="${e(preferencesUrl)}" style="color:${MUTED_COLOR}">Manage email preferences</a>`
     : '';
 
-  return `<mjml>
+  return `<mjml lang="en">
   <mj-head>
     <mj-title>${e(content.subject)}</mj-title>
     <mj-preview>${e(content.preview)}</mj-preview>
