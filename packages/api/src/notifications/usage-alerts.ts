@@ -118,7 +118,10 @@ export function createUsageAlerts(deps: ApiDeps) {
   }
 
   let pending: PeriodUsage[] = [];
-  let flush: Promise<void> | null = null;
+  /** A check is scheduled and hasn't started: new observations join it. */
+  let isScheduled = false;
+  /** Scheduled or running checks, until they finish (what `settled` waits for). */
+  const inFlight = new Set<Promise<void>>();
 
   /**
    * Called by the hot path: never delays or fails a run. Observations are gathered for a moment and
@@ -127,21 +130,25 @@ export function createUsageAlerts(deps: ApiDeps) {
    */
   function observe(usages: readonly PeriodUsage[]): void {
     pending.push(...usages);
-    flush ??= new Promise<void>((resolve) => setTimeout(resolve, OBSERVE_WINDOW_MS).unref())
+    if (isScheduled) return;
+    isScheduled = true;
+    const run: Promise<void> = new Promise<void>((resolve) => setTimeout(resolve, OBSERVE_WINDOW_MS).unref())
       .then(() => {
+        isScheduled = false;
         const batch = pending;
         pending = [];
-        flush = null;
         return check(batch);
       })
       .catch((error: unknown) =>
         logger.warn('usage alert check failed; the periodic pass will catch up', { error: String(error) }),
-      );
+      )
+      .finally(() => inFlight.delete(run));
+    inFlight.add(run);
   }
 
-  /** Resolves once what was observed so far has been checked (tests; shutdown). */
+  /** Resolves once everything observed so far has been checked and its alerts written (tests; shutdown). */
   async function settled(): Promise<void> {
-    while (flush) await flush;
+    while (inFlight.size > 0) await Promise.all([...inFlight]);
   }
 
   /** Every current period at or past one of its account's thresholds (alerts already sent are no-ops). */
