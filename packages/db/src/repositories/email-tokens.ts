@@ -1,4 +1,4 @@
-import { and, eq, gt, gte, isNull } from 'drizzle-orm';
+import { and, eq, gt, isNull } from 'drizzle-orm';
 import type { Database } from '../database';
 import { emailTokens, users } from '../schema';
 import type { EmailTokenPurpose, EmailTokenRow } from '../schema';
@@ -41,28 +41,6 @@ export async function consumeEmailToken(
     )
     .returning();
   return row ?? null;
-}
-
-/** Tokens of `purpose` issued to the user since `since` (the resend limits count them). */
-export async function countEmailTokensSince(
-  db: Database,
-  filter: { userId: string; purpose: EmailTokenPurpose; since: Date },
-): Promise<{ count: number; newest: Date | null }> {
-  const rows = await db
-    .select({ createdAt: emailTokens.createdAt })
-    .from(emailTokens)
-    .where(
-      and(
-        eq(emailTokens.userId, filter.userId),
-        eq(emailTokens.purpose, filter.purpose),
-        gte(emailTokens.createdAt, filter.since),
-      ),
-    );
-  const newest = rows.reduce<Date | null>(
-    (latest, row) => (latest === null || row.createdAt > latest ? row.createdAt : latest),
-    null,
-  );
-  return { count: rows.length, newest };
 }
 
 /** Every unused token of `purpose` for the user stops working (a reset or a verification used one). */
