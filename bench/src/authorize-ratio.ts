@@ -8,7 +8,7 @@ import { createDb } from '@tollgate/db';
 import { createScratchDatabase } from '@tollgate/db/testing';
 import { startBenchServer } from './servers';
 import { measureAuthorize, type AuthorizeRun } from './service-authorize';
-import { seedTeam, seedTenants, usageTotals } from './tenants';
+import { seedPacks, seedTeam, seedTenants, usageTotals } from './tenants';
 import { queryRows } from '@tollgate/db';
 import { sql } from 'drizzle-orm';
 
@@ -41,11 +41,15 @@ async function main(): Promise<void> {
       cappedMembers: 10,
       memberCap: NO_LIMIT,
     });
+    // The multi-bucket path: a plan allowance of 5 runs, then two packs each (one expiring sooner).
+    const buckets = await seedTenants(handle.db, 'pack', 1000, 5);
+    await seedPacks(handle.db, buckets, NO_LIMIT);
     const load = { concurrency: CONCURRENCY, durationMs: DURATION_MS };
     const cases = [
       ['1,000 tenants', tenants, 'ts', 'tb'],
       ['hot tenant', hot, 'hs', 'hb'],
       ['team of 50 members (10 capped)', team, 'ms', 'mb'],
+      ['1,000 tenants on allowance + two packs', buckets, 'ps', 'pb'],
     ] as const;
     for (const [name, list, singleTag, batchedTag] of cases) {
       const single = await measureAuthorize(singleServer.services, {
@@ -61,6 +65,21 @@ async function main(): Promise<void> {
       process.stdout.write(`${line(name, single, batched)}\n`);
     }
     const totals = { tenants: await usageTotals(handle.db, 'svc'), hot: await usageTotals(handle.db, 'hot') };
+    const [books] = await queryRows<{
+      unbalanced_grants: number;
+      unbalanced_runs: number;
+      over_allowance: number;
+    }>(
+      handle.db,
+      sql`select
+            (select count(*) from credit_grants g where g.units <> g.remaining + g.expired_units + g.clawed_back_units
+              + (select coalesce(sum(d.units), 0) from run_draws d where d.account_id = g.account_id and d.grant_id = g.id))::int
+              as unbalanced_grants,
+            (select count(*) from usage_ledger l where l.state <> 'released' and l.units_reserved <> l.units_from_allowance
+              + (select coalesce(sum(d.units), 0) from run_draws d where d.account_id = l.account_id and d.run_id = l.run_id))::int
+              as unbalanced_runs,
+            (select count(*) from usage_periods p where p.used > p.run_limit)::int as over_allowance`,
+    );
     const [members] = await queryRows<{ mismatched: number; over_cap: number }>(
       handle.db,
       sql`select count(*) filter (where m.used <> (select count(*) from usage_ledger l
@@ -71,7 +90,9 @@ async function main(): Promise<void> {
     );
     process.stdout.write(
       `exactness: 1,000 tenants ${JSON.stringify(totals.tenants)}, hot ${JSON.stringify(totals.hot)}, ` +
-        `team members: counters ≠ ledger ${members?.mismatched ?? -1}, over cap ${members?.over_cap ?? -1}\n`,
+        `team members: counters ≠ ledger ${members?.mismatched ?? -1}, over cap ${members?.over_cap ?? -1}; ` +
+        `buckets: grants unbalanced ${books?.unbalanced_grants ?? -1}, runs unbalanced ${books?.unbalanced_runs ?? -1}, ` +
+        `allowances overdrawn ${books?.over_allowance ?? -1}\n`,
     );
     await batchedServer.close();
     await singleServer.close();

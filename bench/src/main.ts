@@ -16,7 +16,7 @@ import { renderReport, type BenchResults } from './report';
 import { createScratchDatabase } from '@tollgate/db/testing';
 import { startBenchServer } from './servers';
 import { measureAuthorize } from './service-authorize';
-import { seedTenants, usageTotals } from './tenants';
+import { seedPacks, seedTenants, usageTotals } from './tenants';
 import { measureWebSize } from './web-size';
 import { measureWebhooks } from './webhooks';
 
@@ -47,12 +47,17 @@ async function main(): Promise<void> {
     const singleServer = await startBenchServer(handle, { batchWindowMs: 0 });
     const tenants = await seedTenants(handle.db, 'svc', 1000, NO_LIMIT);
     const hot = await seedTenants(handle.db, 'hot', 1, NO_LIMIT);
+    // The multi-bucket path: a plan allowance of 5 runs, then two packs each (one expiring sooner).
+    const packs = await seedTenants(handle.db, 'pack', 1000, 5);
+    await seedPacks(handle.db, packs, NO_LIMIT);
     const load = { concurrency: CONCURRENCY, durationMs: 4000 };
     const service = {
       tenantsSingle: await measureAuthorize(singleServer.services, { ...load, tenants, tag: 'ts' }),
       tenantsBatched: await measureAuthorize(batchedServer.services, { ...load, tenants, tag: 'tb' }),
       hotSingle: await measureAuthorize(singleServer.services, { ...load, tenants: hot, tag: 'hs' }),
       hotBatched: await measureAuthorize(batchedServer.services, { ...load, tenants: hot, tag: 'hb' }),
+      packsSingle: await measureAuthorize(singleServer.services, { ...load, tenants: packs, tag: 'ps' }),
+      packsBatched: await measureAuthorize(batchedServer.services, { ...load, tenants: packs, tag: 'pb' }),
     };
     const serviceTotals = {
       tenants: await usageTotals(handle.db, 'svc'),

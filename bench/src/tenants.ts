@@ -111,3 +111,20 @@ export async function usageTotals(db: Database, prefix: string): Promise<UsageTo
     mismatched: row?.mismatched ?? 0,
   };
 }
+
+/**
+ * Gives each of these tenants (personal accounts of `userIds`) two packs of `units` runs, expiring in
+ * 30 and 300 days: with a small plan allowance, their runs draw the allowance, then the sooner pack
+ * (the multi-bucket path of the reservation statement). One set-based statement.
+ */
+export async function seedPacks(db: Database, userIds: readonly string[], units: number, now = new Date()) {
+  const startsAt = new Date(now.getTime() - MS_PER_DAY).toISOString();
+  await db.execute(sql`
+    insert into credit_grants
+      (account_id, source, pack_id, units, remaining, starts_at, expires_at, checkout_session_id,
+        amount_paid_cents, currency)
+    select personal_account_id(t.id), 'pack', 'PACK_1000', ${units}, ${units}, ${startsAt}::timestamptz,
+      ${startsAt}::timestamptz + make_interval(days => d.days), 'cs_bench_' || t.id || '_' || d.days, 8000, 'usd'
+    from unnest(${sql.param([...userIds])}::text[]) as t(id)
+    cross join (values (30), (300)) as d(days)`);
+}

@@ -14,7 +14,17 @@ export interface WebSize {
   /** What the billing screen (/settings/subscription) loads: the entry chunk, the view chunk and their static imports. */
   billingJsGzip: number;
   billingChunks: string[];
+  /**
+   * The operator console's own JS (its lazy route chunks, their static imports, echarts): what staff
+   * download on top of the app, never part of the billing screens. Chunks the app's entry already
+   * loads are not counted again.
+   */
+  consoleJsGzip: number;
+  consoleChunks: string[];
 }
+
+/** The console's route chunks are named after its views and layout (features/console/…/console-*.vue). */
+const CONSOLE_CHUNK = /^console-.+\.js$/;
 
 /** Builds the web app (`pnpm --filter @tollgate/web build`) and weighs its JavaScript. */
 export async function measureWebSize(): Promise<WebSize> {
@@ -35,9 +45,21 @@ export async function measureWebSize(): Promise<WebSize> {
     [entry, view].filter((name): name is string => Boolean(name)),
     sources,
   );
+  const entryChunks = new Set(closure(entry ? [entry] : [], sources));
+  const consoleChunks = closure(
+    files.filter((name) => CONSOLE_CHUNK.test(name)),
+    sources,
+  ).filter((name) => !entryChunks.has(name));
   const sum = (names: Iterable<string>) =>
     [...names].reduce((total, name) => total + (gzipped.get(name) ?? 0), 0);
-  return { isFreshBuild, allJsGzip: sum(files), billingJsGzip: sum(billingChunks), billingChunks };
+  return {
+    isFreshBuild,
+    allJsGzip: sum(files),
+    billingJsGzip: sum(billingChunks),
+    billingChunks,
+    consoleJsGzip: sum(consoleChunks),
+    consoleChunks,
+  };
 }
 
 /** The chunks and everything they import statically (`from "./x.js"` / `import "./x.js"`). */

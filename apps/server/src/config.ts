@@ -55,6 +55,7 @@ export function apiConfigOf(env: Env): ApiConfig {
     isBuiltInAccountsEnabled: env.BUILT_IN_ACCOUNTS,
     paymentGraceDays: env.PAYMENT_GRACE_DAYS,
     runStartTimeoutMs: env.RUN_START_TIMEOUT_SECONDS * 1000,
+    runSettleTimeoutMs: env.RUN_SETTLE_TIMEOUT_SECONDS * 1000,
     authRateLimit: { windowMs: 60_000, max: env.AUTH_RATE_LIMIT_PER_MINUTE },
     runBatching:
       env.AUTHORIZE_BATCH_WINDOW_MS > 0
@@ -62,5 +63,6 @@ export function apiConfigOf(env: Env): ApiConfig {
         : null,
     webhookConcurrency: env.STRIPE_WEBHOOK_CONCURRENCY,
     dunningDays: env.DUNNING_DAYS,
+    supportGrantMaxUnits: env.SUPPORT_GRANT_MAX_UNITS,
   };
 }

@@ -51,6 +51,13 @@ export const envSchema = z.object({
   PAYMENT_GRACE_DAYS: z.coerce.number().int().min(0).max(60).default(7),
   /** A run reserved and never started within this time is released by Tollgate's sweeper. */
   RUN_START_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
+  /** A run started and never settled within this time is settled at its estimate by the sweeper. */
+  RUN_SETTLE_TIMEOUT_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(30 * 86_400)
+    .default(86_400),
   /** Grouped commits for run authorization: window in ms (0 = off, one transaction per run) and batch cap. */
   AUTHORIZE_BATCH_WINDOW_MS: z.coerce.number().min(0).max(50).default(2),
   AUTHORIZE_BATCH_MAX: z.coerce.number().int().min(1).max(10_000).default(256),
@@ -69,6 +76,18 @@ export const envSchema = z.object({
   STRIPE_PRICE_ID_PRO: optional(z.string().startsWith('price_', 'must be a Stripe price id (price_…)')),
   /** TEAM's monthly price, per seat (quantity = the team's member count). */
   STRIPE_PRICE_ID_TEAM: optional(z.string().startsWith('price_', 'must be a Stripe price id (price_…)')),
+  /** Overage billing with real Stripe: the Billing Meter and the metered price on it (both, or neither). */
+  STRIPE_OVERAGE_METER_ID: optional(z.string().startsWith('mtr_', 'must be a Stripe meter id (mtr_…)')),
+  STRIPE_OVERAGE_PRICE_ID: optional(z.string().startsWith('price_', 'must be a Stripe price id (price_…)')),
+  /** The meter's event_name. */
+  STRIPE_OVERAGE_EVENT_NAME: z.string().min(1).max(100).default('tollgate_overage_runs'),
+  /** The metered price's unit_amount_decimal (cents per run): what money caps are divided by. */
+  STRIPE_OVERAGE_UNIT_AMOUNT_DECIMAL: z
+    .string()
+    .regex(/^\d{1,12}(\.\d{1,12})?$/, 'must be a decimal number of cents, e.g. 12.5')
+    .default('12.5'),
+  /** How often overage is reported to Stripe's meter (seconds; 0 = off, for tests that flush by hand). */
+  METER_REPORT_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
   /** Points the official SDK elsewhere (e.g. an emulator started separately). */
   STRIPE_API_BASE_URL: optional(z.url()),
   STRIPE_WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().min(1).default(300),
@@ -102,6 +121,8 @@ export const envSchema = z.object({
   ).default([0, 3, 6]),
   /** Re-send team accounts' seat counts Stripe hasn't confirmed this often (0 = off; Stripe billing only). */
   SEAT_SYNC_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
+  /** The most runs one grant by platform support may give (operators are not bounded). */
+  SUPPORT_GRANT_MAX_UNITS: z.coerce.number().int().min(0).max(10_000_000).default(1000),
 });
 
 export type Env = z.infer<typeof envSchema>;

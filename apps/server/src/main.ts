@@ -39,6 +39,7 @@ try {
     isShuttingDown = true;
     logger.info('shutting down', { signal });
     await server.close();
+    logger.flush(); // the log is written asynchronously: its last lines go out before the exit
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -1,6 +1,4 @@
 import {
-  createDb,
-  DataDirLockedError,
   findUserByEmail,
   findUserById,
   grantPlatformRole,
@@ -8,8 +6,7 @@ import {
   revokePlatformRole,
   type Database,
 } from '@tollgate/db';
-import { pgliteDataDir } from './config';
-import { EnvError, readEnv } from './env';
+import { withCliDatabase } from './cli-database';
 
 /**
  * `pnpm --filter @tollgate/server operator grant|revoke <email|userId>` and `… operator list` (or
@@ -91,23 +88,7 @@ async function main(args: readonly string[]): Promise<number> {
     print.error(USAGE);
     return 2;
   }
-  try {
-    const env = readEnv();
-    const handle = await createDb(
-      env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL, poolSize: 2 } : { dataDir: pgliteDataDir(env) },
-    );
-    try {
-      return await runCommand(handle.db, command, print);
-    } finally {
-      await handle.close();
-    }
-  } catch (error) {
-    if (error instanceof EnvError || error instanceof DataDirLockedError) {
-      print.error(error.message);
-      return 1;
-    }
-    throw error;
-  }
+  return withCliDatabase(print.error, (db) => runCommand(db, command, print));
 }
 
 process.exitCode = await main(process.argv.slice(2));

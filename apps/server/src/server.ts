@@ -15,8 +15,9 @@ import type { StripeEmulator } from '@tollgate/stripe-emulator';
 import { createEmailWorker, type EmailWorker } from '@tollgate/api';
 import type { DevInbox } from '@tollgate/mail';
 import { createApp } from './app';
+import { startLeadership, type Leadership } from './leadership';
 import { setUpEmail } from './email-setup';
-import { startEmailOutbox, startNotificationClock } from './notification-workers';
+import { startEmailOutbox, startMeterReporting, startNotificationClock } from './notification-workers';
 import { apiConfigOf, pgliteDataDir, webDistDirOf } from './config';
 import type { Env } from './env';
 import { announceOperatorBootstrap } from './operator-bootstrap';
@@ -36,6 +37,8 @@ export interface RunningServer {
   devInbox: DevInbox | null;
   /** Sends what the email outbox holds (also on its own every EMAIL_OUTBOX_INTERVAL_MS). */
   emailWorker: EmailWorker;
+  /** Whether this process runs the once-across-replicas periodic passes (see leadership.ts). */
+  leadership: Pick<Leadership, 'isLeader'>;
   close(): Promise<void>;
 }
 
@@ -46,7 +49,12 @@ export interface StartOptions {
   now?: () => Date;
   /** Stripe settings (tests point them at their own emulator); default: from the env. */
   billing?: BillingSettings | null;
+  /** How often a replica that doesn't lead asks for leadership (and the leader checks its session). */
+  leadershipCheckMs?: number;
 }
+
+/** The advisory lock whose holder runs the periodic passes (one per database). */
+const LEADERSHIP_LOCK = 'tollgate:periodic-passes';
 
 /** Builds everything from a validated env and listens. Used by main.ts and by tests. */
 export async function startServer(env: Env, options: StartOptions = {}): Promise<RunningServer> {
@@ -107,25 +115,56 @@ export async function startServer(env: Env, options: StartOptions = {}): Promise
   const url = `http://127.0.0.1:${port}`;
   stripe?.onListening(url);
 
-  const reconcileTimer =
-    env.RECONCILE_INTERVAL_SECONDS > 0 && services.stripe
-      ? setInterval(
-          () =>
-            void services.stripe
-              ?.reconcile()
-              .catch((error) => logger.error('reconcile failed', { error: String(error) })),
-          env.RECONCILE_INTERVAL_SECONDS * 1000,
-        )
-      : null;
-  reconcileTimer?.unref();
-  const sweeper = startRunSweeper(services, env.RUN_START_TIMEOUT_SECONDS * 1000, logger);
-  const seatSync = startSeatSyncWorker(services, env.SEAT_SYNC_INTERVAL_SECONDS * 1000, logger);
+  // Every replica drains the email outbox: each row is claimed once (FOR UPDATE SKIP LOCKED), so more
+  // processes only send sooner.
   const outbox = startEmailOutbox(emailWorker, env.EMAIL_OUTBOX_INTERVAL_MS, logger);
-  const notificationClock = startNotificationClock(
-    services,
-    env.NOTIFICATION_CLOCK_INTERVAL_SECONDS * 1000,
+  // The leader alone runs the clock-driven passes, once per interval across replicas. Each is also safe
+  // twice at once (the brief overlap of a failover): Stripe reconcile applies only newer Stripe
+  // objects; the sweeper moves each run by one conditional UPDATE and expires grants under SKIP LOCKED;
+  // seat sync sends absolute quantities under idempotency keys; meter delivery claims batches with SKIP
+  // LOCKED and the hourly meter reconciliation settles a period only if its books did not change; the
+  // notification clock's notices each have a unique key. Meter delivery goes with its reconciliation
+  // (one pass in notification-workers.ts): one process delivers overage, which keeps up.
+  const leadership = await startLeadership({
+    db: db.db,
+    name: LEADERSHIP_LOCK,
+    checkIntervalMs: options.leadershipCheckMs ?? 5_000,
     logger,
-  );
+    lead() {
+      const reconcileTimer =
+        env.RECONCILE_INTERVAL_SECONDS > 0 && services.stripe
+          ? setInterval(
+              () =>
+                void services.stripe
+                  ?.reconcile()
+                  .catch((error) => logger.error('reconcile failed', { error: String(error) })),
+              env.RECONCILE_INTERVAL_SECONDS * 1000,
+            )
+          : null;
+      reconcileTimer?.unref();
+      const sweeper = startRunSweeper(services, env.RUN_START_TIMEOUT_SECONDS * 1000, logger);
+      const seatSync = startSeatSyncWorker(services, env.SEAT_SYNC_INTERVAL_SECONDS * 1000, logger);
+      const meterReporting = startMeterReporting(
+        services,
+        env.METER_REPORT_INTERVAL_SECONDS * 1000,
+        logger,
+        deps.now,
+      );
+      const notificationClock = startNotificationClock(
+        services,
+        env.NOTIFICATION_CLOCK_INTERVAL_SECONDS * 1000,
+        logger,
+      );
+      return {
+        // A pass under way finishes before Stripe and the database go.
+        async stop() {
+          if (reconcileTimer) clearInterval(reconcileTimer);
+          sweeper.stop();
+          await Promise.all([seatSync.stop(), notificationClock.stop(), meterReporting.stop()]);
+        },
+      };
+    },
+  });
   const isOwnDb = !options.db;
 
   return {
@@ -137,6 +176,7 @@ export async function startServer(env: Env, options: StartOptions = {}): Promise
     emulator: stripe?.emulator ?? null,
     devInbox: email.devInbox,
     emailWorker,
+    leadership,
     /**
      * Graceful: readiness turns 503, the listener stops accepting, in-flight requests finish (idle
      * keep-alive connections are closed at once; busy ones are cut after SHUTDOWN_TIMEOUT_SECONDS),
@@ -144,10 +184,7 @@ export async function startServer(env: Env, options: StartOptions = {}): Promise
      */
     async close() {
       isShuttingDown = true;
-      if (reconcileTimer) clearInterval(reconcileTimer);
-      sweeper.stop();
-      const seatSyncStopped = seatSync.stop();
-      const backgroundStopped = Promise.all([outbox.stop(), notificationClock.stop()]);
+      const backgroundStopped = Promise.all([outbox.stop(), leadership.stop()]);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const idleSweep = setInterval(() => server.closeIdleConnections(), 100);
@@ -155,8 +192,7 @@ export async function startServer(env: Env, options: StartOptions = {}): Promise
       await closed;
       clearInterval(idleSweep);
       clearTimeout(deadline);
-      await seatSyncStopped; // a pass under way finishes before Stripe and the database go
-      await backgroundStopped;
+      await backgroundStopped; // a pass under way finishes before Stripe and the database go
       // Work accepted before shutdown is written before the pool goes: the alerts the last runs owe,
       // and reset emails for requests already answered.
       await Promise.all([services.usageAlerts.settled(), services.passwordReset.settled()]);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createStripeClient, type BillingSettings, type Logger } from '@tollgate/api';
+import { createStripeClient, ensureOverageCatalog, type BillingSettings, type Logger } from '@tollgate/api';
 import type { CheckoutPlanId } from '@tollgate/domain';
 import {
   DEFAULT_EMULATOR_PORT,
@@ -63,6 +63,7 @@ export async function startEmulatedStripe(options: EmulatedStripeOptions = {}): 
       priceIds: emulator.prices,
       webhookSecret,
       webhookToleranceSeconds: options.webhookToleranceSeconds ?? 300,
+      overage: await ensureOverageCatalog(stripe),
     },
     connect(serverUrl) {
       emulator.addWebhookEndpoint(`${serverUrl}/api/v1/billing/webhook`, webhookSecret);
@@ -103,6 +104,7 @@ export async function setUpStripe(
         },
         webhookSecret: env.STRIPE_WEBHOOK_SECRET ?? '',
         webhookToleranceSeconds: env.STRIPE_WEBHOOK_TOLERANCE_SECONDS,
+        overage: overageSettingsOf(env),
       },
       emulator: null,
       onListening() {},
@@ -128,4 +130,22 @@ export async function setUpStripe(
     prices: emulator.prices,
   });
   return { settings, emulator, onListening: connect };
+}
+
+/**
+ * With real Stripe, overage is billed through the meter and metered price a deployment names (both, or
+ * neither: overage then can't be turned on). The price must have OVERAGE_PRICE's unit_amount_decimal,
+ * the amount caps are divided by (STRIPE_OVERAGE_UNIT_AMOUNT_DECIMAL if it differs).
+ */
+function overageSettingsOf(env: Env): BillingSettings['overage'] {
+  if (!env.STRIPE_OVERAGE_METER_ID && !env.STRIPE_OVERAGE_PRICE_ID) return null;
+  if (!env.STRIPE_OVERAGE_METER_ID || !env.STRIPE_OVERAGE_PRICE_ID) {
+    throw new Error('Set both STRIPE_OVERAGE_METER_ID and STRIPE_OVERAGE_PRICE_ID, or neither');
+  }
+  return {
+    meterId: env.STRIPE_OVERAGE_METER_ID,
+    eventName: env.STRIPE_OVERAGE_EVENT_NAME,
+    priceId: env.STRIPE_OVERAGE_PRICE_ID,
+    unitAmountDecimal: env.STRIPE_OVERAGE_UNIT_AMOUNT_DECIMAL,
+  };
 }

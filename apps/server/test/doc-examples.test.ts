@@ -11,6 +11,7 @@ import {
   credentialVariable,
   exampleSetup,
   pathParameterVariable,
+  setupBody,
 } from '../src/openapi/docs-page-example';
 import type { HttpMethod, OpenApiDocument } from '../src/openapi/openapi-types';
 import { codeBlocksOfHtml, describeFailure, runShellExamples, shellBlocksOf } from './support/doc-examples';
@@ -269,13 +270,19 @@ describe('the OpenAPI document', () => {
       );
       const credential = credentialVariable(operation);
       const token = credential ? env[credential] : undefined;
-      // The precondition the page shows before the example (a reserved run before a release).
-      const setup = exampleSetup(operation);
-      if (setup)
-        await request(docServer.server.url, setup.method.toUpperCase(), `/api/v1${setup.path}`, {
-          body,
+      // The preconditions the page shows before the example (a reserved run before a release, a
+      // started one before a settle): each must succeed, as the page's `set -e` script requires.
+      for (const call of exampleSetup(operation)?.calls ?? []) {
+        const setup = await request(docServer.server.url, call.method.toUpperCase(), `/api/v1${call.path}`, {
+          body: setupBody(call, body),
           token,
         });
+        if (setup.status >= 300) {
+          failures.push(
+            `${method.toUpperCase()} ${path}: its setup ${call.method.toUpperCase()} ${call.path} → ${setup.status} ${JSON.stringify(setup.body)}`,
+          );
+        }
+      }
       const answer = await request(docServer.server.url, method.toUpperCase(), `/api/v1${urlPath}`, {
         body,
         token,

@@ -1,7 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { credentialVariable, curlExample, pathParameterVariable } from '../src/openapi/docs-page-example';
+import {
+  credentialVariable,
+  curlExample,
+  exampleSetup,
+  pathParameterVariable,
+  setupBody,
+} from '../src/openapi/docs-page-example';
 import type { OpenApiOperation } from '../src/openapi/openapi-types';
+import { restOperations } from '../src/routes/rest-api';
 
 function operation(security: string[], example?: unknown, procedure?: string): OpenApiOperation {
   return {
@@ -70,5 +77,51 @@ describe('the /docs curl examples', () => {
       'curl --fail-with-body -sS -X POST "$TOLLGATE_URL/api/v1/usage/authorize" \\',
       'curl --fail-with-body -sS -X POST "$TOLLGATE_URL/api/v1/usage/release" \\',
     ]);
+  });
+
+  it('reserves and starts the run first in the settle example, with the same key', () => {
+    const example = curlExample(
+      '/usage/settle',
+      'post',
+      operation(['serviceApiKey'], { userId: 'u', runId: 'r-1', actual: 3 }, 'usage.settle'),
+    );
+    const lines = example.split('\n');
+    expect(lines.filter((line) => line.startsWith('curl'))).toEqual([
+      'curl --fail-with-body -sS -X POST "$TOLLGATE_URL/api/v1/usage/authorize" \\',
+      'curl --fail-with-body -sS -X POST "$TOLLGATE_URL/api/v1/usage/start" \\',
+      'curl --fail-with-body -sS -X POST "$TOLLGATE_URL/api/v1/usage/settle" \\',
+    ]);
+    expect(lines.filter((line) => line.includes('Bearer'))).toEqual(
+      Array.from({ length: 3 }, () => '  -H "Authorization: Bearer $API_KEY" \\'),
+    );
+    const bodies = lines
+      .filter((line) => line.startsWith('  -d '))
+      .map((line) => bodySentBy(line.replace(/ >\/dev\/null$/, ''), { USER_ID: 'real-user' }));
+    expect(bodies).toEqual([
+      { userId: 'real-user', runId: 'r-1', requestHash: 'sha256-of-the-task' },
+      { userId: 'real-user', runId: 'r-1', attemptId: 'a1' },
+      { userId: 'real-user', runId: 'r-1', actual: 3 },
+    ]);
+  });
+
+  // The settle's setup repeats the authorize and start examples' requests: after them on the page it
+  // is a replay (200, nothing changes); a different requestHash or attemptId would be a 409 there.
+  it("repeats exactly the examples of the operations a setup calls, for the example's run", () => {
+    for (const target of restOperations.filter((candidate) => candidate.example)) {
+      const documented = { 'x-trpc-procedure': target.procedure } as OpenApiOperation;
+      for (const call of exampleSetup(documented)?.calls ?? []) {
+        const called = restOperations.find(
+          (candidate) => candidate.method === call.method && candidate.path === call.path,
+        );
+        expect(called?.example, `${target.operationId} → ${call.path}`).toBeDefined();
+        const sent = setupBody(call, target.example) as Record<string, unknown>;
+        if (call.fields) {
+          expect(sent, `${target.operationId} → ${call.path}`).toEqual({
+            ...called?.example,
+            runId: target.example?.runId,
+          });
+        }
+      }
+    }
   });
 });

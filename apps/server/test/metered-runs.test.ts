@@ -52,6 +52,12 @@ describe('metered agent runs', () => {
         limit: 10,
         resetsAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
         upgradeUrl: 'http://app.tollgate.test/settings/subscription?upgrade=1',
+        // Out of runs: buying a pack is an answer too, next to upgrading.
+        packs: [
+          { id: 'PACK_100', name: '100 runs', units: 100, priceCents: 1000, currency: 'usd' },
+          { id: 'PACK_1000', name: '1,000 runs', units: 1000, priceCents: 8000, currency: 'usd' },
+        ],
+        buyRunsUrl: 'http://app.tollgate.test/settings/subscription?buy=1',
       },
     });
 

@@ -1,41 +1,19 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { silentLogger } from '@tollgate/api';
 import { createDb, createUser, findPlatformRole, type DbHandle } from '@tollgate/db';
 import { createScratchDatabase, testPostgresServerUrl, type ScratchDatabase } from '@tollgate/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEnv } from '../src/env';
 import { startServer } from '../src/server';
+import { runServerCli, type CliResult } from './support/cli';
 import { registerUser, trpc } from './support/http';
 import { TEST_JWT_SECRET } from './support/test-server';
 
-const SERVER_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** `npm run operator -- …` as an operator types it on the server: a separate process. */
 function runCli(args: string[], env: Record<string, string>): Promise<CliResult> {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'test', ...env };
-  if (!env.DATABASE_URL) delete childEnv.DATABASE_URL;
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/operator-cli.ts', ...args], {
-      cwd: SERVER_DIR,
-      env: childEnv,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
-  });
+  return runServerCli('operator-cli.ts', args, env);
 }
 
 let tmpRoot: string;

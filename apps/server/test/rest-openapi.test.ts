@@ -99,6 +99,19 @@ describe('the OpenAPI document', () => {
         },
       },
     });
+    // The 402 of a used-up allowance offers packs (issue 17): in the schema, optional.
+    expect(document.components.schemas.PaymentRequiredBody).toMatchObject({
+      properties: { error: { properties: { packs: { type: 'array' }, buyRunsUrl: {} } } },
+    });
+    // Units are bounded whole numbers: an estimate to reserve, a started run's actual cost (≥ 1).
+    const units = { type: 'integer', minimum: 1, maximum: 100_000 };
+    expect(body).toMatchObject({ properties: { estimate: units } });
+    const settle = document.paths['/usage/settle']?.post;
+    expect(settle?.requestBody?.content['application/json']?.schema).toMatchObject({
+      properties: { runId: { type: 'string' }, actual: units },
+      required: expect.arrayContaining(['runId', 'actual']),
+    });
+    expect(settle?.security).toEqual([{ serviceApiKey: [] }]);
     const subscription = document.paths['/billing/subscription']?.get;
     expect(subscription?.parameters).toEqual([
       expect.objectContaining({ name: 'X-Tollgate-Account', in: 'header', required: false }),

@@ -115,6 +115,12 @@ describe('usage authorize/release over REST', () => {
         limit: 10,
         resetsAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
         upgradeUrl: 'http://app.tollgate.test/settings/subscription?upgrade=1',
+        // The runs are used up: packs would let them through again.
+        packs: [
+          { id: 'PACK_100', name: '100 runs', units: 100, priceCents: 1000, currency: 'usd' },
+          { id: 'PACK_1000', name: '1,000 runs', units: 1000, priceCents: 8000, currency: 'usd' },
+        ],
+        buyRunsUrl: 'http://app.tollgate.test/settings/subscription?buy=1',
       },
     });
     const paymentRequired = restOperations.find((operation) => operation.operationId === 'authorizeRun');
@@ -191,6 +197,55 @@ describe('usage authorize/release over REST', () => {
     expect(forged.status).toBe(401);
     // A service key is not a user: user-only routes refuse it.
     expect((await api('GET', '/sessions', runsKey)).status).toBe(401);
+  });
+});
+
+describe('estimates, settle and the balance over REST', () => {
+  it('reserves an estimate, settles the actual cost with a runs:settle key, and reads the balance', async () => {
+    const { accessToken, user } = await signUp();
+    const admin = await signUp();
+    await grantOperator(server, admin.user.id);
+    const key = await serviceKey(admin.accessToken, ['runs:authorize', 'runs:settle']);
+
+    const run = expectDocumented(
+      'authorizeRun',
+      await api('POST', '/usage/authorize', key, { userId: user.id, runId: 'est-1', estimate: 5 }),
+    );
+    expect(run).toMatchObject({ reserved: 5, used: 5, remaining: 5, credits: 0 });
+    expect(
+      (await api('POST', '/usage/settle', key, { userId: user.id, runId: 'est-1', actual: 3 })).status,
+    ).toBe(409);
+    expectDocumented(
+      'markRunStarted',
+      await api('POST', '/usage/start', key, { userId: user.id, runId: 'est-1' }),
+    );
+    const settled = expectDocumented(
+      'settleRun',
+      await api('POST', '/usage/settle', key, { userId: user.id, runId: 'est-1', actual: 3 }),
+    );
+    expect(settled).toMatchObject({ estimate: 5, actual: 3, charged: 3, isReplay: false });
+
+    const balance = expectDocumented('getBalance', await api('GET', '/usage/balance', accessToken));
+    expect(balance).toMatchObject({
+      unit: { singular: 'run', plural: 'runs' },
+      allowance: { plan: 'FREE', used: 3, limit: 10, remaining: 7 },
+      grants: [],
+      creditsRemaining: 0,
+      totalRemaining: 7,
+    });
+    // The balance is the signed-in account's: a service key is not a user.
+    expect((await api('GET', '/usage/balance', key)).status).toBe(401);
+    expect((await api('GET', '/usage/balance')).status).toBe(401);
+    // An estimate outside 1..100000 is refused before anything is reserved.
+    for (const estimate of [0, 100_001, 2.5]) {
+      const refused = await api('POST', '/usage/authorize', key, {
+        userId: user.id,
+        runId: 'est-2',
+        estimate,
+      });
+      expect(refused.status, String(estimate)).toBe(400);
+      expect(refused.body.error.fieldErrors).toHaveProperty('estimate');
+    }
   });
 });
 

@@ -34,7 +34,9 @@ afterAll(() => server?.stop());
 async function aliceState() {
   const session = await trpc(server.url, 'query', 'sessions.get', { id: aliceSessionId }, alice.accessToken);
   const subscription = await trpc(server.url, 'query', 'billing.subscription', undefined, alice.accessToken);
-  return { session: session.data, usage: subscription.data.usage };
+  const balance = await trpc(server.url, 'query', 'usage.balance', undefined, alice.accessToken);
+  const spend = await trpc(server.url, 'query', 'billing.spendSettings', undefined, alice.accessToken);
+  return { session: session.data, usage: subscription.data.usage, balance: balance.data, spend: spend.data };
 }
 
 describe('tenant isolation: Bob uses Alice’s ids everywhere', () => {
@@ -53,9 +55,13 @@ describe('tenant isolation: Bob uses Alice’s ids everywhere', () => {
       trpc(server.url, 'mutation', 'usage.start', { runId: 'alice-run' }, bob.accessToken),
     ];
     for (const attempt of await Promise.all(attempts)) expect(attempt.status).toBe(404);
-    // Releasing is a service's act: a user token is refused whatever it names.
+    // Releasing and settling are a service's acts: a user token is refused whatever it names.
     expect(
       (await trpc(server.url, 'mutation', 'usage.release', { runId: 'alice-run' }, bob.accessToken)).status,
+    ).toBe(403);
+    expect(
+      (await trpc(server.url, 'mutation', 'usage.settle', { runId: 'alice-run', actual: 1 }, bob.accessToken))
+        .status,
     ).toBe(403);
 
     const forbidden = await Promise.all([
@@ -74,8 +80,43 @@ describe('tenant isolation: Bob uses Alice’s ids everywhere', () => {
         { userId: alice.user.id, runId: 'alice-run' },
         bob.accessToken,
       ),
+      trpc(
+        server.url,
+        'mutation',
+        'usage.settle',
+        { userId: alice.user.id, runId: 'alice-run', actual: 1 },
+        bob.accessToken,
+      ),
     ]);
     for (const attempt of forbidden) expect(attempt.status).toBe(403);
+
+    // Alice's personal account named in the header: not Bob's to read, nor to buy for.
+    const onAlice = { 'x-tollgate-account': personalAccountId(alice.user.id) };
+    const aliceAccount = await Promise.all([
+      trpc(server.url, 'query', 'usage.balance', undefined, bob.accessToken, onAlice),
+      trpc(
+        server.url,
+        'mutation',
+        'billing.createPackCheckout',
+        { packId: 'PACK_100' },
+        bob.accessToken,
+        onAlice,
+      ),
+      trpc(server.url, 'query', 'billing.spendSettings', undefined, bob.accessToken, onAlice),
+      // Nor to raise (or lift) her spend cap, nor to turn on her overage or an auto top-up.
+      trpc(
+        server.url,
+        'mutation',
+        'billing.updateSpendSettings',
+        { cap: null, autoTopUp: { threshold: 5, packId: 'PACK_100', monthlyLimit: 3 } },
+        bob.accessToken,
+        onAlice,
+      ),
+    ]);
+    for (const attempt of aliceAccount) expect([403, 404]).toContain(attempt.status);
+    // Bob's balance is his own.
+    const bobBalance = await trpc(server.url, 'query', 'usage.balance', undefined, bob.accessToken);
+    expect(bobBalance.data).toMatchObject({ allowance: { used: 0 }, grants: [] });
 
     const bobList = await trpc(server.url, 'query', 'sessions.list', undefined, bob.accessToken);
     expect(bobList.data).toEqual([]);
@@ -98,6 +139,20 @@ describe('tenant isolation: Bob uses Alice’s ids everywhere', () => {
     expect(run.status).toBe(404);
     const list = await request<unknown[]>(server.url, 'GET', '/api/v1/sessions', { token });
     expect(list.body).toEqual([]);
+    const settle = await request(server.url, 'POST', '/api/v1/usage/settle', {
+      token,
+      body: { userId: alice.user.id, runId: 'alice-run', actual: 1 },
+    });
+    expect(settle.status).toBe(403);
+    const onAlice = { 'x-tollgate-account': personalAccountId(alice.user.id) };
+    const balance = await request(server.url, 'GET', '/api/v1/usage/balance', { token, headers: onAlice });
+    expect([403, 404]).toContain(balance.status);
+    const pack = await request(server.url, 'POST', '/api/v1/billing/create-pack-checkout', {
+      token,
+      headers: onAlice,
+      body: { packId: 'PACK_100' },
+    });
+    expect([403, 404]).toContain(pack.status);
     expect(await aliceState()).toEqual(before);
     // Bob's own usage was not charged for the attempts.
     const bobUsage = await trpc(server.url, 'query', 'billing.subscription', undefined, token);

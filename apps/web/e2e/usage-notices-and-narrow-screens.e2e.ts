@@ -74,7 +74,7 @@ describe('usage notices, and the settings page on a phone', () => {
     await atBothWidths((width) => screenshotOf(header(), `header-10-of-10-${width}`));
   });
 
-  it('a denied run leads with one sentence and offers the trial, an upgrade and the reset date', async () => {
+  it('a denied run leads with one sentence and offers the trial, an upgrade, a pack and the reset date', async () => {
     await sessions.sendRefusedMessage('One task too many');
     const notice = sessions.denial();
     await notice.getByRole('button', { name: 'Start free 14-day trial' }).waitFor();
@@ -86,6 +86,7 @@ describe('usage notices, and the settings page on a phone', () => {
     expect(await notice.getByRole('button').allInnerTexts()).toEqual([
       'Start free 14-day trial',
       'Upgrade plan',
+      'Buy 100 runs — $10',
       'Dismiss',
     ]);
     expect(await notice.getByTestId('run-denied-wait').innerText()).toMatch(

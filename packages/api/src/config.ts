@@ -35,6 +35,11 @@ export interface ApiConfig {
    * crashed or gave up), once, whatever the number of server processes.
    */
   runStartTimeoutMs: number;
+  /**
+   * A run started and never settled within this time is settled at its estimate by the sweeper (its
+   * caller never said what it cost). Optional: one day when unset.
+   */
+  runSettleTimeoutMs?: number;
   authRateLimit: { windowMs: number; max: number };
   /**
    * Group concurrent run authorizations into shared commits: a batch closes after `windowMs` or at
@@ -50,7 +55,11 @@ export interface ApiConfig {
   dunningDays?: readonly number[];
   /** Team accounts: how many a user may create per rolling day (default 5), invitation lifetime (7 days). */
   teamAccounts?: { createLimitPerDay: number; invitationTtlDays: number };
+  /** The most runs one grant by platform support may give (operators are not bounded). Default 1,000. */
+  supportGrantMaxUnits?: number;
 }
+
+export const DEFAULT_SUPPORT_GRANT_MAX_UNITS = 1000;
 
 export const DEFAULT_TEAM_ACCOUNT_SETTINGS = { createLimitPerDay: 5, invitationTtlDays: 7 } as const;
 

@@ -9,7 +9,7 @@ export * from './schemas';
 export { ACCOUNT_HEADER, createContextFactory, type Actor, type Context, type RequestInfo } from './context';
 export { createServices, type Services } from './services';
 export type { ApiConfig, ApiDeps } from './config';
-export { createJsonLogger, silentLogger, type Logger } from './logger';
+export { createJsonLogger, pinoLoggerOf, silentLogger, type Logger } from './logger';
 export { createLocalRunner } from './runner/local-runner';
 export { createHttpRunner } from './runner/http-runner';
 export type { AgentRunner, AgentRunRequest, AgentRunResult } from './runner/agent-runner';
@@ -20,7 +20,24 @@ export { signAccessToken } from './auth/access-token';
 export type { RunAuthorization } from './services/usage-service';
 export type { SubscriptionOverview } from './services/subscription-service';
 export { isDatabaseReachable } from './services/database-health';
-export { STRIPE_API_VERSION, createStripeClient, type BillingSettings } from './billing/stripe-settings';
+export {
+  STRIPE_API_VERSION,
+  createStripeClient,
+  type BillingSettings,
+  type OverageBillingSettings,
+} from './billing/stripe-settings';
+export { ensureOverageCatalog } from './billing/overage-catalog';
+export {
+  classifyMeterEventError,
+  createMeterReporter,
+  type DeliveryTally,
+  type MeterReporter,
+} from './billing/meter-reporter';
+export {
+  createMeterReconciliation,
+  type MeterReconciliation,
+  type MeterReconciliationReport,
+} from './billing/meter-reconciliation';
 export {
   DEFAULT_WEBHOOK_CONCURRENCY,
   WebhookSignatureError,

@@ -1,6 +1,9 @@
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import { accountsRouter } from './routers/accounts';
 import { adminRouter } from './routers/admin';
+import { adminAnalyticsRouter } from './routers/admin-analytics';
+import { adminDealsRouter } from './routers/admin-deals';
+import { adminCustomersRouter } from './routers/admin-customers';
 import { apiKeysRouter } from './routers/api-keys';
 import { authRouter } from './routers/auth';
 import { billingRouter } from './routers/billing';
@@ -17,7 +20,13 @@ export const appRouter = createTRPCRouter({
   usage: usageRouter,
   sessions: sessionsRouter,
   apiKeys: apiKeysRouter,
-  admin: adminRouter,
+  // admin.* is one namespace composed of one file per concern.
+  admin: {
+    ...adminRouter,
+    ...adminCustomersRouter,
+    ...adminAnalyticsRouter,
+    ...adminDealsRouter,
+  },
   operators: operatorsRouter,
   notifications: notificationsRouter,
 });

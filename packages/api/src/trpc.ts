@@ -96,7 +96,20 @@ export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
 export const operatorProcedure = protectedProcedure.use(async ({ ctx, next }) => {
   const role = await findPlatformRole(ctx.deps.db, ctx.user.userId);
   if (role !== 'operator') throw new TRPCError({ code: 'FORBIDDEN', message: 'Platform operators only' });
-  return next();
+  return next({ ctx: { platformRole: role } });
+});
+
+/**
+ * A procedure for platform staff: operators, and support where the procedure says so (support reads
+ * everything, extends trials and grants a bounded number of runs). The role is read from the database
+ * on every call (a revocation applies at once); account roles grant nothing here.
+ */
+export const staffProcedure = protectedProcedure.use(async ({ ctx, next }) => {
+  const role = await findPlatformRole(ctx.deps.db, ctx.user.userId);
+  if (role !== 'operator' && role !== 'support') {
+    throw new TRPCError({ code: 'FORBIDDEN', message: 'Platform staff only' });
+  }
+  return next({ ctx: { platformRole: role } });
 });
 
 /**

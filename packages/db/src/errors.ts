@@ -2,6 +2,7 @@
 export const PG_UNIQUE_VIOLATION = '23505';
 export const PG_FOREIGN_KEY_VIOLATION = '23503';
 export const PG_CHECK_VIOLATION = '23514';
+export const PG_DEADLOCK_DETECTED = '40P01';
 
 /**
  * The SQLSTATE of a database error, whichever driver raised it. drizzle wraps driver errors in

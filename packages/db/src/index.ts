@@ -1,3 +1,4 @@
+export { tryAdvisoryLock, type AdvisoryLease } from './advisory-lock';
 export { createDb } from './client';
 export type { CreateDbOptions, DbDriver, DbHandle } from './client';
 export { isDatabaseUnavailable } from './connection-errors';
@@ -13,6 +14,7 @@ export {
 export { isUuid } from './ids';
 export { MIGRATIONS_FOLDER } from './migrate';
 export { personalAccountId } from './personal-account-id';
+export { postgresPoolOf } from './postgres-pool';
 export { queryRows } from './raw-query';
 export * from './repositories';
 export * from './schema';

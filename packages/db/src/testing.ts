@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { getTableName, is, sql } from 'drizzle-orm';
 import { PgTable } from 'drizzle-orm/pg-core';
 import pg from 'pg';
+import { PG_DEADLOCK_DETECTED, pgErrorCode } from './errors';
 import { createDb } from './client';
 import type { DbHandle } from './client';
 import * as schema from './schema';
@@ -51,9 +52,26 @@ export async function createScratchDatabase(serverUrl: string): Promise<ScratchD
   };
 }
 
+/**
+ * Empties every table between tests. The audit log refuses TRUNCATE by trigger; a test reset bypasses
+ * it explicitly (replica mode fires no ordinary trigger; only a superuser, as tests run, may set it).
+ */
 async function truncateAll(handle: DbHandle): Promise<void> {
   const names = ALL_TABLES.map((table) => `"${getTableName(table)}"`).join(', ');
-  await handle.db.execute(sql.raw(`truncate table ${names} restart identity cascade`));
+  // A test server's background passes (sweeper, outbox, meter reports) may hold a table the truncate
+  // wants while waiting for one it took: PostgreSQL breaks the deadlock by failing one side. The reset
+  // is the side to try again.
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await handle.db.transaction(async (tx) => {
+        await tx.execute(sql.raw(`set local session_replication_role = replica`));
+        await tx.execute(sql.raw(`truncate table ${names} restart identity cascade`));
+      });
+      return;
+    } catch (error) {
+      if (attempt >= 5 || pgErrorCode(error) !== PG_DEADLOCK_DETECTED) throw error;
+    }
+  }
 }
 
 async function createPostgresTestDb(serverUrl: string): Promise<DbHandle> {

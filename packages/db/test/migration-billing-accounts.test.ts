@@ -1357,6 +1357,12 @@ describe('migrating today’s tenants to billing accounts (0004)', () => {
           // An admitted run counts itself; a refused one leaves the counter as it was.
           used: decision.used,
           limit: decision.limit,
+          // No credit grants existed before credits (0006).
+          credits: 0,
+          unitsFromAllowance: outcome === 'reserved' ? 1 : 0,
+          unitsOverage: 0,
+          overage: null,
+          autoTopUpThreshold: null,
           state: outcome === 'reserved' ? 'reserved' : null,
           member: null,
         };

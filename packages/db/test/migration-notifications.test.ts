@@ -1,12 +1,10 @@
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS_FOLDER, queryRows, type Database } from '../src';
+import { migrationsFolderBefore } from './migrations-before';
 
 // Migration 0005 (notifications) introduces verified addresses: users who signed up before it keep
 // their trial and checkout (counted as verified from their sign-up); a host platform's user without an
@@ -15,28 +13,20 @@ import { MIGRATIONS_FOLDER, queryRows, type Database } from '../src';
 const BEFORE_NOTIFICATIONS = 5;
 
 let folder: string;
+let removeFolder: () => Promise<void> = () => Promise.resolve();
 let client: PGlite;
 let db: Database;
 
 beforeAll(async () => {
-  folder = await mkdtemp(join(tmpdir(), 'tollgate-migrations-'));
-  await mkdir(join(folder, 'meta'));
-  const journal = JSON.parse(await readFile(join(MIGRATIONS_FOLDER, 'meta/_journal.json'), 'utf8')) as {
-    entries: { tag: string }[];
-  };
-  const kept = journal.entries.slice(0, BEFORE_NOTIFICATIONS);
-  for (const name of await readdir(MIGRATIONS_FOLDER)) {
-    if (kept.some((entry) => `${entry.tag}.sql` === name)) {
-      await copyFile(join(MIGRATIONS_FOLDER, name), join(folder, name));
-    }
-  }
-  await writeFile(join(folder, 'meta/_journal.json'), JSON.stringify({ ...journal, entries: kept }));
+  const before = await migrationsFolderBefore(BEFORE_NOTIFICATIONS);
+  folder = before.folder;
+  removeFolder = before.remove;
   client = await PGlite.create('memory://');
   db = drizzlePglite({ client }) as unknown as Database;
 }, 120_000);
 afterAll(async () => {
   await client?.close();
-  await rm(folder, { recursive: true, force: true });
+  await removeFolder();
 });
 
 describe('migrating to notifications (0005)', () => {

@@ -31,12 +31,28 @@ describe('reserveRuns, one run at a time', () => {
     for (let i = 0; i < 3; i += 1) results.push(await reserveOne(runOf(user.owner, `run-${i}`, 3)));
     expect(results).toEqual(
       // A personal account's runs count on its pool only: no member counter.
-      [1, 2, 3].map((used) => ({ outcome: 'reserved', used, limit: 3, state: 'reserved', member: null })),
+      [1, 2, 3].map((used) => ({
+        outcome: 'reserved',
+        used,
+        limit: 3,
+        credits: 0,
+        unitsFromAllowance: 1,
+        unitsOverage: 0,
+        overage: null,
+        autoTopUpThreshold: null,
+        state: 'reserved',
+        member: null,
+      })),
     );
     expect(await reserveOne(runOf(user.owner, 'run-over', 3))).toEqual({
       outcome: 'limit_reached',
       used: 3,
       limit: 3,
+      credits: 0,
+      unitsFromAllowance: 0,
+      unitsOverage: 0,
+      overage: null,
+      autoTopUpThreshold: null,
       state: null,
       member: null,
     });
@@ -88,6 +104,11 @@ describe('reserveRuns, one run at a time', () => {
       outcome: 'replayed',
       used: 1,
       limit: 10,
+      credits: 0,
+      unitsFromAllowance: 0,
+      unitsOverage: 0,
+      overage: null,
+      autoTopUpThreshold: null,
       state: 'reserved',
       member: null,
     });

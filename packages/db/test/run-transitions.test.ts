@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   applyPeriodLimit,
-  createDb,
   findLedgerEntry,
   flagRunForReview,
   getUsage,
@@ -12,9 +11,9 @@ import {
   sweepUnstartedRuns,
 } from '../src';
 import type { Database } from '../src';
-import { createScratchDatabase, testPostgresServerUrl } from '../src/testing';
 import { makeUser, useTestDb } from './fixtures';
 import { NOW, PERIOD, SERVICE, periodTotals, runOf, tally } from './reservation-helpers';
+import { postgresServerUrl, withTwoPools } from './two-pools';
 import type { RunOwner } from './reservation-helpers';
 
 const handle = useTestDb();
@@ -80,12 +79,19 @@ describe('start: reserved → started, once per run id, ever', () => {
     const user = await makeUser(handle.db);
     await reserve(handle.db, user.owner, ['r', 'not-started']);
     await startRun(handle.db, { accountId: user.accountId, runId: 'r', actor: SERVICE, now: LATER });
-    expect(await settleRun(handle.db, { accountId: user.accountId, runId: 'r', now: LATER })).toMatchObject({
+    expect(
+      await settleRun(handle.db, { accountId: user.accountId, runId: 'r', actor: null, now: LATER }),
+    ).toMatchObject({
       ok: true,
       entry: { state: 'settled', unitsSettled: 1, settledAt: LATER },
     });
     expect(
-      await settleRun(handle.db, { accountId: user.accountId, runId: 'not-started', now: LATER }),
+      await settleRun(handle.db, {
+        accountId: user.accountId,
+        runId: 'not-started',
+        actor: null,
+        now: LATER,
+      }),
     ).toMatchObject({
       ok: false,
       reason: 'reserved',
@@ -230,20 +236,9 @@ describe('applyPeriodLimit: a plan change where admission reads it', () => {
 });
 
 // Real concurrency between processes: two pools on one PostgreSQL database.
-const serverUrl = testPostgresServerUrl();
-if (serverUrl) {
+if (postgresServerUrl) {
   describe('on PostgreSQL with two pools', () => {
-    async function twoPools<T>(body: (a: Database, b: Database) => Promise<T>): Promise<T> {
-      const scratch = await createScratchDatabase(serverUrl ?? '');
-      const first = await createDb({ databaseUrl: scratch.url, poolSize: 6 });
-      const second = await createDb({ databaseUrl: scratch.url, poolSize: 6 });
-      try {
-        return await body(first.db, second.db);
-      } finally {
-        await Promise.all([first.close(), second.close()]);
-        await scratch.drop();
-      }
-    }
+    const twoPools = withTwoPools;
 
     it('two sweepers racing release each expired run exactly once', async () => {
       await twoPools(async (a, b) => {
@@ -266,13 +261,17 @@ if (serverUrl) {
     it('a downgrade racing with reservations never lets a period end above its new limit', async () => {
       await twoPools(async (a, b) => {
         const users = await Promise.all(Array.from({ length: 20 }, () => makeUser(a)));
-        const inputs = users.flatMap((u) =>
-          Array.from({ length: 60 }, (_, i) => runOf(u.owner, `r${i}`, 1000)),
-        );
+        // Round-robin over the tenants (run i of each, then run i + 1): every group advances every
+        // tenant a little, so wherever the downgrade lands, tenants are mid-way.
+        const inputs = Array.from({ length: 60 }, (_, i) =>
+          users.map((u) => runOf(u.owner, `r${i}`, 1000)),
+        ).flat();
         const batches = [];
         for (let i = 0; i < inputs.length; i += 40) batches.push(inputs.slice(i, i + 40));
-        const reservations = Promise.all(batches.map((batch, i) => reserveRuns(i % 2 ? a : b, batch)));
-        // Mid-load, every tenant goes from 1,000 runs to 25.
+        const pending = batches.map((batch, i) => reserveRuns(i % 2 ? a : b, batch));
+        const reservations = Promise.all(pending);
+        // Mid-load (once a first group has committed), every tenant goes from 1,000 runs to 25.
+        await Promise.race(pending);
         const downgrades = Promise.all(
           users.map((u) =>
             applyPeriodLimit(b, {

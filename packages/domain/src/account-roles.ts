@@ -6,12 +6,12 @@ import { z } from 'zod';
  */
 export const ACCOUNT_KINDS = ['personal', 'team'] as const;
 export type AccountKind = (typeof ACCOUNT_KINDS)[number];
-export const accountKindSchema = z.enum(ACCOUNT_KINDS);
+export const accountKindSchema = /* @__PURE__ */ z.enum(ACCOUNT_KINDS);
 
 /** A member's role inside one account. The role lives on the membership row, never in a token. */
 export const ACCOUNT_ROLES = ['owner', 'admin', 'member'] as const;
 export type AccountRole = (typeof ACCOUNT_ROLES)[number];
-export const accountRoleSchema = z.enum(ACCOUNT_ROLES);
+export const accountRoleSchema = /* @__PURE__ */ z.enum(ACCOUNT_ROLES);
 
 /** What a member may try to do inside an account; each is checked with `can` before the act. */
 export const ACCOUNT_ACTIONS = [

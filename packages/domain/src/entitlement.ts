@@ -1,3 +1,4 @@
+import { applyOverrides, withTrialOverride } from './account-overrides';
 import { AppError } from './errors';
 import { getPlan, type PlanId } from './plans';
 import type { SubscriptionState } from './subscription-state';
@@ -14,6 +15,8 @@ import { freePeriodAt, isWithinPeriod, type UsagePeriod } from './usage-period';
  * - NO_PLAN: a team account without a paid plan: FREE runs exist only on personal accounts.
  * - MEMBER_CAP_REACHED: the member's own monthly cap (set by an admin) is used up while the team's
  *   pool still has runs; an upgrade wouldn't help, an admin raising the cap would.
+ * - SPEND_CAP_REACHED: the allowance and credits are spent and the overage the account opted into has
+ *   reached its spend cap; raising the cap (or buying runs) lets runs through again at once.
  */
 export const DENIAL_CODES = [
   'USAGE_LIMIT_REACHED',
@@ -21,10 +24,14 @@ export const DENIAL_CODES = [
   'NO_RUN_LIMIT',
   'NO_PLAN',
   'MEMBER_CAP_REACHED',
+  'SPEND_CAP_REACHED',
 ] as const;
 export type DenialCode = (typeof DENIAL_CODES)[number];
-/** Codes that deny a run whatever the usage is; the other two depend on what was used. */
-export type BlockCode = Exclude<DenialCode, 'USAGE_LIMIT_REACHED' | 'MEMBER_CAP_REACHED'>;
+/** Codes that deny a run whatever the usage is; the others depend on what was used. */
+export type BlockCode = Exclude<
+  DenialCode,
+  'USAGE_LIMIT_REACHED' | 'MEMBER_CAP_REACHED' | 'SPEND_CAP_REACHED'
+>;
 
 export interface Entitlement {
   /** The EFFECTIVE plan (e.g. FREE for a canceled PRO or an ended trial). */
@@ -78,6 +85,13 @@ export function resolveEntitlement(
   if (!Number.isFinite(options.graceDays) || options.graceDays < 0) {
     throw new AppError('INTERNAL', 'Invalid payment grace period', { graceDays: options.graceDays });
   }
+  const overrides = state.overrides ?? null;
+  if (!overrides) return entitlementOfState(state, now, options);
+  const base = entitlementOfState(withTrialOverride(state, overrides), now, options);
+  return applyOverrides(base, overrides, now);
+}
+
+function entitlementOfState(state: SubscriptionState, now: Date, options: EntitlementOptions): Entitlement {
   if (state.plan === 'FREE') return freeEntitlement(state, now);
   if (state.plan === 'TRIAL') return trialEntitlement(state, now);
   return paidEntitlement(state, now, options);

@@ -24,6 +24,10 @@ export const APP_ERROR_CODES = [
   'RUN_ALREADY_STARTED',
   /** The run was released (never started): its id can't be used again. */
   'RUN_RELEASED',
+  /** The run was settled before at another cost: a settled run's cost is final. */
+  'RUN_ALREADY_SETTLED',
+  /** A settle for a run that was reserved but never started (start it, or release it). */
+  'RUN_NOT_STARTED',
   /** The agent backend proved the run never started: it was released, nothing charged. */
   'AGENT_NOT_STARTED',
   /** The agent backend's answer was lost (timeout, 5xx): the run stays charged and is flagged for review. */

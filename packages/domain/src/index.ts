@@ -15,3 +15,7 @@ export * from './stripe-checkout-session';
 export * from './apply-stripe-subscription';
 export * from './live-subscription';
 export { MS_PER_DAY, addDays } from './time';
+export * from './run-packs';
+export * from './overage';
+export * from './account-overrides';
+export * from './analytics';

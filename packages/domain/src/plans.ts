@@ -3,7 +3,7 @@ import type { AccountKind } from './account-roles';
 
 export const PLAN_IDS = ['FREE', 'TRIAL', 'BASIC', 'PRO', 'TEAM', 'ENTERPRISE'] as const;
 export type PlanId = (typeof PLAN_IDS)[number];
-export const planIdSchema = z.enum(PLAN_IDS);
+export const planIdSchema = /* @__PURE__ */ z.enum(PLAN_IDS);
 
 /**
  * Plans sold through Stripe Checkout. TRIAL is started in-app; ENTERPRISE is sold by a human. Which of
@@ -11,7 +11,7 @@ export const planIdSchema = z.enum(PLAN_IDS);
  */
 export const CHECKOUT_PLAN_IDS = ['BASIC', 'PRO', 'TEAM'] as const;
 export type CheckoutPlanId = (typeof CHECKOUT_PLAN_IDS)[number];
-export const checkoutPlanIdSchema = z.enum(CHECKOUT_PLAN_IDS);
+export const checkoutPlanIdSchema = /* @__PURE__ */ z.enum(CHECKOUT_PLAN_IDS);
 
 export const TRIAL_DAYS = 14;
 export const DEFAULT_PAYMENT_GRACE_DAYS = 7;

@@ -94,7 +94,55 @@ export function memberCapMessage(cap: number): string {
   return `You have used all ${cap} agent ${runs} of your monthly cap on this team account. The team still has runs: ask an owner or admin to raise your cap, or wait for the next period.`;
 }
 
+/**
+ * A run whose estimate doesn't fit in what is left (the allowance and packs still hold some runs, just
+ * fewer than it reserves): the 402 says so, with the real counters, instead of "all runs used".
+ */
+export function estimateTooLargeDenial(
+  entitlement: Entitlement,
+  input: { used: number; left: number; estimate: number },
+): RunDenial {
+  const { plan, status, limit } = entitlement;
+  const runs = input.left === 1 ? 'run is' : 'runs are';
+  return {
+    allowed: false,
+    code: 'USAGE_LIMIT_REACHED',
+    message: `This run reserves ${input.estimate} agent runs, but only ${input.left} ${runs} left. Send a smaller estimate, buy runs or upgrade your plan.`,
+    plan,
+    status,
+    used: input.used,
+    limit,
+    resetsAt: entitlement.period.end,
+  };
+}
+
 function usageLimitMessage(plan: PlanId, limit: number): string {
   const runs = limit === 1 ? 'run' : 'runs';
   return `You have used all ${limit} agent ${runs} of the ${getPlan(plan).name} plan for this period. Upgrade your plan or wait for the next period.`;
+}
+
+/**
+ * The allowance and credits are spent and the account's overage reached its spend cap. `used`/`limit`
+ * stay the plan's allowance; the cap itself is in the 402 body's `spendCap`.
+ */
+export function spendCapDenial(
+  entitlement: Entitlement,
+  input: { used: number; capRuns: number; setBy: 'account' | 'operator'; capLabel: string },
+): RunDenial {
+  const { plan, status, limit } = entitlement;
+  const runs = input.capRuns === 1 ? 'run' : 'runs';
+  const raise =
+    input.setBy === 'account'
+      ? 'An owner or admin can raise the cap in Settings, or buy runs.'
+      : 'This cap was set by support: contact them to raise it, or buy runs.';
+  return {
+    allowed: false,
+    code: 'SPEND_CAP_REACHED',
+    message: `Your monthly spend cap of ${input.capLabel} (${input.capRuns} overage ${runs}) is reached. ${raise}`,
+    plan,
+    status,
+    used: input.used,
+    limit,
+    resetsAt: entitlement.period.end,
+  };
 }

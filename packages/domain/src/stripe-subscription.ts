@@ -29,10 +29,45 @@ export interface StripeSubscriptionSnapshot {
    * Stripe sent no item or no quantity (old payloads with only `plan`).
    */
   quantity: number | null;
+  /**
+   * The plan item's recurring price as Stripe states it (the price object comes inside each item),
+   * for revenue analytics; null when the item names its price by id only, or the price isn't a plain
+   * per-month or per-year amount (tiers, other intervals, interval_count above 1).
+   */
+  recurringPrice: RecurringPrice | null;
+}
+
+export interface RecurringPrice {
+  unitAmountCents: number;
+  interval: 'month' | 'year';
+}
+
+const itemPriceSchema = z.union([
+  z.string().min(1),
+  z.object({
+    id: z.string().min(1),
+    unit_amount: z.number().int().nonnegative().nullish(),
+    recurring: z
+      .object({ interval: z.string(), interval_count: z.number().int().positive().nullish() })
+      .nullish(),
+  }),
+]);
+type ItemPrice = z.infer<typeof itemPriceSchema>;
+
+function priceIdOf(price: ItemPrice): string {
+  return typeof price === 'string' ? price : price.id;
+}
+
+function recurringPriceOf(price: ItemPrice | null | undefined): RecurringPrice | null {
+  if (price == null || typeof price === 'string') return null;
+  const { unit_amount: unitAmount, recurring } = price;
+  if (unitAmount == null || recurring == null || (recurring.interval_count ?? 1) !== 1) return null;
+  if (recurring.interval !== 'month' && recurring.interval !== 'year') return null;
+  return { unitAmountCents: unitAmount, interval: recurring.interval };
 }
 
 const itemSchema = z.object({
-  price: expandableIdSchema.nullish(),
+  price: itemPriceSchema.nullish(),
   // API 2025-03-31 (basil) and later: the billing period lives on each item.
   current_period_start: unixTimeSchema.nullish(),
   current_period_end: unixTimeSchema.nullish(),
@@ -58,16 +93,23 @@ const subscriptionSchema = z.object({
 });
 
 /**
- * Parses a Stripe subscription object (plain JSON, any API version: the period is read from the
- * first item for basil and later, from the subscription for older versions). Throws AppError
- * BAD_REQUEST on anything that isn't a subscription.
+ * Parses a Stripe subscription object (plain JSON, any API version: the period is read from the plan's
+ * item for basil and later, from the subscription for older versions). Throws AppError BAD_REQUEST on
+ * anything that isn't a subscription.
  *
- * Tollgate sells one price per subscription, so the first item is the subscription's price, and its
- * quantity the seats.
+ * The plan's item is the first whose price `isPlanPrice` knows: a subscription may carry other items
+ * next to it (a metered price for overage, an add-on), which are ignored here, never fatal. When no
+ * item's price is known, the first item stands for the plan (its price is then reported as unknown).
+ * Its quantity is the seats.
  */
-export function parseStripeSubscription(json: unknown): StripeSubscriptionSnapshot {
+export function parseStripeSubscription(
+  json: unknown,
+  isPlanPrice: (priceId: string) => boolean = () => true,
+): StripeSubscriptionSnapshot {
   const sub = parseStripeObject(subscriptionSchema, json, 'subscription');
-  const item = sub.items?.data[0];
+  const items = sub.items?.data ?? [];
+  const item =
+    items.find((candidate) => candidate.price != null && isPlanPrice(priceIdOf(candidate.price))) ?? items[0];
   const currentPeriodStart = item?.current_period_start ?? sub.current_period_start ?? null;
   const currentPeriodEnd = item?.current_period_end ?? sub.current_period_end ?? null;
   const cancelAt = sub.cancel_at ?? null;
@@ -75,7 +117,7 @@ export function parseStripeSubscription(json: unknown): StripeSubscriptionSnapsh
     id: sub.id,
     customerId: sub.customer,
     status: sub.status,
-    priceId: item?.price ?? sub.plan?.id ?? null,
+    priceId: item?.price != null ? priceIdOf(item.price) : (sub.plan?.id ?? null),
     currentPeriodStart,
     currentPeriodEnd,
     cancelAtPeriodEnd: (sub.cancel_at_period_end ?? false) || endsByPeriodEnd(cancelAt, currentPeriodEnd),
@@ -86,6 +128,7 @@ export function parseStripeSubscription(json: unknown): StripeSubscriptionSnapsh
     metadataUserId: metadataUserId(sub.metadata),
     metadataAccountId: metadataAccountId(sub.metadata),
     quantity: item?.quantity ?? null,
+    recurringPrice: recurringPriceOf(item?.price),
   };
 }
 

@@ -1,3 +1,4 @@
+import type { AccountOverrides } from './account-overrides';
 import type { AccountKind } from './account-roles';
 import type { PlanId } from './plans';
 import type { SubscriptionStatus } from './subscription-status';
@@ -28,6 +29,8 @@ export interface SubscriptionState {
   stripeCustomerId: string | null;
   stripeSubscriptionId: string | null;
   stripePriceId: string | null;
+  /** What an operator set on top of this state (a comp, a custom limit, a trial window); absent: none. */
+  overrides?: AccountOverrides | null;
 }
 
 /** Every account starts here; personal by default, as every account was before team accounts. */

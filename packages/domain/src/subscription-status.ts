@@ -13,7 +13,7 @@ export const SUBSCRIPTION_STATUSES = [
 ] as const;
 
 export type SubscriptionStatus = (typeof SUBSCRIPTION_STATUSES)[number];
-export const subscriptionStatusSchema = z.enum(SUBSCRIPTION_STATUSES);
+export const subscriptionStatusSchema = /* @__PURE__ */ z.enum(SUBSCRIPTION_STATUSES);
 
 /**
  * Statuses in which a paid plan grants nothing: the user falls back to FREE entitlements (never a

@@ -37,6 +37,7 @@ function snapshot(overrides: Partial<StripeSubscriptionSnapshot> = {}): StripeSu
     metadataUserId: 'user_1',
     metadataAccountId: null,
     quantity: 1,
+    recurringPrice: null,
     ...overrides,
   };
 }

@@ -30,6 +30,7 @@ const SNAPSHOT: StripeSubscriptionSnapshot = {
   metadataUserId: null,
   metadataAccountId: null,
   quantity: null,
+  recurringPrice: null,
 };
 const FREE = resolveEntitlement(makeState(), NOW, { graceDays: 7 });
 

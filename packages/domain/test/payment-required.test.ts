@@ -5,6 +5,7 @@ import {
   DENIAL_CODES,
   decideRun,
   isAppError,
+  packOffersFor,
   paymentRequiredBodySchema,
   resolveEntitlement,
   toPaymentRequiredBody,
@@ -27,9 +28,40 @@ describe('toPaymentRequiredBody', () => {
         limit: 10,
         resetsAt: '2025-03-31T08:00:00.000Z',
         upgradeUrl: 'https://app.example.com/settings/billing',
+        // No buy-runs page named: no pack is offered.
+        packs: [],
+        buyRunsUrl: null,
       },
     });
     expect(paymentRequiredBodySchema.parse(JSON.parse(JSON.stringify(body)))).toEqual(body);
+  });
+
+  it('out of runs: every pack is offered next to upgrading, with where to buy it', () => {
+    const entitlement = resolveEntitlement(makeState(), at('2025-03-10T12:00:00Z'), { graceDays: 7 });
+    const denial = decideRun(entitlement, 10);
+    if (denial.allowed) throw new Error('expected a denial');
+    const body = toPaymentRequiredBody(denial, '/settings?upgrade=1', '/settings?buy=1');
+    expect(body.error.packs).toEqual([
+      { id: 'PACK_100', name: '100 runs', units: 100, priceCents: 1000, currency: 'usd' },
+      { id: 'PACK_1000', name: '1,000 runs', units: 1000, priceCents: 8000, currency: 'usd' },
+    ]);
+    expect(body.error.buyRunsUrl).toBe('/settings?buy=1');
+    expect(paymentRequiredBodySchema.parse(JSON.parse(JSON.stringify(body)))).toEqual(body);
+  });
+
+  it('a pack is no answer to a block or a member cap: none offered, no buy link', () => {
+    expect(packOffersFor('USAGE_LIMIT_REACHED')).toHaveLength(2);
+    // Past a spend cap, runs bought are spent before overage: a pack lets runs through again.
+    expect(packOffersFor('SPEND_CAP_REACHED')).toHaveLength(2);
+    for (const code of DENIAL_CODES.filter((c) => c !== 'USAGE_LIMIT_REACHED' && c !== 'SPEND_CAP_REACHED')) {
+      expect(packOffersFor(code)).toEqual([]);
+    }
+    const team = resolveEntitlement(makeState({ accountKind: 'team' }), at('2025-03-10T12:00:00Z'), {
+      graceDays: 7,
+    });
+    const denial = decideRun(team, 0);
+    if (denial.allowed) throw new Error('expected a denial');
+    expect(toPaymentRequiredBody(denial, '/u', '/b').error).toMatchObject({ packs: [], buyRunsUrl: null });
   });
 });
 
@@ -107,6 +139,20 @@ describe('paymentRequiredBodySchema', () => {
     ['a fractional limit', { limit: 1.5 }],
     ['a non-ISO reset time', { resetsAt: 'tomorrow' }],
     ['an empty upgrade url', { upgradeUrl: '' }],
+    ['an unknown pack', { packs: [{ id: 'PACK_5', name: 'x', units: 5, priceCents: 1, currency: 'usd' }] }],
+    [
+      'a pack of no units',
+      { packs: [{ id: 'PACK_100', name: 'x', units: 0, priceCents: 1, currency: 'usd' }] },
+    ],
+    [
+      'a negative pack price',
+      { packs: [{ id: 'PACK_100', name: 'x', units: 1, priceCents: -1, currency: 'usd' }] },
+    ],
+    [
+      'a pack in another currency',
+      { packs: [{ id: 'PACK_100', name: 'x', units: 1, priceCents: 1, currency: 'eur' }] },
+    ],
+    ['an empty buy-runs url', { buyRunsUrl: '' }],
   ])('rejects %s', (_label, change) => {
     expect(paymentRequiredBodySchema.safeParse({ error: { ...valid.error, ...change } }).success).toBe(false);
   });

@@ -268,6 +268,7 @@ describe('denial messages', () => {
       'NO_RUN_LIMIT',
       'NO_PLAN',
       'MEMBER_CAP_REACHED',
+      'SPEND_CAP_REACHED',
     ]);
   });
 

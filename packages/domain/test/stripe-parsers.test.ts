@@ -79,6 +79,7 @@ describe('parseStripeSubscription (clover: periods on items)', () => {
       metadataUserId: null,
       metadataAccountId: null,
       quantity: 1,
+      recurringPrice: { unitAmountCents: 28800, interval: 'month' },
     });
   });
 
@@ -118,6 +119,59 @@ describe('parseStripeSubscription (clover: periods on items)', () => {
   });
 });
 
+describe('parseStripeSubscription: more than one item (a metered price next to the plan)', () => {
+  const item = (price: string | null, start: number, quantity?: number) => ({
+    price: price === null ? null : { id: price, object: 'price' },
+    current_period_start: start,
+    current_period_end: start + 2_592_000,
+    ...(quantity === undefined ? {} : { quantity }),
+  });
+  const subscription = (...items: unknown[]) => ({
+    id: 'sub_multi',
+    object: 'subscription',
+    customer: 'cus_multi',
+    status: 'active',
+    created: 1700000000,
+    items: { object: 'list', data: items },
+  });
+  const isPlanPrice = (priceId: string) => priceId === 'price_pro';
+
+  it('finds the plan by its price among the items, wherever it is; the others are ignored', () => {
+    const sub = parseStripeSubscription(
+      subscription(
+        item(null, 1700000100),
+        item('price_overage', 1700000200),
+        item('price_pro', 1700000300, 3),
+      ),
+      isPlanPrice,
+    );
+    expect(sub).toMatchObject({
+      priceId: 'price_pro',
+      quantity: 3,
+      currentPeriodStart: seconds(1700000300),
+      currentPeriodEnd: seconds(1700000300 + 2_592_000),
+    });
+  });
+
+  it('no item with a known price: the first stands for the plan (reported as an unknown price)', () => {
+    const sub = parseStripeSubscription(
+      subscription(item('price_custom', 1700000100, 2), item('price_other', 1700000200)),
+      isPlanPrice,
+    );
+    expect(sub).toMatchObject({
+      priceId: 'price_custom',
+      quantity: 2,
+      currentPeriodStart: seconds(1700000100),
+    });
+  });
+
+  it('without a price rule, the first item is the plan (as before)', () => {
+    expect(
+      parseStripeSubscription(subscription(item('price_a', 1700000100), item('price_pro', 1700000200))),
+    ).toMatchObject({ priceId: 'price_a' });
+  });
+});
+
 describe('parseStripeSubscription (before basil: periods on the subscription)', () => {
   const oldShape = {
     id: 'sub_old',
@@ -153,6 +207,7 @@ describe('parseStripeSubscription (before basil: periods on the subscription)', 
       metadataUserId: 'user_42',
       metadataAccountId: null,
       quantity: null,
+      recurringPrice: null,
     });
   });
 
@@ -243,6 +298,57 @@ describe('parseStripeSubscription (before basil: periods on the subscription)', 
     ['no items', [], null],
   ] as const)('quantity from %s -> %s', (_label, data, expected) => {
     expect(parseStripeSubscription({ ...oldShape, items: { object: 'list', data } }).quantity).toBe(expected);
+  });
+
+  const priced = (price: unknown) =>
+    parseStripeSubscription({ ...oldShape, items: { object: 'list', data: [{ id: 'si_1', price }] } });
+
+  it.each([
+    [
+      'a monthly price',
+      { unit_amount: 1900, recurring: { interval: 'month', interval_count: 1 } },
+      1900,
+      'month',
+    ],
+    ['a yearly price', { unit_amount: 19000, recurring: { interval: 'year' } }, 19000, 'year'],
+    ['a free price', { unit_amount: 0, recurring: { interval: 'month', interval_count: null } }, 0, 'month'],
+  ] as const)('reads the recurring price of %s', (_label, price, cents, interval) => {
+    const sub = priced({ id: 'price_x', ...price });
+    expect(sub.priceId).toBe('price_x');
+    expect(sub.recurringPrice).toEqual({ unitAmountCents: cents, interval });
+  });
+
+  it.each([
+    ['a price named by id', 'price_x'],
+    ['no unit amount (tiers)', { id: 'price_x', unit_amount: null, recurring: { interval: 'month' } }],
+    ['a one-time price', { id: 'price_x', unit_amount: 1000, recurring: null }],
+    ['a weekly price', { id: 'price_x', unit_amount: 1000, recurring: { interval: 'week' } }],
+    [
+      'every 3 months',
+      { id: 'price_x', unit_amount: 1000, recurring: { interval: 'month', interval_count: 3 } },
+    ],
+  ])('has no recurring price for %s', (_label, price) => {
+    expect(priced(price).recurringPrice).toBeNull();
+  });
+
+  it('takes the recurring price of the plan item, not of the item next to it', () => {
+    const sub = parseStripeSubscription(
+      {
+        ...oldShape,
+        items: {
+          object: 'list',
+          data: [
+            { id: 'si_m', price: { id: 'price_meter', unit_amount: null, recurring: { interval: 'month' } } },
+            { id: 'si_p', price: { id: 'price_pro', unit_amount: 4900, recurring: { interval: 'month' } } },
+          ],
+        },
+      },
+      (priceId) => priceId === 'price_pro',
+    );
+    expect(sub).toMatchObject({
+      priceId: 'price_pro',
+      recurringPrice: { unitAmountCents: 4900, interval: 'month' },
+    });
   });
 
   it('has no quantity without an items list (legacy `plan` only)', () => {

@@ -18,6 +18,7 @@ const CATEGORY_BY_KIND: Record<EmailKind, EmailCategory> = {
   subscription_will_cancel: 'transactional',
   plan_changed: 'transactional',
   usage_alert: 'usage_alerts',
+  auto_top_up_declined: 'transactional',
 };
 
 export function emailCategory(kind: EmailKind): EmailCategory {

@@ -58,6 +58,19 @@ export type Email =
       daysSinceFailure: number;
     }
   | { kind: 'grace_ended'; accountName: string; planName: string; portalUrl: string }
+  | {
+      kind: 'auto_top_up_declined';
+      accountName: string;
+      packName: string;
+      /** Minor units (cents). */
+      amount: number;
+      currency: string;
+      /** Stripe's decline code (insufficient_funds, generic_decline, …). */
+      declineCode: string;
+      /** No automatic purchase is tried again before this. */
+      retryAfter: Date;
+      settingsUrl: string;
+    }
   | { kind: 'payment_recovered'; accountName: string; planName: string }
   | { kind: 'subscription_canceled'; accountName: string; planName: string }
   | {

@@ -1,6 +1,7 @@
 import { emailCategory } from './email-category.js';
 import type { Email, EmailContext, EmailKind, EmailOf, RenderedEmail } from './email-types.js';
 import type { EmailContent, TemplateContext } from './templates/email-content.js';
+import { autoTopUpDeclinedContent } from './templates/auto-top-up-declined.js';
 import { dunningReminderContent } from './templates/dunning-reminder.js';
 import { graceEndedContent } from './templates/grace-ended.js';
 import type { LayoutOptions } from './templates/layout.js';
@@ -35,6 +36,7 @@ const TEMPLATES: TemplateTable = {
   subscription_canceled: subscriptionCanceledContent,
   subscription_will_cancel: subscriptionWillCancelContent,
   plan_changed: planChangedContent,
+  auto_top_up_declined: autoTopUpDeclinedContent,
   usage_alert: usageAlertContent,
 };
 

@@ -60,6 +60,21 @@ export const RENDER_CASES: Record<EmailKind, RenderCase> = {
     primaryUrl: `${APP_URL}/settings/subscription`,
     mentions: ['December 3, 2026'],
   },
+  auto_top_up_declined: {
+    email: {
+      kind: 'auto_top_up_declined',
+      accountName: 'Acme',
+      packName: '100 runs',
+      amount: 1000,
+      currency: 'usd',
+      declineCode: 'insufficient_funds',
+      retryAfter: DEC_10,
+      settingsUrl: `${APP_URL}/settings/subscription`,
+    },
+    subject: 'Automatic run purchase declined',
+    primaryUrl: `${APP_URL}/settings/subscription`,
+    mentions: ['$10.00', '100 runs', 'insufficient_funds', 'December 10, 2026'],
+  },
   payment_succeeded: {
     email: {
       kind: 'payment_succeeded',

@@ -2,9 +2,13 @@ import { createTRPCClient, httpLink, type TRPCClient } from '@trpc/client';
 import { toTollgateError } from './errors';
 import { createResilientFetch } from './resilient-fetch';
 import {
+  toBalance,
   toRunAuthorization,
+  toSettledRun,
   toSubscriptionOverview,
+  type Balance,
   type RunAuthorization,
+  type SettledRun,
   type SubscriptionOverview,
 } from './results';
 import type { AppRouter } from './router-types';
@@ -16,7 +20,8 @@ interface CommonClientOptions {
   timeoutMs?: number;
   /**
    * Extra attempts after a network error or timeout (never after an HTTP answer), default 2. Only for
-   * queries and the mutations that are safe to resend (usage.authorize, usage.start, usage.release).
+   * queries and the mutations that are safe to resend (usage.authorize, usage.start, usage.release,
+   * usage.settle).
    */
   retries?: number;
   fetch?: typeof fetch;
@@ -69,6 +74,13 @@ export interface AuthorizeRunInput extends RunInput {
    * (409 RUN_ID_REUSED) instead of being answered as a retry of the first request.
    */
   requestHash?: string;
+  /**
+   * Optional: the units this run may cost, reserved now (a whole number, 1 to 100 000; default 1). They
+   * come from the plan's allowance first, then packs and grants; `settleRun` charges the actual cost
+   * afterwards (runs never settled are settled at the estimate). Part of the request: the same runId
+   * with another estimate is refused (409 RUN_ID_REUSED).
+   */
+  estimate?: number;
 }
 
 export interface StartRunInput extends RunInput {
@@ -82,6 +94,19 @@ export interface ReleaseRunInput {
   /** The team account the run was reserved on; omitted: the user's personal account. */
   accountId?: string;
   runId: string;
+}
+
+/** Settling is a service's act, like releasing: the key that reserved the run names the same member. */
+export interface SettleRunInput {
+  userId: string;
+  /** The team account the run was reserved on; omitted: the user's personal account. */
+  accountId?: string;
+  runId: string;
+  /**
+   * What the run finally cost, in units (a whole number, 1 to 100 000: a started run did work). Below the
+   * estimate the rest goes back; above it the overrun is charged up to what the balance still holds.
+   */
+  actual: number;
 }
 
 export interface StartedRun {
@@ -112,6 +137,18 @@ export interface TollgateClient {
    */
   releaseRun(input: ReleaseRunInput): Promise<{ runId: string; released: true; isReplay: boolean }>;
   /**
+   * Says what a started run finally cost (a service key with the runs:settle scope, the one that
+   * reserved the run): `charged` is `actual`, or less when an overrun went past the balance. The same
+   * actual again is answered again (`isReplay`); another one → RUN_ALREADY_SETTLED; a run not started →
+   * RUN_NOT_STARTED. Runs never settled are settled at their estimate after RUN_SETTLE_TIMEOUT_SECONDS.
+   */
+  settleRun(input: SettleRunInput): Promise<SettledRun>;
+  /**
+   * Everything the active account can spend (a user context: the signed-in user's account, or the team
+   * `getAccountId` names): the plan's allowance this period, then each pack and grant in draw order.
+   */
+  getBalance(): Promise<Balance>;
+  /**
    * The subscription and usage of an account: a user id (its personal account, as before), or
    * `{ userId, accountId }` (a team account, read for one of its members); a user token may omit it.
    */
@@ -122,11 +159,11 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_RETRIES = 2;
 /**
  * Mutations whose effect can't happen twice, so resending one after a lost answer is safe: authorize
- * is idempotent on its run id (and fingerprint), a start is answered again for its attemptId, and a
- * run is released at most once. Other mutations (sessions.create, auth.register, …) are not retried:
- * a lost answer may hide a processed request.
+ * is idempotent on its run id (and fingerprint), a start is answered again for its attemptId, a run is
+ * released at most once, and a settle with the same actual is answered again. Other mutations
+ * (sessions.create, auth.register, …) are not retried: a lost answer may hide a processed request.
  */
-const RETRY_SAFE_MUTATIONS = new Set(['usage.authorize', 'usage.start', 'usage.release']);
+const RETRY_SAFE_MUTATIONS = new Set(['usage.authorize', 'usage.start', 'usage.release', 'usage.settle']);
 // Their 401 means "wrong credentials", not "token expired": refreshing would not help (or would loop).
 const AUTH_PROCEDURE = /\/auth\.(login|register|refresh|logout)(\?|$)/;
 
@@ -161,6 +198,12 @@ export function createTollgateClient(options: TollgateClientOptions): TollgateCl
     },
     releaseRun(input) {
       return mapErrors(trpc.usage.release.mutate(input));
+    },
+    async settleRun(input) {
+      return toSettledRun(await mapErrors(trpc.usage.settle.mutate(input)));
+    },
+    async getBalance() {
+      return toBalance(await mapErrors(trpc.usage.balance.query()));
     },
     async getSubscription(target) {
       const input = typeof target === 'string' ? { userId: target } : { ...target };

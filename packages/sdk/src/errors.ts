@@ -2,8 +2,10 @@ import {
   paymentRequiredBodySchema,
   type AppErrorCode,
   type DenialCode,
+  type PackOffer,
   type PaymentRequiredBody,
   type PlanId,
+  type SpendCapReached,
   type SubscriptionStatus,
 } from '@tollgate/domain';
 import { TRPCClientError } from '@trpc/client';
@@ -71,6 +73,18 @@ export class PaymentRequiredError extends TollgateError {
   readonly limit: number;
   readonly resetsAt: Date;
   readonly upgradeUrl: string;
+  /**
+   * The run packs that would let runs through again (`USAGE_LIMIT_REACHED` only: the allowance and
+   * credits are used up); empty for the other denials, where buying runs is no answer.
+   */
+  readonly packs: PackOffer[];
+  /** Where the account buys a pack (the web app's page); null when no pack is offered. */
+  readonly buyRunsUrl: string | null;
+  /**
+   * `SPEND_CAP_REACHED` only: the monthly cap on overage that refused the run (in runs, and in cents
+   * when set in money), whose it is, what was spent, and where an owner or admin raises it.
+   */
+  readonly spendCap: SpendCapReached | null;
   readonly body: PaymentRequiredBody;
 
   constructor(body: PaymentRequiredBody, cause?: unknown) {
@@ -82,6 +96,9 @@ export class PaymentRequiredError extends TollgateError {
     this.limit = body.error.limit;
     this.resetsAt = new Date(body.error.resetsAt);
     this.upgradeUrl = body.error.upgradeUrl;
+    this.packs = body.error.packs ?? [];
+    this.buyRunsUrl = body.error.buyRunsUrl ?? null;
+    this.spendCap = body.error.spendCap ?? null;
   }
 }
 

@@ -2,7 +2,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { TollgateClient } from './client';
 import { PaymentRequiredError, toTollgateError, type TollgateError } from './errors';
-import type { RunAuthorization } from './results';
+import type { RunAuthorization, SettledRun } from './results';
 
 export interface TollgateRun extends RunAuthorization {
   /**
@@ -12,10 +12,21 @@ export interface TollgateRun extends RunAuthorization {
    * same request returns the same promise.
    */
   markStarted(): Promise<void>;
+  /**
+   * Optional, once the work is done (also after the response, e.g. from the background job): what the
+   * run finally cost (`usage.settle`; the key needs the runs:settle scope). Below the estimate the rest
+   * goes back, above it the overrun is charged up to what the balance holds (`charged`). Waits for
+   * `markStarted()`; a run not started → RUN_NOT_STARTED. Runs never settled are settled at their
+   * estimate by Tollgate after its RUN_SETTLE_TIMEOUT_SECONDS, so a route that charges its estimate
+   * need not call it.
+   */
+  settle(actual: number): Promise<SettledRun>;
 }
 
 export interface RequireRunOptions {
-  client: Pick<TollgateClient, 'authorizeRun' | 'startRun' | 'releaseRun'>;
+  /** The Tollgate client; `settleRun` is needed only if the handler calls `run.settle()`. */
+  client: Pick<TollgateClient, 'authorizeRun' | 'startRun' | 'releaseRun'> &
+    Partial<Pick<TollgateClient, 'settleRun'>>;
   /**
    * The end user the run is for: on a team account the member it is recorded for, else the user whose
    * personal account pays. A throw goes to `next(error)`.
@@ -35,6 +46,13 @@ export interface RequireRunOptions {
    */
   getRequestHash?(req: Request): string | undefined | Promise<string | undefined>;
   /**
+   * Optional: the units to reserve for this request (its estimated cost, a whole number from 1 to
+   * 100 000); undefined: 1, one run. Part of the request, like the hash: the same run id with another
+   * estimate → 409 RUN_ID_REUSED. Charge the actual cost afterwards with `run.settle(actual)`. A throw
+   * goes to `next(error)`.
+   */
+  getEstimate?(req: Request): number | undefined | Promise<number | undefined>;
+  /**
    * A retry of a run whose work started before (this request must not start it again). Answer with the
    * stored outcome if the service has one. Default: 409 RUN_ALREADY_STARTED.
    */
@@ -50,9 +68,11 @@ export interface RequireRunOptions {
  *
  * Reserved → `getTollgateRun(res)` (also `res.locals.tollgateRun`). The handler starts the work only
  * after `await run.markStarted()`: Tollgate's one-time `reserved → started` transition, so however
- * often a client retries or a service restarts, a run's work starts once. If the response finishes
- * with status >= 400 and this request never marked the run started, the run is released (the key
- * needs the runs:release scope; otherwise Tollgate releases it after its start timeout).
+ * often a client retries or a service restarts, a run's work starts once. With `getEstimate`, the
+ * request reserves that many units and `run.settle(actual)` charges the actual cost once the work is
+ * done (unsettled runs are charged their estimate after Tollgate's settle timeout). If the response
+ * finishes with status >= 400 and this request never marked the run started, the run is released (the
+ * key needs the runs:release scope; otherwise Tollgate releases it after its start timeout).
  */
 export function requireRun(options: RequireRunOptions): RequestHandler {
   const { client, getUserId, getRunId } = options;
@@ -63,12 +83,14 @@ export function requireRun(options: RequireRunOptions): RequestHandler {
     let target: { userId: string; accountId?: string };
     let runId: string;
     let requestHash: string | undefined;
+    let estimate: number | undefined;
     try {
       const userId = await getUserId(req);
       const accountId = (await options.getAccountId?.(req)) ?? undefined;
       target = accountId ? { userId, accountId } : { userId };
       runId = await getRunId(req);
       requestHash = await options.getRequestHash?.(req);
+      estimate = await options.getEstimate?.(req);
     } catch (error) {
       next(error);
       return;
@@ -80,6 +102,7 @@ export function requireRun(options: RequireRunOptions): RequestHandler {
         ...target,
         runId,
         ...(requestHash ? { requestHash } : {}),
+        ...(estimate === undefined ? {} : { estimate }),
       });
     } catch (error) {
       sendAuthorizationFailure(res, toTollgateError(error));
@@ -99,7 +122,13 @@ export function requireRun(options: RequireRunOptions): RequestHandler {
       started ??= client.startRun({ ...target, runId }).then(() => undefined);
       return started;
     };
-    const run: TollgateRun = { ...authorization, markStarted };
+    const settle = async (actual: number): Promise<SettledRun> => {
+      if (!client.settleRun) throw new TypeError('requireRun: run.settle() needs a client with settleRun');
+      // A settle right after markStarted() (not awaited) must not overtake the start.
+      if (started) await started;
+      return client.settleRun({ ...target, runId, actual });
+    };
+    const run: TollgateRun = { ...authorization, markStarted, settle };
     res.locals.tollgateRun = run;
     res.locals.markRunStarted = markStarted;
 

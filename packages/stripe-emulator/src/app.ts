@@ -10,16 +10,26 @@ import { formBody, installFormParsing } from './form-parsing';
 import { checkoutPageRoutes } from './hosted/checkout-routes';
 import { invoicePageRoutes } from './hosted/invoice-routes';
 import { portalPageRoutes } from './hosted/portal-routes';
+import { receiptPageRoutes } from './hosted/receipt-routes';
 import { createIdempotency } from './idempotency';
 import { apiHeaders } from './request-context';
 import { catalogRoutes } from './routes/catalog';
+import { chargeRoutes } from './routes/charges';
 import { checkoutRoutes } from './routes/checkout';
+import { checkoutControlRoutes } from './routes/control-checkout';
+import { customerControlRoutes } from './routes/control-customers';
+import { invoiceControlRoutes } from './routes/control-invoices';
 import { controlRoutes } from './routes/control';
 import { customerRoutes } from './routes/customers';
 import { eventRoutes } from './routes/events';
 import { invoiceItemRoutes } from './routes/invoice-items';
 import { invoiceRoutes } from './routes/invoices';
+import { meterRoutes } from './routes/meters';
+import { paymentIntentRoutes } from './routes/payment-intents';
 import { portalRoutes } from './routes/portal';
+import { refundRoutes } from './routes/refunds';
+import { subscriptionCreateRoutes } from './routes/subscription-create';
+import { subscriptionItemRoutes } from './routes/subscription-items';
 import { subscriptionRoutes } from './routes/subscriptions';
 import { webhookEndpointRoutes } from './routes/webhook-endpoints';
 import type { WebhookDelivery } from './webhooks/delivery';
@@ -40,9 +50,13 @@ export function createApp(
   });
 
   app.use(controlRoutes(ctx, delivery, failures, faults));
+  app.use(checkoutControlRoutes(ctx));
+  app.use(customerControlRoutes(ctx));
+  app.use(invoiceControlRoutes(ctx));
   app.use(checkoutPageRoutes(ctx));
   app.use(portalPageRoutes(ctx));
   app.use(invoicePageRoutes(ctx));
+  app.use(receiptPageRoutes(ctx));
 
   // Injected faults come before the body parser and idempotency: a dropped response is still stored
   // under its idempotency key, as on Stripe when the answer is lost after the call ran.
@@ -51,10 +65,16 @@ export function createApp(
   app.use(customerRoutes(ctx));
   app.use(catalogRoutes(ctx));
   app.use(checkoutRoutes(ctx));
+  app.use(paymentIntentRoutes(ctx));
+  app.use(chargeRoutes(ctx));
+  app.use(refundRoutes(ctx));
   app.use(portalRoutes(ctx));
+  app.use(subscriptionCreateRoutes(ctx));
   app.use(subscriptionRoutes(ctx));
+  app.use(subscriptionItemRoutes(ctx));
   app.use(invoiceRoutes(ctx));
   app.use(invoiceItemRoutes(ctx));
+  app.use(meterRoutes(ctx));
   app.use(eventRoutes(ctx));
   app.use(webhookEndpointRoutes(ctx));
 

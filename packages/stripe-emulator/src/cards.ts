@@ -10,6 +10,16 @@ export const TEST_CARDS = {
   failsLater: '4000000000000341',
 } as const;
 
+/** Stripe's test PaymentMethod tokens (pm_card_visa, …), as accepted by PaymentIntent confirmation. */
+export const TEST_PAYMENT_METHOD_TOKENS: Readonly<Record<string, string>> = {
+  pm_card_visa: TEST_CARDS.success,
+  pm_card_mastercard: '5555555555554444',
+  pm_card_chargeDeclined: TEST_CARDS.declined,
+  pm_card_visa_chargeDeclined: TEST_CARDS.declined,
+  pm_card_chargeDeclinedInsufficientFunds: TEST_CARDS.insufficientFunds,
+  pm_card_visa_chargeDeclinedInsufficientFunds: TEST_CARDS.insufficientFunds,
+};
+
 export type CardOutcome =
   | { isApproved: true }
   | {

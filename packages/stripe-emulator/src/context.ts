@@ -8,6 +8,8 @@ export interface BillingConfig {
   /** Renewal payment retries: seconds after each failed attempt. */
   retrySchedule: number[];
   endStateAfterRetries: 'canceled' | 'unpaid';
+  /** How long a meter event request holds its (customer, meter) in-flight marker. 0 = answered at once. */
+  meterEventHoldMs: number;
 }
 
 /** Everything the resources and the billing engine share. */

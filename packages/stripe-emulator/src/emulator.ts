@@ -1,6 +1,9 @@
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
+import { payCheckoutByControl, resolveDelayedPaymentByControl } from './billing/checkout-control';
+import { setDefaultCardByControl } from './billing/default-card';
+import { payInvoiceByControl } from './billing/invoice-payment';
 import { advanceClock } from './billing/renewals';
 import { seedCatalog } from './catalog';
 import type { CatalogSeed } from './catalog';
@@ -58,6 +61,7 @@ export async function startStripeEmulator<K extends string = never>(
       publicUrl: '',
       retrySchedule: options.retrySchedule ?? DEFAULT_RETRY_SCHEDULE,
       endStateAfterRetries: options.endStateAfterRetries ?? 'canceled',
+      meterEventHoldMs: options.meterEventHoldMs ?? 0,
     },
   };
   const catalog = seedCatalog(store, options.catalog ?? ({} as CatalogSeed<K>), clock.nowSeconds());
@@ -99,6 +103,16 @@ export async function startStripeEmulator<K extends string = never>(
       list: () => faults.list(),
       remove: (id) => faults.remove(id),
       clear: () => faults.clear(),
+    },
+    checkout: {
+      pay: (sessionId, payment) => payCheckoutByControl(ctx, sessionId, payment),
+      resolveDelayedPayment: (sessionId, outcome) => resolveDelayedPaymentByControl(ctx, sessionId, outcome),
+    },
+    customers: {
+      setDefaultCard: (customerId, cardNumber) => setDefaultCardByControl(ctx, customerId, cardNumber),
+    },
+    invoices: {
+      pay: (invoiceId, payment) => payInvoiceByControl(ctx, invoiceId, payment),
     },
     webhooks: {
       setMode: (mode) => delivery.setMode(mode),

@@ -10,6 +10,8 @@ export interface StripeErrorInit {
   code?: string;
   param?: string;
   declineCode?: string;
+  /** More fields of the error body, e.g. a declined confirmation's payment_intent and charge. */
+  details?: Record<string, unknown>;
 }
 
 /** An error that is answered in Stripe's JSON error format ({ error: { type, message, code, … } }). */
@@ -19,6 +21,7 @@ export class StripeApiError extends Error {
   readonly code: string | undefined;
   readonly param: string | undefined;
   readonly declineCode: string | undefined;
+  readonly details: Record<string, unknown>;
 
   constructor(init: StripeErrorInit) {
     super(init.message);
@@ -27,10 +30,11 @@ export class StripeApiError extends Error {
     this.code = init.code;
     this.param = init.param;
     this.declineCode = init.declineCode;
+    this.details = init.details ?? {};
   }
 
-  toBody(): { error: Record<string, string> } {
-    const error: Record<string, string> = { type: this.type, message: this.message };
+  toBody(): { error: Record<string, unknown> } {
+    const error: Record<string, unknown> = { ...this.details, type: this.type, message: this.message };
     if (this.code) error.code = this.code;
     if (this.param) error.param = this.param;
     if (this.declineCode) error.decline_code = this.declineCode;

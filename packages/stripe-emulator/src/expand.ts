@@ -25,6 +25,9 @@ function lookup(ctx: EmulatorContext, id: string): unknown {
   if (id.startsWith('price_')) return store.prices.get(id);
   if (id.startsWith('prod_')) return store.products.get(id);
   if (id.startsWith('bps_')) return store.portalSessions.get(id);
+  if (id.startsWith('pi_')) return store.paymentIntents.get(id);
+  if (id.startsWith('ch_')) return store.charges.get(id);
+  if (id.startsWith('re_')) return store.refunds.get(id);
   if (id.startsWith('pm_')) {
     const record = store.paymentMethods.get(id);
     return record ? toPaymentMethod(record) : undefined;
@@ -42,6 +45,12 @@ function includable(ctx: EmulatorContext, node: Node, field: string): unknown {
       return price ? [buildCheckoutLineItem(`li_${id.slice(-14)}${index}`, price, line.quantity)] : [];
     });
     return { object: 'list', data, has_more: false, url: `/v1/checkout/sessions/${id}/line_items` };
+  }
+  // since API 2022-11-15 a charge carries its refunds only when asked for (expand[]=refunds)
+  if (node.object === 'charge' && field === 'refunds' && typeof node.id === 'string') {
+    const id = node.id;
+    const data = [...ctx.store.refunds.values()].filter((refund) => refund.charge === id).reverse();
+    return { object: 'list', data, has_more: false, url: `/v1/charges/${id}/refunds` };
   }
   return undefined;
 }

@@ -14,6 +14,9 @@ import { seededRandom } from './webhooks/seeded-random';
  * - `dropResponse`: the call is processed (its effect is applied, its idempotency key stored), then the
  *   socket is closed instead of answering, so the client can't know whether it happened.
  * A rule with only `latencyMs` slows the calls down and lets them succeed.
+ *
+ * Rules compose (see `decide`): the matching ones get their chance in the order they were installed,
+ * latency adds up, and the first hit that answers an error or drops the response decides the call.
  */
 export interface FaultRule {
   /** HTTP method, or `*` for any. */
@@ -57,7 +60,7 @@ export interface FaultInjection {
   list(): ActiveFault[];
   remove(id: string): boolean;
   clear(): void;
-  /** Applies the first matching fault to a /v1 request. */
+  /** Applies the matching faults to a /v1 request (see `decide`). */
   middleware: RequestHandler;
 }
 
@@ -72,19 +75,30 @@ const MAX_LATENCY_MS = 120_000;
 export function createFaultInjection(): FaultInjection {
   let installed: Installed[] = [];
 
-  function hitOf(method: string, path: string): ActiveFault | null {
-    for (const entry of installed) {
+  /**
+   * What the installed faults do to one call. Each matching rule, in installation order, gets its
+   * chance (its own seeded draw against its own `rate`), so independent rules on the same path are all
+   * active at once: a hit that only adds latency lets the next rule have its chance too, and the first
+   * hit with an outcome (`status` or `dropResponse`) decides the call, after which later rules are not
+   * consulted and don't count it as matched. Two outcome rules therefore split the calls: the second's
+   * `rate` applies to the calls the first let through.
+   */
+  function decide(method: string, path: string): { latencyMs: number; outcome: FaultRule | null } {
+    let latencyMs = 0;
+    for (const entry of [...installed]) {
       if (!entry.matches(method, path)) continue;
       const { fault } = entry;
       fault.matched += 1;
-      if (entry.random() >= (fault.rule.rate ?? 1)) return null;
+      if (entry.random() >= (fault.rule.rate ?? 1)) continue;
       fault.hits += 1;
       if (fault.rule.times !== undefined && fault.hits >= fault.rule.times) {
         installed = installed.filter((other) => other !== entry);
       }
-      return fault;
+      latencyMs += fault.rule.latencyMs ?? 0;
+      if (fault.rule.status !== undefined || fault.rule.dropResponse)
+        return { latencyMs, outcome: fault.rule };
     }
-    return null;
+    return { latencyMs, outcome: null };
   }
 
   return {
@@ -109,15 +123,13 @@ export function createFaultInjection(): FaultInjection {
     },
     middleware(req, res, next) {
       const path = req.originalUrl.split('?')[0] ?? req.originalUrl;
-      const fault = hitOf(req.method, path);
-      if (!fault) return next();
-      const { rule } = fault;
+      const { latencyMs, outcome } = decide(req.method, path);
       const proceed = () => {
-        if (rule.status !== undefined) return answerError(res, rule);
-        if (rule.dropResponse) dropResponse(res);
+        if (outcome?.status !== undefined) return answerError(res, outcome);
+        if (outcome?.dropResponse) dropResponse(res);
         next();
       };
-      if (rule.latencyMs) setTimeout(proceed, rule.latencyMs);
+      if (latencyMs > 0) setTimeout(proceed, latencyMs);
       else proceed();
     },
   };

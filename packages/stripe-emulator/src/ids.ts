@@ -11,6 +11,8 @@ const TAIL_LENGTH: Record<string, number> = {
   req: 14,
   cs_test: 58,
   bpc: 24,
+  mtr_test: 32,
+  mtrusg_test: 48,
 };
 
 export function randomBase62(length: number): string {
@@ -22,6 +24,11 @@ export function randomBase62(length: number): string {
 
 export function newId(prefix: string): string {
   return `${prefix}_${randomBase62(TAIL_LENGTH[prefix] ?? 24)}`;
+}
+
+/** A PaymentIntent's client_secret: its id, "_secret_" and a random tail, like Stripe's. */
+export function newClientSecret(id: string): string {
+  return `${id}_secret_${randomBase62(25)}`;
 }
 
 /** whsec_ secrets are 32 random bytes, hex encoded like the Stripe CLI's. */

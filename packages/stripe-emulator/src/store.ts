@@ -1,17 +1,29 @@
 import type Stripe from 'stripe';
 
-/** A card the emulator "saved" for a customer; the number decides how later charges behave. */
+export type PaymentMethodType = 'card' | 'us_bank_account';
+
+/** A card (or test bank account) the emulator "saved"; the number decides how charges behave. */
 export interface PaymentMethodRecord {
   id: string;
-  customer: string;
+  /** null: a one-time payment's method, never attached to a customer (as on Stripe). */
+  customer: string | null;
+  /** The card number, or the account number of a us_bank_account. */
   number: string;
   last4: string;
   created: number;
+  /** Absent on cards saved before bank debits existed (restored snapshots): those are cards. */
+  type?: PaymentMethodType;
 }
 
 export interface CheckoutLineItem {
   price: string;
   quantity: number;
+}
+
+/** payment_intent_data of a payment-mode session: the PaymentIntent is only created when the customer pays. */
+export interface PaymentIntentData {
+  metadata: Record<string, string>;
+  description: string | null;
 }
 
 /** Checkout parameters Stripe keeps but does not show on the session object. */
@@ -20,6 +32,8 @@ export interface CheckoutExtras {
   subscriptionMetadata: Record<string, string>;
   trialPeriodDays: number | null;
   lastError: string | null;
+  /** Payment mode only (absent on subscription sessions and on snapshots from before payment mode). */
+  paymentIntentData?: PaymentIntentData;
 }
 
 export interface SubscriptionExtras {
@@ -29,6 +43,25 @@ export interface SubscriptionExtras {
 export interface InvoiceExtras {
   /** Automatic (scheduled) attempts only: manual retries do not consume the retry schedule. */
   automaticAttempts: number;
+  /** send_invoice: its due date passed while it was open (the subscription went past_due once). */
+  hasPassedDueDate?: boolean;
+}
+
+/** A recorded billing.meter_event with what the emulator needs to aggregate it. */
+export interface MeterEventRecord {
+  event: Stripe.Billing.MeterEvent;
+  meter: string;
+  customer: string;
+  /** The payload's value as a number (a whole number, possibly negative). */
+  value: number;
+  /** Set when a cancel adjustment removed it from every aggregation. */
+  canceledAt: number | null;
+}
+
+export interface MeterEventAdjustmentRecord {
+  adjustment: Stripe.Billing.MeterEventAdjustment;
+  meter: string;
+  created: number;
 }
 
 export interface StoredWebhookEndpoint extends Stripe.WebhookEndpoint {
@@ -50,7 +83,14 @@ export interface Store {
   /** ii_… invoice items (proration items); pending while `invoice` is null. */
   invoiceItems: Map<string, Stripe.InvoiceItem>;
   paymentMethods: Map<string, PaymentMethodRecord>;
+  paymentIntents: Map<string, Stripe.PaymentIntent>;
+  charges: Map<string, Stripe.Charge>;
+  refunds: Map<string, Stripe.Refund>;
   events: Map<string, Stripe.Event>;
+  meters: Map<string, Stripe.Billing.Meter>;
+  /** Meter events by an internal key (an identifier may be reused after the 24 h window). */
+  meterEvents: Map<string, MeterEventRecord>;
+  meterEventAdjustments: Map<string, MeterEventAdjustmentRecord>;
   webhookEndpoints: Map<string, StoredWebhookEndpoint>;
 }
 
@@ -68,7 +108,13 @@ export function createStore(): Store {
     invoiceExtras: new Map(),
     invoiceItems: new Map(),
     paymentMethods: new Map(),
+    paymentIntents: new Map(),
+    charges: new Map(),
+    refunds: new Map(),
     events: new Map(),
+    meters: new Map(),
+    meterEvents: new Map(),
+    meterEventAdjustments: new Map(),
     webhookEndpoints: new Map(),
   };
 }

@@ -1,3 +1,6 @@
+import type { CheckoutPaymentOptions, CheckoutPaymentResult } from './billing/checkout-control';
+import type { InvoicePaymentOptions, InvoicePaymentResult } from './billing/invoice-payment';
+import type { DelayedPaymentOutcome } from './billing/payment-checkout';
 import type { CatalogSeed, CatalogSeedPlan } from './catalog';
 import type { ActiveFault, FaultRule } from './fault-injection';
 import type { FailureRule, PendingFailure } from './faults';
@@ -7,9 +10,14 @@ export type {
   ActiveFault,
   CatalogSeed,
   CatalogSeedPlan,
+  CheckoutPaymentOptions,
+  CheckoutPaymentResult,
+  DelayedPaymentOutcome,
   DeliveryRecord,
   FailureRule,
   FaultRule,
+  InvoicePaymentOptions,
+  InvoicePaymentResult,
   PendingFailure,
   WebhookMode,
 };
@@ -39,6 +47,12 @@ export interface StripeEmulatorOptions<K extends string = string> {
   deliveryTimeoutMs?: number;
   /** Emulator clock start. Default: real now. */
   startTime?: Date;
+  /**
+   * How long each POST /v1/billing/meter_events holds its (customer, meter) in-flight marker before
+   * answering, so tests can provoke Stripe's "one concurrent call per customer per meter" 429.
+   * Default 0: answered at once.
+   */
+  meterEventHoldMs?: number;
   /** Load state from this JSON file at start (if it exists) and save it there on close(). */
   snapshotFile?: string;
 }
@@ -82,6 +96,41 @@ export interface EmulatorFaults {
   clear(): void;
 }
 
+/** Arranges customers for tests (in-process twin of POST /_emulator/customers/:id/…). */
+export interface EmulatorCustomers {
+  /**
+   * Puts a test card on file: a new card PaymentMethod attached to the customer and set as its
+   * `invoice_settings.default_payment_method` (customer.updated); returns its pm_ id. Any Luhn-valid
+   * number, 4000 0000 0000 0002 included (a saved card the bank now declines); an invalid number or an
+   * unknown customer throws a StripeApiError.
+   */
+  setDefaultCard(customerId: string, cardNumber: string): string;
+}
+
+/**
+ * Drives checkout without a browser, through the same code as the hosted page's buttons. Each call
+ * throws a StripeApiError for an unknown session; a decline is a result (isComplete: false), not an error.
+ */
+export interface EmulatorCheckout {
+  /**
+   * Pays the session (either mode) with a test card (default 4242…) or, with `delayed: true`
+   * (payment mode, USD), with the test bank account: the session completes unpaid and its payment
+   * stays processing until resolveDelayedPayment.
+   */
+  pay(sessionId: string, options?: CheckoutPaymentOptions): CheckoutPaymentResult;
+  /** The bank's answer to a delayed payment: 'succeeded' (session paid) or 'failed' (stays unpaid). */
+  resolveDelayedPayment(sessionId: string, outcome: DelayedPaymentOutcome): CheckoutPaymentResult;
+}
+
+/** Pays invoices without a browser (in-process twin of POST /_emulator/invoices/:id/pay). */
+export interface EmulatorInvoices {
+  /**
+   * Pays an open invoice like the hosted invoice page's Pay button, with a test card (default 4242…).
+   * A decline is a result (isPaid: false, `error`); an unknown invoice throws a StripeApiError.
+   */
+  pay(invoiceId: string, options?: InvoicePaymentOptions): InvoicePaymentResult;
+}
+
 export interface StripeEmulator<K extends string = string> {
   url: string;
   port: number;
@@ -93,6 +142,9 @@ export interface StripeEmulator<K extends string = string> {
   webhooks: EmulatorWebhooks;
   failures: EmulatorFailures;
   faults: EmulatorFaults;
+  checkout: EmulatorCheckout;
+  customers: EmulatorCustomers;
+  invoices: EmulatorInvoices;
   /** Saves the snapshot (when configured) and stops the server and all deliveries. */
   close(): Promise<void>;
 }

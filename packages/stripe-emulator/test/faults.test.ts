@@ -130,6 +130,64 @@ describe('fault injection (per method + path pattern)', () => {
     expect((await h.stripe.customers.list({ email })).data).toHaveLength(1);
   });
 
+  it('combines rules on the same path: each gets its chance in order, the first that fires decides', async () => {
+    const failing = { method: 'POST', path: '/v1/customers', status: 500, rate: 0.2, seed: 3 };
+    const dropping = { method: 'POST', path: '/v1/customers', dropResponse: true, rate: 0.5, seed: 5 };
+    // Plain HTTP, no SDK: stripe-node retries a dropped connection by itself, which would hide drops.
+    const create = (email: string) =>
+      fetch(`${h.emulator.url}/v1/customers`, {
+        method: 'POST',
+        headers: {
+          authorization: 'Bearer sk_test_combined',
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: new URLSearchParams({ email }).toString(),
+      }).then(
+        (response) => (response.status === 200 ? '.' : response.status === 500 ? 'x' : '?'),
+        () => 'd',
+      );
+    const run = async (tag: string) => {
+      h.emulator.faults.clear();
+      h.emulator.faults.set(failing);
+      h.emulator.faults.set(dropping);
+      let pattern = '';
+      for (let i = 0; i < 60; i += 1) pattern += await create(`combined-${tag}-${i}@example.com`);
+      return pattern;
+    };
+    const pattern = await run('a');
+    const failed = [...pattern].filter((c) => c === 'x').length;
+    const dropped = [...pattern].filter((c) => c === 'd').length;
+    // Both faults are active at once: some calls fail, some lose their answer, the rest pass.
+    expect(failed).toBeGreaterThan(3);
+    expect(dropped).toBeGreaterThan(8);
+    expect(pattern).toMatch(/^[.xd]+$/);
+    expect(pattern).toContain('.');
+    // The drop rule only sees the calls the failing rule let through.
+    expect(h.emulator.faults.list().map(({ matched, hits }) => ({ matched, hits }))).toEqual([
+      { matched: 60, hits: failed },
+      { matched: 60 - failed, hits: dropped },
+    ]);
+    // A failed call changed nothing; a dropped one happened.
+    for (const [i, outcome] of [...pattern].entries()) {
+      const found = await h.stripe.customers.list({ email: `combined-a-${i}@example.com` });
+      expect(found.data.length, `call ${i} (${outcome})`).toBe(outcome === 'x' ? 0 : 1);
+    }
+    // Each rule draws from its own seeded PRNG: the same rules give the same calls the same fate.
+    expect(await run('b')).toBe(pattern);
+  });
+
+  it('adds a latency rule to an error rule on the same path: the call is slow and then fails', async () => {
+    h.emulator.faults.set({ method: 'GET', path: '/v1/customers', latencyMs: 200 });
+    h.emulator.faults.set({ method: 'GET', path: '/v1/customers', status: 503, shouldRetry: false });
+    const started = performance.now();
+    await expect(h.stripe.customers.list({ limit: 1 })).rejects.toMatchObject({ statusCode: 503 });
+    expect(performance.now() - started).toBeGreaterThanOrEqual(190);
+    expect(h.emulator.faults.list().map(({ matched, hits }) => [matched, hits])).toEqual([
+      [1, 1],
+      [1, 1],
+    ]);
+  });
+
   it('has a control route for other processes', async () => {
     const control = emulatorControl(h.emulator.url);
     const fault = await control.setFault({

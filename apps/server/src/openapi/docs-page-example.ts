@@ -10,21 +10,62 @@ export const BODY_FIELD_VARIABLES: Readonly<Record<string, string>> = {
   refreshToken: 'REFRESH_TOKEN',
 };
 
+/** One call an example needs first, sent with (part of) the example's own body. */
+export interface SetupCall {
+  method: HttpMethod;
+  path: string;
+  /** The fields of the example's body it sends; omitted: all of them. */
+  fields?: readonly string[];
+  /** Fields it adds to those (constants, as the example whose request it repeats has them). */
+  adds?: Readonly<Record<string, unknown>>;
+}
+
+export interface ExampleSetup {
+  comment: string;
+  calls: readonly SetupCall[];
+}
+
 /**
- * What must be true before an operation's example can succeed, and the call that makes it so with the
- * same body: only a run that was reserved and never started can be released.
+ * What must be true before an operation's example can succeed, and the calls that make it so, in order:
+ * only a run that was reserved and never started can be released; only a run the same key reserved
+ * and started can be settled. The settle's calls repeat the authorize and start examples' requests
+ * exactly (same requestHash, same attemptId), so after those examples they are answered as replays
+ * (`isReplay`) and change nothing, and alone they reserve and start the run.
  */
-const SETUP_BY_PROCEDURE: Readonly<Record<string, { comment: string; method: HttpMethod; path: string }>> = {
+const SETUP_BY_PROCEDURE: Readonly<Record<string, ExampleSetup>> = {
   'usage.release': {
     comment: '# First a run is reserved (its work then never starts): only such a run is released',
-    method: 'post',
-    path: '/usage/authorize',
+    calls: [{ method: 'post', path: '/usage/authorize' }],
+  },
+  'usage.settle': {
+    comment:
+      '# First the same key reserves and starts the run, with the requests of the authorize and start\n' +
+      '# examples (repeated, they are answered as replays and change nothing): only a started run is settled',
+    calls: [
+      {
+        method: 'post',
+        path: '/usage/authorize',
+        fields: ['userId', 'runId'],
+        adds: { requestHash: 'sha256-of-the-task' },
+      },
+      { method: 'post', path: '/usage/start', fields: ['userId', 'runId'], adds: { attemptId: 'a1' } },
+    ],
   },
 };
 
-export function exampleSetup(operation: OpenApiOperation) {
+export function exampleSetup(operation: OpenApiOperation): ExampleSetup | null {
   const procedure = operation['x-trpc-procedure'];
   return procedure ? (SETUP_BY_PROCEDURE[procedure] ?? null) : null;
+}
+
+/** The body a setup call sends, from the example's body (with the reader's values already in it or not). */
+export function setupBody(call: SetupCall, exampleBody: unknown): unknown {
+  if (typeof exampleBody !== 'object' || exampleBody === null || Array.isArray(exampleBody))
+    return exampleBody;
+  const picked = call.fields
+    ? Object.fromEntries(Object.entries(exampleBody).filter(([field]) => call.fields?.includes(field)))
+    : exampleBody;
+  return { ...picked, ...call.adds };
 }
 
 /**
@@ -118,13 +159,23 @@ function bodyWord(example: unknown, procedure: string | undefined): string {
  * the credential and ids from shell variables, and `--fail-with-body` so an error answer fails it.
  */
 export function curlExample(path: string, method: HttpMethod, operation: OpenApiOperation): string {
+  const example = operation.requestBody?.content['application/json']?.example;
+  const command = curlCommand(path, method, operation, example);
   const setup = exampleSetup(operation);
-  const command = curlCommand(path, method, operation);
   if (!setup) return command;
-  return `${setup.comment}\n${curlCommand(setup.path, setup.method, operation)} >/dev/null\n${command}`;
+  const calls = setup.calls.map(
+    (call) => `${curlCommand(call.path, call.method, operation, setupBody(call, example))} >/dev/null`,
+  );
+  return [setup.comment, ...calls, command].join('\n');
 }
 
-function curlCommand(path: string, method: HttpMethod, operation: OpenApiOperation): string {
+/** One curl command; `example` is the body it sends (the operation's own, or a setup call's). */
+function curlCommand(
+  path: string,
+  method: HttpMethod,
+  operation: OpenApiOperation,
+  example: unknown,
+): string {
   const urlPath = path.replace(
     /\{(\w+)\}/g,
     (_match, name: string) => `$${pathParameterVariable(path, name, operation['x-trpc-procedure'])}`,
@@ -132,7 +183,6 @@ function curlCommand(path: string, method: HttpMethod, operation: OpenApiOperati
   const lines = [`curl --fail-with-body -sS -X ${method.toUpperCase()} "$TOLLGATE_URL/api/v1${urlPath}"`];
   const credential = credentialVariable(operation);
   if (credential) lines.push(`  -H "Authorization: Bearer $${credential}"`);
-  const example = operation.requestBody?.content['application/json']?.example;
   if (example !== undefined) {
     lines.push(
       '  -H "Content-Type: application/json"',

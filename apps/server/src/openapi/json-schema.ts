@@ -9,7 +9,7 @@ export function toJsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSch
 
 /** Registered schemas become components that reference each other by `#/components/schemas/<id>`. */
 export function toComponentSchemas(
-  entries: readonly (readonly [string, z.ZodType])[],
+  entries: readonly (readonly [string, z.core.$ZodType])[],
 ): Record<string, JsonSchema> {
   const registry = z.registry<{ id: string }>();
   for (const [id, schema] of entries) registry.add(schema, { id });

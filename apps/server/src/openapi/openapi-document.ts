@@ -38,7 +38,7 @@ const SECURITY_SCHEME_BY_CREDENTIAL: Record<Credential, string> = {
 };
 
 /** Sub-schemas worth a name of their own: responses reference them instead of repeating them. */
-const SHARED_SCHEMAS: readonly (readonly [string, z.ZodType])[] = [
+const SHARED_SCHEMAS: readonly (readonly [string, z.core.$ZodType])[] = [
   ['ErrorBody', errorBodySchema],
   ['PaymentRequiredBody', paymentRequiredBodySchema],
   ['Plan', planSchema],
@@ -108,8 +108,8 @@ export function createOpenApiDocument(operations: readonly RestOperation[]): Ope
   };
 }
 
-function componentEntries(operations: readonly RestOperation[]): (readonly [string, z.ZodType])[] {
-  const entries = new Map<string, z.ZodType>(SHARED_SCHEMAS);
+function componentEntries(operations: readonly RestOperation[]): (readonly [string, z.core.$ZodType])[] {
+  const entries = new Map<string, z.core.$ZodType>(SHARED_SCHEMAS);
   for (const { response, operationId } of operations) {
     const existing = entries.get(response.name);
     if (existing && existing !== response.schema) {

@@ -1,8 +1,9 @@
-import { invoicesSchema, plansSchema, subscriptionOverviewSchema } from '@tollgate/api';
+import { invoicesSchema, plansSchema, spendOverviewSchema, subscriptionOverviewSchema } from '@tollgate/api';
 import { checkoutSessionBodySchema, portalSessionBodySchema } from '../openapi/rest-body-schemas';
 import { defineOperation, type RestOperation } from './rest-operation';
 
 const OVERVIEW = { name: 'SubscriptionOverview', schema: subscriptionOverviewSchema };
+const SPEND = { name: 'SpendSettings', schema: spendOverviewSchema };
 
 /** The seed's billing endpoints, served by the tRPC `billing.*` procedures. */
 export const billingOperations: readonly RestOperation[] = [
@@ -51,6 +52,58 @@ export const billingOperations: readonly RestOperation[] = [
     bodyAliases: { success_url: 'successUrl', cancel_url: 'cancelUrl' },
     toBody: (session) => ({ ...session, checkout_url: session.url }),
     example: { plan: 'PRO' },
+  }),
+  defineOperation({
+    method: 'get',
+    path: '/billing/spend-settings',
+    procedure: 'billing.spendSettings',
+    operationId: 'getSpendSettings',
+    tag: 'billing',
+    summary: 'Overage, spend caps, this period’s overage spend and forecast, auto top-up',
+    description:
+      'Overage bills runs past the plan’s allowance and the credits per run (unitAmountDecimal cents, ' +
+      'tax excluded), up to the stricter of the account’s cap and an operator’s (effectiveCap, in runs).',
+    credentials: ['user'],
+    successStatus: 200,
+    response: SPEND,
+    errors: [401, 403],
+  }),
+  defineOperation({
+    method: 'post',
+    path: '/billing/spend-settings',
+    procedure: 'billing.updateSpendSettings',
+    operationId: 'updateSpendSettings',
+    tag: 'billing',
+    summary: 'Turn overage on or off, set the monthly cap, set auto top-up',
+    description:
+      'Owners and admins. Fields left out stay as they are; null clears a cap or auto top-up. A cap ' +
+      'in money allows ⌊cents ÷ price per run⌋ overage runs and takes effect on the next authorization. ' +
+      'Overage needs a Basic, Pro or Team subscription (else 409); the metered price is added to it.',
+    credentials: ['user'],
+    successStatus: 200,
+    response: SPEND,
+    errors: [401, 403, 409],
+    example: { cap: { kind: 'money', cents: 2500 } },
+  }),
+  defineOperation({
+    method: 'post',
+    path: '/billing/create-pack-checkout',
+    procedure: 'billing.createPackCheckout',
+    operationId: 'createPackCheckout',
+    tag: 'billing',
+    summary: 'Start Stripe Checkout for a run pack (one-time payment)',
+    description:
+      'Answers the Checkout URL to redirect the browser to. The pack is credited once Stripe confirms ' +
+      'the payment and expires 12 calendar months after purchase (UTC); a refund takes back units in ' +
+      'proportion to the money returned (spent runs stay spent). Owners and admins; the caller’s email ' +
+      'must be verified: 403 EMAIL_NOT_VERIFIED.',
+    credentials: ['user'],
+    successStatus: 201,
+    response: { name: 'CheckoutSession', schema: checkoutSessionBodySchema },
+    errors: [401, 403],
+    bodyAliases: { success_url: 'successUrl', cancel_url: 'cancelUrl' },
+    toBody: (session) => ({ ...session, checkout_url: session.url }),
+    example: { packId: 'PACK_100' },
   }),
   defineOperation({
     method: 'post',

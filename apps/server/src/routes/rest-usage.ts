@@ -1,4 +1,10 @@
-import { releasedRunSchema, runAuthorizationSchema, startedRunStateSchema } from '@tollgate/api';
+import {
+  balanceSchema,
+  releasedRunSchema,
+  runAuthorizationSchema,
+  settledRunSchema,
+  startedRunStateSchema,
+} from '@tollgate/api';
 import { defineOperation, type RestOperation } from './rest-operation';
 
 const ACTING_FOR =
@@ -25,7 +31,10 @@ export const usageOperations: readonly RestOperation[] = [
       `${ACTING_FOR} The same runId from the same caller with the same optional requestHash is a retry: ` +
       'nothing is counted (isReplay: true) and `state` says whether its work may still start. The same ' +
       'runId for another request: 409 RUN_ID_REUSED. Over the limit, or when the subscription is ' +
-      'blocked: 402 with the upgrade details. Start the work only after `POST /usage/start` succeeded. ' +
+      'blocked: 402 with the upgrade details (and the packs that would let runs through). `estimate` ' +
+      '(default 1) reserves that many units, from the plan’s allowance first, then packs and grants; ' +
+      '`POST /usage/settle` charges what the run finally cost. Start the work only after ' +
+      '`POST /usage/start` succeeded. ' +
       SERVICE_EXAMPLE,
     credentials: ['user', 'service'],
     successStatus: 200,
@@ -67,5 +76,41 @@ export const usageOperations: readonly RestOperation[] = [
     response: { name: 'ReleasedRun', schema: releasedRunSchema },
     errors: [401, 403, 404, 409],
     example: { userId: 'user_123', runId: 'task-2024-0002' },
+  }),
+  defineOperation({
+    method: 'post',
+    path: '/usage/settle',
+    procedure: 'usage.settle',
+    operationId: 'settleRun',
+    tag: 'usage',
+    summary: 'Say what a started run finally cost',
+    description:
+      'Only a service key with the `runs:settle` scope, for a run the same key reserved and started ' +
+      '(end-user tokens: 403). `actual` ≥ 1: below the estimate the rest goes back to the buckets it ' +
+      'came from; above it the overrun is charged up to what the balance still holds (`charged`). ' +
+      'Again with the same actual: the same answer (isReplay); with another: 409 RUN_ALREADY_SETTLED; a ' +
+      'run never started: 409 RUN_NOT_STARTED. Runs never settled are settled at their estimate after ' +
+      'RUN_SETTLE_TIMEOUT_SECONDS. The example settles task-2024-0001 at 1 unit.',
+    credentials: ['service'],
+    successStatus: 200,
+    response: { name: 'SettledRun', schema: settledRunSchema },
+    errors: [401, 403, 404, 409],
+    example: { userId: 'user_123', runId: 'task-2024-0001', actual: 1 },
+  }),
+  defineOperation({
+    method: 'get',
+    path: '/usage/balance',
+    procedure: 'usage.balance',
+    operationId: 'getBalance',
+    tag: 'usage',
+    summary: 'Everything the account can spend: the plan allowance, then each pack and grant',
+    description:
+      'The plan’s allowance this period first, then packs and grants by priority, soonest expiry and ' +
+      'age (the order runs draw them in), each with what remains, when it expires, and what expiry or a ' +
+      'refund took back.',
+    credentials: ['user'],
+    successStatus: 200,
+    response: { name: 'Balance', schema: balanceSchema },
+    errors: [401, 403],
   }),
 ];

@@ -43,6 +43,11 @@ export async function makeCredentials(server: TestServer): Promise<Credentials> 
     user.accessToken,
   );
   await trpc(server.url, 'mutation', 'usage.authorize', { runId: 'run-1' }, user.accessToken);
+  // A run the service key reserved (3 units) and started: what usage.settle may settle.
+  const serviceKey = key.data.key;
+  const started = { userId: user.user.id, runId: 'fuzz-started' };
+  await trpc(server.url, 'mutation', 'usage.authorize', { ...started, estimate: 3 }, serviceKey);
+  await trpc(server.url, 'mutation', 'usage.start', started, serviceKey);
   const secret = new TextEncoder().encode(TEST_JWT_SECRET);
   const now = Math.floor(Date.now() / 1000);
   const hostToken = (claims: Record<string, unknown>) =>
@@ -87,12 +92,17 @@ export async function makeCredentials(server: TestServer): Promise<Credentials> 
       operator.user.id,
       session.data?.id ?? '',
       'run-1',
+      'fuzz-started',
       user.refreshToken,
       'evt_fuzz_1',
     ].filter(Boolean),
     valid: {
       userId: [user.user.id, operator.user.id, 'host-fuzz-1', 'host-fuzz-2'],
-      runId: ['run-1', 'run-2', 'run-3', 'fuzz-run'],
+      runId: ['run-1', 'run-2', 'run-3', 'fuzz-run', 'fuzz-started'],
+      // Units: an estimate to reserve, a started run's actual cost (bounds included).
+      estimate: [1, 3, 100_000],
+      actual: [1, 3, 50, 100_000],
+      packId: ['PACK_100', 'PACK_1000'],
       requestHash: ['hash-a', 'hash-b'],
       attemptId: ['attempt-1'],
       id: [session.data?.id ?? '', '00000000-0000-4000-8000-000000000000', 'evt_fuzz_1', 'evt_fuzz_2'],
@@ -121,6 +131,12 @@ export async function makeCredentials(server: TestServer): Promise<Credentials> 
         'customer.deleted',
         'customer.created',
         'price.updated',
+        // Run packs: payment-mode Checkout and the charge's refunds.
+        'checkout.session.async_payment_failed',
+        'charge.refunded',
+        'charge.refund.updated',
+        'refund.created',
+        'refund.updated',
       ],
       api_version: ['2026-10-28.endive', '2024-06-20', '2020-08-27'],
       created: [now, now - 86_400, 0],
@@ -180,6 +196,24 @@ export async function makeCredentials(server: TestServer): Promise<Credentials> 
             parent: { subscription_details: { subscription: 'sub_fuzz' } },
           },
         },
+        // A pack's payment-mode session (Tollgate re-fetches it: unknown to Stripe here), a charge and a
+        // refund naming it.
+        {
+          object: {
+            id: 'cs_fuzz_pack',
+            object: 'checkout.session',
+            mode: 'payment',
+            payment_status: 'paid',
+            amount_total: 1000,
+            currency: 'usd',
+            payment_intent: 'pi_fuzz',
+            client_reference_id: `account:${personalAccountId(user.user.id)}`,
+            metadata: { accountId: personalAccountId(user.user.id), packId: 'PACK_100', units: '100' },
+          },
+        },
+        { object: { id: 'ch_fuzz', object: 'charge', amount_refunded: 500, payment_intent: 'pi_fuzz' } },
+        { object: { id: 're_fuzz', object: 'refund', charge: 'ch_fuzz', amount: 500 } },
+        { object: { id: 're_fuzz', object: 'refund', charge: { id: 'ch_fuzz' } } },
         { object: { id: 'cus_fuzz', object: 'customer', deleted: true } },
         { object: null },
         { object: [] },

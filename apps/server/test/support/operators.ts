@@ -1,5 +1,6 @@
 import { grantPlatformRole, type Database } from '@tollgate/db';
 import { registerUser, uniqueEmail, type Tokens } from './http';
+import { registerVerifiedUser, type TestServer } from './test-server';
 
 /**
  * Makes a user a platform operator directly in the test database (what `npm run operator -- grant`
@@ -17,5 +18,21 @@ export async function registerOperator(
 ): Promise<Tokens> {
   const tokens = await registerUser(server.url, email);
   await grantOperator(server, tokens.user.id);
+  return tokens;
+}
+
+/** A newly registered, verified user holding the support role (granted as the CLI does). */
+export async function registerSupport(server: {
+  url: string;
+  testDb: TestServer['testDb'];
+  deps: { db: Database };
+}): Promise<Tokens> {
+  const tokens = await registerVerifiedUser(server);
+  await grantPlatformRole(server.deps.db, {
+    userId: tokens.user.id,
+    role: 'support',
+    grantedBy: 'cli',
+    now: new Date(),
+  });
   return tokens;
 }

@@ -33,6 +33,8 @@ export async function startTestServer(
       APP_URL: 'http://app.tollgate.test',
       LOG_REQUESTS: 'false',
       AUTH_RATE_LIMIT_PER_MINUTE: '1000',
+      // Overage is reported by tests that mean to (services.stripe.meterReporter), not every minute.
+      METER_REPORT_INTERVAL_SECONDS: '0',
       ...env,
     }),
     { db: testDb, logger: options.logger ?? silentLogger, now, billing: options.billing ?? null },

@@ -25,8 +25,13 @@ const b = {
   apiKeyId: '',
   bobRun: 'b-run-1',
   carolRun: 'c-run-1',
+  /** Reserved (estimate 50: past the pool, so it drew from B's grant too) and started by B's key. */
+  keyRun: 'b-key-run-1',
+  grantId: '',
+  /** B's account key (runs:authorize, runs:settle), which reserved keyRun. */
+  apiKey: '',
 };
-/** Alice's own account key on A (runs:authorize, runs:release, subscriptions:read). */
+/** Alice's own account key on A (runs:authorize, runs:release, runs:settle, subscriptions:read). */
 let aliceAccountKey = '';
 
 beforeAll(async () => {
@@ -75,9 +80,20 @@ beforeAll(async () => {
   const key = await asBob('mutation', 'accounts.createApiKey', {
     accountId: teamB,
     name: 'B backend',
-    scopes: ['runs:authorize'],
+    scopes: ['runs:authorize', 'runs:settle'],
   });
   b.apiKeyId = key.data.id;
+  b.apiKey = key.data.key;
+  // B's credits, and a run of B's backend that holds units of the pool and of the grant, started and
+  // not yet settled: a settle from outside would move B's rows.
+  const grant = await server.services.credits.grantCredits({
+    accountId: teamB,
+    units: 10,
+    expiresAt: null,
+    reason: 'isolation test',
+    grantedBy: 'cli:test',
+  });
+  b.grantId = grant.id;
   const session = await asBob('mutation', 'sessions.create', { title: 'B private' }, hB);
   b.sessionId = session.data.id;
   expect((await asBob('mutation', 'usage.authorize', { runId: b.bobRun }, hB)).status).toBe(200);
@@ -85,12 +101,24 @@ beforeAll(async () => {
     (await trpc(server.url, 'mutation', 'usage.authorize', { runId: b.carolRun }, carol.accessToken, hB))
       .status,
   ).toBe(200);
+  const asBKey = (path: string, input: Record<string, unknown>) =>
+    trpc(server.url, 'mutation', path, { userId: bob.user.id, runId: b.keyRun, ...input }, key.data.key);
+  const keyRun = await asBKey('usage.authorize', { estimate: 50 });
+  expect(keyRun.data).toMatchObject({ reserved: 50, used: 50, limit: 50, credits: 8 });
+  // That run crossed B's usage alerts (80 %, 100 %): they are written just after its answer. Wait for
+  // them, so B's snapshots are taken of settled rows.
+  await server.services.usageAlerts.settled();
+  expect((await asBKey('usage.start', {})).status).toBe(200);
 
   const aliceKey = await trpc(
     server.url,
     'mutation',
     'accounts.createApiKey',
-    { accountId: teamA, name: 'A backend', scopes: ['runs:authorize', 'runs:release', 'subscriptions:read'] },
+    {
+      accountId: teamA,
+      name: 'A backend',
+      scopes: ['runs:authorize', 'runs:release', 'runs:settle', 'subscriptions:read'],
+    },
     alice.accessToken,
   );
   expect(aliceKey.status).toBe(200);
@@ -114,12 +142,18 @@ async function snapshotOfB(): Promise<Record<string, string[]>> {
     'usage_periods',
     'member_usage_periods',
     'usage_ledger',
+    'credit_grants',
+    'run_draws',
     'agent_sessions',
     'agent_runs',
     'api_keys',
     'usage_alert_settings',
     'notifications',
     'email_outbox',
+    'account_spend_settings',
+    'auto_top_ups',
+    'overage_entries',
+    'meter_batches',
   ];
   const snapshot: Record<string, string[]> = { accounts: await byAccount('accounts', 'id') };
   for (const table of tables) snapshot[table] = await byAccount(table);
@@ -274,10 +308,24 @@ const TRPC_ATTACKS: Record<string, Attack> = {
   'billing.createCheckoutSession': async () => [
     await asAlice('mutation', 'billing.createCheckoutSession', { plan: 'TEAM' }, hB()),
   ],
+  'billing.createPackCheckout': async () => [
+    await asAlice('mutation', 'billing.createPackCheckout', { packId: 'PACK_100' }, hB()),
+  ],
   'billing.createPortalSession': async () => [
     await asAlice('mutation', 'billing.createPortalSession', {}, hB()),
   ],
   'billing.invoices': async () => [await asAlice('query', 'billing.invoices', undefined, hB())],
+  'billing.spendSettings': async () => [await asAlice('query', 'billing.spendSettings', undefined, hB())],
+  'billing.updateSpendSettings': async () => [
+    // Lifting B's cap, or making B buy packs automatically: neither may happen.
+    await asAlice('mutation', 'billing.updateSpendSettings', { overageEnabled: true, cap: null }, hB()),
+    await asAlice(
+      'mutation',
+      'billing.updateSpendSettings',
+      { autoTopUp: { threshold: 10, packId: 'PACK_1000', monthlyLimit: 31 } },
+      hB(),
+    ),
+  ],
   'usage.authorize': async () => [
     await asAlice('mutation', 'usage.authorize', { runId: 'alice-on-b' }, hB(), '(header)'),
     await asAlice('mutation', 'usage.authorize', { accountId: teamB, runId: 'alice-on-b2' }, {}, '(input)'),
@@ -305,6 +353,22 @@ const TRPC_ATTACKS: Record<string, Attack> = {
       {},
       '(input)',
     ),
+  ],
+  // Settling is a service's act: a user token is refused whatever it names (B's started run included).
+  'usage.settle': async () => [
+    await asAlice('mutation', 'usage.settle', { runId: b.keyRun, actual: 1 }, hB(), '(header)'),
+    await asAlice(
+      'mutation',
+      'usage.settle',
+      { accountId: teamB, userId: bob.user.id, runId: b.keyRun, actual: 1 },
+      {},
+      '(input)',
+    ),
+    await asAlice('mutation', 'usage.settle', { runId: b.keyRun, actual: 1 }, {}, '(personal)'),
+  ],
+  'usage.balance': async () => [
+    await asAlice('query', 'usage.balance', undefined, hB(), '(header)'),
+    await asAlice('query', 'usage.balance', undefined, { [ACCOUNT_HEADER]: b.grantId }, '(grant id)'),
   ],
   'usage.alertSettings': async () => [await asAlice('query', 'usage.alertSettings', undefined, hB())],
   'usage.setAlertSettings': async () => [
@@ -475,6 +539,15 @@ describe('isolation: every REST operation under /api/v1 that acts on an account'
     'post /billing/create-checkout-session': async () => [
       await rest('POST', '/billing/create-checkout-session', { plan: 'TEAM' }, hB()),
     ],
+    'get /billing/spend-settings': async () => [
+      await rest('GET', '/billing/spend-settings', undefined, hB()),
+    ],
+    'post /billing/spend-settings': async () => [
+      await rest('POST', '/billing/spend-settings', { cap: { kind: 'runs', runs: 1_000_000 } }, hB()),
+    ],
+    'post /billing/create-pack-checkout': async () => [
+      await rest('POST', '/billing/create-pack-checkout', { packId: 'PACK_1000' }, hB()),
+    ],
     'post /billing/create-portal-session': async () => [
       await rest('POST', '/billing/create-portal-session', {}, hB()),
     ],
@@ -507,6 +580,17 @@ describe('isolation: every REST operation under /api/v1 that acts on an account'
         '(body)',
       ),
     ],
+    'post /usage/settle': async () => [
+      await rest('POST', '/usage/settle', { runId: b.keyRun, actual: 1 }, hB(), '(header)'),
+      await rest(
+        'POST',
+        '/usage/settle',
+        { accountId: teamB, userId: bob.user.id, runId: b.keyRun, actual: 50 },
+        {},
+        '(body)',
+      ),
+    ],
+    'get /usage/balance': async () => [await rest('GET', '/usage/balance', undefined, hB())],
     'get /sessions': async () => [await rest('GET', '/sessions', undefined, hB())],
     'post /sessions': async () => [await rest('POST', '/sessions', { title: 'in B' }, hB())],
     'get /sessions/{id}': async () => [
@@ -637,6 +721,27 @@ describe('isolation: an account key of A', () => {
         '(B)',
       ),
       await viaKey('mutation', 'usage.release', { userId: carol.id, runId: b.carolRun }, {}, '(carol only)'),
+      await viaKey(
+        'mutation',
+        'usage.settle',
+        { accountId: teamB, userId: bob.user.id, runId: b.keyRun, actual: 1 },
+        {},
+        '(B)',
+      ),
+      await viaKey(
+        'mutation',
+        'usage.settle',
+        { userId: bob.user.id, runId: b.keyRun, actual: 1 },
+        {},
+        '(bob only)',
+      ),
+      await viaKey(
+        'mutation',
+        'usage.settle',
+        { userId: bob.user.id, runId: b.keyRun, actual: 1 },
+        hB(),
+        '(header B)',
+      ),
       await viaKey('query', 'billing.subscription', { accountId: teamB, userId: bob.user.id }, {}, '(B)'),
       await viaKey('query', 'billing.subscription', { userId: carol.id }, {}, '(carol only)'),
     ];
@@ -644,6 +749,8 @@ describe('isolation: an account key of A', () => {
       ['/usage/authorize', { accountId: teamB, userId: bob.user.id, runId: 'key-rest' }, '(B)'],
       ['/usage/authorize', { userId: carol.id, runId: 'key-rest2' }, '(carol only)'],
       ['/usage/release', { accountId: teamB, userId: bob.user.id, runId: b.bobRun }, '(B)'],
+      ['/usage/settle', { accountId: teamB, userId: bob.user.id, runId: b.keyRun, actual: 1 }, '(B)'],
+      ['/usage/settle', { userId: carol.id, runId: b.carolRun, actual: 1 }, '(carol only)'],
     ] as const) {
       const r = await request<{ error?: { code: string } }>(server.url, 'POST', `/api/v1${path}`, {
         token: key,
@@ -675,6 +782,8 @@ describe('isolation inside one team account', () => {
       await asCarol('mutation', 'sessions.delete', { id: b.sessionId }),
       await asCarol('mutation', 'sessions.run', { id: b.sessionId, runId: 'carol-in-bob', message: 'x' }),
       await asCarol('mutation', 'usage.start', { runId: b.bobRun }),
+      // A member's token can't settle the team backend's run either (a service's act).
+      await asCarol('mutation', 'usage.settle', { runId: b.keyRun, actual: 1 }),
     ];
     expect(calls.filter((call) => call.status !== 403 && call.status !== 404)).toEqual([]);
     const list = await trpc<unknown[]>(
@@ -687,7 +796,8 @@ describe('isolation inside one team account', () => {
     );
     expect(list.data).toEqual([]);
     expect(await snapshotOfB()).toEqual(before);
-    // Shared: Carol sees the pool B's members used.
+    // Shared: Carol sees the pool B's members and B's backend used (2 runs + 48 of the key run's 50),
+    // and B's credits (the key run's other 2 came from B's grant of 10).
     const overview = await trpc<{ usage: { used: number } }>(
       server.url,
       'query',
@@ -696,6 +806,39 @@ describe('isolation inside one team account', () => {
       carol.accessToken,
       hB,
     );
-    expect(overview.data?.usage.used).toBe(2);
+    expect(overview.data?.usage.used).toBe(50);
+    const balance = await trpc<{ creditsRemaining: number; totalRemaining: number }>(
+      server.url,
+      'query',
+      'usage.balance',
+      undefined,
+      carol.accessToken,
+      hB,
+    );
+    expect(balance.data).toMatchObject({ creditsRemaining: 8, totalRemaining: 8 });
+  });
+});
+
+describe('isolation: the control', () => {
+  it('B’s own key settles B’s run: the attacks above were refused for who made them, not for the run', async () => {
+    const settled = await trpc(
+      server.url,
+      'mutation',
+      'usage.settle',
+      { userId: bob.user.id, runId: b.keyRun, actual: 40 },
+      b.apiKey,
+    );
+    expect(settled.status, JSON.stringify(settled.error)).toBe(200);
+    expect(settled.data).toMatchObject({ estimate: 50, actual: 40, charged: 40, isReplay: false });
+    // The 10 given back went to the grant first (last drawn, first returned), then to the pool.
+    const balance = await trpc<{ creditsRemaining: number; allowance: { used: number } }>(
+      server.url,
+      'query',
+      'usage.balance',
+      undefined,
+      bob.accessToken,
+      { [ACCOUNT_HEADER]: teamB },
+    );
+    expect(balance.data).toMatchObject({ creditsRemaining: 10, allowance: { used: 42 } });
   });
 });

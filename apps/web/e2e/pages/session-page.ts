@@ -30,6 +30,12 @@ export class SessionPage {
     return this.page.getByTestId('run-denied');
   }
 
+  /** The 402 notice's pack offer ("Buy 100 runs — $10"); buying leaves for the hosted checkout page. */
+  async buyPackFromDenial(label: string): Promise<void> {
+    await this.denial().getByRole('button', { name: label }).click();
+    await this.page.waitForURL(/\/checkout\/cs_/);
+  }
+
   /** Sends a message and waits for its reply. */
   async sendMessage(message: string): Promise<void> {
     const before = await this.runs().count();
@@ -37,11 +43,11 @@ export class SessionPage {
     await this.runs().nth(before).getByTestId('run-reply').waitFor();
   }
 
-  /** Sends a message the server will refuse with 402, and waits for the inline prompt. */
-  async sendRefusedMessage(message: string): Promise<string> {
+  /** Sends a message the server will refuse with 402, and waits for the inline prompt to say `expected`. */
+  async sendRefusedMessage(message: string, expected: string | RegExp = /used all/): Promise<string> {
     await this.submit(message);
     await this.denial().waitFor();
-    return waitForText(this.denial(), /used all/);
+    return waitForText(this.denial(), expected);
   }
 
   private async submit(message: string): Promise<void> {

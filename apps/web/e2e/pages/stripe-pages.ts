@@ -1,8 +1,20 @@
 import type { Page } from 'playwright-core';
 
-/** The emulator's hosted Checkout page (what session.url opens). */
+/**
+ * The emulator's hosted Checkout page (what session.url opens): a subscription's ("Subscribe to …") and
+ * a one-time payment's, like a run pack's ("Pay for …"), share the card field and the Pay button.
+ */
 export class CheckoutPage {
   constructor(readonly page: Page) {}
+
+  heading() {
+    return this.page.getByRole('heading', { level: 1 });
+  }
+
+  /** The amount due, as the page shows it ("$10.00"). */
+  price() {
+    return this.page.getByTestId('price');
+  }
 
   async pay(cardNumber: string): Promise<void> {
     await this.page.getByLabel('Card number').fill(cardNumber);

@@ -3,7 +3,7 @@ import { meFixture, overviewFixture } from '../test/fixtures';
 import { mountWithApp } from '../test/mount-with-app';
 import AppHeader from './app-header.vue';
 
-function mountHeader(platformRole: 'operator' | null) {
+function mountHeader(platformRole: 'operator' | 'support' | null) {
   return mountWithApp(AppHeader, {
     handlers: {
       'auth.me': () => meFixture({ platformRole }),
@@ -23,8 +23,14 @@ describe('AppHeader', () => {
 
   it('offers the API keys page to platform operators', async () => {
     const { wrapper } = await mountHeader('operator');
-    expect(navLinks(wrapper)).toEqual(['Sessions', 'Subscription', 'Notifications', 'API keys']);
+    expect(navLinks(wrapper)).toEqual(['Sessions', 'Subscription', 'Notifications', 'API keys', 'Console']);
     expect(wrapper.find('nav a[href="/operator/api-keys"]').exists()).toBe(true);
+  });
+
+  it('offers the console, not the API keys, to support', async () => {
+    const { wrapper } = await mountHeader('support');
+    expect(navLinks(wrapper)).toEqual(['Sessions', 'Subscription', 'Notifications', 'Console']);
+    expect(wrapper.find('nav a[href="/console"]').exists()).toBe(true);
   });
 
   it('shows no operator link to anyone else', async () => {

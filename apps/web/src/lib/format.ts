@@ -5,12 +5,24 @@ const dateTimeFormat = new Intl.DateTimeFormat('en-US', {
   hour: 'numeric',
   minute: '2-digit',
 });
+// Pack expiry is a UTC calendar date (12 months after purchase): shown as UTC so no time zone shifts it.
+const utcDateFormat = new Intl.DateTimeFormat('en-US', {
+  month: 'long',
+  day: 'numeric',
+  year: 'numeric',
+  timeZone: 'UTC',
+});
 const shortDateFormat = new Intl.DateTimeFormat('en-US', { month: 'short', day: 'numeric' });
 const countFormat = new Intl.NumberFormat('en-US');
 
 /** "March 5, 2026". Accepts the ISO strings tRPC sends and the Dates the SDK builds. */
 export function formatDate(value: Date | string): string {
   return dateFormat.format(new Date(value));
+}
+
+/** "March 5, 2026" as the date in UTC (a pack's expiry). */
+export function formatUtcDate(value: Date | string): string {
+  return utcDateFormat.format(new Date(value));
 }
 
 /** "Mar 5": where room is short and the date is weeks away at most (the header). */

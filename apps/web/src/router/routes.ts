@@ -1,4 +1,5 @@
 import type { RouteRecordRaw } from 'vue-router';
+import type * as ConsoleViews from '../features/console/console-views';
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -9,6 +10,10 @@ declare module 'vue-router' {
     title?: string;
   }
 }
+
+/** The operator console is one chunk: its layout and views (see console-views.ts). */
+const consoleView = (name: keyof typeof ConsoleViews) => () =>
+  import('../features/console/console-views').then((views) => views[name]);
 
 // Views load on demand: the first screen only downloads what it shows.
 export const routes: RouteRecordRaw[] = [
@@ -80,6 +85,24 @@ export const routes: RouteRecordRaw[] = [
     path: '/operator/api-keys',
     component: () => import('../features/operator/views/api-keys-view.vue'),
     meta: { title: 'API keys' },
+  },
+  {
+    // Platform staff (operators and support): the layout tells anyone else so, and the server refuses
+    // them too. Everything under features/console loads through one lazy module, never with the
+    // end-user app.
+    path: '/console',
+    component: consoleView('ConsoleLayout'),
+    children: [
+      { path: '', component: consoleView('ConsoleDashboardView'), meta: { title: 'Console' } },
+      { path: 'customers', component: consoleView('ConsoleCustomersView'), meta: { title: 'Customers' } },
+      {
+        path: 'customers/:accountId',
+        component: consoleView('ConsoleCustomerView'),
+        props: true,
+        meta: { title: 'Customer' },
+      },
+      { path: 'audit', component: consoleView('ConsoleAuditView'), meta: { title: 'Audit log' } },
+    ],
   },
   {
     path: '/:pathMatch(.*)*',

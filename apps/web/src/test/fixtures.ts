@@ -69,7 +69,9 @@ export function memberFixture(overrides: Partial<WireMember> = {}): WireMember {
 }
 
 /** auth.me as it crosses the wire. */
-export function meFixture(overrides: { emailVerified?: boolean; platformRole?: 'operator' | null } = {}) {
+export function meFixture(
+  overrides: { emailVerified?: boolean; platformRole?: 'operator' | 'support' | null } = {},
+) {
   return {
     id: 'u1',
     email: 'ada@example.com',
@@ -93,6 +95,85 @@ export function notificationFixture(
     accountId: null,
     createdAt: new Date(Date.now() - index * 60_000).toISOString(),
     readAt: null,
+    ...overrides,
+  };
+}
+
+/** usage.balance as it crosses the wire. */
+export type WireBalance = RouterOutputs['usage']['balance'];
+export type WireGrant = WireBalance['grants'][number];
+
+/** A bought 100-run pack, active, expiring 12 months after `createdAt` (overrides change any field). */
+export function grantFixture(overrides: Partial<WireGrant> = {}): WireGrant {
+  return {
+    id: 'grant-1',
+    source: 'pack',
+    packId: 'PACK_100',
+    name: '100 runs pack',
+    units: 100,
+    remaining: 100,
+    startsAt: iso(-5),
+    expiresAt: iso(360),
+    createdAt: iso(-5),
+    expiredUnits: 0,
+    clawbackUnits: 0,
+    clawedBackUnits: 0,
+    amountPaidCents: 1000,
+    amountRefundedCents: 0,
+    reason: null,
+    isSpendable: true,
+    ...overrides,
+  };
+}
+
+/** The balance of an account on `plan` with `used` of its allowance spent and these grants. */
+export function balanceFixture(plan: PlanId, used = 0, grants: WireGrant[] = []): WireBalance {
+  const limit = PLANS[plan].runLimit ?? 0;
+  const remaining = Math.max(0, limit - used);
+  const creditsRemaining = grants.reduce((sum, grant) => sum + (grant.isSpendable ? grant.remaining : 0), 0);
+  return {
+    unit: { singular: 'run', plural: 'runs' },
+    allowance: { plan, used, limit, remaining, periodStart: iso(-9), periodEnd: iso(21) },
+    grants,
+    creditsRemaining,
+    totalRemaining: remaining + creditsRemaining,
+    drawOrder:
+      "Runs come from your plan's allowance for this period first, then from packs and grants, those expiring soonest first.",
+  };
+}
+
+/** billing.spendSettings as it crosses the wire. */
+export type WireSpend = RouterOutputs['billing']['spendSettings'];
+
+/**
+ * A BASIC account's spend settings at $0.125 per overage run: overage off, no caps, no auto top-up,
+ * nothing spent (overrides change any field).
+ */
+export function spendFixture(overrides: Partial<WireSpend> = {}): WireSpend {
+  return {
+    overage: {
+      enabled: false,
+      isAvailable: true,
+      unavailableReason: null,
+      unitAmountDecimal: '12.5',
+      currency: 'usd',
+    },
+    cap: null,
+    operatorCap: null,
+    effectiveCap: null,
+    period: { start: iso(-9), end: iso(21) },
+    overageRuns: 0,
+    spentCents: 0,
+    forecast: null,
+    autoTopUp: {
+      enabled: false,
+      threshold: null,
+      packId: null,
+      monthlyLimit: null,
+      purchasesThisMonth: 0,
+      backoffUntil: null,
+      lastFailure: null,
+    },
     ...overrides,
   };
 }

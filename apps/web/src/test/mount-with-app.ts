@@ -31,6 +31,7 @@ const PATHS = [
   '/sessions/:id',
   '/settings/subscription',
   '/operator/api-keys',
+  '/console/:rest(.*)*',
   '/accounts/:id/members',
   '/invitations/accept',
   '/verify-email',

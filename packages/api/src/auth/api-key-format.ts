@@ -5,9 +5,15 @@ export const API_KEY_PREFIX = 'tg_sk_';
 
 /**
  * runs:authorize — reserve runs for any user and start them; runs:release — give back the units of a
- * run the same key reserved and never started; subscriptions:read — read any user's subscription.
+ * run the same key reserved and never started; runs:settle — say what a run the same key reserved
+ * finally cost; subscriptions:read — read any user's subscription.
  */
-export const API_KEY_SCOPES = ['runs:authorize', 'runs:release', 'subscriptions:read'] as const;
+export const API_KEY_SCOPES = [
+  'runs:authorize',
+  'runs:release',
+  'runs:settle',
+  'subscriptions:read',
+] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 
 export function generateApiKey(): { key: string; displayPrefix: string } {

@@ -19,7 +19,7 @@ import {
 } from '@tollgate/domain';
 import Stripe from 'stripe';
 import type { ApiDeps } from '../config';
-import { planForPrice, type BillingSettings } from './stripe-settings';
+import { isPlanPriceOf, planForPrice, type BillingSettings } from './stripe-settings';
 
 /** A second live subscription recorded in a sync's transaction, to cancel at Stripe after it commits. */
 export interface DuplicateCancellation {
@@ -90,7 +90,10 @@ export function createDuplicateSubscriptions(deps: ApiDeps, settings: BillingSet
   /** Fetched before the sync's transaction opens; null when it is gone at Stripe. */
   async function fetchStored(subscriptionId: string): Promise<StripeSubscriptionSnapshot | null> {
     try {
-      return parseStripeSubscription(await stripe.subscriptions.retrieve(subscriptionId));
+      return parseStripeSubscription(
+        await stripe.subscriptions.retrieve(subscriptionId),
+        isPlanPriceOf(settings),
+      );
     } catch (error) {
       // Gone at Stripe (test data cleared, say): there is nothing left to conflict with.
       if (error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'resource_missing') {

@@ -14,6 +14,19 @@ export interface BillingSettings {
   webhookSecret: string;
   /** Signatures older than this are refused (Stripe's default is 300 s). */
   webhookToleranceSeconds: number;
+  /** The overage meter and its metered price (null/omitted: overage can't be billed, so it can't be turned on). */
+  overage?: OverageBillingSettings | null;
+}
+
+/** Stripe's side of overage: a Billing Meter summing `value` per customer, and the metered price on it. */
+export interface OverageBillingSettings {
+  meterId: string;
+  /** The meter's event_name: what meter events are sent as. */
+  eventName: string;
+  /** The metered price (recurring, usage_type metered, on the meter) added next to the plan's item. */
+  priceId: string;
+  /** That price's unit_amount_decimal (cents per run): what caps are divided by. */
+  unitAmountDecimal: string;
 }
 
 export interface StripeClientOptions {
@@ -37,6 +50,14 @@ export function createStripeClient({ secretKey, apiBaseUrl }: StripeClientOption
         }
       : {}),
   });
+}
+
+/**
+ * Is this a plan's price? Finds the plan's item among a subscription's items (a metered price may sit
+ * next to it): pass it to parseStripeSubscription.
+ */
+export function isPlanPriceOf(settings: Pick<BillingSettings, 'priceIds'>): (priceId: string) => boolean {
+  return (priceId) => planForPrice(settings, priceId) !== null;
 }
 
 /** Maps a Stripe price back to a plan; null for a price Tollgate doesn't sell. */

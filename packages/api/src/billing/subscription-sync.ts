@@ -1,21 +1,28 @@
 import {
   accountBasics,
   applyPeriodLimit,
+  getAccountOverrides,
   ensureHostUserAccount,
   findByStripeCustomerId,
   findByStripeSubscriptionId,
   getSubscription,
+  hasSubscriptionHistory,
+  listEnterpriseDeals,
   lockSubscriptionRow,
   nextSyncTicket,
+  recordSubscriptionChange,
   toSubscriptionPatch,
   toSubscriptionState,
   updateSubscription,
   type Database,
+  type SubscriptionHistorySource,
   type SubscriptionRow,
 } from '@tollgate/db';
 import {
   applyStripeSubscription,
+  getPlan,
   isPlanForAccountKind,
+  type PlanId,
   parseStripeSubscription,
   resolveEntitlement,
   type StripeSubscriptionSnapshot,
@@ -29,7 +36,7 @@ import {
   StoredSubscriptionMoved,
   type DuplicateCancellation,
 } from './duplicate-subscriptions';
-import { planForPrice, type BillingSettings } from './stripe-settings';
+import { isPlanPriceOf, planForPrice, type BillingSettings } from './stripe-settings';
 import { ownerOfAccount, ownerOfMetadata, type StripeOwner } from './stripe-owner';
 import { parsePermanently } from './webhook-errors';
 
@@ -56,6 +63,14 @@ export interface PreparedSync {
   snapshot: StripeSubscriptionSnapshot;
   /** Stored subscriptions the duplicate check needs, as Stripe has them (null: gone at Stripe). */
   stored: Map<string, StripeSubscriptionSnapshot | null>;
+  /** Prices made at Stripe for this account's ENTERPRISE deals: known to the catalog mapping. */
+  dealPriceIds: ReadonlySet<string>;
+}
+
+/** When a change happened, for the subscription history: Stripe's event time, or the sync's clock. */
+export interface ChangeStamp {
+  at: Date;
+  source: SubscriptionHistorySource;
 }
 
 /** Runs database work; webhook callers pass one that bounds how many run at once. */
@@ -86,7 +101,7 @@ export function createSubscriptionSync(deps: ApiDeps, settings: BillingSettings)
 
   async function fetchSnapshot(subscriptionId: string): Promise<StripeSubscriptionSnapshot> {
     const raw = await stripe.subscriptions.retrieve(subscriptionId);
-    return parsePermanently(() => parseStripeSubscription(raw));
+    return parsePermanently(() => parseStripeSubscription(raw, isPlanPriceOf(settings)));
   }
 
   /**
@@ -133,16 +148,18 @@ export function createSubscriptionSync(deps: ApiDeps, settings: BillingSettings)
     const snapshot = await fetchSnapshot(subscriptionId);
     const owner = await resolveOwner(linked, snapshot, ownerHint, onDb);
     if (!owner) return null;
-    const { row, duplicateIds } = await onDb(async () => ({
+    const { row, duplicateIds, deals } = await onDb(async () => ({
       row: await getSubscription(db, owner.accountId),
       duplicateIds: await duplicates.recordedIds(db, owner.accountId),
+      deals: await listEnterpriseDeals(db, owner.accountId),
     }));
     // An account named by id must exist; one named by its user is made on first contact (createAndLock).
     if (!row && owner.personalUserId === null) return null;
     const stored = new Map<string, StripeSubscriptionSnapshot | null>();
     const toConfirm = row ? duplicates.subscriptionToConfirm(row, snapshot, duplicateIds) : null;
     if (toConfirm) stored.set(toConfirm, await duplicates.fetchStored(toConfirm));
-    return { ticket, owner, snapshot, stored };
+    const dealPriceIds = new Set(deals.map((deal) => deal.stripePriceId));
+    return { ticket, owner, snapshot, stored, dealPriceIds };
   }
 
   /**
@@ -180,7 +197,11 @@ export function createSubscriptionSync(deps: ApiDeps, settings: BillingSettings)
   }
 
   /** Inside the caller's transaction (a webhook's event row commits with the effect). No network call. */
-  async function apply(tx: Database, prepared: PreparedSync): Promise<SyncResult> {
+  async function apply(
+    tx: Database,
+    prepared: PreparedSync,
+    stamp: ChangeStamp = { at: now(), source: 'reconcile' },
+  ): Promise<SyncResult> {
     const { owner, snapshot, ticket } = prepared;
     const { accountId } = owner;
     const row = (await lockSubscriptionRow(tx, accountId)) ?? (await createAndLock(tx, owner));
@@ -222,6 +243,8 @@ export function createSubscriptionSync(deps: ApiDeps, settings: BillingSettings)
     // A price of a plan this account's kind may not hold (TEAM on a personal account, switched to in
     // the Customer Portal) grants nothing: it is handled like a price Tollgate doesn't sell.
     const planOf = (priceId: string) => {
+      // A deal's price was made for this very account by an operator: ENTERPRISE, whatever its kind.
+      if (prepared.dealPriceIds.has(priceId)) return 'ENTERPRISE';
       const plan = planForPrice(settings, priceId);
       return plan !== null && isPlanForAccountKind(plan, state.accountKind) ? plan : null;
     };
@@ -250,11 +273,33 @@ export function createSubscriptionSync(deps: ApiDeps, settings: BillingSettings)
       stripeSyncedAt: now(),
       updatedAt: now(),
     });
+    await recordSubscriptionChange(tx, {
+      accountId,
+      stripeSubscriptionId: snapshot.id,
+      ...(await historyStamp(tx, accountId, snapshot, stamp)),
+      state: historyStateOf(snapshot, (snapshot.priceId && planOf(snapshot.priceId)) || next.plan),
+    });
     // Last: the period row's lock is held only until this transaction commits.
     await writePeriodLimit(tx, accountId, state, next);
     // In this transaction: the notices commit with the change they announce, or not at all.
     for (const notice of transitionNotices(context, state, next)) await notify(tx, notice, now());
     return { ...unchanged, isChanged, cancellations, after: next };
+  }
+
+  /**
+   * A subscription's first row is dated from its start at Stripe (`created`), not from when Tollgate
+   * first saw it: a subscription older than the history (written by reconciliation: a backfill) or
+   * whose first event came late still counts from the day it began.
+   */
+  async function historyStamp(
+    tx: Database,
+    accountId: string,
+    snapshot: StripeSubscriptionSnapshot,
+    stamp: ChangeStamp,
+  ): Promise<ChangeStamp> {
+    if (await hasSubscriptionHistory(tx, accountId, snapshot.id)) return stamp;
+    const at = snapshot.created.getTime() < stamp.at.getTime() ? snapshot.created : stamp.at;
+    return { at, source: stamp.source === 'reconcile' ? 'backfill' : stamp.source };
   }
 
   function accountContext(accountId: string, name: string | null): AccountContext {
@@ -276,8 +321,10 @@ export function createSubscriptionSync(deps: ApiDeps, settings: BillingSettings)
   ): Promise<void> {
     const at = now();
     const options = { graceDays: deps.config.paymentGraceDays };
-    const previous = resolveEntitlement(before, at, options);
-    const current = resolveEntitlement(after, at, options);
+    // An operator's overrides sit on top of what Stripe says: a sync never undoes a comp or a limit.
+    const overrides = await getAccountOverrides(tx, accountId);
+    const previous = resolveEntitlement({ ...before, overrides }, at, options);
+    const current = resolveEntitlement({ ...after, overrides }, at, options);
     if (previous.limit === current.limit && samePeriod(previous.period, current.period)) return;
     await applyPeriodLimit(tx, {
       accountId,
@@ -319,6 +366,22 @@ function keepDeletedCustomerUnlinked(row: SubscriptionRow, next: SubscriptionSta
     return next;
   }
   return { ...next, stripeCustomerId: row.stripeCustomerId };
+}
+
+/**
+ * The subscription as revenue analytics reads it: the price Stripe states on the plan's item (a deal's
+ * custom price too), else the catalog's; one seat unless Stripe says how many. Stripe's discounts are
+ * not read yet (0): MRR is before coupons.
+ */
+function historyStateOf(snapshot: StripeSubscriptionSnapshot, plan: PlanId) {
+  return {
+    status: snapshot.status,
+    plan,
+    priceCents: snapshot.recurringPrice?.unitAmountCents ?? getPlan(plan).priceCents ?? 0,
+    interval: snapshot.recurringPrice?.interval ?? ('month' as const),
+    quantity: snapshot.quantity ?? 1,
+    discountCents: 0,
+  };
 }
 
 function samePeriod(a: { start: Date; end: Date }, b: { start: Date; end: Date }): boolean {

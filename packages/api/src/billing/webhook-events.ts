@@ -14,6 +14,7 @@ import { ownerOfMetadata, ownerOfReference, type StripeOwner } from './stripe-ow
 const SUBSCRIPTION_EVENTS = new Set([
   'checkout.session.completed',
   'checkout.session.async_payment_succeeded',
+  'checkout.session.async_payment_failed',
   'customer.subscription.created',
   'customer.subscription.updated',
   'customer.subscription.deleted',
@@ -28,12 +29,36 @@ const SUBSCRIPTION_EVENTS = new Set([
   'invoice.payment_action_required',
 ]);
 
+/** A pack charge's refunds: the charge is re-fetched for its cumulative refunded amount. */
+const REFUND_EVENTS = new Set([
+  'charge.refunded',
+  'charge.refund.updated',
+  'refund.created',
+  'refund.updated',
+]);
+
 /** What one event asks Tollgate to do, decided from its payload alone (no database, no Stripe). */
 export type WebhookPlan =
   | { kind: 'sync'; subscriptionId: string; ownerHint: StripeOwner | null; customerId: string | null }
   | { kind: 'customer-deleted'; customerId: string }
+  /** A payment-mode Checkout Session (a run pack): re-fetched, credited once when paid. */
+  | { kind: 'pack-payment'; sessionId: string }
+  /** A refund of a charge (a run pack's, if any): its clawback follows the cumulative refund. */
+  | { kind: 'pack-refund'; chargeId: string }
   /** A type Tollgate doesn't handle, or a handled one about no subscription (a one-off payment). */
   | { kind: 'nothing'; isHandledType: boolean };
+
+const refundSchema = z.object({
+  id: z.string().min(1),
+  charge: z
+    .union([z.string(), z.object({ id: z.string() })])
+    .nullish()
+    .transform((charge) => (typeof charge === 'string' ? charge : (charge?.id ?? null))),
+});
+
+const packMetadataSchema = z.object({
+  metadata: z.record(z.string(), z.string()).nullish(),
+});
 
 const idOnlySchema = (object: string) =>
   z.object({ id: z.string().min(1), object: z.literal(object).optional() });
@@ -52,10 +77,26 @@ export function planOf(envelope: StripeEventEnvelope): WebhookPlan {
   if (type === 'customer.deleted') {
     return { kind: 'customer-deleted', customerId: readObject(idOnlySchema('customer'), object, type).id };
   }
+  if (REFUND_EVENTS.has(type)) {
+    // charge.refunded carries the charge; the others a refund, which names its charge.
+    const chargeId =
+      type === 'charge.refunded'
+        ? readObject(idOnlySchema('charge'), object, type).id
+        : readObject(refundSchema, object, type).charge;
+    return chargeId ? { kind: 'pack-refund', chargeId } : { kind: 'nothing', isHandledType: true };
+  }
   if (!SUBSCRIPTION_EVENTS.has(type)) return { kind: 'nothing', isHandledType: false };
   if (type.startsWith('checkout.session.')) {
     const session = parsePermanently(() => parseStripeCheckoutSession(object));
-    if (!session.subscriptionId) return { kind: 'nothing', isHandledType: true };
+    if (!session.subscriptionId) {
+      // A one-time payment: a run pack when this server made the session (its metadata names the
+      // pack; the session is re-fetched from Stripe before anything is credited), else not ours.
+      const isPack =
+        session.mode === 'payment' && readObject(packMetadataSchema, object, type).metadata?.packId;
+      return isPack
+        ? { kind: 'pack-payment', sessionId: session.id }
+        : { kind: 'nothing', isHandledType: true };
+    }
     return {
       kind: 'sync',
       subscriptionId: session.subscriptionId,

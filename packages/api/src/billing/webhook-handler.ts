@@ -4,6 +4,7 @@ import {
   linkStripeCustomer,
   recordEventFailure,
   recordEventOnce,
+  setEventAccount,
   recordFailedEventOnce,
   unlinkStripeCustomer,
   type Database,
@@ -17,6 +18,7 @@ import { notify } from '../notifications/notifier';
 import { createConcurrencyLimit } from './concurrency-limit';
 import type { DuplicateCancellation } from './duplicate-subscriptions';
 import type { BillingSettings } from './stripe-settings';
+import type { RunPackPurchases } from './run-pack-purchases';
 import type { DbStep, PreparedSync, SubscriptionSync } from './subscription-sync';
 import { parseEnvelope, planOf, recordOf, usableString, type WebhookPlan } from './webhook-events';
 import { PermanentWebhookError, permanentFailureOf, type WebhookFailureCode } from './webhook-errors';
@@ -52,7 +54,12 @@ type Mode = 'delivery' | 'replay';
  * of the pool and none while Stripe answers. A permanent failure (see PermanentWebhookError) is stored
  * with its reason and answered 200; `replay` applies such an event again, re-fetched from Stripe.
  */
-export function createWebhookHandler(deps: ApiDeps, settings: BillingSettings, sync: SubscriptionSync) {
+export function createWebhookHandler(
+  deps: ApiDeps,
+  settings: BillingSettings,
+  sync: SubscriptionSync,
+  packs: RunPackPurchases,
+) {
   const { db, logger, now } = deps;
   const limit = createConcurrencyLimit(deps.config.webhookConcurrency ?? DEFAULT_WEBHOOK_CONCURRENCY);
   const onDb: DbStep = (work) => limit.run(work);
@@ -159,42 +166,74 @@ export function createWebhookHandler(deps: ApiDeps, settings: BillingSettings, s
       return { status: 'duplicate', eventId, type };
     }
     const prepared = plan.kind === 'sync' ? await prepareSync(plan) : null;
+    // Packs: Stripe's current word on the session or charge, fetched before the transaction opens.
+    const packSession = plan.kind === 'pack-payment' ? await packs.prepareSession(plan.sessionId) : null;
+    const packRefund = plan.kind === 'pack-refund' ? await packs.prepareRefund(plan.chargeId) : null;
     let cancellations: DuplicateCancellation[] = [];
     const outcome = await sync.commit(
       prepared,
-      async (tx): Promise<WebhookOutcome> => {
-        const isClaimed =
-          mode === 'replay'
-            ? (await claimFailedEvent(tx, eventId, now())) || (await recordEventOnce(tx, record))
-            : await recordEventOnce(tx, record);
-        if (!isClaimed) return { status: 'duplicate', eventId, type };
-        if (plan.kind === 'customer-deleted') {
-          const accountId = await unlinkStripeCustomer(tx, plan.customerId, now());
-          if (accountId)
-            logger.info('stripe customer deleted: unlinked from its account', { eventId, accountId });
-          return { status: 'processed', eventId, type, accountId };
+      async (tx) => {
+        const applied = await applyInTransaction(tx);
+        // The account's timeline lists the Stripe events applied to it.
+        if (applied.status === 'processed' && applied.accountId) {
+          await setEventAccount(tx, eventId, applied.accountId);
         }
-        if (plan.kind === 'nothing') {
-          if (!plan.isHandledType)
-            logger.info('stripe event type not handled; recorded and ignored', { eventId, type });
-          return { status: 'ignored', eventId, type };
-        }
-        if (!prepared) throw new Error('a subscription event reached its transaction unprepared');
-        await linkCheckoutCustomer(tx, plan, eventId);
-        const result = await sync.apply(tx, prepared);
-        cancellations = result.cancellations;
-        if (result.after) {
-          for (const notice of eventNotices(envelope, result.context, result.after)) {
-            await notify(tx, notice, now());
-          }
-        }
-        return { status: 'processed', eventId, type, accountId: result.accountId, isStale: result.isStale };
+        return applied;
       },
       onDb,
     );
     // After the commit: a Stripe call never holds the account's lock. It records its own failures.
     await sync.cancelDuplicates(cancellations);
     return outcome;
+
+    async function applyInTransaction(tx: Database): Promise<WebhookOutcome> {
+      const isClaimed =
+        mode === 'replay'
+          ? (await claimFailedEvent(tx, eventId, now())) || (await recordEventOnce(tx, record))
+          : await recordEventOnce(tx, record);
+      if (!isClaimed) return { status: 'duplicate', eventId, type };
+      if (plan.kind === 'customer-deleted') {
+        const accountId = await unlinkStripeCustomer(tx, plan.customerId, now());
+        if (accountId)
+          logger.info('stripe customer deleted: unlinked from its account', { eventId, accountId });
+        return { status: 'processed', eventId, type, accountId };
+      }
+      if (plan.kind === 'pack-payment') {
+        if (!packSession) throw new Error('a pack payment reached its transaction unprepared');
+        const { isCredited } = await packs.applySession(tx, packSession);
+        if (isCredited) {
+          logger.info('run pack credited', {
+            eventId,
+            accountId: packSession.accountId,
+            packId: packSession.packId,
+          });
+        }
+        return { status: 'processed', eventId, type, accountId: packSession.accountId };
+      }
+      if (plan.kind === 'pack-refund') {
+        const clawback = packRefund ? await packs.applyRefund(tx, packRefund) : null;
+        if (!clawback) return { status: 'ignored', eventId, type };
+        if (clawback.removedNow > 0 || clawback.owed > 0) {
+          logger.info('run pack refund clawed back', { eventId, ...clawback });
+        }
+        return { status: 'processed', eventId, type, accountId: clawback.accountId };
+      }
+      if (plan.kind === 'nothing') {
+        if (!plan.isHandledType)
+          logger.info('stripe event type not handled; recorded and ignored', { eventId, type });
+        return { status: 'ignored', eventId, type };
+      }
+      if (!prepared) throw new Error('a subscription event reached its transaction unprepared');
+      await linkCheckoutCustomer(tx, plan, eventId);
+      const result = await sync.apply(tx, prepared, { at: record.stripeCreatedAt, source: 'webhook' });
+      cancellations = result.cancellations;
+      if (result.after) {
+        for (const notice of eventNotices(envelope, result.context, result.after)) {
+          await notify(tx, notice, now());
+        }
+      }
+      return { status: 'processed', eventId, type, accountId: result.accountId, isStale: result.isStale };
+    }
   }
 
   async function prepareSync(plan: Extract<WebhookPlan, { kind: 'sync' }>): Promise<PreparedSync> {

@@ -37,6 +37,12 @@ export function inAppText(kind: string, data: Record<string, unknown>): InAppTex
       };
     case 'payment_failed':
       return { title: 'Payment failed', body: 'Update your card to keep your plan.', link: SETTINGS };
+    case 'auto_top_up_declined':
+      return {
+        title: 'Automatic run purchase declined',
+        body: `${email.packName} was not added: the card was declined. No retry before ${dateOf(email.retryAfter)}.`,
+        link: SETTINGS,
+      };
     case 'dunning_reminder':
       return {
         title: 'Your payment is still failing',

@@ -1,4 +1,6 @@
 import {
+  PG_FOREIGN_KEY_VIOLATION,
+  pgErrorCode,
   countUnreadNotifications,
   getNotificationPreferences,
   listNotifications,
@@ -10,6 +12,7 @@ import {
   type NotificationPreferences,
   type UsageAlertThresholds,
 } from '@tollgate/db';
+import { AppError } from '@tollgate/domain';
 import type { ApiDeps } from '../config';
 import { inAppText } from './in-app-text';
 import type { UsageAlerts } from './usage-alerts';
@@ -72,7 +75,15 @@ export function createNotificationService(deps: ApiDeps, usageAlerts: UsageAlert
           remindersInApp: input.reminders.inApp,
         }),
       };
-      return toView(await setNotificationPreferences(db, userId, changes, now()));
+      try {
+        return toView(await setNotificationPreferences(db, userId, changes, now()));
+      } catch (error) {
+        // A token of ours naming a user that has no row (deleted since it was signed): not a 500.
+        if (pgErrorCode(error) === PG_FOREIGN_KEY_VIOLATION) {
+          throw new AppError('UNAUTHORIZED', 'This user no longer exists: sign in again');
+        }
+        throw error;
+      }
     },
 
     alertSettings(accountId: string): Promise<UsageAlertThresholds> {

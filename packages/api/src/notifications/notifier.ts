@@ -127,4 +127,11 @@ export function fromStored(data: Record<string, unknown>): Email {
   return revived as unknown as Email;
 }
 
-const DATE_FIELDS = ['expiresAt', 'trialEndsAt', 'graceEndsAt', 'endsAt', 'periodEndsAt'] as const;
+const DATE_FIELDS = [
+  'expiresAt',
+  'trialEndsAt',
+  'graceEndsAt',
+  'endsAt',
+  'periodEndsAt',
+  'retryAfter',
+] as const;

@@ -1,11 +1,18 @@
 import {
+  findAccount,
+  getSubscriptionState,
+  listAudit,
+  type Database,
+  type PlatformRole,
   listDuplicateSubscriptions,
   listFailedEvents,
   listSubscriptionsWithUnknownPrice,
 } from '@tollgate/db';
-import type { TRPCRouterRecord } from '@trpc/server';
+import { CHECKOUT_PLAN_IDS, MS_PER_DAY, checkoutPlansFor } from '@tollgate/domain';
+import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
+import { DEFAULT_SUPPORT_GRANT_MAX_UNITS } from '../config';
 import { z } from 'zod';
-import { requireStripeBilling } from '../billing';
+import { spendCapSchema } from '../schemas/spend-schemas';
 import {
   duplicateSubscriptionSchema,
   failedWebhookSchema,
@@ -13,9 +20,192 @@ import {
   unknownPriceSubscriptionSchema,
   webhookOutcomeSchema,
 } from '../schemas/admin-schemas';
-import { operatorProcedure } from '../trpc';
+import { creditGrantViewSchema } from '../schemas/balance-schemas';
+import { accountOverridesSchema, auditRowSchema } from '../schemas/override-schemas';
+import { reconcileAudited, replayWebhookAudited } from '../services/console-service';
+import { operatorProcedure, staffProcedure } from '../trpc';
+
+/**
+ * Why an operator replays or reconciles: optional (callers before the audit log sent none), stored in
+ * the audit row ("" when absent).
+ */
+const optionalReasonSchema = z.string().trim().max(500).optional();
+
+/** The longest trial an operator or support may set. */
+const MAX_TRIAL_DAYS = 90;
+
+function staffOf(ctx: { user: { userId: string }; platformRole: PlatformRole; requestId: string }) {
+  return { userId: ctx.user.userId, role: ctx.platformRole, requestId: ctx.requestId };
+}
+
+async function requireAccount(db: Database, accountId: string) {
+  const account = await findAccount(db, accountId);
+  if (!account) throw new TRPCError({ code: 'NOT_FOUND', message: `No account ${accountId}` });
+  return account;
+}
 
 export const adminRouter = {
+  /**
+   * Grants runs to an account (support credit, a goodwill gesture): spent after the plan's allowance,
+   * by priority (smaller first; packs are 100), soonest expiry, oldest. Takes effect on the next
+   * authorization. `expiresAt` null: never expires. The reason is stored with the grant.
+   */
+  grantCredits: staffProcedure
+    .input(
+      z.object({
+        accountId: z.uuid(),
+        units: z.number().int().min(1).max(10_000_000),
+        expiresAt: z.iso.datetime().nullable(),
+        priority: z.number().int().min(0).max(1000).optional(),
+        reason: z.string().trim().min(1).max(500),
+      }),
+    )
+    .output(creditGrantViewSchema)
+    .mutation(async ({ ctx, input }) => {
+      // Support grants runs too, up to a bound; only operators grant more.
+      const supportMax = ctx.deps.config.supportGrantMaxUnits ?? DEFAULT_SUPPORT_GRANT_MAX_UNITS;
+      if (ctx.platformRole === 'support' && input.units > supportMax) {
+        throw new TRPCError({
+          code: 'FORBIDDEN',
+          message: `Support grants at most ${supportMax} runs at a time`,
+        });
+      }
+      await requireAccount(ctx.deps.db, input.accountId);
+      return ctx.services.credits.grantCredits({
+        ...input,
+        expiresAt: input.expiresAt === null ? null : new Date(input.expiresAt),
+        grantedBy: ctx.user.userId,
+        grantedAs: { role: ctx.platformRole, requestId: ctx.requestId },
+      });
+    }),
+  /**
+   * A custom run limit per period (an ENTERPRISE deal's, or a gesture), kept apart from what Stripe
+   * says and applied on top of it; null returns to the plan's. Takes effect on the next authorization;
+   * one audit row with the reason.
+   */
+  setRunLimit: operatorProcedure
+    .input(
+      z.object({
+        accountId: z.uuid(),
+        runLimit: z.number().int().min(0).max(10_000_000).nullable(),
+        reason: z.string().trim().min(1).max(500),
+      }),
+    )
+    .output(accountOverridesSchema)
+    .mutation(async ({ ctx, input }) =>
+      ctx.services.overrides.change(staffOf(ctx), {
+        accountId: input.accountId,
+        action: 'set_run_limit',
+        change: { runLimit: input.runLimit },
+        reason: input.reason,
+      }),
+    ),
+  /**
+   * Comps an account: a paid plan for free from now until `until` (monthly periods of its own); null
+   * ends a comp. The plan must be one the account's kind can have.
+   */
+  compAccount: operatorProcedure
+    .input(
+      z.object({
+        accountId: z.uuid(),
+        plan: z.enum(CHECKOUT_PLAN_IDS),
+        until: z.iso.datetime().nullable(),
+        reason: z.string().trim().min(1).max(500),
+      }),
+    )
+    .output(accountOverridesSchema)
+    .mutation(async ({ ctx, input }) => {
+      const account = await requireAccount(ctx.deps.db, input.accountId);
+      const at = ctx.deps.now();
+      const until = input.until === null ? null : new Date(input.until);
+      if (until && until.getTime() <= at.getTime()) {
+        throw new TRPCError({ code: 'BAD_REQUEST', message: 'until must be in the future' });
+      }
+      if (until && !checkoutPlansFor(account.kind).includes(input.plan)) {
+        throw new TRPCError({
+          code: 'BAD_REQUEST',
+          message: `A ${account.kind} account can't have ${input.plan}`,
+        });
+      }
+      return ctx.services.overrides.change(staffOf(ctx), {
+        accountId: input.accountId,
+        action: until ? 'comp' : 'end_comp',
+        change: { comp: until ? { plan: input.plan, from: at, until } : null },
+        reason: input.reason,
+      });
+    }),
+  /**
+   * Extends an account's trial to `until`, or restarts one from now (support too): TRIAL's runs inside
+   * the window, for an account without a paid plan. At most 90 days from its start.
+   */
+  setTrial: staffProcedure
+    .input(
+      z.object({
+        accountId: z.uuid(),
+        mode: z.enum(['extend', 'restart']),
+        until: z.iso.datetime(),
+        reason: z.string().trim().min(1).max(500),
+      }),
+    )
+    .output(accountOverridesSchema)
+    .mutation(async ({ ctx, input }) => {
+      await requireAccount(ctx.deps.db, input.accountId);
+      const at = ctx.deps.now();
+      const state = await getSubscriptionState(ctx.deps.db, input.accountId);
+      const currentStart = state?.overrides?.trialStart ?? state?.trialStart ?? null;
+      const start = input.mode === 'restart' || currentStart === null ? at : currentStart;
+      const end = new Date(input.until);
+      if (end.getTime() <= at.getTime()) {
+        throw new TRPCError({ code: 'BAD_REQUEST', message: 'until must be in the future' });
+      }
+      if (end.getTime() - start.getTime() > MAX_TRIAL_DAYS * MS_PER_DAY) {
+        throw new TRPCError({ code: 'BAD_REQUEST', message: `A trial lasts at most ${MAX_TRIAL_DAYS} days` });
+      }
+      return ctx.services.overrides.change(staffOf(ctx), {
+        accountId: input.accountId,
+        action: input.mode === 'restart' ? 'restart_trial' : 'extend_trial',
+        change: { trial: { start, end } },
+        reason: input.reason,
+      });
+    }),
+  /** The audit log, newest first: of one account, actor or action (staff read everything). */
+  auditLog: staffProcedure
+    .input(
+      z
+        .object({
+          accountId: z.uuid().optional(),
+          actorUserId: z.string().min(1).max(200).optional(),
+          action: z.string().min(1).max(100).optional(),
+          limit: z.number().int().min(1).max(1000).optional(),
+          beforeId: z.number().int().min(1).optional(),
+        })
+        .default({}),
+    )
+    .output(z.array(auditRowSchema))
+    .query(({ ctx, input }) => listAudit(ctx.deps.db, input)),
+  /**
+   * An operator's monthly spend cap on an account's overage (money or runs; null removes it). The
+   * stricter of it and the account's own cap wins; it takes effect on the next authorization.
+   */
+  setSpendCap: operatorProcedure
+    .input(
+      z.object({
+        accountId: z.uuid(),
+        cap: spendCapSchema.nullable(),
+        reason: z.string().trim().min(1).max(500),
+      }),
+    )
+    .output(z.object({ ok: z.literal(true) }))
+    .mutation(async ({ ctx, input }) => {
+      if (!(await findAccount(ctx.deps.db, input.accountId))) {
+        throw new TRPCError({ code: 'NOT_FOUND', message: `No account ${input.accountId}` });
+      }
+      await ctx.services.spend.setOperatorCap(input.accountId, input.cap, {
+        ...staffOf(ctx),
+        reason: input.reason,
+      });
+      return { ok: true as const };
+    }),
   /** Subscriptions on a Stripe price Tollgate doesn't know: their plan was kept; someone must decide. */
   unknownPrices: operatorProcedure
     .input(z.void())
@@ -45,10 +235,14 @@ export const adminRouter = {
           .min(1)
           .max(255)
           .regex(/^[A-Za-z0-9_]+$/, 'must be a Stripe event id (evt_…)'),
+        reason: optionalReasonSchema,
       }),
     )
     .output(webhookOutcomeSchema)
-    .mutation(({ ctx, input }) => requireStripeBilling(ctx.services.stripe).replayWebhook(input.eventId)),
+    // One audit row, written after the replay (it calls Stripe: no transaction spans it).
+    .mutation(({ ctx, input }) =>
+      replayWebhookAudited(ctx, staffOf(ctx), { eventId: input.eventId, reason: input.reason ?? '' }),
+    ),
   /**
    * Second live subscriptions (two Checkout sessions both paid): the one canceled at Stripe, what the
    * customer paid for it (to refund), and a cancellation still to do (canceledAt null, lastError).
@@ -59,7 +253,8 @@ export const adminRouter = {
     .query(({ ctx }) => listDuplicateSubscriptions(ctx.deps.db)),
   /** Re-fetches every linked subscription from Stripe now and reports what it corrected. */
   reconcile: operatorProcedure
-    .input(z.void())
+    .input(z.object({ reason: optionalReasonSchema }).optional())
     .output(reconcileReportSchema)
-    .mutation(({ ctx }) => requireStripeBilling(ctx.services.stripe).reconcile()),
+    // One audit row with the report, written after the pass.
+    .mutation(({ ctx, input }) => reconcileAudited(ctx, staffOf(ctx), { reason: input?.reason ?? '' })),
 } satisfies TRPCRouterRecord;

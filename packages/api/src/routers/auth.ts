@@ -22,8 +22,8 @@ const emailTokenSchema = z
   .max(128, 'token is at most 128 characters')
   .regex(/^[A-Za-z0-9_-]+$/, 'token is the text after #token= in the link');
 
-function limitAttempts(ctx: Context, route: string) {
-  if (!ctx.services.authRateLimiter.hit(`${route}:${ctx.ip}`, ctx.deps.now())) {
+async function limitAttempts(ctx: Context, route: string) {
+  if (!(await ctx.services.authRateLimiter.hit(`${route}:${ctx.ip}`, ctx.deps.now()))) {
     throw new TRPCError({
       code: 'TOO_MANY_REQUESTS',
       message: 'Too many attempts: wait a minute and try again',
@@ -35,15 +35,15 @@ export const authRouter = {
   register: publicProcedure
     .input(credentialsInput)
     .output(tokenPairSchema)
-    .mutation(({ ctx, input }) => {
-      limitAttempts(ctx, 'register');
+    .mutation(async ({ ctx, input }) => {
+      await limitAttempts(ctx, 'register');
       return ctx.services.accounts.register(input);
     }),
   login: publicProcedure
     .input(credentialsInput)
     .output(tokenPairSchema)
-    .mutation(({ ctx, input }) => {
-      limitAttempts(ctx, 'login');
+    .mutation(async ({ ctx, input }) => {
+      await limitAttempts(ctx, 'login');
       return ctx.services.accounts.login(input);
     }),
   refresh: publicProcedure
@@ -78,15 +78,15 @@ export const authRouter = {
   requestPasswordReset: publicProcedure
     .input(z.object({ email: emailSchema }))
     .output(passwordResetAcceptedSchema)
-    .mutation(({ ctx, input }) => {
-      limitAttempts(ctx, 'password-reset');
+    .mutation(async ({ ctx, input }) => {
+      await limitAttempts(ctx, 'password-reset');
       return ctx.services.passwordReset.request(input.email);
     }),
   resetPassword: publicProcedure
     .input(z.object({ token: emailTokenSchema, password: passwordSchema }))
     .output(passwordResetDoneSchema)
-    .mutation(({ ctx, input }) => {
-      limitAttempts(ctx, 'password-reset-confirm');
+    .mutation(async ({ ctx, input }) => {
+      await limitAttempts(ctx, 'password-reset-confirm');
       return ctx.services.passwordReset.reset(input);
     }),
 } satisfies TRPCRouterRecord;

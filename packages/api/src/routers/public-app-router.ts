@@ -8,6 +8,9 @@ import type {
 } from '@trpc/server';
 import type { accountsRouter } from './accounts';
 import type { adminRouter } from './admin';
+import type { adminAnalyticsRouter } from './admin-analytics';
+import type { adminDealsRouter } from './admin-deals';
+import type { adminCustomersRouter } from './admin-customers';
 import type { apiKeysRouter } from './api-keys';
 import type { authRouter } from './auth';
 import type { billingRouter } from './billing';
@@ -46,7 +49,10 @@ export type PublicAppRouter = TRPCBuiltRouter<
     usage: typeof usageRouter;
     sessions: typeof sessionsRouter;
     apiKeys: typeof apiKeysRouter;
-    admin: typeof adminRouter;
+    admin: typeof adminRouter &
+      typeof adminCustomersRouter &
+      typeof adminAnalyticsRouter &
+      typeof adminDealsRouter;
     operators: typeof operatorsRouter;
     notifications: typeof notificationsRouter;
   }>

@@ -1,24 +1,39 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { runActorOf } from '../run-actor';
-import { releasedRunSchema, runAuthorizationSchema, startedRunStateSchema } from '../schemas/usage-schemas';
+import { MAX_RUN_UNITS } from '@tollgate/domain';
+import { balanceSchema } from '../schemas/balance-schemas';
+import {
+  releasedRunSchema,
+  runAuthorizationSchema,
+  settledRunSchema,
+  startedRunStateSchema,
+} from '../schemas/usage-schemas';
 import { usageAlertSettingsSchema } from '../schemas/notification-schemas';
 import { accountProcedure, actingForAccountProcedure, serviceForAccountProcedure } from '../trpc';
 import { attemptIdSchema, requestHashSchema, runIdSchema } from './inputs';
 
 const runInput = z.object({ runId: runIdSchema });
+const unitsSchema = z.number().int().min(1).max(MAX_RUN_UNITS);
 
 export const usageRouter = {
   /**
    * Reserves one run (checks and counts it). The same runId with the same caller and requestHash is a
    * retry: nothing counted, `state` says where the run is. Another request with that runId → 409
-   * RUN_ID_REUSED. Denied → PAYMENT_REQUIRED (HTTP 402).
+   * RUN_ID_REUSED. Denied → PAYMENT_REQUIRED (HTTP 402). `estimate` (default 1) reserves that many units,
+   * from the plan's allowance first, then packs and grants; `usage.settle` charges the actual cost.
    */
   authorize: actingForAccountProcedure('runs:authorize', 'run_agents')
-    .input(runInput.extend({ requestHash: requestHashSchema.optional() }))
+    .input(runInput.extend({ requestHash: requestHashSchema.optional(), estimate: unitsSchema.optional() }))
     .output(runAuthorizationSchema)
     .mutation(({ ctx, input }) =>
-      ctx.services.usage.authorize(runActorOf(ctx.actingActor), ctx.tenant, input.runId, input.requestHash),
+      ctx.services.usage.authorize(
+        runActorOf(ctx.actingActor),
+        ctx.tenant,
+        input.runId,
+        input.requestHash,
+        input.estimate,
+      ),
     ),
   /**
    * `reserved → started` by the caller that reserved the run: once per run id; another start → 409
@@ -38,6 +53,22 @@ export const usageRouter = {
     .mutation(({ ctx, input }) =>
       ctx.services.usage.release(runActorOf(ctx.service), ctx.tenant, input.runId),
     ),
+  /**
+   * `started → settled` with the run's actual cost: a service's act (runs:settle), only by the key that
+   * reserved the run. Below the estimate the rest goes back; an overrun is charged up to what the
+   * balance still holds. `actual` ≥ 1 (a started run did work).
+   */
+  settle: serviceForAccountProcedure('runs:settle')
+    .input(runInput.extend({ actual: unitsSchema }))
+    .output(settledRunSchema)
+    .mutation(({ ctx, input }) =>
+      ctx.services.usage.settle(runActorOf(ctx.service), ctx.tenant, input.runId, input.actual),
+    ),
+  /** Everything the active account can spend: the plan's allowance this period, then each pack and grant. */
+  balance: accountProcedure('view_billing')
+    .input(z.void())
+    .output(balanceSchema)
+    .query(({ ctx }) => ctx.services.credits.balance(ctx.tenant)),
   /** The active account's usage-alert thresholds (any member may read them). */
   alertSettings: accountProcedure('view_billing')
     .input(z.void())

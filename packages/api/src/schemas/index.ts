@@ -10,4 +10,7 @@ export * from './operator-schemas';
 export * from './session-schemas';
 export * from './team-schemas';
 export * from './usage-schemas';
+export * from './balance-schemas';
 export { isoDateTime } from './wire-date';
+export * from './spend-schemas';
+export * from './override-schemas';

@@ -16,9 +16,14 @@ export const runAuthorizationSchema = z.object({
     ),
   plan: planIdSchema,
   status: subscriptionStatusSchema,
-  used: z.number().int(),
-  limit: z.number().int(),
-  remaining: z.number().int(),
+  used: z.number().int().describe("Units used of the plan's allowance this period"),
+  limit: z.number().int().describe("The plan's allowance this period"),
+  remaining: z
+    .number()
+    .int()
+    .describe('Every unit the account can still spend: what the allowance has left plus credits'),
+  credits: z.number().int().optional().describe('Units left in packs and grants (spent after the allowance)'),
+  reserved: z.number().int().optional().describe('Units this run reserved (its estimate)'),
   resetsAt: isoDateTime,
 });
 
@@ -35,6 +40,20 @@ export const startedRunStateSchema = z.object({
   state: z.literal('started'),
   startedAt: isoDateTime,
   isReplay: z.boolean().describe('True when this attemptId had started the run before (a retried start)'),
+});
+
+/** `usage.settle`: a started run's final cost. */
+export const settledRunSchema = z.object({
+  runId: z.string(),
+  state: z.literal('settled'),
+  estimate: z.number().int().describe('Units reserved when the run was authorized'),
+  actual: z.number().int().describe('Units the settling caller said the run cost'),
+  charged: z
+    .number()
+    .int()
+    .describe('Units charged: actual, or less when an overrun went past what the balance held'),
+  settledAt: isoDateTime,
+  isReplay: z.boolean().describe('True when the run was settled before with the same actual'),
 });
 
 /** `usage.release`: a reserved run given back. */

@@ -1,14 +1,19 @@
 import type { ApiDeps } from '../config';
 import { createRateLimiter } from '../auth/rate-limiter';
 import { createStripeBilling } from '../billing';
+import { createAutoTopUp } from '../billing/auto-top-up';
 import { createAccountService } from './account-service';
 import { createApiKeyService } from './api-key-service';
 import { createAuthenticator } from './authenticator';
 import { createBillingAccountService } from './billing-account-service';
+import { createCreditService } from './credit-service';
 import { createEmailVerificationService } from './email-verification';
 import { createOperatorService } from './operator-service';
 import { createPasswordResetService } from './password-reset';
+import { createAnalyticsService } from './analytics-service';
+import { createOverrideService } from './override-service';
 import { createSessionService } from './session-service';
+import { createSpendService } from './spend-service';
 import { createSubscriptionService } from './subscription-service';
 import { createTenantResolver } from './tenant-resolver';
 import { createUsageService } from './usage-service';
@@ -20,7 +25,8 @@ import { createUsageAlerts } from '../notifications/usage-alerts';
 export function createServices(deps: ApiDeps) {
   const subscriptions = createSubscriptionService(deps);
   const usageAlerts = createUsageAlerts(deps);
-  const usage = createUsageService(deps, subscriptions, usageAlerts);
+  const autoTopUp = deps.billing ? createAutoTopUp(deps, deps.billing) : null;
+  const usage = createUsageService(deps, subscriptions, usageAlerts, autoTopUp);
   const apiKeys = createApiKeyService(deps);
   const accounts = createAccountService(deps);
   const stripe = deps.billing ? createStripeBilling(deps, deps.billing, subscriptions) : null;
@@ -39,11 +45,16 @@ export function createServices(deps: ApiDeps) {
     passwordReset: createPasswordResetService(deps),
     tenants: createTenantResolver(deps, accounts),
     billingAccounts: createBillingAccountService(deps, subscriptions, syncSeats),
-    authRateLimiter: createRateLimiter(deps.config.authRateLimit),
+    authRateLimiter: createRateLimiter(deps.config.authRateLimit, deps.db),
     apiKeys,
     operators: createOperatorService(deps),
     subscriptions,
     usage,
+    credits: createCreditService(deps, subscriptions),
+    autoTopUp,
+    spend: createSpendService(deps, subscriptions),
+    overrides: createOverrideService(deps),
+    analytics: createAnalyticsService(deps),
     sessions: createSessionService(deps, usage),
     stripe,
     usageAlerts,

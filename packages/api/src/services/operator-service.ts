@@ -7,6 +7,7 @@ import {
   grantPlatformRole,
   listPlatformOperators,
   revokePlatformRole,
+  type PlatformRole,
   type PlatformRoleHolder,
 } from '@tollgate/db';
 import { AppError } from '@tollgate/domain';
@@ -21,6 +22,7 @@ export type OperatorTarget = { userId: string } | { email: string };
 export interface Operator {
   userId: string;
   email: string | null;
+  role: PlatformRole;
   grantedAt: Date | null;
   grantedBy: string | null;
 }
@@ -29,6 +31,7 @@ function toOperator(holder: PlatformRoleHolder): Operator {
   return {
     userId: holder.userId,
     email: holder.email,
+    role: holder.role,
     grantedAt: holder.grantedAt,
     grantedBy: holder.grantedBy,
   };
@@ -68,11 +71,15 @@ export function createOperatorService(deps: ApiDeps) {
       return requireOperator(userId);
     },
 
-    async grant(target: OperatorTarget, grantedBy: string): Promise<Operator> {
+    async grant(
+      target: OperatorTarget,
+      grantedBy: string,
+      role: PlatformRole = 'operator',
+    ): Promise<Operator> {
       const user =
         'userId' in target ? await findUserById(db, target.userId) : await findUserByEmail(db, target.email);
       if (!user) throw new AppError('NOT_FOUND', 'No user with this id or email');
-      const holder = await grantPlatformRole(db, { userId: user.id, grantedBy, now: now() });
+      const holder = await grantPlatformRole(db, { userId: user.id, grantedBy, now: now(), role });
       if (!holder) throw new AppError('NOT_FOUND', 'No user with this id or email');
       return toOperator(holder);
     },
@@ -97,6 +104,7 @@ export function createOperatorService(deps: ApiDeps) {
     return {
       userId: user.id,
       email: user.email,
+      role: 'operator',
       grantedAt: user.platformRoleGrantedAt,
       grantedBy: user.platformRoleGrantedBy,
     };

@@ -23,6 +23,21 @@ describe('run fingerprints', () => {
       'YQQPaqupFR7RKnn8WlLkhmu51Mh3ZWgWtU5qf_u5W-I',
     ],
     [
+      'usage.authorize with the default estimate (1) = one stored before estimates existed',
+      () => authorizeFingerprint(service, undefined, null, 1),
+      'YQQPaqupFR7RKnn8WlLkhmu51Mh3ZWgWtU5qf_u5W-I',
+    ],
+    [
+      'usage.authorize with an estimate of 5',
+      () => authorizeFingerprint(service, undefined, null, 5),
+      'CWAEOMkTDVUXEfO9fNd-zSYfSCTPfq9JIeWxjf4wAWI',
+    ],
+    [
+      'usage.authorize for a team member with an estimate of 5',
+      () => authorizeFingerprint(service, undefined, 'm1', 5),
+      'tKE1Suzog_weRXEAv96_Zkq2W-23_LIU29-GoxgPOEA',
+    ],
+    [
       'sessions.run',
       () => sessionRunFingerprint('user_1', 'ses_1', 'Summarise my inbox'),
       'OKNlNAqhXuL4JFYibXAF0DDybMb1A4C3DrI3F7f-tLM',
@@ -40,6 +55,9 @@ describe('run fingerprints', () => {
       authorizeFingerprint(service, undefined),
       // The parts are kept apart: moving characters between them is another request.
       authorizeFingerprint({ kind: 'service', id: 'key_1h' }, ''),
+      // The same run id with another estimate is another request.
+      authorizeFingerprint(service, 'h', null, 2),
+      authorizeFingerprint(service, 'h', null, 3),
     ];
     expect(new Set(fingerprints).size).toBe(fingerprints.length);
   });

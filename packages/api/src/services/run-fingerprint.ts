@@ -21,9 +21,13 @@ export function authorizeFingerprint(
   actor: RunActor,
   requestHash: string | undefined,
   teamMember: string | null = null,
+  estimate = 1,
 ): string {
   const parts = ['usage.authorize', actor.kind, actor.id, requestHash ?? ''];
-  return fingerprintOf(teamMember === null ? parts : [...parts, teamMember]);
+  const withMember = teamMember === null ? parts : [...parts, teamMember];
+  // An estimate other than one run is part of the request (the same run id with another estimate is
+  // another request); the default is left out, so fingerprints stored before estimates still match.
+  return fingerprintOf(estimate === 1 ? withMember : [...withMember, `estimate:${estimate}`]);
 }
 
 /** sessions.run: the user, the session and the message (by hash: the text itself is stored on the run). */

@@ -139,7 +139,7 @@ export function createSessionService(deps: ApiDeps, usage: UsageService) {
     // The agent confirmed. Recording it is the database's part: if PostgreSQL is lost here the request
     // fails with 503 like any other (the run stays started and charged), never as the agent's failure.
     const completed = await db.transaction(async (tx) => {
-      await settleRun(tx, { accountId: tenant.accountId, runId, now: now() });
+      await settleRun(tx, { accountId: tenant.accountId, runId, actor: null, now: now() });
       return updateRunStatus(tx, tenant, runId, { status: 'completed', reply, now: now() });
     });
     return { run: completed ?? run, usage: { ...usageAtStart, state: 'settled' } };

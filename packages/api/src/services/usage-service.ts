@@ -1,18 +1,31 @@
 import {
+  getSpendSettings,
   getSubscriptionStates,
   isDatabaseUnavailable,
+  recordPaymentRequired,
   releaseRun,
   reserveRuns,
+  settleRun,
   startRun,
+  sweepUnsettledRuns,
   sweepUnstartedRuns,
   type ReserveRunInput,
   type ReserveRunResult,
   type RunActor,
   type TransitionRefusal,
+  type UsageLedgerRow,
 } from '@tollgate/db';
 import {
   AppError,
+  DEFAULT_RUN_ESTIMATE,
   decideRun,
+  effectiveCap,
+  estimateTooLargeDenial,
+  isAppError,
+  isOverageBillable,
+  overageAmountCents,
+  spendCapDenial,
+  type SpendCap,
   toPaymentRequiredBody,
   type Entitlement,
   type MemberUsage,
@@ -20,10 +33,17 @@ import {
   type RunDenial,
   type SubscriptionState,
 } from '@tollgate/domain';
+import { formatMoney } from '@tollgate/mail';
 import type { z } from 'zod';
 import type { ApiDeps } from '../config';
+import type { AutoTopUp } from '../billing/auto-top-up';
 import type { UsageAlerts } from '../notifications/usage-alerts';
-import type { RunAuthorization, releasedRunSchema, startedRunStateSchema } from '../schemas/usage-schemas';
+import type {
+  RunAuthorization,
+  releasedRunSchema,
+  settledRunSchema,
+  startedRunStateSchema,
+} from '../schemas/usage-schemas';
 import type { Tenant } from '../tenant';
 import { authorizeFingerprint } from './run-fingerprint';
 import { createRunBatcher, type BatchItemResult } from './run-batcher';
@@ -34,12 +54,19 @@ export type { RunAuthorization };
 export type StartedRunState = z.input<typeof startedRunStateSchema>;
 /** `usage.release`'s answer. */
 export type ReleasedRun = z.input<typeof releasedRunSchema>;
+/** `usage.settle`'s answer. */
+export type SettledRun = z.input<typeof settledRunSchema>;
+
+/** A started run never settled is settled at its estimate after this long, unless configured. */
+const DEFAULT_SETTLE_TIMEOUT_MS = 24 * 60 * 60 * 1000;
 
 export interface ReserveRequest {
   tenant: Tenant;
   runId: string;
   actor: RunActor;
   fingerprint: string;
+  /** Units to reserve (the caller's estimate of the run's cost; 1 when not said). */
+  estimate?: number;
 }
 
 /** One reservation, stamped with the clock when it arrived. */
@@ -57,9 +84,15 @@ export function createUsageService(
   deps: ApiDeps,
   subscriptions: SubscriptionService,
   usageAlerts: UsageAlerts,
+  autoTopUp: AutoTopUp | null = null,
 ) {
   const { db, now, config, logger } = deps;
   const upgradeUrl = new URL('/settings/subscription?upgrade=1', config.appUrl).toString();
+  const buyRunsUrl = new URL('/settings/subscription?buy=1', config.appUrl).toString();
+  const raiseCapUrl = new URL('/settings/subscription?cap=1', config.appUrl).toString();
+  /** Overage is billed through the meter's price: without it (no Stripe, or not configured) there is none. */
+  const overagePrice = deps.billing?.overage?.unitAmountDecimal ?? null;
+  const overagePriceOf = (plan: Entitlement['plan']) => (isOverageBillable(plan) ? overagePrice : null);
 
   function reserveInput(request: ChargeRequest, entitlement: Entitlement): ReserveRunInput {
     const { tenant, runId, actor, fingerprint, at } = request;
@@ -70,8 +103,9 @@ export function createUsageService(
       runId,
       period: entitlement.period,
       limit: entitlement.limit,
-      units: 1,
+      units: request.estimate ?? DEFAULT_RUN_ESTIMATE,
       isBlocked: entitlement.block !== null,
+      overagePrice: overagePriceOf(entitlement.plan),
       fingerprint,
       actor,
       now: at,
@@ -177,18 +211,59 @@ export function createUsageService(
   async function reserve(request: ReserveRequest): Promise<RunAuthorization> {
     const charge = { ...request, at: now() };
     const { entitlement, result } = batcher ? await batcher.submit(charge) : await chargeOne(charge);
-    const { runId } = request;
+    if (result.outcome === 'reserved' && result.autoTopUpThreshold !== null && autoTopUp) {
+      // What this run saw of the spendable balance, as of its place among concurrent runs: exactly one
+      // run sees the crossing.
+      const after = Math.max(0, result.limit - result.used) + result.credits;
+      autoTopUp.observe({
+        accountId: request.tenant.accountId,
+        periodStart: entitlement.period.start,
+        threshold: result.autoTopUpThreshold,
+        before: after + (request.estimate ?? DEFAULT_RUN_ESTIMATE) - result.unitsOverage,
+        after,
+      });
+    }
     if (result.outcome === 'reserved') {
       usageAlerts.observe([
         {
           accountId: request.tenant.accountId,
           period: entitlement.period,
           used: result.used,
-          usedBefore: result.used - 1,
+          // Units drawn from packs and grants don't move the plan's counter: no alert for them.
+          usedBefore: result.used - result.unitsFromAllowance,
           limit: result.limit,
         },
       ]);
     }
+    try {
+      return await answerOf(request, entitlement, result);
+    } catch (error) {
+      if (isAppError(error, 'PAYMENT_REQUIRED'))
+        await countPaymentRequired(request.tenant, entitlement, error, charge.at);
+      throw error;
+    }
+  }
+
+  /**
+   * Counts a 402 for analytics and the account's timeline. Best effort: a counter that can't be written
+   * is logged, and the caller still gets its 402.
+   */
+  async function countPaymentRequired(tenant: Tenant, entitlement: Entitlement, error: AppError, at: Date) {
+    const body = error.details?.body as PaymentRequiredBody | undefined;
+    const code = body?.error.code ?? 'PAYMENT_REQUIRED';
+    try {
+      await recordPaymentRequired(db, { accountId: tenant.accountId, plan: entitlement.plan, code, at });
+    } catch (countError) {
+      logger.warn('a 402 could not be counted', { accountId: tenant.accountId, error: String(countError) });
+    }
+  }
+
+  async function answerOf(
+    request: ReserveRequest,
+    entitlement: Entitlement,
+    result: ReserveRunResult,
+  ): Promise<RunAuthorization> {
+    const { runId } = request;
     switch (result.outcome) {
       case 'reserved':
       case 'replayed':
@@ -200,7 +275,9 @@ export function createUsageService(
           status: entitlement.status,
           used: result.used,
           limit: result.limit,
-          remaining: Math.max(0, result.limit - result.used),
+          remaining: Math.max(0, result.limit - result.used) + result.credits,
+          credits: result.credits,
+          reserved: request.estimate ?? DEFAULT_RUN_ESTIMATE,
           resetsAt: entitlement.period.end,
         };
       case 'fingerprint_mismatch':
@@ -209,7 +286,7 @@ export function createUsageService(
           `Run id ${runId} was already used for another request; send a new run id for new work`,
         );
       case 'blocked':
-        throw paymentRequired(denialOf(entitlement, result.used), upgradeUrl);
+        throw paymentRequired(denialOf(entitlement, result.used), upgradeUrl, null);
       case 'member_cap_reached':
         throw paymentRequired(
           denialOf(entitlement, Math.min(result.used, Math.max(0, entitlement.limit - 1)), {
@@ -217,13 +294,54 @@ export function createUsageService(
             cap: result.member?.cap ?? 0,
           }),
           upgradeUrl,
+          null,
         );
+      case 'spend_cap_reached':
+        throw await spendCapReached(request.tenant, entitlement, result);
       case 'limit_reached': {
-        // The database found used + units > the row's limit; the domain rule words the denial.
+        // The database found the units don't fit in what the allowance and the grants still hold; the
+        // domain rule words the denial, and packs are offered next to upgrading.
         const limited = { ...entitlement, limit: result.limit };
-        throw paymentRequired(denialOf(limited, Math.max(result.used, result.limit)), upgradeUrl);
+        const left = Math.max(0, result.limit - result.used) + result.credits;
+        if (left > 0) {
+          const estimate = request.estimate ?? DEFAULT_RUN_ESTIMATE;
+          const denial = estimateTooLargeDenial(limited, { used: result.used, left, estimate });
+          throw paymentRequired(denial, upgradeUrl, buyRunsUrl);
+        }
+        throw paymentRequired(denialOf(limited, Math.max(result.used, result.limit)), upgradeUrl, buyRunsUrl);
       }
     }
+  }
+
+  /** The 402 of a run refused by the spend cap: the cap, what was spent against it, where to raise it. */
+  async function spendCapReached(
+    tenant: Tenant,
+    entitlement: Entitlement,
+    result: ReserveRunResult,
+  ): Promise<AppError> {
+    const settings = await getSpendSettings(db, tenant.accountId);
+    const price = overagePrice ?? '1';
+    const account = spendCapOf(settings?.capCents, settings?.capRuns);
+    const operator = spendCapOf(settings?.operatorCapCents, settings?.operatorCapRuns);
+    const cap = effectiveCap({ account, operator }, price) ?? { runs: 0, setBy: 'account' as const };
+    const capSetting = cap.setBy === 'account' ? account : operator;
+    const capCents = capSetting?.kind === 'money' ? capSetting.cents : null;
+    const capLabel =
+      capCents !== null ? formatMoney(capCents, 'usd') : `${cap.runs} ${cap.runs === 1 ? 'run' : 'runs'}`;
+    const overageRuns = result.overage?.used ?? 0;
+    const denial = spendCapDenial(
+      { ...entitlement, limit: result.limit },
+      { used: result.used, capRuns: cap.runs, setBy: cap.setBy, capLabel },
+    );
+    const body = toPaymentRequiredBody(denial, upgradeUrl, buyRunsUrl, {
+      capRuns: cap.runs,
+      capCents,
+      setBy: cap.setBy,
+      overageRuns,
+      spentCents: overageAmountCents(overageRuns, price),
+      raiseUrl: raiseCapUrl,
+    });
+    return new AppError('PAYMENT_REQUIRED', denial.message, { body });
   }
 
   /**
@@ -235,13 +353,15 @@ export function createUsageService(
     tenant: Tenant,
     runId: string,
     requestHash?: string,
+    estimate = DEFAULT_RUN_ESTIMATE,
   ): Promise<RunAuthorization> {
     const fingerprint = authorizeFingerprint(
       actor,
       requestHash,
       tenant.kind === 'team' ? tenant.userId : null,
+      estimate,
     );
-    const authorization = await reserve({ tenant, runId, actor, fingerprint });
+    const authorization = await reserve({ tenant, runId, actor, fingerprint, estimate });
     if (authorization.state === 'released') throw runReleased(runId);
     return authorization;
   }
@@ -283,6 +403,62 @@ export function createUsageService(
     throw transitionError(result.reason, runId, 'release');
   }
 
+  /**
+   * `started → settled` by the service that reserved the run (a service key with runs:settle): the
+   * work cost `actual` units. Below the estimate the rest goes back to the buckets it came from; above
+   * it the overrun is charged up to what the balance still holds. A started run costs at least 1
+   * (settling at 0 would give back a run that did work). Settling again with the same actual answers
+   * the same (`isReplay`); with another one → 409 RUN_ALREADY_SETTLED.
+   */
+  async function settle(actor: RunActor, tenant: Tenant, runId: string, actual: number): Promise<SettledRun> {
+    if (!Number.isInteger(actual) || actual < 1) {
+      throw new AppError(
+        'BAD_REQUEST',
+        'actual must be a whole number of units, at least 1, for a started run',
+      );
+    }
+    // An overrun may be drawn as overage when the plan bills it: the plan decides the price.
+    const at = now();
+    const plan = subscriptions.entitlementOf(await subscriptions.loadState(tenant), at).plan;
+    const result = await settleRun(db, {
+      accountId: tenant.accountId,
+      runId,
+      actor,
+      actual,
+      now: at,
+      overagePrice: overagePriceOf(plan),
+    });
+    if (result.ok) return settledAnswer(result.entry, false);
+    const { entry } = result;
+    if (result.reason === 'settled' && entry) {
+      const askedBefore = entry.unitsActual ?? entry.unitsReserved;
+      if (askedBefore === actual) return settledAnswer(entry, true);
+      throw new AppError(
+        'RUN_ALREADY_SETTLED',
+        `Run ${runId} was already settled at ${askedBefore}; a settled run's cost is final`,
+      );
+    }
+    if (result.reason === 'reserved') {
+      throw new AppError(
+        'RUN_NOT_STARTED',
+        `Run ${runId} has not started: start it, or release it if its work never will`,
+      );
+    }
+    throw transitionError(result.reason, runId, 'settle');
+  }
+
+  /** Settles at their estimate the runs started longer than the settle timeout ago; returns how many. */
+  async function sweepUnsettled(batchSize = 500): Promise<number> {
+    const at = now();
+    const startedBefore = new Date(at.getTime() - (config.runSettleTimeoutMs ?? DEFAULT_SETTLE_TIMEOUT_MS));
+    let total = 0;
+    for (;;) {
+      const settled = await sweepUnsettledRuns(db, { startedBefore, now: at, limit: batchSize });
+      total += settled.length;
+      if (settled.length < batchSize) return total;
+    }
+  }
+
   /** Releases runs reserved longer than RUN_START_TIMEOUT ago and never started; returns how many. */
   async function sweepUnstarted(batchSize = 500): Promise<number> {
     const at = now();
@@ -300,8 +476,11 @@ export function createUsageService(
     authorize,
     start,
     release,
+    settle,
     sweepUnstarted,
+    sweepUnsettled,
     upgradeUrl,
+    buyRunsUrl,
     /** Grouping figures (null when run batching is off): how many runs each shared statement carried. */
     batchStats: () => batcher?.stats() ?? null,
     /** Sends the group being collected now and waits for every group in flight (shutdown, tests). */
@@ -319,8 +498,21 @@ function denialOf(
   return denial;
 }
 
-function paymentRequired(denial: RunDenial, upgradeUrl: string): AppError {
-  const body: PaymentRequiredBody = toPaymentRequiredBody(denial, upgradeUrl);
+function settledAnswer(entry: UsageLedgerRow, isReplay: boolean): SettledRun {
+  const charged = entry.unitsSettled ?? entry.unitsReserved;
+  return {
+    runId: entry.runId,
+    state: 'settled',
+    estimate: entry.unitsReserved,
+    actual: entry.unitsActual ?? entry.unitsReserved,
+    charged,
+    settledAt: entry.settledAt ?? new Date(),
+    isReplay,
+  };
+}
+
+function paymentRequired(denial: RunDenial, upgradeUrl: string, buyRunsUrl: string | null): AppError {
+  const body: PaymentRequiredBody = toPaymentRequiredBody(denial, upgradeUrl, buyRunsUrl);
   return new AppError('PAYMENT_REQUIRED', body.error.message, { body });
 }
 
@@ -328,7 +520,11 @@ export function runReleased(runId: string): AppError {
   return new AppError('RUN_RELEASED', `Run ${runId} was released; start the task again with a new run id`);
 }
 
-function transitionError(reason: TransitionRefusal, runId: string, action: 'start' | 'release'): AppError {
+function transitionError(
+  reason: TransitionRefusal,
+  runId: string,
+  action: 'start' | 'release' | 'settle',
+): AppError {
   switch (reason) {
     case 'not_found':
       return new AppError('NOT_FOUND', `No reserved run ${runId}`);
@@ -341,9 +537,14 @@ function transitionError(reason: TransitionRefusal, runId: string, action: 'star
       return runReleased(runId);
     case 'started':
     case 'settled':
-      return action === 'start'
-        ? new AppError('RUN_ALREADY_STARTED', `Run ${runId} has already started; its work can't start again`)
-        : new AppError('RELEASE_NOT_ALLOWED', `Run ${runId} has started; a started run is not released`);
+      if (action === 'start')
+        return new AppError(
+          'RUN_ALREADY_STARTED',
+          `Run ${runId} has already started; its work can't start again`,
+        );
+      if (action === 'settle')
+        return new AppError('RUN_ALREADY_SETTLED', `Run ${runId} could not be settled: its cost is final`);
+      return new AppError('RELEASE_NOT_ALLOWED', `Run ${runId} has started; a started run is not released`);
     case 'reserved':
       // Only a release can miss a reserved row (the actor check passed): report it as not allowed.
       return new AppError('RELEASE_NOT_ALLOWED', `Run ${runId} could not be released`);
@@ -351,3 +552,7 @@ function transitionError(reason: TransitionRefusal, runId: string, action: 'star
 }
 
 export type UsageService = ReturnType<typeof createUsageService>;
+
+function spendCapOf(cents: number | null | undefined, runs: number | null | undefined): SpendCap | null {
+  return cents != null ? { kind: 'money', cents } : runs != null ? { kind: 'runs', runs } : null;
+}

@@ -63,12 +63,12 @@ export async function listPlatformOperators(db: Database): Promise<PlatformRoleH
  */
 export async function grantPlatformRole(
   db: Database,
-  input: { userId: string; grantedBy: PlatformRoleGrantor; now: Date },
+  input: { userId: string; grantedBy: PlatformRoleGrantor; now: Date; role?: PlatformRole },
 ): Promise<PlatformRoleHolder | null> {
   const [granted] = await db
     .update(users)
     .set({
-      platformRole: 'operator',
+      platformRole: input.role ?? 'operator',
       platformRoleGrantedAt: input.now,
       platformRoleGrantedBy: input.grantedBy,
     })
@@ -86,8 +86,9 @@ export async function revokePlatformRole(db: Database, userId: string): Promise<
   return db.transaction(async (tx) => {
     await tx.execute(platformRoleLock);
     const role = await findPlatformRole(tx, userId);
-    if (role !== 'operator') return 'not_operator';
-    if ((await countPlatformOperators(tx)) <= 1) return 'last_operator';
+    if (role === null) return 'not_operator';
+    // Support can always be revoked; the last operator can't (someone must be able to grant roles).
+    if (role === 'operator' && (await countPlatformOperators(tx)) <= 1) return 'last_operator';
     await tx
       .update(users)
       .set({ platformRole: null, platformRoleGrantedAt: null, platformRoleGrantedBy: null })

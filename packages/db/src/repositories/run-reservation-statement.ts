@@ -3,6 +3,9 @@ import type { Database } from '../database';
 import { queryRows } from '../raw-query';
 import type { RunActorKind, RunState } from '../schema';
 
+/** Overage room of an account without a spend cap (more than any period can hold; sums are bigint). */
+const NO_CAP = sql.raw('1000000000');
+
 /** One run to decide (distinct (account, run id) within a statement). */
 export interface RunToDecide {
   accountId: string;
@@ -18,6 +21,11 @@ export interface RunToDecide {
   periodStart: Date;
   units: number;
   isBlocked: boolean;
+  /**
+   * The price per overage run (Stripe's unit_amount_decimal, cents) when the account's plan can bill
+   * overage; null or omitted when it can't (then overage is off whatever the account's settings say).
+   */
+  overagePrice?: string | null;
   fingerprint: string;
   actor: { kind: RunActorKind; id: string };
   now: Date;
@@ -36,6 +44,18 @@ export interface RunDecisionRow {
   /** The period's counter and limit as locked by this statement, before its own admissions. */
   usedBefore: number;
   runLimit: number;
+  /** Units the account's spendable grants held when this statement locked them. */
+  creditBefore: number;
+  /** Of an admitted run's units, those taken from the period's allowance (the rest came from grants). */
+  unitsFromAllowance: number;
+  /** Of an admitted run's units, those past the allowance and credits: billed as overage. */
+  unitsOverage: number;
+  /** Overage is on for the run (plan and settings), its period's overage counter before this statement's own admissions, and the cap in runs (null: no cap). */
+  isOverageOn: boolean;
+  overageUsedBefore: number;
+  overageCap: number | null;
+  /** The account's auto top-up threshold when auto top-up is on, else null. */
+  autoTopUpThreshold: number | null;
   /** A member-counted run whose member row for the period doesn't exist yet: create it, decide again. */
   isMemberMissing: boolean;
   /** False when the member's cap refused the run (the pool may still have had room). */
@@ -56,6 +76,13 @@ interface StatementRow extends Record<string, unknown> {
   units: number | null;
   used: number | null;
   run_limit: number | null;
+  credit: number | null;
+  from_allowance: number | null;
+  from_overage: number | null;
+  is_overage_on: boolean | null;
+  overage_used: number | null;
+  overage_cap: number | null;
+  top_up_threshold: number | null;
   is_member_missing: boolean | null;
   is_member_ok: boolean | null;
   member_used: number | null;
@@ -94,6 +121,13 @@ export async function decideRuns(
       units: Number(row.units),
       usedBefore: Number(row.used),
       runLimit: Number(row.run_limit),
+      creditBefore: Number(row.credit ?? 0),
+      unitsFromAllowance: isAdmitted ? Number(row.from_allowance ?? 0) : 0,
+      unitsOverage: isAdmitted ? Number(row.from_overage ?? 0) : 0,
+      isOverageOn: row.is_overage_on === true,
+      overageUsedBefore: Number(row.overage_used ?? 0),
+      overageCap: row.overage_cap === null ? null : Number(row.overage_cap),
+      autoTopUpThreshold: row.top_up_threshold === null ? null : Number(row.top_up_threshold),
       isMemberMissing: row.is_member_missing === true,
       isWithinMemberCap: row.is_member_ok !== false,
       memberUsedBefore: row.member_used === null ? null : Number(row.member_used),
@@ -111,17 +145,29 @@ export async function decideRuns(
  * - `prior`: ledger rows these run ids already have (a retry, or a reuse with another fingerprint).
  *   They come from the statement's snapshot, which may predate a concurrent claim: `claimed` detects
  *   that for admitted runs, `findStoredRuns` for refused ones.
+ * - `grants` (after the periods and members): the account's spendable credit grants, locked in
+ *   (tenant, id) order; `credit` is what they hold. The caller sends one period per account per
+ *   statement, so a period's running sum is its account's.
+ * - `overage`: accounts that opted into overage (and whose plan bills it), with their spend cap in runs.
  * - `ranked`: new runs of unblocked tenants are candidates, admitted while the running sum of their
- *   units in input order fits in `run_limit - used`. With one unit per run that is exactly what
- *   reserving them one by one admits; with larger units, one that doesn't fit also stops the smaller
- *   ones after it (deterministic, and never over the limit).
+ *   units in input order fits in what the allowance has left (`run_limit - used`) plus `credit` plus
+ *   what the cap leaves of overage (`overage_free`, 0 when overage is off). The part of a run's range
+ *   past the allowance and the credit is `from_overage`, counted on the period row (`overage_used`). With
+ *   one unit per run that is exactly what reserving them one by one admits; with larger units, one that
+ *   doesn't fit also stops the smaller ones after it (deterministic, and never over the balance).
+ * - Draw order: an admitted run covers the range [running_units - units, running_units) of its
+ *   account's balance laid out as the allowance first, then the grants by priority, soonest expiry,
+ *   oldest (`grant_buckets`); what overlaps the allowance is `from_allowance` (on its ledger row), each
+ *   overlap with a grant is a `run_draws` row. Ranges of admitted runs are disjoint and within the
+ *   balance, so no bucket is ever overdrawn.
  * - `members` (only when the group holds a team account's run): the member counters of those runs,
  *   locked after the periods; `capped`: a run within its member's cap by the member's own running sum
  *   over all its candidates, then `pooled`: the pool's running sum over the runs their caps let
  *   through. One unit per run: exactly what one-by-one admission gives (docs/design/billing-accounts.md
  *   §3.2 has the argument); a member-capped run is never over either limit.
  * - `claimed`: the admitted runs' ledger rows, sorted, ON CONFLICT DO NOTHING; `counted`: each
- *   period's counter += what was claimed; `member_counted`: each member counter += its claims.
+ *   period's counter += what its claims took from the allowance; `spent`: each grant -= what claims
+ *   drew from it; `member_counted`: each member counter += its claims (all their units).
  * The answer is one row per run, then one per run id claimed: not a join of the two, which with the
  * planner's guess of one claimed row would compare every pair.
  */
@@ -171,7 +217,7 @@ export function reserveStatement(runs: readonly RunToDecide[]): SQL {
       from (
         select c.account_id, c.period_id, c.user_id, sum(c.units_reserved)::int as units
         from claimed c
-        join pooled r on r.account_id = c.account_id and r.run_id = c.run_id and r.counts_member
+        join decided r on r.account_id = c.account_id and r.run_id = c.run_id and r.counts_member
         group by c.account_id, c.period_id, c.user_id
       ) c
       where m.account_id = c.account_id and m.period_id = c.period_id and m.user_id = c.user_id
@@ -181,7 +227,7 @@ export function reserveStatement(runs: readonly RunToDecide[]): SQL {
   return sql`
     with input as materialized (
       select i.account_id, i.user_id, i.run_id, i.period_start, i.units, i.fingerprint, i.actor_kind, i.actor_id,
-        i.is_blocked, i.counts_member, i.at, i.ord::int as ord
+        i.is_blocked, i.counts_member, i.at, i.overage_price, i.ord::int as ord
       from unnest(
         ${sql.param(runs.map((r) => r.accountId))}::uuid[],
         ${sql.param(runs.map((r) => r.userId))}::text[],
@@ -193,14 +239,15 @@ export function reserveStatement(runs: readonly RunToDecide[]): SQL {
         ${sql.param(runs.map((r) => r.actor.id))}::text[],
         ${sql.param(runs.map((r) => r.isBlocked))}::boolean[],
         ${sql.param(runs.map((r) => r.countsMember))}::boolean[],
-        ${sql.param(runs.map((r) => r.now.toISOString()))}::timestamptz[]
+        ${sql.param(runs.map((r) => r.now.toISOString()))}::timestamptz[],
+        ${sql.param(runs.map((r) => r.overagePrice ?? null))}::numeric[]
       ) with ordinality as i(account_id, user_id, run_id, period_start, units, fingerprint, actor_kind, actor_id,
-        is_blocked, counts_member, at, ord)
+        is_blocked, counts_member, at, overage_price, ord)
     ),
     periods as materialized (
       -- One index probe per distinct period (a scan would read every dead version the counters'
       -- updates leave behind until vacuum runs).
-      select p.id, p.account_id, p.period_start, p.used, p.run_limit
+      select p.id, p.account_id, p.period_start, p.used, p.run_limit, p.overage_used
       from (select distinct account_id, period_start from input) k
       cross join lateral (
         select * from usage_periods p
@@ -210,6 +257,41 @@ export function reserveStatement(runs: readonly RunToDecide[]): SQL {
       for no key update of p
     ),
     ${memberRows}
+    grants as materialized (
+      -- After the periods and members: the spendable grants of the unblocked accounts, in (tenant, id)
+      -- order. A grant spent or expired while this statement waited for it is re-checked and skipped.
+      select g.account_id, g.id, g.remaining, g.priority, g.expires_at, g.created_at
+      from (select account_id, max(at) as at from input where not is_blocked group by account_id) k
+      cross join lateral (
+        select * from credit_grants g
+        where g.account_id = k.account_id and g.remaining > 0 and g.starts_at <= k.at
+          and (g.expires_at is null or g.expires_at > k.at)
+      ) g
+      order by g.account_id, g.id
+      for no key update of g
+    ),
+    credit as (
+      select account_id, sum(remaining)::int as units from grants group by account_id
+    ),
+    settings as materialized (
+      -- The spend settings of the group's accounts (a primary-key probe each; most have none). Not
+      -- locked: a cap raised (committed) before this statement began is the one it applies.
+      select s.* from (select distinct account_id from input) k
+      join account_spend_settings s on s.account_id = k.account_id
+    ),
+    overage as (
+      -- Accounts whose plan bills overage and that opted in: the cap in runs, the stricter of the
+      -- account's and the operator's, a money cap being ⌊cents ÷ price⌋ (numeric: exact).
+      select s.account_id, least(
+          coalesce(s.cap_runs, floor(s.cap_cents / k.price)::int),
+          coalesce(s.operator_cap_runs, floor(s.operator_cap_cents / k.price)::int)
+        ) as cap
+      from (
+        select account_id, max(overage_price) as price from input
+        where overage_price is not null and not is_blocked group by account_id
+      ) k
+      join settings s on s.account_id = k.account_id and s.overage_enabled
+    ),
     prior as materialized (
       select l.account_id, l.run_id, l.fingerprint, l.state
       from usage_ledger l
@@ -218,12 +300,20 @@ export function reserveStatement(runs: readonly RunToDecide[]): SQL {
     ranked as materialized (
       select i.ord, i.account_id, i.user_id, i.run_id, i.units, i.fingerprint, i.actor_kind, i.actor_id, i.at,
         i.is_blocked, i.counts_member, p.id as period_id, p.used, p.run_limit,
+        greatest(p.run_limit - p.used, 0) as allowance_free, coalesce(cr.units, 0) as credit,
+        o.account_id is not null as is_overage_on, p.overage_used, o.cap as overage_cap,
+        case when st.auto_top_up_enabled then st.auto_top_up_threshold end as top_up_threshold,
+        case when o.account_id is null then 0 when o.cap is null then ${NO_CAP}
+          else greatest(o.cap - p.overage_used, 0) end as overage_free,
         pr.state as prior_state, pr.fingerprint as prior_fingerprint,
         ${memberColumns}
       from input i
       join periods p on p.account_id = i.account_id and p.period_start = i.period_start
       ${memberJoin}
       left join prior pr on pr.account_id = i.account_id and pr.run_id = i.run_id
+      left join credit cr on cr.account_id = i.account_id
+      left join overage o on o.account_id = i.account_id
+      left join settings st on st.account_id = i.account_id
     ),
     capped as materialized (
       select r.*, ${memberOk} as is_member_ok
@@ -236,34 +326,79 @@ export function reserveStatement(runs: readonly RunToDecide[]): SQL {
           over (partition by c.period_id order by c.ord) as running_units
       from capped c
     ),
+    decided as materialized (
+      select r.*,
+        r.is_candidate and r.is_member_ok
+          and r.running_units <= r.allowance_free + r.credit + r.overage_free as is_admitted,
+        greatest(0, least(r.running_units, r.allowance_free) - (r.running_units - r.units)) as from_allowance,
+        greatest(0, r.running_units - greatest(r.running_units - r.units, r.allowance_free + r.credit))
+          as from_overage
+      from pooled r
+    ),
     claimed as (
       insert into usage_ledger
-        (account_id, user_id, run_id, period_id, state, units_reserved, actor_kind, actor_id, fingerprint,
-          reserved_at)
-      select account_id, user_id, run_id, period_id, 'reserved', units, actor_kind, actor_id, fingerprint, at
-      from pooled
-      where is_candidate and is_member_ok and used + running_units <= run_limit
+        (account_id, user_id, run_id, period_id, state, units_reserved, units_from_allowance, units_overage,
+          actor_kind, actor_id, fingerprint, reserved_at)
+      select account_id, user_id, run_id, period_id, 'reserved', units, from_allowance, from_overage, actor_kind,
+        actor_id, fingerprint, at
+      from decided
+      where is_admitted
       order by account_id, run_id
       on conflict (account_id, run_id) do nothing
-      returning account_id, user_id, run_id, units_reserved, period_id
+      returning account_id, user_id, run_id, units_reserved, units_from_allowance, units_overage, period_id
     ),
     counted as (
-      update usage_periods p set used = p.used + c.units
+      update usage_periods p set used = p.used + c.units, overage_used = p.overage_used + c.overage
       from (
-        select account_id, period_id, sum(units_reserved)::int as units from claimed
+        select account_id, period_id, sum(units_from_allowance)::int as units, sum(units_overage)::int as overage
+        from claimed
         group by account_id, period_id
+        having sum(units_from_allowance) > 0 or sum(units_overage) > 0
       ) c
       where p.account_id = c.account_id and p.id = c.period_id
       returning p.id
+    ),
+    grant_buckets as (
+      -- The grants laid out in draw order, each starting where the previous one ends.
+      select g.account_id, g.id, g.remaining,
+        sum(g.remaining) over (
+          partition by g.account_id order by g.priority, g.expires_at nulls last, g.created_at, g.id
+        ) - g.remaining as bucket_start
+      from grants g
+    ),
+    grant_draws as (
+      -- Each claimed run's range past the allowance, cut by the grants it overlaps.
+      select d.account_id, d.run_id, b.id as grant_id,
+        (least(d.running_units - d.allowance_free, b.bucket_start + b.remaining)
+          - greatest(d.running_units - d.units - d.allowance_free, b.bucket_start))::int as units
+      from decided d
+      join claimed c on c.account_id = d.account_id and c.run_id = d.run_id
+      join grant_buckets b on b.account_id = d.account_id
+        and b.bucket_start < d.running_units - d.allowance_free
+        and d.running_units - d.units - d.allowance_free < b.bucket_start + b.remaining
+      where d.is_admitted
+    ),
+    drawn as (
+      insert into run_draws (account_id, run_id, grant_id, units)
+      select account_id, run_id, grant_id, units from grant_draws order by account_id, run_id, grant_id
+      returning grant_id
+    ),
+    spent as (
+      update credit_grants g set remaining = g.remaining - s.units
+      from (
+        select account_id, grant_id, sum(units)::int as units from grant_draws group by account_id, grant_id
+      ) s
+      where g.account_id = s.account_id and g.id = s.grant_id
+      returning g.id
     )${memberCounts}
     select false as is_claim, r.ord, r.period_id, r.is_blocked, r.prior_state, r.prior_fingerprint,
-      r.is_candidate and r.is_member_ok and r.used + r.running_units <= r.run_limit as is_admitted, r.units,
-      r.used, r.run_limit, r.is_member_missing, r.is_member_ok, r.member_used, r.member_cap,
-      null::uuid as account_id, null::text as run_id
-    from pooled r
+      r.is_admitted, r.units, r.used, r.run_limit, r.credit, r.from_allowance, r.from_overage,
+      r.is_overage_on, r.overage_used, r.overage_cap, r.top_up_threshold, r.is_member_missing,
+      r.is_member_ok, r.member_used, r.member_cap, null::uuid as account_id, null::text as run_id
+    from decided r
     union all
-    select true, null, null, null, null, null, null, null, null, null, null, null, null, null,
-      c.account_id, c.run_id
+    select true, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+      null, null, null, null, c.account_id, c.run_id
     from claimed c`;
 }
 

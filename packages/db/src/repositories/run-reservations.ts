@@ -25,10 +25,16 @@ export interface ReserveRunInput {
    * admission reads the limit stored on the row (a plan change writes it there under the row's lock).
    */
   limit: number;
-  /** Units to reserve (1 for a run). */
+  /** Units to reserve (the caller's estimate; 1 for a plain run): from the allowance first, then grants. */
   units: number;
   /** A blocked account (e.g. past due after its grace) reserves nothing; a retry still gets its answer. */
   isBlocked: boolean;
+  /**
+   * The price per overage run (unit_amount_decimal, cents) when the plan bills overage, else null. Whether
+   * the account opted in, and its cap, are read by the statement from account_spend_settings.
+   * Omitted: null.
+   */
+  overagePrice?: string | null;
   /** Hash of who asks and for what: the same run id with another fingerprint is refused. */
   fingerprint: string;
   actor: { kind: RunActorKind; id: string };
@@ -45,14 +51,26 @@ export type ReserveOutcome =
   | 'limit_reached'
   /** The pool had room, but the member's own cap (set by an account admin) is reached. */
   | 'member_cap_reached'
+  /** The allowance and credits are spent, and the overage the account opted into reached its cap. */
+  | 'spend_cap_reached'
   | 'blocked';
 
 export interface ReserveRunResult {
   outcome: ReserveOutcome;
-  /** The period's counter after the call. */
+  /** The period's allowance counter after the call (units drawn from grants are not in it). */
   used: number;
   /** The period's run limit, as stored on its row. */
   limit: number;
+  /** Units the account's spendable grants hold after the call (as of its position in a group). */
+  credits: number;
+  /** Of the units this call reserved, those taken from the allowance (0 unless `reserved`). */
+  unitsFromAllowance: number;
+  /** Of the units this call reserved, those billed as overage (0 unless `reserved`). */
+  unitsOverage: number;
+  /** When overage is on: the period's overage counter after the call and the cap in runs (null: none). */
+  overage: { used: number; cap: number | null } | null;
+  /** The account's auto top-up threshold when auto top-up is on (else null). */
+  autoTopUpThreshold: number | null;
   /** The ledger row's state (after the call) when one exists for this run id, else null. */
   state: RunState | null;
   /** For member-counted runs: the member's counter after the call and its cap (else null). */
@@ -102,15 +120,28 @@ export async function reserveRuns(
 async function decideRound(
   db: Database,
   inputs: readonly ReserveRunInput[],
-  pending: readonly number[],
+  candidates: readonly number[],
   decided: Map<number, Decided>,
 ): Promise<number[]> {
+  // One period per account per statement (its running sum is the account's, grants included): a run
+  // of the same account in another period (a group that straddles a period's end) waits a round.
+  const periodOf = new Map<string, number>();
+  const deferred: number[] = [];
+  const pending: number[] = [];
+  for (const index of candidates) {
+    const input = inputAt(inputs, index);
+    const start = input.period.start.getTime();
+    const seen = periodOf.get(input.accountId);
+    if (seen === undefined) periodOf.set(input.accountId, start);
+    if (seen === undefined || seen === start) pending.push(index);
+    else deferred.push(index);
+  }
+  const again = new Set<number>(deferred);
   const runs = pending.map((i) => inputAt(inputs, i));
   const rows = await decideRuns(
     db,
     runs.map((input) => ({ ...input, periodStart: input.period.start })),
   );
-  const again = new Set<number>();
   const missingPeriods = runs.filter((_, position) => !rows.has(position));
   const missingMembers = runs.filter((_, position) => rows.get(position)?.isMemberMissing === true);
   pending.forEach((index, position) => {
@@ -158,6 +189,8 @@ async function decideRound(
 
   // The counters right after each run, in input order within this statement.
   const admittedSoFar = new Map<string, number>();
+  const fromAllowanceSoFar = new Map<string, number>();
+  const overageSoFar = new Map<string, number>();
   const memberAdmittedSoFar = new Map<string, number>();
   pending.forEach((index, position) => {
     const row = rows.get(position);
@@ -166,6 +199,14 @@ async function decideRound(
     const poolBefore = row.usedBefore + (admittedSoFar.get(row.periodId) ?? 0);
     const admitted = (admittedSoFar.get(row.periodId) ?? 0) + (row.isAdmitted ? row.units : 0);
     admittedSoFar.set(row.periodId, admitted);
+    const fromAllowance = (fromAllowanceSoFar.get(row.periodId) ?? 0) + row.unitsFromAllowance;
+    fromAllowanceSoFar.set(row.periodId, fromAllowance);
+    const overageUsed = (overageSoFar.get(row.periodId) ?? 0) + row.unitsOverage;
+    overageSoFar.set(row.periodId, overageUsed);
+    const credits = row.creditBefore - (admitted - fromAllowance - overageUsed);
+    const overage = row.isOverageOn
+      ? { used: row.overageUsedBefore + overageUsed, cap: row.overageCap }
+      : null;
     const memberKey = runKey(row.periodId, input.userId);
     const memberAdmitted = (memberAdmittedSoFar.get(memberKey) ?? 0) + (row.isAdmitted ? row.units : 0);
     memberAdmittedSoFar.set(memberKey, memberAdmitted);
@@ -177,7 +218,13 @@ async function decideRound(
     // pool is the account's denial (it needs more runs, not a higher cap).
     const isMemberDenial = !row.isWithinMemberCap && poolBefore + row.units <= row.runLimit;
     decided.set(index, {
-      result: toResult(row, input, row.usedBefore + admitted, member, isMemberDenial),
+      result: toResult(row, input, {
+        usedAfter: row.usedBefore + fromAllowance,
+        credits,
+        overage,
+        member,
+        isMemberDenial,
+      }),
       storedFingerprint:
         row.priorState !== null ? row.priorFingerprint : row.isAdmitted ? input.fingerprint : null,
       periodKey: row.periodId,
@@ -202,19 +249,43 @@ async function decideRound(
 function toResult(
   row: RunDecisionRow,
   input: ReserveRunInput,
-  usedAfter: number,
-  member: ReserveRunResult['member'],
-  isMemberDenial: boolean,
+  after: {
+    usedAfter: number;
+    credits: number;
+    overage: ReserveRunResult['overage'];
+    member: ReserveRunResult['member'];
+    isMemberDenial: boolean;
+  },
 ): ReserveRunResult {
-  const base = { used: usedAfter, limit: row.runLimit, member };
+  const { usedAfter, credits, overage, member, isMemberDenial } = after;
+  const base = {
+    used: usedAfter,
+    limit: row.runLimit,
+    credits,
+    unitsFromAllowance: 0,
+    unitsOverage: 0,
+    overage,
+    autoTopUpThreshold: row.autoTopUpThreshold,
+    member,
+  };
   if (row.priorState !== null) {
     const outcome = row.priorFingerprint === input.fingerprint ? 'replayed' : 'fingerprint_mismatch';
     return { ...base, outcome, state: row.priorState };
   }
   if (row.isBlocked) return { ...base, outcome: 'blocked', state: null };
   if (isMemberDenial) return { ...base, outcome: 'member_cap_reached', state: null };
+  // Overage on without a cap never runs out: a refusal with a cap in force is the cap's.
+  if (!row.isAdmitted && row.isOverageOn && row.overageCap !== null) {
+    return { ...base, outcome: 'spend_cap_reached', state: null };
+  }
   if (!row.isAdmitted) return { ...base, outcome: 'limit_reached', state: null };
-  return { ...base, outcome: 'reserved', state: 'reserved' };
+  return {
+    ...base,
+    outcome: 'reserved',
+    state: 'reserved',
+    unitsFromAllowance: row.unitsFromAllowance,
+    unitsOverage: row.unitsOverage,
+  };
 }
 
 /**
@@ -240,7 +311,7 @@ function answerInOrder(
     const used = latestUsed.get(first.periodKey) ?? first.result.used;
     if (first.result.state === null) return { ...first.result, used };
     const outcome = input.fingerprint === first.storedFingerprint ? 'replayed' : 'fingerprint_mismatch';
-    return { ...first.result, outcome, used };
+    return { ...first.result, outcome, used, unitsFromAllowance: 0, unitsOverage: 0 };
   });
 }
 

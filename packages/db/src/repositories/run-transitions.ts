@@ -3,6 +3,7 @@ import type { Database } from '../database';
 import { queryRows } from '../raw-query';
 import { usageLedger } from '../schema';
 import type { RunActorKind, RunReleaseReason, UsageLedgerRow } from '../schema';
+import { drawRunUnits, returnRunUnits, type RunHolding } from './run-holdings';
 
 /**
  * The run lifecycle's transitions after `reserveRuns`. Each is ONE conditional statement on the run's
@@ -64,22 +65,52 @@ export async function startRun(
   return refused;
 }
 
-/** `started → settled`: the work finished; it cost `units` (default: what was reserved). */
-export async function settleRun(
-  db: Database,
-  ref: RunRef & { now: Date; units?: number },
-): Promise<TransitionResult> {
-  const [entry] = await db
-    .update(usageLedger)
-    .set({
-      state: 'settled',
-      settledAt: ref.now,
-      unitsSettled: ref.units ?? sql`${usageLedger.unitsReserved}`,
-    })
-    .where(and(...refOf(ref), eq(usageLedger.state, 'started')))
-    .returning();
-  if (entry) return { ok: true, entry };
-  return refusal(db, ref, null);
+/** What a settle asks: `actual` units (default: the estimate that was reserved). */
+export interface SettleRequest extends RunRef {
+  /** The reserving caller (null: Tollgate itself — its sessions and the settle sweeper). */
+  actor: RunActor | null;
+  actual?: number;
+  now: Date;
+  /** The price per overage run when the account's plan bills overage: an overrun may draw overage. */
+  overagePrice?: string | null;
+}
+
+/**
+ * `started → settled`: the work finished and cost `actual` units. Below the estimate, the rest goes
+ * back to the buckets it came from (last drawn first); above it, the overrun is drawn from what the
+ * balance still holds, never beyond (units_settled says what was charged, units_actual what was asked).
+ * One transaction; the conditional UPDATE is what makes it once.
+ */
+export async function settleRun(db: Database, request: SettleRequest): Promise<TransitionResult> {
+  const settled = await db.transaction(async (tx) => {
+    const actorCondition = request.actor ? refAndActor(request, request.actor) : refOf(request);
+    const [entry] = await tx
+      .update(usageLedger)
+      .set({
+        state: 'settled',
+        settledAt: request.now,
+        unitsSettled: sql`${usageLedger.unitsReserved}`,
+        unitsActual: request.actual ?? null,
+      })
+      .where(and(...actorCondition, eq(usageLedger.state, 'started')))
+      .returning();
+    if (!entry) return null;
+    const actual = request.actual ?? entry.unitsReserved;
+    if (actual === entry.unitsReserved) return entry;
+    const holding = { ...holdingOf(entry, request.now), overagePrice: request.overagePrice ?? null };
+    const charged =
+      actual < entry.unitsReserved
+        ? entry.unitsReserved - (await returnRunUnits(tx, holding, entry.unitsReserved - actual))
+        : entry.unitsReserved + (await drawRunUnits(tx, holding, actual - entry.unitsReserved));
+    const [final] = await tx
+      .update(usageLedger)
+      .set({ unitsSettled: charged })
+      .where(and(...refOf(request)))
+      .returning();
+    return final ?? entry;
+  });
+  if (settled) return { ok: true, entry: settled };
+  return refusal(db, request, request.actor);
 }
 
 /** Marks a started run for operators (e.g. the agent backend's answer was lost); its charge stays. */
@@ -91,10 +122,11 @@ export async function flagRunForReview(db: Database, ref: RunRef & { reason: str
 }
 
 /**
- * `reserved → released`, and the units go back to the run's own period counter, in ONE statement:
- * the conditional UPDATE is what makes it once. `actor` null = Tollgate itself (any reserver).
- * `from: 'started'` is only for Tollgate's own sessions, when the agent backend proved the run never
- * started (reason `backend_not_started`; the table's CHECK refuses any other reason).
+ * `reserved → released`, and every unit the run holds goes back to where it came from (its period's
+ * allowance, the grants it drew), in ONE transaction: the conditional UPDATE is what makes it once.
+ * `actor` null = Tollgate itself (any reserver). `from: 'started'` is only for Tollgate's own sessions,
+ * when the agent backend proved the run never started (reason `backend_not_started`; the table's
+ * CHECK refuses any other reason).
  */
 export async function releaseRun(
   db: Database,
@@ -105,37 +137,18 @@ export async function releaseRun(
     from?: 'reserved' | 'started';
   },
 ): Promise<TransitionResult> {
-  const actorCondition = ref.actor
-    ? sql`and actor_kind = ${ref.actor.kind} and actor_id = ${ref.actor.id}`
-    : sql``;
-  const rows = await queryRows<{ id: string }>(
-    db,
-    sql`
-      with released as (
-        update usage_ledger
-        set state = 'released', released_at = ${ref.now.toISOString()}::timestamptz,
-          release_reason = ${ref.reason}
-        where account_id = ${ref.accountId} and run_id = ${ref.runId} and state = ${ref.from ?? 'reserved'}
-          ${actorCondition}
-        returning id, account_id, user_id, period_id, units_reserved
-      ), refunded as (
-        update usage_periods p set used = p.used - r.units_reserved
-        from released r where p.account_id = r.account_id and p.id = r.period_id
-        returning p.id
-      ), member_refunded as (
-        -- After the period (it joins refunded's answer): the lock order of reservations.
-        update member_usage_periods m set used = m.used - r.units_reserved
-        from released r join refunded p on p.id = r.period_id
-        where m.account_id = r.account_id and m.period_id = r.period_id and m.user_id = r.user_id
-        returning m.user_id
-      )
-      -- refunded and member_refunded run although unread: a data-modifying WITH always runs to completion.
-      select id from released`,
-  );
-  if (rows.length > 0) {
-    const entry = await findLedgerEntry(db, ref);
-    if (entry) return { ok: true, entry };
-  }
+  const released = await db.transaction(async (tx) => {
+    const actorCondition = ref.actor ? refAndActor(ref, ref.actor) : refOf(ref);
+    const [entry] = await tx
+      .update(usageLedger)
+      .set({ state: 'released', releasedAt: ref.now, releaseReason: ref.reason })
+      .where(and(...actorCondition, eq(usageLedger.state, ref.from ?? 'reserved')))
+      .returning();
+    if (!entry) return null;
+    await returnRunUnits(tx, holdingOf(entry, ref.now), entry.unitsReserved);
+    return (await findLedgerEntry(tx, ref)) ?? entry;
+  });
+  if (released) return { ok: true, entry: released };
   return refusal(db, ref, ref.actor);
 }
 
@@ -147,69 +160,65 @@ export interface SweptRun extends RunRef {
 
 /**
  * Releases runs reserved before `reservedBefore` and never started (the caller crashed, or gave up),
- * at most `limit` of them. One statement: rows are taken with FOR UPDATE SKIP LOCKED, so sweepers in
- * several processes never release the same run twice, and a run being started right now is left to
- * that start.
+ * at most `limit` of them, each in its own transaction through `releaseRun`: its conditional UPDATE
+ * makes the release once however many sweepers (in however many processes) pick the same run, and a
+ * run being started right now is left to that start. Returns the runs this call released.
  */
 export async function sweepUnstartedRuns(
   db: Database,
   input: { reservedBefore: Date; now: Date; limit: number },
 ): Promise<SweptRun[]> {
-  const rows = await queryRows<{
-    account_id: string;
-    user_id: string;
-    run_id: string;
-    reserved_at: Date | string;
-  }>(
+  const due = await queryRows<{ account_id: string; run_id: string }>(
     db,
     sql`
-      with due as (
-        select account_id, id from usage_ledger
-        where state = 'reserved' and reserved_at < ${input.reservedBefore.toISOString()}::timestamptz
-        order by reserved_at
-        limit ${input.limit}
-        for update skip locked
-      ), released as (
-        update usage_ledger l
-        set state = 'released', released_at = ${input.now.toISOString()}::timestamptz,
-          release_reason = 'start_timeout'
-        from due where l.account_id = due.account_id and l.id = due.id and l.state = 'reserved'
-        returning l.account_id, l.user_id, l.run_id, l.reserved_at, l.period_id, l.units_reserved
-      ), periods as (
-        -- The counters are locked in the order reservations lock them (tenant, start): a sweep and a
-        -- reservation, or two sweeps, never wait for each other in a cycle.
-        select p.account_id, p.id from usage_periods p
-        where (p.account_id, p.id) in (select account_id, period_id from released)
-        order by p.account_id, p.period_start
-        for no key update
-      ), refunded as (
-        update usage_periods p set used = p.used - r.units
-        from (
-          select r.account_id, r.period_id, sum(r.units_reserved)::int as units
-          from released r join periods locked on locked.account_id = r.account_id and locked.id = r.period_id
-          group by r.account_id, r.period_id
-        ) r
-        where p.account_id = r.account_id and p.id = r.period_id
-        returning p.id
-      ), member_refunded as (
-        -- After the periods (it joins refunded's answer): the lock order of reservations.
-        update member_usage_periods m set used = m.used - r.units
-        from (
-          select r.account_id, r.period_id, r.user_id, sum(r.units_reserved)::int as units
-          from released r join refunded p on p.id = r.period_id
-          group by r.account_id, r.period_id, r.user_id
-        ) r
-        where m.account_id = r.account_id and m.period_id = r.period_id and m.user_id = r.user_id
-        returning m.user_id
-      )
-      select account_id, user_id, run_id, reserved_at from released`,
+      select account_id, run_id from usage_ledger
+      where state = 'reserved' and reserved_at < ${input.reservedBefore.toISOString()}::timestamptz
+      order by reserved_at
+      limit ${input.limit}`,
   );
-  return rows.map((row) => ({
-    accountId: row.account_id,
-    userId: row.user_id,
-    runId: row.run_id,
-    reservedAt: new Date(row.reserved_at),
-  }));
+  const swept: SweptRun[] = [];
+  for (const run of due) {
+    const ref = { accountId: run.account_id, runId: run.run_id };
+    const result = await releaseRun(db, { ...ref, actor: null, reason: 'start_timeout', now: input.now });
+    if (result.ok) swept.push({ ...ref, userId: result.entry.userId, reservedAt: result.entry.reservedAt });
+  }
+  return swept;
+}
+
+/**
+ * Settles at their estimate the runs started before `startedBefore` and never settled (their caller
+ * never said what they cost), at most `limit`, each through `settleRun` (once, however many sweep).
+ * Returns how many this call settled.
+ */
+export async function sweepUnsettledRuns(
+  db: Database,
+  input: { startedBefore: Date; now: Date; limit: number },
+): Promise<RunRef[]> {
+  const due = await queryRows<{ account_id: string; run_id: string }>(
+    db,
+    sql`
+      select account_id, run_id from usage_ledger
+      where state = 'started' and started_at < ${input.startedBefore.toISOString()}::timestamptz
+      order by started_at
+      limit ${input.limit}`,
+  );
+  const settled: RunRef[] = [];
+  for (const run of due) {
+    const ref = { accountId: run.account_id, runId: run.run_id };
+    const result = await settleRun(db, { ...ref, actor: null, now: input.now });
+    if (result.ok) settled.push(ref);
+  }
+  return settled;
+}
+
+function holdingOf(entry: UsageLedgerRow, now: Date): RunHolding {
+  return {
+    accountId: entry.accountId,
+    runId: entry.runId,
+    userId: entry.userId,
+    periodId: entry.periodId,
+    now,
+  };
 }
 
 function refOf(ref: RunRef) {

@@ -103,3 +103,8 @@ export async function listFailedEvents(db: Database, limit = 500): Promise<Strip
     .orderBy(desc(stripeEvents.receivedAt))
     .limit(limit);
 }
+
+/** Names the account an event was applied to (in the transaction that applied it), for its timeline. */
+export async function setEventAccount(db: Database, id: string, accountId: string): Promise<void> {
+  await db.update(stripeEvents).set({ accountId }).where(eq(stripeEvents.id, id));
+}

@@ -1,11 +1,12 @@
 import { FREE_FALLBACK_STATUSES, MS_PER_DAY, TRIAL_DAYS } from '@tollgate/domain';
-import type { AccountKind, SubscriptionState } from '@tollgate/domain';
+import type { AccountKind, CheckoutPlanId, SubscriptionState } from '@tollgate/domain';
 import { and, eq, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { SQL } from 'drizzle-orm';
 import type { Database } from '../database';
 import { queryRows } from '../raw-query';
-import { accounts, subscriptions, users } from '../schema';
+import { accountOverrides, accounts, subscriptions, users } from '../schema';
 import type { NewSubscriptionRow, SubscriptionRow } from '../schema';
+import { toAccountOverrides } from './account-overrides';
 
 export type SubscriptionPatch = Partial<Omit<NewSubscriptionRow, 'accountId' | 'createdAt'>>;
 
@@ -38,13 +39,22 @@ export async function getSubscriptionState(
   accountId: string,
 ): Promise<SubscriptionState | null> {
   const [found] = await db
-    .select({ subscription: subscriptions, account: { createdAt: accounts.createdAt, kind: accounts.kind } })
+    .select({
+      subscription: subscriptions,
+      account: { createdAt: accounts.createdAt, kind: accounts.kind },
+      overrides: accountOverrides,
+    })
     .from(subscriptions)
     .innerJoin(accounts, eq(accounts.id, subscriptions.accountId))
+    .leftJoin(accountOverrides, eq(accountOverrides.accountId, subscriptions.accountId))
     .where(eq(subscriptions.accountId, accountId))
     .limit(1);
   if (!found) return null;
-  return toSubscriptionState(found.subscription, found.account);
+  // An operator's overrides ride along (absent when there are none): every entitlement computed from
+  // this state applies them.
+  const state = toSubscriptionState(found.subscription, found.account);
+  const overrides = toAccountOverrides(found.overrides);
+  return overrides ? { ...state, overrides } : state;
 }
 
 export async function updateSubscription(
@@ -298,8 +308,12 @@ export async function getSubscriptionStates(
     sql`select s.account_id, s.plan, s.status, s.current_period_start, s.current_period_end,
           s.cancel_at_period_end, s.trial_start, s.trial_end, s.trial_used_at, s.past_due_since,
           s.custom_run_limit, s.stripe_customer_id, s.stripe_subscription_id, s.stripe_price_id,
-          a.created_at as account_created_at, a.kind as account_kind
+          a.created_at as account_created_at, a.kind as account_kind,
+          o.run_limit as o_run_limit, o.comp_plan as o_comp_plan, o.comp_from as o_comp_from,
+          o.comp_until as o_comp_until,
+          o.trial_start as o_trial_start, o.trial_end as o_trial_end, o.account_id is not null as has_overrides
         from subscriptions s join accounts a on a.id = s.account_id
+        left join account_overrides o on o.account_id = s.account_id
         where s.account_id = any(${sql.param(distinct)}::uuid[])`,
   );
   return new Map(rows.map((row) => [row.account_id, stateOfRow(row)]));
@@ -322,6 +336,13 @@ interface StateRow extends Record<string, unknown> {
   stripe_price_id: string | null;
   account_created_at: Date | string;
   account_kind: AccountKind;
+  has_overrides: boolean;
+  o_run_limit: number | null;
+  o_comp_plan: CheckoutPlanId | null;
+  o_comp_from: Date | string | null;
+  o_comp_until: Date | string | null;
+  o_trial_start: Date | string | null;
+  o_trial_end: Date | string | null;
 }
 
 /** A timestamp as either driver returns it (node-postgres: Date; a raw PGlite row may hold a string). */
@@ -349,5 +370,15 @@ function stateOfRow(row: StateRow): SubscriptionState {
     stripeCustomerId: row.stripe_customer_id,
     stripeSubscriptionId: row.stripe_subscription_id,
     stripePriceId: row.stripe_price_id,
+    ...(row.has_overrides && {
+      overrides: {
+        runLimit: row.o_run_limit === null ? null : Number(row.o_run_limit),
+        compPlan: row.o_comp_plan,
+        compFrom: dateOf(row.o_comp_from),
+        compUntil: dateOf(row.o_comp_until),
+        trialStart: dateOf(row.o_trial_start),
+        trialEnd: dateOf(row.o_trial_end),
+      },
+    }),
   };
 }

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, pgTable, text } from 'drizzle-orm/pg-core';
+import { index, pgTable, text, uuid } from 'drizzle-orm/pg-core';
 import { timestamptz } from './columns';
 
 /** Why an event can never be applied as delivered: an operator fixes the cause and replays it. */
@@ -16,6 +16,11 @@ export const stripeEvents = pgTable(
     stripeCreatedAt: timestamptz('stripe_created_at').notNull(),
     receivedAt: timestamptz('received_at').notNull().defaultNow(),
     objectId: text('object_id'),
+    /**
+     * The account the event was applied to (null: none, or applied before this column existed). No
+     * foreign key: the record that an event was processed outlives the account.
+     */
+    accountId: uuid('account_id'),
     failureCode: text('failure_code').$type<WebhookFailureCode>(),
     failureReason: text('failure_reason'),
     /** The last replay by an operator (admin.replayWebhook). */
@@ -25,6 +30,9 @@ export const stripeEvents = pgTable(
     index('stripe_events_failed_idx')
       .on(t.receivedAt)
       .where(sql`${t.failureCode} is not null`),
+    index('stripe_events_account_idx')
+      .on(t.accountId, t.stripeCreatedAt)
+      .where(sql`${t.accountId} is not null`),
   ],
 );
 

@@ -44,6 +44,21 @@ export const usageLedger = pgTable(
     unitsReserved: integer('units_reserved').notNull().default(1),
     /** What the run finally cost (set when settled). */
     unitsSettled: integer('units_settled'),
+    /**
+     * What the settling caller said the run cost (null: settled at the estimate). It can exceed
+     * units_settled: an overrun is charged only up to what the balance still held.
+     */
+    unitsActual: integer('units_actual'),
+    /**
+     * Units the run holds from its period's allowance (the rest of what it holds is in run_draws):
+     * what reserving took from the allowance, less what a settle or release gave back, plus an overrun's.
+     */
+    unitsFromAllowance: integer('units_from_allowance').notNull().default(0),
+    /**
+     * Units the run holds past the allowance and credits, billed as overage (the last drawn, the first
+     * given back). Once the run has started, every change to it is journaled in overage_entries.
+     */
+    unitsOverage: integer('units_overage').notNull().default(0),
     actorKind: text('actor_kind').$type<RunActorKind>().notNull(),
     /** The user id, the API key id, or the internal caller's name. */
     actorId: text('actor_id').notNull(),
@@ -78,6 +93,8 @@ export const usageLedger = pgTable(
     check('usage_ledger_actor_kind_valid', sql`${t.actorKind} in ('user', 'service', 'internal', 'legacy')`),
     check('usage_ledger_units_positive', sql`${t.unitsReserved} > 0`),
     check('usage_ledger_units_settled_valid', sql`${t.unitsSettled} is null or ${t.unitsSettled} >= 0`),
+    check('usage_ledger_units_from_allowance_valid', sql`${t.unitsFromAllowance} >= 0`),
+    check('usage_ledger_units_overage_valid', sql`${t.unitsOverage} >= 0`),
     // Each state carries the timestamps of the transitions that led to it, and only those. A started
     // run is released only when the agent backend proved it never started (Tollgate's own path).
     check(

@@ -20,6 +20,8 @@ export const usagePeriods = pgTable(
     // No CHECK used <= run_limit: a downgrade below what was already used is legitimate (it only
     // stops further runs until the next period).
     runLimit: integer('run_limit').notNull(),
+    /** Units admitted past the allowance and credits (billed as overage), bounded by the spend cap. */
+    overageUsed: integer('overage_used').notNull().default(0),
   },
   (t) => [
     // The tenant leads every key, so the table can be sharded by account.
@@ -27,6 +29,7 @@ export const usagePeriods = pgTable(
     unique('usage_periods_account_id_period_start_unique').on(t.accountId, t.periodStart),
     check('usage_periods_used_non_negative', sql`${t.used} >= 0`),
     check('usage_periods_run_limit_non_negative', sql`${t.runLimit} >= 0`),
+    check('usage_periods_overage_used_non_negative', sql`${t.overageUsed} >= 0`),
   ],
 );
 

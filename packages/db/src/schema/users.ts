@@ -9,9 +9,10 @@ export type UserAuthSource = (typeof USER_AUTH_SOURCES)[number];
 /**
  * Platform roles: people who run Tollgate itself, granted by another operator (or the one-time
  * bootstrap), never derived from anything a user can claim. Not to be confused with a billing account's
- * roles (owner, admin, member).
+ * roles (owner, admin, member), which grant nothing here. `operator`: everything; `support`: read
+ * everything, extend or restart trials and grant up to a configured number of runs.
  */
-export const PLATFORM_ROLES = ['operator'] as const;
+export const PLATFORM_ROLES = ['operator', 'support'] as const;
 export type PlatformRole = (typeof PLATFORM_ROLES)[number];
 
 export const users = pgTable(
@@ -41,7 +42,10 @@ export const users = pgTable(
     // The unique index only protects against duplicates if every writer lowercases: enforce it here.
     check('users_email_lowercase', sql`${t.email} = lower(${t.email})`),
     check('users_auth_source_valid', sql`${t.authSource} in ('password', 'host')`),
-    check('users_platform_role_valid', sql`${t.platformRole} is null or ${t.platformRole} in ('operator')`),
+    check(
+      'users_platform_role_valid',
+      sql`${t.platformRole} is null or ${t.platformRole} in ('operator', 'support')`,
+    ),
   ],
 );
 

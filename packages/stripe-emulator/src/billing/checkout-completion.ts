@@ -11,6 +11,7 @@ import { nextPeriodEnd } from '../clock';
 import type { CheckoutExtras } from '../store';
 import { createSubscriptionInvoice } from './invoicing';
 import { getPrice } from './lookups';
+import { cancelPaymentIntent } from './payment-intents';
 import { markInvoicePaid } from './payments';
 
 export type CheckoutResult =
@@ -24,6 +25,12 @@ export function expireCheckoutSession(
   session.status = 'expired';
   session.url = null;
   ctx.events.emit('checkout.session.expired', session, moment);
+  // a payment-mode session that saw a declined attempt has a PaymentIntent: it can't be paid any more
+  const intent =
+    typeof session.payment_intent === 'string'
+      ? ctx.store.paymentIntents.get(session.payment_intent)
+      : undefined;
+  if (intent?.status === 'requires_payment_method') cancelPaymentIntent(ctx, intent, null, moment);
 }
 
 /** success_url may carry Stripe's {CHECKOUT_SESSION_ID} template variable. */
@@ -32,9 +39,27 @@ export function successRedirect(session: Stripe.Checkout.Session): string {
 }
 
 /**
- * The "Pay" button of the hosted checkout page. A declined card leaves no trace but the message;
- * success creates (if needed) the customer, the card, the subscription and its paid first invoice, then
- * completes the session — emitting the events in the order Stripe does.
+ * A session that can't be paid any more: complete (paying again just redirects to success_url, like
+ * reloading Stripe's page) or expired (expiring it now if its 24 h just ran out). null: still open.
+ */
+export function closedSessionResult(
+  ctx: EmulatorContext,
+  session: Stripe.Checkout.Session,
+  moment: Moment,
+): CheckoutResult | null {
+  if (session.status === 'complete') return { isComplete: true, redirectUrl: successRedirect(session) };
+  if (session.status === 'expired' || session.expires_at <= moment.at) {
+    if (session.status !== 'expired') expireCheckoutSession(ctx, session, moment);
+    return { isComplete: false, message: 'This checkout session has expired.' };
+  }
+  return null;
+}
+
+/**
+ * The "Pay" button of the hosted checkout page in subscription mode (payment mode: payment-checkout.ts).
+ * A declined card leaves no trace but the message; success creates (if needed) the customer, the card,
+ * the subscription and its paid first invoice, then completes the session — emitting the events in the
+ * order Stripe does.
  */
 export function completeCheckout(
   ctx: EmulatorContext,
@@ -42,11 +67,8 @@ export function completeCheckout(
   rawCardNumber: string,
   moment: Moment,
 ): CheckoutResult {
-  if (session.status === 'complete') return { isComplete: true, redirectUrl: successRedirect(session) };
-  if (session.status === 'expired' || session.expires_at <= moment.at) {
-    if (session.status !== 'expired') expireCheckoutSession(ctx, session, moment);
-    return { isComplete: false, message: 'This checkout session has expired.' };
-  }
+  const closed = closedSessionResult(ctx, session, moment);
+  if (closed) return closed;
   const extras = ctx.store.checkoutExtras.get(session.id);
   const line = extras?.lineItems[0];
   if (!extras || !line) return { isComplete: false, message: 'This checkout session has no line items.' };
@@ -60,7 +82,7 @@ export function completeCheckout(
   }
   extras.lastError = null;
 
-  const customer = ensureCustomer(ctx, session, moment);
+  const customer = ensureCheckoutCustomer(ctx, session, moment);
   const paymentMethodId = savePaymentMethod(ctx.store, customer.id, number, moment.at);
   const subscription = createSubscription(ctx, customer.id, price, extras, paymentMethodId, moment);
   const item = subscription.items.data[0];
@@ -105,7 +127,8 @@ export function completeCheckout(
   return { isComplete: true, redirectUrl: successRedirect(session) };
 }
 
-function ensureCustomer(
+/** The session's customer, or a new one (customer.created) made from its email, as Checkout does. */
+export function ensureCheckoutCustomer(
   ctx: EmulatorContext,
   session: Stripe.Checkout.Session,
   moment: Moment,

@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
 import type { EmulatorContext } from '../context';
-import { resourceMissing } from '../errors';
+import { invalidRequest, resourceMissing } from '../errors';
 import { invoiceSubscriptionId } from '../objects/invoice';
 import type { PaymentMethodRecord } from '../store';
 
@@ -20,6 +20,36 @@ export function getPrice(ctx: EmulatorContext, id: string, param = 'price'): Str
   const price = ctx.store.prices.get(id);
   if (!price) throw resourceMissing('price', id, param);
   return price;
+}
+
+export function getProduct(ctx: EmulatorContext, id: string, param = 'product'): Stripe.Product {
+  const product = ctx.store.products.get(id);
+  if (!product) throw resourceMissing('product', id, param);
+  return product;
+}
+
+export function getPaymentIntent(ctx: EmulatorContext, id: string, param = 'id'): Stripe.PaymentIntent {
+  const intent = ctx.store.paymentIntents.get(id);
+  if (!intent) throw resourceMissing('payment_intent', id, param);
+  return intent;
+}
+
+export function getCharge(ctx: EmulatorContext, id: string, param = 'id'): Stripe.Charge {
+  const charge = ctx.store.charges.get(id);
+  if (!charge) throw resourceMissing('charge', id, param);
+  return charge;
+}
+
+export function getRefund(ctx: EmulatorContext, id: string, param = 'id'): Stripe.Refund {
+  const refund = ctx.store.refunds.get(id);
+  if (!refund) throw resourceMissing('refund', id, param);
+  return refund;
+}
+
+export function getCheckoutSession(ctx: EmulatorContext, id: string, param = 'id'): Stripe.Checkout.Session {
+  const session = ctx.store.checkoutSessions.get(id);
+  if (!session) throw resourceMissing('checkout.session', id, param);
+  return session;
 }
 
 export function getInvoice(ctx: EmulatorContext, id: string, param = 'id'): Stripe.Invoice {
@@ -57,4 +87,18 @@ export function openInvoicesOf(ctx: EmulatorContext, subscriptionId: string): St
   return [...ctx.store.invoices.values()].filter(
     (invoice) => invoice.status === 'open' && invoiceSubscriptionId(invoice) === subscriptionId,
   );
+}
+
+/** A saved payment method that must belong to the customer (a subscription's default_payment_method). */
+export function customerPaymentMethod(
+  ctx: EmulatorContext,
+  id: string,
+  customerId: string,
+  param = 'default_payment_method',
+): PaymentMethodRecord {
+  const record = ctx.store.paymentMethods.get(id);
+  if (!record || record.customer !== customerId) {
+    throw invalidRequest(`No such PaymentMethod: '${id}'`, param);
+  }
+  return record;
 }

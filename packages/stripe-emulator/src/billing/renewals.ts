@@ -5,11 +5,17 @@ import { momentAt } from '../context';
 import { invalidRequest } from '../errors';
 import { priceInterval } from '../objects/price';
 import { firstItem } from '../objects/subscription';
-import { createSubscriptionInvoice } from './invoicing';
+import { createDraftSubscriptionInvoice, createSubscriptionInvoice } from './invoicing';
+import type { SubscriptionInvoiceInput } from './invoicing';
+import { expireIncomplete, incompleteExpiresAt } from './incomplete-expiry';
+import { markOverdue, overdueAt } from './invoice-due-dates';
 import { subscriptionOfInvoice } from './lookups';
 import { attemptInvoicePayment } from './payments';
 import { pendingItemsOf } from './prorations';
+import { makeReferenceAvailable, referenceDueAt } from './refunds';
 import { cancelSubscription, updateSubscription } from './subscription-updates';
+import { hasMeteredItem, usageCharges } from './usage-billing';
+import { FINALIZATION_GRACE_SECONDS, finalizeUsageDraft } from './usage-finalization';
 
 const TRIAL_WILL_END_NOTICE_SECONDS = 3 * 86_400;
 // a runaway guard: even a decade of monthly renewals for many subscriptions stays far below it
@@ -17,8 +23,12 @@ const MAX_ACTIONS_PER_RUN = 100_000;
 
 type DueAction =
   | { at: number; rank: 0; kind: 'retry'; invoice: Stripe.Invoice }
-  | { at: number; rank: 1; kind: 'trial_will_end'; subscription: Stripe.Subscription }
-  | { at: number; rank: 2; kind: 'period_end'; subscription: Stripe.Subscription };
+  | { at: number; rank: 1; kind: 'finalize'; invoice: Stripe.Invoice }
+  | { at: number; rank: 2; kind: 'trial_will_end'; subscription: Stripe.Subscription }
+  | { at: number; rank: 3; kind: 'period_end'; subscription: Stripe.Subscription }
+  | { at: number; rank: 4; kind: 'refund_reference'; refund: Stripe.Refund }
+  | { at: number; rank: 5; kind: 'overdue'; invoice: Stripe.Invoice }
+  | { at: number; rank: 6; kind: 'expire_incomplete'; subscription: Stripe.Subscription };
 
 /** Subscriptions whose periods keep rolling. unpaid ones stop until their open invoice is paid. */
 function isCycling(subscription: Stripe.Subscription): boolean {
@@ -28,6 +38,13 @@ function isCycling(subscription: Stripe.Subscription): boolean {
 function dueActions(ctx: EmulatorContext, until: number): DueAction[] {
   const actions: DueAction[] = [];
   for (const invoice of ctx.store.invoices.values()) {
+    const finalizesAt = invoice.automatically_finalizes_at;
+    if (invoice.status === 'draft' && finalizesAt !== null && finalizesAt <= until) {
+      actions.push({ at: finalizesAt, rank: 1, kind: 'finalize', invoice });
+    }
+    const overdue = overdueAt(ctx, invoice);
+    if (overdue !== null && overdue <= until)
+      actions.push({ at: overdue, rank: 5, kind: 'overdue', invoice });
     const at = invoice.next_payment_attempt;
     if (invoice.status !== 'open' || at === null || at > until) continue;
     const subscription = subscriptionOfInvoice(ctx, invoice);
@@ -35,15 +52,22 @@ function dueActions(ctx: EmulatorContext, until: number): DueAction[] {
       actions.push({ at, rank: 0, kind: 'retry', invoice });
   }
   for (const subscription of ctx.store.subscriptions.values()) {
+    const expiresAt = incompleteExpiresAt(subscription);
+    if (expiresAt !== null && expiresAt <= until)
+      actions.push({ at: expiresAt, rank: 6, kind: 'expire_incomplete', subscription });
     if (!isCycling(subscription)) continue;
     const extras = ctx.store.subscriptionExtras.get(subscription.id);
     const trialEnd = subscription.trial_end;
     if (subscription.status === 'trialing' && trialEnd !== null && extras && !extras.hasSentTrialWillEnd) {
       const at = Math.max(trialEnd - TRIAL_WILL_END_NOTICE_SECONDS, subscription.created);
-      if (at <= until) actions.push({ at, rank: 1, kind: 'trial_will_end', subscription });
+      if (at <= until) actions.push({ at, rank: 2, kind: 'trial_will_end', subscription });
     }
     const periodEnd = firstItem(subscription).current_period_end;
-    if (periodEnd <= until) actions.push({ at: periodEnd, rank: 2, kind: 'period_end', subscription });
+    if (periodEnd <= until) actions.push({ at: periodEnd, rank: 3, kind: 'period_end', subscription });
+  }
+  for (const refund of ctx.store.refunds.values()) {
+    const at = referenceDueAt(refund);
+    if (at !== null && at <= until) actions.push({ at, rank: 4, kind: 'refund_reference', refund });
   }
   return actions;
 }
@@ -53,9 +77,10 @@ function earliest(actions: DueAction[]): DueAction | undefined {
 }
 
 /**
- * Runs, in time order, everything scheduled up to `until`: payment retries, trial_will_end notices and
- * period ends (renewal, or the cancellation requested for the period end). Each effect is stamped
- * with its own scheduled time, not with `until`.
+ * Runs, in time order, everything scheduled up to `until`: payment retries, renewal drafts reaching the
+ * end of their grace period, trial_will_end notices, period ends (renewal, or the cancellation requested
+ * for the period end), card refunds' reference numbers becoming available, send_invoice invoices
+ * falling overdue and incomplete subscriptions expiring. Each effect is stamped with its own scheduled time, not with `until`.
  */
 export function processDue(ctx: EmulatorContext, until: number): void {
   for (let count = 0; count < MAX_ACTIONS_PER_RUN; count += 1) {
@@ -72,6 +97,22 @@ function perform(ctx: EmulatorContext, action: DueAction): void {
     attemptInvoicePayment(ctx, action.invoice, moment, 'automatic');
     return;
   }
+  if (action.kind === 'finalize') {
+    finalizeUsageDraft(ctx, action.invoice, moment);
+    return;
+  }
+  if (action.kind === 'overdue') {
+    markOverdue(ctx, action.invoice, moment);
+    return;
+  }
+  if (action.kind === 'expire_incomplete') {
+    expireIncomplete(ctx, action.subscription, moment);
+    return;
+  }
+  if (action.kind === 'refund_reference') {
+    makeReferenceAvailable(ctx, action.refund, moment);
+    return;
+  }
   if (action.kind === 'trial_will_end') {
     const extras = ctx.store.subscriptionExtras.get(action.subscription.id);
     if (extras) extras.hasSentTrialWillEnd = true;
@@ -85,37 +126,45 @@ function perform(ctx: EmulatorContext, action: DueAction): void {
   renew(ctx, action.subscription, action.at);
 }
 
+/**
+ * A renewal of a subscription with a metered item is a draft for Stripe's grace hour (usage of the
+ * ended period can still arrive; finalizeUsageDraft bills the latest quantity and charges). Any other
+ * renewal is finalized and charged at the period end: real Stripe drafts those for about an hour too,
+ * but existing flows and tests (dunning, seat proration, the app's renewal tests) rely on seeing the
+ * renewal's outcome at the period end, and without usage nothing can change during that hour.
+ */
 function renew(ctx: EmulatorContext, subscription: Stripe.Subscription, at: number): void {
   const moment = momentAt(at);
   const item = firstItem(subscription);
-  const oldStart = item.current_period_start;
-  const oldEnd = item.current_period_end;
+  const ended = { start: item.current_period_start, end: item.current_period_end };
   const { interval, count } = priceInterval(item.price);
-  const newEnd = nextPeriodEnd(subscription.billing_cycle_anchor, oldEnd, interval, count);
+  const next = {
+    start: ended.end,
+    end: nextPeriodEnd(subscription.billing_cycle_anchor, ended.end, interval, count),
+  };
+  const isDraft = hasMeteredItem(subscription);
   let invoice: Stripe.Invoice | undefined;
   updateSubscription(ctx, subscription, moment, (sub) => {
     const current = firstItem(sub);
-    current.current_period_start = oldEnd;
-    current.current_period_end = newEnd;
+    current.current_period_start = next.start;
+    current.current_period_end = next.end;
     if (sub.status === 'trialing') sub.status = 'active';
-    invoice = createSubscriptionInvoice(
-      ctx,
-      sub,
-      {
-        billingReason: 'subscription_cycle',
-        periodStart: oldStart,
-        periodEnd: oldEnd,
-        cycle: {
-          amount: (current.price.unit_amount ?? 0) * (current.quantity ?? 1),
-          period: { start: oldEnd, end: newEnd },
-        },
-        // proration items of changes made during the period that just ended
-        invoiceItems: pendingItemsOf(ctx, sub.id),
-      },
-      moment,
-    );
+    const input: SubscriptionInvoiceInput = {
+      billingReason: 'subscription_cycle',
+      periodStart: ended.start,
+      periodEnd: ended.end,
+      cycle: { amount: (current.price.unit_amount ?? 0) * (current.quantity ?? 1), period: next },
+      // proration items of changes made during the period that just ended
+      invoiceItems: pendingItemsOf(ctx, sub.id),
+      usage: usageCharges(ctx, sub, ended, next),
+    };
+    invoice = isDraft
+      ? createDraftSubscriptionInvoice(ctx, sub, input, moment, at + FINALIZATION_GRACE_SECONDS)
+      : createSubscriptionInvoice(ctx, sub, input, moment);
   });
-  if (invoice) attemptInvoicePayment(ctx, invoice, moment, 'automatic');
+  // a send_invoice renewal stays open until the customer pays it (hosted page, invoices.pay)
+  const isCharged = subscription.collection_method === 'charge_automatically';
+  if (invoice && !isDraft && isCharged) attemptInvoicePayment(ctx, invoice, moment, 'automatic');
 }
 
 /** Moves the emulator clock forward, carrying out everything that falls due on the way. */

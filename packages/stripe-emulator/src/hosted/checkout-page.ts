@@ -59,15 +59,31 @@ export function renderCheckoutPage(input: CheckoutPageInput): string {
   );
 }
 
+function doneMessage(session: Stripe.Checkout.Session): { title: string; text: string } {
+  if (session.status === 'expired') {
+    return {
+      title: 'Checkout session expired',
+      text: 'This checkout session has expired. Start a new checkout from the app.',
+    };
+  }
+  if (session.mode === 'subscription') {
+    return { title: 'Payment complete', text: 'Thank you! Your subscription is active.' };
+  }
+  if (session.payment_status === 'unpaid') {
+    return {
+      title: 'Payment processing',
+      text: 'Thank you! Your bank payment is processing; you will be notified once it clears.',
+    };
+  }
+  return { title: 'Payment complete', text: 'Thank you! Your payment was received.' };
+}
+
 export function renderCheckoutDonePage(session: Stripe.Checkout.Session, continueUrl: string | null): string {
-  const isExpired = session.status === 'expired';
-  const title = isExpired ? 'Checkout session expired' : 'Payment complete';
+  const { title, text } = doneMessage(session);
   return page(
     title,
     html` <h1>${title}</h1>
-      <p>
-        ${isExpired ? 'This checkout session has expired. Start a new checkout from the app.' : 'Thank you! Your subscription is active.'}
-      </p>
+      <p>${text}</p>
       ${continueUrl ? html`<p><a href="${continueUrl}">Continue</a></p>` : ''}`,
   );
 }

@@ -1,13 +1,17 @@
 import { Router } from 'express';
 import type { Response } from 'express';
 import type Stripe from 'stripe';
-import { completeCheckout, expireCheckoutSession, successRedirect } from '../billing/checkout-completion';
+import { expireCheckoutSession, successRedirect } from '../billing/checkout-completion';
+import { payCheckoutSession } from '../billing/payment-checkout';
+import type { CheckoutPayment } from '../billing/payment-checkout';
 import { momentAt } from '../context';
 import type { EmulatorContext } from '../context';
 import { asParams, formBody, optionalString } from '../form-parsing';
 import { pathParam } from '../request-context';
+import type { CheckoutExtras } from '../store';
 import { renderCheckoutDonePage, renderCheckoutPage } from './checkout-page';
 import { html, page } from './html';
+import { renderPaymentPage } from './payment-page';
 
 export function notFoundPage(res: Response, what: string): void {
   res
@@ -22,6 +26,42 @@ export function notFoundPage(res: Response, what: string): void {
     );
 }
 
+function productNameOf(ctx: EmulatorContext, price: Stripe.Price): string {
+  const productId = typeof price.product === 'string' ? price.product : price.product.id;
+  return ctx.store.products.get(productId)?.name ?? price.nickname ?? price.id;
+}
+
+function renderOpenPaymentSession(
+  ctx: EmulatorContext,
+  session: Stripe.Checkout.Session,
+  extras: CheckoutExtras,
+  error: string | null,
+  cardNumber: string,
+): string | null {
+  const lines = extras.lineItems.flatMap((line) => {
+    const price = ctx.store.prices.get(line.price);
+    if (!price) return [];
+    return [
+      {
+        name: productNameOf(ctx, price),
+        quantity: line.quantity,
+        amount: (price.unit_amount ?? 0) * line.quantity,
+      },
+    ];
+  });
+  if (lines.length === 0) return null;
+  const base = `${ctx.config.publicUrl}/checkout/${session.id}`;
+  return renderPaymentPage({
+    session,
+    lines,
+    actionUrl: base,
+    cancelActionUrl: `${base}/cancel`,
+    error,
+    cardNumber,
+    isEmailNeeded: session.customer === null && session.customer_email === null,
+  });
+}
+
 function renderOpenSession(
   ctx: EmulatorContext,
   session: Stripe.Checkout.Session,
@@ -29,15 +69,17 @@ function renderOpenSession(
   cardNumber: string,
 ): string | null {
   const extras = ctx.store.checkoutExtras.get(session.id);
+  if (extras && session.mode === 'payment') {
+    return renderOpenPaymentSession(ctx, session, extras, error, cardNumber);
+  }
   const line = extras?.lineItems[0];
   const price = line ? ctx.store.prices.get(line.price) : undefined;
   if (!extras || !line || !price) return null;
-  const productId = typeof price.product === 'string' ? price.product : price.product.id;
   const base = `${ctx.config.publicUrl}/checkout/${session.id}`;
   return renderCheckoutPage({
     session,
     price,
-    productName: ctx.store.products.get(productId)?.name ?? price.nickname ?? price.id,
+    productName: productNameOf(ctx, price),
     quantity: line.quantity,
     trialPeriodDays: extras.trialPeriodDays,
     actionUrl: base,
@@ -79,7 +121,12 @@ export function checkoutPageRoutes(ctx: EmulatorContext): Router {
     const cardNumber = optionalString(form, 'card_number') ?? '';
     const email = optionalString(form, 'email');
     if (email && session.customer === null && session.customer_email === null) session.customer_email = email;
-    const result = completeCheckout(ctx, session, cardNumber, momentAt(ctx.clock.nowSeconds()));
+    // the clicked button names the method (payment mode offers the test bank account too)
+    const payment: CheckoutPayment =
+      optionalString(form, 'payment_method_type') === 'us_bank_account'
+        ? { method: 'us_bank_account' }
+        : { method: 'card', cardNumber };
+    const result = payCheckoutSession(ctx, session, payment, momentAt(ctx.clock.nowSeconds()));
     if (result.isComplete) return res.redirect(303, result.redirectUrl);
     const body =
       session.status === 'open' ? renderOpenSession(ctx, session, result.message, cardNumber) : null;

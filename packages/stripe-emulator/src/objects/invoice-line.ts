@@ -65,6 +65,10 @@ function buildLine(input: LineBase): Stripe.InvoiceLineItem {
   };
 }
 
+function quantityDescription(price: Stripe.Price, quantity: number): string {
+  return `${quantity} × ${price.nickname ?? price.id} (at ${formatMoney(price.unit_amount ?? 0, price.currency)} / ${price.recurring?.interval ?? 'month'})`;
+}
+
 /** The line that bills a subscription item for a service period (first invoice or renewal). */
 export function subscriptionLine(
   invoiceId: string,
@@ -82,12 +86,32 @@ export function subscriptionLine(
     price,
     amount,
     quantity,
-    description: `${quantity} × ${price.nickname ?? price.id} (at ${formatMoney(price.unit_amount ?? 0, price.currency)} / ${price.recurring?.interval ?? 'month'})`,
+    description: quantityDescription(price, quantity),
     period,
     isDiscountable: true,
     invoiceItem: null,
     creditedItems: null,
   });
+}
+
+/**
+ * A usage line brought up to date (a draft's metered line at finalization): same line id, the new
+ * quantity and amount.
+ */
+export function withQuantity(
+  line: Stripe.InvoiceLineItem,
+  price: Stripe.Price,
+  quantity: number,
+  amount: number,
+): Stripe.InvoiceLineItem {
+  return {
+    ...line,
+    amount,
+    subtotal: amount,
+    quantity,
+    quantity_decimal: Stripe.Decimal.from(quantity),
+    description: quantityDescription(price, quantity),
+  };
 }
 
 /**

@@ -4,10 +4,14 @@ export { formatMoney } from './money';
 
 export type InvoiceBillingReason = 'subscription_create' | 'subscription_cycle' | 'subscription_update';
 
-/** Invoices are created as drafts and finalized right away (Stripe waits ~1 hour; nobody needs that here). */
+/**
+ * An invoice is built as a draft. Most are finalized at once by the caller; a renewal that bills metered
+ * usage stays a draft until `finalizesAt` (Stripe's finalization grace period, see
+ * billing/usage-finalization.ts), and a draft carries what Stripe's drafts carry: no number, no hosted
+ * page or PDF yet, `ending_balance` null (the customer's balance is applied when it is finalized).
+ */
 export interface InvoiceInput {
   id: string;
-  number: string;
   customer: Stripe.Customer;
   subscription: Stripe.Subscription;
   billingReason: InvoiceBillingReason;
@@ -18,18 +22,62 @@ export interface InvoiceInput {
   /** In Stripe's order: pending proration lines first, then the period the subscription bills. */
   lines: Stripe.InvoiceLineItem[];
   publicUrl: string;
+  /**
+   * `{ number }`: the caller finalizes it at once, so it is numbered, has its hosted page and applies the
+   * customer's balance. `{ finalizesAt }`: a draft finalized at that time (`automatically_finalizes_at`).
+   */
+  finalization: { number: string } | { finalizesAt: number };
+}
+
+export interface InvoiceTotals {
+  total: number;
+  startingBalance: number;
+  amountDue: number;
+  endingBalance: number;
 }
 
 /**
  * The total is the sum of the lines. The customer's balance (negative = credit) is applied first,
  * like Stripe: a total below zero leaves nothing due and becomes credit for the next invoice.
  */
+export function invoiceTotals(lines: Stripe.InvoiceLineItem[], customerBalance: number): InvoiceTotals {
+  const total = lines.reduce((sum, line) => sum + line.amount, 0);
+  return {
+    total,
+    startingBalance: customerBalance,
+    amountDue: Math.max(0, total + customerBalance),
+    endingBalance: Math.min(0, total + customerBalance),
+  };
+}
+
+/** Writes totals (lines changed, or the balance is applied at finalization) onto an invoice. */
+export function applyInvoiceTotals(invoice: Stripe.Invoice, totals: InvoiceTotals): void {
+  invoice.total = totals.total;
+  invoice.subtotal = totals.total;
+  invoice.subtotal_excluding_tax = totals.total;
+  invoice.total_excluding_tax = totals.total;
+  invoice.starting_balance = totals.startingBalance;
+  invoice.amount_due = totals.amountDue;
+  invoice.amount_remaining = totals.amountDue;
+  invoice.ending_balance = totals.endingBalance;
+}
+
+/** What a finalized invoice has and a draft has not: its number and its hosted page and PDF. */
+export function finalizedIdentity(publicUrl: string, id: string, number: string) {
+  return {
+    number,
+    hosted_invoice_url: `${publicUrl}/invoices/${id}`,
+    invoice_pdf: `${publicUrl}/invoices/${id}/pdf`,
+  };
+}
+
 export function buildInvoice(input: InvoiceInput): Stripe.Invoice {
-  const { customer, subscription } = input;
-  const total = input.lines.reduce((sum, line) => sum + line.amount, 0);
-  const startingBalance = customer.balance;
-  const amountDue = Math.max(0, total + startingBalance);
-  const endingBalance = Math.min(0, total + startingBalance);
+  const { customer, subscription, finalization } = input;
+  const { total, startingBalance, amountDue, endingBalance } = invoiceTotals(input.lines, customer.balance);
+  const isDraft = 'finalizesAt' in finalization;
+  const identity = isDraft
+    ? { number: null, hosted_invoice_url: null, invoice_pdf: null }
+    : finalizedIdentity(input.publicUrl, input.id, finalization.number);
   return {
     id: input.id,
     object: 'invoice',
@@ -46,9 +94,9 @@ export function buildInvoice(input: InvoiceInput): Stripe.Invoice {
     attempted: false,
     auto_advance: true,
     automatic_tax: { disabled_reason: null, enabled: false, liability: null, provider: null, status: null },
-    automatically_finalizes_at: null,
+    automatically_finalizes_at: isDraft ? finalization.finalizesAt : null,
     billing_reason: input.billingReason,
-    collection_method: 'charge_automatically',
+    collection_method: subscription.collection_method,
     created: input.created,
     currency: subscription.currency,
     custom_fields: null,
@@ -67,12 +115,13 @@ export function buildInvoice(input: InvoiceInput): Stripe.Invoice {
     description: null,
     discounts: [],
     due_date: null,
-    effective_at: input.created,
-    ending_balance: endingBalance,
+    effective_at: isDraft ? null : input.created,
+    // Stripe: null until finalized, when the customer's balance is applied
+    ending_balance: isDraft ? null : endingBalance,
     footer: null,
     from_invoice: null,
-    hosted_invoice_url: `${input.publicUrl}/invoices/${input.id}`,
-    invoice_pdf: `${input.publicUrl}/invoices/${input.id}/pdf`,
+    hosted_invoice_url: identity.hosted_invoice_url,
+    invoice_pdf: identity.invoice_pdf,
     issuer: { type: 'self' },
     last_finalization_error: null,
     latest_revision: null,
@@ -80,7 +129,7 @@ export function buildInvoice(input: InvoiceInput): Stripe.Invoice {
     livemode: false,
     metadata: {},
     next_payment_attempt: null,
-    number: input.number,
+    number: identity.number,
     on_behalf_of: null,
     parent: {
       quote_details: null,

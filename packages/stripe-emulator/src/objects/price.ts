@@ -88,13 +88,13 @@ export function planFromPrice(price: Stripe.Price): Stripe.Plan {
     interval_count: recurring?.interval_count ?? 1,
     livemode: false,
     metadata: price.metadata,
-    meter: null,
+    meter: recurring?.meter ?? null,
     nickname: price.nickname,
     product: typeof price.product === 'string' ? price.product : price.product.id,
     tiers_mode: null,
     transform_usage: null,
     trial_period_days: null,
-    usage_type: 'licensed',
+    usage_type: recurring?.usage_type ?? 'licensed',
   };
 }
 

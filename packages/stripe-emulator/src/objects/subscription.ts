@@ -14,6 +14,13 @@ export interface SubscriptionInput {
   trialStart: number | null;
   trialEnd: number | null;
   defaultPaymentMethod: string | null;
+  /** Default charge_automatically (Checkout's subscriptions). */
+  collectionMethod?: Stripe.Subscription.CollectionMethod;
+  /** send_invoice only: days from an invoice's finalization to its due_date. */
+  daysUntilDue?: number | null;
+  description?: string | null;
+  /** Default trialing (trial) or active; an API-created subscription starts incomplete until paid. */
+  status?: Stripe.Subscription.Status;
 }
 
 export function buildSubscriptionItem(
@@ -68,16 +75,16 @@ export function buildSubscription(input: SubscriptionInput): Stripe.Subscription
     cancel_at_period_end: false,
     canceled_at: null,
     cancellation_details: { comment: null, feedback: null, feedback_option: null, reason: null },
-    collection_method: 'charge_automatically',
+    collection_method: input.collectionMethod ?? 'charge_automatically',
     created: input.created,
     currency: input.price.currency,
     customer: input.customer,
     customer_account: null,
-    days_until_due: null,
+    days_until_due: input.daysUntilDue ?? null,
     default_payment_method: input.defaultPaymentMethod,
     default_source: null,
     default_tax_rates: [],
-    description: null,
+    description: input.description ?? null,
     discounts: [],
     ended_at: null,
     invoice_settings: {
@@ -110,7 +117,7 @@ export function buildSubscription(input: SubscriptionInput): Stripe.Subscription
     pending_update: null,
     schedule: null,
     start_date: input.created,
-    status: isTrialing ? 'trialing' : 'active',
+    status: input.status ?? (isTrialing ? 'trialing' : 'active'),
     test_clock: null,
     transfer_data: null,
     trial_end: input.trialEnd,

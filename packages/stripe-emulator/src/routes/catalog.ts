@@ -1,15 +1,56 @@
 import { Router } from 'express';
 import { getPrice } from '../billing/lookups';
 import type { EmulatorContext } from '../context';
-import { resourceMissing } from '../errors';
-import { optionalBoolean, optionalString, stringArrayParam } from '../form-parsing';
+import { invalidRequest, missingParam, resourceMissing } from '../errors';
+import {
+  applyMetadata,
+  metadataParam,
+  optionalBoolean,
+  optionalString,
+  stringArrayParam,
+} from '../form-parsing';
+import { newId } from '../ids';
 import { paginate } from '../list';
-import { pathParam, requestParams } from '../request-context';
+import { buildCustomProduct } from '../objects/custom-price';
+import { pathParam, requestMoment, requestParams } from '../request-context';
 import { respond } from '../respond';
+import { createPrice, parsePriceSpec } from './price-params';
 
-/** Read-only products and prices: the catalog is seeded from the domain's plans at start. */
+/**
+ * Products and prices: the caller's catalog is seeded at start; more (e.g. one-time prices) can be
+ * created, not updated or deleted.
+ */
 export function catalogRoutes(ctx: EmulatorContext): Router {
   const router = Router();
+
+  router.post('/v1/products', (req, res) => {
+    const params = requestParams(req);
+    const name = optionalString(params, 'name');
+    if (!name) throw missingParam('name');
+    const id = optionalString(params, 'id') ?? newId('prod');
+    if (ctx.store.products.has(id))
+      throw invalidRequest('Product already exists.', 'id', 'resource_already_exists');
+    const product = buildCustomProduct({
+      id,
+      created: ctx.clock.nowSeconds(),
+      name,
+      description: optionalString(params, 'description') ?? null,
+      active: optionalBoolean(params, 'active') ?? true,
+      metadata: applyMetadata({}, metadataParam(params)),
+    });
+    ctx.store.products.set(product.id, product);
+    ctx.events.emit('product.created', product, requestMoment(ctx, req, res));
+    respond(ctx, res, product, params);
+  });
+
+  router.post('/v1/prices', (req, res) => {
+    const params = requestParams(req);
+    const { price, createdProduct } = createPrice(ctx, parsePriceSpec(ctx, params), false);
+    const moment = requestMoment(ctx, req, res);
+    if (createdProduct) ctx.events.emit('product.created', createdProduct, moment);
+    ctx.events.emit('price.created', price, moment);
+    respond(ctx, res, price, params);
+  });
 
   router.get('/v1/prices', (req, res) => {
     const params = requestParams(req);

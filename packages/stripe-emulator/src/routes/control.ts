@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { aggregateMeter, getMeter } from '../billing/meters';
 import { advanceClock } from '../billing/renewals';
 import type { EmulatorContext } from '../context';
 import { invalidRequest, resourceMissing } from '../errors';
@@ -61,7 +62,13 @@ export function controlRoutes(
       invoices: [...store.invoices.values()],
       invoiceItems: [...store.invoiceItems.values()],
       checkoutSessions: [...store.checkoutSessions.values()],
+      paymentIntents: [...store.paymentIntents.values()],
+      charges: [...store.charges.values()],
+      refunds: [...store.refunds.values()],
       portalSessions: [...store.portalSessions.values()],
+      meters: [...store.meters.values()],
+      meterEvents: [...store.meterEvents.values()],
+      meterEventAdjustments: [...store.meterEventAdjustments.values()],
       webhookEndpoints: [...store.webhookEndpoints.values()].map((endpoint) => endpointView(endpoint, true)),
       events: [...store.events.values()].map((event) => ({
         id: event.id,
@@ -69,6 +76,31 @@ export function controlRoutes(
         created: event.created,
       })),
       webhookMode: delivery.mode(),
+    });
+  });
+
+  // A meter's aggregation for a customer over [start, end) (unix seconds, any alignment; defaults: all time)
+  router.get('/_emulator/meters/:id/total', (req, res) => {
+    const meter = getMeter(ctx, req.params.id);
+    const query = asParams(req.query);
+    const customer = query.customer;
+    if (typeof customer !== 'string' || customer === '')
+      throw invalidRequest('customer is required', 'customer');
+    const bound = (name: string, fallback: number): number => {
+      const value = query[name];
+      if (value === undefined) return fallback;
+      if (typeof value !== 'string' || !/^\d+$/.test(value))
+        throw invalidRequest(`${name} must be unix seconds`, name);
+      return Number(value);
+    };
+    const start = bound('start', 0);
+    const end = bound('end', Number.MAX_SAFE_INTEGER);
+    res.json({
+      meter: meter.id,
+      customer,
+      start,
+      end,
+      total: aggregateMeter(ctx, meter, customer, start, end),
     });
   });
 

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type Stripe from 'stripe';
-import { customerIdOf, getPrice, getSubscription } from '../billing/lookups';
+import { customerIdOf, customerPaymentMethod, getPrice, getSubscription } from '../billing/lookups';
 import { changeQuantity, PRORATION_BEHAVIORS } from '../billing/quantity-changes';
 import type { QuantityChangeOptions } from '../billing/quantity-changes';
 import { assertLive, changeSubscriptionPrice } from '../billing/subscription-changes';
@@ -26,6 +26,8 @@ import { paginate } from '../list';
 import { firstItem } from '../objects/subscription';
 import { pathParam, requestMoment, requestParams } from '../request-context';
 import { respond } from '../respond';
+import { parseCollection } from './subscription-collection';
+import type { CollectionSettings } from './subscription-collection';
 
 function quantityChangeOptions(params: Params): QuantityChangeOptions {
   const behavior = optionalString(params, 'proration_behavior') ?? 'create_prorations';
@@ -67,12 +69,28 @@ function applyItemChange(
   if (!priceId && quantity === undefined) return;
   const options = quantityChangeOptions(params);
   const price = priceId ? getPrice(ctx, priceId, 'items[0][price]') : firstItem(subscription).price;
+  if (price.type !== 'recurring') {
+    throw invalidRequest(
+      'The price specified is set to `type=one_time` but this field only accepts prices with `type=recurring`.',
+      'items[0][price]',
+    );
+  }
   // A new price is switched without proration (subscription-changes.ts); a quantity alone is prorated.
   if (price.id !== firstItem(subscription).price.id) {
     changeSubscriptionPrice(ctx, subscription, price, moment, quantity);
     return;
   }
   if (quantity !== undefined) changeQuantity(ctx, subscription, quantity, options, moment);
+}
+
+/** collection_method / days_until_due changes; they apply to invoices finalized from now on. */
+function collectionChange(subscription: Stripe.Subscription, params: Params): CollectionSettings | null {
+  if (params.collection_method === undefined && params.days_until_due === undefined) return null;
+  assertLive(subscription);
+  return parseCollection(params, {
+    collectionMethod: subscription.collection_method,
+    daysUntilDue: subscription.days_until_due,
+  });
 }
 
 export function subscriptionRoutes(ctx: EmulatorContext): Router {
@@ -101,6 +119,8 @@ export function subscriptionRoutes(ctx: EmulatorContext): Router {
     const params = requestParams(req);
     const subscription = getSubscription(ctx, pathParam(req, 'id'));
     const moment = requestMoment(ctx, req, res);
+    // validated before anything changes
+    const collection = collectionChange(subscription, params);
     const metadata = metadataParam(params);
     if (metadata !== undefined) {
       updateSubscription(ctx, subscription, moment, (sub) => {
@@ -111,12 +131,15 @@ export function subscriptionRoutes(ctx: EmulatorContext): Router {
     const defaultPaymentMethod = optionalString(params, 'default_payment_method');
     if (defaultPaymentMethod !== undefined) {
       assertLive(subscription);
-      const record = ctx.store.paymentMethods.get(defaultPaymentMethod);
-      if (!record || record.customer !== customerIdOf(subscription)) {
-        throw invalidRequest(`No such PaymentMethod: '${defaultPaymentMethod}'`, 'default_payment_method');
-      }
+      customerPaymentMethod(ctx, defaultPaymentMethod, customerIdOf(subscription));
       updateSubscription(ctx, subscription, moment, (sub) => {
         sub.default_payment_method = defaultPaymentMethod;
+      });
+    }
+    if (collection) {
+      updateSubscription(ctx, subscription, moment, (sub) => {
+        sub.collection_method = collection.collectionMethod;
+        sub.days_until_due = collection.daysUntilDue;
       });
     }
     const cancelAtPeriodEnd = optionalBoolean(params, 'cancel_at_period_end');

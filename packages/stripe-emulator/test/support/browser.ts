@@ -81,6 +81,12 @@ export async function submitForm(
     if (name !== null && attribute(input[0], 'type') === 'hidden')
       body.set(name, attribute(input[0], 'value') ?? '');
   }
+  // like a browser, a named submit button sends its own name=value
+  const clicked = [...inner.matchAll(/<button([^>]*)>([\s\S]*?)<\/button>/g)].find(
+    (match) => textOf(match[2] ?? '').trim() === button,
+  );
+  const buttonName = clicked ? attribute(clicked[1] ?? '', 'name') : null;
+  if (clicked && buttonName !== null) body.set(buttonName, attribute(clicked[1] ?? '', 'value') ?? '');
   for (const [label, value] of Object.entries(fields)) {
     const labelMatch = [...inner.matchAll(/<label for="([^"]+)">([\s\S]*?)<\/label>/g)].find(
       (match) => textOf(match[2] ?? '').trim() === label,

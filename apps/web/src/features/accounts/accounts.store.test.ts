@@ -1,9 +1,17 @@
 import { defineComponent, h } from 'vue';
 import { afterEach, describe, expect, it } from 'vitest';
 import { flushPromises } from '@vue/test-utils';
-import { OTHER_TEAM_ID, TEAM_ID, accountFixture, overviewFixture, teamFixture } from '../../test/fixtures';
+import {
+  OTHER_TEAM_ID,
+  TEAM_ID,
+  accountFixture,
+  overviewFixture,
+  spendFixture,
+  teamFixture,
+} from '../../test/fixtures';
 import { mountWithApp } from '../../test/mount-with-app';
 import { useBillingStore } from '../billing/billing.store';
+import { useSpendStore } from '../spend/spend.store';
 import { useAccountsStore } from './accounts.store';
 
 const STORAGE_KEY = 'tollgate.activeAccount.u1';
@@ -22,6 +30,7 @@ function mountStore(list = [accountFixture(), teamFixture()], storedTeam?: strin
     handlers: {
       'accounts.list': () => list,
       'billing.subscription': () => overviewFixture('FREE'),
+      'billing.spendSettings': () => spendFixture({ overageRuns: 7 }),
     },
   });
 }
@@ -73,6 +82,21 @@ describe('accounts store', () => {
 
     accounts.activate(TEAM_ID);
     const after = useBillingStore(pinia);
+    expect(after).not.toBe(before);
+    expect(after.overview).toBeNull();
+    expect(after.status).toBe('idle');
+  });
+
+  it("switching drops the spend store too: the header never shows another account's overage", async () => {
+    const { pinia } = await mountStore();
+    const accounts = useAccountsStore(pinia);
+    await accounts.load();
+    const before = useSpendStore(pinia);
+    await before.load();
+    expect(before.overview?.overageRuns).toBe(7);
+
+    accounts.activate(TEAM_ID);
+    const after = useSpendStore(pinia);
     expect(after).not.toBe(before);
     expect(after.overview).toBeNull();
     expect(after.status).toBe('idle');

@@ -5,7 +5,9 @@ import { useApi } from '../../lib/api';
 import { errorMessage } from '../../lib/error-message';
 import { resetStores } from '../../lib/reset-stores';
 import { useBillingStore, type LoadStatus } from '../billing/billing.store';
+import { useCreditsStore } from '../credits/credits.store';
 import { useSessionsStore } from '../sessions/sessions.store';
+import { useSpendStore } from '../spend/spend.store';
 import { createAccountsApi, type AccountSummary } from './accounts.api';
 import { readActiveAccount, storeActiveAccount } from './active-account-storage';
 
@@ -80,8 +82,8 @@ export const useAccountsStore = defineStore('accounts', () => {
   }
 
   /**
-   * Acts on another account from now on: the header changes before anything reloads, and the billing
-   * and sessions stores are dropped so nothing of the previous account is shown (the pages keyed on
+   * Acts on another account from now on: the header changes before anything reloads, and the billing,
+   * credits, spend and sessions stores are dropped so nothing of the previous account is shown (the pages keyed on
    * activeKey remount and load again).
    */
   function activate(accountId: string | null): void {
@@ -93,7 +95,9 @@ export const useAccountsStore = defineStore('accounts', () => {
     if (pinia) {
       const stale = [];
       if (pinia.state.value.billing) stale.push(useBillingStore(pinia));
+      if (pinia.state.value.credits) stale.push(useCreditsStore(pinia));
       if (pinia.state.value.sessions) stale.push(useSessionsStore(pinia));
+      if (pinia.state.value.spend) stale.push(useSpendStore(pinia));
       resetStores(pinia, stale);
     }
   }

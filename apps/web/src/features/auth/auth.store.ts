@@ -24,6 +24,8 @@ export const useAuthStore = defineStore('auth', () => {
   const emailVerified = ref<boolean | null>(null);
   const meStatus = ref<'idle' | 'loading' | 'ready' | 'error'>('idle');
   const isOperator = computed(() => platformRole.value === 'operator');
+  /** Operators and support: the operator console is theirs. */
+  const isStaff = computed(() => platformRole.value === 'operator' || platformRole.value === 'support');
   const isEmailUnverified = computed(() => isSignedIn.value && emailVerified.value === false);
   let meLoading: Promise<void> | null = null;
   /** Bumped by what this tab learns first-hand (a verified link, a 403): an older answer can't undo it. */
@@ -143,6 +145,7 @@ export const useAuthStore = defineStore('auth', () => {
     emailVerified,
     meStatus,
     isOperator,
+    isStaff,
     isEmailUnverified,
     signIn,
     signUp,

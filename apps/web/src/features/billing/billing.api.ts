@@ -4,6 +4,7 @@ import {
   type RouterOutputs,
   type SubscriptionOverview,
 } from '@tollgate/sdk';
+import type { RunPackId } from '@tollgate/domain';
 import type { Api } from '../../lib/api';
 
 /** Dates stay ISO strings here: tRPC sends JSON without a transformer. */
@@ -32,6 +33,11 @@ export function createBillingApi({ client }: Api) {
     /** The hosted checkout page's URL. Success and cancel URLs are the server's defaults (APP_URL). */
     async checkoutUrl(plan: CheckoutPlanId): Promise<string> {
       const session = await call(billing.createCheckoutSession.mutate({ plan }));
+      return session.url;
+    },
+    /** A run pack's hosted checkout (payment mode); back to /settings/subscription?pack=success|canceled. */
+    async packCheckoutUrl(packId: RunPackId): Promise<string> {
+      const session = await call(billing.createPackCheckout.mutate({ packId }));
       return session.url;
     },
     async portalUrl(): Promise<string> {

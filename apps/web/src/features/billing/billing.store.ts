@@ -1,3 +1,4 @@
+import type { PackOffer, RunPackId } from '@tollgate/domain';
 import type { CheckoutPlanId } from '@tollgate/sdk';
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
@@ -8,6 +9,8 @@ import { createBillingApi, type InvoiceSummary, type SubscriptionOverview } from
 import { useAuthStore } from '../auth/auth.store';
 import { isEmailNotVerified, verifyFirstMessage } from '../auth/email-verification';
 import { rememberBeforePortal } from './portal-snapshot';
+import { useCreditsStore } from '../credits/credits.store';
+import { rememberPacksBeforeCheckout } from '../credits/pack-snapshot';
 
 export type LoadStatus = 'idle' | 'loading' | 'ready' | 'error';
 
@@ -16,6 +19,8 @@ export interface UsageUpdate {
   used: number;
   limit: number;
   remaining: number;
+  /** Units left in packs and grants (servers that sell packs send it). */
+  credits?: number;
   resetsAt: string | Date;
 }
 
@@ -25,7 +30,7 @@ export interface PollOptions {
   signal?: AbortSignal;
 }
 
-/** The subscription overview, invoices, and the billing actions (trial, checkout, portal). */
+/** The subscription overview, invoices, and the billing actions (trial, checkout, run pack, portal). */
 export const useBillingStore = defineStore('billing', () => {
   const billingApi = createBillingApi(useApi());
 
@@ -38,10 +43,12 @@ export const useBillingStore = defineStore('billing', () => {
   const invoicesError = ref<string | null>(null);
 
   /** The action in flight: one at a time, so a double click never starts two checkouts. */
-  const pendingAction = ref<'trial' | 'portal' | CheckoutPlanId | null>(null);
+  const pendingAction = ref<'trial' | 'portal' | CheckoutPlanId | RunPackId | null>(null);
   const actionError = ref<string | null>(null);
 
   const isUpgradeOpen = ref(false);
+  /** Packs the open upgrade modal offers too (a 402 that buying runs answers); empty otherwise. */
+  const upgradePacks = ref<PackOffer[]>([]);
   const isBusy = computed(() => pendingAction.value !== null);
 
   // Back from a hosted page through the browser's back/forward cache: the redirect is over.
@@ -95,7 +102,8 @@ export const useBillingStore = defineStore('billing', () => {
         ...overview.value.usage,
         used: update.used,
         limit: update.limit,
-        remaining: update.remaining,
+        // The run's `remaining` counts packs and grants too; the overview's is the plan's allowance.
+        remaining: Math.max(0, update.limit - update.used),
         resetsAt: new Date(update.resetsAt),
       },
     };
@@ -156,6 +164,16 @@ export const useBillingStore = defineStore('billing', () => {
     return runAction(plan, async () => leaveAppTo(await billingApi.checkoutUrl(plan)));
   }
 
+  /** One-time Checkout for a run pack; the webhook credits it, the return page waits for that. */
+  function buyPack(packId: RunPackId): Promise<void> {
+    return runAction(packId, async () => {
+      const url = await billingApi.packCheckoutUrl(packId);
+      // The return page compares against this to tell the new pack from the ones before.
+      rememberPacksBeforeCheckout(useCreditsStore().balance);
+      leaveAppTo(url);
+    });
+  }
+
   function openPortal(): Promise<void> {
     return runAction('portal', async () => {
       const url = await billingApi.portalUrl();
@@ -165,8 +183,9 @@ export const useBillingStore = defineStore('billing', () => {
     });
   }
 
-  function openUpgrade(): void {
+  function openUpgrade(packs: PackOffer[] = []): void {
     actionError.value = null;
+    upgradePacks.value = packs;
     isUpgradeOpen.value = true;
   }
 
@@ -185,6 +204,7 @@ export const useBillingStore = defineStore('billing', () => {
     actionError,
     isBusy,
     isUpgradeOpen,
+    upgradePacks,
     load,
     ensureLoaded,
     loadInvoices,
@@ -192,6 +212,7 @@ export const useBillingStore = defineStore('billing', () => {
     pollUntil,
     activateTrial,
     startCheckout,
+    buyPack,
     openPortal,
     openUpgrade,
     closeUpgrade,

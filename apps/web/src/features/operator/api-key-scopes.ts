@@ -15,6 +15,7 @@ export interface ScopeOption {
 export const API_KEY_SCOPE_OPTIONS = [
   { id: 'runs:authorize', description: 'Reserve and start runs for any user' },
   { id: 'runs:release', description: 'Give back runs this key reserved and never started' },
+  { id: 'runs:settle', description: 'Say what a run this key reserved finally cost' },
   { id: 'subscriptions:read', description: "Read any user's subscription and usage" },
 ] as const satisfies readonly ScopeOption[];
 

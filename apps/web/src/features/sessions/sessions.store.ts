@@ -1,9 +1,12 @@
+import type { PackOffer, SpendCapReached } from '@tollgate/domain';
 import { PaymentRequiredError, toTollgateError } from '@tollgate/sdk';
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import { useApi } from '../../lib/api';
 import { errorMessage } from '../../lib/error-message';
 import { useBillingStore, type LoadStatus } from '../billing/billing.store';
+import { useCreditsStore } from '../credits/credits.store';
+import { useSpendStore } from '../spend/spend.store';
 import { createSessionsApi, type SessionDetail, type SessionSummary } from './sessions.api';
 
 /** A run the server refused with 402: what the inline prompt needs. */
@@ -14,6 +17,10 @@ export interface RunDenial {
   used: number;
   limit: number;
   resetsAt: Date;
+  /** Packs that would let runs through again (buying one answers this refusal); empty otherwise. */
+  packs: PackOffer[];
+  /** SPEND_CAP_REACHED: the cap, what was spent against it and where to raise it; null otherwise. */
+  spendCap: SpendCapReached | null;
 }
 
 interface UnsentRun {
@@ -25,6 +32,8 @@ interface UnsentRun {
 export const useSessionsStore = defineStore('sessions', () => {
   const sessionsApi = createSessionsApi(useApi());
   const billing = useBillingStore();
+  const credits = useCreditsStore();
+  const spend = useSpendStore();
 
   const list = ref<SessionSummary[]>([]);
   const listStatus = ref<LoadStatus>('idle');
@@ -113,6 +122,8 @@ export const useSessionsStore = defineStore('sessions', () => {
       const runs = session.runs.filter((run) => run.runId !== result.run.runId);
       current.value = { ...session, runs: [...runs, result.run] };
       billing.applyUsage(result.usage);
+      credits.applyRunCredits(result.usage.credits);
+      spend.noteRun(result.usage);
       return true;
     } catch (failure) {
       const error = toTollgateError(failure);
@@ -122,6 +133,10 @@ export const useSessionsStore = defineStore('sessions', () => {
       if (error instanceof PaymentRequiredError) {
         denial.value = toDenial(error);
         void billing.load();
+        // The header's "+ N from packs" must not promise runs the server just said are gone.
+        void credits.load();
+        // Nor its overage count a spend the cap has since stopped.
+        if (error.code === 'SPEND_CAP_REACHED') void spend.load();
       } else {
         sendError.value = errorMessage(error);
       }
@@ -164,5 +179,7 @@ function toDenial(error: PaymentRequiredError): RunDenial {
     used: error.used,
     limit: error.limit,
     resetsAt: error.resetsAt,
+    packs: error.body.error.packs ?? [],
+    spendCap: error.body.error.spendCap ?? null,
   };
 }

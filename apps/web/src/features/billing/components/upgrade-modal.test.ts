@@ -1,3 +1,4 @@
+import { packOffersFor } from '@tollgate/domain';
 import { mount } from '@vue/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { nextTick } from 'vue';
@@ -97,5 +98,34 @@ describe('UpgradeModal', () => {
 
     await wrapper.setProps({ pendingPlan: null, error: 'Your card was declined.' });
     expect(wrapper.get('[role="alert"]').text()).toBe('Your card was declined.');
+  });
+
+  it('offers no packs unless the runs are used up (no `packs`)', async () => {
+    const { wrapper } = await openModal('FREE');
+    expect(wrapper.find('[data-testid="upgrade-packs"]').exists()).toBe(false);
+  });
+
+  it('out of runs: the packs sit beside the plans, and buying one asks for its checkout', async () => {
+    const { wrapper } = await openModal('BASIC');
+    await wrapper.setProps({ packs: packOffersFor('USAGE_LIMIT_REACHED') });
+
+    const packs = wrapper.get('[data-testid="upgrade-packs"]');
+    expect(packs.get('h3').text()).toBe('Or buy runs once');
+    expect(packs.text()).toContain('expires 12 months after purchase');
+    const buttons = packs.findAll('button');
+    expect(buttons.map((button) => button.text())).toEqual(['Buy 100 runs — $10', 'Buy 1,000 runs — $80']);
+
+    await buttons[1]?.trigger('click');
+    expect(wrapper.emitted('buy-pack')).toEqual([['PACK_1000']]);
+
+    await wrapper.setProps({ pendingPack: 'PACK_1000' });
+    expect(packs.findAll('button')[1]?.text()).toBe('Opening checkout…');
+    expect(wrapper.get('[data-plan="PRO"] button').attributes('disabled')).toBeDefined();
+  });
+
+  it("hides the packs from those who can't buy (a team's plain members)", async () => {
+    const { wrapper } = await openModal('FREE');
+    await wrapper.setProps({ packs: packOffersFor('USAGE_LIMIT_REACHED'), canChoose: false });
+    expect(wrapper.find('[data-testid="upgrade-packs"]').exists()).toBe(false);
   });
 });

@@ -1,8 +1,16 @@
 import { flushPromises } from '@vue/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { formatShortDate } from '../../../lib/format';
-import { ISO, overviewFixture, withUsage } from '../../../test/fixtures';
+import {
+  ISO,
+  balanceFixture,
+  grantFixture,
+  overviewFixture,
+  withUsage,
+  type WireGrant,
+} from '../../../test/fixtures';
 import { mountWithApp } from '../../../test/mount-with-app';
+import { useCreditsStore } from '../../credits/credits.store';
 import { useBillingStore } from '../billing.store';
 import UsageIndicator from './usage-indicator.vue';
 
@@ -89,5 +97,73 @@ describe('UsageIndicator', () => {
     await wrapper.get('button').trigger('click');
     await flushPromises();
     expect(wrapper.get('[data-testid="usage-label"]').text()).toBe('3 / 10 runs');
+  });
+
+  describe('with packs and grants', () => {
+    async function mountWithGrants(used: number, grants: WireGrant[], plan: 'FREE' | 'PRO' = 'FREE') {
+      const overview = withUsage(overviewFixture(plan), used);
+      return mountWithApp(UsageIndicator, {
+        handlers: {
+          'billing.subscription': () => overview,
+          'usage.balance': () => balanceFixture(plan, used, grants),
+        },
+      });
+    }
+
+    it('counts every spendable run: "7 of 10 runs left + 100 from packs"', async () => {
+      const { wrapper } = await mountWithGrants(3, [grantFixture()]);
+      expect(wrapper.get('[data-testid="usage-label"]').text()).toBe('3 / 10 runs');
+      expect(wrapper.get('[data-testid="usage-note"]').text()).toBe('7 of 10 runs left + 100 from packs');
+      expect(wrapper.get('[data-testid="usage-indicator"]').attributes('data-level')).toBe('normal');
+    });
+
+    it('a used-up allowance with pack runs left is no alarm and asks for no upgrade', async () => {
+      const expiredPack = grantFixture({ id: 'old', remaining: 0, isSpendable: false, expiredUnits: 5 });
+      const { wrapper } = await mountWithGrants(10, [grantFixture({ remaining: 42 }), expiredPack]);
+      expect(wrapper.get('[data-testid="usage-note"]').text()).toBe('0 of 10 runs left + 42 from packs');
+      expect(wrapper.get('[data-testid="usage-indicator"]').attributes('data-level')).toBe('normal');
+      expect(wrapper.get('[role="progressbar"]').attributes('data-level')).toBe('normal');
+      expect(wrapper.find('button').exists()).toBe(false);
+    });
+
+    it("names an operator's grant as such", async () => {
+      const grant = grantFixture({ source: 'operator', packId: null, name: 'Granted runs', remaining: 25 });
+      const { wrapper } = await mountWithGrants(1, [grant, grantFixture({ id: 'pack', remaining: 100 })]);
+      expect(wrapper.get('[data-testid="usage-note"]').text()).toBe(
+        '9 of 10 runs left + 125 from packs and grants',
+      );
+    });
+
+    it('a blocked account counts no pack runs: it could not spend them', async () => {
+      const overview = withUsage(
+        overviewFixture('FREE', { blockedReason: 'This team account has no paid plan.' }),
+        0,
+        0,
+      );
+      const { wrapper } = await mountWithApp(UsageIndicator, {
+        handlers: {
+          'billing.subscription': () => overview,
+          'usage.balance': () => balanceFixture('FREE', 0, [grantFixture()]),
+        },
+      });
+      expect(wrapper.text()).not.toContain('from packs');
+      expect(wrapper.get('[data-testid="usage-indicator"]').attributes('data-level')).toBe('exhausted');
+    });
+
+    it("follows a run's answer (its `credits`) without asking again", async () => {
+      const { wrapper, pinia, fake } = await mountWithGrants(10, [grantFixture({ remaining: 100 })]);
+      useCreditsStore(pinia).applyRunCredits(99);
+      await flushPromises();
+      expect(wrapper.get('[data-testid="usage-note"]').text()).toBe('0 of 10 runs left + 99 from packs');
+      expect(fake.callsTo('usage.balance')).toHaveLength(1);
+    });
+
+    it('with the packs spent, says no runs are left and offers the upgrade with the packs', async () => {
+      const spent = grantFixture({ remaining: 0, isSpendable: false });
+      const { wrapper, pinia } = await mountWithGrants(10, [spent]);
+      expect(wrapper.get('[data-testid="usage-note"]').text()).toContain('No runs left');
+      await wrapper.get('button').trigger('click');
+      expect(useBillingStore(pinia).upgradePacks.map((pack) => pack.id)).toEqual(['PACK_100', 'PACK_1000']);
+    });
   });
 });

@@ -1,6 +1,14 @@
 import type { AccountRole } from '@tollgate/sdk';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TEAM_ID, accountFixture, overviewFixture, teamFixture, withUsage } from '../../../test/fixtures';
+import {
+  TEAM_ID,
+  accountFixture,
+  balanceFixture,
+  overviewFixture,
+  spendFixture,
+  teamFixture,
+  withUsage,
+} from '../../../test/fixtures';
 import { mountWithApp } from '../../../test/mount-with-app';
 import { useAccountsStore } from '../../accounts/accounts.store';
 import UpgradeModalHost from '../components/upgrade-modal-host.vue';
@@ -23,6 +31,12 @@ async function mountTeamSettings(role: AccountRole, plan: 'FREE' | 'TEAM' = 'TEA
           12,
         ),
       'billing.invoices': () => [],
+      'usage.balance': () => balanceFixture(plan, 12),
+      'billing.spendSettings': () =>
+        spendFixture({
+          overage: { ...spendFixture().overage, enabled: true },
+          cap: { kind: 'runs', runs: 50 },
+        }),
     },
   });
   await useAccountsStore(mounted.pinia).load();
@@ -39,8 +53,16 @@ describe('Settings › Subscription on a team account', () => {
     const { wrapper, fake } = await mountTeamSettings('member');
     expect(wrapper.get('[data-testid="plan-name"]').text()).toBe('Team');
     expect(wrapper.get('[data-testid="usage-card"]').text()).toContain('12 / 2,000 runs');
+    // The balance is the team's to see; buying packs, like the plan, is for owners and admins.
     expect(wrapper.findAll('button')).toHaveLength(0);
+    expect(wrapper.find('[data-testid="buy-runs"]').exists()).toBe(false);
+    expect(wrapper.get('[data-testid="balance-total"]').text()).toBe('1,988 runs available');
     expect(wrapper.get('[data-testid="billing-managers-only"]').text()).toContain('owners and admins');
+    // Spend past the plan: read, not changed (no switch, field or select).
+    const spend = wrapper.get('[data-testid="spend-card"]');
+    expect(spend.findAll('input, select')).toHaveLength(0);
+    expect(spend.get('[data-testid="overage-state"]').text()).toBe('Overage billing is on.');
+    expect(spend.get('[data-testid="spend-cap-summary"]').text()).toBe('Cap: 50 runs a month.');
     expect(wrapper.text()).not.toContain('Invoices');
     expect(fake.callsTo('billing.invoices')).toHaveLength(0);
     expect(fake.callsTo('billing.subscription').every((call) => call.account === TEAM_ID)).toBe(true);

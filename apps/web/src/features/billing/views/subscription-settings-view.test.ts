@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeTrpcError } from '../../../test/fake-trpc';
-import { ISO, overviewFixture, withUsage, type WireOverview } from '../../../test/fixtures';
+import { ISO, balanceFixture, overviewFixture, withUsage, type WireOverview } from '../../../test/fixtures';
 import { mountWithApp } from '../../../test/mount-with-app';
 import { formatDate } from '../../../lib/format';
 import { useBillingStore } from '../billing.store';
@@ -31,12 +31,17 @@ function mountSettings(
       'billing.subscription': () => (typeof overview === 'function' ? overview() : overview),
       'billing.invoices': () => invoices,
       'billing.activateTrial': () => overviewFixture('TRIAL'),
+      'usage.balance': () => balanceFixture('FREE'),
     },
   });
 }
 
+/** The plan card's actions (the balance and "Buy runs" cards have tests of their own). */
 const buttonLabels = (wrapper: Awaited<ReturnType<typeof mountSettings>>['wrapper']) =>
-  wrapper.findAll('button').map((button) => button.text());
+  wrapper
+    .get('[aria-labelledby="plan-heading"]')
+    .findAll('button')
+    .map((button) => button.text());
 
 describe('Settings › Subscription', () => {
   afterEach(() => {
@@ -70,7 +75,7 @@ describe('Settings › Subscription', () => {
       return current;
     };
 
-    await wrapper.get('button').trigger('click');
+    await wrapper.get('[aria-labelledby="plan-heading"] button').trigger('click');
     await new Promise((resolve) => setTimeout(resolve, 10));
 
     expect(fake.callsTo('billing.activateTrial')).toHaveLength(1);

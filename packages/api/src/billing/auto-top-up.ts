@@ -1,0 +1,199 @@
+import {
+  findAccount,
+  finishAutoTopUp,
+  getSubscriptionStates,
+  listStalePendingAutoTopUps,
+  startAutoTopUp,
+  type AutoTopUpOutcome,
+  type AutoTopUpRow,
+} from '@tollgate/db';
+import { RUN_PACKS, isRunPackId, runPackExpiry } from '@tollgate/domain';
+import Stripe from 'stripe';
+import type { ApiDeps } from '../config';
+import { displayAccountName } from '../notifications/billing-notices';
+import { notify } from '../notifications/notifier';
+import { monthStart } from '../services/spend-service';
+import type { BillingSettings } from './stripe-settings';
+
+/** After a decline, no automatic purchase before this much time has passed. */
+export const AUTO_TOP_UP_BACKOFF_MS = 24 * 60 * 60 * 1000;
+/** A run that finds the balance still low (not a crossing) asks again at most this often per process. */
+const RETRY_THROTTLE_MS = 10_000;
+/** A purchase still pending after this long lost its charge's answer (or its process): charge again. */
+const STALE_AFTER_MS = 60_000;
+
+/** What a reservation saw of the account's spendable balance (allowance left + credits). */
+export interface BalanceObservation {
+  accountId: string;
+  periodStart: Date;
+  threshold: number;
+  before: number;
+  after: number;
+}
+
+/**
+ * Auto top-up: when a reservation takes the spendable balance below the account's threshold, buy the
+ * chosen pack off-session with the saved card. Exactly one purchase per crossing however many runs
+ * cross together: `startAutoTopUp` inserts one only while none is pending and the balance is below the
+ * threshold at that moment (so a late look at an old low balance buys nothing once the pack landed).
+ * The charge is a PaymentIntent whose idempotency key is the purchase's id, so a retry after a lost
+ * answer charges once; a decline sets a back-off and emails the account's owners and admins.
+ */
+export function createAutoTopUp(deps: ApiDeps, settings: BillingSettings) {
+  const { db, now, logger, config } = deps;
+  const { stripe } = settings;
+  const lastAsked = new Map<string, number>();
+  const settingsUrl = new URL('/settings/subscription', config.appUrl).toString();
+
+  /** Called after each reservation of an account with auto top-up on (never awaited by the run). */
+  function observe(seen: BalanceObservation): void {
+    if (seen.after >= seen.threshold) return;
+    const isCrossing = seen.before >= seen.threshold;
+    const at = now().getTime();
+    if (!isCrossing && at - (lastAsked.get(seen.accountId) ?? -Infinity) < RETRY_THROTTLE_MS) return;
+    lastAsked.set(seen.accountId, at);
+    attempt(seen.accountId, seen.periodStart).catch((error: unknown) =>
+      logger.warn('auto top-up failed; retried by the next low balance or the sweep', {
+        accountId: seen.accountId,
+        error: String(error),
+      }),
+    );
+  }
+
+  /** Starts a purchase if the rules allow one now, and charges it. */
+  async function attempt(accountId: string, periodStart: Date): Promise<AutoTopUpRow['status'] | null> {
+    const at = now();
+    const purchase = await startAutoTopUp(db, {
+      accountId,
+      periodStart,
+      now: at,
+      monthStart: monthStart(at),
+    });
+    if (!purchase) return null;
+    return charge(purchase);
+  }
+
+  /** Charges a pending purchase (again, after a lost answer: the same idempotency key, one charge). */
+  async function charge(purchase: AutoTopUpRow): Promise<AutoTopUpRow['status']> {
+    const outcome = await chargeOutcome(purchase);
+    if (!outcome) return 'pending';
+    const at = now();
+    await finishAutoTopUp(db, purchase, outcome, at, async (tx) => {
+      if (outcome.status !== 'declined') return;
+      const account = await findAccount(tx, purchase.accountId);
+      const pack = RUN_PACKS[isRunPackId(purchase.packId) ? purchase.packId : 'PACK_100'];
+      await notify(
+        tx,
+        {
+          email: {
+            kind: 'auto_top_up_declined',
+            accountName: displayAccountName(account?.name),
+            packName: pack.name,
+            amount: pack.priceCents,
+            currency: pack.currency,
+            declineCode: outcome.code,
+            retryAfter: outcome.backoffUntil,
+            settingsUrl,
+          },
+          accountId: purchase.accountId,
+          key: purchase.id,
+          audience: { to: 'billing-admins', accountId: purchase.accountId },
+        },
+        at,
+      );
+    });
+    logger.info('auto top-up finished', { accountId: purchase.accountId, purchase: purchase.id, ...outcome });
+    return outcome.status;
+  }
+
+  /** What Stripe said; null when it said nothing we can rely on (try again later, same key). */
+  async function chargeOutcome(purchase: AutoTopUpRow): Promise<AutoTopUpOutcome | null> {
+    if (!isRunPackId(purchase.packId)) return { status: 'failed', code: 'unknown_pack' };
+    const pack = RUN_PACKS[purchase.packId];
+    const state = (await getSubscriptionStates(db, [purchase.accountId])).get(purchase.accountId);
+    const customerId = state?.stripeCustomerId ?? null;
+    const paymentMethod = customerId
+      ? await savedCardOf(customerId, state?.stripeSubscriptionId ?? null)
+      : null;
+    const backoffUntil = new Date(now().getTime() + AUTO_TOP_UP_BACKOFF_MS);
+    if (!customerId || !paymentMethod) {
+      return { status: 'declined', paymentIntentId: null, code: 'no_saved_card', backoffUntil };
+    }
+    try {
+      const intent = await stripe.paymentIntents.create(
+        {
+          amount: pack.priceCents,
+          currency: pack.currency,
+          customer: customerId,
+          payment_method: paymentMethod,
+          off_session: true,
+          confirm: true,
+          description: `${pack.name} (automatic top-up)`,
+          metadata: {
+            purchase: 'auto_top_up',
+            accountId: purchase.accountId,
+            autoTopUpId: purchase.id,
+            packId: pack.id,
+          },
+        },
+        { idempotencyKey: `tollgate-auto-top-up-${purchase.id}` },
+      );
+      if (intent.status === 'succeeded') {
+        return {
+          status: 'succeeded',
+          paymentIntentId: intent.id,
+          units: pack.units,
+          amountPaidCents: intent.amount_received,
+          currency: intent.currency,
+          expiresAt: runPackExpiry(now()),
+        };
+      }
+      // requires_action (3-D Secure): an off-session charge can't complete without the customer.
+      return { status: 'declined', paymentIntentId: intent.id, code: intent.status, backoffUntil };
+    } catch (error) {
+      if (error instanceof Stripe.errors.StripeCardError) {
+        const code = error.decline_code ?? error.code ?? 'card_declined';
+        return { status: 'declined', paymentIntentId: error.payment_intent?.id ?? null, code, backoffUntil };
+      }
+      if (error instanceof Stripe.errors.StripeInvalidRequestError) {
+        return { status: 'failed', code: error.code ?? 'invalid_request' };
+      }
+      // Network, timeout, 5xx, 429 (after the SDK's own retries): Stripe may have charged. Stay pending;
+      // the sweep charges again with the same idempotency key, which answers what happened.
+      logger.warn('auto top-up charge unanswered; kept pending', {
+        accountId: purchase.accountId,
+        purchase: purchase.id,
+        error: String(error),
+      });
+      return null;
+    }
+  }
+
+  /**
+   * The card to charge: the customer's invoice default, else the subscription's (Checkout in
+   * subscription mode saves the card on the subscription, not as the customer's default).
+   */
+  async function savedCardOf(customerId: string, subscriptionId: string | null): Promise<string | null> {
+    const customer = await stripe.customers.retrieve(customerId);
+    if (!customer.deleted) {
+      const preferred = customer.invoice_settings?.default_payment_method;
+      if (preferred) return typeof preferred === 'string' ? preferred : preferred.id;
+    }
+    if (!subscriptionId) return null;
+    const subscription = await stripe.subscriptions.retrieve(subscriptionId);
+    const method = subscription.default_payment_method;
+    return method ? (typeof method === 'string' ? method : method.id) : null;
+  }
+
+  /** Purchases left pending by a lost answer or a dead process: charged again (same key: once). */
+  async function sweep(): Promise<number> {
+    const stale = await listStalePendingAutoTopUps(db, new Date(now().getTime() - STALE_AFTER_MS));
+    let finished = 0;
+    for (const purchase of stale) if ((await charge(purchase)) !== 'pending') finished += 1;
+    return finished;
+  }
+
+  return { observe, attempt, sweep };
+}
+
+export type AutoTopUp = ReturnType<typeof createAutoTopUp>;

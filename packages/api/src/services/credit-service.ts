@@ -1,0 +1,142 @@
+import {
+  appendAudit,
+  expireCreditGrants,
+  getUsage,
+  insertOperatorGrant,
+  listCreditGrants,
+  type CreditGrantRow,
+} from '@tollgate/db';
+import {
+  AppError,
+  DRAW_ORDER_TEXT,
+  MAX_RUN_UNITS,
+  RUN_PACKS,
+  USAGE_UNIT,
+  isRunPackId,
+} from '@tollgate/domain';
+import type { ApiDeps } from '../config';
+import type { BalanceView, CreditGrantView } from '../schemas/balance-schemas';
+import type { Tenant } from '../tenant';
+import type { SubscriptionService } from './subscription-service';
+
+export interface GrantCreditsInput {
+  accountId: string;
+  units: number;
+  /** Default: now. */
+  startsAt?: Date;
+  /** Null: never expires. */
+  expiresAt: Date | null;
+  priority?: number;
+  reason: string;
+  /** Who grants (an operator's user id, or "cli:<name>"). */
+  grantedBy: string;
+  /** Their platform role (`operator`, `support`, or `cli`) and request, for the audit row. */
+  grantedAs?: { role: string; requestId: string | null };
+}
+
+/** Balances (the allowance and every grant, in draw order), operators' grants, and the expiry sweep. */
+export function createCreditService(deps: ApiDeps, subscriptions: SubscriptionService) {
+  const { db, now } = deps;
+
+  async function balance(tenant: Tenant): Promise<BalanceView> {
+    const at = now();
+    const state = await subscriptions.loadState(tenant);
+    const entitlement = subscriptions.entitlementOf(state, at);
+    const [used, grants] = await Promise.all([
+      getUsage(db, tenant.accountId, entitlement.period.start),
+      listCreditGrants(db, tenant.accountId),
+    ]);
+    const views = grants.map((grant) => grantView(grant, at));
+    const creditsRemaining = views.reduce((sum, grant) => sum + (grant.isSpendable ? grant.remaining : 0), 0);
+    const allowanceRemaining = Math.max(0, entitlement.limit - used);
+    return {
+      unit: { ...USAGE_UNIT },
+      allowance: {
+        plan: entitlement.plan,
+        used,
+        limit: entitlement.limit,
+        remaining: allowanceRemaining,
+        periodStart: entitlement.period.start,
+        periodEnd: entitlement.period.end,
+      },
+      grants: views,
+      creditsRemaining,
+      totalRemaining: entitlement.block ? 0 : allowanceRemaining + creditsRemaining,
+      drawOrder: DRAW_ORDER_TEXT,
+    };
+  }
+
+  /** An operator's grant (the CLI and the operator procedure): takes effect on the next authorization. */
+  async function grantCredits(input: GrantCreditsInput): Promise<CreditGrantView> {
+    const startsAt = input.startsAt ?? now();
+    if (!Number.isSafeInteger(input.units) || input.units < 1 || input.units > MAX_RUN_UNITS * 100) {
+      throw new AppError('BAD_REQUEST', `units must be a whole number from 1 to ${MAX_RUN_UNITS * 100}`);
+    }
+    if (input.expiresAt && input.expiresAt.getTime() <= startsAt.getTime()) {
+      throw new AppError('BAD_REQUEST', 'expiresAt must be after startsAt');
+    }
+    if (input.reason.trim().length === 0) throw new AppError('BAD_REQUEST', 'a reason is required');
+    const reason = input.reason.trim();
+    // The grant and its audit row commit together.
+    const grant = await db.transaction(async (tx) => {
+      const row = await insertOperatorGrant(tx, { ...input, startsAt, reason });
+      await appendAudit(tx, {
+        actorUserId: input.grantedBy,
+        actorRole: input.grantedAs?.role ?? 'cli',
+        action: 'grant_credits',
+        accountId: input.accountId,
+        before: null,
+        after: { grantId: row.id, units: row.units, expiresAt: row.expiresAt, priority: row.priority },
+        reason,
+        requestId: input.grantedAs?.requestId ?? null,
+        at: now(),
+      });
+      return row;
+    });
+    deps.logger.info('credits granted', {
+      accountId: input.accountId,
+      units: input.units,
+      by: input.grantedBy,
+    });
+    return grantView(grant, now());
+  }
+
+  /** Records what expired grants still held as expired (breakage); returns how many units expired. */
+  async function expireGrants(batchSize = 500): Promise<number> {
+    let units = 0;
+    for (;;) {
+      const expired = await expireCreditGrants(db, { now: now(), limit: batchSize });
+      units += expired.reduce((sum, grant) => sum + grant.units, 0);
+      if (expired.length < batchSize) return units;
+    }
+  }
+
+  return { balance, grantCredits, expireGrants };
+}
+
+function grantView(grant: CreditGrantRow, at: Date): CreditGrantView {
+  const isStarted = grant.startsAt.getTime() <= at.getTime();
+  const isExpired = grant.expiresAt !== null && grant.expiresAt.getTime() <= at.getTime();
+  const pack = isRunPackId(grant.packId) ? RUN_PACKS[grant.packId] : null;
+  return {
+    id: grant.id,
+    source: grant.source,
+    packId: pack?.id ?? null,
+    name: pack ? `${pack.name} pack` : 'Granted runs',
+    units: grant.units,
+    remaining: isExpired ? 0 : grant.remaining,
+    startsAt: grant.startsAt,
+    expiresAt: grant.expiresAt,
+    createdAt: grant.createdAt,
+    // Not yet swept: what an expired grant still holds is shown as expired already.
+    expiredUnits: grant.expiredUnits + (isExpired ? grant.remaining : 0),
+    clawbackUnits: grant.clawbackUnits,
+    clawedBackUnits: grant.clawedBackUnits,
+    amountPaidCents: grant.amountPaidCents,
+    amountRefundedCents: grant.amountRefundedCents,
+    reason: grant.reason,
+    isSpendable: isStarted && !isExpired && grant.remaining > 0,
+  };
+}
+
+export type CreditService = ReturnType<typeof createCreditService>;

@@ -1,0 +1,101 @@
+import {
+  applyPeriodLimit,
+  changeAccountOverrides,
+  getSubscriptionState,
+  type Database,
+  type OverridesChange,
+  type PlatformRole,
+} from '@tollgate/db';
+import { AppError, resolveEntitlement, type AccountOverrides } from '@tollgate/domain';
+import type { ApiDeps } from '../config';
+
+/** Who acts: the staff member, their platform role, and the request (for the audit row). */
+export interface StaffActor {
+  userId: string;
+  role: PlatformRole;
+  requestId: string | null;
+}
+
+/**
+ * Operators' overrides of an account (a custom run limit, a comp, a trial extended or restarted): each
+ * stored apart from the Stripe-derived state and written, with its one audit row, in one transaction
+ * that also writes the new limit where admission reads it (the period row, under its lock). So it takes
+ * effect on the very next authorization, and a later webhook sync (which applies the overrides on top
+ * of what Stripe says) never undoes it.
+ */
+export function createOverrideService(deps: ApiDeps) {
+  const { db, now, config } = deps;
+
+  async function change(
+    actor: StaffActor,
+    input: {
+      accountId: string;
+      action: string;
+      change: OverridesChange;
+      reason: string;
+      /** What else the action did, recorded with the overrides in the audit row's `after`. */
+      auditDetail?: Record<string, unknown>;
+    },
+  ): Promise<AccountOverrides> {
+    const reason = input.reason.trim();
+    if (reason.length === 0) throw new AppError('BAD_REQUEST', 'a reason is required');
+    const at = now();
+    const after = await db.transaction(async (tx) => {
+      const state = await getSubscriptionState(tx, input.accountId);
+      if (!state) throw new AppError('NOT_FOUND', `No account ${input.accountId}`);
+      const result = await changeAccountOverrides(tx, {
+        accountId: input.accountId,
+        change: input.change,
+        auditDetail: input.auditDetail,
+        audit: {
+          actorUserId: actor.userId,
+          actorRole: actor.role,
+          action: input.action,
+          reason,
+          requestId: actor.requestId,
+          at,
+        },
+      });
+      await writeLimit(
+        tx,
+        input.accountId,
+        { ...state, overrides: result.before },
+        { ...state, overrides: result.after },
+        at,
+      );
+      return result.after;
+    });
+    deps.logger.info('account override changed', {
+      accountId: input.accountId,
+      action: input.action,
+      by: actor.userId,
+    });
+    return after;
+  }
+
+  /** The limit the change gives, where admission reads it (see applyPeriodLimit). */
+  async function writeLimit(
+    tx: Database,
+    accountId: string,
+    before: Parameters<typeof resolveEntitlement>[0],
+    after: Parameters<typeof resolveEntitlement>[0],
+    at: Date,
+  ): Promise<void> {
+    const options = { graceDays: config.paymentGraceDays };
+    const previous = resolveEntitlement(before, at, options);
+    const current = resolveEntitlement(after, at, options);
+    const isSamePeriod = previous.period.start.getTime() === current.period.start.getTime();
+    if (previous.limit === current.limit && isSamePeriod) return;
+    await applyPeriodLimit(tx, {
+      accountId,
+      period: current.period,
+      limit: current.limit,
+      // A period left behind is closed unless it is a FREE anniversary period (it comes back).
+      previousPeriodStart: previous.plan === 'FREE' || isSamePeriod ? null : previous.period.start,
+    });
+  }
+
+  return { change };
+}
+
+export type OverrideService = ReturnType<typeof createOverrideService>;

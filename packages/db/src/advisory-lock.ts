@@ -1,0 +1,127 @@
+import { sql } from 'drizzle-orm';
+import pg from 'pg';
+import type { Database } from './database';
+import { postgresPoolOf } from './postgres-pool';
+import { queryRows } from './raw-query';
+
+/** A session-level advisory lock this process holds until `release()` (or its session ends). */
+export interface AdvisoryLease {
+  /** False once the session that holds the lock is gone (the server let go of the lock with it). */
+  isHeld(): boolean;
+  /** Asks the session whether it still answers: a lost connection turns the lease (and isHeld) false. */
+  check(): Promise<boolean>;
+  /** Unlocks and ends the session. Never throws: a session that is gone holds no lock. */
+  release(): Promise<void>;
+}
+
+/** The SQL both drivers run, on the session that holds the lock. */
+interface LockSession {
+  /** One boolean answer: `select <fn>(hashtext($1)) as ok`. */
+  ask(fn: 'pg_try_advisory_lock' | 'pg_advisory_unlock', name: string): Promise<boolean>;
+  ping(): Promise<void>;
+  end(): Promise<void>;
+  isOpen(): boolean;
+}
+
+/**
+ * Takes the advisory lock named `name` if no other session holds it; null when one does.
+ *
+ * Session-level, not `pg_try_advisory_xact_lock`: the lock is meant to be held across work that runs
+ * on other connections and calls Stripe (no network call inside a transaction), for as long as a
+ * process leads; a transaction lock would keep a transaction open all that time. A session lock is
+ * released by the session that took it, so the lock and the unlock must run on the same connection:
+ * - PostgreSQL: a dedicated connection of its own, not one of the pool's. Held for hours, it would take
+ *   a pool slot for good (and the pool's lost-client recovery assumes short checkouts). When it drops,
+ *   PostgreSQL releases the lock and another process can take it.
+ * - PGlite: the process's only session. Embedded means one process by construction; advisory locks
+ *   nest within a session, so this always succeeds there, and unlock pairs with each lock.
+ * The lock is per database (PostgreSQL scopes advisory locks to the current database).
+ */
+export async function tryAdvisoryLock(db: Database, name: string): Promise<AdvisoryLease | null> {
+  const session = await openSession(db);
+  let isLocked: boolean;
+  try {
+    isLocked = await session.ask('pg_try_advisory_lock', name);
+  } catch (error) {
+    await session.end();
+    throw error;
+  }
+  if (!isLocked) {
+    await session.end();
+    return null;
+  }
+  let isHeld = true;
+  return {
+    isHeld: () => isHeld && session.isOpen(),
+    async check() {
+      if (!isHeld || !session.isOpen()) return (isHeld = false);
+      try {
+        await session.ping();
+        return true;
+      } catch {
+        isHeld = false;
+        await session.end();
+        return false;
+      }
+    },
+    async release() {
+      if (!isHeld) return;
+      isHeld = false;
+      try {
+        if (session.isOpen()) await session.ask('pg_advisory_unlock', name);
+      } catch {
+        // The session is gone, and the lock with it.
+      } finally {
+        await session.end();
+      }
+    },
+  };
+}
+
+async function openSession(db: Database): Promise<LockSession> {
+  const pool = postgresPoolOf(db);
+  if (!pool) return pgliteSession(db);
+  const client = new pg.Client(pool.options);
+  let isOpen = true;
+  // Without a listener, a lost connection's 'error' event would end the process.
+  client.on('error', () => {
+    isOpen = false;
+  });
+  client.on('end', () => {
+    isOpen = false;
+  });
+  await client.connect();
+  return {
+    async ask(fn, name) {
+      const result = await client.query<{ ok: boolean }>(`select ${fn}(hashtext($1)) as ok`, [name]);
+      return result.rows[0]?.ok === true;
+    },
+    async ping() {
+      await client.query('select 1');
+    },
+    async end() {
+      if (!isOpen) return;
+      isOpen = false;
+      await client.end().catch(() => {});
+    },
+    isOpen: () => isOpen,
+  };
+}
+
+function pgliteSession(db: Database): LockSession {
+  return {
+    async ask(fn, name) {
+      const statement =
+        fn === 'pg_try_advisory_lock'
+          ? sql`select pg_try_advisory_lock(hashtext(${name})) as ok`
+          : sql`select pg_advisory_unlock(hashtext(${name})) as ok`;
+      const [row] = await queryRows<{ ok: boolean }>(db, statement);
+      return row?.ok === true;
+    },
+    async ping() {
+      await db.execute(sql`select 1`);
+    },
+    async end() {},
+    isOpen: () => true,
+  };
+}

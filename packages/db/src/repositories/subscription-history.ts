@@ -1,0 +1,106 @@
+import type { SubscriptionChange } from '@tollgate/domain';
+import { and, asc, desc, eq } from 'drizzle-orm';
+import type { Database } from '../database';
+import { subscriptionHistory, type SubscriptionHistorySource } from '../schema';
+
+/** What a history row says about a subscription (the fields revenue analytics reads). */
+export type SubscriptionHistoryState = Pick<
+  SubscriptionChange,
+  'status' | 'plan' | 'priceCents' | 'interval' | 'quantity' | 'discountCents'
+>;
+
+export interface SubscriptionHistoryEntry {
+  accountId: string;
+  stripeSubscriptionId: string;
+  /** Stripe's time of the change (the event's `created`), or the sync's own clock without an event. */
+  at: Date;
+  source: SubscriptionHistorySource;
+  state: SubscriptionHistoryState;
+}
+
+function sameState(a: SubscriptionHistoryState, b: SubscriptionHistoryState): boolean {
+  return (
+    a.status === b.status &&
+    a.plan === b.plan &&
+    a.priceCents === b.priceCents &&
+    a.interval === b.interval &&
+    a.quantity === b.quantity &&
+    a.discountCents === b.discountCents
+  );
+}
+
+/**
+ * Appends a row when the subscription's state differs from its latest row; the caller holds the
+ * account's subscription lock (the sync does), so two writers never race. A change stamped no later
+ * than the latest row (a late event carrying a newer fetch) is placed 1 ms after it: rows keep the
+ * order they were applied in. Returns whether a row was written.
+ */
+export async function recordSubscriptionChange(
+  tx: Database,
+  entry: SubscriptionHistoryEntry,
+): Promise<boolean> {
+  const [latest] = await tx
+    .select()
+    .from(subscriptionHistory)
+    .where(
+      and(
+        eq(subscriptionHistory.accountId, entry.accountId),
+        eq(subscriptionHistory.stripeSubscriptionId, entry.stripeSubscriptionId),
+      ),
+    )
+    .orderBy(desc(subscriptionHistory.at))
+    .limit(1);
+  if (latest && sameState(latest, entry.state)) return false;
+  const at =
+    latest && latest.at.getTime() >= entry.at.getTime() ? new Date(latest.at.getTime() + 1) : entry.at;
+  await tx.insert(subscriptionHistory).values({
+    accountId: entry.accountId,
+    stripeSubscriptionId: entry.stripeSubscriptionId,
+    at,
+    source: entry.source,
+    ...entry.state,
+  });
+  return true;
+}
+
+/** Whether a subscription has any history yet (backfill writes a first row for those that don't). */
+export async function hasSubscriptionHistory(
+  db: Database,
+  accountId: string,
+  stripeSubscriptionId: string,
+): Promise<boolean> {
+  const rows = await db
+    .select({ id: subscriptionHistory.id })
+    .from(subscriptionHistory)
+    .where(
+      and(
+        eq(subscriptionHistory.accountId, accountId),
+        eq(subscriptionHistory.stripeSubscriptionId, stripeSubscriptionId),
+      ),
+    )
+    .limit(1);
+  return rows.length > 0;
+}
+
+/** The whole history as the analytics module takes it; one account's when `accountId` is given. */
+export async function listSubscriptionHistory(
+  db: Database,
+  accountId?: string,
+): Promise<SubscriptionChange[]> {
+  const rows = await db
+    .select()
+    .from(subscriptionHistory)
+    .where(accountId === undefined ? undefined : eq(subscriptionHistory.accountId, accountId))
+    .orderBy(asc(subscriptionHistory.at), asc(subscriptionHistory.id));
+  return rows.map((row) => ({
+    accountId: row.accountId,
+    subscriptionId: row.stripeSubscriptionId,
+    at: row.at,
+    status: row.status,
+    plan: row.plan,
+    priceCents: row.priceCents,
+    interval: row.interval,
+    quantity: row.quantity,
+    discountCents: row.discountCents,
+  }));
+}

@@ -1,0 +1,72 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDb, postgresPoolOf, queryRows, tryAdvisoryLock, type DbHandle } from '../src';
+import { postgresServerUrl, withTwoPools } from './two-pools';
+
+describe('advisory lock on the embedded PGlite (one process, one session)', () => {
+  let handle: DbHandle;
+  beforeAll(async () => {
+    handle = await createDb({ dataDir: 'memory://' });
+  });
+  afterAll(() => handle?.close());
+
+  it('has no pool, and always grants the lock: the process is the only one', async () => {
+    expect(postgresPoolOf(handle.db)).toBeNull();
+    const first = await tryAdvisoryLock(handle.db, 'job');
+    const second = await tryAdvisoryLock(handle.db, 'job');
+    expect(first?.isHeld()).toBe(true);
+    expect(second?.isHeld()).toBe(true);
+    expect(await first?.check()).toBe(true);
+    await first?.release();
+    await second?.release();
+    expect(first?.isHeld()).toBe(false);
+    const [row] = await queryRows<{ count: number }>(
+      handle.db,
+      sql`select count(*)::int as count from pg_locks where locktype = 'advisory'`,
+    );
+    expect(row?.count).toBe(0);
+  });
+});
+
+describe.skipIf(!postgresServerUrl)('advisory lock on PostgreSQL (two processes, one database)', () => {
+  it('is held by one pool at a time, on a session of its own, until released', async () => {
+    await withTwoPools(async (a, b) => {
+      expect(postgresPoolOf(a)).not.toBeNull();
+      const held = await tryAdvisoryLock(a, 'job');
+      expect(held?.isHeld()).toBe(true);
+      expect(await tryAdvisoryLock(b, 'job')).toBeNull();
+      // Another name is another lock.
+      const other = await tryAdvisoryLock(b, 'other job');
+      expect(other).not.toBeNull();
+      await other?.release();
+      // The pool is not holding it: a pool connection can't unlock it, and the pool stays whole.
+      const [unlocked] = await queryRows<{ ok: boolean }>(
+        a,
+        sql`select pg_advisory_unlock(hashtext('job')) as ok`,
+      );
+      expect(unlocked?.ok).toBe(false);
+      expect(await tryAdvisoryLock(b, 'job')).toBeNull();
+
+      await held?.release();
+      const taken = await tryAdvisoryLock(b, 'job');
+      expect(taken?.isHeld()).toBe(true);
+      await taken?.release();
+    });
+  });
+
+  it('is lost with its session: check() says so and another process takes it', async () => {
+    await withTwoPools(async (a, b) => {
+      const held = await tryAdvisoryLock(a, 'job');
+      expect(held).not.toBeNull();
+      await b.execute(
+        sql`select pg_terminate_backend(pid) from pg_locks where locktype = 'advisory' and granted`,
+      );
+      expect(await held?.check()).toBe(false);
+      expect(held?.isHeld()).toBe(false);
+      const taken = await tryAdvisoryLock(b, 'job');
+      expect(taken).not.toBeNull();
+      await held?.release(); // a no-op: nothing held
+      await taken?.release();
+    });
+  });
+});
