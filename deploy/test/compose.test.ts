@@ -55,6 +55,17 @@ describe(`${COMPOSE_FILE}: services, volumes, health`, () => {
     }
   });
 
+  it('runs the server as SERVER_REPLICAS replicas of one service (2 unless set), which nginx balances', () => {
+    const replicas = (dotenv: Record<string, string>) =>
+      (service(resolveComposeFile(REPO_ROOT, dotenv), 'server').deploy as { replicas?: string } | undefined)
+        ?.replicas;
+    expect(replicas(filledDotenv)).toBe('2');
+    expect(replicas({ ...filledDotenv, SERVER_REPLICAS: '4' })).toBe('4');
+    // Replicas of one service: a fixed container name or published port would collide between them.
+    expect(service(compose, 'server').container_name).toBeUndefined();
+    expect(service(compose, 'server').ports).toBeUndefined();
+  });
+
   it('keeps state in named volumes: the database, certificates and the ACME webroot', () => {
     expect(Object.keys(compose.volumes ?? {}).sort()).toEqual([
       'acme-webroot',

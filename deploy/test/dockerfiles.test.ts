@@ -40,6 +40,16 @@ describe('Dockerfiles', () => {
     expect(lastStage(edge.stages).image).toMatch(/^nginx:\d+\.\d+-alpine$/);
   });
 
+  it("run an nginx whose upstream can re-resolve the replicas' name (`resolve`: open source from 1.27.3)", () => {
+    const [major = 0, minor = 0] = (/^nginx:(\d+)\.(\d+)-/.exec(lastStage(edge.stages).image) ?? [])
+      .slice(1)
+      .map(Number);
+    // 1.28 is the first stable line with it (1.27.0-1.27.2 lack it; a floating 1.27 tag is mainline).
+    expect(major > 1 || (major === 1 && minor >= 28)).toBe(true);
+    const template = readFileSync(join(REPO_ROOT, 'nginx/templates/tollgate.conf.template'), 'utf8');
+    expect(template).toMatch(/^\s*server \$\{TOLLGATE_UPSTREAM\} resolve;$/m);
+  });
+
   it('copy only files that exist and that .dockerignore keeps in the context', () => {
     for (const stage of [...server.stages, ...edge.stages]) {
       for (const source of contextCopySources(stage)) {

@@ -45,6 +45,41 @@ describe('the shipped nginx config', () => {
     expect(rendered).not.toContain('${');
   });
 
+  it('balances the API over every replica, keeping connections to them open', () => {
+    const site = readFileSync(join(edge.prefix, 'conf/conf.d/tollgate.conf'), 'utf8');
+    const upstream = /^upstream tollgate_api \{\n([\s\S]*?)^\}/m.exec(site)?.[1] ?? '';
+    expect(upstream).toMatch(/^\s*zone tollgate_api \d+k;$/m);
+    expect(upstream).toMatch(/^\s*keepalive \d+;$/m);
+    // Below Node's 5 s keep-alive: nginx never writes into a connection the server is closing.
+    expect(upstream).toMatch(/^\s*keepalive_timeout [1-4]s;$/m);
+    // Every proxied location goes through the upstream (none to a single address).
+    const proxied = [...site.matchAll(/^\s*proxy_pass (\S+);$/gm)].map((match) => match[1]);
+    expect(proxied.length).toBeGreaterThanOrEqual(5);
+    expect(new Set(proxied)).toEqual(new Set(['http://tollgate_api']));
+  });
+
+  it('lays out one upstream server per replica for the local nginx (the container resolves one name)', async () => {
+    const replicas = await prepareLocalEdge(REPO_ROOT, ['127.0.0.1:7', '127.0.0.1:8']);
+    try {
+      const site = readFileSync(join(replicas.prefix, 'conf/conf.d/tollgate.conf'), 'utf8');
+      expect([...site.matchAll(/^\s*server (\S+);$/gm)].map((match) => match[1])).toEqual([
+        '127.0.0.1:7',
+        '127.0.0.1:8',
+      ]);
+      expect(replicas.check().isValid).toBe(true);
+    } finally {
+      replicas.remove();
+    }
+  });
+
+  it('sends a request to another replica only when it cannot have been applied: never a POST once sent', () => {
+    const proxy = readFileSync(join(REPO_ROOT, 'nginx/tollgate/proxy.conf'), 'utf8');
+    const directive = (name: string) =>
+      new RegExp(`^${name} ([^;]*);`, 'm').exec(proxy.replace(/#.*$/gm, ''))?.[1];
+    expect(directive('proxy_next_upstream')).toBe('error timeout');
+    expect(directive('proxy_next_upstream_tries')).toBe('2');
+  });
+
   it('needs three values at start: domain, upstream and resolver', () => {
     expect(templateVariables(TEMPLATE)).toEqual([
       'TOLLGATE_DOMAIN',

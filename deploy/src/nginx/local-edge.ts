@@ -24,7 +24,10 @@ export interface LocalEdgeFiles extends LocalNginx {
  * Everything nginx needs in a fresh temp dir: a throwaway certificate, a fake web build, an ACME
  * challenge file, and the shipped config laid out for two free high ports.
  */
-export async function prepareLocalEdge(repoRoot: string, upstream: string): Promise<LocalEdgeFiles> {
+export async function prepareLocalEdge(
+  repoRoot: string,
+  upstream: string | readonly string[],
+): Promise<LocalEdgeFiles> {
   const prefix = mkdtempSync(join(tmpdir(), 'tollgate-nginx-'));
   const certDir = join(prefix, 'certs');
   const webRoot = join(prefix, 'html');
@@ -38,7 +41,7 @@ export async function prepareLocalEdge(repoRoot: string, upstream: string): Prom
     repoRoot,
     prefix,
     domain: TEST_DOMAIN,
-    upstream,
+    upstreams: typeof upstream === 'string' ? [upstream] : upstream,
     httpPort,
     httpsPort,
     certificateFile: certificate.certificateFile,
@@ -62,8 +65,14 @@ export interface LocalEdge extends LocalEdgeFiles {
   stop(): Promise<void>;
 }
 
-/** Prepares and starts nginx; stop() ends it and deletes the temp dir. */
-export async function startLocalEdge(repoRoot: string, upstream: string): Promise<LocalEdge> {
+/**
+ * Prepares and starts nginx; stop() ends it and deletes the temp dir. `upstream`: host:port of the API
+ * server, or of each replica (nginx's upstream balances over them).
+ */
+export async function startLocalEdge(
+  repoRoot: string,
+  upstream: string | readonly string[],
+): Promise<LocalEdge> {
   const files = await prepareLocalEdge(repoRoot, upstream);
   let running: RunningNginx;
   try {

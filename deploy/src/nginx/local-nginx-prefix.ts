@@ -13,8 +13,8 @@ export interface LocalNginxOptions {
   /** An empty directory: nginx's prefix (-p), holding config, logs, pid, scratch and certs. */
   prefix: string;
   domain: string;
-  /** host:port of the upstream API server. */
-  upstream: string;
+  /** host:port of each API server replica (one or more). */
+  upstreams: readonly string[];
   httpPort: number;
   httpsPort: number;
   certificateFile: string;
@@ -70,9 +70,10 @@ export function prepareLocalNginx(options: LocalNginxOptions): LocalNginx {
 
   let site = renderTemplate(readFileSync(join(source, 'templates/tollgate.conf.template'), 'utf8'), {
     TOLLGATE_DOMAIN: domain,
-    TOLLGATE_UPSTREAM: options.upstream,
+    TOLLGATE_UPSTREAM: UPSTREAM_PLACEHOLDER,
     TOLLGATE_RESOLVER: '127.0.0.1',
   });
+  site = substitute(site, `server ${UPSTREAM_PLACEHOLDER} resolve;`, upstreamServers(options.upstreams), 1);
   site = substitute(site, /listen 80\b/g, `listen 127.0.0.1:${options.httpPort}`, 2);
   site = substitute(site, /listen 443\b/g, `listen 127.0.0.1:${options.httpsPort}`, 2);
   site = substitute(site, `/etc/letsencrypt/live/${domain}/fullchain.pem`, options.certificateFile, 1);
@@ -82,6 +83,17 @@ export function prepareLocalNginx(options: LocalNginxOptions): LocalNginx {
   writeFileSync(join(confDir, 'conf.d/tollgate.conf'), site);
 
   return { configFile, errorLog, accessLog };
+}
+
+// In the container, TOLLGATE_UPSTREAM is one name that Docker's DNS answers with every replica's
+// address, re-resolved by `resolve` (nginx ≥ 1.27.3). Here there is no such name and Debian's nginx
+// 1.22 has no `resolve`: the name's line becomes one `server` line per replica, which is what nginx
+// makes of a name with several addresses. Everything else in the upstream block is the shipped one.
+const UPSTREAM_PLACEHOLDER = 'tollgate-replicas.invalid:3000';
+
+function upstreamServers(upstreams: readonly string[]): string {
+  if (upstreams.length === 0) throw new Error('at least one upstream server is needed');
+  return upstreams.map((address) => `server ${address};`).join('\n    ');
 }
 
 function substitute(text: string, from: string | RegExp, to: string, expectedCount: number): string {
