@@ -2,28 +2,40 @@ import { createSession, type Database } from '@tollgate/db';
 import type { RunningServer } from '@tollgate/server';
 import { runLoad } from './load';
 import type { LoadResult, LoadSpec } from './load-spec';
+import { inRounds, medianOf, ROUNDS } from './median';
 import { accessTokens } from './servers';
 import { personalTenant } from './tenants';
+
+/** One round of the throughput ratios: each authorize route right after its bare authenticated route. */
+export interface HttpRound {
+  /** The bare authenticated routes: JWT check + one primary-key read, no metering. */
+  trpcMe: LoadResult;
+  trpcAuthorize: LoadResult;
+  restMe: LoadResult;
+  restAuthorize: LoadResult;
+}
+
+/** One round of the latency ratios at the sustainable rate: authorize, then the bare route, per transport. */
+export interface PacedRound {
+  trpcAtSustainable: LoadResult;
+  /** The bare authenticated routes at that same rate: the latency floor of this machine and stack. */
+  trpcMeAtSustainable: LoadResult;
+  restAtSustainable: LoadResult;
+  restMeAtSustainable: LoadResult;
+}
 
 export interface HttpFigures {
   /** GET /api/v1/health/live: a bare Express JSON route (no auth, no database), for calibration. */
   bareJson: LoadResult;
-  /** The bare authenticated routes: JWT check + one primary-key read, no metering. */
-  trpcMe: LoadResult;
-  restMe: LoadResult;
-  trpcAuthorize: LoadResult;
-  restAuthorize: LoadResult;
+  /** ROUNDS rounds; the report gives the median of each figure and of each round's ratio. */
+  rounds: HttpRound[];
   /** POST /api/v1/sessions/:id/runs: the metered REST route (authorize + session + run record + runner). */
   restRun: LoadResult;
   trpcAt1000: LoadResult;
   restAt1000: LoadResult;
-  /** Half the bare authenticated throughput (capped at 1,000): a rate this machine can sustain. */
+  /** Half the median bare authenticated throughput (capped at 1,000): a rate this machine can sustain. */
   sustainableRate: number;
-  trpcAtSustainable: LoadResult;
-  restAtSustainable: LoadResult;
-  /** The bare authenticated routes at that same rate: the latency floor of this machine and stack. */
-  trpcMeAtSustainable: LoadResult;
-  restMeAtSustainable: LoadResult;
+  paced: PacedRound[];
 }
 
 const CONNECTIONS = 50;
@@ -36,7 +48,8 @@ const JSON_HEADERS = { 'content-type': 'application/json', authorization: 'Beare
  * with their own JWTs, every authorize a new run id of the next tenant. Each authorize route is set
  * against the bare authenticated route of the same transport (`auth.me`), then driven at a fixed
  * 1,000 req/s and at half the bare route's throughput for its latency (a machine that can't serve
- * 1,000 req/s at all only measures its queue at that rate).
+ * 1,000 req/s at all only measures its queue at that rate). The ratio figures are measured in ROUNDS
+ * rounds (see median.ts); the metered route and the fixed 1,000 req/s runs, information only, once.
  */
 export async function measureHttp(
   server: RunningServer,
@@ -65,46 +78,47 @@ export async function measureHttp(
   const trpcAuthorize = (prefix: string) => post('/api/trpc/usage.authorize', '{"runId":"{i}"}', prefix);
   const restAuthorize = (prefix: string) => post('/api/v1/usage/authorize', '{"runId":"{i}"}', prefix);
 
+  const paced = (spec: LoadSpec, rate: number): LoadSpec => ({
+    ...spec,
+    connections: PACED_SOCKETS,
+    pacedRate: rate,
+  });
+
   const bareJson = await runLoad({ ...base, method: 'GET', path: '/api/v1/health/live' });
-  const trpcMe = await runLoad(get('/api/trpc/auth.me'));
-  const restMe = await runLoad(get('/api/v1/auth/me'));
-  const sustainableRate = Math.max(
-    10,
-    Math.min(1000, Math.round(Math.min(trpcMe.perSecond, restMe.perSecond) / 2)),
+  const rounds = await inRounds(ROUNDS, async (round) => ({
+    trpcMe: await runLoad(get('/api/trpc/auth.me')),
+    trpcAuthorize: await runLoad(trpcAuthorize(`ht${round}-`)),
+    restMe: await runLoad(get('/api/v1/auth/me')),
+    restAuthorize: await runLoad(restAuthorize(`hr${round}-`)),
+  }));
+  const bare = Math.min(
+    medianOf(rounds, (r) => r.trpcMe.perSecond),
+    medianOf(rounds, (r) => r.restMe.perSecond),
   );
-  return {
-    bareJson,
-    trpcMe,
-    restMe,
-    trpcAuthorize: await runLoad(trpcAuthorize('ht-')),
-    restAuthorize: await runLoad(restAuthorize('hr-')),
-    restRun: await runLoad(
-      post('/api/v1/sessions/{session}/runs', '{"runId":"{i}","message":"bench"}', 'hm-'),
-    ),
-    trpcAt1000: await runLoad({ ...trpcAuthorize('hp-'), connections: PACED_SOCKETS, pacedRate: 1000 }),
-    restAt1000: await runLoad({ ...restAuthorize('hq-'), connections: PACED_SOCKETS, pacedRate: 1000 }),
-    sustainableRate,
-    trpcAtSustainable: await runLoad({
-      ...trpcAuthorize('hs-'),
-      connections: PACED_SOCKETS,
-      pacedRate: sustainableRate,
-    }),
-    restAtSustainable: await runLoad({
-      ...restAuthorize('hu-'),
-      connections: PACED_SOCKETS,
-      pacedRate: sustainableRate,
-    }),
-    trpcMeAtSustainable: await runLoad({
-      ...get('/api/trpc/auth.me'),
-      connections: PACED_SOCKETS,
-      pacedRate: sustainableRate,
-    }),
-    restMeAtSustainable: await runLoad({
-      ...get('/api/v1/auth/me'),
-      connections: PACED_SOCKETS,
-      pacedRate: sustainableRate,
-    }),
-  };
+  const sustainableRate = Math.max(10, Math.min(1000, Math.round(bare / 2)));
+  const restRun = await runLoad(
+    post('/api/v1/sessions/{session}/runs', '{"runId":"{i}","message":"bench"}', 'hm-'),
+  );
+  const trpcAt1000 = await runLoad(paced(trpcAuthorize('hp-'), 1000));
+  const restAt1000 = await runLoad(paced(restAuthorize('hq-'), 1000));
+  const pacedRounds = await inRounds(ROUNDS, async (round) => ({
+    trpcAtSustainable: await runLoad(paced(trpcAuthorize(`hs${round}-`), sustainableRate)),
+    trpcMeAtSustainable: await runLoad(paced(get('/api/trpc/auth.me'), sustainableRate)),
+    restAtSustainable: await runLoad(paced(restAuthorize(`hu${round}-`), sustainableRate)),
+    restMeAtSustainable: await runLoad(paced(get('/api/v1/auth/me'), sustainableRate)),
+  }));
+  return { bareJson, rounds, restRun, trpcAt1000, restAt1000, sustainableRate, paced: pacedRounds };
+}
+
+/** Every authorize run of these figures (each charges runs): for the ledger check. */
+export function authorizeRuns(http: HttpFigures): LoadResult[] {
+  return [
+    ...http.rounds.flatMap((r) => [r.trpcAuthorize, r.restAuthorize]),
+    http.restRun,
+    http.trpcAt1000,
+    http.restAt1000,
+    ...http.paced.flatMap((r) => [r.trpcAtSustainable, r.restAtSustainable]),
+  ];
 }
 
 /** 2xx answers of a load run. */

@@ -10,12 +10,16 @@ import { checkTwoServers } from './exactness';
 import { checkLifecycleExactness } from './exactness-lifecycle';
 import { checkServiceExactness } from './exactness-service';
 import { measureHttp } from './http-authorize';
+import { ROUNDS } from './median';
+import { openRedisPeer } from './redis-lua-authorize';
+import { checkLuaExactness } from './redis-lua-exactness';
+import type { PeerResult } from './report-peer';
 import { currentLoad, describeMachine } from './machine';
 import { measurePgbenchEquivalents } from './pgbench';
 import { renderReport, type BenchResults } from './report';
 import { createScratchDatabase } from '@tollgate/db/testing';
 import { startBenchServer } from './servers';
-import { measureAuthorize } from './service-authorize';
+import { measureServiceRounds } from './service-rounds';
 import { seedPacks, seedTenants, usageTotals } from './tenants';
 import { measureWebSize } from './web-size';
 import { measureWebhooks } from './webhooks';
@@ -42,7 +46,7 @@ async function main(): Promise<void> {
     step('pgbench-equivalent statements');
     const pgbench = await measurePgbenchEquivalents(handle.db, 3000);
 
-    step('service-level authorize');
+    step(`service-level authorize and the Redis Lua peer (${ROUNDS} rounds)`);
     const batchedServer = await startBenchServer(handle, { batchWindowMs: 2 });
     const singleServer = await startBenchServer(handle, { batchWindowMs: 0 });
     const tenants = await seedTenants(handle.db, 'svc', 1000, NO_LIMIT);
@@ -50,15 +54,36 @@ async function main(): Promise<void> {
     // The multi-bucket path: a plan allowance of 5 runs, then two packs each (one expiring sooner).
     const packs = await seedTenants(handle.db, 'pack', 1000, 5);
     await seedPacks(handle.db, packs, NO_LIMIT);
-    const load = { concurrency: CONCURRENCY, durationMs: 4000 };
-    const service = {
-      tenantsSingle: await measureAuthorize(singleServer.services, { ...load, tenants, tag: 'ts' }),
-      tenantsBatched: await measureAuthorize(batchedServer.services, { ...load, tenants, tag: 'tb' }),
-      hotSingle: await measureAuthorize(singleServer.services, { ...load, tenants: hot, tag: 'hs' }),
-      hotBatched: await measureAuthorize(batchedServer.services, { ...load, tenants: hot, tag: 'hb' }),
-      packsSingle: await measureAuthorize(singleServer.services, { ...load, tenants: packs, tag: 'ps' }),
-      packsBatched: await measureAuthorize(batchedServer.services, { ...load, tenants: packs, tag: 'pb' }),
+    // The Redis Lua peer (issue 20) on the same 1,000 tenants, measured right after the grouped figure
+    // in each round; skipped with the reason where no Redis answers.
+    const peer = await openRedisPeer(tenants, NO_LIMIT);
+    if ('skipped' in peer) step(`Redis Lua peer skipped: ${peer.skipped}`);
+    const ready = 'skipped' in peer ? null : peer;
+    const rounds = async () => {
+      const service = await measureServiceRounds(
+        {
+          single: singleServer.services,
+          batched: batchedServer.services,
+          tenants,
+          hot,
+          packs,
+          peer: ready,
+          load: { concurrency: CONCURRENCY, durationMs: 4000 },
+        },
+        ROUNDS,
+      );
+      const peerResult: PeerResult = ready
+        ? {
+            url: ready.url,
+            persistence: ready.persistence,
+            totals: await ready.totals(),
+            exactness: await checkLuaExactness(ready, 3000),
+          }
+        : { skipped: 'skipped' in peer ? peer.skipped : '' };
+      return { service, peerResult };
     };
+    // The peer's keys are deleted even if a measurement throws: the Redis is shared.
+    const { service, peerResult } = await rounds().finally(() => ready?.close());
     const serviceTotals = {
       tenants: await usageTotals(handle.db, 'svc'),
       hot: await usageTotals(handle.db, 'hot'),
@@ -71,7 +96,7 @@ async function main(): Promise<void> {
     step('run lifecycle exactness (replays, concurrent starts, downgrade, sweeper)');
     const lifecycle = await checkLifecycleExactness(batchedServer.services, handle.db, scratch.url);
 
-    step('HTTP authorize');
+    step(`HTTP authorize (${ROUNDS} rounds of the ratio figures)`);
     const httpTenants = await seedTenants(handle.db, 'http', 1000, NO_LIMIT);
     const http = await measureHttp(batchedServer, handle.db, httpTenants, 4);
     const httpTotals = await usageTotals(handle.db, 'http');
@@ -90,6 +115,7 @@ async function main(): Promise<void> {
       machine: { ...machine, loadAverage: `${loadAtStart} at start, ${currentLoad()} at end` },
       pgbench,
       service,
+      peer: peerResult,
       serviceTotals,
       serviceExactness,
       lifecycle,

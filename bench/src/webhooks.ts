@@ -17,21 +17,35 @@ export interface WebhookRun {
   load: LoadResult;
   /** Event rows stored for this run: must equal uniqueEvents (each stored once, duplicates no-ops). */
   stored: number;
+  /** Of those, applied: no failure recorded (and, for a subscription event, its account named). */
+  applied: number;
+  /** The figure: events applied per second of the run (a duplicate delivery applies nothing). */
+  appliedPerSecond: number;
+  /** GET /v1/subscriptions/:id answered by the emulator during the run: the re-fetches made. */
+  refetches: number;
   isExact: boolean;
 }
 
 export interface WebhookFigures {
+  /** GET /api/v1/health/live on the same server, same connections, just before: the bare route. */
+  bareJson: LoadResult;
   ignored: WebhookRun;
   subscription: WebhookRun;
   subscriptions: number;
 }
+
+const CONNECTIONS = 32;
 
 /**
  * Signed deliveries to POST /api/v1/billing/webhook, every event delivered twice (half of all
  * deliveries are duplicates), each delivery signed on its own like a Stripe retry:
  * - an event type the handler records and ignores (signature check + dedupe insert),
  * - customer.subscription.updated for real subscriptions, created beforehand through Checkout on the
- *   in-process Stripe emulator: each new event locks the account and re-fetches the subscription.
+ *   in-process Stripe emulator: each new event re-fetches the subscription from the emulator over HTTP
+ *   with no transaction open (the robustness issue: no network call under a lock), then applies it in
+ *   one transaction under the account's lock.
+ * The bare JSON route is measured on the same server with the same connections just before, so the
+ * figure is printed beside what this server answers with no work at all.
  */
 export async function measureWebhooks(db: DbHandle, counts: { ignored: number; subscription: number }) {
   const { emulator, stripe, settings, connect } = await startEmulatedStripe({
@@ -45,6 +59,13 @@ export async function measureWebhooks(db: DbHandle, counts: { ignored: number; s
     const subscriptionIds = await subscribe(server, stripe, 20);
     await emulator.webhooks.drain();
 
+    const bareJson = await runLoad({
+      baseUrl: server.url,
+      connections: CONNECTIONS,
+      method: 'GET',
+      path: '/api/v1/health/live',
+      durationSeconds: 4,
+    });
     const ignored = await deliverTwice(server, stripe, 'ignored', counts.ignored, (i) => ({
       type: 'customer.created',
       object: { id: `cus_bench_${i}`, object: 'customer' },
@@ -54,7 +75,12 @@ export async function measureWebhooks(db: DbHandle, counts: { ignored: number; s
       type: 'customer.subscription.updated',
       object: snapshots[i % snapshots.length],
     }));
-    return { ignored, subscription, subscriptions: subscriptionIds.length } satisfies WebhookFigures;
+    return {
+      bareJson,
+      ignored,
+      subscription,
+      subscriptions: subscriptionIds.length,
+    } satisfies WebhookFigures;
   } finally {
     await server.close();
     await emulator.close();
@@ -129,23 +155,45 @@ async function deliverTwice(
     }
   }
   const interleaved = interleave(deliveries);
+  // The server's Stripe client is this one (in process): its responses count the re-fetches.
+  let refetches = 0;
+  const onResponse = (event: { method?: string; path?: string }) => {
+    if (event.method === 'GET' && event.path?.startsWith('/v1/subscriptions/')) refetches += 1;
+  };
+  stripe.on('response', onResponse);
   const load = await runLoad(
     {
       baseUrl: server.url,
-      connections: 32,
+      connections: CONNECTIONS,
       method: 'POST',
       path: '/api/v1/billing/webhook',
       amount: interleaved.length,
     },
     interleaved,
   );
-  const [row] = await queryRows<{ n: number }>(
+  stripe.off('response', onResponse);
+  const [row] = await queryRows<{ stored: number; applied: number }>(
     server.db.db,
-    sql`select count(*)::int as n from stripe_events where id like ${`${prefix}%`}`,
+    sql`select count(*)::int as stored,
+          count(*) filter (where failure_code is null
+            and (type <> 'customer.subscription.updated' or account_id is not null))::int as applied
+        from stripe_events where id like ${`${prefix}%`}`,
   );
-  const stored = row?.n ?? 0;
-  const isExact = stored === count && (load.statusCodes['200'] ?? 0) === interleaved.length;
-  return { kind, uniqueEvents: count, deliveries: interleaved.length, load, stored, isExact };
+  const stored = row?.stored ?? 0;
+  const applied = row?.applied ?? 0;
+  const isExact =
+    stored === count && applied === count && (load.statusCodes['200'] ?? 0) === interleaved.length;
+  return {
+    kind,
+    uniqueEvents: count,
+    deliveries: interleaved.length,
+    load,
+    stored,
+    applied,
+    appliedPerSecond: applied / load.seconds,
+    refetches,
+    isExact,
+  };
 }
 
 /** Pairs [a, a', b, b', …] → originals and duplicates spread apart by 16 positions. */
