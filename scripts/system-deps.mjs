@@ -1,6 +1,7 @@
 // What the test suites need from the operating system, installed with Debian's apt-get when it is
 // missing, the way ensure-deps.mjs installs pnpm and the node modules: `npm test` asks for nginx (the
-// deploy tests run the shipped config with a real nginx), `npm run test:e2e` for Chromium. `npm start`
+// deploy tests run the shipped config with a real nginx) and Prometheus (they validate the shipped
+// monitoring config and scrape a real server), `npm run test:e2e` for Chromium. `npm start`
 // asks for nothing. Where it can't install (not root, no apt-get) it says what to do instead.
 //
 // Also a CLI: `node scripts/system-deps.mjs nginx chromium`.
@@ -25,6 +26,13 @@ export const SYSTEM_NEEDS = {
     // local-nginx-prefix.ts copies Debian's mime.types (the same file the official image has).
     files: ['/etc/nginx/mime.types'],
     packages: ['nginx'],
+  },
+  prometheus: {
+    why: 'the deploy tests check the shipped alert rules with promtool and scrape a real server with Prometheus',
+    commands: ['prometheus', 'promtool'],
+    files: [],
+    // Debian's package would start a daemon on :9090; the policy-rc.d below keeps it from starting.
+    packages: ['prometheus'],
   },
   chromium: {
     why: 'the browser e2e tests drive /usr/bin/chromium',

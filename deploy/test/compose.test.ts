@@ -44,8 +44,20 @@ function service(file: ComposeFile, name: string) {
 }
 
 describe(`${COMPOSE_FILE}: services, volumes, health`, () => {
-  it('runs nginx, the server, PostgreSQL 16 and certbot, each restarting unless stopped', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['certbot', 'nginx', 'postgres', 'server']);
+  it('runs nginx, the server, PostgreSQL 16 and certbot (Prometheus opt-in), each restarting unless stopped', () => {
+    expect(Object.keys(compose.services).sort()).toEqual([
+      'certbot',
+      'nginx',
+      'postgres',
+      'prometheus',
+      'server',
+    ]);
+    // Prometheus starts only with `--profile monitoring`; the four others always.
+    for (const name of Object.keys(compose.services)) {
+      expect(service(compose, name).profiles, name).toEqual(
+        name === 'prometheus' ? ['monitoring'] : undefined,
+      );
+    }
     expect(service(compose, 'postgres').image).toMatch(/^postgres:16(\.\d+)?(-[a-z]+)?$/);
     expect(service(compose, 'certbot').image).toMatch(/^certbot\/certbot:v\d+\.\d+\.\d+$/);
     expect(service(compose, 'server').build?.dockerfile).toBe('apps/server/Dockerfile');
@@ -66,11 +78,23 @@ describe(`${COMPOSE_FILE}: services, volumes, health`, () => {
     expect(service(compose, 'server').ports).toBeUndefined();
   });
 
-  it('keeps state in named volumes: the database, certificates and the ACME webroot', () => {
+  it('lets Prometheus scrape each replica on a metrics port that is never published or proxied', () => {
+    const server = service(compose, 'server');
+    expect(server.environment).toMatchObject({ METRICS_PORT: '9464', METRICS_HOST: '0.0.0.0' });
+    expect(server.expose).toEqual(['9464']);
+    const prometheus = service(compose, 'prometheus');
+    // On a network the server is on; its UI only on the host's loopback.
+    expect(prometheus.networks?.every((network) => server.networks?.includes(network))).toBe(true);
+    expect(prometheus.ports).toEqual(['127.0.0.1:9090:9090']);
+    expect(prometheus.volumes).toContain('./deploy/monitoring/alerts.yml:/etc/prometheus/alerts.yml:ro');
+  });
+
+  it('keeps state in named volumes: the database, certificates, the ACME webroot and metrics', () => {
     expect(Object.keys(compose.volumes ?? {}).sort()).toEqual([
       'acme-webroot',
       'letsencrypt',
       'postgres-data',
+      'prometheus-data',
     ]);
     expect(service(compose, 'postgres').volumes).toEqual(['postgres-data:/var/lib/postgresql/data']);
     // certbot writes certificates and challenge files; nginx only reads them.

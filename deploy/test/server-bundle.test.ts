@@ -19,12 +19,16 @@ describe('the bundled server (what the Docker image runs)', () => {
   let server: ServerProcess | null = null;
   /** The SMTP server the bundle sends to (a real one, in this process). */
   let inbox: DevInbox | null = null;
+  /** The metrics listener's port (METRICS_PORT, as docker-compose.prod.yml sets 9464). */
+  let metricsPort = 0;
+  const METRICS_TOKEN = 'bundle-metrics-token-0123456789';
 
   beforeAll(async () => {
     await bundleServer({ repoRoot: REPO_ROOT, outDir });
     inbox = await startDevInbox({ port: 0 });
     database = await createScratchDatabase('tollgate_bundle');
     const port = await freePort();
+    metricsPort = await freePort();
     server = await startServerProcess(
       outDir,
       {
@@ -45,6 +49,8 @@ describe('the bundled server (what the Docker image runs)', () => {
         MAIL_FROM: 'Tollgate <billing@tollgate.test>',
         LOG_REQUESTS: 'false',
         DATABASE_URL: database.url,
+        METRICS_PORT: String(metricsPort),
+        METRICS_TOKEN,
       },
       port,
     );
@@ -68,6 +74,17 @@ describe('the bundled server (what the Docker image runs)', () => {
     const response = await fetch(`${server?.url}/api/v1/health`);
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ status: 'ok', database: 'ok' });
+  });
+
+  it('serves Prometheus metrics on their own port, behind the token (prom-client bundled)', async () => {
+    const url = `http://127.0.0.1:${metricsPort}/metrics`;
+    expect((await fetch(url)).status).toBe(401);
+    const response = await fetch(url, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    expect(text).toMatch(/^tollgate_db_pool_connections\{state="total"\} [1-9]/m);
+    expect(text).toContain('tollgate_nodejs_eventloop_lag_p99_seconds');
+    expect((await fetch(`${server?.url}/metrics`)).status).not.toBe(200);
   });
 
   it('registers an account (the native argon2 addon loads), emails its verification link, and signs in', async () => {

@@ -21,7 +21,10 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 
-/** An apt-get that logs its arguments and, on install, provides nginx the way Debian's package does. */
+/**
+ * An apt-get that logs its arguments and, on install, provides nginx (and Prometheus's two commands) the
+ * way Debian's packages do.
+ */
 function fakeAptGet({ exitCode = 0, provides = true } = {}): void {
   const script = `#!/bin/sh
 policy=absent
@@ -30,6 +33,9 @@ echo "$* | DEBIAN_FRONTEND=$DEBIAN_FRONTEND | policy-rc.d $policy" >> "${aptLog}
 if [ "$1" = install ] && [ "${provides}" = true ]; then
   printf '#!/bin/sh\\necho nginx version: fake\\n' > "${bin}/nginx" && /bin/chmod +x "${bin}/nginx"
   /bin/mkdir -p "${root}/etc/nginx" && echo 'types {}' > "${root}/etc/nginx/mime.types"
+  for command in prometheus promtool; do
+    printf '#!/bin/sh\n' > "${bin}/$command" && /bin/chmod +x "${bin}/$command"
+  done
 fi
 exit ${exitCode}
 `;
@@ -48,11 +54,11 @@ const ensure = (options: { uid?: number; path?: string } = {}) =>
   });
 
 describe('system packages the test suites need (scripts/system-deps.mjs)', () => {
-  it('npm test asks for nginx; test:e2e for Chromium; npm start for nothing', () => {
+  it('npm test asks for nginx and Prometheus; test:e2e for Chromium; npm start for nothing', () => {
     const { scripts } = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
       scripts: Record<string, string>;
     };
-    expect(scripts.test).toMatch(/^node scripts\/ensure-deps\.mjs --system=nginx && /);
+    expect(scripts.test).toMatch(/^node scripts\/ensure-deps\.mjs --system=nginx,prometheus && /);
     expect(scripts['test:e2e']).toMatch(/^node scripts\/ensure-deps\.mjs --system=chromium && /);
     expect(scripts.start).not.toContain('--system');
   });
@@ -77,6 +83,17 @@ describe('system packages the test suites need (scripts/system-deps.mjs)', () =>
     ensure();
     expect(aptCalls()[0]).toContain('policy-rc.d exit 0');
     expect(readFileSync(join(root, 'usr/sbin/policy-rc.d'), 'utf8')).toContain('exit 0');
+  });
+
+  it('Prometheus: both its commands are needed, from the one Debian package (never a running daemon)', () => {
+    fakeAptGet();
+    writeFileSync(join(bin, 'prometheus'), '#!/bin/sh\n', { mode: 0o755 });
+    const installed = ensureSystemDeps(['prometheus'], { root, env: { PATH: bin }, uid: 0, log: quiet });
+    // promtool is missing: the package is installed, with the policy that keeps its service stopped.
+    expect(installed).toEqual(['prometheus']);
+    expect(aptCalls()[1]).toBe(
+      'install -y -qq --no-install-recommends prometheus | DEBIAN_FRONTEND=noninteractive | policy-rc.d exit 101',
+    );
   });
 
   it('nginx on PATH but no mime.types → still installs (the deploy tests copy that file)', () => {

@@ -2,9 +2,9 @@ import { ACCOUNT_HEADER, createContextFactory, type ApiDeps, type Services } fro
 import { appRouter, errorAnswer, retryAfterSecondsOf } from '@tollgate/api';
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import express, { type Request, type RequestHandler, type Response } from 'express';
-import helmet from 'helmet';
 import { apiNotFound, errorHandler, sendErrorAnswer } from './http/error-handler';
 import { requestContext } from './http/request-context';
+import { securityHeaders } from './http/security-headers';
 import type { DevInbox } from '@tollgate/mail';
 import { billingWebhookRoutes } from './routes/billing-webhook';
 import { devInboxRoutes } from './routes/dev-inbox';
@@ -26,6 +26,8 @@ export interface AppOptions {
   isShuttingDown?: () => boolean;
   /** The in-process SMTP server's catch (development and tests only): served at /dev/inbox. */
   devInbox?: DevInbox | null;
+  /** Request latency by route for the metrics listener (metrics/http-metrics.ts); null when metrics are off. */
+  httpMetrics?: RequestHandler | null;
 }
 
 const JSON_LIMIT = '100kb';
@@ -39,11 +41,13 @@ export function createApp({
   webDistDir,
   isShuttingDown = () => false,
   devInbox = null,
+  httpMetrics = null,
 }: AppOptions) {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', parseTrustProxy(trustProxy));
-  app.use(helmet());
+  app.use(securityHeaders());
+  if (httpMetrics) app.use(httpMetrics);
   app.use(requestContext(deps.logger, { isLogging: isLoggingRequests }));
 
   const createContext = createContextFactory(deps, services);

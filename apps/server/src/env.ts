@@ -123,6 +123,21 @@ export const envSchema = z.object({
   SEAT_SYNC_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
   /** The most runs one grant by platform support may give (operators are not bounded). */
   SUPPORT_GRANT_MAX_UNITS: z.coerce.number().int().min(0).max(10_000_000).default(1000),
+  /**
+   * Prometheus metrics at /metrics on a listener of their own, never on PORT: unset = off, 0 = a random
+   * port (tests), 9464 = prom-client's customary port (docker-compose.prod.yml).
+   */
+  METRICS_PORT: optional(z.coerce.number().int().min(0).max(65_535)),
+  /** Where the metrics listener binds: loopback unless a scraper on another host must reach it. */
+  METRICS_HOST: optional(z.string().min(1)).default('127.0.0.1'),
+  /** With it, a scrape must send `Authorization: Bearer <token>`. */
+  METRICS_TOKEN: optional(
+    z
+      .string()
+      .min(16, 'must be at least 16 characters')
+      .max(512)
+      .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces'),
+  ),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -160,6 +175,9 @@ function productionProblems(env: Env): string[] {
 
 /** Settings that must agree with each other, in every environment. */
 function consistencyProblems(env: Env): string[] {
+  if (env.METRICS_PORT !== undefined && env.METRICS_PORT !== 0 && env.METRICS_PORT === env.PORT) {
+    return ['METRICS_PORT: must differ from PORT (metrics are never served on the public port)'];
+  }
   if (env.JWT_ISSUER !== undefined && env.JWT_ISSUER === env.TOKEN_ISSUER) {
     return [
       "TOKEN_ISSUER: must differ from JWT_ISSUER (Tollgate's own tokens and the host platform's must be told apart)",

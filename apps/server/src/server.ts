@@ -16,6 +16,7 @@ import { createEmailWorker, type EmailWorker } from '@tollgate/api';
 import type { DevInbox } from '@tollgate/mail';
 import { createApp } from './app';
 import { startLeadership, type Leadership } from './leadership';
+import { createServerMetrics, startMetricsListener, type ServerMetrics } from './metrics';
 import { setUpEmail } from './email-setup';
 import { startEmailOutbox, startMeterReporting, startNotificationClock } from './notification-workers';
 import { apiConfigOf, pgliteDataDir, webDistDirOf } from './config';
@@ -39,6 +40,8 @@ export interface RunningServer {
   emailWorker: EmailWorker;
   /** Whether this process runs the once-across-replicas periodic passes (see leadership.ts). */
   leadership: Pick<Leadership, 'isLeader'>;
+  /** Prometheus metrics and their own listener (`${url}/metrics`), when METRICS_PORT is set. */
+  metrics: (ServerMetrics & { url: string; port: number }) | null;
   close(): Promise<void>;
 }
 
@@ -77,13 +80,16 @@ export async function startServer(env: Env, options: StartOptions = {}): Promise
           }
         : { dataDir: pgliteDataDir(env) },
     ));
+  const now = options.now ?? (() => new Date());
+  const metrics = env.METRICS_PORT === undefined ? null : createServerMetrics({ db: db.db, now, logger });
   const deps: ApiDeps = {
     db: db.db,
     config: apiConfigOf(env),
-    now: options.now ?? (() => new Date()),
+    now,
     runner: env.AGENT_BACKEND_URL ? createHttpRunner(env.AGENT_BACKEND_URL) : createLocalRunner(),
     logger,
     billing: options.billing === undefined ? (stripe?.settings ?? null) : options.billing,
+    ...(metrics ? { metrics: metrics.hooks } : {}),
   };
   const services = createServices(deps);
   await announceOperatorBootstrap(services, logger);
@@ -104,7 +110,19 @@ export async function startServer(env: Env, options: StartOptions = {}): Promise
     isLoggingRequests: env.LOG_REQUESTS,
     webDistDir: webDistDirOf(env),
     devInbox: email.devInbox,
+    httpMetrics: metrics?.httpMiddleware ?? null,
   });
+  // Before the public listener: a taken metrics port stops the start with nothing listening yet.
+  const metricsListener =
+    metrics && env.METRICS_PORT !== undefined
+      ? await startMetricsListener({
+          registry: metrics.registry,
+          host: env.METRICS_HOST,
+          port: env.METRICS_PORT,
+          token: env.METRICS_TOKEN ?? null,
+          logger,
+        })
+      : null;
 
   const server: Server = await new Promise((resolve, reject) => {
     const listening = app.listen(env.PORT, env.HOST, (error?: Error) =>
@@ -177,6 +195,10 @@ export async function startServer(env: Env, options: StartOptions = {}): Promise
     devInbox: email.devInbox,
     emailWorker,
     leadership,
+    metrics:
+      metrics && metricsListener
+        ? { ...metrics, url: metricsListener.url, port: metricsListener.port }
+        : null,
     /**
      * Graceful: readiness turns 503, the listener stops accepting, in-flight requests finish (idle
      * keep-alive connections are closed at once; busy ones are cut after SHUTDOWN_TIMEOUT_SECONDS),
@@ -190,6 +212,8 @@ export async function startServer(env: Env, options: StartOptions = {}): Promise
       const idleSweep = setInterval(() => server.closeIdleConnections(), 100);
       const deadline = setTimeout(() => server.closeAllConnections(), env.SHUTDOWN_TIMEOUT_SECONDS * 1000);
       await closed;
+      // Scrapes answer until the public listener is drained: the last requests are still counted.
+      await metricsListener?.close();
       clearInterval(idleSweep);
       clearTimeout(deadline);
       await backgroundStopped; // a pass under way finishes before Stripe and the database go

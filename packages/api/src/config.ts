@@ -1,6 +1,7 @@
 import type { Database } from '@tollgate/db';
 import type { BillingSettings } from './billing/stripe-settings';
 import type { Logger } from './logger';
+import type { Metrics } from './metrics';
 import type { AgentRunner } from './runner/agent-runner';
 
 /** Everything the API needs from its host, validated by the server's env.ts before it gets here. */
@@ -80,4 +81,6 @@ export interface ApiDeps {
   logger: Logger;
   /** Stripe (real or the offline emulator); null when the server runs without billing. */
   billing: BillingSettings | null;
+  /** Operator metrics (apps/server's prom-client registry); none when unset. Hooks never throw here. */
+  metrics?: Metrics;
 }

@@ -9,6 +9,14 @@ export * from './schemas';
 export { ACCOUNT_HEADER, createContextFactory, type Actor, type Context, type RequestInfo } from './context';
 export { createServices, type Services } from './services';
 export type { ApiConfig, ApiDeps } from './config';
+export {
+  infallibleMetrics,
+  noopMetrics,
+  type Metrics,
+  type ReconciliationSource,
+  type ReconciliationTally,
+  type WebhookMetricOutcome,
+} from './metrics';
 export { createJsonLogger, pinoLoggerOf, silentLogger, type Logger } from './logger';
 export { createLocalRunner } from './runner/local-runner';
 export { createHttpRunner } from './runner/http-runner';

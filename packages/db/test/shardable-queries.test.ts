@@ -50,6 +50,10 @@ const CROSS_TENANT_BY_DESIGN: Record<string, Allowance> = {
     tables: ['meter_batches'],
     reason: "outbox: batches past Stripe's 24 h window",
   },
+  meterBatchStats: {
+    tables: ['meter_batches'],
+    reason: 'metrics scrape: pending batches of all accounts (queue depth and age)',
+  },
   listMeteredPeriods: {
     tables: ['usage_periods', 'overage_entries'],
     reason: 'reconciler: periods with overage',

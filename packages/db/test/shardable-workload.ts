@@ -281,6 +281,9 @@ export async function runWorkload(db: Database): Promise<void> {
   await repo.abandonExpiredMeterBatches(db, FAR);
   await repo.listMeterBatches(db, { accountId: alice.accountId });
   await repo.listMeteredPeriods(db, { endedAfter: NOW });
+  // Queue depth and age, read by the metrics scrape.
+  await repo.meterBatchStats(db);
+  await repo.emailOutboxStats(db);
 
   // Operator actions and the console.
   await db.transaction((tx) =>

@@ -10,6 +10,7 @@ import {
 } from '@tollgate/db';
 import Stripe from 'stripe';
 import type { Logger } from '../logger';
+import { infallibleMetrics, type Metrics, type ReconciliationTally } from '../metrics';
 import type { MeterReporter } from './meter-reporter';
 import type { BillingSettings } from './stripe-settings';
 
@@ -25,6 +26,8 @@ export interface MeterReconciliationOptions {
    * than this ago is left for a later pass (default 10 minutes).
    */
   quietMs?: number;
+  /** Each pass over recent periods is counted (see `Metrics.reconciliation`). */
+  metrics?: Metrics;
 }
 
 export type MeterReconciliationAction =
@@ -77,6 +80,7 @@ export interface MeterReconciliationReport {
 export function createMeterReconciliation(options: MeterReconciliationOptions) {
   const { db, billing, now, logger, reporter } = options;
   const quietMs = options.quietMs ?? 600_000;
+  const metrics = infallibleMetrics(options.metrics);
 
   async function stripeTotal(meterId: string, customer: string, period: { start: Date; end: Date }) {
     const window = meterWindow(period);
@@ -198,6 +202,7 @@ export function createMeterReconciliation(options: MeterReconciliationOptions) {
   }): Promise<MeterReconciliationReport[]> {
     const reports: MeterReconciliationReport[] = [];
     for (const ref of await listMeteredPeriods(db, input)) reports.push(await reconcilePeriod(ref));
+    metrics.reconciliation('stripe_meter', tallyOf(reports));
     return reports;
   }
 
@@ -205,3 +210,15 @@ export function createMeterReconciliation(options: MeterReconciliationOptions) {
 }
 
 export type MeterReconciliation = ReturnType<typeof createMeterReconciliation>;
+
+const CORRECTING: ReadonlySet<MeterReconciliationAction> = new Set(['repair', 'cancel', 'cancel_and_repair']);
+const FAILING: ReadonlySet<MeterReconciliationAction> = new Set(['overbilled', 'error']);
+
+/** A pass in numbers: periods compared, made right at Stripe, left for an operator. */
+function tallyOf(reports: readonly MeterReconciliationReport[]): ReconciliationTally {
+  return {
+    checked: reports.length,
+    corrected: reports.filter((report) => CORRECTING.has(report.action)).length,
+    failed: reports.filter((report) => FAILING.has(report.action)).length,
+  };
+}

@@ -1,5 +1,6 @@
 import { listStripeLinkedSubscriptions } from '@tollgate/db';
 import type { ApiDeps } from '../config';
+import { infallibleMetrics } from '../metrics';
 import type { BillingSettings } from './stripe-settings';
 import type { SeatSync } from './seat-sync';
 import type { SubscriptionSync } from './subscription-sync';
@@ -23,6 +24,7 @@ export function createReconciler(
   sync: SubscriptionSync,
   seats: SeatSync,
 ) {
+  const metrics = infallibleMetrics(deps.metrics);
   return async function reconcile(): Promise<ReconcileReport> {
     const report: ReconcileReport = {
       accountsChecked: 0,
@@ -61,6 +63,12 @@ export function createReconciler(
       }
     }
     deps.logger.info('stripe reconciliation finished', { ...report });
+    // Corrections are drift webhooks missed: an operator is alerted when they keep happening.
+    metrics.reconciliation('stripe_subscriptions', {
+      checked: report.accountsChecked,
+      corrected: report.accountsCorrected,
+      failed: report.failures.length,
+    });
     return report;
   };
 }

@@ -13,6 +13,7 @@ import {
 import { AppError, type StripeEventEnvelope } from '@tollgate/domain';
 import Stripe from 'stripe';
 import type { ApiDeps } from '../config';
+import { infallibleMetrics, type WebhookMetricOutcome } from '../metrics';
 import { eventNotices } from '../notifications/event-notices';
 import { notify } from '../notifications/notifier';
 import { createConcurrencyLimit } from './concurrency-limit';
@@ -61,6 +62,7 @@ export function createWebhookHandler(
   packs: RunPackPurchases,
 ) {
   const { db, logger, now } = deps;
+  const metrics = infallibleMetrics(deps.metrics);
   const limit = createConcurrencyLimit(deps.config.webhookConcurrency ?? DEFAULT_WEBHOOK_CONCURRENCY);
   const onDb: DbStep = (work) => limit.run(work);
 
@@ -89,14 +91,16 @@ export function createWebhookHandler(
     // read will never become readable by retrying, so it is a permanent failure, not a 500.
     const json = parseJson(rawBody);
     const record = recordOf(json, rawBody, now());
-    return settle(record, 'delivery', async () => {
-      if (json === undefined) throw new PermanentWebhookError('malformed_event', 'The body is not JSON');
-      const envelope = parseEnvelope(json);
-      if (usableString(envelope.id) === null || usableString(envelope.type) === null) {
-        throw new PermanentWebhookError('malformed_event', 'Malformed Stripe event (id or type unusable)');
-      }
-      return apply(envelope, record, 'delivery');
-    });
+    return observed(record, 'delivery', () =>
+      settle(record, 'delivery', async () => {
+        if (json === undefined) throw new PermanentWebhookError('malformed_event', 'The body is not JSON');
+        const envelope = parseEnvelope(json);
+        if (usableString(envelope.id) === null || usableString(envelope.type) === null) {
+          throw new PermanentWebhookError('malformed_event', 'Malformed Stripe event (id or type unusable)');
+        }
+        return apply(envelope, record, 'delivery');
+      }),
+    );
   }
 
   /**
@@ -117,7 +121,35 @@ export function createWebhookHandler(
     }
     const json: unknown = JSON.parse(JSON.stringify(event));
     const record = { ...recordOf(json, JSON.stringify(json), now()), id: eventId };
-    return settle(record, 'replay', () => apply(parseEnvelope(json), record, 'replay'));
+    return observed(record, 'replay', () =>
+      settle(record, 'replay', () => apply(parseEnvelope(json), record, 'replay')),
+    );
+  }
+
+  /**
+   * Counts the settled event for the operator's metrics (a retryable throw is `error`). The lag behind
+   * Stripe's `created` is told only for a delivery seen for the first time: a duplicate's or a replay's
+   * age says nothing about how far behind webhook processing is. A delivery whose signature fails is
+   * not an event (its type can't be trusted): it shows as a 400 in the HTTP metrics only.
+   */
+  async function observed(
+    record: RecordEventInput,
+    mode: Mode,
+    work: () => Promise<WebhookOutcome>,
+  ): Promise<WebhookOutcome> {
+    const type = metricTypeOf(record.type);
+    let outcome: WebhookOutcome;
+    try {
+      outcome = await work();
+    } catch (error) {
+      metrics.webhookEvent(type, 'error', null);
+      throw error;
+    }
+    const status: WebhookMetricOutcome = outcome.status;
+    const isFirstDelivery = mode === 'delivery' && status !== 'duplicate';
+    const lagSeconds = Math.max(0, (now().getTime() - record.stripeCreatedAt.getTime()) / 1000);
+    metrics.webhookEvent(type, status, isFirstDelivery ? lagSeconds : null);
+    return outcome;
   }
 
   /** Runs `work`; a permanent failure is recorded and becomes the outcome, anything else is thrown. */
@@ -266,6 +298,11 @@ export function createWebhookHandler(
 }
 
 export type WebhookHandler = ReturnType<typeof createWebhookHandler>;
+
+/** Stripe's event types (`customer.subscription.updated`) as a label; anything else is one `unknown`. */
+function metricTypeOf(type: string): string {
+  return /^[a-z0-9_.]{1,80}$/.test(type) ? type : 'unknown';
+}
 
 function parseJson(rawBody: Buffer | string): unknown {
   try {

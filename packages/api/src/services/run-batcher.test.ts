@@ -33,6 +33,24 @@ function recordingBatcher(windowMs: number, maxSize: number) {
 }
 
 describe('createRunBatcher', () => {
+  it('tells onBatch each group’s size and its oldest caller’s wait; a throwing onBatch changes nothing', async () => {
+    const told: { size: number; waitMs: number }[] = [];
+    const batcher = createRunBatcher<number, number>({
+      windowMs: 5,
+      maxSize: 100,
+      runBatch: async (inputs) => inputs.map((n) => ok(n * 10)),
+      runOne: async (n) => n * 10,
+      onBatch(size, waitMs) {
+        told.push({ size, waitMs });
+        throw new Error('metrics backend down');
+      },
+    });
+    expect(await Promise.all([1, 2, 3].map((n) => batcher.submit(n)))).toEqual([10, 20, 30]);
+    expect(told).toEqual([{ size: 3, waitMs: expect.any(Number) }]);
+    expect(told[0]?.waitMs).toBeGreaterThanOrEqual(0);
+    expect(told[0]?.waitMs).toBeLessThan(1000);
+  });
+
   it('serves calls made within the window as one group, each caller getting its own result', async () => {
     const { batcher, groups, singles } = recordingBatcher(5, 100);
     const results = await Promise.all([1, 2, 3, 4].map((n) => batcher.submit(n)));

@@ -28,6 +28,8 @@ export interface RunBatcherOptions<Input, Output> {
   shouldRetryAlone?(error: unknown): boolean;
   /** Told about each group that failed as a whole (before its callers are retried alone or rejected). */
   onBatchFailure?(error: unknown, size: number): void;
+  /** Told about each group sent: its size and how long its oldest caller waited (metrics; must not throw). */
+  onBatch?(size: number, waitMs: number): void;
 }
 
 export interface RunBatcherStats {
@@ -47,6 +49,8 @@ export interface RunBatcher<Input, Output> {
 
 interface Waiter<Input, Output> {
   input: Input;
+  /** performance.now() at submit: the group's wait is its oldest waiter's. */
+  submittedAt: number;
   resolve(value: Output): void;
   reject(error: unknown): void;
 }
@@ -61,7 +65,15 @@ interface Waiter<Input, Output> {
 export function createRunBatcher<Input, Output>(
   options: RunBatcherOptions<Input, Output>,
 ): RunBatcher<Input, Output> {
-  const { windowMs, maxSize, runBatch, runOne, onBatchFailure, shouldRetryAlone = () => true } = options;
+  const {
+    windowMs,
+    maxSize,
+    runBatch,
+    runOne,
+    onBatchFailure,
+    onBatch,
+    shouldRetryAlone = () => true,
+  } = options;
   if (!(windowMs >= 0) || !Number.isInteger(maxSize) || maxSize < 1) {
     throw new Error(`createRunBatcher: invalid windowMs ${windowMs} or maxSize ${maxSize}`);
   }
@@ -73,7 +85,7 @@ export function createRunBatcher<Input, Output>(
 
   function submit(input: Input): Promise<Output> {
     return new Promise<Output>((resolve, reject) => {
-      waiting.push({ input, resolve, reject });
+      waiting.push({ input, submittedAt: performance.now(), resolve, reject });
       if (waiting.length >= maxSize) dispatch();
       else if (inFlight.size === 0) dispatchAtTurnEnd();
       else if (timer === null) timer = setTimeout(dispatch, windowMs);
@@ -98,6 +110,13 @@ export function createRunBatcher<Input, Output>(
     counters.batches += 1;
     counters.items += group.length;
     counters.largestBatch = Math.max(counters.largestBatch, group.length);
+    if (onBatch) {
+      try {
+        onBatch(group.length, performance.now() - (group[0]?.submittedAt ?? performance.now()));
+      } catch {
+        // An observer: a failing one must not keep the group from being sent.
+      }
+    }
     const settled: Promise<void> = serve(group).finally(() => {
       inFlight.delete(settled);
       // The last group in flight is done: whoever waits for the window goes now.

@@ -36,6 +36,7 @@ import {
 import { formatMoney } from '@tollgate/mail';
 import type { z } from 'zod';
 import type { ApiDeps } from '../config';
+import { infallibleMetrics } from '../metrics';
 import type { AutoTopUp } from '../billing/auto-top-up';
 import type { UsageAlerts } from '../notifications/usage-alerts';
 import type {
@@ -45,6 +46,7 @@ import type {
   startedRunStateSchema,
 } from '../schemas/usage-schemas';
 import type { Tenant } from '../tenant';
+import { authorizedCodeOf, refusedCodeOf } from './authorize-outcome';
 import { authorizeFingerprint } from './run-fingerprint';
 import { createRunBatcher, type BatchItemResult } from './run-batcher';
 import type { SubscriptionService } from './subscription-service';
@@ -87,6 +89,7 @@ export function createUsageService(
   autoTopUp: AutoTopUp | null = null,
 ) {
   const { db, now, config, logger } = deps;
+  const metrics = infallibleMetrics(deps.metrics);
   const upgradeUrl = new URL('/settings/subscription?upgrade=1', config.appUrl).toString();
   const buyRunsUrl = new URL('/settings/subscription?buy=1', config.appUrl).toString();
   const raiseCapUrl = new URL('/settings/subscription?cap=1', config.appUrl).toString();
@@ -192,6 +195,7 @@ export function createUsageService(
         // Retry-After) at once. A run whose statement committed before the answer was lost is found
         // again by the caller's retry with the same run id: a replay, never a second charge.
         shouldRetryAlone: (error) => !isDatabaseUnavailable(error),
+        onBatch: (size, waitMs) => metrics.runBatch(size, waitMs / 1000),
         onBatchFailure: (error, size) =>
           logger.warn(
             isDatabaseUnavailable(error)
@@ -209,6 +213,17 @@ export function createUsageService(
    * says where the run is); another fingerprint → RUN_ID_REUSED; denied → PAYMENT_REQUIRED (402 body).
    */
   async function reserve(request: ReserveRequest): Promise<RunAuthorization> {
+    try {
+      const authorization = await reserveOnce(request);
+      metrics.authorizeOutcome(authorizedCodeOf(authorization));
+      return authorization;
+    } catch (error) {
+      metrics.authorizeOutcome(refusedCodeOf(error));
+      throw error;
+    }
+  }
+
+  async function reserveOnce(request: ReserveRequest): Promise<RunAuthorization> {
     const charge = { ...request, at: now() };
     const { entitlement, result } = batcher ? await batcher.submit(charge) : await chargeOne(charge);
     if (result.outcome === 'reserved' && result.autoTopUpThreshold !== null && autoTopUp) {

@@ -35,3 +35,4 @@ export * from './subscription-history';
 export * from './payment-required-days';
 export * from './enterprise-deals';
 export * from './analytics-records';
+export * from './queue-stats';

@@ -1,0 +1,2 @@
+export { createServerMetrics, type ServerMetrics } from './server-metrics';
+export { startMetricsListener, type MetricsListener } from './metrics-listener';
