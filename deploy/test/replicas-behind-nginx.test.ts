@@ -18,8 +18,8 @@ const AUTH_LIMIT = 6;
 const FREE_RUNS = 10;
 // The sweeper ticks every quarter of RUN_START_TIMEOUT_SECONDS: every 2 s, like seat sync below.
 const PASS_INTERVAL_SECONDS = 2;
-// leadership.ts's check interval as server.ts sets it (5 s; no setting changes it in a bundled server).
-const LEADERSHIP_CHECK_MS = 5_000;
+// LEADERSHIP_CHECK_SECONDS: how soon the follower asks for the lead once the leader is gone.
+const LEADERSHIP_CHECK_MS = 2_000;
 const LEADS = 'this process leads the periodic passes';
 const PASSES = ['run sweep pass', 'seat sync pass'] as const;
 
@@ -89,6 +89,7 @@ describe('two server replicas behind nginx, on one PostgreSQL database', () => {
         // Passes that would call Stripe (none is reachable here) stay off.
         METER_REPORT_INTERVAL_SECONDS: '0',
         RECONCILE_INTERVAL_SECONDS: '0',
+        LEADERSHIP_CHECK_SECONDS: String(LEADERSHIP_CHECK_MS / 1000),
       },
       2,
     );
@@ -196,7 +197,10 @@ describe('two server replicas behind nginx, on one PostgreSQL database', () => {
     // takes over at its next leadership check.
     const stoppedAt = Date.now();
     expect(await leader.stop()).toBe(0);
-    while (countLogLines(follower.output(), LEADS) === 0 && Date.now() - stoppedAt < 2 * LEADERSHIP_CHECK_MS)
+    while (
+      countLogLines(follower.output(), LEADS) === 0 &&
+      Date.now() - stoppedAt < LEADERSHIP_CHECK_MS + 5_000
+    )
       await sleep(100);
     expect(countLogLines(follower.output(), LEADS)).toBe(1);
     // Within one check interval, plus slack for the log line on a busy machine.

@@ -121,6 +121,11 @@ export const envSchema = z.object({
   ).default([0, 3, 6]),
   /** Re-send team accounts' seat counts Stripe hasn't confirmed this often (0 = off; Stripe billing only). */
   SEAT_SYNC_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
+  /**
+   * How often a replica that doesn't lead the periodic passes asks for the lead (and the leader checks
+   * its session): the longest the passes pause after the leader dies (leadership.ts).
+   */
+  LEADERSHIP_CHECK_SECONDS: z.coerce.number().int().min(1).max(3_600).default(5),
   /** The most runs one grant by platform support may give (operators are not bounded). */
   SUPPORT_GRANT_MAX_UNITS: z.coerce.number().int().min(0).max(10_000_000).default(1000),
   /**

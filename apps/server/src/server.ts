@@ -52,7 +52,7 @@ export interface StartOptions {
   now?: () => Date;
   /** Stripe settings (tests point them at their own emulator); default: from the env. */
   billing?: BillingSettings | null;
-  /** How often a replica that doesn't lead asks for leadership (and the leader checks its session). */
+  /** LEADERSHIP_CHECK_SECONDS in milliseconds, finer (tests). */
   leadershipCheckMs?: number;
 }
 
@@ -146,7 +146,7 @@ export async function startServer(env: Env, options: StartOptions = {}): Promise
   const leadership = await startLeadership({
     db: db.db,
     name: LEADERSHIP_LOCK,
-    checkIntervalMs: options.leadershipCheckMs ?? 5_000,
+    checkIntervalMs: options.leadershipCheckMs ?? env.LEADERSHIP_CHECK_SECONDS * 1000,
     logger,
     lead() {
       const reconcileTimer =
