@@ -51,6 +51,17 @@ describe('grant labels', () => {
     );
   });
 
+  it("doesn't call a grant made just now on a server clock a little ahead of the reader's a future one", () => {
+    const inMinutes = (minutes: number) => new Date(NOW.getTime() + minutes * 60_000).toISOString();
+    const expiresAt = '2027-03-10T00:00:00.000Z';
+    expect(expiryText(grantFixture({ startsAt: inMinutes(4), expiresAt }), NOW)).toBe(
+      'Expires March 10, 2027 (UTC)',
+    );
+    expect(expiryText(grantFixture({ startsAt: inMinutes(60 * 24 * 3), expiresAt }), NOW)).toMatch(
+      /^Starts /,
+    );
+  });
+
   it('says where a grant came from: a purchase and its price, or an operator', () => {
     expect(originText(grantFixture({ createdAt: '2026-03-05T10:00:00.000Z' }))).toBe(
       'Bought March 5, 2026 for $10',

@@ -32,9 +32,16 @@ export function grantBadge(grant: CreditGrant, now = new Date()): GrantBadge {
   return { label: 'Used up', tone: 'neutral' };
 }
 
+/**
+ * How far the server's clock (which dates a grant's start) may run ahead of the reader's before a grant
+ * made just now reads as starting later: a pack bought a second ago must not say "Starts today".
+ */
+const CLOCK_SKEW_MS = 5 * 60_000;
+
 /** Expiry dates are UTC calendar dates (a pack lasts 12 months from purchase, UTC). */
 export function expiryText(grant: CreditGrant, now = new Date()): string {
-  const starts = isPast(grant.startsAt, now) ? '' : `Starts ${formatUtcDate(grant.startsAt)} · `;
+  const isStarted = isPast(grant.startsAt, new Date(now.getTime() + CLOCK_SKEW_MS));
+  const starts = isStarted ? '' : `Starts ${formatUtcDate(grant.startsAt)} · `;
   if (grant.expiresAt === null) return `${starts}Never expires`;
   const verb = isPast(grant.expiresAt, now) ? 'Expired' : 'Expires';
   return `${starts}${verb} ${formatUtcDate(grant.expiresAt)} (UTC)`;
