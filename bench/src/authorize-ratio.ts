@@ -4,8 +4,7 @@
  * accounts, one hot account, and one team account of 50 members (10 of them capped), with the
  * exactness of each. Prints the ratios; the full `pnpm bench` writes RESULTS.md.
  */
-import { createDb } from '@tollgate/db';
-import { createScratchDatabase } from '@tollgate/db/testing';
+import { runBenchScript, withScratchDatabase } from './bench-script';
 import { startBenchServer } from './servers';
 import { measureAuthorize, type AuthorizeRun } from './service-authorize';
 import { seedPacks, seedTeam, seedTenants, usageTotals } from './tenants';
@@ -25,11 +24,7 @@ function line(name: string, single: AuthorizeRun, batched: AuthorizeRun): string
 }
 
 async function main(): Promise<void> {
-  const scratch = await createScratchDatabase(
-    process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
-  );
-  const handle = await createDb({ databaseUrl: scratch.url });
-  try {
+  await withScratchDatabase(async (handle) => {
     const batchedServer = await startBenchServer(handle, { batchWindowMs: 2 });
     const singleServer = await startBenchServer(handle, { batchWindowMs: 0 });
     const tenants = await seedTenants(handle.db, 'svc', 1000, NO_LIMIT);
@@ -72,21 +67,21 @@ async function main(): Promise<void> {
     }>(
       handle.db,
       sql`select
-            (select count(*) from credit_grants g where g.units <> g.remaining + g.expired_units + g.clawed_back_units
-              + (select coalesce(sum(d.units), 0) from run_draws d where d.account_id = g.account_id and d.grant_id = g.id))::int
-              as unbalanced_grants,
-            (select count(*) from usage_ledger l where l.state <> 'released' and l.units_reserved <> l.units_from_allowance
-              + (select coalesce(sum(d.units), 0) from run_draws d where d.account_id = l.account_id and d.run_id = l.run_id))::int
-              as unbalanced_runs,
-            (select count(*) from usage_periods p where p.used > p.run_limit)::int as over_allowance`,
+          (select count(*) from credit_grants g where g.units <> g.remaining + g.expired_units + g.clawed_back_units
+            + (select coalesce(sum(d.units), 0) from run_draws d where d.account_id = g.account_id and d.grant_id = g.id))::int
+            as unbalanced_grants,
+          (select count(*) from usage_ledger l where l.state <> 'released' and l.units_reserved <> l.units_from_allowance
+            + (select coalesce(sum(d.units), 0) from run_draws d where d.account_id = l.account_id and d.run_id = l.run_id))::int
+            as unbalanced_runs,
+          (select count(*) from usage_periods p where p.used > p.run_limit)::int as over_allowance`,
     );
     const [members] = await queryRows<{ mismatched: number; over_cap: number }>(
       handle.db,
       sql`select count(*) filter (where m.used <> (select count(*) from usage_ledger l
-                where l.account_id = m.account_id and l.period_id = m.period_id and l.user_id = m.user_id
-                  and l.state <> 'released'))::int as mismatched,
-              count(*) filter (where m.run_cap is not null and m.used > m.run_cap)::int as over_cap
-          from member_usage_periods m`,
+              where l.account_id = m.account_id and l.period_id = m.period_id and l.user_id = m.user_id
+                and l.state <> 'released'))::int as mismatched,
+            count(*) filter (where m.run_cap is not null and m.used > m.run_cap)::int as over_cap
+        from member_usage_periods m`,
     );
     process.stdout.write(
       `exactness: 1,000 tenants ${JSON.stringify(totals.tenants)}, hot ${JSON.stringify(totals.hot)}, ` +
@@ -96,15 +91,7 @@ async function main(): Promise<void> {
     );
     await batchedServer.close();
     await singleServer.close();
-  } finally {
-    await handle.close();
-    await scratch.drop();
-  }
+  });
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(
-    `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
-  process.exit(1);
-});
+runBenchScript(main);

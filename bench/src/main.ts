@@ -6,14 +6,14 @@
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { createDb } from '@tollgate/db';
+import { benchServerUrl, runBenchScript } from './bench-script';
 import { checkTwoServers } from './exactness';
 import { checkLifecycleExactness } from './exactness-lifecycle';
 import { checkServiceExactness } from './exactness-service';
 import { measureHttp } from './http-authorize';
 import { ROUNDS } from './median';
 import { openRedisPeer } from './redis-lua-authorize';
-import { checkLuaExactness } from './redis-lua-exactness';
-import type { PeerResult } from './report-peer';
+import { peerResultOf } from './redis-lua-exactness';
 import { currentLoad, describeMachine } from './machine';
 import { measurePgbenchEquivalents } from './pgbench';
 import { renderReport, type BenchResults } from './report';
@@ -24,7 +24,6 @@ import { seedPacks, seedTenants, usageTotals } from './tenants';
 import { measureWebSize } from './web-size';
 import { measureWebhooks } from './webhooks';
 
-const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 const RESULTS_FILE = fileURLToPath(new URL('../RESULTS.md', import.meta.url));
 const NO_LIMIT = 1_000_000_000;
 /** Callers kept in flight for the service-level figures (both modes alike). */
@@ -32,7 +31,7 @@ const CONCURRENCY = 512;
 
 async function main(): Promise<void> {
   const started = performance.now();
-  const serverUrl = process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
+  const serverUrl = benchServerUrl();
   const step = (name: string) =>
     process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(0)}s] ${name}\n`);
 
@@ -72,14 +71,7 @@ async function main(): Promise<void> {
         },
         ROUNDS,
       );
-      const peerResult: PeerResult = ready
-        ? {
-            url: ready.url,
-            persistence: ready.persistence,
-            totals: await ready.totals(),
-            exactness: await checkLuaExactness(ready, 3000),
-          }
-        : { skipped: 'skipped' in peer ? peer.skipped : '' };
+      const peerResult = await peerResultOf(peer);
       return { service, peerResult };
     };
     // The peer's keys are deleted even if a measurement throws: the Redis is shared.
@@ -136,9 +128,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(
-    `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
-  process.exit(1);
-});
+runBenchScript(main);

@@ -4,11 +4,10 @@
  * the same 512 callers, back to back in each of 3 rounds, the median of Tollgate grouped ÷ Redis Lua,
  * and the exactness of both. Prints the RESULTS.md rows; the full `pnpm bench` writes the file.
  */
-import { createDb } from '@tollgate/db';
-import { createScratchDatabase } from '@tollgate/db/testing';
+import { runBenchScript, withScratchDatabase } from './bench-script';
 import { inRounds, ROUNDS } from './median';
 import { openRedisPeer } from './redis-lua-authorize';
-import { checkLuaExactness } from './redis-lua-exactness';
+import { peerResultOf } from './redis-lua-exactness';
 import { rowLine } from './report-format';
 import { peerDetail, peerExactnessLines, peerRow, type PeerResult, type PeerRound } from './report-peer';
 import { startBenchServer } from './servers';
@@ -19,11 +18,7 @@ const NO_LIMIT = 1_000_000_000;
 const LOAD = { concurrency: 512, durationMs: Number(process.env.BENCH_DURATION_MS ?? 4000) };
 
 async function main(): Promise<void> {
-  const scratch = await createScratchDatabase(
-    process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
-  );
-  const handle = await createDb({ databaseUrl: scratch.url });
-  try {
+  await withScratchDatabase(async (handle) => {
     const server = await startBenchServer(handle, { batchWindowMs: 2 });
     const tenants = await seedTenants(handle.db, 'svc', 1000, NO_LIMIT);
     const peer = await openRedisPeer(tenants, NO_LIMIT);
@@ -36,14 +31,7 @@ async function main(): Promise<void> {
         const lua = ready ? await ready.measure({ ...LOAD, tag: `rl${round}` }) : null;
         return { grouped, lua };
       });
-      const result: PeerResult = ready
-        ? {
-            url: ready.url,
-            persistence: ready.persistence,
-            totals: await ready.totals(),
-            exactness: await checkLuaExactness(ready, 3000),
-          }
-        : { skipped: 'skipped' in peer ? peer.skipped : '' };
+      const result = await peerResultOf(peer);
       return { rounds, result };
     };
     const { rounds, result } = await measure().finally(() => ready?.close());
@@ -57,15 +45,7 @@ async function main(): Promise<void> {
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
     await server.close();
-  } finally {
-    await handle.close();
-    await scratch.drop();
-  }
+  });
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(
-    `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
-  process.exit(1);
-});
+runBenchScript(main);

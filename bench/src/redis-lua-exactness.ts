@@ -1,5 +1,6 @@
 import { runClosedLoop } from './closed-loop';
 import { readTenants, type RedisPeer } from './redis-lua-authorize';
+import type { PeerResult } from './report-peer';
 
 export interface LuaExactness {
   tenants: number;
@@ -83,5 +84,16 @@ export async function checkLuaExactness(peer: RedisPeer, durationMs: number): Pr
     admittedOnReplayPass,
     isExact:
       counts.failures === 0 && mismatched === 0 && ledger === counts.admitted && admittedOnReplayPass === 0,
+  };
+}
+
+/** What the report says of the peer after its rounds: its totals and exactness, or why it was skipped. */
+export async function peerResultOf(peer: RedisPeer | { skipped: string }): Promise<PeerResult> {
+  if ('skipped' in peer) return { skipped: peer.skipped };
+  return {
+    url: peer.url,
+    persistence: peer.persistence,
+    totals: await peer.totals(),
+    exactness: await checkLuaExactness(peer, 3000),
   };
 }
