@@ -1,9 +1,9 @@
 import { ACCOUNT_HEADER, createContextFactory, type ApiDeps, type Services } from '@tollgate/api';
 import { appRouter, errorAnswer, retryAfterSecondsOf } from '@tollgate/api';
-import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import { apiNotFound, errorHandler, sendErrorAnswer } from './http/error-handler';
 import { requestContext } from './http/request-context';
+import { trpcMiddleware } from './http/trpc-middleware';
 import { securityHeaders } from './http/security-headers';
 import type { DevInbox } from '@tollgate/mail';
 import { billingWebhookRoutes } from './routes/billing-webhook';
@@ -31,6 +31,7 @@ export interface AppOptions {
 }
 
 const JSON_LIMIT = '100kb';
+const TRPC_MAX_BODY_BYTES = 100 * 1024;
 
 /** Wires the HTTP surface: tRPC at /api/trpc, REST under /api/v1, health. */
 export function createApp({
@@ -62,10 +63,10 @@ export function createApp({
   app.use('/api/trpc', refuseFetchForbiddenMethods);
   app.use(
     '/api/trpc',
-    createExpressMiddleware({
+    trpcMiddleware({
       router: appRouter,
       createContext: ({ req, res }) => contextFor(req, res),
-      maxBodySize: 100 * 1024,
+      maxBodySize: TRPC_MAX_BODY_BYTES,
       // RUN_IN_PROGRESS tells the client when to ask again, as the REST route does.
       responseMeta: ({ errors }) => {
         const retryAfter = errors.map(retryAfterSecondsOf).find((seconds) => seconds !== null);
