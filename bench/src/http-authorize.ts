@@ -8,6 +8,8 @@ import { personalTenant } from './tenants';
 
 /** One round of the throughput ratios: each authorize route right after its bare authenticated route. */
 export interface HttpRound {
+  /** The bare JSON route again in this round: the baseline of issue 20's ratios. */
+  bareJson: LoadResult;
   /** The bare authenticated routes: JWT check + one primary-key read, no metering. */
   trpcMe: LoadResult;
   trpcAuthorize: LoadResult;
@@ -93,6 +95,7 @@ export async function measureHttp(
   }
   const bareJson = await runLoad({ ...base, method: 'GET', path: '/api/v1/health/live' });
   const rounds = await inRounds(ROUNDS, async (round) => ({
+    bareJson: await runLoad({ ...base, method: 'GET', path: '/api/v1/health/live' }),
     trpcMe: await runLoad(get('/api/trpc/auth.me')),
     trpcAuthorize: await runLoad(trpcAuthorize(`ht${round}-`)),
     restMe: await runLoad(get('/api/v1/auth/me')),

@@ -1,4 +1,5 @@
 import type { LoopResult } from './closed-loop';
+import type { HttpFigures } from './http-authorize';
 import type { LoadResult } from './load-spec';
 import { medianOf } from './median';
 import type { BenchResults } from './report';
@@ -17,11 +18,7 @@ export function figureRows(r: BenchResults): Row[] {
   const grouped = medianOf(rounds, (x) => x.tenantsBatched.perSecond);
   const tenantsRatio = medianOf(rounds, (x) => x.tenantsBatched.perSecond / x.tenantsSingle.perSecond);
   const hotRatio = medianOf(rounds, (x) => x.hotBatched.perSecond / x.hotSingle.perSecond);
-  const trpcRatio = medianOf(http.rounds, (x) => x.trpcAuthorize.perSecond / x.trpcMe.perSecond);
-  const restRatio = medianOf(http.rounds, (x) => x.restAuthorize.perSecond / x.restMe.perSecond);
-  const restMe = medianOf(http.rounds, (x) => x.restMe.perSecond);
   const ceiling = pgbench.ledgerInsertAndUpdate.perSecond;
-  const paced = (pick: (x: (typeof http.paced)[number]) => LoadResult) => http.paced.map((x) => pick(x));
   return [
     {
       figure: 'Service authorize, 1,000 tenants: one statement per group',
@@ -68,6 +65,34 @@ export function figureRows(r: BenchResults): Row[] {
       4200,
     ),
     pgbenchRow('pgbench-equivalent: conditional UPDATE of one hot row', pgbench.hotRow, 2600),
+    ...httpRows(http),
+    ...webhookRows(r.webhooks),
+    {
+      figure: 'Web app JS for the billing screens (gzip -9)',
+      measured: kb(web.billingJsGzip),
+      baseline: `${kb(web.allJsGzip)} all JS`,
+      ratio: '—',
+      target: '≤ 100 KB',
+      isMet: web.isFreshBuild ? web.billingJsGzip <= 100 * 1024 : null,
+    },
+    {
+      figure: 'Web app JS of the operator console, lazy and staff only: its routes + echarts (gzip -9)',
+      measured: kb(web.consoleJsGzip),
+      baseline: `${kb(web.billingJsGzip)} billing screens`,
+      ratio: '—',
+      target: 'information (never in the billing screens)',
+      isMet: web.isFreshBuild ? !web.billingChunks.some((name) => web.consoleChunks.includes(name)) : null,
+    },
+  ];
+}
+
+/** The HTTP figures (also printed alone by `bench:http`). */
+export function httpRows(http: HttpFigures): Row[] {
+  const trpcRatio = medianOf(http.rounds, (x) => x.trpcAuthorize.perSecond / x.trpcMe.perSecond);
+  const restRatio = medianOf(http.rounds, (x) => x.restAuthorize.perSecond / x.restMe.perSecond);
+  const restMe = medianOf(http.rounds, (x) => x.restMe.perSecond);
+  const paced = (pick: (x: (typeof http.paced)[number]) => LoadResult) => http.paced.map((x) => pick(x));
+  return [
     {
       figure: 'Bare Express JSON route `GET /api/v1/health/live` (50 connections; calibration)',
       measured: rate(http.bareJson.perSecond, ' req/s'),
@@ -101,6 +126,7 @@ export function figureRows(r: BenchResults): Row[] {
       target: '≥ 50% of bare',
       isMet: restRatio >= 0.5,
     },
+    ...bareRouteRows(http.rounds),
     {
       figure: 'Metered REST route `POST /api/v1/sessions/:id/runs` (authorize + run record + runner)',
       measured: rate(http.restRun.perSecond, ' req/s'),
@@ -123,22 +149,43 @@ export function figureRows(r: BenchResults): Row[] {
       '< 10 ms (scaled to this machine)',
       paced((x) => x.restMeAtSustainable),
     ),
-    ...webhookRows(r.webhooks),
+  ];
+}
+
+/** Issue 20's ratios: each transport's authorize against the bare JSON route, and tRPC against REST. */
+function bareRouteRows(rounds: HttpFigures['rounds']): Row[] {
+  const bare = medianOf(rounds, (x) => x.bareJson.perSecond);
+  const ofBare = (label: string, pick: (x: (typeof rounds)[number]) => LoadResult): Row => {
+    const ratio = medianOf(rounds, (x) => pick(x).perSecond / x.bareJson.perSecond);
+    return {
+      figure: `HTTP authorize ÷ the bare JSON route, ${label} (same round)`,
+      measured: rate(
+        medianOf(rounds, (x) => pick(x).perSecond),
+        ' req/s',
+      ),
+      baseline: `${rate(bare, ' req/s')} bare JSON route`,
+      ratio: percent(ratio),
+      target: '≥ 70% of the bare JSON route',
+      isMet: ratio >= 0.7,
+    };
+  };
+  const trpcOfRest = medianOf(rounds, (x) => x.trpcAuthorize.perSecond / x.restAuthorize.perSecond);
+  return [
+    ofBare('tRPC', (x) => x.trpcAuthorize),
+    ofBare('REST', (x) => x.restAuthorize),
     {
-      figure: 'Web app JS for the billing screens (gzip -9)',
-      measured: kb(web.billingJsGzip),
-      baseline: `${kb(web.allJsGzip)} all JS`,
-      ratio: '—',
-      target: '≤ 100 KB',
-      isMet: web.isFreshBuild ? web.billingJsGzip <= 100 * 1024 : null,
-    },
-    {
-      figure: 'Web app JS of the operator console, lazy and staff only: its routes + echarts (gzip -9)',
-      measured: kb(web.consoleJsGzip),
-      baseline: `${kb(web.billingJsGzip)} billing screens`,
-      ratio: '—',
-      target: 'information (never in the billing screens)',
-      isMet: web.isFreshBuild ? !web.billingChunks.some((name) => web.consoleChunks.includes(name)) : null,
+      figure: 'HTTP authorize, tRPC ÷ REST (the same procedure, same round)',
+      measured: rate(
+        medianOf(rounds, (x) => x.trpcAuthorize.perSecond),
+        ' req/s',
+      ),
+      baseline: `${rate(
+        medianOf(rounds, (x) => x.restAuthorize.perSecond),
+        ' req/s',
+      )} REST`,
+      ratio: percent(trpcOfRest),
+      target: '≥ 90% of REST',
+      isMet: trpcOfRest >= 0.9,
     },
   ];
 }

@@ -34,13 +34,16 @@ beforeAll(async () => {
   const createContext = createContextFactory(server.deps, server.services);
   const options = {
     router: appRouter,
+    // A request carrying FAIL_CONTEXT can't get a context: how each path answers that (a 500 of tRPC's).
     createContext: ({ req }: { req: express.Request }) =>
-      createContext({
-        authorization: req.get('authorization'),
-        account: req.get(ACCOUNT_HEADER),
-        ip: req.ip ?? 'unknown',
-        requestId: 'parity',
-      }),
+      req.get(FAIL_CONTEXT)
+        ? Promise.reject(new Error('no context for this one'))
+        : createContext({
+            authorization: req.get('authorization'),
+            account: req.get(ACCOUNT_HEADER),
+            ip: req.ip ?? 'unknown',
+            requestId: 'parity',
+          }),
     maxBodySize: 100 * 1024,
     responseMeta: ({ errors }: { errors: Parameters<typeof retryAfterSecondsOf>[0][] }) => {
       const retryAfter = errors.map(retryAfterSecondsOf).find((seconds) => seconds !== null);
@@ -90,6 +93,7 @@ function answer(baseUrl: string, call: Call): Promise<string> {
 }
 
 const JSON_TYPE = { 'content-type': 'application/json' };
+const FAIL_CONTEXT = 'x-parity-fail-context';
 const big = JSON.stringify({ runId: 'x'.repeat(200_000) });
 
 // Run ids differ per side (one database): `{run}` becomes `parity-stock-…` or `parity-own-…`.
@@ -143,6 +147,35 @@ const CALLS: Call[] = [
   { method: 'GET', path: '/api/trpc/%E0%A4%A' },
   { method: 'GET', path: '/api/trpc/auth.me', headers: { host: '[::1' } },
   { method: 'GET', path: '/api/trpc/usage.status', headers: { [ACCOUNT_HEADER]: 'not-a-uuid' } },
+  // Calls the direct path (trpc-direct-call.ts) answers, and the ones it hands to resolveResponse.
+  { method: 'GET', path: '/api/trpc/usage.status' },
+  { method: 'GET', path: '/api/trpc/usage.balance?input=%7B%7D' },
+  { method: 'GET', path: '/api/trpc/usage.status?input=%22x%22' },
+  { method: 'GET', path: '/api/trpc/auth.me?input=' },
+  { method: 'GET', path: '/api/trpc/auth.me?batch=0' },
+  { method: 'GET', path: '/api/trpc/auth.me?connectionParams=%7B%7D' },
+  { method: 'GET', path: '/api/trpc/auth%2Eme' },
+  { method: 'GET', path: '/api/trpc/__proto__' },
+  { method: 'GET', path: '/api/trpc/toString' },
+  { method: 'GET', path: '/api/trpc/auth.me', headers: { [FAIL_CONTEXT]: '1' } },
+  {
+    method: 'POST',
+    path: '/api/trpc/usage.authorize',
+    headers: { ...JSON_TYPE, [FAIL_CONTEXT]: '1' },
+    body: '{"runId":"{run}-5"}',
+  },
+  {
+    method: 'POST',
+    path: '/api/trpc/usage.authorize',
+    headers: JSON_TYPE,
+    body: '{"runId":"{run}-6","estimate":100000}',
+  },
+  {
+    method: 'POST',
+    path: '/api/trpc/usage.authorize',
+    headers: { ...JSON_TYPE, [ACCOUNT_HEADER]: 'not-a-uuid' },
+    body: '{"runId":"{run}-7"}',
+  },
   {
     method: 'POST',
     path: '/api/trpc/auth.login',

@@ -1,10 +1,11 @@
 import { errorAnswer, errorAnswerOf, type ErrorAnswer, type Logger } from '@tollgate/api';
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
+import { sendJson } from './send-json';
 
 /** Sends an error's answer (errorAnswerOf in @tollgate/api shapes every one): headers, status, JSON. */
 export function sendErrorAnswer(res: Response, answer: ErrorAnswer): void {
   for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value);
-  res.status(answer.status).json(answer.body);
+  sendJson(res, answer.status, answer.body);
 }
 
 /** JSON 404 for unknown API routes (the SPA fallback handles the rest in production). */

@@ -4,6 +4,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import { procedureInput } from '../openapi/procedure-input';
 import type { RestOperation } from '../routes/rest-operation';
 import { sendErrorAnswer } from './error-handler';
+import { sendJson } from './send-json';
 
 type Caller = ReturnType<typeof createCaller>;
 export type ContextFactory = (req: Request, res: Response) => Promise<Context>;
@@ -32,7 +33,7 @@ export function restOperationHandler(
       const context = await createContext(req, res);
       const input = hasInput ? restInput(operation, req, context) : undefined;
       const output = await callAtPath(createCaller(context), segments, input);
-      res.status(operation.successStatus).json(operation.toBody ? operation.toBody(output) : output);
+      sendJson(res, operation.successStatus, operation.toBody ? operation.toBody(output) : output);
     } catch (error) {
       const answer = errorAnswerOf(error);
       // An error nothing expected is the error handler's logged 500.

@@ -3,6 +3,7 @@ import { createExpressMiddleware, type CreateExpressContextOptions } from '@trpc
 import { createURL, internal_exceptionHandler } from '@trpc/server/adapters/node-http';
 import { resolveResponse, type ResponseMetaFn } from '@trpc/server/http';
 import type { Request, RequestHandler, Response } from 'express';
+import { callDirectly } from './trpc-direct-call';
 
 interface TRPCMiddlewareOptions<TRouter extends AnyTRPCRouter> {
   router: TRouter;
@@ -46,14 +47,46 @@ async function answerPlainCall<TRouter extends AnyTRPCRouter>(
   path: string,
 ): Promise<void> {
   const request = fetchRequestOf(req, res, opts.maxBodySize);
+  const createContext = () => opts.createContext({ req, res, info: undefined as never });
+  const direct = await callDirectly({
+    router: opts.router,
+    method: req.method,
+    url: new URL(request.url),
+    path,
+    bodyText: () => request.text(),
+    signal: request.signal,
+    createContext,
+    responseMeta: opts.responseMeta,
+  });
+  if (direct.kind === 'answered') {
+    if (res.statusCode === 200) res.statusCode = direct.status;
+    for (const [name, value] of direct.headers) res.setHeader(name, value);
+    // Written as tRPC's adapter does (one body chunk, then the end): the same chunked framing. Corked,
+    // so headers, chunk and terminator leave in one write (end() uncorks) instead of two.
+    res.cork();
+    res.write(direct.body);
+    res.end();
+    return;
+  }
+  // Everything else is answered by tRPC itself; a context or procedure already run is not run again.
   const response = await resolveResponse({
     router: opts.router,
     req: request,
     path,
-    error: null,
-    createContext: () => opts.createContext({ req, res, info: undefined as never }),
+    error: direct.kind === 'failed' ? direct.error : null,
+    createContext:
+      direct.kind === 'failed'
+        ? async () => direct.ctx as Awaited<ReturnType<typeof createContext>>
+        : direct.kind === 'context-failed'
+          ? () => Promise.reject(direct.cause)
+          : createContext,
     responseMeta: opts.responseMeta,
   });
+  await writeResponse(res, response);
+}
+
+/** A Fetch Response from resolveResponse, written as tRPC's adapter writes it. */
+async function writeResponse(res: Response, response: globalThis.Response): Promise<void> {
   if (res.statusCode === 200) res.statusCode = response.status;
   for (const [key, value] of response.headers) {
     if (key !== 'set-cookie') res.setHeader(key, value);
@@ -93,19 +126,28 @@ function fetchRequestOf(req: Request, res: Response, maxBodySize: number): globa
   res.once('close', onClose);
   req.once('aborted', onAbort);
   const url = createURL(req);
-  const headers = new Headers();
-  for (const [key, value] of Object.entries(req.headers)) {
-    if (key.startsWith(':')) continue;
-    if (Array.isArray(value)) for (const item of value) headers.append(key, item);
-    else if (value !== undefined) headers.append(key, value);
-  }
   const body = req.method === 'GET' ? Promise.resolve('') : bodyText(req, maxBodySize);
   // Read only if the procedure asks for its input; a refusal before it must not be an unhandled rejection.
   body.catch(() => undefined);
+  const headers = headersOf(req);
   const request = { method: req.method, url: url.href, headers, signal: abort.signal, text: () => body };
   // Safe while tRPC's JSON path reads only these members of its Request (@trpc/server 11.x): check the
   // stand-in again on a tRPC upgrade (apps/server/test/trpc-middleware.test.ts compares both paths).
   return request as unknown as globalThis.Request;
+}
+
+/**
+ * The request's headers as resolveResponse reads them: `get` and `has` by case-insensitive name, as a
+ * Fetch `Headers` answers them (Node has already lowercased the names and joined repeated values).
+ * undici's Headers validates every header on append: ~2 % of a tRPC call.
+ */
+function headersOf(req: Request): Pick<Headers, 'get' | 'has'> {
+  const valueOf = (name: string): string | null => {
+    const value = req.headers[name.toLowerCase()];
+    if (value === undefined) return null;
+    return Array.isArray(value) ? value.join(', ') : value;
+  };
+  return { get: valueOf, has: (name) => valueOf(name) !== null };
 }
 
 function bodyText(req: Request, maxBodySize: number): Promise<string> {

@@ -12,6 +12,7 @@ import {
 import { accountRoleSchema, type AccountRole } from '@tollgate/domain';
 import type { ApiConfig } from '../config';
 import { userIdSchema } from '../text-schemas';
+import { createVerifiedTokenCache, validityWindowOf } from './verified-token-cache';
 
 /**
  * Who vouches for the user: `tollgate` = one of Tollgate's own access tokens (a built-in account);
@@ -63,16 +64,23 @@ export function createAccessTokenVerifier(config: JwtConfig) {
     maxTokenAge: config.hostTokenMaxAgeSeconds,
   };
 
-  async function verifyOwn(token: string): Promise<JWTPayload | null> {
-    if (!secretKey) return null;
-    const { payload } = await jwtVerify(token, await secretKey, ownOptions);
-    return payload.typ === ACCESS_TYPE ? payload : null;
+  /** A payload jose accepted, and whether it was checked with the HS256 secret (then it may be cached). */
+  interface Accepted {
+    payload: JWTPayload;
+    isHs256: boolean;
   }
 
-  async function verifyHost(token: string): Promise<JWTPayload | null> {
+  async function verifyOwn(token: string): Promise<Accepted | null> {
+    if (!secretKey) return null;
+    const { payload } = await jwtVerify(token, await secretKey, ownOptions);
+    return payload.typ === ACCESS_TYPE ? { payload, isHs256: true } : null;
+  }
+
+  async function verifyHost(token: string): Promise<Accepted | null> {
     const { alg } = decodeProtectedHeader(token);
+    const isHs256 = alg === 'HS256' && secretKey !== null;
     let payload: JWTPayload;
-    if (alg === 'HS256' && secretKey) {
+    if (isHs256) {
       ({ payload } = await jwtVerify(token, await secretKey, { ...hostOptions, algorithms: ['HS256'] }));
     } else if (jwks) {
       ({ payload } = await jwtVerify(token, jwks, { ...hostOptions, algorithms: ASYMMETRIC_ALGORITHMS }));
@@ -83,24 +91,36 @@ export function createAccessTokenVerifier(config: JwtConfig) {
     if (payload.iss === config.tokenIssuer || payload.typ === ACCESS_TYPE || payload.typ === 'refresh') {
       return null;
     }
-    return payload;
+    return { payload, isHs256 };
   }
 
+  // Only tokens that verified go in, with the window their time claims allow (verified-token-cache.ts).
+  const verified = createVerifiedTokenCache<VerifiedToken>();
+
   return async function verifyAccessToken(token: string): Promise<VerifiedToken | null> {
+    // jose's clock: whole seconds of Date.now().
+    const cached = verified.get(token, Math.floor(Date.now() / 1000));
+    if (cached) return cached;
     try {
       // Unverified, only to pick the rules; the chosen verification checks the issuer again.
       const source: TokenSource = decodeJwt(token).iss === config.tokenIssuer ? 'tollgate' : 'host';
-      const payload = source === 'tollgate' ? await verifyOwn(token) : await verifyHost(token);
+      const accepted = source === 'tollgate' ? await verifyOwn(token) : await verifyHost(token);
       // `sub` becomes the users row's id: the same rules as a userId in a request (1–200 characters, no
       // NUL, well-formed Unicode), so a host's odd `sub` is a 401, not a failed INSERT or a merged account.
-      const userId = userIdSchema.safeParse(payload?.sub);
-      if (!payload || !userId.success) return null;
-      return {
+      const userId = userIdSchema.safeParse(accepted?.payload.sub);
+      if (!accepted || !userId.success) return null;
+      const { payload } = accepted;
+      const result: VerifiedToken = Object.freeze({
         userId: userId.data,
         email: typeof payload.email === 'string' ? payload.email : null,
         source,
         hostOrg: source === 'host' ? hostOrgOf(payload, config) : null,
-      };
+      });
+      if (accepted.isHs256) {
+        const maxAge = source === 'host' ? config.hostTokenMaxAgeSeconds : null;
+        verified.set(token, result, validityWindowOf(payload, maxAge));
+      }
+      return result;
     } catch (error) {
       if (error instanceof errors.JOSEError || error instanceof TypeError) return null;
       throw error;

@@ -1,0 +1,100 @@
+import { SignJWT, type JWTPayload } from 'jose';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { ApiConfig } from '../config';
+import { createAccessTokenVerifier } from './access-token';
+import { createVerifiedTokenCache } from './verified-token-cache';
+
+const SECRET = 'a-secret-that-is-at-least-32-characters-long';
+const MAX_AGE = 10;
+const jwt: ApiConfig['jwt'] = {
+  secret: SECRET,
+  jwksUrl: null,
+  issuer: null,
+  audience: null,
+  tokenIssuer: 'tollgate',
+  hostTokenMaxAgeSeconds: MAX_AGE,
+  accessTtlSeconds: 900,
+  refreshTtlSeconds: 2_592_000,
+};
+const T0 = 1_800_000_000;
+
+function sign(claims: JWTPayload): Promise<string> {
+  return new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(SECRET));
+}
+
+function at(seconds: number): void {
+  vi.setSystemTime(seconds * 1000 + 400);
+}
+
+beforeEach(() => vi.useFakeTimers({ toFake: ['Date'] }));
+afterEach(() => vi.useRealTimers());
+
+// The verifier remembers tokens it accepted (verified-token-cache.ts): a remembered answer must be
+// exactly jose's at every moment, or an expired token would keep working.
+describe('a remembered token', () => {
+  const cases: [string, JWTPayload][] = [
+    ['own token, exp', { iss: 'tollgate', typ: 'access', sub: 'u1', iat: T0, exp: T0 + 5 }],
+    ['own token, fractional exp', { iss: 'tollgate', typ: 'access', sub: 'u1', iat: T0, exp: T0 + 5.5 }],
+    ['host token, nbf then exp', { iss: 'https://host', sub: 'h1', iat: T0, nbf: T0 + 2, exp: T0 + 7 }],
+    ['host token, max age before exp', { iss: 'https://host', sub: 'h1', iat: T0, exp: T0 + 3600 }],
+    ['host token, fractional iat', { iss: 'https://host', sub: 'h1', iat: T0 + 0.5, exp: T0 + 3600 }],
+  ];
+
+  it.each(cases)('%s: accepted exactly when a fresh verification accepts it', async (_name, claims) => {
+    const token = await sign(claims);
+    const remembering = createAccessTokenVerifier(jwt);
+    const answers: [number, boolean, boolean][] = [];
+    for (let second = T0 - 1; second <= T0 + MAX_AGE + 3; second += 1) {
+      at(second);
+      const fresh = await createAccessTokenVerifier(jwt)(token);
+      // Asked twice: the second answer comes from the cache whenever the first was a yes.
+      await remembering(token);
+      const remembered = await remembering(token);
+      answers.push([second - T0, fresh !== null, remembered !== null]);
+    }
+    expect(answers.filter(([, fresh, remembered]) => fresh !== remembered)).toEqual([]);
+    // The case does cover both answers: valid for a while, refused afterwards.
+    expect(answers.some(([, fresh]) => fresh)).toBe(true);
+    expect(answers.at(-1)?.[1]).toBe(false);
+  });
+
+  it('is remembered by its exact bytes: a token one character off is verified (and refused) on its own', async () => {
+    at(T0);
+    const verify = createAccessTokenVerifier(jwt);
+    const token = await sign({ iss: 'tollgate', typ: 'access', sub: 'u1', iat: T0, exp: T0 + 60 });
+    expect(await verify(token)).toMatchObject({ userId: 'u1', source: 'tollgate' });
+    const last = token.at(-1) === 'A' ? 'B' : 'A';
+    expect(await verify(`${token.slice(0, -1)}${last}`)).toBeNull();
+    expect(await verify(`${token}.`)).toBeNull();
+  });
+
+  it("comes back frozen: a caller can't change what the next request is told", async () => {
+    at(T0);
+    const verify = createAccessTokenVerifier(jwt);
+    const token = await sign({ iss: 'tollgate', typ: 'access', sub: 'u1', iat: T0, exp: T0 + 60 });
+    const first = await verify(token);
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(await verify(token)).toBe(first);
+  });
+});
+
+describe('createVerifiedTokenCache', () => {
+  const always = { notBefore: 0, notAfter: Number.POSITIVE_INFINITY };
+
+  it('keeps at most its bound, dropping the oldest entry first', () => {
+    const cache = createVerifiedTokenCache<string>(2);
+    cache.set('a', 'A', always);
+    cache.set('b', 'B', always);
+    cache.set('c', 'C', always);
+    expect([cache.get('a', 1), cache.get('b', 1), cache.get('c', 1)]).toEqual([undefined, 'B', 'C']);
+    expect(cache.size()).toBe(2);
+  });
+
+  it('forgets an entry once its window has passed', () => {
+    const cache = createVerifiedTokenCache<string>();
+    cache.set('a', 'A', { notBefore: 10, notAfter: 20 });
+    expect([cache.get('a', 9), cache.get('a', 10), cache.get('a', 19)]).toEqual([undefined, 'A', 'A']);
+    expect(cache.get('a', 20)).toBeUndefined();
+    expect(cache.size()).toBe(0);
+  });
+});
