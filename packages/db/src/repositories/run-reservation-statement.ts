@@ -1,6 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../database';
-import { queryPreparedRows, queryRows } from '../raw-query';
+import { queryRows } from '../raw-query';
 import type { RunActorKind, RunState } from '../schema';
 
 /** Overage room of an account without a spend cap (more than any period can hold; sums are bigint). */
@@ -100,7 +100,7 @@ export async function decideRuns(
   db: Database,
   runs: readonly RunToDecide[],
 ): Promise<Map<number, RunDecisionRow>> {
-  const rows = await queryPreparedRows<StatementRow>(db, reserveStatement(runs));
+  const rows = await queryRows<StatementRow>(db, reserveStatement(runs));
   const claimed = new Set(
     rows.filter((row) => row.is_claim).map((row) => runKey(row.account_id ?? '', row.run_id ?? '')),
   );

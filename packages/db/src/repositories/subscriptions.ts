@@ -3,7 +3,7 @@ import type { AccountKind, CheckoutPlanId, SubscriptionState } from '@tollgate/d
 import { and, eq, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { SQL } from 'drizzle-orm';
 import type { Database } from '../database';
-import { queryPreparedRows, queryRows } from '../raw-query';
+import { queryRows } from '../raw-query';
 import { accountOverrides, accounts, subscriptions, users } from '../schema';
 import type { NewSubscriptionRow, SubscriptionRow } from '../schema';
 import { toAccountOverrides } from './account-overrides';
@@ -303,8 +303,7 @@ export async function getSubscriptionStates(
 ): Promise<Map<string, SubscriptionState>> {
   const distinct = [...new Set(accountIds)];
   if (distinct.length === 0) return new Map();
-  // Prepared: read once per group of runs (the authorize hot path).
-  const rows = await queryPreparedRows<StateRow>(
+  const rows = await queryRows<StateRow>(
     db,
     sql`select s.account_id, s.plan, s.status, s.current_period_start, s.current_period_end,
           s.cancel_at_period_end, s.trial_start, s.trial_end, s.trial_used_at, s.past_due_since,
