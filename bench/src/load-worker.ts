@@ -60,10 +60,13 @@ async function main(): Promise<void> {
   for (const [code, stats] of Object.entries(result.statusCodeStats ?? {})) {
     statusCodes[code] = (stats as { count: number }).count;
   }
+  // From its start and finish times (ms), not `duration`: that is whole seconds, which turned a run of
+  // a fixed number of requests (the webhook figures) into 600 ÷ 5 or 600 ÷ 6.
+  const seconds = (result.finish.getTime() - result.start.getTime()) / 1000 || result.duration;
   const output: LoadResult = {
     requests: result.requests.total,
-    seconds: result.duration,
-    perSecond: result.requests.total / result.duration,
+    seconds,
+    perSecond: result.requests.total / seconds,
     latencyMs: { p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max },
     statusCodes,
     errors: result.errors,
