@@ -14,10 +14,12 @@ interface TRPCMiddlewareOptions<TRouter extends AnyTRPCRouter> {
 
 /**
  * tRPC's Express adapter with a lighter path for the calls this API serves (a GET without a body, a
- * POST of JSON): the same `resolveResponse` answers them, but the request it reads is a small stand-in
- * for a Fetch `Request` (undici's costs ~20 µs with its signals and body stream) and the JSON answer is
- * written as one chunk instead of through a WritableStream pipe. Anything else (other content types,
- * streamed answers) goes through the stock adapter. Same statuses, headers, bodies and framing.
+ * POST of JSON). A single call runs directly (trpc-direct-call.ts: the procedure called as tRPC calls
+ * it, its success answer built as tRPC builds it); everything else of such a call — batches, errors,
+ * unknown procedures — is answered by tRPC's own `resolveResponse`, reading a small stand-in for a Fetch
+ * `Request` (undici's costs ~20 µs with its signals and body stream), its JSON answer written as one
+ * chunk instead of through a WritableStream pipe. Other content types and streamed answers go through
+ * the stock adapter. Same statuses, headers, bodies and framing (test/trpc-middleware.test.ts).
  */
 export function trpcMiddleware<TRouter extends AnyTRPCRouter>(
   opts: TRPCMiddlewareOptions<TRouter>,
