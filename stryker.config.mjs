@@ -32,6 +32,7 @@ const config = {
     'packages/api/src/services/run-batcher.ts',
     'packages/api/src/services/run-fingerprint.ts',
     'packages/api/src/billing/redirect-urls.ts',
+    'packages/api/src/billing/in-flight-events.ts',
     functionLines('packages/api/src/billing/stripe-settings.ts', 'planForPrice'),
   ],
   // THE EXCLUSION LIST. Only the text of messages and logs is left out, by this ignorer (rules in

@@ -32,9 +32,13 @@ export interface WebhookFigures {
   ignored: WebhookRun;
   subscription: WebhookRun;
   subscriptions: number;
+  /** Events (each delivered twice) sent before each timed run, not counted. */
+  warmUpEvents: number;
 }
 
 const CONNECTIONS = 32;
+/** Events delivered (twice each) before each timed run, not counted. */
+const WARM_UP_EVENTS = 300;
 
 /**
  * Signed deliveries to POST /api/v1/billing/webhook, every event delivered twice (half of all
@@ -80,6 +84,7 @@ export async function measureWebhooks(db: DbHandle, counts: { ignored: number; s
       ignored,
       subscription,
       subscriptions: subscriptionIds.length,
+      warmUpEvents: WARM_UP_EVENTS,
     } satisfies WebhookFigures;
   } finally {
     await server.close();
@@ -129,48 +134,24 @@ async function deliverTwice(
   count: number,
   eventOf: (i: number) => { type: string; object: unknown },
 ): Promise<WebhookRun> {
-  const created = Math.floor(Date.now() / 1000);
   const prefix = `evt_bench_${kind}_`;
-  const deliveries: PreparedRequest[] = [];
-  for (let i = 0; i < count; i += 1) {
-    const { type, object } = eventOf(i);
-    const payload = JSON.stringify({
-      id: `${prefix}${i}`,
-      object: 'event',
-      type,
-      api_version: '2026-10-28.endive',
-      created,
-      livemode: false,
-      pending_webhooks: 1,
-      request: { id: null, idempotency_key: null },
-      data: { object },
-    });
-    // The duplicate follows a few events later, as a retry racing the original would.
-    for (let copy = 0; copy < 2; copy += 1) {
-      const signature = stripe.webhooks.generateTestHeaderString({ payload, secret: WEBHOOK_SECRET });
-      deliveries.push({
-        headers: { 'content-type': 'application/json', 'stripe-signature': signature },
-        body: payload,
-      });
-    }
-  }
-  const interleaved = interleave(deliveries);
+  const request = {
+    baseUrl: server.url,
+    connections: CONNECTIONS,
+    method: 'POST',
+    path: '/api/v1/billing/webhook',
+  } as const;
+  // Warm-up, not counted: the same deliveries under other ids, so the path is compiled when timed.
+  const warmUp = signedPairs(stripe, `evt_bench_warmup_${kind}_`, WARM_UP_EVENTS, eventOf);
+  await runLoad({ ...request, amount: warmUp.length }, warmUp);
+  const interleaved = signedPairs(stripe, prefix, count, eventOf);
   // The server's Stripe client is this one (in process): its responses count the re-fetches.
   let refetches = 0;
   const onResponse = (event: { method?: string; path?: string }) => {
     if (event.method === 'GET' && event.path?.startsWith('/v1/subscriptions/')) refetches += 1;
   };
   stripe.on('response', onResponse);
-  const load = await runLoad(
-    {
-      baseUrl: server.url,
-      connections: CONNECTIONS,
-      method: 'POST',
-      path: '/api/v1/billing/webhook',
-      amount: interleaved.length,
-    },
-    interleaved,
-  );
+  const load = await runLoad({ ...request, amount: interleaved.length }, interleaved);
   stripe.off('response', onResponse);
   const [row] = await queryRows<{ stored: number; applied: number }>(
     server.db.db,
@@ -194,6 +175,43 @@ async function deliverTwice(
     refetches,
     isExact,
   };
+}
+
+/**
+ * Each event signed twice on its own (a Stripe retry is signed anew), originals and duplicates
+ * interleaved so a duplicate follows its original a few deliveries later.
+ */
+function signedPairs(
+  stripe: Stripe,
+  prefix: string,
+  count: number,
+  eventOf: (i: number) => { type: string; object: unknown },
+): PreparedRequest[] {
+  const created = Math.floor(Date.now() / 1000);
+  const deliveries: PreparedRequest[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const { type, object } = eventOf(i);
+    const payload = JSON.stringify({
+      id: `${prefix}${i}`,
+      object: 'event',
+      type,
+      api_version: '2026-10-28.endive',
+      created,
+      livemode: false,
+      pending_webhooks: 1,
+      request: { id: null, idempotency_key: null },
+      data: { object },
+    });
+    // The duplicate follows a few events later, as a retry racing the original would.
+    for (let copy = 0; copy < 2; copy += 1) {
+      const signature = stripe.webhooks.generateTestHeaderString({ payload, secret: WEBHOOK_SECRET });
+      deliveries.push({
+        headers: { 'content-type': 'application/json', 'stripe-signature': signature },
+        body: payload,
+      });
+    }
+  }
+  return interleave(deliveries);
 }
 
 /** Pairs [a, a', b, b', …] → originals and duplicates spread apart by 16 positions. */

@@ -108,7 +108,6 @@ export async function runWorkload(db: Database): Promise<void> {
       },
     });
   });
-  await repo.hasSubscriptionHistory(db, alice.accountId, 'sub_alice');
   await repo.listSubscriptionHistory(db, alice.accountId);
   await repo.listStripeLinkedSubscriptions(db);
   await repo.listSubscriptionsWithUnknownPrice(db);

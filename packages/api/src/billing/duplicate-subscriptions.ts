@@ -35,6 +35,8 @@ export interface LiveSubscriptionCheck {
   cancellations: DuplicateCancellation[];
 }
 
+const NO_IDS: ReadonlySet<string> = new Set();
+
 /** Stored subscriptions fetched from Stripe before a sync's transaction, by id (null: gone at Stripe). */
 export type StoredSnapshots = ReadonlyMap<string, StripeSubscriptionSnapshot | null>;
 
@@ -49,7 +51,7 @@ export class StoredSubscriptionMoved extends Error {
 /**
  * One live subscription per account (two Checkout sessions both paid). No Stripe call happens inside
  * a database transaction: the sync fetches the stored subscription it may conflict with first
- * (`subscriptionToConfirm`, `fetchStored`), `check` decides under the account's lock from that copy,
+ * (`storedToConfirm`, `fetchStored`), `check` decides under the account's lock from that copy,
  * and whoever ran the sync calls `cancel` after the commit.
  */
 export function createDuplicateSubscriptions(deps: ApiDeps, settings: BillingSettings) {
@@ -68,6 +70,19 @@ export function createDuplicateSubscriptions(deps: ApiDeps, settings: BillingSet
   async function recordedIds(reader: Database, accountId: string): Promise<Set<string>> {
     const recorded = await listDuplicateSubscriptionsOfAccount(reader, accountId);
     return new Set(recorded.map((duplicate) => duplicate.canceledStripeSubscriptionId));
+  }
+
+  /**
+   * Before the transaction: subscriptionToConfirm. The recorded duplicates can only rule a stored
+   * subscription out, so they are read only when there is one to rule out.
+   */
+  async function storedToConfirm(
+    reader: Database,
+    row: SubscriptionRow,
+    incoming: StripeSubscriptionSnapshot,
+  ): Promise<string | null> {
+    if (subscriptionToConfirm(row, incoming, NO_IDS) === null) return null;
+    return subscriptionToConfirm(row, incoming, await recordedIds(reader, row.accountId));
   }
 
   /**
@@ -226,5 +241,5 @@ export function createDuplicateSubscriptions(deps: ApiDeps, settings: BillingSet
     }
   }
 
-  return { recordedIds, subscriptionToConfirm, fetchStored, check, cancel };
+  return { storedToConfirm, fetchStored, check, cancel };
 }

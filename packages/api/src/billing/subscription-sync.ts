@@ -6,7 +6,6 @@ import {
   findByStripeCustomerId,
   findByStripeSubscriptionId,
   getSubscription,
-  hasSubscriptionHistory,
   listEnterpriseDeals,
   lockSubscriptionRow,
   nextSyncTicket,
@@ -148,16 +147,20 @@ export function createSubscriptionSync(deps: ApiDeps, settings: BillingSettings)
     const snapshot = await fetchSnapshot(subscriptionId);
     const owner = await resolveOwner(linked, snapshot, ownerHint, onDb);
     if (!owner) return null;
-    const { row, duplicateIds, deals } = await onDb(async () => ({
-      row: await getSubscription(db, owner.accountId),
-      duplicateIds: await duplicates.recordedIds(db, owner.accountId),
-      deals: await listEnterpriseDeals(db, owner.accountId),
-    }));
+    // The row that names this subscription is the owner's row: no second read. It may be behind by the
+    // time the transaction locks it; `apply` then finds a stored subscription nobody fetched and `commit`
+    // fetches it and tries again, as for any row that changed in between.
+    const isLinkedOwner = linked !== null && linked.accountId === owner.accountId;
+    const row = isLinkedOwner ? linked : await onDb(() => getSubscription(db, owner.accountId));
     // An account named by id must exist; one named by its user is made on first contact (createAndLock).
     if (!row && owner.personalUserId === null) return null;
     const stored = new Map<string, StripeSubscriptionSnapshot | null>();
-    const toConfirm = row ? duplicates.subscriptionToConfirm(row, snapshot, duplicateIds) : null;
+    const toConfirm = row ? await onDb(() => duplicates.storedToConfirm(db, row, snapshot)) : null;
     if (toConfirm) stored.set(toConfirm, await duplicates.fetchStored(toConfirm));
+    // A deal's price is made at Stripe for its deal, never a catalog price: deals are read only for a
+    // price the catalog doesn't know.
+    const isCatalogPrice = snapshot.priceId !== null && planForPrice(settings, snapshot.priceId) !== null;
+    const deals = isCatalogPrice ? [] : await onDb(() => listEnterpriseDeals(db, owner.accountId));
     const dealPriceIds = new Set(deals.map((deal) => deal.stripePriceId));
     return { ticket, owner, snapshot, stored, dealPriceIds };
   }
@@ -276,7 +279,8 @@ export function createSubscriptionSync(deps: ApiDeps, settings: BillingSettings)
     await recordSubscriptionChange(tx, {
       accountId,
       stripeSubscriptionId: snapshot.id,
-      ...(await historyStamp(tx, accountId, snapshot, stamp)),
+      ...stamp,
+      first: firstHistoryStamp(snapshot, stamp),
       state: historyStateOf(snapshot, (snapshot.priceId && planOf(snapshot.priceId)) || next.plan),
     });
     // Last: the period row's lock is held only until this transaction commits.
@@ -284,22 +288,6 @@ export function createSubscriptionSync(deps: ApiDeps, settings: BillingSettings)
     // In this transaction: the notices commit with the change they announce, or not at all.
     for (const notice of transitionNotices(context, state, next)) await notify(tx, notice, now());
     return { ...unchanged, isChanged, cancellations, after: next };
-  }
-
-  /**
-   * A subscription's first row is dated from its start at Stripe (`created`), not from when Tollgate
-   * first saw it: a subscription older than the history (written by reconciliation: a backfill) or
-   * whose first event came late still counts from the day it began.
-   */
-  async function historyStamp(
-    tx: Database,
-    accountId: string,
-    snapshot: StripeSubscriptionSnapshot,
-    stamp: ChangeStamp,
-  ): Promise<ChangeStamp> {
-    if (await hasSubscriptionHistory(tx, accountId, snapshot.id)) return stamp;
-    const at = snapshot.created.getTime() < stamp.at.getTime() ? snapshot.created : stamp.at;
-    return { at, source: stamp.source === 'reconcile' ? 'backfill' : stamp.source };
   }
 
   function accountContext(accountId: string, name: string | null): AccountContext {
@@ -355,6 +343,16 @@ export function createSubscriptionSync(deps: ApiDeps, settings: BillingSettings)
   }
 
   return { prepare, commit, apply, sync, cancelDuplicates: duplicates.cancel };
+}
+
+/**
+ * A subscription's first history row is dated from its start at Stripe (`created`), not from when
+ * Tollgate first saw it: a subscription older than the history (written by reconciliation: a backfill)
+ * or whose first event came late still counts from the day it began.
+ */
+function firstHistoryStamp(snapshot: StripeSubscriptionSnapshot, stamp: ChangeStamp): ChangeStamp {
+  const at = snapshot.created.getTime() < stamp.at.getTime() ? snapshot.created : stamp.at;
+  return { at, source: stamp.source === 'reconcile' ? 'backfill' : stamp.source };
 }
 
 /**

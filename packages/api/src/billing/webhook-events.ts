@@ -63,6 +63,11 @@ const packMetadataSchema = z.object({
 const idOnlySchema = (object: string) =>
   z.object({ id: z.string().min(1), object: z.literal(object).optional() });
 
+/** Built once: a zod schema costs more to build than to run, and these run on every delivery. */
+const customerIdSchema = idOnlySchema('customer');
+const chargeIdSchema = idOnlySchema('charge');
+const subscriptionIdSchema = idOnlySchema('subscription');
+
 /** The envelope of a signed delivery; a shape Tollgate can't read is a permanent failure. */
 export function parseEnvelope(json: unknown): StripeEventEnvelope {
   const envelope = parsePermanently(() => parseStripeEvent(json));
@@ -75,13 +80,13 @@ export function parseEnvelope(json: unknown): StripeEventEnvelope {
 export function planOf(envelope: StripeEventEnvelope): WebhookPlan {
   const { type, object } = envelope;
   if (type === 'customer.deleted') {
-    return { kind: 'customer-deleted', customerId: readObject(idOnlySchema('customer'), object, type).id };
+    return { kind: 'customer-deleted', customerId: readObject(customerIdSchema, object, type).id };
   }
   if (REFUND_EVENTS.has(type)) {
     // charge.refunded carries the charge; the others a refund, which names its charge.
     const chargeId =
       type === 'charge.refunded'
-        ? readObject(idOnlySchema('charge'), object, type).id
+        ? readObject(chargeIdSchema, object, type).id
         : readObject(refundSchema, object, type).charge;
     return chargeId ? { kind: 'pack-refund', chargeId } : { kind: 'nothing', isHandledType: true };
   }
@@ -116,7 +121,7 @@ export function planOf(envelope: StripeEventEnvelope): WebhookPlan {
       customerId: invoice.customerId,
     };
   }
-  const subscription = readObject(idOnlySchema('subscription'), object, type);
+  const subscription = readObject(subscriptionIdSchema, object, type);
   return { kind: 'sync', subscriptionId: subscription.id, ownerHint: null, customerId: null };
 }
 

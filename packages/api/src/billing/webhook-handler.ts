@@ -17,6 +17,7 @@ import { infallibleMetrics, type WebhookMetricOutcome } from '../metrics';
 import { eventNotices } from '../notifications/event-notices';
 import { notify } from '../notifications/notifier';
 import { createConcurrencyLimit } from './concurrency-limit';
+import { createInFlightEvents } from './in-flight-events';
 import type { DuplicateCancellation } from './duplicate-subscriptions';
 import type { BillingSettings } from './stripe-settings';
 import type { RunPackPurchases } from './run-pack-purchases';
@@ -65,6 +66,7 @@ export function createWebhookHandler(
   const metrics = infallibleMetrics(deps.metrics);
   const limit = createConcurrencyLimit(deps.config.webhookConcurrency ?? DEFAULT_WEBHOOK_CONCURRENCY);
   const onDb: DbStep = (work) => limit.run(work);
+  const inFlight = createInFlightEvents();
 
   function verifySignature(rawBody: Buffer | string, signature: string | undefined): void {
     if (!signature) throw new WebhookSignatureError('Missing Stripe-Signature header');
@@ -91,15 +93,25 @@ export function createWebhookHandler(
     // read will never become readable by retrying, so it is a permanent failure, not a 500.
     const json = parseJson(rawBody);
     const record = recordOf(json, rawBody, now());
+    const duplicate = (): WebhookOutcome => ({ status: 'duplicate', eventId: record.id, type: record.type });
     return observed(record, 'delivery', () =>
-      settle(record, 'delivery', async () => {
-        if (json === undefined) throw new PermanentWebhookError('malformed_event', 'The body is not JSON');
-        const envelope = parseEnvelope(json);
-        if (usableString(envelope.id) === null || usableString(envelope.type) === null) {
-          throw new PermanentWebhookError('malformed_event', 'Malformed Stripe event (id or type unusable)');
-        }
-        return apply(envelope, record, 'delivery');
-      }),
+      inFlight.once(
+        record.id,
+        () =>
+          settle(record, 'delivery', async () => {
+            if (json === undefined)
+              throw new PermanentWebhookError('malformed_event', 'The body is not JSON');
+            const envelope = parseEnvelope(json);
+            if (usableString(envelope.id) === null || usableString(envelope.type) === null) {
+              throw new PermanentWebhookError(
+                'malformed_event',
+                'Malformed Stripe event (id or type unusable)',
+              );
+            }
+            return apply(envelope, record, 'delivery');
+          }),
+        duplicate,
+      ),
     );
   }
 
@@ -193,6 +205,7 @@ export function createWebhookHandler(
   ): Promise<WebhookOutcome> {
     const { id: eventId, type } = record;
     const plan = planOf(envelope);
+    if (plan.kind === 'nothing' && mode === 'delivery') return recordOnly(plan, record);
     // A redelivery of a stored event costs one indexed read: no Stripe call, no transaction.
     if (mode === 'delivery' && (await onDb(() => isEventRecorded(db, eventId)))) {
       return { status: 'duplicate', eventId, type };
@@ -201,13 +214,18 @@ export function createWebhookHandler(
     // Packs: Stripe's current word on the session or charge, fetched before the transaction opens.
     const packSession = plan.kind === 'pack-payment' ? await packs.prepareSession(plan.sessionId) : null;
     const packRefund = plan.kind === 'pack-refund' ? await packs.prepareRefund(plan.chargeId) : null;
+    // The account's timeline lists the Stripe events applied to it. When the account is known before
+    // the transaction (a subscription's owner, a pack's buyer), the event row is inserted naming it: a
+    // processed sync or pack payment is always about that account, and anything else rolls back.
+    const knownAccountId = prepared?.owner.accountId ?? packSession?.accountId ?? null;
     let cancellations: DuplicateCancellation[] = [];
     const outcome = await sync.commit(
       prepared,
       async (tx) => {
         const applied = await applyInTransaction(tx);
-        // The account's timeline lists the Stripe events applied to it.
-        if (applied.status === 'processed' && applied.accountId) {
+        const isNamed =
+          mode === 'delivery' && applied.status === 'processed' && applied.accountId === knownAccountId;
+        if (applied.status === 'processed' && applied.accountId && !isNamed) {
           await setEventAccount(tx, eventId, applied.accountId);
         }
         return applied;
@@ -222,7 +240,7 @@ export function createWebhookHandler(
       const isClaimed =
         mode === 'replay'
           ? (await claimFailedEvent(tx, eventId, now())) || (await recordEventOnce(tx, record))
-          : await recordEventOnce(tx, record);
+          : await recordEventOnce(tx, { ...record, accountId: knownAccountId });
       if (!isClaimed) return { status: 'duplicate', eventId, type };
       if (plan.kind === 'customer-deleted') {
         const accountId = await unlinkStripeCustomer(tx, plan.customerId, now());
@@ -266,6 +284,22 @@ export function createWebhookHandler(
       }
       return { status: 'processed', eventId, type, accountId: result.accountId, isStale: result.isStale };
     }
+  }
+
+  /**
+   * An event with nothing to apply is only stored: one INSERT … ON CONFLICT DO NOTHING, committed on its
+   * own, is both the duplicate check and the record (no read first, no transaction around one row).
+   * A replay takes the transaction path: it may have to take over a recorded failure.
+   */
+  async function recordOnly(
+    plan: Extract<WebhookPlan, { kind: 'nothing' }>,
+    record: RecordEventInput,
+  ): Promise<WebhookOutcome> {
+    const { id: eventId, type } = record;
+    if (!(await onDb(() => recordEventOnce(db, record)))) return { status: 'duplicate', eventId, type };
+    if (!plan.isHandledType)
+      logger.info('stripe event type not handled; recorded and ignored', { eventId, type });
+    return { status: 'ignored', eventId, type };
   }
 
   async function prepareSync(plan: Extract<WebhookPlan, { kind: 'sync' }>): Promise<PreparedSync> {

@@ -8,6 +8,8 @@ export interface RecordEventInput {
   type: string;
   stripeCreatedAt: Date;
   objectId?: string | null;
+  /** The account it applies to, when known before its transaction (saves setEventAccount). */
+  accountId?: string | null;
 }
 
 export interface EventFailure {
@@ -27,6 +29,7 @@ export async function recordEventOnce(db: Database, input: RecordEventInput): Pr
       type: input.type,
       stripeCreatedAt: input.stripeCreatedAt,
       objectId: input.objectId ?? null,
+      accountId: input.accountId ?? null,
     })
     .onConflictDoNothing({ target: stripeEvents.id })
     .returning({ id: stripeEvents.id });

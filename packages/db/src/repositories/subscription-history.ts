@@ -15,6 +15,8 @@ export interface SubscriptionHistoryEntry {
   /** Stripe's time of the change (the event's `created`), or the sync's own clock without an event. */
   at: Date;
   source: SubscriptionHistorySource;
+  /** How the subscription's first row is stamped, when it has no history yet (default: at, source). */
+  first?: { at: Date; source: SubscriptionHistorySource };
   state: SubscriptionHistoryState;
 }
 
@@ -51,35 +53,17 @@ export async function recordSubscriptionChange(
     .orderBy(desc(subscriptionHistory.at))
     .limit(1);
   if (latest && sameState(latest, entry.state)) return false;
+  const stamp = latest ? entry : (entry.first ?? entry);
   const at =
-    latest && latest.at.getTime() >= entry.at.getTime() ? new Date(latest.at.getTime() + 1) : entry.at;
+    latest && latest.at.getTime() >= stamp.at.getTime() ? new Date(latest.at.getTime() + 1) : stamp.at;
   await tx.insert(subscriptionHistory).values({
     accountId: entry.accountId,
     stripeSubscriptionId: entry.stripeSubscriptionId,
     at,
-    source: entry.source,
+    source: stamp.source,
     ...entry.state,
   });
   return true;
-}
-
-/** Whether a subscription has any history yet (backfill writes a first row for those that don't). */
-export async function hasSubscriptionHistory(
-  db: Database,
-  accountId: string,
-  stripeSubscriptionId: string,
-): Promise<boolean> {
-  const rows = await db
-    .select({ id: subscriptionHistory.id })
-    .from(subscriptionHistory)
-    .where(
-      and(
-        eq(subscriptionHistory.accountId, accountId),
-        eq(subscriptionHistory.stripeSubscriptionId, stripeSubscriptionId),
-      ),
-    )
-    .limit(1);
-  return rows.length > 0;
 }
 
 /** The whole history as the analytics module takes it; one account's when `accountId` is given. */
