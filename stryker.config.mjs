@@ -33,6 +33,7 @@ const config = {
     'packages/api/src/services/run-fingerprint.ts',
     'packages/api/src/billing/redirect-urls.ts',
     'packages/api/src/billing/in-flight-events.ts',
+    'packages/api/src/auth/verified-token-cache.ts',
     functionLines('packages/api/src/billing/stripe-settings.ts', 'planForPrice'),
   ],
   // THE EXCLUSION LIST. Only the text of messages and logs is left out, by this ignorer (rules in

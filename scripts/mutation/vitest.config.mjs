@@ -10,6 +10,7 @@ export const MUTATION_TEST_FILES = [
   'packages/api/src/services/run-fingerprint.test.ts',
   'packages/api/src/billing/redirect-urls.test.ts',
   'packages/api/src/billing/in-flight-events.test.ts',
+  'packages/api/src/auth/access-token.test.ts',
   'packages/api/src/billing/stripe-settings.test.ts',
 ];
 

@@ -285,12 +285,21 @@ describe('subscription sync helpers', () => {
       });
     });
     await firstHasLock;
-    const second = handle.db.transaction(async (tx) => (await lockSubscriptionRow(tx, user.accountId))?.plan);
+    const second = handle.db.transaction(
+      async (tx) => (await lockSubscriptionRow(tx, user.accountId))?.row.plan,
+    );
     // Let the second transaction reach its SELECT … FOR UPDATE before the first one writes.
     await new Promise((resolve) => setTimeout(resolve, 100));
     releaseFirst();
     expect(await second).toBe('PRO');
     expect(await handle.db.transaction((tx) => lockSubscriptionRow(tx, NOBODY))).toBeNull();
+  });
+
+  it('lockSubscriptionRow brings the account basics along in the same statement', async () => {
+    const user = await makeUser(handle.db, CREATED);
+    const locked = await handle.db.transaction((tx) => lockSubscriptionRow(tx, user.accountId));
+    expect(locked?.row).toMatchObject({ accountId: user.accountId, plan: 'FREE' });
+    expect(locked?.basics).toEqual({ createdAt: CREATED, kind: 'personal', name: null });
   });
 
   it('accountBasics and listStripeLinkedSubscriptions', async () => {

@@ -1,12 +1,12 @@
-import { createCaller, errorAnswerOf, type Context } from '@tollgate/api';
+import { appRouter, errorAnswerOf, type Context } from '@tollgate/api';
 import { AppError } from '@tollgate/domain';
+import type { AnyTRPCProcedure, AnyTRPCRouter } from '@trpc/server';
 import type { Request, RequestHandler, Response } from 'express';
 import { procedureInput } from '../openapi/procedure-input';
 import type { RestOperation } from '../routes/rest-operation';
 import { sendErrorAnswer } from './error-handler';
 import { sendJson } from './send-json';
 
-type Caller = ReturnType<typeof createCaller>;
 export type ContextFactory = (req: Request, res: Response) => Promise<Context>;
 
 /** A 400 raised by the adapter itself (before the procedure runs), answered like the procedures' own. */
@@ -27,12 +27,22 @@ export function restOperationHandler(
   operation: RestOperation,
 ): RequestHandler {
   const { hasInput } = procedureInput(operation.procedure);
-  const segments = operation.procedure.split('.');
+  const path = operation.procedure;
+  const procedure = procedureAt(path);
+  const type = procedure._def.type;
   return async (req, res, next) => {
     try {
       const context = await createContext(req, res);
       const input = hasInput ? restInput(operation, req, context) : undefined;
-      const output = await callAtPath(createCaller(context), segments, input);
+      // As createCaller(context).<path>(input) runs it, without resolving the path on every call.
+      const output: unknown = await procedure({
+        path,
+        getRawInput: async () => input,
+        ctx: context,
+        type,
+        signal: undefined,
+        batchIndex: 0,
+      });
       sendJson(res, operation.successStatus, operation.toBody ? operation.toBody(output) : output);
     } catch (error) {
       const answer = errorAnswerOf(error);
@@ -80,12 +90,14 @@ function applyAliases(
   return result;
 }
 
-async function callAtPath(caller: Caller, segments: readonly string[], input: unknown): Promise<unknown> {
-  // The caller is a proxy: `caller.billing.subscription` resolves the procedure at that path.
-  let node: unknown = caller;
-  for (const segment of segments) node = (node as Record<string, unknown>)[segment];
-  if (typeof node !== 'function') throw new Error(`No procedure at ${segments.join('.')}`);
-  return (node as (input: unknown) => Promise<unknown>)(input);
+/** The procedure an operation runs, found once when its route is mounted (a wrong path fails at start). */
+function procedureAt(path: string): AnyTRPCProcedure {
+  const router: AnyTRPCRouter = appRouter;
+  // Flat at runtime, by full path (`usage.authorize`), whatever the nesting of its static type.
+  const procedures = router._def.procedures as Record<string, AnyTRPCProcedure | undefined>;
+  const procedure = Object.hasOwn(procedures, path) ? procedures[path] : undefined;
+  if (!procedure) throw new Error(`No procedure at ${path}`);
+  return procedure;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

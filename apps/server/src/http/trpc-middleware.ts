@@ -48,12 +48,12 @@ async function answerPlainCall<TRouter extends AnyTRPCRouter>(
   res: Response,
   path: string,
 ): Promise<void> {
-  const request = fetchRequestOf(req, res, opts.maxBodySize);
+  const { request, url } = fetchRequestOf(req, res, opts.maxBodySize);
   const createContext = () => opts.createContext({ req, res, info: undefined as never });
   const direct = await callDirectly({
     router: opts.router,
     method: req.method,
-    url: new URL(request.url),
+    url,
     path,
     bodyText: () => request.text(),
     signal: request.signal,
@@ -109,9 +109,14 @@ async function writeResponse(res: Response, response: globalThis.Response): Prom
 /**
  * What resolveResponse reads of a Fetch `Request` for a plain call: method, URL, headers, the abort
  * signal (aborted when the client leaves, as in tRPC's adapter) and `text()` of a body read at once,
- * up to maxBodySize (beyond it: 413, as tRPC's adapter answers).
+ * up to maxBodySize (beyond it: 413, as tRPC's adapter answers). The parsed URL comes along, so the
+ * direct call doesn't parse it again.
  */
-function fetchRequestOf(req: Request, res: Response, maxBodySize: number): globalThis.Request {
+function fetchRequestOf(
+  req: Request,
+  res: Response,
+  maxBodySize: number,
+): { request: globalThis.Request; url: URL } {
   const abort = new AbortController();
   const onAbort = () => {
     res.off('close', onClose);
@@ -135,7 +140,7 @@ function fetchRequestOf(req: Request, res: Response, maxBodySize: number): globa
   const request = { method: req.method, url: url.href, headers, signal: abort.signal, text: () => body };
   // Safe while tRPC's JSON path reads only these members of its Request (@trpc/server 11.x): check the
   // stand-in again on a tRPC upgrade (apps/server/test/trpc-middleware.test.ts compares both paths).
-  return request as unknown as globalThis.Request;
+  return { request: request as unknown as globalThis.Request, url };
 }
 
 /**

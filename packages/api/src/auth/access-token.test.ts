@@ -2,7 +2,7 @@ import { SignJWT, type JWTPayload } from 'jose';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ApiConfig } from '../config';
 import { createAccessTokenVerifier } from './access-token';
-import { createVerifiedTokenCache } from './verified-token-cache';
+import { createVerifiedTokenCache, validityWindowOf } from './verified-token-cache';
 
 const SECRET = 'a-secret-that-is-at-least-32-characters-long';
 const MAX_AGE = 10;
@@ -76,6 +76,23 @@ describe('a remembered token', () => {
     expect(Object.isFrozen(first)).toBe(true);
     expect(await verify(token)).toBe(first);
   });
+
+  it("a host token's organization claim comes back frozen too", async () => {
+    at(T0);
+    const verify = createAccessTokenVerifier({ ...jwt, orgClaim: 'org_id', orgRoleClaim: 'org_role' });
+    const token = await sign({
+      iss: 'host',
+      sub: 'u1',
+      iat: T0,
+      exp: T0 + 60,
+      org_id: 'acme',
+      org_role: 'admin',
+    });
+    const first = await verify(token);
+    expect(first?.hostOrg).toEqual({ orgId: 'acme', role: 'admin' });
+    expect(Object.isFrozen(first?.hostOrg)).toBe(true);
+    expect((await verify(token))?.hostOrg).toBe(first?.hostOrg);
+  });
 });
 
 describe('createVerifiedTokenCache', () => {
@@ -90,11 +107,58 @@ describe('createVerifiedTokenCache', () => {
     expect(cache.size()).toBe(2);
   });
 
+  it('a token already kept is replaced in place when full: nothing else is dropped', () => {
+    const cache = createVerifiedTokenCache<string>(2);
+    cache.set('a', 'A', always);
+    cache.set('b', 'B', always);
+    cache.set('a', 'A2', always);
+    expect([cache.get('a', 1), cache.get('b', 1)]).toEqual(['A2', 'B']);
+    expect(cache.size()).toBe(2);
+  });
+
   it('forgets an entry once its window has passed', () => {
     const cache = createVerifiedTokenCache<string>();
     cache.set('a', 'A', { notBefore: 10, notAfter: 20 });
     expect([cache.get('a', 9), cache.get('a', 10), cache.get('a', 19)]).toEqual([undefined, 'A', 'A']);
     expect(cache.get('a', 20)).toBeUndefined();
     expect(cache.size()).toBe(0);
+  });
+});
+
+// A window wider than jose's would keep an expired token working; a narrower one only costs a fresh
+// verification, which the tests above can't see. So the window itself is pinned here, claim by claim.
+describe('validityWindowOf', () => {
+  const ANY = Number.POSITIVE_INFINITY;
+
+  it('own tokens: from nbf (or always) until exp (or forever)', () => {
+    expect(validityWindowOf({ exp: T0 + 900 }, null)).toEqual({ notBefore: -ANY, notAfter: T0 + 900 });
+    expect(validityWindowOf({ nbf: T0, exp: T0 + 900, iat: T0 - 5 }, null)).toEqual({
+      notBefore: T0,
+      notAfter: T0 + 900,
+    });
+    expect(validityWindowOf({}, null)).toEqual({ notBefore: -ANY, notAfter: ANY });
+  });
+
+  it('host tokens: from the later of iat and nbf until the earlier of exp and iat + max age + 1', () => {
+    expect(validityWindowOf({ iat: T0, exp: T0 + 900 }, MAX_AGE)).toEqual({
+      notBefore: T0,
+      notAfter: T0 + MAX_AGE + 1,
+    });
+    expect(validityWindowOf({ iat: T0, nbf: T0 + 3, exp: T0 + 5 }, MAX_AGE)).toEqual({
+      notBefore: T0 + 3,
+      notAfter: T0 + 5,
+    });
+    // jose counts whole seconds: a fractional iat's age is floored.
+    expect(validityWindowOf({ iat: T0 + 0.5 }, MAX_AGE)).toEqual({
+      notBefore: T0 + 0.5,
+      notAfter: T0 + MAX_AGE + 1,
+    });
+  });
+
+  it('a host token without iat has no age to check: only exp and nbf', () => {
+    expect(validityWindowOf({ nbf: T0, exp: T0 + 900 }, MAX_AGE)).toEqual({
+      notBefore: T0,
+      notAfter: T0 + 900,
+    });
   });
 });

@@ -40,6 +40,12 @@ const ACCESS_TYPE = 'access';
 const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384', 'EdDSA'];
 const REQUIRED_CLAIMS = ['exp', 'sub', 'iat'];
 
+/** A payload jose accepted, and whether it was checked with the HS256 secret (then it may be cached). */
+interface Accepted {
+  payload: JWTPayload;
+  isHs256: boolean;
+}
+
 /**
  * Verifies Tollgate's own HS256 access tokens and a host platform's tokens (HS256 with the shared secret,
  * or asymmetric through its JWKS). The issuer decides which rules apply: a token whose `iss` is Tollgate's
@@ -63,12 +69,6 @@ export function createAccessTokenVerifier(config: JwtConfig) {
     requiredClaims: REQUIRED_CLAIMS,
     maxTokenAge: config.hostTokenMaxAgeSeconds,
   };
-
-  /** A payload jose accepted, and whether it was checked with the HS256 secret (then it may be cached). */
-  interface Accepted {
-    payload: JWTPayload;
-    isHs256: boolean;
-  }
 
   async function verifyOwn(token: string): Promise<Accepted | null> {
     if (!secretKey) return null;
@@ -165,5 +165,6 @@ function hostOrgOf(payload: JWTPayload, config: JwtConfig): HostOrgClaim | null 
   const orgId = payload[config.orgClaim];
   if (typeof orgId !== 'string' || !userIdSchema.safeParse(orgId).success) return null;
   const claimedRole = config.orgRoleClaim ? accountRoleSchema.safeParse(payload[config.orgRoleClaim]) : null;
-  return { orgId, role: claimedRole?.success ? claimedRole.data : 'member' };
+  // Frozen like the answer that holds it: a remembered answer is shared by every later request.
+  return Object.freeze({ orgId, role: claimedRole?.success ? claimedRole.data : 'member' });
 }

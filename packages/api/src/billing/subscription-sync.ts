@@ -1,5 +1,4 @@
 import {
-  accountBasics,
   applyPeriodLimit,
   getAccountOverrides,
   ensureHostUserAccount,
@@ -194,9 +193,9 @@ export function createSubscriptionSync(deps: ApiDeps, settings: BillingSettings)
   async function createAndLock(tx: Database, owner: StripeOwner) {
     if (owner.personalUserId === null) throw new Error(`account ${owner.accountId} vanished`);
     await ensureHostUserAccount(tx, owner.personalUserId, now());
-    const row = await lockSubscriptionRow(tx, owner.accountId);
-    if (!row) throw new Error(`subscription row for ${owner.accountId} vanished`);
-    return row;
+    const locked = await lockSubscriptionRow(tx, owner.accountId);
+    if (!locked) throw new Error(`subscription row for ${owner.accountId} vanished`);
+    return locked;
   }
 
   /** Inside the caller's transaction (a webhook's event row commits with the effect). No network call. */
@@ -207,9 +206,8 @@ export function createSubscriptionSync(deps: ApiDeps, settings: BillingSettings)
   ): Promise<SyncResult> {
     const { owner, snapshot, ticket } = prepared;
     const { accountId } = owner;
-    const row = (await lockSubscriptionRow(tx, accountId)) ?? (await createAndLock(tx, owner));
-    const basics = await accountBasics(tx, accountId);
-    const context = accountContext(accountId, basics?.name ?? null);
+    const { row, basics } = (await lockSubscriptionRow(tx, accountId)) ?? (await createAndLock(tx, owner));
+    const context = accountContext(accountId, basics.name);
     const unchanged = {
       accountId,
       isChanged: false,
@@ -228,10 +226,10 @@ export function createSubscriptionSync(deps: ApiDeps, settings: BillingSettings)
         ...unchanged,
         isStale: true,
         cancellations: [],
-        after: toSubscriptionState(row, basics ?? undefined),
+        after: toSubscriptionState(row, basics),
       };
     }
-    const state = toSubscriptionState(row, basics ?? undefined);
+    const state = toSubscriptionState(row, basics);
     const { decision, isRecorded, cancellations } = await duplicates.check(
       tx,
       accountId,

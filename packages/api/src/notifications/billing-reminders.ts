@@ -1,5 +1,4 @@
 import {
-  accountBasics,
   latestNotificationData,
   listReminderCandidates,
   lockSubscriptionRow,
@@ -95,13 +94,13 @@ export function createBillingReminders(deps: ApiDeps, dunningDays: readonly numb
   }
 
   async function remindAccount(tx: Database, accountId: string): Promise<number> {
-    const row = await lockSubscriptionRow(tx, accountId);
-    if (!row) return 0;
-    const basics = await accountBasics(tx, accountId);
-    const state = toSubscriptionState(row, basics ?? undefined);
+    const locked = await lockSubscriptionRow(tx, accountId);
+    if (!locked) return 0;
+    const { row, basics } = locked;
+    const state = toSubscriptionState(row, basics);
     const context: AccountContext = {
       accountId,
-      accountName: displayAccountName(basics?.name),
+      accountName: displayAccountName(basics.name),
       appUrl: config.appUrl,
       graceDays: config.paymentGraceDays,
       now: now(),

@@ -22,20 +22,38 @@ export async function nextSyncTicket(db: Database): Promise<number> {
  * Stripe syncs fetch first (no network call under the lock), then take it and write only a snapshot
  * whose sync ticket is not older than the stored one, so concurrent syncs converge on the newest fetch.
  */
-export async function lockSubscriptionRow(tx: Database, accountId: string): Promise<SubscriptionRow | null> {
-  const [row] = await tx
-    .select()
+export async function lockSubscriptionRow(
+  tx: Database,
+  accountId: string,
+): Promise<LockedSubscription | null> {
+  // One statement: the account row comes along (a subscription row always has one: foreign key), and
+  // only the subscription row is locked.
+  const [found] = await tx
+    .select({
+      row: subscriptions,
+      basics: { createdAt: accounts.createdAt, kind: accounts.kind, name: accounts.name },
+    })
     .from(subscriptions)
+    .innerJoin(accounts, eq(accounts.id, subscriptions.accountId))
     .where(eq(subscriptions.accountId, accountId))
-    .for('update');
-  return row ?? null;
+    .for('update', { of: subscriptions });
+  return found ?? null;
 }
 
 /** What the account row adds to its subscription's state: its creation (the FREE anchor) and kind. */
-export async function accountBasics(
-  db: Database,
-  accountId: string,
-): Promise<{ createdAt: Date; kind: AccountKind; name: string | null } | null> {
+export interface AccountBasics {
+  createdAt: Date;
+  kind: AccountKind;
+  name: string | null;
+}
+
+/** A subscription row locked by lockSubscriptionRow, with its account's basics. */
+export interface LockedSubscription {
+  row: SubscriptionRow;
+  basics: AccountBasics;
+}
+
+export async function accountBasics(db: Database, accountId: string): Promise<AccountBasics | null> {
   const [row] = await db
     .select({ createdAt: accounts.createdAt, kind: accounts.kind, name: accounts.name })
     .from(accounts)
