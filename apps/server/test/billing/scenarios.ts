@@ -212,3 +212,15 @@ export const SCENARIOS: Record<string, Scenario> = {
     expect(await customer.overview()).toMatchObject({ plan: 'FREE', usage: { limit: 10 } });
   },
 };
+
+/** A customer subscribed through Checkout, with the Stripe subscription its account now stores. */
+export async function subscribedCustomer(billing: BillingTestServer, plan: 'BASIC' | 'PRO') {
+  const customer = await Customer.signUp(billing);
+  await customer.checkout(plan, CARDS.success);
+  const [row] = await billing.server.testDb.db
+    .select()
+    .from(subscriptions)
+    .where(eq(subscriptions.accountId, personalAccountId(customer.userId)));
+  if (!row?.stripeSubscriptionId) throw new Error('checkout did not link a subscription');
+  return { customer, subscriptionId: row.stripeSubscriptionId };
+}

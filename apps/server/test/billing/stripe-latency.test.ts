@@ -1,12 +1,12 @@
-import { createDb, personalAccountId, queryRows, subscriptions, type DbHandle } from '@tollgate/db';
+import { createDb, queryRows, type DbHandle } from '@tollgate/db';
 import { testPostgresServerUrl } from '@tollgate/db/testing';
-import { eq, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startBillingTestServer, type BillingTestServer } from '../support/billing-server';
 import { trpc } from '../support/http';
 import { registerOperator } from '../support/operators';
 import { eventOf, sendWebhook } from '../support/webhooks';
-import { CARDS, Customer } from './scenarios';
+import { subscribedCustomer } from './scenarios';
 
 // Issue 13, "Why" 2: Stripe was called while the account's row lock and a pool connection were held.
 // Stripe is made slow with the emulator's fault injection; while it "thinks", the database must show
@@ -86,17 +86,6 @@ async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<vo
   }
 }
 
-async function subscribed(plan: 'BASIC' | 'PRO') {
-  const customer = await Customer.signUp(billing);
-  await customer.checkout(plan, CARDS.success);
-  const [row] = await billing.server.testDb.db
-    .select()
-    .from(subscriptions)
-    .where(eq(subscriptions.accountId, personalAccountId(customer.userId)));
-  if (!row?.stripeSubscriptionId) throw new Error('checkout did not link a subscription');
-  return { customer, subscriptionId: row.stripeSubscriptionId };
-}
-
 /** Samples the database and a DB-backed request until stopped; the worst values seen. */
 function watch(probe: () => Promise<unknown>) {
   let isRunning = true;
@@ -130,7 +119,7 @@ function watch(probe: () => Promise<unknown>) {
 
 describe('no Stripe call under a lock', () => {
   it('the account’s row is not locked (and no transaction is open) while Stripe answers', async () => {
-    const { customer, subscriptionId } = await subscribed('PRO');
+    const { customer, subscriptionId } = await subscribedCustomer(billing, 'PRO');
     billing.emulator.faults.set({
       method: 'GET',
       path: `/v1/subscriptions/${subscriptionId}`,
@@ -157,8 +146,9 @@ describe('no Stripe call under a lock', () => {
   });
 
   it('200 deliveries in flight while Stripe answers after 300 ms hold no pool connection meanwhile', async () => {
-    const accounts: Awaited<ReturnType<typeof subscribed>>[] = [];
-    for (let i = 0; i < 8; i += 1) accounts.push(await subscribed(i % 2 === 0 ? 'PRO' : 'BASIC'));
+    const accounts: Awaited<ReturnType<typeof subscribedCustomer>>[] = [];
+    for (let i = 0; i < 8; i += 1)
+      accounts.push(await subscribedCustomer(billing, i % 2 === 0 ? 'PRO' : 'BASIC'));
     const [first] = accounts;
     if (!first) throw new Error('no account');
     const events = Array.from({ length: 200 }, (_, i) =>
@@ -207,7 +197,7 @@ describe('no Stripe call under a lock', () => {
   });
 
   it('reconciliation holds no transaction while Stripe answers either', async () => {
-    await subscribed('BASIC');
+    await subscribedCustomer(billing, 'BASIC');
     const operator = await registerOperator(billing.server);
     billing.emulator.faults.set({ method: 'GET', path: '/v1/subscriptions/:id', latencyMs: 600 });
     // The cheapest query there is: it waits only if the database (PGlite's one backend) is held.

@@ -1,9 +1,9 @@
-import { personalAccountId, stripeEvents, subscriptions } from '@tollgate/db';
+import { personalAccountId, stripeEvents } from '@tollgate/db';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startBillingTestServer, type BillingTestServer } from '../support/billing-server';
 import { eventOf, sendWebhook, storedEvent } from '../support/webhooks';
-import { CARDS, Customer } from './scenarios';
+import { subscribedCustomer } from './scenarios';
 
 // Copies of one event that meet in flight (Stripe's retry of a delivery it gave up on, while the
 // first still runs): the first does the work, the others wait for it and answer duplicate, and a
@@ -21,17 +21,6 @@ beforeEach(() => {
   billing.emulator.faults.clear();
 });
 
-async function subscribed() {
-  const customer = await Customer.signUp(billing);
-  await customer.checkout('PRO', CARDS.success);
-  const [row] = await billing.server.testDb.db
-    .select()
-    .from(subscriptions)
-    .where(eq(subscriptions.accountId, personalAccountId(customer.userId)));
-  if (!row?.stripeSubscriptionId) throw new Error('checkout did not link');
-  return { customer, subscriptionId: row.stripeSubscriptionId };
-}
-
 /** `200 processed`, `500 INTERNAL`, … sorted. */
 const statusesOf = (answers: { status: number; body: Record<string, unknown> }[]) =>
   answers
@@ -43,7 +32,7 @@ const statusesOf = (answers: { status: number; body: Record<string, unknown> }[]
 
 describe('webhook copies that meet in flight', () => {
   it('one copy re-fetches and applies; the others wait and answer duplicate', async () => {
-    const { customer, subscriptionId } = await subscribed();
+    const { customer, subscriptionId } = await subscribedCustomer(billing, 'PRO');
     const event = eventOf('customer.subscription.updated', { id: subscriptionId, object: 'subscription' });
     const fetches = billing.emulator.faults.set({
       method: 'GET',
@@ -67,7 +56,7 @@ describe('webhook copies that meet in flight', () => {
   });
 
   it('when the first fails retryably (Stripe 500), a waiting copy applies the event: nothing is lost', async () => {
-    const { customer, subscriptionId } = await subscribed();
+    const { customer, subscriptionId } = await subscribedCustomer(billing, 'PRO');
     const event = eventOf('customer.subscription.updated', { id: subscriptionId, object: 'subscription' });
     // The first fetch is slow and then fails, with no retry by the SDK: that delivery answers 500.
     billing.emulator.faults.set({
