@@ -22,7 +22,7 @@ import { startBenchServer } from './servers';
 import { measureServiceRounds } from './service-rounds';
 import { seedPacks, seedTenants, usageTotals } from './tenants';
 import { measureWebSize } from './web-size';
-import { measureWebhooks } from './webhooks';
+import { measureWebhooks, WEBHOOK_EVENTS } from './webhooks';
 
 const RESULTS_FILE = fileURLToPath(new URL('../RESULTS.md', import.meta.url));
 const NO_LIMIT = 1_000_000_000;
@@ -98,7 +98,7 @@ async function main(): Promise<void> {
     await batchedServer.close();
 
     step('webhooks');
-    const webhooks = await measureWebhooks(handle, { ignored: 3000, subscription: 600 });
+    const webhooks = await measureWebhooks(handle, WEBHOOK_EVENTS);
 
     step('web bundle');
     const web = await measureWebSize();

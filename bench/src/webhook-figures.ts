@@ -7,11 +7,11 @@
 import { runBenchScript, withScratchDatabase } from './bench-script';
 import { ok, rowLine } from './report-format';
 import { webhookDetail, webhookExactnessLine, webhookRows } from './report-webhooks';
-import { measureWebhooks } from './webhooks';
+import { measureWebhooks, WEBHOOK_EVENTS } from './webhooks';
 
 async function main(): Promise<void> {
   await withScratchDatabase(async (handle) => {
-    const webhooks = await measureWebhooks(handle, { ignored: 3000, subscription: 600 });
+    const webhooks = await measureWebhooks(handle, WEBHOOK_EVENTS);
     const lines = [
       ...webhookRows(webhooks).map(rowLine),
       webhookExactnessLine(webhooks, ok),

@@ -37,6 +37,11 @@ export interface WebhookFigures {
 }
 
 const CONNECTIONS = 32;
+/**
+ * Events per timed run (each delivered twice): about 10 s each here, so the rate is a sustained one,
+ * not the ramp and the drain of a run of a few seconds.
+ */
+export const WEBHOOK_EVENTS = { ignored: 10_000, subscription: 3_000 };
 /** Events delivered (twice each) before each timed run, not counted. */
 const WARM_UP_EVENTS = 300;
 
