@@ -15,6 +15,6 @@ export { isUuid } from './ids';
 export { MIGRATIONS_FOLDER } from './migrate';
 export { personalAccountId } from './personal-account-id';
 export { postgresPoolOf } from './postgres-pool';
-export { queryRows } from './raw-query';
+export { queryPreparedRows, queryRows } from './raw-query';
 export * from './repositories';
 export * from './schema';

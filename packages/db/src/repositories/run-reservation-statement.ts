@@ -1,7 +1,18 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../database';
-import { queryRows } from '../raw-query';
+import { queryPreparedRows, queryRows } from '../raw-query';
 import type { RunActorKind, RunState } from '../schema';
+
+/**
+ * Groups up to this size go as a named prepared statement; larger ones are parsed and planned anew.
+ * Parse and plan were ~1.3 ms of the statement's ~1.5 ms at idle, and a small group is what a server
+ * below saturation sends: prepared, a paced 1,000 req/s REST authorize had p50 ≈ 7 ms and p99 ≈ 23 ms
+ * instead of ≈ 9.5 and ≈ 32 (medians of 4 A/B runs). But the plan PostgreSQL keeps for a prepared
+ * statement is a generic one, made for an array of unknown length, and for the large groups of a
+ * saturated server it halved the hot tenant's throughput (20,138 → 10,313/s): those are planned for
+ * their own size.
+ */
+export const PREPARED_GROUP_MAX = 32;
 
 /** Overage room of an account without a spend cap (more than any period can hold; sums are bigint). */
 const NO_CAP = sql.raw('1000000000');
@@ -100,7 +111,10 @@ export async function decideRuns(
   db: Database,
   runs: readonly RunToDecide[],
 ): Promise<Map<number, RunDecisionRow>> {
-  const rows = await queryRows<StatementRow>(db, reserveStatement(runs));
+  const rows =
+    runs.length <= PREPARED_GROUP_MAX
+      ? await queryPreparedRows<StatementRow>(db, reserveStatement(runs))
+      : await queryRows<StatementRow>(db, reserveStatement(runs));
   const claimed = new Set(
     rows.filter((row) => row.is_claim).map((row) => runKey(row.account_id ?? '', row.run_id ?? '')),
   );

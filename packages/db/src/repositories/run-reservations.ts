@@ -9,6 +9,9 @@ import {
   type RunDecisionRow,
 } from './run-reservation-statement';
 
+/** How many runs a group may hold and still go as a prepared statement (see its definition). */
+export { PREPARED_GROUP_MAX } from './run-reservation-statement';
+
 export interface ReserveRunInput {
   /** The account whose pool pays. */
   accountId: string;
