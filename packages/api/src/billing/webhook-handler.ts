@@ -95,24 +95,18 @@ export function createWebhookHandler(
     const record = recordOf(json, rawBody, now());
     const duplicate = (): WebhookOutcome => ({ status: 'duplicate', eventId: record.id, type: record.type });
     return observed(record, 'delivery', () =>
-      inFlight.once(
-        record.id,
-        () =>
-          settle(record, 'delivery', async () => {
-            if (json === undefined)
-              throw new PermanentWebhookError('malformed_event', 'The body is not JSON');
-            const envelope = parseEnvelope(json);
-            if (usableString(envelope.id) === null || usableString(envelope.type) === null) {
-              throw new PermanentWebhookError(
-                'malformed_event',
-                'Malformed Stripe event (id or type unusable)',
-              );
-            }
-            return apply(envelope, record, 'delivery');
-          }),
-        duplicate,
-      ),
+      inFlight.once(record.id, () => settle(record, 'delivery', () => deliver(json, record)), duplicate),
     );
+  }
+
+  /** A signed delivery's body, applied once it reads as a Stripe event (else a permanent failure). */
+  async function deliver(json: unknown, record: RecordEventInput): Promise<WebhookOutcome> {
+    if (json === undefined) throw new PermanentWebhookError('malformed_event', 'The body is not JSON');
+    const envelope = parseEnvelope(json);
+    if (usableString(envelope.id) === null || usableString(envelope.type) === null) {
+      throw new PermanentWebhookError('malformed_event', 'Malformed Stripe event (id or type unusable)');
+    }
+    return apply(envelope, record, 'delivery');
   }
 
   /**
