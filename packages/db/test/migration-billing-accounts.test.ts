@@ -16,7 +16,6 @@ import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   countChargedRuns,
@@ -33,6 +32,7 @@ import {
   type Database,
 } from '../src';
 import { createScratchDatabase, testPostgresServerUrl } from '../src/testing';
+import { scratchPool } from './scratch-pool';
 
 /** The value, or a failed test naming what was missing (instead of a non-null assertion). */
 function must<T>(value: T | null | undefined): T {
@@ -907,7 +907,7 @@ async function openDatabase(): Promise<OpenDatabase> {
   const serverUrl = testPostgresServerUrl();
   if (serverUrl) {
     const scratch = await createScratchDatabase(serverUrl);
-    const pool = new pg.Pool({ connectionString: scratch.url, max: 2 });
+    const pool = scratchPool(scratch.url, 2);
     const pgDb = drizzlePg({ client: pool });
     return {
       db: pgDb as unknown as Database,

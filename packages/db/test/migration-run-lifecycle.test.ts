@@ -7,10 +7,10 @@ import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS_FOLDER, personalAccountId, queryRows, reserveRuns, type Database } from '../src';
 import { createScratchDatabase, testPostgresServerUrl } from '../src/testing';
+import { scratchPool } from './scratch-pool';
 
 // A database on the schema before the run lifecycle (migration 0000 only), filled the way the old code
 // filled it, then migrated to the latest schema: every run keeps its charge and gets the state it had
@@ -39,7 +39,7 @@ beforeAll(async () => {
   const serverUrl = testPostgresServerUrl();
   if (serverUrl) {
     const scratch = await createScratchDatabase(serverUrl);
-    const pool = new pg.Pool({ connectionString: scratch.url, max: 2 });
+    const pool = scratchPool(scratch.url, 2);
     const pgDb = drizzlePg({ client: pool });
     db = pgDb as unknown as Database;
     migrateTo = (migrationsFolder) => migratePg(pgDb, { migrationsFolder });

@@ -1,4 +1,3 @@
-import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { createDb, findLedgerEntry, getUsage, personalAccountId, releaseRun, reserveRuns } from '../src';
 import type { ReserveRunInput, ReserveRunResult } from '../src';
@@ -15,6 +14,7 @@ import {
   tally,
 } from './reservation-helpers';
 import type { RunOwner } from './reservation-helpers';
+import { scratchPool } from './scratch-pool';
 
 const handle = useTestDb();
 
@@ -288,7 +288,7 @@ if (serverUrl) {
     it('a run claimed by another statement after this one began takes no place from a later run', async () => {
       const scratch = await createScratchDatabase(serverUrl);
       const first = await createDb({ databaseUrl: scratch.url, poolSize: 2 });
-      const other = new pg.Pool({ connectionString: scratch.url, max: 1 });
+      const other = scratchPool(scratch.url, 1);
       try {
         const { owner } = await makeUser(first.db);
         // The period exists with 5 of 7 used; run x is then claimed by another "process" whose

@@ -2,11 +2,11 @@ import { PGlite } from '@electric-sql/pglite';
 import type { Logger } from 'drizzle-orm';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import pg from 'pg';
 import type { Database } from '../src/database';
 import { migratePglite, migratePostgres } from '../src/migrate';
 import * as schema from '../src/schema';
 import { createScratchDatabase, testPostgresServerUrl } from '../src/testing';
+import { scratchPool } from './scratch-pool';
 
 /** One statement the db package sent, and the exported package function the workload was calling. */
 export interface CapturedStatement {
@@ -63,7 +63,7 @@ export async function createCapturingDb(): Promise<CapturingDb> {
   const serverUrl = testPostgresServerUrl();
   if (serverUrl) {
     const scratch = await createScratchDatabase(serverUrl);
-    const pool = new pg.Pool({ connectionString: scratch.url, max: 6 });
+    const pool = scratchPool(scratch.url, 6);
     await migratePostgres(pool);
     isRecording = true;
     return {
