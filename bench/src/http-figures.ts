@@ -9,6 +9,7 @@ import { measureHttp } from './http-authorize';
 import { rowLine } from './report-format';
 import { httpRows } from './report-rows';
 import { startBenchServer } from './servers';
+import { settleDatabase } from './settle';
 import { seedTenants } from './tenants';
 
 const NO_LIMIT = 1_000_000_000;
@@ -18,6 +19,7 @@ async function main(): Promise<void> {
     const server = await startBenchServer(handle, { batchWindowMs: 2 });
     try {
       const tenants = await seedTenants(handle.db, 'http', 1000, NO_LIMIT);
+      await settleDatabase(handle.db);
       const http = await measureHttp(server, handle.db, tenants, 4);
       process.stdout.write(`${httpRows(http).map(rowLine).join('\n')}\n`);
     } finally {

@@ -20,6 +20,7 @@ import { renderReport, type BenchResults } from './report';
 import { createScratchDatabase } from '@tollgate/db/testing';
 import { startBenchServer } from './servers';
 import { measureServiceRounds } from './service-rounds';
+import { settleDatabase } from './settle';
 import { seedPacks, seedTenants, usageTotals } from './tenants';
 import { measureWebSize } from './web-size';
 import { measureWebhooks, WEBHOOK_EVENTS } from './webhooks';
@@ -58,6 +59,7 @@ async function main(): Promise<void> {
     const peer = await openRedisPeer(tenants, NO_LIMIT);
     if ('skipped' in peer) step(`Redis Lua peer skipped: ${peer.skipped}`);
     const ready = 'skipped' in peer ? null : peer;
+    await settleDatabase(handle.db);
     const rounds = async () => {
       const service = await measureServiceRounds(
         {
@@ -90,6 +92,7 @@ async function main(): Promise<void> {
 
     step(`HTTP authorize (${ROUNDS} rounds of the ratio figures)`);
     const httpTenants = await seedTenants(handle.db, 'http', 1000, NO_LIMIT);
+    await settleDatabase(handle.db);
     const http = await measureHttp(batchedServer, handle.db, httpTenants, 4);
     const httpTotals = await usageTotals(handle.db, 'http');
 
@@ -98,6 +101,7 @@ async function main(): Promise<void> {
     await batchedServer.close();
 
     step('webhooks');
+    await settleDatabase(handle.db);
     const webhooks = await measureWebhooks(handle, WEBHOOK_EVENTS);
 
     step('web bundle');

@@ -9,6 +9,7 @@ import type { PgbenchFigures } from './pgbench';
 import { ms, rate, roundsNote, rowLine, times } from './report-format';
 import { peerDetail, type PeerResult } from './report-peer';
 import { peerRounds } from './service-rounds';
+import { SETTLED } from './settle';
 import { exactnessLines } from './report-exactness';
 import { figureRows } from './report-rows';
 import { webhookDetail } from './report-webhooks';
@@ -88,6 +89,7 @@ function detailLines(r: BenchResults): string[] {
       ' req/s',
     )} (p99 ${ms(medianOf(http.rounds, (x) => pick(x).latencyMs.p99))})`;
   return [
+    `Database: ${SETTLED}; PostgreSQL's own settings otherwise.`,
     `Service level: \`services.usage.authorize\` of two servers started with \`startServer\` on one pool of 10 connections — \`AUTHORIZE_BATCH_WINDOW_MS=2\`, \`AUTHORIZE_BATCH_MAX=256\` vs \`AUTHORIZE_BATCH_WINDOW_MS=0\` — ${CONCURRENCY_NOTE}; every call a new run id; ${rounds.length} rounds, medians. ${pair(
       '1,000 tenants',
       rounds.map((x) => x.tenantsBatched),
