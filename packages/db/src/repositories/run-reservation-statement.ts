@@ -153,6 +153,10 @@ export async function decideRuns(
 
 /**
  * The statement (exported for EXPLAIN in benchmarks):
+ * - Every row it reads is found by key, one probe per run or account (a LATERAL the planner can't
+ *   flatten: locked inside, or LIMIT 1), never by a join the planner may turn into a scan. A connection
+ *   keeps its plan of a prepared statement, maybe one made while the tables were small; with joins,
+ *   such a plan read every period row and the whole ledger for each group (reservation-plan.test.ts).
  * - `periods`: lock the counter rows in (tenant, start) order, FOR NO KEY UPDATE (the lock an UPDATE
  *   takes; FOR UPDATE would also block the ledger's foreign-key checks). Under READ COMMITTED a row
  *   that was waited for is re-read at its newest version, so `used` and `run_limit` are current.
