@@ -58,8 +58,12 @@ describe.skipIf(!postgresServerUrl)('advisory lock on PostgreSQL (two processes,
     await withTwoPools(async (a, b) => {
       const held = await tryAdvisoryLock(a, 'job');
       expect(held).not.toBeNull();
+      // Only this database's holder: pg_locks lists the whole server's, and other suites running at
+      // the same time hold their own (a leader of the replicas test lost its lead to this once).
       await b.execute(
-        sql`select pg_terminate_backend(pid) from pg_locks where locktype = 'advisory' and granted`,
+        sql`select pg_terminate_backend(l.pid) from pg_locks l
+            join pg_database d on d.oid = l.database
+            where l.locktype = 'advisory' and l.granted and d.datname = current_database()`,
       );
       expect(await held?.check()).toBe(false);
       expect(held?.isHeld()).toBe(false);
