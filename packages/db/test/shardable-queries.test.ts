@@ -100,6 +100,10 @@ const GLOBAL_KEY_LOOKUPS: Record<string, Allowance> = {
     tables: ['subscriptions'],
     reason: 'webhook: account of a Stripe subscription',
   },
+  startSubscriptionSync: {
+    tables: ['subscriptions'],
+    reason: 'webhook: a sync ticket and the account of a Stripe subscription',
+  },
   markDuplicateCanceled: {
     tables: ['duplicate_subscriptions'],
     reason: 'by canceled Stripe subscription id',

@@ -89,7 +89,8 @@ export async function runWorkload(db: Database): Promise<void> {
     currentPeriodEnd: PERIOD.end,
   });
   await repo.findByStripeSubscriptionId(db, 'sub_alice');
-  await repo.nextSyncTicket(db);
+  await repo.startSubscriptionSync(db, 'sub_alice');
+  await repo.startSubscriptionSync(db, 'sub_nobody');
   await db.transaction(async (tx) => {
     await repo.lockSubscriptionRow(tx, alice.accountId);
     await repo.accountBasics(tx, alice.accountId);

@@ -19,6 +19,7 @@ import {
   getSubscriptionState,
   isUniqueViolation,
   linkStripeCustomer,
+  startSubscriptionSync,
   startTrialOnce,
   subscriptions,
   toSubscriptionPatch,
@@ -213,6 +214,20 @@ describe('Stripe links and state conversion', () => {
     expect((await findByStripeCustomerId(handle.db, 'cus_123'))?.accountId).toBe(user.accountId);
     expect((await findByStripeSubscriptionId(handle.db, 'sub_123'))?.accountId).toBe(user.accountId);
     expect(await findByStripeCustomerId(handle.db, 'cus_unknown')).toBeNull();
+  });
+
+  it('startSubscriptionSync takes one new ticket per call, with the linked row or none', async () => {
+    const user = await makeUser(handle.db, CREATED);
+    await updateSubscription(handle.db, user.accountId, { stripeSubscriptionId: 'sub_sync' });
+    const first = await startSubscriptionSync(handle.db, 'sub_sync');
+    const unknown = await startSubscriptionSync(handle.db, 'sub_unknown');
+    const second = await startSubscriptionSync(handle.db, 'sub_sync');
+    expect(first.linked?.accountId).toBe(user.accountId);
+    expect(first.linked?.stripeSubscriptionId).toBe('sub_sync');
+    expect(first.linked?.createdAt).toBeInstanceOf(Date);
+    expect(unknown.linked).toBeNull();
+    // Each call reads the sequence exactly once, linked row or not: the tickets follow each other.
+    expect([unknown.ticket - first.ticket, second.ticket - unknown.ticket]).toEqual([1, 1]);
   });
 
   it('linkStripeCustomer never replaces a different customer and never shares one between accounts', async () => {

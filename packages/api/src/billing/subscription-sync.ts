@@ -3,11 +3,10 @@ import {
   getAccountOverrides,
   ensureHostUserAccount,
   findByStripeCustomerId,
-  findByStripeSubscriptionId,
   getSubscription,
   listEnterpriseDeals,
   lockSubscriptionRow,
-  nextSyncTicket,
+  startSubscriptionSync,
   recordSubscriptionChange,
   toSubscriptionPatch,
   toSubscriptionState,
@@ -139,10 +138,7 @@ export function createSubscriptionSync(deps: ApiDeps, settings: BillingSettings)
     ownerHint: StripeOwner | null = null,
     onDb: DbStep = direct,
   ): Promise<PreparedSync | null> {
-    const { ticket, linked } = await onDb(async () => ({
-      ticket: await nextSyncTicket(db),
-      linked: await findByStripeSubscriptionId(db, subscriptionId),
-    }));
+    const { ticket, linked } = await onDb(() => startSubscriptionSync(db, subscriptionId));
     const snapshot = await fetchSnapshot(subscriptionId);
     const owner = await resolveOwner(linked, snapshot, ownerHint, onDb);
     if (!owner) return null;

@@ -1,20 +1,37 @@
 import { eq, isNotNull, sql } from 'drizzle-orm';
 import type { Database } from '../database';
-import { queryRows } from '../raw-query';
 import { accounts, SUBSCRIPTION_SYNC_TICKETS_SEQUENCE, subscriptions, users } from '../schema';
 import type { AccountKind, SubscriptionRow } from '../schema';
 
+/** A sync's first step: its ticket, and the row already linked to the subscription (null: none yet). */
+export interface StartedSync {
+  /**
+   * Taken (outside any transaction) before the sync fetches the subscription from Stripe. Sequence
+   * values are never handed out twice and grow in the order they were taken.
+   */
+  ticket: number;
+  linked: SubscriptionRow | null;
+}
+
 /**
- * A new sync ticket, taken (outside any transaction) before a sync fetches the subscription from Stripe.
- * Sequence values are never handed out twice and grow in the order they were taken.
+ * A new sync ticket and the row linked to the Stripe subscription, in one round trip (every webhook's
+ * sync starts with both). The sequence is read exactly once, whether or not a row matches: the left
+ * join keeps the single row of `one`.
  */
-export async function nextSyncTicket(db: Database): Promise<number> {
-  const [row] = await queryRows<{ ticket: string | number }>(
-    db,
-    sql`select nextval(${SUBSCRIPTION_SYNC_TICKETS_SEQUENCE}::regclass) as ticket`,
-  );
-  if (!row) throw new Error('nextSyncTicket: the sequence returned no value');
-  return Number(row.ticket);
+export async function startSubscriptionSync(
+  db: Database,
+  stripeSubscriptionId: string,
+): Promise<StartedSync> {
+  const [found] = await db
+    .select({
+      ticket: sql<string | number>`nextval(${SUBSCRIPTION_SYNC_TICKETS_SEQUENCE}::regclass)`,
+      linked: subscriptions,
+    })
+    .from(sql`(values (1)) as one (x)`)
+    .leftJoin(subscriptions, eq(subscriptions.stripeSubscriptionId, stripeSubscriptionId))
+    .limit(1);
+  if (!found) throw new Error('startSubscriptionSync: the sequence returned no value');
+  return { ticket: Number(found.ticket), linked: found.linked };
 }
 
 /**
