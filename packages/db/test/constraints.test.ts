@@ -7,6 +7,8 @@ import {
   PG_CHECK_VIOLATION,
   PG_FOREIGN_KEY_VIOLATION,
   recordEventOnce,
+  isEventRecorded,
+  personalAccountId,
   stripeEvents,
   subscriptions,
   usageLedger,
@@ -116,6 +118,25 @@ describe('unique constraints', () => {
     expect(await recordEventOnce(handle.db, event)).toBe(true);
     expect(await recordEventOnce(handle.db, event)).toBe(false);
     expect(await recordEventOnce(handle.db, { ...event, id: 'evt_2' })).toBe(true);
+    const accountId = personalAccountId('event-owner');
+    expect(await recordEventOnce(handle.db, { ...event, id: 'evt_3', objectId: null, accountId })).toBe(true);
+    const stored = await handle.db.select().from(stripeEvents).orderBy(stripeEvents.id);
+    expect(
+      stored.map(({ id, type, stripeCreatedAt, objectId, accountId: owner }) => ({
+        id,
+        type,
+        stripeCreatedAt,
+        objectId,
+        owner,
+      })),
+    ).toEqual([
+      { ...withoutId(event), id: 'evt_1', owner: null },
+      { ...withoutId(event), id: 'evt_2', owner: null },
+      { ...withoutId(event), id: 'evt_3', objectId: null, owner: accountId },
+    ]);
+    expect(stored.every((row) => row.receivedAt instanceof Date && row.failureCode === null)).toBe(true);
+    expect(await isEventRecorded(handle.db, 'evt_3')).toBe(true);
+    expect(await isEventRecorded(handle.db, 'evt_unknown')).toBe(false);
   });
 
   it('recordEventOnce inside a transaction that fails leaves the event unrecorded (Stripe retries it)', async () => {
@@ -196,3 +217,7 @@ describe('unique constraints', () => {
     expect(pgErrorCode(error)).toBe(PG_CHECK_VIOLATION);
   });
 });
+
+function withoutId<T extends { id: string }>({ id: _id, ...rest }: T): Omit<T, 'id'> {
+  return rest;
+}

@@ -1,6 +1,7 @@
 import { errorAnswer, WebhookSignatureError, type Logger, type StripeBilling } from '@tollgate/api';
 import express, { Router } from 'express';
 import { sendErrorAnswer } from '../http/error-handler';
+import { sendJson } from '../http/send-json';
 
 /**
  * POST /api/v1/billing/webhook. Mounted before any JSON parser: the signature covers the raw bytes.
@@ -23,7 +24,8 @@ export function billingWebhookRoutes(billing: StripeBilling | null, logger: Logg
     const rawBody: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     try {
       const outcome = await billing.handleWebhook(rawBody, req.get('stripe-signature'));
-      res.status(200).json({ received: true, ...outcome });
+      // Without express's ETag (a SHA-1 of every answer): Stripe reads only the status.
+      sendJson(res, 200, { received: true, ...outcome });
     } catch (error) {
       if (error instanceof WebhookSignatureError) {
         sendErrorAnswer(res, errorAnswer(400, 'BAD_SIGNATURE', error.message));
