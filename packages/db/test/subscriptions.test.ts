@@ -262,14 +262,15 @@ describe('Stripe links and state conversion', () => {
       stripeSubscriptionId: 'sub_1',
       stripePriceId: 'price_pro',
     };
-    const row = await updateSubscription(handle.db, accountId, toSubscriptionPatch(state));
+    expect(await updateSubscription(handle.db, accountId, toSubscriptionPatch(state))).toBe(true);
+    const row = await getSubscription(handle.db, accountId);
     if (!row) throw new Error('no row');
     expect(await getSubscriptionState(handle.db, accountId)).toEqual(state);
     expect(toSubscriptionState(row, { createdAt: CREATED, kind: 'personal' })).toEqual(state);
     // Without the account, the row's own creation is the anchor (and the account personal).
     expect(toSubscriptionState(row)).toMatchObject({ accountCreatedAt: NOW, accountKind: 'personal' });
     expect(await getSubscriptionState(handle.db, NOBODY)).toBeNull();
-    expect(await updateSubscription(handle.db, NOBODY, { plan: 'PRO' })).toBeNull();
+    expect(await updateSubscription(handle.db, NOBODY, { plan: 'PRO' })).toBe(false);
   });
 
   it('getSubscriptionStates reads many accounts at once, each anchored on its own creation date', async () => {

@@ -57,17 +57,21 @@ export async function getSubscriptionState(
   return overrides ? { ...state, overrides } : state;
 }
 
+/**
+ * Writes the patch's fields (and updatedAt) on the account's row; false when the account has none. The
+ * row is not read back: the sync writes one per webhook, and never reads it.
+ */
 export async function updateSubscription(
   db: Database,
   accountId: string,
   patch: SubscriptionPatch,
-): Promise<SubscriptionRow | null> {
-  const [row] = await db
+): Promise<boolean> {
+  const updated = await db
     .update(subscriptions)
     .set({ ...patch, updatedAt: patch.updatedAt ?? new Date() })
     .where(eq(subscriptions.accountId, accountId))
-    .returning();
-  return row ?? null;
+    .returning({ accountId: subscriptions.accountId });
+  return updated.length > 0;
 }
 
 /**
