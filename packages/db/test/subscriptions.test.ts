@@ -19,6 +19,7 @@ import {
   getSubscriptionState,
   isUniqueViolation,
   linkStripeCustomer,
+  recordEventOnce,
   startSubscriptionSync,
   startTrialOnce,
   subscriptions,
@@ -228,6 +229,18 @@ describe('Stripe links and state conversion', () => {
     expect(unknown.linked).toBeNull();
     // Each call reads the sequence exactly once, linked row or not: the tickets follow each other.
     expect([unknown.ticket - first.ticket, second.ticket - unknown.ticket]).toEqual([1, 1]);
+    // A webhook's duplicate check rides along: asked only when an event id is given.
+    expect([first, unknown, second].map((started) => started.isEventRecorded)).toEqual([false, false, false]);
+    await recordEventOnce(handle.db, {
+      id: 'evt_sync',
+      type: 'customer.subscription.updated',
+      stripeCreatedAt: NOW,
+    });
+    const recorded = await startSubscriptionSync(handle.db, 'sub_sync', 'evt_sync');
+    const fresh = await startSubscriptionSync(handle.db, 'sub_sync', 'evt_other');
+    expect([recorded.isEventRecorded, fresh.isEventRecorded]).toEqual([true, false]);
+    expect(recorded.linked?.accountId).toBe(user.accountId);
+    expect(fresh.ticket - recorded.ticket).toBe(1);
   });
 
   it('linkStripeCustomer never replaces a different customer and never shares one between accounts', async () => {

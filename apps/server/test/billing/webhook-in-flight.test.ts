@@ -83,6 +83,20 @@ describe('webhook copies that meet in flight', () => {
     expect(rows[0]).toMatchObject({ accountId: personalAccountId(customer.userId), failureCode: null });
   });
 
+  it('a copy arriving after the event was applied answers duplicate without asking Stripe', async () => {
+    const { subscriptionId } = await subscribedCustomer(billing, 'PRO');
+    const event = eventOf('customer.subscription.updated', { id: subscriptionId, object: 'subscription' });
+    expect(statusesOf([await sendWebhook(billing, event)])).toEqual(['200 processed']);
+    const fetches = billing.emulator.faults.set({
+      method: 'GET',
+      path: `/v1/subscriptions/${subscriptionId}`,
+      latencyMs: 1,
+    });
+
+    expect(statusesOf([await sendWebhook(billing, event)])).toEqual(['200 duplicate']);
+    expect(billing.emulator.faults.list().find(({ id }) => id === fetches.id)?.hits).toBe(0);
+  });
+
   it('an event type Tollgate only records: one row, one ignored, the rest duplicates', async () => {
     const event = eventOf('customer.created', { id: 'cus_in_flight', object: 'customer' });
     const answers = await Promise.all(Array.from({ length: COPIES }, () => sendWebhook(billing, event)));

@@ -12,6 +12,7 @@ import {
   toSubscriptionState,
   updateSubscription,
   type Database,
+  type StartedSync,
   type SubscriptionHistorySource,
   type SubscriptionRow,
 } from '@tollgate/db';
@@ -137,8 +138,9 @@ export function createSubscriptionSync(deps: ApiDeps, settings: BillingSettings)
     subscriptionId: string,
     ownerHint: StripeOwner | null = null,
     onDb: DbStep = direct,
+    started: StartedSync | null = null,
   ): Promise<PreparedSync | null> {
-    const { ticket, linked } = await onDb(() => startSubscriptionSync(db, subscriptionId));
+    const { ticket, linked } = started ?? (await onDb(() => startSubscriptionSync(db, subscriptionId)));
     const snapshot = await fetchSnapshot(subscriptionId);
     const owner = await resolveOwner(linked, snapshot, ownerHint, onDb);
     if (!owner) return null;

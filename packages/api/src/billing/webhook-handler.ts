@@ -5,10 +5,12 @@ import {
   recordEventFailure,
   recordEventOnce,
   setEventAccount,
+  startSubscriptionSync,
   recordFailedEventOnce,
   unlinkStripeCustomer,
   type Database,
   type RecordEventInput,
+  type StartedSync,
 } from '@tollgate/db';
 import { AppError, type StripeEventEnvelope } from '@tollgate/domain';
 import Stripe from 'stripe';
@@ -200,11 +202,19 @@ export function createWebhookHandler(
     const { id: eventId, type } = record;
     const plan = planOf(envelope);
     if (plan.kind === 'nothing' && mode === 'delivery') return recordOnly(plan, record);
-    // A redelivery of a stored event costs one indexed read: no Stripe call, no transaction.
-    if (mode === 'delivery' && (await onDb(() => isEventRecorded(db, eventId)))) {
-      return { status: 'duplicate', eventId, type };
-    }
-    const prepared = plan.kind === 'sync' ? await prepareSync(plan) : null;
+    // A redelivery of a stored event costs one indexed read: no Stripe call, no transaction. For a
+    // subscription, the same statement starts its sync (the ticket and the linked row).
+    const started =
+      plan.kind === 'sync'
+        ? await onDb(() =>
+            startSubscriptionSync(db, plan.subscriptionId, mode === 'delivery' ? eventId : null),
+          )
+        : null;
+    const isDuplicate =
+      mode === 'delivery' &&
+      (started ? started.isEventRecorded : await onDb(() => isEventRecorded(db, eventId)));
+    if (isDuplicate) return { status: 'duplicate', eventId, type };
+    const prepared = plan.kind === 'sync' ? await prepareSync(plan, started) : null;
     // Packs: Stripe's current word on the session or charge, fetched before the transaction opens.
     const packSession = plan.kind === 'pack-payment' ? await packs.prepareSession(plan.sessionId) : null;
     const packRefund = plan.kind === 'pack-refund' ? await packs.prepareRefund(plan.chargeId) : null;
@@ -296,8 +306,11 @@ export function createWebhookHandler(
     return { status: 'ignored', eventId, type };
   }
 
-  async function prepareSync(plan: Extract<WebhookPlan, { kind: 'sync' }>): Promise<PreparedSync> {
-    const prepared = await sync.prepare(plan.subscriptionId, plan.ownerHint, onDb);
+  async function prepareSync(
+    plan: Extract<WebhookPlan, { kind: 'sync' }>,
+    started: StartedSync | null,
+  ): Promise<PreparedSync> {
+    const prepared = await sync.prepare(plan.subscriptionId, plan.ownerHint, onDb, started);
     if (prepared) return prepared;
     throw new PermanentWebhookError(
       'account_not_found',

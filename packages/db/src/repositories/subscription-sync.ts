@@ -11,27 +11,36 @@ export interface StartedSync {
    */
   ticket: number;
   linked: SubscriptionRow | null;
+  /** Whether the webhook event named by the call is stored already (a duplicate delivery). */
+  isEventRecorded: boolean;
 }
 
 /**
  * A new sync ticket and the row linked to the Stripe subscription, in one round trip (every webhook's
- * sync starts with both). The sequence is read exactly once, whether or not a row matches: the left
- * join keeps the single row of `one`.
+ * sync starts with both), and for a webhook whether its event is stored already (eventId; null: none
+ * to check), which it asked on its own before. The sequence is read exactly once, whether or not a
+ * row matches: the left join keeps the single row of `one`. A duplicate's ticket is simply unused.
  */
 export async function startSubscriptionSync(
   db: Database,
   stripeSubscriptionId: string,
+  eventId: string | null = null,
 ): Promise<StartedSync> {
   const [found] = await db
     .select({
       ticket: sql<string | number>`nextval(${SUBSCRIPTION_SYNC_TICKETS_SEQUENCE}::regclass)`,
+      isEventRecorded: sql<boolean>`exists (select 1 from stripe_events e where e.id = ${eventId})`,
       linked: subscriptions,
     })
     .from(sql`(values (1)) as one (x)`)
     .leftJoin(subscriptions, eq(subscriptions.stripeSubscriptionId, stripeSubscriptionId))
     .limit(1);
   if (!found) throw new Error('startSubscriptionSync: the sequence returned no value');
-  return { ticket: Number(found.ticket), linked: found.linked };
+  return {
+    ticket: Number(found.ticket),
+    linked: found.linked,
+    isEventRecorded: found.isEventRecorded === true,
+  };
 }
 
 /**
