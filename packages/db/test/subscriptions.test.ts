@@ -243,6 +243,39 @@ describe('Stripe links and state conversion', () => {
     expect(fresh.ticket - recorded.ticket).toBe(1);
   });
 
+  it('the raw reads of the webhook path (startSubscriptionSync, lockSubscriptionRow) map every column as drizzle does', async () => {
+    const user = await makeUser(handle.db, CREATED);
+    // Every column set (none null): a column added to the table without a value here fails below.
+    await updateSubscription(handle.db, user.accountId, {
+      plan: 'PRO',
+      status: 'past_due',
+      currentPeriodStart: new Date('2025-03-01T00:00:00.123Z'),
+      currentPeriodEnd: new Date('2025-04-01T00:00:00Z'),
+      cancelAtPeriodEnd: true,
+      trialStart: new Date('2025-02-01T00:00:00Z'),
+      trialEnd: new Date('2025-02-15T00:00:00Z'),
+      trialUsedAt: new Date('2025-02-01T00:00:00Z'),
+      pastDueSince: new Date('2025-03-02T00:00:00Z'),
+      customRunLimit: 1234,
+      stripeCustomerId: 'cus_full',
+      stripeSubscriptionId: 'sub_full',
+      stripePriceId: 'price_full',
+      stripeQuantity: 3,
+      unknownStripePriceId: 'price_unknown',
+      stripeSyncedAt: new Date('2025-03-03T00:00:00Z'),
+      stripeSyncTicket: 9_007_199_254_740_991,
+      deletedStripeCustomerId: 'cus_deleted',
+      updatedAt: NOW,
+    });
+    const expected = await getSubscription(handle.db, user.accountId);
+    expect(expected && Object.entries(expected).filter(([, value]) => value === null)).toEqual([]);
+
+    expect((await startSubscriptionSync(handle.db, 'sub_full')).linked).toEqual(expected);
+    const locked = await handle.db.transaction((tx) => lockSubscriptionRow(tx, user.accountId));
+    expect(locked).toEqual({ row: expected, basics: await accountBasics(handle.db, user.accountId) });
+    expect(await handle.db.transaction((tx) => lockSubscriptionRow(tx, NOBODY))).toBeNull();
+  });
+
   it('linkStripeCustomer never replaces a different customer and never shares one between accounts', async () => {
     const a = await makeUser(handle.db, CREATED);
     const b = await makeUser(handle.db, CREATED);

@@ -1,6 +1,8 @@
 import { eq, sql } from 'drizzle-orm';
 import type { AccountOverrides, CheckoutPlanId } from '@tollgate/domain';
 import type { Database } from '../database';
+import { queryPreparedRows } from '../raw-query';
+import { tableRows } from '../table-rows';
 import { accountOverrides, operatorAuditLog } from '../schema';
 import type { AccountOverridesRow } from '../schema';
 
@@ -37,9 +39,15 @@ export function toAccountOverrides(row: AccountOverridesRow | null | undefined):
 }
 
 export async function getAccountOverrides(db: Database, accountId: string): Promise<AccountOverrides | null> {
-  const [row] = await db.select().from(accountOverrides).where(eq(accountOverrides.accountId, accountId));
-  return toAccountOverrides(row);
+  // Raw and prepared: every subscription webhook reads it (see tableRows).
+  const [row] = await queryPreparedRows(
+    db,
+    sql`select ${OVERRIDES.columns} from account_overrides o where o.account_id = ${accountId}`,
+  );
+  return toAccountOverrides(row && OVERRIDES.rowOf(row));
 }
+
+const OVERRIDES = tableRows(accountOverrides, 'o');
 
 /**
  * Applies a change to an account's overrides and appends its audit row, in the caller's transaction

@@ -1,6 +1,8 @@
 import type { PlanId } from '@tollgate/domain';
-import { and, desc, eq, isNull } from 'drizzle-orm';
+import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { Database } from '../database';
+import { queryPreparedRows } from '../raw-query';
+import { tableRows } from '../table-rows';
 import { accounts, duplicateSubscriptions, users } from '../schema';
 import type { DuplicateSubscriptionRow } from '../schema';
 
@@ -33,8 +35,15 @@ export async function listDuplicateSubscriptionsOfAccount(
   db: Database,
   accountId: string,
 ): Promise<DuplicateSubscriptionRow[]> {
-  return db.select().from(duplicateSubscriptions).where(eq(duplicateSubscriptions.accountId, accountId));
+  // Raw and prepared: every subscription webhook reads it under the account's lock (see tableRows).
+  const rows = await queryPreparedRows(
+    db,
+    sql`select ${DUPLICATE.columns} from duplicate_subscriptions d where d.account_id = ${accountId}`,
+  );
+  return rows.map(DUPLICATE.rowOf);
 }
+
+const DUPLICATE = tableRows(duplicateSubscriptions, 'd');
 
 /**
  * Stripe confirmed the cancellation: records it with what the customer paid for the subscription.

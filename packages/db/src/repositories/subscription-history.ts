@@ -1,6 +1,8 @@
 import type { SubscriptionChange } from '@tollgate/domain';
-import { and, asc, desc, eq } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
 import type { Database } from '../database';
+import { queryPreparedRows } from '../raw-query';
+import { tableRows } from '../table-rows';
 import { subscriptionHistory, type SubscriptionHistorySource } from '../schema';
 
 /** What a history row says about a subscription (the fields revenue analytics reads). */
@@ -41,17 +43,15 @@ export async function recordSubscriptionChange(
   tx: Database,
   entry: SubscriptionHistoryEntry,
 ): Promise<boolean> {
-  const [latest] = await tx
-    .select()
-    .from(subscriptionHistory)
-    .where(
-      and(
-        eq(subscriptionHistory.accountId, entry.accountId),
-        eq(subscriptionHistory.stripeSubscriptionId, entry.stripeSubscriptionId),
-      ),
-    )
-    .orderBy(desc(subscriptionHistory.at))
-    .limit(1);
+  // Raw and prepared: every subscription webhook reads it (see tableRows).
+  const [raw] = await queryPreparedRows(
+    tx,
+    sql`select ${HISTORY.columns} from subscription_history h
+        where h.account_id = ${entry.accountId} and h.stripe_subscription_id = ${entry.stripeSubscriptionId}
+        order by h.at desc
+        limit 1`,
+  );
+  const latest = raw && HISTORY.rowOf(raw);
   if (latest && sameState(latest, entry.state)) return false;
   const stamp = latest ? entry : (entry.first ?? entry);
   const at =
@@ -65,6 +65,8 @@ export async function recordSubscriptionChange(
   });
   return true;
 }
+
+const HISTORY = tableRows(subscriptionHistory, 'h');
 
 /** The whole history as the analytics module takes it; one account's when `accountId` is given. */
 export async function listSubscriptionHistory(

@@ -1,5 +1,8 @@
 import { eq, isNotNull, sql } from 'drizzle-orm';
 import type { Database } from '../database';
+import { queryPreparedRows } from '../raw-query';
+import { tableRows } from '../table-rows';
+import { dateOfRow } from './console/row-values';
 import { accounts, SUBSCRIPTION_SYNC_TICKETS_SEQUENCE, subscriptions, users } from '../schema';
 import type { AccountKind, SubscriptionRow } from '../schema';
 
@@ -26,21 +29,30 @@ export async function startSubscriptionSync(
   stripeSubscriptionId: string,
   eventId: string | null = null,
 ): Promise<StartedSync> {
-  const [found] = await db
-    .select({
-      ticket: sql<string | number>`nextval(${SUBSCRIPTION_SYNC_TICKETS_SEQUENCE}::regclass)`,
-      isEventRecorded: sql<boolean>`exists (select 1 from stripe_events e where e.id = ${eventId})`,
-      linked: subscriptions,
-    })
-    .from(sql`(values (1)) as one (x)`)
-    .leftJoin(subscriptions, eq(subscriptions.stripeSubscriptionId, stripeSubscriptionId))
-    .limit(1);
+  const [found] = await queryPreparedRows<StartRow>(
+    db,
+    sql`select nextval(${SUBSCRIPTION_SYNC_TICKETS_SEQUENCE}::regclass) as sync_ticket_taken,
+          exists (select 1 from stripe_events e where e.id = ${eventId}) as is_event_recorded,
+          ${SUBSCRIPTION.columns}
+        from (values (1)) as one (x)
+        left join subscriptions s on s.stripe_subscription_id = ${stripeSubscriptionId}
+        limit 1`,
+  );
   if (!found) throw new Error('startSubscriptionSync: the sequence returned no value');
   return {
-    ticket: Number(found.ticket),
-    linked: found.linked,
-    isEventRecorded: found.isEventRecorded === true,
+    ticket: Number(found.sync_ticket_taken),
+    linked: found.account_id === null ? null : SUBSCRIPTION.rowOf(found),
+    isEventRecorded: found.is_event_recorded === true,
   };
+}
+
+/** Subscription rows read on every webhook: raw statements over this column list (see tableRows). */
+const SUBSCRIPTION = tableRows(subscriptions, 's');
+
+interface StartRow extends Record<string, unknown> {
+  sync_ticket_taken: string | number;
+  is_event_recorded: boolean;
+  account_id: string | null;
 }
 
 /**
@@ -53,17 +65,31 @@ export async function lockSubscriptionRow(
   accountId: string,
 ): Promise<LockedSubscription | null> {
   // One statement: the account row comes along (a subscription row always has one: foreign key), and
-  // only the subscription row is locked.
-  const [found] = await tx
-    .select({
-      row: subscriptions,
-      basics: { createdAt: accounts.createdAt, kind: accounts.kind, name: accounts.name },
-    })
-    .from(subscriptions)
-    .innerJoin(accounts, eq(accounts.id, subscriptions.accountId))
-    .where(eq(subscriptions.accountId, accountId))
-    .for('update', { of: subscriptions });
-  return found ?? null;
+  // only the subscription row is locked. The account's columns are aliased: a raw row has one value per
+  // name, and the subscription has a created_at of its own.
+  const [found] = await queryPreparedRows<LockedRow>(
+    tx,
+    sql`select ${SUBSCRIPTION.columns}, a.created_at as account_created_at, a.kind as account_kind,
+          a.name as account_name
+        from subscriptions s join accounts a on a.id = s.account_id
+        where s.account_id = ${accountId}
+        for update of s`,
+  );
+  if (!found) return null;
+  return {
+    row: SUBSCRIPTION.rowOf(found),
+    basics: {
+      createdAt: dateOfRow(found.account_created_at),
+      kind: found.account_kind,
+      name: found.account_name,
+    },
+  };
+}
+
+interface LockedRow extends Record<string, unknown> {
+  account_created_at: Date | string;
+  account_kind: AccountKind;
+  account_name: string | null;
 }
 
 /** What the account row adds to its subscription's state: its creation (the FREE anchor) and kind. */
