@@ -81,6 +81,25 @@ describe('Dockerfiles', () => {
     }
   });
 
+  it('copy the patched dependencies’ patch files before pnpm first reads the lockfile', () => {
+    const lockfile = readFileSync(join(REPO_ROOT, 'pnpm-lock.yaml'), 'utf8');
+    const patchFiles = [...lockfile.matchAll(/^\s+path: (patches\/\S+)$/gm)].map((match) => match[1] ?? '');
+    expect(patchFiles.length).toBeGreaterThan(0);
+    for (const file of patchFiles) expect(existsSync(join(REPO_ROOT, file)), file).toBe(true);
+    for (const stage of [server.stages[0], edge.stages[0]]) {
+      const instructions = stage?.instructions ?? [];
+      const firstPnpm = instructions.findIndex(
+        (instruction) => instruction.keyword === 'RUN' && /\bpnpm (fetch|install)\b/.test(instruction.args),
+      );
+      const patchesCopy = instructions.findIndex(
+        (instruction) => instruction.keyword === 'COPY' && /^patches\/? /.test(instruction.args),
+      );
+      expect(firstPnpm).toBeGreaterThan(-1);
+      expect(patchesCopy, stage?.name ?? '').toBeGreaterThan(-1);
+      expect(patchesCopy).toBeLessThan(firstPnpm);
+    }
+  });
+
   it('build the server bundle with the script the deploy package provides', () => {
     const build = argsOf(server.stages[0] ?? lastStage(server.stages), 'RUN').join('\n');
     expect(build).toContain('pnpm --filter @tollgate/deploy-tests run bundle-server /out');
