@@ -2,7 +2,7 @@ import { eq, isNotNull, sql } from 'drizzle-orm';
 import type { Database } from '../database';
 import { queryPreparedRows } from '../raw-query';
 import { tableRows } from '../table-rows';
-import { dateOfRow } from './console/row-values';
+import { dateOfRow } from '../row-date';
 import { accounts, SUBSCRIPTION_SYNC_TICKETS_SEQUENCE, subscriptions, users } from '../schema';
 import type { AccountKind, SubscriptionRow } from '../schema';
 

@@ -4,6 +4,7 @@ import { and, eq, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { SQL } from 'drizzle-orm';
 import type { Database } from '../database';
 import { queryRows } from '../raw-query';
+import { dateOfRow } from '../row-date';
 import { accountOverrides, accounts, subscriptions, users } from '../schema';
 import type { NewSubscriptionRow, SubscriptionRow } from '../schema';
 import { toAccountOverrides } from './account-overrides';
@@ -349,28 +350,20 @@ interface StateRow extends Record<string, unknown> {
   o_trial_end: Date | string | null;
 }
 
-/** A timestamp as either driver returns it (node-postgres: Date; a raw PGlite row may hold a string). */
-function dateOf(value: Date | string): Date;
-function dateOf(value: Date | string | null): Date | null;
-function dateOf(value: Date | string | null): Date | null {
-  if (value === null) return null;
-  return value instanceof Date ? value : new Date(value);
-}
-
 function stateOfRow(row: StateRow): SubscriptionState {
   return {
     accountKind: row.account_kind,
     plan: row.plan,
     status: row.status,
-    currentPeriodStart: dateOf(row.current_period_start),
-    currentPeriodEnd: dateOf(row.current_period_end),
+    currentPeriodStart: dateOfRow(row.current_period_start),
+    currentPeriodEnd: dateOfRow(row.current_period_end),
     cancelAtPeriodEnd: row.cancel_at_period_end,
-    trialStart: dateOf(row.trial_start),
-    trialEnd: dateOf(row.trial_end),
-    trialUsedAt: dateOf(row.trial_used_at),
-    pastDueSince: dateOf(row.past_due_since),
+    trialStart: dateOfRow(row.trial_start),
+    trialEnd: dateOfRow(row.trial_end),
+    trialUsedAt: dateOfRow(row.trial_used_at),
+    pastDueSince: dateOfRow(row.past_due_since),
     customRunLimit: row.custom_run_limit === null ? null : Number(row.custom_run_limit),
-    accountCreatedAt: dateOf(row.account_created_at),
+    accountCreatedAt: dateOfRow(row.account_created_at),
     stripeCustomerId: row.stripe_customer_id,
     stripeSubscriptionId: row.stripe_subscription_id,
     stripePriceId: row.stripe_price_id,
@@ -378,10 +371,10 @@ function stateOfRow(row: StateRow): SubscriptionState {
       overrides: {
         runLimit: row.o_run_limit === null ? null : Number(row.o_run_limit),
         compPlan: row.o_comp_plan,
-        compFrom: dateOf(row.o_comp_from),
-        compUntil: dateOf(row.o_comp_until),
-        trialStart: dateOf(row.o_trial_start),
-        trialEnd: dateOf(row.o_trial_end),
+        compFrom: dateOfRow(row.o_comp_from),
+        compUntil: dateOfRow(row.o_comp_until),
+        trialStart: dateOfRow(row.o_trial_start),
+        trialEnd: dateOfRow(row.o_trial_end),
       },
     }),
   };

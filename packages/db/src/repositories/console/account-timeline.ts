@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../database';
 import { queryRows } from '../../raw-query';
-import { dateOfRow } from './row-values';
+import { dateOfRow } from '../../row-date';
 
 export type AccountTimelineKind =
   'stripe_event' | 'plan_change' | 'run_denied' | 'notification' | 'operator_action';

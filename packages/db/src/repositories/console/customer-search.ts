@@ -10,7 +10,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../../database';
 import { isUuid } from '../../ids';
 import { queryRows } from '../../raw-query';
-import { dateOfRow } from './row-values';
+import { dateOfRow } from '../../row-date';
 
 export const CUSTOMER_SEARCH_SORTS = ['created', 'email', 'plan', 'usage'] as const;
 export type CustomerSearchSort = (typeof CUSTOMER_SEARCH_SORTS)[number];
