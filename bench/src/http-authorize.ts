@@ -6,15 +6,24 @@ import { inRounds, medianOf, ROUNDS } from './median';
 import { accessTokens } from './servers';
 import { personalTenant } from './tenants';
 
+/**
+ * A load run with the server's CPU time per answered request. The server runs in this process and
+ * autocannon in a child, so this process's CPU time during the run is the server's: a figure that
+ * moves far less with the machine's other load than a throughput does.
+ */
+export interface ServedLoad extends LoadResult {
+  serverCpuUsPerRequest: number;
+}
+
 /** One round of the throughput ratios: each authorize route right after its bare authenticated route. */
 export interface HttpRound {
   /** The bare JSON route again in this round: the baseline of issue 20's ratios. */
-  bareJson: LoadResult;
+  bareJson: ServedLoad;
   /** The bare authenticated routes: JWT check + one primary-key read, no metering. */
-  trpcMe: LoadResult;
-  trpcAuthorize: LoadResult;
-  restMe: LoadResult;
-  restAuthorize: LoadResult;
+  trpcMe: ServedLoad;
+  trpcAuthorize: ServedLoad;
+  restMe: ServedLoad;
+  restAuthorize: ServedLoad;
 }
 
 /** One round of the latency ratios at the sustainable rate: authorize, then the bare route, per transport. */
@@ -95,11 +104,11 @@ export async function measureHttp(
   }
   const bareJson = await runLoad({ ...base, method: 'GET', path: '/api/v1/health/live' });
   const rounds = await inRounds(ROUNDS, async (round) => ({
-    bareJson: await runLoad({ ...base, method: 'GET', path: '/api/v1/health/live' }),
-    trpcMe: await runLoad(get('/api/trpc/auth.me')),
-    trpcAuthorize: await runLoad(trpcAuthorize(`ht${round}-`)),
-    restMe: await runLoad(get('/api/v1/auth/me')),
-    restAuthorize: await runLoad(restAuthorize(`hr${round}-`)),
+    bareJson: await runServedLoad({ ...base, method: 'GET', path: '/api/v1/health/live' }),
+    trpcMe: await runServedLoad(get('/api/trpc/auth.me')),
+    trpcAuthorize: await runServedLoad(trpcAuthorize(`ht${round}-`)),
+    restMe: await runServedLoad(get('/api/v1/auth/me')),
+    restAuthorize: await runServedLoad(restAuthorize(`hr${round}-`)),
   }));
   const bare = Math.min(
     medianOf(rounds, (r) => r.trpcMe.perSecond),
@@ -118,6 +127,14 @@ export async function measureHttp(
     restMeAtSustainable: await runLoad(paced(get('/api/v1/auth/me'), sustainableRate)),
   }));
   return { bareJson, rounds, restRun, trpcAt1000, restAt1000, sustainableRate, paced: pacedRounds };
+}
+
+/** runLoad, with this process's CPU time (the in-process server's) per request of the run. */
+async function runServedLoad(spec: LoadSpec): Promise<ServedLoad> {
+  const before = process.cpuUsage();
+  const result = await runLoad(spec);
+  const used = process.cpuUsage(before);
+  return { ...result, serverCpuUsPerRequest: (used.user + used.system) / Math.max(1, result.requests) };
 }
 
 /** Every authorize run of these figures (each charges runs): for the ledger check. */

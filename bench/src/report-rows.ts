@@ -1,5 +1,5 @@
 import type { LoopResult } from './closed-loop';
-import type { HttpFigures } from './http-authorize';
+import type { HttpFigures, ServedLoad } from './http-authorize';
 import type { LoadResult } from './load-spec';
 import { medianOf } from './median';
 import type { BenchResults } from './report';
@@ -173,6 +173,8 @@ function bareRouteRows(rounds: HttpFigures['rounds']): Row[] {
   return [
     ofBare('tRPC', (x) => x.trpcAuthorize),
     ofBare('REST', (x) => x.restAuthorize),
+    serverCpuRow('tRPC', rounds, (x) => x.trpcAuthorize),
+    serverCpuRow('REST', rounds, (x) => x.restAuthorize),
     {
       figure: 'HTTP authorize, tRPC ÷ REST (the same procedure, same round)',
       measured: rate(
@@ -188,6 +190,28 @@ function bareRouteRows(rounds: HttpFigures['rounds']): Row[] {
       isMet: trpcOfRest >= 0.9,
     },
   ];
+}
+
+/**
+ * The server's CPU time per authorize request against the bare JSON route's, in the same rounds: the
+ * throughput ratio the server process alone would allow (bare ÷ authorize), whatever else the machine
+ * runs. 70 % of the bare route needs authorize at ≤ 1.43× its CPU.
+ */
+function serverCpuRow(
+  label: string,
+  rounds: HttpFigures['rounds'],
+  pick: (x: HttpFigures['rounds'][number]) => ServedLoad,
+): Row {
+  const ratio = medianOf(rounds, (x) => x.bareJson.serverCpuUsPerRequest / pick(x).serverCpuUsPerRequest);
+  const us = (value: number) => rate(value, ' µs');
+  return {
+    figure: `Server CPU per request, ${label} authorize (the server's own process, same rounds)`,
+    measured: us(medianOf(rounds, (x) => pick(x).serverCpuUsPerRequest)),
+    baseline: `${us(medianOf(rounds, (x) => x.bareJson.serverCpuUsPerRequest))} bare JSON route`,
+    ratio: percent(ratio),
+    target: 'information (bare ÷ authorize: the ratio the server alone allows)',
+    isMet: null,
+  };
 }
 
 function pgbenchRow(figure: string, result: LoopResult, reference: number): Row {
