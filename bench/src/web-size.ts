@@ -21,6 +21,11 @@ export interface WebSize {
    */
   consoleJsGzip: number;
   consoleChunks: string[];
+  /**
+   * Console route chunks the billing screens load: must be none. A chunk both import (the spend cap
+   * rules the console's actions reuse) is shared billing code, not the console's.
+   */
+  consoleRoutesInBilling: string[];
 }
 
 /** The console's route chunks are named after its views and layout (features/console/…/console-*.vue). */
@@ -59,6 +64,7 @@ export async function measureWebSize(): Promise<WebSize> {
     billingChunks,
     consoleJsGzip: sum(consoleChunks),
     consoleChunks,
+    consoleRoutesInBilling: billingChunks.filter((name) => CONSOLE_CHUNK.test(name)),
   };
 }
 
