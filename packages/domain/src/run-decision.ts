@@ -95,6 +95,33 @@ export function memberCapMessage(cap: number): string {
 }
 
 /**
+ * A team member's run refused by their own cap while the pool still had room: the cap is used up, or
+ * the run's estimate is more than the cap leaves (then the 402 says how much it leaves). `used`/`limit`
+ * are the member's own counter and cap, as in decideRun.
+ */
+export function memberCapDenial(
+  entitlement: Entitlement,
+  input: { used: number; cap: number; estimate: number },
+): RunDenial {
+  const { plan, status } = entitlement;
+  const left = input.cap - input.used;
+  const message =
+    left > 0
+      ? `This run reserves ${input.estimate} agent runs, but your monthly cap on this team account leaves ${left} (${input.used} of ${input.cap} used). Send a smaller estimate, or ask an owner or admin to raise your cap.`
+      : memberCapMessage(input.cap);
+  return {
+    allowed: false,
+    code: 'MEMBER_CAP_REACHED',
+    message,
+    plan,
+    status,
+    used: input.used,
+    limit: input.cap,
+    resetsAt: entitlement.period.end,
+  };
+}
+
+/**
  * A run whose estimate doesn't fit in what is left (the allowance and packs still hold some runs, just
  * fewer than it reserves): the 402 says so, with the real counters, instead of "all runs used".
  */

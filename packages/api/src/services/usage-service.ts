@@ -21,6 +21,7 @@ import {
   decideRun,
   effectiveCap,
   estimateTooLargeDenial,
+  memberCapDenial,
   isAppError,
   isOverageBillable,
   overageAmountCents,
@@ -302,15 +303,16 @@ export function createUsageService(
         );
       case 'blocked':
         throw paymentRequired(denialOf(entitlement, result.used), upgradeUrl, null);
-      case 'member_cap_reached':
-        throw paymentRequired(
-          denialOf(entitlement, Math.min(result.used, Math.max(0, entitlement.limit - 1)), {
-            usedBefore: result.member?.used ?? 0,
-            cap: result.member?.cap ?? 0,
-          }),
-          upgradeUrl,
-          null,
-        );
+      case 'member_cap_reached': {
+        // The database refused it by the member's own running sum: their cap is used up, or this run's
+        // estimate is more than the cap leaves (decideRun, one run at a time, would allow that one).
+        const denial = memberCapDenial(entitlement, {
+          used: result.member?.used ?? 0,
+          cap: result.member?.cap ?? 0,
+          estimate: request.estimate ?? DEFAULT_RUN_ESTIMATE,
+        });
+        throw paymentRequired(denial, upgradeUrl, null);
+      }
       case 'spend_cap_reached':
         throw await spendCapReached(request.tenant, entitlement, result);
       case 'limit_reached': {

@@ -199,8 +199,8 @@ async function decideRound(
     const row = rows.get(position);
     if (!row || again.has(index)) return;
     const input = inputAt(inputs, index);
-    const poolBefore = row.usedBefore + (admittedSoFar.get(row.periodId) ?? 0);
-    const admitted = (admittedSoFar.get(row.periodId) ?? 0) + (row.isAdmitted ? row.units : 0);
+    const admittedBefore = admittedSoFar.get(row.periodId) ?? 0;
+    const admitted = admittedBefore + (row.isAdmitted ? row.units : 0);
     admittedSoFar.set(row.periodId, admitted);
     const fromAllowance = (fromAllowanceSoFar.get(row.periodId) ?? 0) + row.unitsFromAllowance;
     fromAllowanceSoFar.set(row.periodId, fromAllowance);
@@ -217,9 +217,16 @@ async function decideRound(
       row.memberUsedBefore === null
         ? null
         : { used: row.memberUsedBefore + memberAdmitted, cap: row.memberCap };
-    // Refused by its member's cap while the pool still had room for it: the member's denial. A full
-    // pool is the account's denial (it needs more runs, not a higher cap).
-    const isMemberDenial = !row.isWithinMemberCap && poolBefore + row.units <= row.runLimit;
+    // Refused by its member's cap while the account's balance (allowance, credits and the overage the
+    // cap allows) still had room for it: the member's denial, an admin raising the cap helps. A spent
+    // balance is the account's denial (it needs more runs, not a higher cap).
+    const overageRoom = !row.isOverageOn
+      ? 0
+      : row.overageCap === null
+        ? Number.POSITIVE_INFINITY
+        : Math.max(0, row.overageCap - row.overageUsedBefore);
+    const balance = Math.max(0, row.runLimit - row.usedBefore) + row.creditBefore + overageRoom;
+    const isMemberDenial = !row.isWithinMemberCap && admittedBefore + row.units <= balance;
     decided.set(index, {
       result: toResult(row, input, {
         usedAfter: row.usedBefore + fromAllowance,
