@@ -55,7 +55,9 @@ export async function runWorkload(db: Database): Promise<void> {
     invitedByUserId: alice.id,
     now: NOW,
     expiresAt: FAR,
+    replaceableRoles: ['admin', 'member'],
   });
+  if (!invitation) throw new Error('replaceInvitation refused');
   await repo.listPendingInvitations(db, teamId);
   await repo.claimInvitation(db, {
     accountId: teamId,

@@ -177,7 +177,7 @@ export function createBillingAccountService(
         if (!current) throw new AppError('NOT_FOUND', 'No such member in this account');
         if (current.role === 'owner' && role !== 'owner')
           await requireAnotherOwner(tx, account.tenant.accountId);
-        await setMemberRole(tx, account.tenant.accountId, userId, role);
+        await setMemberRole(tx, account.tenant.accountId, userId, role, now());
       });
       return this.members(account);
     },
@@ -201,7 +201,7 @@ export function createBillingAccountService(
       await change(account.tenant.accountId, async (tx) => {
         const role = await targetRole(tx, account, userId);
         if (role === 'owner') await requireAnotherOwner(tx, account.tenant.accountId);
-        await removeMember(tx, account.tenant.accountId, userId);
+        await removeMember(tx, account.tenant.accountId, userId, now());
       });
       return this.members(account);
     },
@@ -213,7 +213,7 @@ export function createBillingAccountService(
         const current = await findMembership(tx, accountId, userId);
         if (!current) throw new AppError('ACCOUNT_NOT_FOUND', 'No such account');
         if (current.role === 'owner') await requireAnotherOwner(tx, accountId);
-        await removeMember(tx, accountId, userId);
+        await removeMember(tx, accountId, userId, now());
       });
       return { accountId, left: true };
     },
@@ -228,8 +228,8 @@ export function createBillingAccountService(
         if (!(await findMembership(tx, accountId, userId))) {
           throw new AppError('NOT_FOUND', 'No such member in this account');
         }
-        await setMemberRole(tx, accountId, userId, 'owner');
-        await setMemberRole(tx, accountId, account.tenant.userId, 'admin');
+        await setMemberRole(tx, accountId, userId, 'owner', now());
+        await setMemberRole(tx, accountId, account.tenant.userId, 'admin', now());
       });
       return this.members(account);
     },
@@ -262,7 +262,14 @@ export function createBillingAccountService(
           invitedByUserId: account.tenant.userId,
           now: at,
           expiresAt: new Date(at.getTime() + settings.invitationTtlDays * MS_PER_DAY),
+          replaceableRoles: INVITATION_ROLES.filter((invited) => canManageMember(actorRole, invited)),
         });
+        if (!created) {
+          throw new AppError(
+            'FORBIDDEN',
+            `A pending invitation for this address grants a role yours (${actorRole}) can't manage; an owner can replace or revoke it`,
+          );
+        }
         const acceptUrl = invitationUrl(created, token);
         // The email is enqueued with the invitation (same transaction; sent after commit), once per
         // invitation id: a re-invite replaces the invitation and sends its new link.

@@ -15,9 +15,20 @@ export interface NewInvitation {
 
 /**
  * A new invitation for this address, replacing (revoking) a pending one for the same address: the
- * link sent last is the one that works. Run it in the membership change's transaction.
+ * link sent last is the one that works. Run it in the membership change's transaction. Null, and
+ * nothing changed, when the pending one grants a role outside `replaceableRoles` (the roles the
+ * inviter may manage): re-inviting would otherwise revoke an invitation they may not revoke.
  */
-export async function replaceInvitation(tx: Database, input: NewInvitation): Promise<AccountInvitationRow> {
+export async function replaceInvitation(
+  tx: Database,
+  input: NewInvitation & { replaceableRoles: readonly InvitationRole[] },
+): Promise<AccountInvitationRow | null> {
+  const [held] = await tx
+    .select({ role: accountInvitations.role })
+    .from(accountInvitations)
+    .where(and(...pending(input.accountId), eq(accountInvitations.email, input.email)))
+    .for('update');
+  if (held && !input.replaceableRoles.includes(held.role)) return null;
   await tx
     .update(accountInvitations)
     .set({ revokedAt: input.now })

@@ -2,6 +2,7 @@ import { and, asc, count, eq, sql } from 'drizzle-orm';
 import type { Database } from '../database';
 import { queryRows } from '../raw-query';
 import { accountMemberships, accounts, subscriptions, users } from '../schema';
+import { revokeGrantsBeyondRole } from './member-grants';
 import type { PlanId } from '@tollgate/domain';
 import type { AccountKind, MembershipRole } from '../schema';
 
@@ -136,18 +137,22 @@ export async function addMember(
   return inserted.length > 0;
 }
 
+/** Changes a member's role; what they handed out beyond the new role's power is revoked with it. */
 export async function setMemberRole(
   tx: Database,
   accountId: string,
   userId: string,
   role: MembershipRole,
+  now: Date = new Date(),
 ): Promise<boolean> {
   const updated = await tx
     .update(accountMemberships)
     .set({ role })
     .where(and(eq(accountMemberships.accountId, accountId), eq(accountMemberships.userId, userId)))
     .returning({ userId: accountMemberships.userId });
-  return updated.length > 0;
+  if (updated.length === 0) return false;
+  await revokeGrantsBeyondRole(tx, { accountId, userId, role, now });
+  return true;
 }
 
 /**
@@ -176,12 +181,20 @@ export async function setMemberCap(
   return true;
 }
 
-export async function removeMember(tx: Database, accountId: string, userId: string): Promise<boolean> {
+/** Removes a member; the API keys they made for the account and the invitations they sent are revoked. */
+export async function removeMember(
+  tx: Database,
+  accountId: string,
+  userId: string,
+  now: Date = new Date(),
+): Promise<boolean> {
   const removed = await tx
     .delete(accountMemberships)
     .where(and(eq(accountMemberships.accountId, accountId), eq(accountMemberships.userId, userId)))
     .returning({ userId: accountMemberships.userId });
-  return removed.length > 0;
+  if (removed.length === 0) return false;
+  await revokeGrantsBeyondRole(tx, { accountId, userId, role: null, now });
+  return true;
 }
 
 /** Each member's runs in one of the account's periods (members who ran nothing are absent). */

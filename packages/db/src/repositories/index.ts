@@ -15,6 +15,7 @@ export * from './session-owner';
 export * from './accounts';
 export * from './account-memberships';
 export * from './account-invitations';
+export * from './member-grants';
 export * from './seats';
 export * from './email-outbox';
 export * from './email-tokens';

@@ -1,0 +1,40 @@
+import { can, canManageMember, type AccountRole } from '@tollgate/domain';
+import { and, eq, inArray, isNull } from 'drizzle-orm';
+import type { Database } from '../database';
+import { accountInvitations, apiKeys, INVITATION_ROLES } from '../schema';
+
+/**
+ * What a member handed out for an account works only while the member could still hand it out. Removed
+ * (role null): every API key they made for the account and every invitation they sent and is still
+ * pending are revoked. Demoted: the keys when the new role can't manage keys, the invitations granting
+ * a role it can't manage. Otherwise a removed admin keeps acting for the team through a key of theirs,
+ * or comes back through a link they sent. Runs in the membership change's transaction.
+ */
+export async function revokeGrantsBeyondRole(
+  tx: Database,
+  input: { accountId: string; userId: string; role: AccountRole | null; now: Date },
+): Promise<void> {
+  const { accountId, userId, role, now } = input;
+  if (role === null || !can(role, 'manage_api_keys')) {
+    await tx
+      .update(apiKeys)
+      .set({ revokedAt: now })
+      .where(
+        and(eq(apiKeys.accountId, accountId), eq(apiKeys.createdByUserId, userId), isNull(apiKeys.revokedAt)),
+      );
+  }
+  const lost = INVITATION_ROLES.filter((invited) => role === null || !canManageMember(role, invited));
+  if (lost.length === 0) return;
+  await tx
+    .update(accountInvitations)
+    .set({ revokedAt: now })
+    .where(
+      and(
+        eq(accountInvitations.accountId, accountId),
+        eq(accountInvitations.invitedByUserId, userId),
+        inArray(accountInvitations.role, lost),
+        isNull(accountInvitations.acceptedAt),
+        isNull(accountInvitations.revokedAt),
+      ),
+    );
+}
