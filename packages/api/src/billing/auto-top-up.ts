@@ -1,4 +1,5 @@
 import {
+  applyPackRefund,
   findAccount,
   finishAutoTopUp,
   getSubscriptionStates,
@@ -13,6 +14,7 @@ import type { ApiDeps } from '../config';
 import { displayAccountName } from '../notifications/billing-notices';
 import { notify } from '../notifications/notifier';
 import { monthStart } from '../services/spend-service';
+import { refundedCentsOfPayment } from './payment-refunds';
 import type { BillingSettings } from './stripe-settings';
 
 /** After a decline, no automatic purchase before this much time has passed. */
@@ -21,6 +23,8 @@ export const AUTO_TOP_UP_BACKOFF_MS = 24 * 60 * 60 * 1000;
 const RETRY_THROTTLE_MS = 10_000;
 /** A purchase still pending after this long lost its charge's answer (or its process): charge again. */
 const STALE_AFTER_MS = 60_000;
+/** A purchase's payment is looked for from this long before the purchase row was made (clock skew). */
+const EARLIER_PAYMENT_SLACK_SECONDS = 300;
 
 /** What a reservation saw of the account's spendable balance (allowance left + credits). */
 export interface BalanceObservation {
@@ -73,12 +77,27 @@ export function createAutoTopUp(deps: ApiDeps, settings: BillingSettings) {
     return charge(purchase);
   }
 
-  /** Charges a pending purchase (again, after a lost answer: the same idempotency key, one charge). */
-  async function charge(purchase: AutoTopUpRow): Promise<AutoTopUpRow['status']> {
-    const outcome = await chargeOutcome(purchase);
+  /**
+   * Charges a pending purchase. Again (the sweep, after a lost answer): first the payment Stripe may
+   * already have for it, then the same idempotency key, so one charge either way.
+   */
+  async function charge(purchase: AutoTopUpRow, isRetry = false): Promise<AutoTopUpRow['status']> {
+    const pack = isRunPackId(purchase.packId) ? RUN_PACKS[purchase.packId] : null;
+    const earlier = isRetry && pack ? await earlierPayment(purchase) : null;
+    const outcome = earlier && pack ? outcomeOf(earlier, pack.units) : await chargeOutcome(purchase);
     if (!outcome) return 'pending';
+    // A refund delivered while the purchase was pending found no pack to claw back (ignored): it
+    // applies as the pack is credited.
+    const refundedCents =
+      outcome.status === 'succeeded' ? await refundedCentsOfPayment(stripe, outcome.paymentIntentId) : 0;
     const at = now();
     await finishAutoTopUp(db, purchase, outcome, at, async (tx) => {
+      if (outcome.status === 'succeeded' && refundedCents > 0) {
+        await applyPackRefund(tx, {
+          paymentIntentId: outcome.paymentIntentId,
+          amountRefundedCents: refundedCents,
+        });
+      }
       if (outcome.status !== 'declined') return;
       const account = await findAccount(tx, purchase.accountId);
       const pack = RUN_PACKS[isRunPackId(purchase.packId) ? purchase.packId : 'PACK_100'];
@@ -138,18 +157,7 @@ export function createAutoTopUp(deps: ApiDeps, settings: BillingSettings) {
         },
         { idempotencyKey: `tollgate-auto-top-up-${purchase.id}` },
       );
-      if (intent.status === 'succeeded') {
-        return {
-          status: 'succeeded',
-          paymentIntentId: intent.id,
-          units: pack.units,
-          amountPaidCents: intent.amount_received,
-          currency: intent.currency,
-          expiresAt: runPackExpiry(now()),
-        };
-      }
-      // requires_action (3-D Secure): an off-session charge can't complete without the customer.
-      return { status: 'declined', paymentIntentId: intent.id, code: intent.status, backoffUntil };
+      return outcomeOf(intent, pack.units);
     } catch (error) {
       if (error instanceof Stripe.errors.StripeCardError) {
         const code = error.decline_code ?? error.code ?? 'card_declined';
@@ -167,6 +175,48 @@ export function createAutoTopUp(deps: ApiDeps, settings: BillingSettings) {
       });
       return null;
     }
+  }
+
+  /** What a PaymentIntent made for a purchase says (null: Stripe is still processing it). */
+  function outcomeOf(intent: Stripe.PaymentIntent, units: number): AutoTopUpOutcome | null {
+    if (intent.status === 'succeeded') {
+      return {
+        status: 'succeeded',
+        paymentIntentId: intent.id,
+        units,
+        amountPaidCents: intent.amount_received,
+        currency: intent.currency,
+        expiresAt: runPackExpiry(now()),
+      };
+    }
+    if (intent.status === 'processing') return null;
+    // requires_action (3-D Secure): an off-session charge can't complete without the customer; a card
+    // that failed leaves the intent asking for another payment method.
+    const error = intent.last_payment_error;
+    const code = error?.decline_code ?? error?.code ?? intent.status;
+    const backoffUntil = new Date(now().getTime() + AUTO_TOP_UP_BACKOFF_MS);
+    return { status: 'declined', paymentIntentId: intent.id, code, backoffUntil };
+  }
+
+  /**
+   * The payment an earlier attempt of this purchase made at Stripe, if any, found by the purchase id in
+   * its metadata among the customer's payments (null: none, or the account has no customer). Charging
+   * again with the same idempotency key alone is not enough: Stripe refuses the key when the request
+   * differs (the saved card changed meanwhile) and forgets it after 24 hours.
+   */
+  async function earlierPayment(purchase: AutoTopUpRow): Promise<Stripe.PaymentIntent | null> {
+    const state = (await getSubscriptionStates(db, [purchase.accountId])).get(purchase.accountId);
+    const customer = state?.stripeCustomerId ?? null;
+    if (!customer) return null;
+    const since = Math.floor(purchase.createdAt.getTime() / 1000) - EARLIER_PAYMENT_SLACK_SECONDS;
+    for await (const intent of stripe.paymentIntents.list({
+      customer,
+      created: { gte: since },
+      limit: 100,
+    })) {
+      if (intent.metadata?.['autoTopUpId'] === purchase.id) return intent;
+    }
+    return null;
   }
 
   /**
@@ -189,7 +239,7 @@ export function createAutoTopUp(deps: ApiDeps, settings: BillingSettings) {
   async function sweep(): Promise<number> {
     const stale = await listStalePendingAutoTopUps(db, new Date(now().getTime() - STALE_AFTER_MS));
     let finished = 0;
-    for (const purchase of stale) if ((await charge(purchase)) !== 'pending') finished += 1;
+    for (const purchase of stale) if ((await charge(purchase, true)) !== 'pending') finished += 1;
     return finished;
   }
 

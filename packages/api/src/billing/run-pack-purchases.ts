@@ -13,6 +13,7 @@ import type { ApiDeps } from '../config';
 import type { SubscriptionService } from '../services/subscription-service';
 import type { Tenant } from '../tenant';
 import type { CheckoutSession } from './billing-service';
+import { refundedCentsOfPayment } from './payment-refunds';
 import { sameOriginUrl } from './redirect-urls';
 import { ownerOfMetadata, ownerOfReference } from './stripe-owner';
 import { PermanentWebhookError } from './webhook-errors';
@@ -29,6 +30,8 @@ export interface PackSessionFacts {
   paymentIntentId: string | null;
   amountPaidCents: number;
   currency: string;
+  /** Refunded so far of the payment (read with the session): applied as the credit is made. */
+  amountRefundedCents: number;
 }
 
 /** A pack charge's refunds as re-fetched from Stripe (the cumulative amount, so any order converges). */
@@ -144,15 +147,19 @@ export function createRunPackPurchases(
     if (!owner) {
       throw new PermanentWebhookError('account_not_found', `Checkout session ${sessionId} names no account`);
     }
+    const isPaid = session.payment_status === 'paid';
+    const paymentIntentId = session.payment_intent ?? null;
     return {
       sessionId,
       accountId: owner.accountId,
       packId,
       units,
-      isPaid: session.payment_status === 'paid',
-      paymentIntentId: session.payment_intent ?? null,
+      isPaid,
+      paymentIntentId,
       amountPaidCents: session.amount_total ?? 0,
       currency: session.currency ?? 'usd',
+      amountRefundedCents:
+        isPaid && paymentIntentId ? await refundedCentsOfPayment(stripe, paymentIntentId) : 0,
     };
   }
 
@@ -177,6 +184,14 @@ export function createRunPackPurchases(
       purchasedAt,
       expiresAt: runPackExpiry(purchasedAt),
     });
+    // A refund delivered before this purchase found no pack and was ignored: it applies here. Cumulative
+    // and never lowered, so applying it again (a redelivered session) changes nothing.
+    if (facts.paymentIntentId && facts.amountRefundedCents > 0) {
+      await applyPackRefund(tx, {
+        paymentIntentId: facts.paymentIntentId,
+        amountRefundedCents: facts.amountRefundedCents,
+      });
+    }
     return { isCredited: isNew };
   }
 
