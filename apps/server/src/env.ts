@@ -85,6 +85,7 @@ export const envSchema = z.object({
   STRIPE_OVERAGE_UNIT_AMOUNT_DECIMAL: z
     .string()
     .regex(/^\d{1,12}(\.\d{1,12})?$/, 'must be a decimal number of cents, e.g. 12.5')
+    .refine((cents) => Number(cents) > 0, 'must be more than 0 cents: money caps are divided by it')
     .default('12.5'),
   /** How often overage is reported to Stripe's meter (seconds; 0 = off, for tests that flush by hand). */
   METER_REPORT_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),

@@ -28,6 +28,14 @@ describe('env validation', () => {
     expect(problems).toMatch(/APP_URL/);
   });
 
+  it('refuses an overage price of 0 cents (money caps are divided by it)', () => {
+    expect(() => parseEnv({ STRIPE_OVERAGE_UNIT_AMOUNT_DECIMAL: '0' })).toThrow(/more than 0 cents/);
+    expect(() => parseEnv({ STRIPE_OVERAGE_UNIT_AMOUNT_DECIMAL: '0.000' })).toThrow(/more than 0 cents/);
+    expect(parseEnv({ STRIPE_OVERAGE_UNIT_AMOUNT_DECIMAL: '0.5' }).STRIPE_OVERAGE_UNIT_AMOUNT_DECIMAL).toBe(
+      '0.5',
+    );
+  });
+
   it('parses flags; the retired ADMIN_EMAILS is ignored with a warning, not a refusal to start', () => {
     const source = { ADMIN_EMAILS: 'a@x.io, b@y.io', BUILT_IN_ACCOUNTS: 'false' };
     const env = parseEnv(source);

@@ -78,6 +78,19 @@ describe('overage: runs past the allowance and credits, for accounts that opted 
     });
   });
 
+  it('a price of 0 (settings refuse it) or a tiny one never fails a reservation: no division by zero, no int overflow', async () => {
+    const free = await makeUser(handle.db);
+    await setSpend(handle.db, free.accountId, { overageEnabled: true, cap: { cents: 500 } });
+    const atZero = (id: string) => runOf(free.owner, id, 1, { overagePrice: '0' });
+    expect(tally(await reserveRuns(handle.db, [atZero('z0'), atZero('z1'), atZero('z2')]))).toEqual({
+      reserved: 3,
+    });
+    const tiny = await makeUser(handle.db);
+    await setSpend(handle.db, tiny.accountId, { overageEnabled: true, cap: { cents: 1_000_000_000 } });
+    const atTiny = (id: string) => runOf(tiny.owner, id, 1, { overagePrice: '0.000000000001' });
+    expect(tally(await reserveRuns(handle.db, [atTiny('t0'), atTiny('t1')]))).toEqual({ reserved: 2 });
+  });
+
   it('the stricter of the account’s and the operator’s caps wins, either way round', async () => {
     const user = await makeUser(handle.db);
     await setSpend(handle.db, user.accountId, {

@@ -30,14 +30,13 @@ export async function ensureOverageCatalog(stripe: Stripe): Promise<OverageBilli
       product_data: { name: 'Agent runs past the plan' },
       lookup_key: OVERAGE_PRICE.lookupKey,
     }));
-  return {
-    meterId: meter.id,
-    eventName: meter.event_name,
-    priceId: price.id,
-    // The SDK's Decimal prints exactly what Stripe sent ("12.5"): caps are divided by that string.
-    unitAmountDecimal:
-      price.unit_amount_decimal === null
-        ? OVERAGE_PRICE.unitAmountDecimal
-        : String(price.unit_amount_decimal),
-  };
+  // The SDK's Decimal prints exactly what Stripe sent ("12.5"): caps are divided by that string.
+  const unitAmountDecimal =
+    price.unit_amount_decimal === null ? OVERAGE_PRICE.unitAmountDecimal : String(price.unit_amount_decimal);
+  if (!(Number(unitAmountDecimal) > 0)) {
+    throw new Error(
+      `The overage price ${price.id} (lookup key ${OVERAGE_PRICE.lookupKey}) charges ${unitAmountDecimal} cents per run: money caps are divided by it; give it a price above 0`,
+    );
+  }
+  return { meterId: meter.id, eventName: meter.event_name, priceId: price.id, unitAmountDecimal };
 }

@@ -309,10 +309,14 @@ export function reserveStatement(runs: readonly RunToDecide[]): SQL {
     ),
     overage as (
       -- Accounts whose plan bills overage and that opted in: the cap in runs, the stricter of the
-      -- account's and the operator's, a money cap being ⌊cents ÷ price⌋ (numeric: exact).
+      -- account's and the operator's, a money cap being ⌊cents ÷ price⌋ (numeric: exact). Settings
+      -- refuse a price of 0; here it would divide by zero, so such a money cap caps nothing, and a
+      -- money cap over a tiny price is held to NO_CAP rather than overflow an int.
       select s.account_id, least(
-          coalesce(s.cap_runs, floor(s.cap_cents / k.price)::int),
-          coalesce(s.operator_cap_runs, floor(s.operator_cap_cents / k.price)::int)
+          coalesce(s.cap_runs, case when s.cap_cents is not null and k.price > 0
+            then least(floor(s.cap_cents / k.price), ${NO_CAP})::int end),
+          coalesce(s.operator_cap_runs, case when s.operator_cap_cents is not null and k.price > 0
+            then least(floor(s.operator_cap_cents / k.price), ${NO_CAP})::int end)
         ) as cap
       from (
         select account_id, max(overage_price) as price from input
