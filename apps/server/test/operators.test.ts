@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseEnv } from '../src/env';
 import { startServer } from '../src/server';
 import { registerUser, trpc, uniqueEmail, type Tokens } from './support/http';
-import { grantOperator, registerOperator } from './support/operators';
+import { grantOperator, registerOperator, registerSupport } from './support/operators';
 import { TEST_JWT_SECRET, startTestServer, type TestServer } from './support/test-server';
 
 // An old deployment's setting: it named the address whose owner became admin. It must do nothing now.
@@ -179,6 +179,24 @@ describe('granting and revoking', () => {
       (await call('mutation', 'operators.revoke', operator.accessToken, { userId: colleague.user.id }))
         .status,
     ).toBe(404);
+  });
+
+  it('a support user granted operator becomes one (it stayed support, answering 200); an operator is never demoted by a grant (409)', async () => {
+    const operator = await registerOperator(server);
+    const helper = await registerSupport(server);
+    expect((await call('query', 'apiKeys.list', helper.accessToken)).status).toBe(403);
+    const promoted = await call('mutation', 'operators.grant', operator.accessToken, {
+      userId: helper.user.id,
+    });
+    expect(promoted.status).toBe(200);
+    expect(promoted.data).toMatchObject({ userId: helper.user.id, role: 'operator' });
+    expect((await call('query', 'apiKeys.list', helper.accessToken)).status).toBe(200);
+    const demoted = await call('mutation', 'operators.grant', operator.accessToken, {
+      userId: helper.user.id,
+      role: 'support',
+    });
+    expect(demoted.status).toBe(409);
+    expect((await call('query', 'apiKeys.list', helper.accessToken)).status).toBe(200);
   });
 
   it('refuses to revoke the last operator (409)', async () => {

@@ -338,6 +338,10 @@ export async function grantRoleAudited(
       role: input.role,
     });
     if (!holder) throw new AppError('NOT_FOUND', 'No user with this id or email');
+    if (holder.role !== input.role) {
+      // Only an operator outranks the role asked for: it is never demoted by a grant.
+      throw new AppError('CONFLICT', 'This user is an operator: revoke the role first to make them support');
+    }
     await appendAudit(tx, {
       ...auditOf(c, actor, 'grant_platform_role', input.reason),
       accountId: null,

@@ -81,6 +81,13 @@ export function createOperatorService(deps: ApiDeps) {
       if (!user) throw new AppError('NOT_FOUND', 'No user with this id or email');
       const holder = await grantPlatformRole(db, { userId: user.id, grantedBy, now: now(), role });
       if (!holder) throw new AppError('NOT_FOUND', 'No user with this id or email');
+      if (holder.role !== role) {
+        // Only an operator outranks the role asked for: it is never demoted by a grant.
+        throw new AppError(
+          'CONFLICT',
+          'This user is an operator: revoke the role first to make them support',
+        );
+      }
       return toOperator(holder);
     },
 

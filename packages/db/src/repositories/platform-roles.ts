@@ -1,4 +1,4 @@
-import { and, asc, count, eq, gt, isNull, sql } from 'drizzle-orm';
+import { and, asc, count, eq, gt, isNull, or, sql } from 'drizzle-orm';
 import type { Database } from '../database';
 import { operatorBootstrapTokens, users } from '../schema';
 import type { OperatorBootstrapTokenRow, PlatformRole, UserRow } from '../schema';
@@ -58,21 +58,31 @@ export async function listPlatformOperators(db: Database): Promise<PlatformRoleH
 }
 
 /**
- * Grants the operator role. Idempotent: granting it again keeps the first grant's time and grantor.
- * null when no such user exists.
+ * Grants a platform role (operator by default). Idempotent: granting the role held again keeps the
+ * first grant's time and grantor. Support is promoted to operator; an operator is never demoted here
+ * (the holder comes back unchanged: revoking keeps the last-operator guard). null when no such user
+ * exists.
  */
 export async function grantPlatformRole(
   db: Database,
   input: { userId: string; grantedBy: PlatformRoleGrantor; now: Date; role?: PlatformRole },
 ): Promise<PlatformRoleHolder | null> {
+  const role = input.role ?? 'operator';
   const [granted] = await db
     .update(users)
     .set({
-      platformRole: input.role ?? 'operator',
+      platformRole: role,
       platformRoleGrantedAt: input.now,
       platformRoleGrantedBy: input.grantedBy,
     })
-    .where(and(eq(users.id, input.userId), isNull(users.platformRole)))
+    .where(
+      and(
+        eq(users.id, input.userId),
+        role === 'operator'
+          ? or(isNull(users.platformRole), eq(users.platformRole, 'support'))
+          : isNull(users.platformRole),
+      ),
+    )
     .returning();
   if (granted) return toHolder(granted);
   const [existing] = await db.select().from(users).where(eq(users.id, input.userId)).limit(1);
