@@ -17,6 +17,24 @@ export const PREPARED_GROUP_MAX = 32;
 /** Overage room of an account without a spend cap (more than any period can hold; sums are bigint). */
 const NO_CAP = sql.raw('1000000000');
 
+/**
+ * How the statement fails when a concurrent statement claimed one of its run ids (see `all_claimed`):
+ * it casts this text to an integer, which PostgreSQL refuses with the text in its message. A plain
+ * SQL statement has no RAISE; the text is a literal, so the statement's text (and prepared name) stays
+ * the same.
+ */
+const CONCURRENT_CLAIM = 'tollgate: a run id of this group was claimed concurrently';
+const CONCURRENT_CLAIM_LITERAL = sql.raw(`'${CONCURRENT_CLAIM}: '`);
+
+function isConcurrentClaim(error: unknown): boolean {
+  // Drizzle wraps the driver's error (its `cause`).
+  for (let cause = error; cause; cause = (cause as { cause?: unknown }).cause) {
+    const { code, message } = cause as { code?: unknown; message?: unknown };
+    if (code === '22P02' && typeof message === 'string' && message.includes(CONCURRENT_CLAIM)) return true;
+  }
+  return false;
+}
+
 /** One run to decide (distinct (account, run id) within a statement). */
 export interface RunToDecide {
   accountId: string;
@@ -48,9 +66,8 @@ export interface RunDecisionRow {
   isBlocked: boolean;
   priorState: RunState | null;
   priorFingerprint: string | null;
+  /** Admitted, and its ledger row inserted by this statement (the statement fails otherwise). */
   isAdmitted: boolean;
-  /** Admitted and its ledger row inserted by this statement (false: a concurrent statement claimed it). */
-  isClaimed: boolean;
   units: number;
   /** The period's counter and limit as locked by this statement, before its own admissions. */
   usedBefore: number;
@@ -77,7 +94,6 @@ export interface RunDecisionRow {
 }
 
 interface StatementRow extends Record<string, unknown> {
-  is_claim: boolean;
   ord: number | null;
   period_id: string | null;
   is_blocked: boolean | null;
@@ -98,29 +114,31 @@ interface StatementRow extends Record<string, unknown> {
   is_member_ok: boolean | null;
   member_used: number | null;
   member_cap: number | null;
-  account_id: string | null;
-  run_id: string | null;
 }
 
 /**
  * Decides a batch of distinct runs in ONE statement (atomic on its own: no transaction, one round
  * trip). Returns, by position, the decision of every run whose period row exists; the others are
- * absent (create their period rows, then decide them again).
+ * absent (create their period rows, then decide them again). Null when a run id was claimed by a
+ * concurrent statement after this one's snapshot: the statement failed and changed nothing, and the
+ * whole group is decided again (see CONCURRENT_CLAIM).
  */
 export async function decideRuns(
   db: Database,
   runs: readonly RunToDecide[],
-): Promise<Map<number, RunDecisionRow>> {
-  const rows =
-    runs.length <= PREPARED_GROUP_MAX
-      ? await queryPreparedRows<StatementRow>(db, reserveStatement(runs))
-      : await queryRows<StatementRow>(db, reserveStatement(runs));
-  const claimed = new Set(
-    rows.filter((row) => row.is_claim).map((row) => runKey(row.account_id ?? '', row.run_id ?? '')),
-  );
+): Promise<Map<number, RunDecisionRow> | null> {
+  let rows: StatementRow[];
+  try {
+    rows =
+      runs.length <= PREPARED_GROUP_MAX
+        ? await queryPreparedRows<StatementRow>(db, reserveStatement(runs))
+        : await queryRows<StatementRow>(db, reserveStatement(runs));
+  } catch (error) {
+    if (isConcurrentClaim(error)) return null;
+    throw error;
+  }
   const decided = new Map<number, RunDecisionRow>();
   for (const row of rows) {
-    if (row.is_claim) continue;
     const position = Number(row.ord) - 1;
     const run = runs[position];
     if (!run) throw new Error('decideRuns: answer for an unknown position');
@@ -131,7 +149,6 @@ export async function decideRuns(
       priorState: row.prior_state,
       priorFingerprint: row.prior_fingerprint,
       isAdmitted,
-      isClaimed: isAdmitted && claimed.has(runKey(run.accountId, run.runId)),
       units: Number(row.units),
       usedBefore: Number(row.used),
       runLimit: Number(row.run_limit),
@@ -161,8 +178,8 @@ export async function decideRuns(
  *   takes; FOR UPDATE would also block the ledger's foreign-key checks). Under READ COMMITTED a row
  *   that was waited for is re-read at its newest version, so `used` and `run_limit` are current.
  * - `prior`: ledger rows these run ids already have (a retry, or a reuse with another fingerprint).
- *   They come from the statement's snapshot, which may predate a concurrent claim: `claimed` detects
- *   that for admitted runs, `findStoredRuns` for refused ones.
+ *   They come from the statement's snapshot, which may predate a concurrent claim: `all_claimed` fails
+ *   the statement for admitted runs, `findStoredRuns` detects it for refused ones.
  * - `grants` (after the periods and members): the account's spendable credit grants, locked in
  *   (tenant, id) order; `credit` is what they hold. The caller sends one period per account per
  *   statement, so a period's running sum is its account's.
@@ -186,8 +203,9 @@ export async function decideRuns(
  * - `claimed`: the admitted runs' ledger rows, sorted, ON CONFLICT DO NOTHING; `counted`: each
  *   period's counter += what its claims took from the allowance; `spent`: each grant -= what claims
  *   drew from it; `member_counted`: each member counter += its claims (all their units).
- * The answer is one row per run, then one per run id claimed: not a join of the two, which with the
- * planner's guess of one claimed row would compare every pair.
+ * - `all_claimed`: the statement fails unless every admitted run was inserted (counts compared: a join
+ *   of the two, with the planner's guess of one claimed row, would compare every pair).
+ * The answer is one row per run.
  */
 export function reserveStatement(runs: readonly RunToDecide[]): SQL {
   // The member parts only when a run of a team account is in the group: a group of personal accounts
@@ -429,16 +447,22 @@ export function reserveStatement(runs: readonly RunToDecide[]): SQL {
       ) s
       where g.account_id = s.account_id and g.id = s.grant_id
       returning g.id
-    )${memberCounts}
-    select false as is_claim, r.ord, r.period_id, r.is_blocked, r.prior_state, r.prior_fingerprint,
+    )${memberCounts},
+    all_claimed as materialized (
+      -- Every admitted run's ledger row was inserted here, or the statement fails (and changes nothing):
+      -- a run id claimed by a concurrent statement after this one's snapshot took a place in this
+      -- statement's running sum while its units are already in the counter read under the lock, so
+      -- every later run of its period would draw past the allowance (packs, overage) too early.
+      select case when (select count(*) from claimed) <> (select count(*) from decided where is_admitted)
+        then (${CONCURRENT_CLAIM_LITERAL} || (select count(*) from claimed))::int end as failed
+    )
+    select r.ord, r.period_id, r.is_blocked, r.prior_state, r.prior_fingerprint,
       r.is_admitted, r.units, r.used, r.run_limit, r.credit, r.from_allowance, r.from_overage,
       r.is_overage_on, r.overage_used, r.overage_cap, r.top_up_threshold, r.is_member_missing,
-      r.is_member_ok, r.member_used, r.member_cap, null::uuid as account_id, null::text as run_id
-    from decided r
-    union all
-    select true, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-      null, null, null, null, c.account_id, c.run_id
-    from claimed c`;
+      r.is_member_ok, r.member_used, r.member_cap
+    from decided r cross join all_claimed c
+    -- Reads the check's result, so it is evaluated (a column nobody reads may never be computed).
+    where c.failed is null`;
 }
 
 /** Which of these runs have a ledger row now (a fresh snapshot: claims committed since are seen). */

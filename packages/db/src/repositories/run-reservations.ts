@@ -98,8 +98,8 @@ interface Decided {
  *
  * Only the first occurrence of a run id goes to the database; later ones follow it. Another round is
  * needed only at first use (a period row that doesn't exist yet is created) and when a concurrent
- * statement claimed one of the run ids after this statement's snapshot (decided again: it is then a
- * retry or a mismatch).
+ * statement claimed one of the run ids after this statement's snapshot (the statement then fails and
+ * the group is decided again: that run is a retry or a mismatch).
  */
 export async function reserveRuns(
   db: Database,
@@ -145,35 +145,14 @@ async function decideRound(
     db,
     runs.map((input) => ({ ...input, periodStart: input.period.start })),
   );
+  // A run id was claimed by a concurrent statement: nothing was written, decide all of them again
+  // (with a fresh snapshot the other claim is a prior run: a retry or a mismatch).
+  if (rows === null) return [...candidates];
   const missingPeriods = runs.filter((_, position) => !rows.has(position));
   const missingMembers = runs.filter((_, position) => rows.get(position)?.isMemberMissing === true);
   pending.forEach((index, position) => {
     const row = rows.get(position);
-    if (!row || row.isMemberMissing || (row.isAdmitted && !row.isClaimed)) again.add(index);
-  });
-  // A run admitted here but claimed by a concurrent statement (committed after this statement's
-  // snapshot, before it got the period's lock) took a place in this statement's running sum of that
-  // period: a later run of the period refused here may have fit. Decide those again (fresh snapshot:
-  // the other claim is then a prior row, and takes no place).
-  const firstPhantomOf = new Map<string, number>();
-  pending.forEach((_, position) => {
-    const row = rows.get(position);
-    if (row?.isAdmitted && !row.isClaimed && !firstPhantomOf.has(row.periodId)) {
-      firstPhantomOf.set(row.periodId, position);
-    }
-  });
-  pending.forEach((index, position) => {
-    const row = rows.get(position);
-    const firstPhantom = row ? firstPhantomOf.get(row.periodId) : undefined;
-    if (
-      row &&
-      !row.isAdmitted &&
-      row.priorState === null &&
-      firstPhantom !== undefined &&
-      firstPhantom < position
-    ) {
-      again.add(index);
-    }
+    if (!row || row.isMemberMissing) again.add(index);
   });
   // A refusal read `prior` from a snapshot that may predate a concurrent claim of the same run id:
   // ask again with a fresh one. If it is stored now, this call is a retry of it.
