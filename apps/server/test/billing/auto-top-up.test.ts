@@ -1,14 +1,8 @@
-import {
-  autoTopUps,
-  creditGrants,
-  emailOutbox,
-  getSpendSettings,
-  personalAccountId,
-  subscriptions,
-} from '@tollgate/db';
+import { creditGrants, emailOutbox, getSpendSettings, personalAccountId } from '@tollgate/db';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBillingTestServer, type BillingTestServer } from '../support/billing-server';
+import { customerIdOf, purchasesOf } from './account-rows';
 import { CARDS, Customer } from './scenarios';
 
 let billing: BillingTestServer;
@@ -21,33 +15,17 @@ afterAll(async () => {
 
 const db = () => billing.server.testDb.db;
 
-async function purchasesOf(customer: Customer) {
-  return db()
-    .select()
-    .from(autoTopUps)
-    .where(eq(autoTopUps.accountId, personalAccountId(customer.userId)));
-}
-
 /**
  * Waits until the account has at least `count` purchases and none is pending: a purchase starts after
  * the reservation answered (never awaited by the run), so right after the runs there may be none yet.
  */
 async function purchasesSettled(customer: Customer, count = 1) {
   for (let i = 0; i < 400; i += 1) {
-    const rows = await purchasesOf(customer);
+    const rows = await purchasesOf(db(), customer);
     if (rows.length >= count && rows.every((row) => row.status !== 'pending')) return rows;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
   throw new Error(`expected ${count} settled purchases`);
-}
-
-async function customerIdOf(customer: Customer): Promise<string> {
-  const [row] = await db()
-    .select()
-    .from(subscriptions)
-    .where(eq(subscriptions.accountId, personalAccountId(customer.userId)));
-  if (!row?.stripeCustomerId) throw new Error('no Stripe customer');
-  return row.stripeCustomerId;
 }
 
 async function setAutoTopUp(customer: Customer, autoTopUp: object) {
@@ -87,7 +65,7 @@ describe('auto top-up: buy a pack off-session when the balance falls below the t
     ]);
     // One charge at Stripe, for the pack, on the saved card.
     const intents = await billing.stripe.paymentIntents.list({
-      customer: await customerIdOf(customer),
+      customer: await customerIdOf(db(), customer),
       limit: 100,
     });
     const autoIntents = intents.data.filter((intent) => intent.metadata.purchase === 'auto_top_up');
@@ -103,7 +81,7 @@ describe('auto top-up: buy a pack off-session when the balance falls below the t
   it('a declined card (0002 on file) → no credit, a back-off respected, the decline emailed once; after the back-off a good card buys', async () => {
     const customer = await Customer.signUp(billing);
     await customer.checkout('BASIC', CARDS.success);
-    billing.emulator.customers.setDefaultCard(await customerIdOf(customer), CARDS.declined);
+    billing.emulator.customers.setDefaultCard(await customerIdOf(db(), customer), CARDS.declined);
     await setAutoTopUp(customer, { threshold: 50, packId: 'PACK_100', monthlyLimit: 3 });
     expect((await authorizeAll(customer, 60, 'low')).every((status) => status === 200)).toBe(true);
     const [declined] = await purchasesSettled(customer);
@@ -128,7 +106,7 @@ describe('auto top-up: buy a pack off-session when the balance falls below the t
     expect(await purchasesSettled(customer)).toHaveLength(1);
 
     // A good card and the back-off over: the next low balance buys the pack.
-    billing.emulator.customers.setDefaultCard(await customerIdOf(customer), CARDS.success);
+    billing.emulator.customers.setDefaultCard(await customerIdOf(db(), customer), CARDS.success);
     await billing.emulator.clock.advance(25 * 3600);
     await customer.settle();
     const bought = await billing.server.services.autoTopUp?.attempt(
@@ -145,11 +123,11 @@ describe('auto top-up: buy a pack off-session when the balance falls below the t
   it('the monthly limit stops purchases once reached', async () => {
     const customer = await Customer.signUp(billing);
     await customer.checkout('BASIC', CARDS.success);
-    billing.emulator.customers.setDefaultCard(await customerIdOf(customer), CARDS.declined);
+    billing.emulator.customers.setDefaultCard(await customerIdOf(db(), customer), CARDS.declined);
     await setAutoTopUp(customer, { threshold: 99, packId: 'PACK_100', monthlyLimit: 1 });
     await authorizeAll(customer, 2, 'one');
     expect(await purchasesSettled(customer)).toHaveLength(1);
-    billing.emulator.customers.setDefaultCard(await customerIdOf(customer), CARDS.success);
+    billing.emulator.customers.setDefaultCard(await customerIdOf(db(), customer), CARDS.success);
     await billing.emulator.clock.advance(25 * 3600);
     const overview = await customer.call('query', 'billing.spendSettings');
     const accountId = personalAccountId(customer.userId);

@@ -1,10 +1,11 @@
-import { autoTopUps, creditGrants, personalAccountId, subscriptions } from '@tollgate/db';
+import { creditGrants, personalAccountId } from '@tollgate/db';
 import { eq } from 'drizzle-orm';
 import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { startBillingTestServer, type BillingTestServer } from '../support/billing-server';
 import { payCheckout } from '../support/hosted-pages';
 import { sendWebhook } from '../support/webhooks';
+import { customerIdOf, purchasesOf } from './account-rows';
 import { CARDS, Customer } from './scenarios';
 
 // A pack's payment whose news reaches Tollgate late or not at all: a refund delivered before the
@@ -28,22 +29,6 @@ async function grantsOf(customer: Customer) {
     .where(eq(creditGrants.accountId, personalAccountId(customer.userId)));
 }
 
-async function purchasesOf(customer: Customer) {
-  return db()
-    .select()
-    .from(autoTopUps)
-    .where(eq(autoTopUps.accountId, personalAccountId(customer.userId)));
-}
-
-async function customerIdOf(customer: Customer): Promise<string> {
-  const [row] = await db()
-    .select()
-    .from(subscriptions)
-    .where(eq(subscriptions.accountId, personalAccountId(customer.userId)));
-  if (!row?.stripeCustomerId) throw new Error('no Stripe customer');
-  return row.stripeCustomerId;
-}
-
 async function eventsSince(seen: ReadonlySet<string>): Promise<Stripe.Event[]> {
   const all = await billing.stripe.events.list({ limit: 100 }).autoPagingToArray({ limit: 10_000 });
   return all.filter((event) => !seen.has(event.id));
@@ -60,7 +45,7 @@ async function eventIds(): Promise<Set<string>> {
 async function autoTopUpWithLostAnswer(): Promise<{ customer: Customer; customerId: string }> {
   const customer = await Customer.signUp(billing);
   await customer.checkout('PRO', CARDS.success);
-  const customerId = await customerIdOf(customer);
+  const customerId = await customerIdOf(db(), customer);
   const settings = await customer.call('mutation', 'billing.updateSpendSettings', {
     autoTopUp: { threshold: 600, packId: 'PACK_1000', monthlyLimit: 3 },
   });
@@ -83,7 +68,7 @@ async function autoTopUpWithLostAnswer(): Promise<{ customer: Customer; customer
   } finally {
     billing.emulator.faults.clear();
   }
-  expect((await purchasesOf(customer)).map((row) => row.status)).toEqual(['pending']);
+  expect((await purchasesOf(db(), customer)).map((row) => row.status)).toEqual(['pending']);
   return { customer, customerId };
 }
 
@@ -136,7 +121,7 @@ describe('payments whose news arrives out of order', () => {
     // The refund's webhook finds no pack yet (recorded as ignored).
     await billing.stripe.refunds.create({ payment_intent: payment.id });
     await sweepLater();
-    expect((await purchasesOf(customer)).map((row) => row.status)).toEqual(['succeeded']);
+    expect((await purchasesOf(db(), customer)).map((row) => row.status)).toEqual(['succeeded']);
     const [grant, ...others] = await grantsOf(customer);
     expect(others).toEqual([]);
     expect(grant).toMatchObject({ units: 1000, remaining: 0, clawbackUnits: 1000 });
@@ -149,7 +134,7 @@ describe('payments whose news arrives out of order', () => {
     await sweepLater();
     const payments = await autoTopUpPayments(customerId);
     expect(payments.map((intent) => intent.status)).toEqual(['succeeded']);
-    expect((await purchasesOf(customer)).map((row) => row.status)).toEqual(['succeeded']);
+    expect((await purchasesOf(db(), customer)).map((row) => row.status)).toEqual(['succeeded']);
     const grants = await grantsOf(customer);
     expect(grants.map((grant) => [grant.units, grant.remaining, grant.paymentIntentId])).toEqual([
       [1000, 1000, payments[0]?.id],

@@ -61,6 +61,17 @@ function accept(teamId: string, invitation: { id: string; token: string } | unde
   );
 }
 
+async function removeMember(owner: Owner, teamId: string, member: Member) {
+  const removed = await trpc(
+    server.url,
+    'mutation',
+    'accounts.removeMember',
+    { accountId: teamId, userId: member.id },
+    owner.accessToken,
+  );
+  expect(removed.status).toBe(200);
+}
+
 /** What the key can still do for the team: read its subscription, spend its pool (as the owner). */
 async function keyStillWorks(key: string, teamId: string, owner: Owner) {
   const read = await request(
@@ -79,14 +90,7 @@ describe('grants of a removed or demoted admin', () => {
     const { owner, teamId, admin } = await teamWithAdmin();
     const key = await accountKeyOf(teamId, admin);
     expect(await keyStillWorks(key, teamId, owner)).toEqual({ read: 200, run: 200 });
-    const removed = await trpc(
-      server.url,
-      'mutation',
-      'accounts.removeMember',
-      { accountId: teamId, userId: admin.id },
-      owner.accessToken,
-    );
-    expect(removed.status).toBe(200);
+    await removeMember(owner, teamId, admin);
     expect(await keyStillWorks(key, teamId, owner)).toEqual({ read: 401, run: 401 });
   });
 
@@ -114,14 +118,7 @@ describe('grants of a removed or demoted admin', () => {
     const { owner, teamId, admin } = await teamWithAdmin();
     const spare = await invite(teamId, 'spare-address@example.test', 'member', admin.accessToken);
     expect(spare.status).toBe(200);
-    const removed = await trpc(
-      server.url,
-      'mutation',
-      'accounts.removeMember',
-      { accountId: teamId, userId: admin.id },
-      owner.accessToken,
-    );
-    expect(removed.status).toBe(200);
+    await removeMember(owner, teamId, admin);
     const back = await accept(teamId, spare.data, admin.accessToken);
     expect(back.status).toBe(404);
     // The owner's own invitations are not the admin's: they still work.
