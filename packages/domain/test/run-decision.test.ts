@@ -3,6 +3,7 @@ import {
   AppError,
   DENIAL_CODES,
   decideRun,
+  memberCapDenial,
   memberCapMessage,
   resolveEntitlement,
   type Entitlement,
@@ -295,5 +296,38 @@ describe('decideRun: input checks', () => {
         details: { [name]: name === 'member.cap' ? member.cap : member.usedBefore },
       }),
     );
+  });
+});
+
+describe("memberCapDenial: a team member's run refused by their own cap", () => {
+  const entitlement = entitlementFor('ENTERPRISE');
+
+  it('an estimate larger than what the cap leaves: MEMBER_CAP_REACHED saying what it leaves', () => {
+    expect(memberCapDenial(entitlement, { used: 1, cap: 3, estimate: 5 })).toEqual({
+      allowed: false,
+      code: 'MEMBER_CAP_REACHED',
+      message:
+        'This run reserves 5 agent runs, but your monthly cap on this team account leaves 2 (1 of 3 used). Send a smaller estimate, or ask an owner or admin to raise your cap.',
+      plan: entitlement.plan,
+      status: entitlement.status,
+      used: 1,
+      limit: 3,
+      resetsAt: entitlement.period.end,
+    });
+  });
+
+  it('the cap used up (or passed): the cap-reached message, the member counters as used/limit', () => {
+    for (const used of [3, 4]) {
+      expect(memberCapDenial(entitlement, { used, cap: 3, estimate: 1 })).toEqual({
+        allowed: false,
+        code: 'MEMBER_CAP_REACHED',
+        message: memberCapMessage(3),
+        plan: entitlement.plan,
+        status: entitlement.status,
+        used,
+        limit: 3,
+        resetsAt: entitlement.period.end,
+      });
+    }
   });
 });
