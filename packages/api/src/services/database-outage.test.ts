@@ -96,8 +96,8 @@ if (serverUrl) {
       // The account and its period exist: the reservation is one statement.
       await usage.authorize(SERVICE, personalTenant('lost-answer'), 'warm-up');
 
-      // The reservation statement's answer (its result columns name `is_claim`) never arrives.
-      proxy.cutNextAnswer((chunk) => chunk.includes('is_claim'));
+      // The reservation statement's answer (its result columns name `prior_fingerprint`) never arrives.
+      proxy.cutNextAnswer((chunk) => chunk.includes('prior_fingerprint'));
       const lost = await usage
         .authorize(SERVICE, personalTenant('lost-answer'), 'run-1')
         .catch((error: unknown) => error);
