@@ -1,4 +1,5 @@
 import type { Logger, Services } from '@tollgate/api';
+import { startPeriodicPass } from './periodic-pass';
 
 /**
  * The run lifecycle's clock, every quarter of RUN_START_TIMEOUT_SECONDS (1 s to 60 s):
@@ -11,7 +12,6 @@ import type { Logger, Services } from '@tollgate/api';
  */
 export function startRunSweeper(services: Services, startTimeoutMs: number, logger: Logger) {
   const intervalMs = Math.min(60_000, Math.max(1_000, Math.floor(startTimeoutMs / 4)));
-  let isSweeping = false;
   // One line per pass, also when it moved nothing: it says which replica sweeps (the leader, see
   // leadership.ts) and that it sweeps once per interval; the deploy tests count these lines. At most
   // one a minute with the default RUN_START_TIMEOUT_SECONDS.
@@ -27,17 +27,5 @@ export function startRunSweeper(services: Services, startTimeoutMs: number, logg
       expiredUnits: expired,
     });
   }
-  const timer = setInterval(() => {
-    if (isSweeping) return;
-    isSweeping = true;
-    sweep()
-      .catch((error: unknown) =>
-        logger.warn('run sweep failed; retrying next time', { error: String(error) }),
-      )
-      .finally(() => {
-        isSweeping = false;
-      });
-  }, intervalMs);
-  timer.unref();
-  return { stop: () => clearInterval(timer) };
+  return startPeriodicPass(intervalMs, sweep, logger, 'run sweep');
 }

@@ -1,4 +1,5 @@
 import type { Logger, Services } from '@tollgate/api';
+import { startPeriodicPass } from './periodic-pass';
 
 /**
  * Keeps team accounts' Stripe seat quantities on their member counts: every SEAT_SYNC_INTERVAL_SECONDS
@@ -9,30 +10,16 @@ import type { Logger, Services } from '@tollgate/api';
  */
 export function startSeatSyncWorker(services: Services, intervalMs: number, logger: Logger) {
   const seats = services.stripe?.seats;
-  if (!seats || intervalMs <= 0) return { stop: async () => {} };
-  let pass: Promise<void> | null = null;
-  const timer = setInterval(() => {
-    if (pass) return;
-    pass = seats
-      .syncDrifted()
+  if (!seats) return { stop: async () => {} };
+  return startPeriodicPass(
+    intervalMs,
+    async () => {
+      const { checked, updated, failed } = await seats.syncDrifted();
       // One line per pass, also when nothing drifted: it says which replica syncs (the leader, see
       // leadership.ts) and that it syncs once per interval; the deploy tests count these lines.
-      .then(({ checked, updated, failed }) => {
-        logger.info('seat sync pass', { checked, updated, failed });
-      })
-      .catch((error: unknown) =>
-        logger.warn('seat sync pass failed; retrying next time', { error: String(error) }),
-      )
-      .finally(() => {
-        pass = null;
-      });
-  }, intervalMs);
-  timer.unref();
-  return {
-    /** No new pass starts; resolves when the one under way (if any) has finished. */
-    stop: async () => {
-      clearInterval(timer);
-      await pass;
+      logger.info('seat sync pass', { checked, updated, failed });
     },
-  };
+    logger,
+    'seat sync pass',
+  );
 }

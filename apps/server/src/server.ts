@@ -22,6 +22,7 @@ import { startEmailOutbox, startMeterReporting, startNotificationClock } from '.
 import { apiConfigOf, pgliteDataDir, webDistDirOf } from './config';
 import type { Env } from './env';
 import { announceOperatorBootstrap } from './operator-bootstrap';
+import { startPeriodicPass } from './periodic-pass';
 import { startRunSweeper } from './run-sweeper';
 import { startSeatSyncWorker } from './seat-sync-worker';
 import { setUpStripe } from './stripe-setup';
@@ -149,17 +150,15 @@ export async function startServer(env: Env, options: StartOptions = {}): Promise
     checkIntervalMs: options.leadershipCheckMs ?? env.LEADERSHIP_CHECK_SECONDS * 1000,
     logger,
     lead() {
-      const reconcileTimer =
-        env.RECONCILE_INTERVAL_SECONDS > 0 && services.stripe
-          ? setInterval(
-              () =>
-                void services.stripe
-                  ?.reconcile()
-                  .catch((error) => logger.error('reconcile failed', { error: String(error) })),
-              env.RECONCILE_INTERVAL_SECONDS * 1000,
-            )
-          : null;
-      reconcileTimer?.unref();
+      const stripeBilling = services.stripe;
+      const reconciliation = stripeBilling
+        ? startPeriodicPass(
+            env.RECONCILE_INTERVAL_SECONDS * 1000,
+            async () => void (await stripeBilling.reconcile()), // it logs and counts its own report
+            logger,
+            'Stripe reconciliation pass',
+          )
+        : null;
       const sweeper = startRunSweeper(services, env.RUN_START_TIMEOUT_SECONDS * 1000, logger);
       const seatSync = startSeatSyncWorker(services, env.SEAT_SYNC_INTERVAL_SECONDS * 1000, logger);
       const meterReporting = startMeterReporting(
@@ -176,9 +175,13 @@ export async function startServer(env: Env, options: StartOptions = {}): Promise
       return {
         // A pass under way finishes before Stripe and the database go.
         async stop() {
-          if (reconcileTimer) clearInterval(reconcileTimer);
-          sweeper.stop();
-          await Promise.all([seatSync.stop(), notificationClock.stop(), meterReporting.stop()]);
+          await Promise.all([
+            reconciliation?.stop(),
+            sweeper.stop(),
+            seatSync.stop(),
+            notificationClock.stop(),
+            meterReporting.stop(),
+          ]);
         },
       };
     },
