@@ -197,6 +197,24 @@ describe('the overage journal: what started runs hold past the balance, journale
     });
   });
 
+  it('an overrun under a tiny price or a price of 0 draws overage like a reservation would: no int overflow, no division by zero', async () => {
+    for (const price of ['0.01', '0']) {
+      const user = await makeUser(handle.db);
+      await setSpend(handle.db, user.accountId, { overageEnabled: true, cap: { cents: 100_000_000 } });
+      await reserveRuns(handle.db, [runOf(user.owner, 'o', 1, { overagePrice: price })]);
+      await startRun(handle.db, { accountId: user.accountId, runId: 'o', actor: SERVICE, now: LATER });
+      const settled = await settleRun(handle.db, {
+        accountId: user.accountId,
+        runId: 'o',
+        actor: SERVICE,
+        actual: 3,
+        now: LATER,
+        overagePrice: price,
+      });
+      expect(settled).toMatchObject({ ok: true, entry: { unitsSettled: 3, unitsOverage: 2 } });
+    }
+  });
+
   it('without the plan’s price (the settle sweeper, a plan that doesn’t bill overage) an overrun draws no overage', async () => {
     const user = await makeUser(handle.db);
     await setSpend(handle.db, user.accountId, { overageEnabled: true });

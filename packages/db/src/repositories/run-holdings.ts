@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../database';
 import { queryRows } from '../raw-query';
+import { overageCapRuns } from './overage-cap-sql';
 
 /**
  * What one run holds and where it came from, moved after its reservation: a settle below the estimate
@@ -183,11 +184,8 @@ async function drawOverage(
   const [settings] = await queryRows<{ cap: number | null }>(
     tx,
     sql`
-      select least(
-          coalesce(cap_runs, floor(cap_cents / ${run.overagePrice}::numeric)::int),
-          coalesce(operator_cap_runs, floor(operator_cap_cents / ${run.overagePrice}::numeric)::int)
-        ) as cap
-      from account_spend_settings where account_id = ${run.accountId} and overage_enabled`,
+      select ${overageCapRuns('s', sql`${run.overagePrice}::numeric`)} as cap
+      from account_spend_settings s where s.account_id = ${run.accountId} and s.overage_enabled`,
   );
   if (!settings) return 0;
   const room =

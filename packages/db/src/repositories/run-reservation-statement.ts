@@ -2,6 +2,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../database';
 import { queryPreparedRows, queryRows } from '../raw-query';
 import type { RunActorKind, RunState } from '../schema';
+import { NO_CAP, overageCapRuns } from './overage-cap-sql';
 
 /**
  * Groups up to this size go as a named prepared statement; larger ones are parsed and planned anew.
@@ -13,9 +14,6 @@ import type { RunActorKind, RunState } from '../schema';
  * their own size.
  */
 export const PREPARED_GROUP_MAX = 32;
-
-/** Overage room of an account without a spend cap (more than any period can hold; sums are bigint). */
-const NO_CAP = sql.raw('1000000000');
 
 /**
  * How the statement fails when a concurrent statement claimed one of its run ids (see `all_claimed`):
@@ -326,16 +324,8 @@ export function reserveStatement(runs: readonly RunToDecide[]): SQL {
       cross join lateral (select * from account_spend_settings s where s.account_id = k.account_id limit 1) s
     ),
     overage as (
-      -- Accounts whose plan bills overage and that opted in: the cap in runs, the stricter of the
-      -- account's and the operator's, a money cap being ⌊cents ÷ price⌋ (numeric: exact). Settings
-      -- refuse a price of 0; here it would divide by zero, so such a money cap caps nothing, and a
-      -- money cap over a tiny price is held to NO_CAP rather than overflow an int.
-      select s.account_id, least(
-          coalesce(s.cap_runs, case when s.cap_cents is not null and k.price > 0
-            then least(floor(s.cap_cents / k.price), ${NO_CAP})::int end),
-          coalesce(s.operator_cap_runs, case when s.operator_cap_cents is not null and k.price > 0
-            then least(floor(s.operator_cap_cents / k.price), ${NO_CAP})::int end)
-        ) as cap
+      -- Accounts whose plan bills overage and that opted in: the cap in runs (see overageCapRuns).
+      select s.account_id, ${overageCapRuns('s', sql`k.price`)} as cap
       from (
         select account_id, max(overage_price) as price from input
         where overage_price is not null and not is_blocked group by account_id
