@@ -36,6 +36,16 @@ export function storableText({
 }
 
 /**
+ * Text from elsewhere that must be stored as it came (an agent's reply: the run is already charged, so
+ * refusing it is no option) made storable: NUL and lone surrogates (also a pair the cut to `max`
+ * characters splits) become U+FFFD.
+ */
+export function toStorableText(value: string, max: number): string {
+  const cut = value.length > max ? value.slice(0, max) : value;
+  return cut.replace(/\0/g, '\uFFFD').replace(/\p{Surrogate}/gu, '\uFFFD');
+}
+
+/**
  * A user id: Tollgate's own are UUIDs, a host platform's can be any JWT `sub`. Stored byte for byte or
  * refused: U+FFFD is what a decoder makes of bytes that are not UTF-8 (a body or a token's `sub` sent
  * in another encoding), so an id holding it is not the one the caller meant and would merge with others.

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
   applyPeriodLimit,
+  createSession,
+  insertRun,
+  listRuns,
+  sweepUnsettledRuns,
+  updateRunStatus,
   findLedgerEntry,
   flagRunForReview,
   getUsage,
@@ -206,6 +211,54 @@ describe('sweepUnstartedRuns', () => {
       state: 'released',
       releaseReason: 'start_timeout',
     });
+  });
+});
+
+describe('sweepUnsettledRuns', () => {
+  it('settles a started run at its estimate; a session run left started is finished unconfirmed and flagged', async () => {
+    const user = await makeUser(handle.db);
+    const session = await createSession(handle.db, user.owner, 'Research', NOW);
+    await reserve(handle.db, user.owner, ['session-run', 'service-run', 'answered']);
+    for (const runId of ['session-run', 'service-run', 'answered']) {
+      await startRun(handle.db, { accountId: user.accountId, runId, actor: SERVICE, now: NOW });
+    }
+    // The session's request ended (a crash) between the start and the record of the agent's answer.
+    await insertRun(handle.db, {
+      owner: user.owner,
+      sessionId: session.id,
+      runId: 'session-run',
+      prompt: 'Go',
+      now: NOW,
+    });
+    // This one was answered and recorded; its settle was lost.
+    await insertRun(handle.db, {
+      owner: user.owner,
+      sessionId: session.id,
+      runId: 'answered',
+      prompt: 'Go',
+      now: NOW,
+    });
+    await updateRunStatus(handle.db, user.owner, 'answered', {
+      status: 'completed',
+      reply: 'done',
+      now: NOW,
+    });
+
+    const swept = await sweepUnsettledRuns(handle.db, { startedBefore: LATER, now: LATER, limit: 100 });
+    expect(swept.map((s) => s.runId).sort()).toEqual(['answered', 'service-run', 'session-run']);
+    for (const runId of ['answered', 'service-run', 'session-run']) {
+      expect(await findLedgerEntry(handle.db, { accountId: user.accountId, runId })).toMatchObject({
+        state: 'settled',
+        unitsSettled: 1,
+        reviewReason: runId === 'session-run' ? 'backend_outcome_unknown' : null,
+      });
+    }
+    const runs = await listRuns(handle.db, user.owner, session.id);
+    expect(runs.map((run) => [run.runId, run.status, run.finishedAt]).sort()).toEqual([
+      ['answered', 'completed', NOW],
+      ['session-run', 'unconfirmed', LATER],
+    ]);
+    expect(await sweepUnsettledRuns(handle.db, { startedBefore: LATER, now: LATER, limit: 100 })).toEqual([]);
   });
 });
 

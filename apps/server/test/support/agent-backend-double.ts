@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 
 /** How the double answers the next requests (the edge Tollgate doesn't own: a host's agent backend). */
 export type AgentBackendBehavior =
-  | { kind: 'start'; delayMs?: number }
+  | { kind: 'start'; delayMs?: number; reply?: string }
   /** The contract's explicit "nothing started" answer. */
   | { kind: 'not_started' }
   /** A 500 after reading the request: the agent may be working. */
@@ -36,10 +36,8 @@ export async function startAgentBackendDouble(): Promise<AgentBackendDouble> {
       };
       if (behavior.kind === 'not_started') return answer(503, { status: 'not_started' });
       if (behavior.kind === 'error') return answer(500, { error: 'boom' });
-      setTimeout(
-        () => answer(202, { status: 'started', reply: `working on ${parsed.runId}` }),
-        behavior.delayMs ?? 0,
-      );
+      const { delayMs = 0, reply = `working on ${parsed.runId}` } = behavior;
+      setTimeout(() => answer(202, { status: 'started', reply }), delayMs);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

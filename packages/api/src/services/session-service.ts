@@ -26,6 +26,7 @@ import type {
 } from '../schemas/session-schemas';
 import { AgentBackendError } from '../runner/agent-runner';
 import type { Tenant } from '../tenant';
+import { toStorableText } from '../text-schemas';
 import { SESSIONS_ACTOR, sessionRunFingerprint } from './run-fingerprint';
 import { runReleased, type RunAuthorization, type UsageService } from './usage-service';
 
@@ -39,6 +40,9 @@ export type DeletedSession = z.input<typeof deletedSessionSchema>;
 function toSessionView({ deletedAt: _deletedAt, ...session }: AgentSessionRow): SessionView {
   return session;
 }
+
+/** An agent's reply is stored up to this many characters (the rest is cut). */
+export const MAX_STORED_REPLY_CHARACTERS = 100_000;
 
 /** A retry that finds the run's work under way waits this long before asking again. */
 const RUN_IN_PROGRESS_RETRY_SECONDS = 2;
@@ -140,7 +144,10 @@ export function createSessionService(deps: ApiDeps, usage: UsageService) {
     // fails with 503 like any other (the run stays started and charged), never as the agent's failure.
     const completed = await db.transaction(async (tx) => {
       await settleRun(tx, { accountId: tenant.accountId, runId, actor: null, now: now() });
-      return updateRunStatus(tx, tenant, runId, { status: 'completed', reply, now: now() });
+      // Stored as the agent sent it where PostgreSQL can hold it: a reply with a NUL must not fail
+      // the record of a run that is already charged (its retries would find it in progress for good).
+      const stored = toStorableText(reply, MAX_STORED_REPLY_CHARACTERS);
+      return updateRunStatus(tx, tenant, runId, { status: 'completed', reply: stored, now: now() });
     });
     return { run: completed ?? run, usage: { ...usageAtStart, state: 'settled' } };
   }

@@ -110,6 +110,31 @@ export async function updateRunStatus(
   return row ?? null;
 }
 
+/**
+ * Finishes as `unconfirmed` the record of a session run still `started` (a no-op for any other run):
+ * for a run whose request ended between its start and the record of the agent's answer (a crash, the
+ * database lost), which the sweeper settles. Without it the record says `started` for good, and every
+ * retry of the run id is told it is in progress. True when a record was finished.
+ */
+export async function finishStartedRunUnconfirmed(
+  db: Database,
+  ref: { accountId: string; runId: string },
+  now: Date,
+): Promise<boolean> {
+  const rows = await db
+    .update(agentRuns)
+    .set({ status: 'unconfirmed', finishedAt: now })
+    .where(
+      and(
+        eq(agentRuns.accountId, ref.accountId),
+        eq(agentRuns.runId, ref.runId),
+        eq(agentRuns.status, 'started'),
+      ),
+    )
+    .returning({ id: agentRuns.id });
+  return rows.length > 0;
+}
+
 /** Oldest first (conversation order); empty for another tenant's session. */
 export async function listRuns(db: Database, owner: SessionOwner, sessionId: string): Promise<AgentRunRow[]> {
   if (!isUuid(sessionId)) return [];

@@ -3,6 +3,7 @@ import type { Database } from '../database';
 import { queryRows } from '../raw-query';
 import { usageLedger } from '../schema';
 import type { RunActorKind, RunReleaseReason, UsageLedgerRow } from '../schema';
+import { finishStartedRunUnconfirmed } from './agent-runs';
 import { drawRunUnits, returnRunUnits, type RunHolding } from './run-holdings';
 
 /**
@@ -187,8 +188,9 @@ export async function sweepUnstartedRuns(
 
 /**
  * Settles at their estimate the runs started before `startedBefore` and never settled (their caller
- * never said what they cost), at most `limit`, each through `settleRun` (once, however many sweep).
- * Returns how many this call settled.
+ * never said what they cost), at most `limit`, each through `settleRun` (once, however many sweep); a
+ * session run whose record still says `started` is finished `unconfirmed` and flagged in the same
+ * transaction. Returns how many this call settled.
  */
 export async function sweepUnsettledRuns(
   db: Database,
@@ -205,8 +207,17 @@ export async function sweepUnsettledRuns(
   const settled: RunRef[] = [];
   for (const run of due) {
     const ref = { accountId: run.account_id, runId: run.run_id };
-    const result = await settleRun(db, { ...ref, actor: null, now: input.now });
-    if (result.ok) settled.push(ref);
+    const isSettled = await db.transaction(async (tx) => {
+      const result = await settleRun(tx, { ...ref, actor: null, now: input.now });
+      if (!result.ok) return false;
+      // A session run never got the agent's answer recorded: its record is finished as unconfirmed and
+      // flagged, as for an agent that never confirmed (docs/agent-backend.md).
+      if (await finishStartedRunUnconfirmed(tx, ref, input.now)) {
+        await flagRunForReview(tx, { ...ref, reason: 'backend_outcome_unknown' });
+      }
+      return true;
+    });
+    if (isSettled) settled.push(ref);
   }
   return settled;
 }
