@@ -1,3 +1,5 @@
+import { findRoleGrantee } from '@tollgate/api';
+import { AppError } from '@tollgate/domain';
 import {
   findUserByEmail,
   findUserById,
@@ -5,6 +7,7 @@ import {
   listPlatformOperators,
   revokePlatformRole,
   type Database,
+  type UserRow,
 } from '@tollgate/db';
 import { withCliDatabase } from './cli-database';
 
@@ -31,8 +34,25 @@ function parseCommand(args: readonly string[]): Command | null {
   return null;
 }
 
-async function findTarget(db: Database, target: string) {
-  return target.includes('@') ? findUserByEmail(db, target) : findUserById(db, target);
+const NO_SUCH_USER = (target: string) =>
+  `No user ${target}. Built-in accounts exist once registered; a host platform's users after their first request.`;
+
+/**
+ * The user a command names, or why not. A grant follows `operators.grant`'s rule (an email counts once
+ * verified: anyone may register any address); a revoke takes away power, so any match will do.
+ */
+async function findTarget(db: Database, target: string, kind: 'grant' | 'revoke'): Promise<UserRow | string> {
+  const isEmail = target.includes('@');
+  if (kind === 'revoke') {
+    const user = isEmail ? await findUserByEmail(db, target) : await findUserById(db, target);
+    return user ?? NO_SUCH_USER(target);
+  }
+  try {
+    return await findRoleGrantee(db, isEmail ? { email: target } : { userId: target });
+  } catch (error) {
+    if (!(error instanceof AppError)) throw error;
+    return error.code === 'NOT_FOUND' ? NO_SUCH_USER(target) : `${target}: ${error.message}.`;
+  }
 }
 
 /** Runs one command against an open database; answers the process exit code. */
@@ -51,11 +71,9 @@ async function runCommand(db: Database, command: Command, print: { out: Print; e
     }
     return 0;
   }
-  const user = await findTarget(db, command.target);
-  if (!user) {
-    print.error(
-      `No user ${command.target}. Built-in accounts exist once registered; a host platform's users after their first request.`,
-    );
+  const user = await findTarget(db, command.target, command.kind);
+  if (typeof user === 'string') {
+    print.error(user);
     return 1;
   }
   const label = user.email ? `${user.email} (${user.id})` : user.id;

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '@tollgate/api';
-import { createDb, createUser, findPlatformRole, type DbHandle } from '@tollgate/db';
+import { createDb, createUser, findPlatformRole, markEmailVerified, type DbHandle } from '@tollgate/db';
 import { createScratchDatabase, testPostgresServerUrl, type ScratchDatabase } from '@tollgate/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEnv } from '../src/env';
@@ -50,7 +50,10 @@ describe(`operator CLI on ${postgresUrl ? 'PostgreSQL' : 'PGlite'}`, () => {
     async () => {
       const seed = await open();
       const ada = await createUser(seed.db, { email: 'ada@example.test', passwordHash: 'x' });
+      await markEmailVerified(seed.db, ada.id, 'ada@example.test', new Date());
       const bob = await createUser(seed.db, { email: 'bob@example.test', passwordHash: 'x' });
+      // Registered, never verified: whoever did may not own the address.
+      const squatter = await createUser(seed.db, { email: 'eve@example.test', passwordHash: 'x' });
       await seed.close();
 
       const grantAda = await runCli(['grant', 'ADA@example.test'], cliEnv);
@@ -60,6 +63,9 @@ describe(`operator CLI on ${postgresUrl ? 'PostgreSQL' : 'PGlite'}`, () => {
       const unknown = await runCli(['grant', 'nobody@example.test'], cliEnv);
       expect(unknown.code).toBe(1);
       expect(unknown.stderr).toMatch(/No user nobody@example.test/);
+      const unverified = await runCli(['grant', 'eve@example.test'], cliEnv);
+      expect(unverified.code).toBe(1);
+      expect(unverified.stderr).toMatch(/eve@example.test: This address isn't verified yet/);
 
       const listed = await runCli(['list'], cliEnv);
       expect(listed.stdout).toMatch(new RegExp(`${ada.id}  ada@example.test  granted .* by cli`));
@@ -78,6 +84,7 @@ describe(`operator CLI on ${postgresUrl ? 'PostgreSQL' : 'PGlite'}`, () => {
       try {
         expect(await findPlatformRole(check.db, ada.id)).toBe('operator');
         expect(await findPlatformRole(check.db, bob.id)).toBeNull();
+        expect(await findPlatformRole(check.db, squatter.id)).toBeNull();
       } finally {
         await check.close();
       }
@@ -116,7 +123,7 @@ describe('operator CLI next to a running server on an embedded PGlite folder', (
         await server.close();
       }
 
-      const granted = await runCli(['grant', 'ops@example.test'], { PGLITE_DATA_DIR: dataDir });
+      const granted = await runCli(['grant', user.user.id], { PGLITE_DATA_DIR: dataDir });
       expect(granted.code).toBe(0);
       const listed = await runCli(['list'], { PGLITE_DATA_DIR: dataDir });
       expect(listed.stdout).toContain(user.user.id);

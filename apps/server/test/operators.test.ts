@@ -5,7 +5,13 @@ import { parseEnv } from '../src/env';
 import { startServer } from '../src/server';
 import { registerUser, trpc, uniqueEmail, type Tokens } from './support/http';
 import { grantOperator, registerOperator, registerSupport } from './support/operators';
-import { TEST_JWT_SECRET, startTestServer, type TestServer } from './support/test-server';
+import {
+  TEST_JWT_SECRET,
+  registerVerifiedUser,
+  startTestServer,
+  verifyEmail,
+  type TestServer,
+} from './support/test-server';
 
 // An old deployment's setting: it named the address whose owner became admin. It must do nothing now.
 const FORMER_ADMIN_EMAIL = 'admin@tollgate.test';
@@ -149,9 +155,30 @@ describe('the first operator, through a one-time bootstrap token', () => {
 });
 
 describe('granting and revoking', () => {
+  it('by email only to a verified address: anyone may register a new hire’s address before they do', async () => {
+    const operator = await registerOperator(server);
+    const address = uniqueEmail('new-hire');
+    const squatter = await registerUser(server.url, address); // never verifies: it doesn't own the address
+    const byEmail = await call('mutation', 'operators.grant', operator.accessToken, {
+      email: address,
+      role: 'support',
+    });
+    expect(byEmail.status).toBe(403);
+    expect(byEmail.error?.data.appCode).toBe('EMAIL_NOT_VERIFIED');
+    expect(byEmail.error?.message).toMatch(/isn't verified yet/);
+    expect((await call('query', 'admin.auditLog', squatter.accessToken, {})).status).toBe(403);
+    // Once the address is verified (its owner clicked the link), the same grant goes through.
+    await verifyEmail(server, squatter.user.id);
+    const verified = await call('mutation', 'operators.grant', operator.accessToken, {
+      email: address,
+      role: 'support',
+    });
+    expect(verified.data).toMatchObject({ userId: squatter.user.id, role: 'support' });
+  });
+
   it('an operator grants by email or id; a revocation takes effect on the next call', async () => {
     const operator = await registerOperator(server);
-    const colleague = await registerUser(server.url, uniqueEmail('colleague'));
+    const colleague = await registerVerifiedUser(server, uniqueEmail('colleague'));
     const outsider = await registerUser(server.url);
 
     expect((await call('query', 'apiKeys.list', colleague.accessToken)).status).toBe(403);

@@ -2,7 +2,6 @@ import {
   appendAudit,
   countRunsPerDay,
   findAccount,
-  findUserByEmail,
   findUserById,
   getAccountOverrides,
   getSubscription,
@@ -29,6 +28,7 @@ import type { ApiDeps } from '../config';
 import { inAppText } from '../notifications/in-app-text';
 import type { customerDetailSchema, CustomerSearch } from '../schemas/console-schemas';
 import type { CreditService } from './credit-service';
+import { findRoleGrantee } from './operator-service';
 import type { StaffActor } from './override-service';
 import type { SpendService } from './spend-service';
 
@@ -328,9 +328,7 @@ export async function grantRoleAudited(
   const { db } = c.deps;
   return db.transaction(async (tx) => {
     const target = input.target;
-    const user =
-      'userId' in target ? await findUserById(tx, target.userId) : await findUserByEmail(tx, target.email);
-    if (!user) throw new AppError('NOT_FOUND', 'No user with this id or email');
+    const user = await findRoleGrantee(tx, target);
     const holder = await grantPlatformRole(tx, {
       userId: user.id,
       grantedBy: actor.userId,

@@ -7,17 +7,41 @@ import {
   grantPlatformRole,
   listPlatformOperators,
   revokePlatformRole,
+  type Database,
   type PlatformRole,
   type PlatformRoleHolder,
+  type UserRow,
 } from '@tollgate/db';
 import { AppError } from '@tollgate/domain';
 import { hashSecret, randomToken } from '../auth/secrets';
 import type { ApiDeps } from '../config';
+import { isEmailVerified } from './email-verification';
 
 /** A bootstrap token works for this long after the server that printed it started. */
 export const BOOTSTRAP_TOKEN_TTL_MS = 24 * 60 * 60 * 1000;
 
 export type OperatorTarget = { userId: string } | { email: string };
+
+/**
+ * Says why an email can't name whom a platform role goes to: anyone may register any address, so until
+ * its owner clicked the verification link the account behind it may be a squatter's.
+ */
+export const UNVERIFIED_GRANTEE_MESSAGE =
+  "This address isn't verified yet: whoever registered it may not own it. Grant by user id once you know it's them, or after they verify it";
+
+/**
+ * The user a role grant names: by id, or by an email address its owner has verified (an email counts
+ * only once verified). Used by `operators.grant`, the console's grant and the operator CLI.
+ */
+export async function findRoleGrantee(db: Database, target: OperatorTarget): Promise<UserRow> {
+  const user =
+    'userId' in target ? await findUserById(db, target.userId) : await findUserByEmail(db, target.email);
+  if (!user) throw new AppError('NOT_FOUND', 'No user with this id or email');
+  if ('email' in target && !isEmailVerified(user)) {
+    throw new AppError('EMAIL_NOT_VERIFIED', UNVERIFIED_GRANTEE_MESSAGE);
+  }
+  return user;
+}
 
 export interface Operator {
   userId: string;
@@ -76,9 +100,7 @@ export function createOperatorService(deps: ApiDeps) {
       grantedBy: string,
       role: PlatformRole = 'operator',
     ): Promise<Operator> {
-      const user =
-        'userId' in target ? await findUserById(db, target.userId) : await findUserByEmail(db, target.email);
-      if (!user) throw new AppError('NOT_FOUND', 'No user with this id or email');
+      const user = await findRoleGrantee(db, target);
       const holder = await grantPlatformRole(db, { userId: user.id, grantedBy, now: now(), role });
       if (!holder) throw new AppError('NOT_FOUND', 'No user with this id or email');
       if (holder.role !== role) {
