@@ -114,4 +114,47 @@ describe('host organizations (JWT_ORG_CLAIM)', () => {
     );
     expect(await orgAccounts()).toEqual([{ host_org_id: 'org-x', user_id: 'alice-3', role: 'owner' }]);
   });
+
+  it('a role claimed again after a change is applied again: member → admin → member leaves a member', async () => {
+    const as = (sub: string, role: string) => hostToken({ sub, org_id: 'org-aba', org_role: role });
+    await trpc(server.url, 'query', 'billing.subscription', undefined, await as('owner-aba', 'owner'));
+    for (const role of ['member', 'admin', 'member']) {
+      const token = await as('bob-aba', role);
+      expect((await trpc(server.url, 'query', 'billing.subscription', undefined, token)).status).toBe(200);
+    }
+    expect(await orgAccounts()).toEqual([
+      { host_org_id: 'org-aba', user_id: 'bob-aba', role: 'member' },
+      { host_org_id: 'org-aba', user_id: 'owner-aba', role: 'owner' },
+    ]);
+  });
+
+  it('an admin the host demotes loses the account key it made, as with any demotion', async () => {
+    const ownerToken = await hostToken({ sub: 'owner-key', org_id: 'org-key', org_role: 'owner' });
+    await trpc(server.url, 'query', 'billing.subscription', undefined, ownerToken);
+    const admin = await hostToken({ sub: 'dave-key', org_id: 'org-key', org_role: 'admin' });
+    const accounts = await trpc<Array<{ id: string; kind: string }>>(
+      server.url,
+      'query',
+      'accounts.list',
+      undefined,
+      admin,
+    );
+    const org = accounts.data?.find((account) => account.kind === 'team');
+    const created = await trpc<{ key: string }>(
+      server.url,
+      'mutation',
+      'accounts.createApiKey',
+      { accountId: org?.id, name: 'dave key', scopes: ['subscriptions:read'] },
+      admin,
+    );
+    expect(created.status).toBe(200);
+    const key = created.data?.key ?? '';
+    const read = () => trpc(server.url, 'query', 'billing.subscription', { userId: 'owner-key' }, key);
+    expect((await read()).status).toBe(200);
+
+    // The host demotes dave: his next token says member.
+    const demoted = await hostToken({ sub: 'dave-key', org_id: 'org-key', org_role: 'member' });
+    await trpc(server.url, 'query', 'billing.subscription', undefined, demoted);
+    expect((await read()).status).toBe(401);
+  });
 });

@@ -8,6 +8,11 @@ import type { ApiKeyService } from './api-key-service';
 
 /** Host user ids this process has already checked (row present, not a built-in account). */
 const KNOWN_HOST_USERS_MAX = 10_000;
+/**
+ * How long a host org role this process wrote is taken as the database's: the longest a role another
+ * replica wrote since (a promotion) can outlive a claim that changes it back here.
+ */
+const KNOWN_ORG_ROLE_TTL_MS = 30_000;
 
 /**
  * Resolves `Authorization: Bearer <credential>` to an actor. A credential that is present but invalid
@@ -38,21 +43,25 @@ export function createAuthenticator(deps: ApiDeps, apiKeys: ApiKeyService) {
     return isHost;
   }
 
-  // orgId + userId + role → the organization's account id, once per process (the membership was
-  // written then); bounded like knownHostUsers.
-  const knownOrgMemberships = new Map<string, string>();
+  // orgId + userId → the organization's account id and the role this process last wrote for the user,
+  // so a claim that didn't change costs no transaction. Keyed without the role: a claim going back to
+  // a role seen before (member → admin → member) is written again. Another replica may have written
+  // since, so an entry is trusted for KNOWN_ORG_ROLE_TTL_MS only. Bounded like knownHostUsers.
+  const knownOrgMemberships = new Map<string, { accountId: string; role: string; at: number }>();
 
   /** The host organization's team account, with the user a member in the claimed role. */
   async function hostOrgAccount(userId: string, org: HostOrgClaim): Promise<string> {
-    const key = JSON.stringify([org.orgId, userId, org.role]);
+    const key = JSON.stringify([org.orgId, userId]);
+    const at = deps.now().getTime();
     const known = knownOrgMemberships.get(key);
-    if (known !== undefined) return known;
+    if (known?.role === org.role && at - known.at < KNOWN_ORG_ROLE_TTL_MS) return known.accountId;
     const accountId = await ensureHostOrgAccount(deps.db, { ...org, userId, now: deps.now() });
+    knownOrgMemberships.delete(key); // re-inserted last: the oldest entry is the first one dropped
     if (knownOrgMemberships.size >= KNOWN_HOST_USERS_MAX) {
       const oldest = knownOrgMemberships.keys().next();
       if (!oldest.done) knownOrgMemberships.delete(oldest.value);
     }
-    knownOrgMemberships.set(key, accountId);
+    knownOrgMemberships.set(key, { accountId, role: org.role, at });
     return accountId;
   }
 

@@ -5,6 +5,7 @@ import { personalAccountId } from '../personal-account-id';
 import { accountMemberships, accounts, users } from '../schema';
 import { MS_PER_DAY, type AccountRole } from '@tollgate/domain';
 import type { AccountRow } from '../schema';
+import { revokeGrantsBeyondRole } from './member-grants';
 import { ensureFreeSubscription } from './subscriptions';
 import { ensureUser } from './users';
 
@@ -133,6 +134,13 @@ export async function ensureHostOrgAccount(
         .where(
           and(eq(accountMemberships.accountId, account.id), eq(accountMemberships.userId, input.userId)),
         );
+      // A demotion by the host ends what the old role handed out, as any other role change does.
+      await revokeGrantsBeyondRole(tx, {
+        accountId: account.id,
+        userId: input.userId,
+        role: input.role,
+        now: input.now,
+      });
     } else {
       return account.id;
     }
