@@ -9,6 +9,7 @@ import {
   isUniqueViolation,
   revokeRefreshToken,
   revokeRefreshTokenFamily,
+  type Database,
   type PlatformRole,
 } from '@tollgate/db';
 import { AppError } from '@tollgate/domain';
@@ -16,7 +17,7 @@ import { signAccessToken } from '../auth/access-token';
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from '../auth/passwords';
 import { hashSecret, randomToken } from '../auth/secrets';
 import { hasHostPlatform, type ApiDeps } from '../config';
-import { isEmailVerified, issueVerification } from './email-verification';
+import { isEmailVerified, issueVerification, lockUser } from './email-verification';
 
 export interface PublicUser {
   id: string;
@@ -39,6 +40,7 @@ export interface TokenPair {
 }
 
 const INVALID_CREDENTIALS = 'Wrong email or password';
+const SESSION_EXPIRED = 'Session expired: sign in again';
 
 /** User ids this process has seen in the database (bounded; users are never deleted, so a yes stays). */
 const KNOWN_USERS_MAX = 10_000;
@@ -55,10 +57,14 @@ export function createAccountService(deps: ApiDeps) {
     }
   }
 
-  async function issueTokens(user: PublicUser, familyId: string = randomUUID()): Promise<TokenPair> {
+  async function issueTokens(
+    user: PublicUser,
+    familyId: string = randomUUID(),
+    executor: Database = db,
+  ): Promise<TokenPair> {
     const issuedAt = now();
     const refreshToken = randomToken();
-    await insertRefreshToken(db, {
+    await insertRefreshToken(executor, {
       userId: user.id,
       tokenHash: hashSecret(refreshToken),
       familyId,
@@ -103,31 +109,41 @@ export function createAccountService(deps: ApiDeps) {
       return issueTokens(toPublicUser(user));
     },
 
-    /** Rotates the refresh token. Presenting an already-rotated token revokes its whole family. */
+    /**
+     * Rotates the refresh token. Presenting an already-rotated token revokes its whole family. Under
+     * the user's row lock, which a password reset and a logout take too: a rotation that raced them
+     * would otherwise insert its new token after they revoked the user's (or the family's) tokens, and
+     * that token would outlive "signed out everywhere".
+     */
     async refresh(refreshToken: string): Promise<TokenPair> {
-      const stored = await findRefreshTokenByHash(db, hashSecret(refreshToken));
-      if (!stored) throw new AppError('UNAUTHORIZED', 'Session expired: sign in again');
-      if (stored.revokedAt) {
-        await revokeRefreshTokenFamily(db, stored.familyId, now());
-        throw new AppError('UNAUTHORIZED', 'Session expired: sign in again');
-      }
-      if (stored.expiresAt.getTime() <= now().getTime()) {
-        throw new AppError('UNAUTHORIZED', 'Session expired: sign in again');
-      }
-      const isRevokedByUs = await revokeRefreshToken(db, stored.id, null, now());
-      if (!isRevokedByUs) {
-        // A concurrent refresh with the same token won the rotation: treat as reuse.
-        await revokeRefreshTokenFamily(db, stored.familyId, now());
-        throw new AppError('UNAUTHORIZED', 'Session expired: sign in again');
-      }
-      const user = await findUserById(db, stored.userId);
-      if (!user) throw new AppError('UNAUTHORIZED', 'Session expired: sign in again');
-      return issueTokens(toPublicUser(user), stored.familyId);
+      const tokenHash = hashSecret(refreshToken);
+      const found = await findRefreshTokenByHash(db, tokenHash);
+      if (!found) throw new AppError('UNAUTHORIZED', SESSION_EXPIRED);
+      const rotated = await db.transaction(async (tx) => {
+        const user = await lockUser(tx, found.userId);
+        const stored = await findRefreshTokenByHash(tx, tokenHash); // as it is now, under the lock
+        if (!user || !stored || stored.expiresAt.getTime() <= now().getTime()) return null;
+        // Revoked already: presented again after its rotation (a stolen copy?), or revoked by a reset
+        // or a logout. Either way the family ends (committed: it is the answer, not an error).
+        const isRevokedByUs = !stored.revokedAt && (await revokeRefreshToken(tx, stored.id, null, now()));
+        if (!isRevokedByUs) {
+          await revokeRefreshTokenFamily(tx, stored.familyId, now());
+          return null;
+        }
+        return issueTokens(toPublicUser(user), stored.familyId, tx);
+      });
+      if (!rotated) throw new AppError('UNAUTHORIZED', SESSION_EXPIRED);
+      return rotated;
     },
 
+    /** Ends the token's family; under the user's lock, so a rotation racing it can't outlive it. */
     async logout(refreshToken: string): Promise<void> {
       const stored = await findRefreshTokenByHash(db, hashSecret(refreshToken));
-      if (stored) await revokeRefreshTokenFamily(db, stored.familyId, now());
+      if (!stored) return;
+      await db.transaction(async (tx) => {
+        await lockUser(tx, stored.userId);
+        await revokeRefreshTokenFamily(tx, stored.familyId, now());
+      });
     },
 
     /**
