@@ -329,3 +329,32 @@ describe('admin.customer: everything about one account', () => {
     expect((await detail(personalAccountId(owner.user.id), owner.accessToken)).status).toBe(403);
   });
 });
+
+describe('console input the database or the figures can’t take', () => {
+  it('a NUL in free text and a month outside 2000–2999 are 400s, not 500s', async () => {
+    const customer = await registerVerifiedUser(billing.server);
+    const accountId = personalAccountId(customer.user.id);
+    const call = (kind: 'query' | 'mutation', path: string, input: unknown) =>
+      trpc(billing.server.url, kind, path, input, operator.accessToken);
+    const answers = await Promise.all([
+      call('query', 'admin.customers', { query: 'a\u0000b' }),
+      call('query', 'admin.auditLog', { actorUserId: 'a\u0000b' }),
+      call('query', 'admin.auditLog', { action: '\ud800' }),
+      call('mutation', 'admin.grantCredits', {
+        accountId,
+        units: 5,
+        expiresAt: null,
+        reason: 'good\u0000will',
+      }),
+      call('mutation', 'admin.setRunLimit', { accountId, runLimit: 20, reason: 'deal\u0000' }),
+      call('query', 'admin.analytics', { from: '1999-12', to: '2000-01' }),
+      call('query', 'admin.analytics', { from: '3000-01', to: '3000-01' }),
+    ]);
+    expect(answers.map((answer) => answer.status)).toEqual([400, 400, 400, 400, 400, 400, 400]);
+    // Nothing was changed by the refused mutations.
+    expect((await detail(accountId)).data?.balance).toMatchObject({
+      allowance: { limit: 10 },
+      creditsRemaining: 0,
+    });
+  });
+});

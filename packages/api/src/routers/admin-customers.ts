@@ -15,8 +15,7 @@ import {
 } from '../services/console-service';
 import type { StaffActor } from '../services/override-service';
 import { operatorProcedure, staffProcedure } from '../trpc';
-
-const reasonSchema = z.string().trim().min(1).max(500);
+import { staffReasonSchema } from './inputs';
 
 const subscriptionFactsSchema = z
   .object({
@@ -62,7 +61,7 @@ export const adminCustomersRouter = {
    * audit row with the grant before and after.
    */
   revokeCredits: operatorProcedure
-    .input(z.object({ accountId: z.uuid(), grantId: z.uuid(), reason: reasonSchema }))
+    .input(z.object({ accountId: z.uuid(), grantId: z.uuid(), reason: staffReasonSchema }))
     .output(creditGrantViewSchema)
     .mutation(({ ctx, input }) => revokeCredits(consoleOf(ctx), staffOf(ctx), input)),
   /**
@@ -70,7 +69,7 @@ export const adminCustomersRouter = {
    * a lost webhook). 412 without a Stripe subscription; 502 when Stripe can't be reached. One audit row.
    */
   resync: operatorProcedure
-    .input(z.object({ accountId: z.uuid(), reason: reasonSchema }))
+    .input(z.object({ accountId: z.uuid(), reason: staffReasonSchema }))
     .output(resyncResultSchema)
     .mutation(({ ctx, input }) => resyncAccount(consoleOf(ctx), staffOf(ctx), input)),
   /**
@@ -78,7 +77,7 @@ export const adminCustomersRouter = {
    * 412 without a Stripe subscription, 409 when it already ended, 502 when Stripe can't be reached.
    */
   cancelSubscription: operatorProcedure
-    .input(z.object({ accountId: z.uuid(), atPeriodEnd: z.boolean(), reason: reasonSchema }))
+    .input(z.object({ accountId: z.uuid(), atPeriodEnd: z.boolean(), reason: staffReasonSchema }))
     .output(subscriptionChangeSchema)
     .mutation(({ ctx, input }) => cancelAccountSubscription(consoleOf(ctx), staffOf(ctx), input)),
 } satisfies TRPCRouterRecord;

@@ -24,12 +24,12 @@ import { creditGrantViewSchema } from '../schemas/balance-schemas';
 import { accountOverridesSchema, auditRowSchema } from '../schemas/override-schemas';
 import { reconcileAudited, replayWebhookAudited } from '../services/console-service';
 import { operatorProcedure, staffProcedure } from '../trpc';
+import { optionalStaffReasonSchema, staffReasonSchema, storableText } from './inputs';
 
 /**
  * Why an operator replays or reconciles: optional (callers before the audit log sent none), stored in
  * the audit row ("" when absent).
  */
-const optionalReasonSchema = z.string().trim().max(500).optional();
 
 /** The longest trial an operator or support may set. */
 const MAX_TRIAL_DAYS = 90;
@@ -57,7 +57,7 @@ export const adminRouter = {
         units: z.number().int().min(1).max(10_000_000),
         expiresAt: z.iso.datetime().nullable(),
         priority: z.number().int().min(0).max(1000).optional(),
-        reason: z.string().trim().min(1).max(500),
+        reason: staffReasonSchema,
       }),
     )
     .output(creditGrantViewSchema)
@@ -88,7 +88,7 @@ export const adminRouter = {
       z.object({
         accountId: z.uuid(),
         runLimit: z.number().int().min(0).max(10_000_000).nullable(),
-        reason: z.string().trim().min(1).max(500),
+        reason: staffReasonSchema,
       }),
     )
     .output(accountOverridesSchema)
@@ -110,7 +110,7 @@ export const adminRouter = {
         accountId: z.uuid(),
         plan: z.enum(CHECKOUT_PLAN_IDS),
         until: z.iso.datetime().nullable(),
-        reason: z.string().trim().min(1).max(500),
+        reason: staffReasonSchema,
       }),
     )
     .output(accountOverridesSchema)
@@ -144,7 +144,7 @@ export const adminRouter = {
         accountId: z.uuid(),
         mode: z.enum(['extend', 'restart']),
         until: z.iso.datetime(),
-        reason: z.string().trim().min(1).max(500),
+        reason: staffReasonSchema,
       }),
     )
     .output(accountOverridesSchema)
@@ -174,8 +174,8 @@ export const adminRouter = {
       z
         .object({
           accountId: z.uuid().optional(),
-          actorUserId: z.string().min(1).max(200).optional(),
-          action: z.string().min(1).max(100).optional(),
+          actorUserId: storableText({ min: 1, max: 200 }).optional(),
+          action: storableText({ min: 1, max: 100 }).optional(),
           limit: z.number().int().min(1).max(1000).optional(),
           beforeId: z.number().int().min(1).optional(),
         })
@@ -192,7 +192,7 @@ export const adminRouter = {
       z.object({
         accountId: z.uuid(),
         cap: spendCapSchema.nullable(),
-        reason: z.string().trim().min(1).max(500),
+        reason: staffReasonSchema,
       }),
     )
     .output(z.object({ ok: z.literal(true) }))
@@ -235,7 +235,7 @@ export const adminRouter = {
           .min(1)
           .max(255)
           .regex(/^[A-Za-z0-9_]+$/, 'must be a Stripe event id (evt_…)'),
-        reason: optionalReasonSchema,
+        reason: optionalStaffReasonSchema,
       }),
     )
     .output(webhookOutcomeSchema)
@@ -253,7 +253,7 @@ export const adminRouter = {
     .query(({ ctx }) => listDuplicateSubscriptions(ctx.deps.db)),
   /** Re-fetches every linked subscription from Stripe now and reports what it corrected. */
   reconcile: operatorProcedure
-    .input(z.object({ reason: optionalReasonSchema }).optional())
+    .input(z.object({ reason: optionalStaffReasonSchema }).optional())
     .output(reconcileReportSchema)
     // One audit row with the report, written after the pass.
     .mutation(({ ctx, input }) => reconcileAudited(ctx, staffOf(ctx), { reason: input?.reason ?? '' })),

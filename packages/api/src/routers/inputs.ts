@@ -41,6 +41,13 @@ export const passwordSchema = z
   // Two passwords differing only in lone surrogates would hash alike (both hashed as U+FFFD).
   .refine(isWellFormedUnicode, WELL_FORMED_MESSAGE);
 
+/**
+ * Why staff did something (the audit log keeps it): required for changes to a customer, optional
+ * where the change speaks for itself. Storable text: a NUL or a lone surrogate is a 400, not a 500.
+ */
+export const staffReasonSchema = text({ min: 1, max: 500, isTrimmed: true });
+export const optionalStaffReasonSchema = text({ max: 500, isTrimmed: true }).optional();
+
 /** A new service API key (platform or account key): a name for humans and its scopes. */
 export const newApiKeyInput = z.object({
   name: text({ min: 1, max: 100, isTrimmed: true }),

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { operatorSchema, operatorsSchema, revokedOperatorSchema } from '../schemas/operator-schemas';
 import { grantRoleAudited, revokeRoleAudited } from '../services/console-service';
 import { operatorProcedure, protectedProcedure } from '../trpc';
-import { emailSchema, userIdSchema } from './inputs';
+import { emailSchema, optionalStaffReasonSchema, userIdSchema } from './inputs';
 
 const bootstrapTokenSchema = z.string().trim().min(1).max(200);
 
@@ -12,7 +12,6 @@ const bootstrapTokenSchema = z.string().trim().min(1).max(200);
 /** `operator` (default) or `support`: read everything, extend trials, grant a bounded number of runs. */
 const platformRoleSchema = z.enum(PLATFORM_ROLES);
 /** Optional (existing callers send none); stored in the audit row ("" when absent). */
-const reasonSchema = z.string().trim().max(500).optional();
 
 function actorOf(ctx: { user: { userId: string }; platformRole: 'operator'; requestId: string }) {
   return { userId: ctx.user.userId, role: ctx.platformRole, requestId: ctx.requestId };
@@ -36,8 +35,16 @@ export const operatorsRouter = {
   grant: operatorProcedure
     .input(
       z.union([
-        z.strictObject({ userId: userIdSchema, role: platformRoleSchema.optional(), reason: reasonSchema }),
-        z.strictObject({ email: emailSchema, role: platformRoleSchema.optional(), reason: reasonSchema }),
+        z.strictObject({
+          userId: userIdSchema,
+          role: platformRoleSchema.optional(),
+          reason: optionalStaffReasonSchema,
+        }),
+        z.strictObject({
+          email: emailSchema,
+          role: platformRoleSchema.optional(),
+          reason: optionalStaffReasonSchema,
+        }),
       ]),
     )
     .output(operatorSchema)
@@ -51,7 +58,7 @@ export const operatorsRouter = {
     ),
   /** Takes the role away (effective on the target's next call); the last operator can't be revoked. */
   revoke: operatorProcedure
-    .input(z.object({ userId: userIdSchema, reason: reasonSchema }))
+    .input(z.object({ userId: userIdSchema, reason: optionalStaffReasonSchema }))
     .output(revokedOperatorSchema)
     .mutation(({ ctx, input }) =>
       revokeRoleAudited(ctx, actorOf(ctx), { userId: input.userId, reason: input.reason ?? '' }),

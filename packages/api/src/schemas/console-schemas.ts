@@ -1,5 +1,12 @@
-import { ACCOUNT_KINDS, ACCOUNT_ROLES, planIdSchema, subscriptionStatusSchema } from '@tollgate/domain';
+import {
+  ACCOUNT_KINDS,
+  ACCOUNT_ROLES,
+  MONTH_PATTERN,
+  planIdSchema,
+  subscriptionStatusSchema,
+} from '@tollgate/domain';
 import { z } from 'zod';
+import { storableText } from '../text-schemas';
 import { balanceSchema } from './balance-schemas';
 import { accountOverridesSchema } from './override-schemas';
 import { spendOverviewSchema } from './spend-schemas';
@@ -13,7 +20,7 @@ export const CUSTOMER_SORTS = ['created', 'email', 'plan', 'usage'] as const;
 /** admin.customers: search, filter and sort on the server, one page at a time. */
 export const customerSearchSchema = z.object({
   /** Part of the owner's email, the account's name, or a whole account id. */
-  query: z.string().trim().max(200).optional(),
+  query: storableText({ max: 200, isTrimmed: true }).optional(),
   plans: z.array(planIdSchema).max(10).optional(),
   statuses: z.array(subscriptionStatusSchema).max(10).optional(),
   pastDueOnly: z.boolean().optional(),
@@ -116,7 +123,8 @@ export type CustomerRow = z.infer<typeof customerRowSchema>;
 export type TimelineEntry = z.infer<typeof timelineEntrySchema>;
 export type CustomerDetail = z.infer<typeof customerDetailSchema>;
 
-const monthKey = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month, YYYY-MM');
+// The domain's own pattern: a month parseMonth reads (years 2000–2999), so no other gets past here.
+const monthKey = z.string().regex(MONTH_PATTERN, 'must be a month, YYYY-MM, of the years 2000–2999');
 const rateSchema = z
   .object({ numerator: z.number().int(), denominator: z.number().int(), basisPoints: z.number().int() })
   .nullable();

@@ -8,7 +8,7 @@ export {
 } from './definitions';
 export type { AnalyticsRange, CohortRange } from './filter';
 export type { AverageFigure, RateFigure } from './fraction';
-export { monthOf, type MonthKey } from './month';
+export { MONTH_PATTERN, monthOf, type MonthKey } from './month';
 export { buildHistory, type SubscriptionChange, type SubscriptionHistory } from './subscription-history';
 export { mrrAt, mrrByMonth, subscriptionMrrCents, type MrrSnapshot } from './mrr';
 export {

@@ -5,7 +5,7 @@
 export type MonthKey = string;
 
 // Years 2000–2999 only: Tollgate has no earlier history, and Date.UTC would read a year under 100 as 19xx.
-const MONTH_PATTERN = /^(2\d{3})-(0[1-9]|1[0-2])$/;
+export const MONTH_PATTERN = /^(2\d{3})-(0[1-9]|1[0-2])$/;
 
 export function parseMonth(month: MonthKey): number {
   const match = MONTH_PATTERN.exec(month);
