@@ -54,15 +54,32 @@ export interface ApiConfig {
   webhookConcurrency?: number;
   /** Days after a failed renewal when dunning reminders go out (0 = the payment-failed email itself). */
   dunningDays?: readonly number[];
-  /** Team accounts: how many a user may create per rolling day (default 5), invitation lifetime (7 days). */
-  teamAccounts?: { createLimitPerDay: number; invitationTtlDays: number };
+  /**
+   * Team accounts: how many a user may create per rolling day (default 5), invitation lifetime (7
+   * days), invitation emails per account per rolling day (100) and to one address per rolling hour (3).
+   */
+  teamAccounts?: {
+    createLimitPerDay: number;
+    invitationTtlDays: number;
+    invitationsPerDay: number;
+    invitationsPerAddressPerHour: number;
+  };
   /** The most runs one grant by platform support may give (operators are not bounded). Default 1,000. */
   supportGrantMaxUnits?: number;
 }
 
 export const DEFAULT_SUPPORT_GRANT_MAX_UNITS = 1000;
 
-export const DEFAULT_TEAM_ACCOUNT_SETTINGS = { createLimitPerDay: 5, invitationTtlDays: 7 } as const;
+/**
+ * Invitations are emails anyone with a team can make Tollgate send, with a team name of their choosing
+ * in the subject: bounded per team and per address, so a team can't become a mail cannon.
+ */
+export const DEFAULT_TEAM_ACCOUNT_SETTINGS = {
+  createLimitPerDay: 5,
+  invitationTtlDays: 7,
+  invitationsPerDay: 100,
+  invitationsPerAddressPerHour: 3,
+} as const;
 
 /**
  * Whether a host platform vouches for users (its issuer or JWKS is configured, or built-in accounts

@@ -58,6 +58,8 @@ export async function runWorkload(db: Database): Promise<void> {
     replaceableRoles: ['admin', 'member'],
   });
   if (!invitation) throw new Error('replaceInvitation refused');
+  await repo.countInvitationsSince(db, { accountId: teamId, since: NOW });
+  await repo.countInvitationsSince(db, { accountId: teamId, since: NOW, email: 'carol@example.test' });
   await repo.listPendingInvitations(db, teamId);
   await repo.claimInvitation(db, {
     accountId: teamId,

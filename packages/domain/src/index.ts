@@ -14,7 +14,7 @@ export * from './stripe-invoice';
 export * from './stripe-checkout-session';
 export * from './apply-stripe-subscription';
 export * from './live-subscription';
-export { MS_PER_DAY, addDays } from './time';
+export { MS_PER_DAY, MS_PER_HOUR, addDays } from './time';
 export * from './run-packs';
 export * from './overage';
 export * from './account-overrides';

@@ -1,6 +1,7 @@
 import { AppError } from './errors';
 
-export const MS_PER_DAY = 24 * 60 * 60 * 1000;
+export const MS_PER_HOUR = 60 * 60 * 1000;
+export const MS_PER_DAY = 24 * MS_PER_HOUR;
 
 /** Adds whole 24-hour days. UTC has no DST, so a "day" is always exactly this many milliseconds. */
 export function addDays(date: Date, days: number): Date {

@@ -143,4 +143,40 @@ describe('team invitations are emailed', () => {
     expect(refused.status).toBe(403);
     expect(await outboxFor(server, target)).toHaveLength(0);
   });
+
+  it('invitations are bounded: 3 an hour to one address, 100 a day per team; refused ones send nothing', async () => {
+    const owner = await registerUser(server.url, uniqueEmail('owner'));
+    const team = await trpc<{ id: string }>(
+      server.url,
+      'mutation',
+      'accounts.create',
+      { name: 'Payroll: confirm your bank details at evil.example' },
+      owner.accessToken,
+    );
+    const accountId = team.data?.id ?? '';
+    const invite = (email: string) =>
+      trpc(
+        server.url,
+        'mutation',
+        'accounts.invite',
+        { accountId, email, role: 'member' },
+        owner.accessToken,
+      );
+    const target = uniqueEmail('target');
+    for (let i = 0; i < 3; i += 1) expect((await invite(target)).status).toBe(200);
+    const fourth = await invite(target);
+    expect(fourth.status).toBe(429);
+    expect(fourth.error?.message).toMatch(/invited 3 times in the last hour/);
+    expect(await outboxFor(server, target, 'team_invitation')).toHaveLength(3);
+
+    // An hour later the address can be invited again; the team's day still counts those 4.
+    server.clock.advance(61 * 60_000);
+    expect((await invite(target)).status).toBe(200);
+    for (let i = 0; i < 96; i += 1) expect((await invite(uniqueEmail(`n${i}`))).status).toBe(200);
+    const overDay = await invite(uniqueEmail('one-too-many'));
+    expect(overDay.status).toBe(429);
+    expect(overDay.error?.message).toMatch(/At most 100 invitations .* per day/);
+    server.clock.advance(24 * 60 * 60_000);
+    expect((await invite(uniqueEmail('next-day'))).status).toBe(200);
+  });
 });

@@ -1,6 +1,7 @@
 import {
   addMember,
   claimInvitation,
+  countInvitationsSince,
   countOwners,
   createTeamAccount,
   findAccount,
@@ -23,6 +24,7 @@ import {
 import {
   AppError,
   MS_PER_DAY,
+  MS_PER_HOUR,
   can,
   canManageMember,
   type AccountAction,
@@ -102,6 +104,27 @@ export function createBillingAccountService(
   async function periodStartOf(account: ResolvedTenant): Promise<Date> {
     const state = await subscriptions.loadState(account.tenant);
     return subscriptions.entitlementOf(state, now()).period.start;
+  }
+
+  /** Invitations are emails: at most so many per team a day, and per address an hour (under the lock). */
+  async function requireInvitationRoom(tx: Database, accountId: string, email: string, at: Date) {
+    const dayAgo = new Date(at.getTime() - MS_PER_DAY);
+    if ((await countInvitationsSince(tx, { accountId, since: dayAgo })) >= settings.invitationsPerDay) {
+      throw new AppError(
+        'TOO_MANY_REQUESTS',
+        `At most ${settings.invitationsPerDay} invitations can be sent per team per day`,
+        { retryAfterSeconds: 3600 },
+      );
+    }
+    const hourAgo = new Date(at.getTime() - MS_PER_HOUR);
+    const toAddress = await countInvitationsSince(tx, { accountId, since: hourAgo, email });
+    if (toAddress >= settings.invitationsPerAddressPerHour) {
+      throw new AppError(
+        'TOO_MANY_REQUESTS',
+        `This address was invited ${toAddress} times in the last hour: the last link still works`,
+        { retryAfterSeconds: 3600 },
+      );
+    }
   }
 
   async function requireAnotherOwner(tx: Database, accountId: string): Promise<void> {
@@ -254,6 +277,7 @@ export function createBillingAccountService(
         if (!canManageMember(actorRole, role)) {
           throw new AppError('FORBIDDEN', `Your role (${actorRole}) can't invite an ${role}`);
         }
+        await requireInvitationRoom(tx, account.tenant.accountId, normalizeEmail(email), at);
         const created = await replaceInvitation(tx, {
           accountId: account.tenant.accountId,
           email: normalizeEmail(email),

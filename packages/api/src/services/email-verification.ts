@@ -10,7 +10,7 @@ import {
   type EmailTokenPurpose,
   type UserRow,
 } from '@tollgate/db';
-import { AppError } from '@tollgate/domain';
+import { AppError, MS_PER_HOUR } from '@tollgate/domain';
 import { and, asc, eq, gt } from 'drizzle-orm';
 import { hashSecret, randomToken } from '../auth/secrets';
 import { hasHostPlatform, type ApiDeps } from '../config';
@@ -22,7 +22,6 @@ export const RESEND_MIN_INTERVAL_SECONDS = 60;
 /** Verification emails per user per rolling 24 hours, the one sent at sign-up included. */
 export const VERIFY_EMAILS_PER_DAY = 5;
 
-const MS_PER_HOUR = 3_600_000;
 const TOKEN_INVALID_MESSAGE = 'This link is invalid, expired or already used: ask for a new one';
 export const EMAIL_NOT_VERIFIED_MESSAGE =
   'Verify your email address first: we sent you a link. You can ask for a new one in the app.';

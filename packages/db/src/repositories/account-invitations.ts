@@ -49,6 +49,27 @@ export async function replaceInvitation(
   return row;
 }
 
+/**
+ * Invitations made for the account since `since` (pending, replaced, revoked or accepted alike: each
+ * one was an email), optionally to one address. Under the account's lock the count is exact.
+ */
+export async function countInvitationsSince(
+  db: Database,
+  input: { accountId: string; since: Date; email?: string },
+): Promise<number> {
+  const [row] = await db
+    .select({ count: sql<number>`count(*)::int` })
+    .from(accountInvitations)
+    .where(
+      and(
+        eq(accountInvitations.accountId, input.accountId),
+        gt(accountInvitations.createdAt, input.since),
+        input.email === undefined ? undefined : eq(accountInvitations.email, input.email),
+      ),
+    );
+  return row?.count ?? 0;
+}
+
 /** Pending (not accepted, not revoked) invitations, newest first; expired ones included, marked by expiresAt. */
 export async function listPendingInvitations(
   db: Database,
