@@ -1,6 +1,7 @@
 import { findRoleGrantee } from '@tollgate/api';
 import { AppError } from '@tollgate/domain';
 import {
+  appendAudit,
   findUserByEmail,
   findUserById,
   grantPlatformRole,
@@ -77,12 +78,39 @@ async function runCommand(db: Database, command: Command, print: { out: Print; e
     return 1;
   }
   const label = user.email ? `${user.email} (${user.id})` : user.id;
+  const at = new Date();
+  // Who ran it isn't known here (a shell on the server): the audit row names the CLI as the actor.
+  const audit = (action: string, before: unknown, after: unknown) => ({
+    actorUserId: 'cli',
+    actorRole: 'cli',
+    action,
+    accountId: null,
+    before,
+    after,
+    reason: '',
+    requestId: null,
+    at,
+  });
   if (command.kind === 'grant') {
-    await grantPlatformRole(db, { userId: user.id, grantedBy: 'cli', now: new Date() });
+    await db.transaction(async (tx) => {
+      const holder = await grantPlatformRole(tx, { userId: user.id, grantedBy: 'cli', now: at });
+      const after = { userId: user.id, role: holder?.role ?? null };
+      await appendAudit(
+        tx,
+        audit('grant_platform_role', { userId: user.id, role: user.platformRole }, after),
+      );
+    });
     print.out(`${label} is a platform operator.`);
     return 0;
   }
-  const outcome = await revokePlatformRole(db, user.id);
+  const outcome = await db.transaction(async (tx) => {
+    const revoked = await revokePlatformRole(tx, user.id);
+    if (revoked === 'revoked') {
+      const before = { userId: user.id, role: user.platformRole };
+      await appendAudit(tx, audit('revoke_platform_role', before, { userId: user.id, role: null }));
+    }
+    return revoked;
+  });
   if (outcome === 'not_operator') {
     print.error(`${label} is not a platform operator.`);
     return 1;

@@ -277,6 +277,30 @@ describe('operator actions that had no audit row: exactly one each now', () => {
     expect(await auditCount()).toBe(before + 2);
   });
 
+  it('apiKeys.create and apiKeys.revoke: a platform key acts for every account', async () => {
+    const before = await auditCount();
+    const created = await call('mutation', 'apiKeys.create', {
+      name: 'billing job',
+      scopes: ['runs:authorize'],
+    });
+    expect(created.status).toBe(200);
+    const key = created.data as { id: string; prefix: string };
+    expect(await auditCount()).toBe(before + 1);
+    expect(await lastAudit()).toMatchObject({
+      action: 'create_api_key',
+      actorUserId: operator.user.id,
+      actorRole: 'operator',
+      accountId: null,
+      after: { keyId: key.id, name: 'billing job', prefix: key.prefix, scopes: ['runs:authorize'] },
+    });
+    expect((await call('mutation', 'apiKeys.revoke', { id: key.id })).status).toBe(200);
+    expect(await auditCount()).toBe(before + 2);
+    expect(await lastAudit()).toMatchObject({ action: 'revoke_api_key', before: { keyId: key.id } });
+    // Refused (already revoked): nothing written.
+    expect((await call('mutation', 'apiKeys.revoke', { id: key.id })).status).toBe(404);
+    expect(await auditCount()).toBe(before + 2);
+  });
+
   it('admin.reconcile and admin.replayWebhook', async () => {
     const { accountId } = await subscribed('BASIC');
     const before = await auditCount();

@@ -2,7 +2,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '@tollgate/api';
-import { createDb, createUser, findPlatformRole, markEmailVerified, type DbHandle } from '@tollgate/db';
+import {
+  createDb,
+  createUser,
+  findPlatformRole,
+  listAudit,
+  markEmailVerified,
+  type DbHandle,
+} from '@tollgate/db';
 import { createScratchDatabase, testPostgresServerUrl, type ScratchDatabase } from '@tollgate/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEnv } from '../src/env';
@@ -85,6 +92,13 @@ describe(`operator CLI on ${postgresUrl ? 'PostgreSQL' : 'PGlite'}`, () => {
         expect(await findPlatformRole(check.db, ada.id)).toBe('operator');
         expect(await findPlatformRole(check.db, bob.id)).toBeNull();
         expect(await findPlatformRole(check.db, squatter.id)).toBeNull();
+        // Each change is in the audit log, the CLI named as its actor (who ran it isn't known).
+        const audit = await listAudit(check.db, { actorUserId: 'cli' });
+        expect(audit.map((row) => [row.action, row.after])).toEqual([
+          ['revoke_platform_role', { userId: bob.id, role: null }],
+          ['grant_platform_role', { userId: bob.id, role: 'operator' }],
+          ['grant_platform_role', { userId: ada.id, role: 'operator' }],
+        ]);
       } finally {
         await check.close();
       }

@@ -132,6 +132,17 @@ describe('the first operator, through a one-time bootstrap token', () => {
     expect(other.status).toBe(409);
     expect(other.error?.message).toMatch(/operator already exists/);
     expect((await call('query', 'operators.list', second.accessToken)).status).toBe(403);
+    // The first operator is the root of every later grant: its claim is in the audit log, once.
+    const audit = await call('query', 'admin.auditLog', first.accessToken, {
+      action: 'claim_operator_bootstrap',
+    });
+    expect(audit.data).toEqual([
+      expect.objectContaining({
+        actorUserId: first.user.id,
+        actorRole: 'bootstrap',
+        after: { userId: first.user.id, role: 'operator' },
+      }),
+    ]);
 
     // A server starting now prints nothing.
     const restarted = await startReplica();

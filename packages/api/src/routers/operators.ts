@@ -29,7 +29,7 @@ export const operatorsRouter = {
       if (!(await ctx.services.authRateLimiter.hit(`operators.claimBootstrap:${ctx.ip}`, ctx.deps.now()))) {
         throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: 'Too many attempts: wait a minute' });
       }
-      return ctx.services.operators.claimBootstrap(ctx.user.userId, input.token);
+      return ctx.services.operators.claimBootstrap(ctx.user.userId, input.token, ctx.requestId);
     }),
   /** Grants the role to an existing user, by id or by the email of a built-in account. */
   grant: operatorProcedure

@@ -1,4 +1,12 @@
-import { findActiveApiKeyByHash, insertApiKey, listApiKeys, revokeApiKey, touchLastUsed } from '@tollgate/db';
+import {
+  appendAudit,
+  findActiveApiKeyByHash,
+  insertApiKey,
+  listApiKeys,
+  revokeApiKey,
+  touchLastUsed,
+  type AuditEntry,
+} from '@tollgate/db';
 import { AppError } from '@tollgate/domain';
 import { generateApiKey, type ApiKeyScope } from '../auth/api-key-format';
 import { hashSecret } from '../auth/secrets';
@@ -22,6 +30,12 @@ function toApiKeyView(row: ApiKeyRow): ApiKeyView {
 }
 
 /**
+ * The staff member behind a platform key's creation or revocation: such a key acts for every account,
+ * so both land in the operator audit log, in the key's own transaction.
+ */
+export type ApiKeyAuditActor = Pick<AuditEntry, 'actorUserId' | 'actorRole' | 'requestId'>;
+
+/**
  * Service API keys, shown once, stored as SHA-256, revocable, scoped: platform keys (created by
  * operators, `accountId` null, act for any account) and account keys (created by an account's owners
  * and admins, act only for that account).
@@ -29,21 +43,31 @@ function toApiKeyView(row: ApiKeyRow): ApiKeyView {
 export function createApiKeyService(deps: ApiDeps) {
   const { db, now } = deps;
 
+  function auditOf(actor: ApiKeyAuditActor, action: string) {
+    return { ...actor, action, accountId: null, reason: '', at: now() };
+  }
+
   return {
-    async create(input: {
-      name: string;
-      scopes: ApiKeyScope[];
-      createdByUserId: string;
-      accountId?: string | null;
-    }): Promise<CreatedApiKey> {
+    async create(
+      input: { name: string; scopes: ApiKeyScope[]; createdByUserId: string; accountId?: string | null },
+      audit?: ApiKeyAuditActor,
+    ): Promise<CreatedApiKey> {
       const { key, displayPrefix } = generateApiKey();
-      const row = await insertApiKey(db, {
-        name: input.name,
-        prefix: displayPrefix,
-        keyHash: hashSecret(key),
-        scopes: input.scopes,
-        createdByUserId: input.createdByUserId,
-        accountId: input.accountId ?? null,
+      const row = await db.transaction(async (tx) => {
+        const inserted = await insertApiKey(tx, {
+          name: input.name,
+          prefix: displayPrefix,
+          keyHash: hashSecret(key),
+          scopes: input.scopes,
+          createdByUserId: input.createdByUserId,
+          accountId: input.accountId ?? null,
+        });
+        if (audit) {
+          const { id, name, prefix, scopes } = inserted;
+          const after = { keyId: id, name, prefix, scopes, accountId: inserted.accountId };
+          await appendAudit(tx, { ...auditOf(audit, 'create_api_key'), before: null, after });
+        }
+        return inserted;
       });
       const { id, name, prefix, scopes, createdAt } = toApiKeyView(row);
       return { id, name, prefix, scopes, createdAt, key };
@@ -53,9 +77,19 @@ export function createApiKeyService(deps: ApiDeps) {
       return (await listApiKeys(db, accountId)).map(toApiKeyView);
     },
 
-    async revoke(id: string, accountId: string | null = null): Promise<RevokedApiKey> {
-      if (!(await revokeApiKey(db, id, now(), accountId)))
-        throw new AppError('NOT_FOUND', 'API key not found or already revoked');
+    async revoke(
+      id: string,
+      accountId: string | null = null,
+      audit?: ApiKeyAuditActor,
+    ): Promise<RevokedApiKey> {
+      const isRevoked = await db.transaction(async (tx) => {
+        if (!(await revokeApiKey(tx, id, now(), accountId))) return false;
+        if (audit) {
+          await appendAudit(tx, { ...auditOf(audit, 'revoke_api_key'), before: { keyId: id }, after: null });
+        }
+        return true;
+      });
+      if (!isRevoked) throw new AppError('NOT_FOUND', 'API key not found or already revoked');
       return { id, revoked: true as const };
     },
 

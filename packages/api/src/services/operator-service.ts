@@ -1,4 +1,5 @@
 import {
+  appendAudit,
   claimOperatorBootstrap,
   countPlatformOperators,
   createOperatorBootstrapToken,
@@ -83,8 +84,26 @@ export function createOperatorService(deps: ApiDeps) {
       return { token, expiresAt };
     },
 
-    async claimBootstrap(userId: string, token: string): Promise<Operator> {
-      const outcome = await claimOperatorBootstrap(db, { tokenHash: hashSecret(token), userId, now: now() });
+    async claimBootstrap(userId: string, token: string, requestId: string | null = null): Promise<Operator> {
+      // The first operator is the root of every later grant: it gets its audit row, with the claim.
+      const outcome = await db.transaction(async (tx) => {
+        const at = now();
+        const claimed = await claimOperatorBootstrap(tx, { tokenHash: hashSecret(token), userId, now: at });
+        if (claimed === 'granted') {
+          await appendAudit(tx, {
+            actorUserId: userId,
+            actorRole: 'bootstrap',
+            action: 'claim_operator_bootstrap',
+            accountId: null,
+            before: { userId, role: null },
+            after: { userId, role: 'operator' },
+            reason: '',
+            requestId,
+            at,
+          });
+        }
+        return claimed;
+      });
       if (outcome === 'operator_exists') {
         throw new AppError('CONFLICT', 'An operator already exists: ask one to grant you the role');
       }

@@ -27,6 +27,9 @@ export const KNOWN_AUDIT_ACTIONS = [
   'cancel_at_period_end',
   'grant_platform_role',
   'revoke_platform_role',
+  'claim_operator_bootstrap',
+  'create_api_key',
+  'revoke_api_key',
   'replay_webhook',
   'reconcile',
 ] as const;
