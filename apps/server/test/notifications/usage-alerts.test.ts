@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { personalAccountId } from '@tollgate/db';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { registerUser, trpc, type Tokens } from '../support/http';
 import { subjectsTo } from '../support/mailbox';
+import { registerOperator } from '../support/operators';
 import { startTestServer, type TestServer } from '../support/test-server';
 import { ACCOUNT_HEADER, addMembers, createTeam, givePool } from '../teams/team-support';
 
@@ -76,6 +78,42 @@ describe('usage alerts', () => {
     await server.services.usageAlerts.sweep();
     await server.services.usageAlerts.sweep();
     expect(await usageSubjects()).toEqual(["You've used 50% of your runs"]);
+  });
+
+  it('a limit changed mid-period owes the new limit’s alerts, each once', async () => {
+    // A period that starts after the key's cut-over (see alertKey): its keys name the limit.
+    server.clock.set(new Date('2027-01-15T00:00:00Z'));
+    try {
+      const customer = await registerUser(server.url);
+      const address = customer.user.email ?? '';
+      const operator = await registerOperator(server);
+      const setLimit = (runLimit: number) =>
+        trpc(
+          server.url,
+          'mutation',
+          'admin.setRunLimit',
+          { accountId: personalAccountId(customer.user.id), runLimit, reason: 'a bigger deal' },
+          operator.accessToken,
+        );
+      expect(await runsAtOnce(8, customer.accessToken)).toEqual(Array(8).fill(200));
+      expect(await usageSubjects(address)).toEqual(["You've used 80% of your runs"]);
+
+      expect((await setLimit(100)).status).toBe(200);
+      expect(await runsAtOnce(75, customer.accessToken)).toEqual(Array(75).fill(200)); // 83 of 100
+      await server.services.usageAlerts.sweep();
+      expect(await usageSubjects(address)).toEqual(Array(2).fill("You've used 80% of your runs"));
+
+      // Back to 10: 80 % of 10 was sent already; 100 % of 10 is owed now, once.
+      expect((await setLimit(10)).status).toBe(200);
+      await server.services.usageAlerts.sweep();
+      await server.services.usageAlerts.sweep();
+      expect((await usageSubjects(address)).sort()).toEqual([
+        ...Array(2).fill("You've used 80% of your runs"),
+        "You've used all your runs",
+      ]);
+    } finally {
+      server.clock.reset();
+    }
   });
 
   it('usage alerts can be turned off per channel; the bell keeps them when only email is off', async () => {

@@ -45,15 +45,29 @@ function thresholdKey(threshold: Threshold): string {
   return 'percent' in threshold ? `${threshold.percent}%` : `${threshold.runsRemaining}-left`;
 }
 
+/**
+ * Alerts of periods that started before this instant keep their first key (period start + threshold):
+ * they went out under it, and another key would send them again. Later periods' keys name the limit
+ * too, so a limit changed mid-period (an upgrade that keeps the period, an operator's limit) owes the
+ * new limit's alerts. Delete this, and the old key, once no period in force started before it.
+ */
+const LIMIT_KEYED_PERIODS_FROM = Date.parse('2026-12-07T00:00:00Z');
+
+/** Once per period, limit and threshold. */
+function alertKey(usage: PeriodUsage, threshold: Threshold): string {
+  const key = `${usage.period.start.toISOString()}:${thresholdKey(threshold)}`;
+  return usage.period.start.getTime() < LIMIT_KEYED_PERIODS_FROM ? key : `${key}:of-${usage.limit}`;
+}
+
 const THRESHOLDS_TTL_MS = 30_000;
 /** How long the hot path's observations are gathered before one check. */
 const OBSERVE_WINDOW_MS = 25;
 
 /**
- * Usage alerts: once per period and threshold (80 % and 100 % of the period's allowance by default,
- * per account also a number of runs remaining). Level-triggered and idempotent: an alert is owed when
- * the period's counter is at or past a threshold, and its key (period start + threshold) makes it
- * once. The hot path checks the accounts a batch just charged, after answering (never on the run's
+ * Usage alerts: once per period, limit and threshold (80 % and 100 % of the period's allowance by
+ * default, per account also a number of runs remaining). Level-triggered and idempotent: an alert is
+ * owed when the period's counter is at or past a threshold, and its key (see `alertKey`) makes it once.
+ * The hot path checks the accounts a batch just charged, after answering (never on the run's
  * latency); the periodic pass (`sweep`) finds any the process didn't get to (a crash between the
  * batch's commit and the alert), so none is lost. One batch crossing 80 % and 100 % owes both.
  */
@@ -92,7 +106,7 @@ export function createUsageAlerts(deps: ApiDeps) {
           upgradeUrl,
         },
         accountId: usage.accountId,
-        key: `${usage.period.start.toISOString()}:${thresholdKey(threshold)}`,
+        key: alertKey(usage, threshold),
         audience: { to: 'billing-admins', accountId: usage.accountId },
       };
       await notify(tx, event, now());
