@@ -62,7 +62,10 @@ const CROSS_TENANT_BY_DESIGN: Record<string, Allowance> = {
     tables: ['usage_periods', 'usage_alert_settings'],
     reason: 'alert pass over all accounts',
   },
-  listReminderCandidates: { tables: ['subscriptions'], reason: 'reminder pass: trials and renewals ending' },
+  listReminderCandidates: {
+    tables: ['subscriptions', 'account_overrides'],
+    reason: 'reminder pass: trials (own or extended by an operator) and renewals ending',
+  },
   listStripeLinkedSubscriptions: {
     tables: ['subscriptions'],
     reason: 'reconcile pass over Stripe-linked accounts',

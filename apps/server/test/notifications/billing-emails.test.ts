@@ -1,8 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CARDS, Customer } from '../billing/scenarios';
 import { startBillingTestServer, type BillingTestServer } from '../support/billing-server';
+import { personalAccountId } from '@tollgate/db';
+import { trpc } from '../support/http';
 import { linksIn, mailTo } from '../support/mailbox';
+import { registerOperator } from '../support/operators';
 
+const DAY_MS = 86_400_000;
 const ENV = { EMAIL_OUTBOX_INTERVAL_MS: '0', NOTIFICATION_CLOCK_INTERVAL_SECONDS: '0' };
 
 let inOrder: BillingTestServer;
@@ -48,6 +52,29 @@ const JOURNEYS: Record<string, Journey> = {
     await tick(billing);
     return { email };
   },
+  'trial extended by staff to 30 days: reminders before the new end, none before the old one': async (
+    billing,
+  ) => {
+    const { customer, email } = await verifiedCustomer(billing);
+    expect((await customer.call('mutation', 'billing.activateTrial')).status).toBe(200);
+    const operator = await registerOperator(billing.server);
+    const until = new Date(billing.emulator.clock.now().getTime() + 30 * DAY_MS).toISOString();
+    const extended = await trpc(
+      billing.server.url,
+      'mutation',
+      'admin.setTrial',
+      { accountId: personalAccountId(customer.userId), mode: 'extend', until, reason: 'sales asked' },
+      operator.accessToken,
+    );
+    expect(extended.status).toBe(200);
+    await customer.advanceDays(13); // the 14-day trial would have ended tomorrow
+    await tick(billing);
+    await customer.advanceDays(14); // 3 days before the extended end
+    await tick(billing);
+    await customer.advanceDays(2);
+    await tick(billing);
+    return { email };
+  },
   'BASIC → PRO in the portal → cancel at period end → ended': async (billing) => {
     const { customer, email } = await verifiedCustomer(billing);
     await customer.checkout('BASIC', CARDS.success);
@@ -68,6 +95,11 @@ const JOURNEYS: Record<string, Journey> = {
 
 const EXPECTED_SUBJECTS: Record<string, RegExp[]> = {
   'trial: started, 3 days left, 1 day left': [
+    /^Your Tollgate trial has started/,
+    /^Your trial ends in 3 days/,
+    /^Your trial ends tomorrow/,
+  ],
+  'trial extended by staff to 30 days: reminders before the new end, none before the old one': [
     /^Your Tollgate trial has started/,
     /^Your trial ends in 3 days/,
     /^Your trial ends tomorrow/,

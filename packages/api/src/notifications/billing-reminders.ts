@@ -1,11 +1,18 @@
 import {
+  getAccountOverrides,
   latestNotificationData,
   listReminderCandidates,
   lockSubscriptionRow,
   toSubscriptionState,
   type Database,
 } from '@tollgate/db';
-import { getPlan, MS_PER_DAY, resolveEntitlement, type SubscriptionState } from '@tollgate/domain';
+import {
+  getPlan,
+  MS_PER_DAY,
+  resolveEntitlement,
+  withTrialOverride,
+  type SubscriptionState,
+} from '@tollgate/domain';
 import type { ApiDeps } from '../config';
 import { billingLinks, displayAccountName, trialEndingNotice, type AccountContext } from './billing-notices';
 import { notify, type NotificationEvent } from './notifier';
@@ -97,7 +104,10 @@ export function createBillingReminders(deps: ApiDeps, dunningDays: readonly numb
     const locked = await lockSubscriptionRow(tx, accountId);
     if (!locked) return 0;
     const { row, basics } = locked;
-    const state = toSubscriptionState(row, basics);
+    // A trial an operator extended or restarted ends when the override says (as the entitlement reads it).
+    const overrides = await getAccountOverrides(tx, accountId);
+    const own = toSubscriptionState(row, basics);
+    const state = overrides ? withTrialOverride(own, overrides) : own;
     const context: AccountContext = {
       accountId,
       accountName: displayAccountName(basics.name),

@@ -1,10 +1,11 @@
 import { and, desc, eq, gt, isNotNull, lte, or } from 'drizzle-orm';
 import type { Database } from '../database';
-import { notifications, subscriptions } from '../schema';
+import { accountOverrides, notifications, subscriptions } from '../schema';
 
 /**
- * Accounts the reminder clock may owe a notice: trials ending within `trialHorizon`, and every
- * past_due subscription (dunning). Read without locks; each candidate is re-checked under its row lock.
+ * Accounts the reminder clock may owe a notice: trials ending within `trialHorizon` (the account's own,
+ * or a window an operator extended or restarted), and every past_due subscription (dunning). Read
+ * without locks; each candidate is re-checked under its row lock.
  */
 export async function listReminderCandidates(
   db: Database,
@@ -14,6 +15,7 @@ export async function listReminderCandidates(
   return db
     .select({ accountId: subscriptions.accountId })
     .from(subscriptions)
+    .leftJoin(accountOverrides, eq(accountOverrides.accountId, subscriptions.accountId))
     .where(
       or(
         and(
@@ -22,6 +24,7 @@ export async function listReminderCandidates(
           gt(subscriptions.trialEnd, now),
           lte(subscriptions.trialEnd, trialHorizon),
         ),
+        and(gt(accountOverrides.trialEnd, now), lte(accountOverrides.trialEnd, trialHorizon)),
         and(eq(subscriptions.status, 'past_due'), isNotNull(subscriptions.pastDueSince)),
       ),
     )
