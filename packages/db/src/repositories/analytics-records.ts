@@ -1,3 +1,4 @@
+import { TRIAL_DAYS } from '@tollgate/domain';
 import { sql } from 'drizzle-orm';
 import type { Database } from '../database';
 import { queryRows } from '../raw-query';
@@ -12,17 +13,24 @@ export interface TrialWindow {
   endsAt: Date;
 }
 
-/** Each account's TRIAL window: an operator's (extended or restarted) over the one it started. */
+/**
+ * Each account's trial window: an operator's (extended or restarted) over the subscription's; once the
+ * account has paid, the subscription holds the paid state (no trial dates), so Tollgate's own trial is
+ * then read from when it was used (`trial_used_at`, kept for good) and its fixed length: a trial that
+ * converted stays in its cohort.
+ */
 export async function listTrialWindows(db: Database): Promise<TrialWindow[]> {
   const rows = await queryRows<{ account_id: string; started_at: Date | string; ends_at: Date | string }>(
     db,
-    sql`select s.account_id,
-          coalesce(o.trial_start, s.trial_start) as started_at,
-          coalesce(o.trial_end, s.trial_end) as ends_at
-        from subscriptions s
-        left join account_overrides o on o.account_id = s.account_id
-        where coalesce(o.trial_start, s.trial_start) is not null
-          and coalesce(o.trial_end, s.trial_end) is not null`,
+    sql`select account_id, started_at, ends_at from (
+          select s.account_id,
+            coalesce(o.trial_start, s.trial_start, s.trial_used_at) as started_at,
+            coalesce(o.trial_end, s.trial_end,
+              s.trial_used_at + make_interval(days => ${TRIAL_DAYS}::int)) as ends_at
+          from subscriptions s
+          left join account_overrides o on o.account_id = s.account_id
+        ) w
+        where started_at is not null and ends_at is not null`,
   );
   return rows.map((row) => ({
     accountId: row.account_id,
