@@ -127,7 +127,7 @@ export const envSchema = z.object({
    * its session): the longest the passes pause after the leader dies (leadership.ts).
    */
   LEADERSHIP_CHECK_SECONDS: z.coerce.number().int().min(1).max(3_600).default(5),
-  /** The most runs one grant by platform support may give (operators are not bounded). */
+  /** The most runs one platform support user may grant in a rolling day (operators are not bounded). */
   SUPPORT_GRANT_MAX_UNITS: z.coerce.number().int().min(0).max(10_000_000).default(1000),
   /**
    * Prometheus metrics at /metrics on a listener of their own, never on PORT: unset = off, 0 = a random

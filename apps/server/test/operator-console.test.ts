@@ -109,7 +109,7 @@ describe('platform roles: checked on the server, for every staff procedure', () 
     expect((await trpc(server.url, 'query', 'admin.auditLog', {}, helper.accessToken)).status).toBe(403);
   });
 
-  it('support grants runs up to the configured bound (1,000); operators beyond it', async () => {
+  it('support grants runs up to the configured bound (1,000) a day; operators beyond it', async () => {
     const support = await registerSupport(server);
     const operator = await registerOperator(server);
     const customer = await registerVerifiedUser(server);
@@ -130,6 +130,47 @@ describe('platform roles: checked on the server, for every staff procedure', () 
       ['grant_credits', 'operator'],
       ['grant_credits', 'support'],
     ]);
+    // The bound is a day's: more grants the same day are refused (a bound per grant bounds nothing).
+    const again = await grant(support.accessToken, 1);
+    expect(again.status).toBe(403);
+    expect(again.error?.message).toMatch(/at most 1000 runs a day: 0 left/);
+    expect(await auditRows(accountId)).toHaveLength(2);
+  });
+
+  it('support’s daily bound holds when its grants race: 4 × 400 at once, exactly 2 pass', async () => {
+    const support = await registerSupport(server);
+    const customer = await registerVerifiedUser(server);
+    const accountId = personalAccountId(customer.user.id);
+    const answers = await Promise.all(
+      Array.from({ length: 4 }, (_, i) =>
+        trpc(
+          server.url,
+          'mutation',
+          'admin.grantCredits',
+          { accountId, units: 400, expiresAt: null, reason: `race ${i}` },
+          support.accessToken,
+        ),
+      ),
+    );
+    expect(answers.map((answer) => answer.status).sort()).toEqual([200, 200, 403, 403]);
+    // A day later the same support user has its whole bound again (signed in anew: tokens expired).
+    server.clock.advance(24 * 60 * 60_000 + 1_000);
+    try {
+      const signedIn = await trpc<{ accessToken: string }>(server.url, 'mutation', 'auth.login', {
+        email: support.user.email,
+        password: 'correct horse battery',
+      });
+      const tomorrow = await trpc(
+        server.url,
+        'mutation',
+        'admin.grantCredits',
+        { accountId, units: 1000, expiresAt: null, reason: 'next day' },
+        signedIn.data?.accessToken,
+      );
+      expect(tomorrow.status).toBe(200);
+    } finally {
+      server.clock.reset();
+    }
   });
 });
 

@@ -64,7 +64,7 @@ export interface ApiConfig {
     invitationsPerDay: number;
     invitationsPerAddressPerHour: number;
   };
-  /** The most runs one grant by platform support may give (operators are not bounded). Default 1,000. */
+  /** The most runs one platform support user may grant in a rolling day (operators: no bound). Default 1,000. */
   supportGrantMaxUnits?: number;
 }
 

@@ -306,6 +306,7 @@ export async function runWorkload(db: Database): Promise<void> {
   );
   await repo.getAccountOverrides(db, alice.accountId);
   await repo.listAudit(db, { accountId: alice.accountId });
+  await repo.sumUnitsGrantedSince(db, alice.id, NOW);
   await repo.recordPaymentRequired(db, { accountId: bob.accountId, plan: 'FREE', code: 'quota', at: NOW });
   await repo.listPaymentRequiredDays(db, bob.accountId);
   await repo.searchCustomers(db, {

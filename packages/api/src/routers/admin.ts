@@ -62,20 +62,16 @@ export const adminRouter = {
     )
     .output(creditGrantViewSchema)
     .mutation(async ({ ctx, input }) => {
-      // Support grants runs too, up to a bound; only operators grant more.
+      // Support grants runs too, up to a bound a day (a bound per grant would bound nothing); only
+      // operators grant more.
       const supportMax = ctx.deps.config.supportGrantMaxUnits ?? DEFAULT_SUPPORT_GRANT_MAX_UNITS;
-      if (ctx.platformRole === 'support' && input.units > supportMax) {
-        throw new TRPCError({
-          code: 'FORBIDDEN',
-          message: `Support grants at most ${supportMax} runs at a time`,
-        });
-      }
       await requireAccount(ctx.deps.db, input.accountId);
       return ctx.services.credits.grantCredits({
         ...input,
         expiresAt: input.expiresAt === null ? null : new Date(input.expiresAt),
         grantedBy: ctx.user.userId,
         grantedAs: { role: ctx.platformRole, requestId: ctx.requestId },
+        ...(ctx.platformRole === 'support' ? { dailyLimit: supportMax } : {}),
       });
     }),
   /**

@@ -4,12 +4,15 @@ import {
   getUsage,
   insertOperatorGrant,
   listCreditGrants,
+  sumUnitsGrantedSince,
   type CreditGrantRow,
+  type Database,
 } from '@tollgate/db';
 import {
   AppError,
   DRAW_ORDER_TEXT,
   MAX_RUN_UNITS,
+  MS_PER_DAY,
   RUN_PACKS,
   USAGE_UNIT,
   isRunPackId,
@@ -17,6 +20,7 @@ import {
 import type { ApiDeps } from '../config';
 import type { BalanceView, CreditGrantView } from '../schemas/balance-schemas';
 import type { Tenant } from '../tenant';
+import { lockUser } from './email-verification';
 import type { SubscriptionService } from './subscription-service';
 
 export interface GrantCreditsInput {
@@ -32,6 +36,12 @@ export interface GrantCreditsInput {
   grantedBy: string;
   /** Their platform role (`operator`, `support`, or `cli`) and request, for the audit row. */
   grantedAs?: { role: string; requestId: string | null };
+  /**
+   * The most runs `grantedBy` may grant over a rolling day, this grant included (support's bound;
+   * operators have none). Counted from their audit rows under their user row's lock: exact even when
+   * two grants race.
+   */
+  dailyLimit?: number;
 }
 
 /** Balances (the allowance and every grant, in draw order), operators' grants, and the expiry sweep. */
@@ -66,6 +76,17 @@ export function createCreditService(deps: ApiDeps, subscriptions: SubscriptionSe
     };
   }
 
+  async function requireDailyRoom(tx: Database, grantedBy: string, units: number, limit: number) {
+    await lockUser(tx, grantedBy);
+    const granted = await sumUnitsGrantedSince(tx, grantedBy, new Date(now().getTime() - MS_PER_DAY));
+    if (granted + units > limit) {
+      throw new AppError(
+        'FORBIDDEN',
+        `Support grants at most ${limit} runs a day: ${Math.max(0, limit - granted)} left (an operator can grant more)`,
+      );
+    }
+  }
+
   /** An operator's grant (the CLI and the operator procedure): takes effect on the next authorization. */
   async function grantCredits(input: GrantCreditsInput): Promise<CreditGrantView> {
     const startsAt = input.startsAt ?? now();
@@ -79,6 +100,8 @@ export function createCreditService(deps: ApiDeps, subscriptions: SubscriptionSe
     const reason = input.reason.trim();
     // The grant and its audit row commit together.
     const grant = await db.transaction(async (tx) => {
+      if (input.dailyLimit !== undefined)
+        await requireDailyRoom(tx, input.grantedBy, input.units, input.dailyLimit);
       const row = await insertOperatorGrant(tx, { ...input, startsAt, reason });
       await appendAudit(tx, {
         actorUserId: input.grantedBy,

@@ -1,7 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
 import type { AccountOverrides, CheckoutPlanId } from '@tollgate/domain';
 import type { Database } from '../database';
-import { queryPreparedRows } from '../raw-query';
+import { queryPreparedRows, queryRows } from '../raw-query';
 import { tableRows } from '../table-rows';
 import { accountOverrides, operatorAuditLog } from '../schema';
 import type { AccountOverridesRow } from '../schema';
@@ -115,6 +115,16 @@ export async function appendAudit(db: Database, entry: AuditEntry): Promise<void
     reason: entry.reason,
     requestId: entry.requestId,
   });
+}
+
+/** Runs one staff member granted since `since`, from their `grant_credits` audit rows. */
+export async function sumUnitsGrantedSince(db: Database, actorUserId: string, since: Date): Promise<number> {
+  const [row] = await queryRows<{ units: number }>(
+    db,
+    sql`select coalesce(sum((after ->> 'units')::int), 0)::int as units from operator_audit_log
+        where actor_user_id = ${actorUserId} and action = 'grant_credits' and at > ${since.toISOString()}::timestamptz`,
+  );
+  return row?.units ?? 0;
 }
 
 /** Audit rows, newest first, optionally of one account, actor or action. */

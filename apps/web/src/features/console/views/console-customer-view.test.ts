@@ -68,7 +68,7 @@ describe('Console › customer', () => {
     const { wrapper } = await mountPage('support');
     const forms = wrapper.get('[data-testid="customer-actions"]').findAll('form');
     expect(forms.map((found) => found.attributes('data-testid'))).toEqual(['grant-runs-form', 'trial-form']);
-    expect(form(wrapper, 'grant-runs-form').text()).toContain('At most 1,000 at a time');
+    expect(form(wrapper, 'grant-runs-form').text()).toContain('At most 1,000 a day');
   });
 
   it('an operator sees every action', async () => {
@@ -113,7 +113,11 @@ describe('Console › customer', () => {
   it('shows what the server refused, and keeps the form as typed', async () => {
     const { wrapper } = await mountPage('support', {
       'admin.grantCredits': () => {
-        throw new FakeTrpcError('FORBIDDEN', 403, 'Support grants at most 1000 runs at a time');
+        throw new FakeTrpcError(
+          'FORBIDDEN',
+          403,
+          'Support grants at most 1000 runs a day: 0 left (an operator can grant more)',
+        );
       },
     });
     await field(wrapper, 'grant-runs-form', 'Runs').setValue('10');
@@ -121,7 +125,7 @@ describe('Console › customer', () => {
     await form(wrapper, 'grant-runs-form').trigger('submit');
     await flushPromises();
     expect(form(wrapper, 'grant-runs-form').get('[role="alert"]').text()).toBe(
-      'Support grants at most 1000 runs at a time',
+      'Support grants at most 1000 runs a day: 0 left (an operator can grant more)',
     );
   });
 
