@@ -301,6 +301,27 @@ describe('operator actions that had no audit row: exactly one each now', () => {
     expect(await auditCount()).toBe(before + 2);
   });
 
+  it('a customer or support with their own token makes or revokes no platform key, and writes no row', async () => {
+    const live = await call('mutation', 'apiKeys.create', { name: 'kept', scopes: ['runs:authorize'] });
+    const liveKey = live.data as { id: string };
+    const before = await auditCount();
+    const customer = await registerVerifiedUser(billing.server);
+    for (const token of [customer.accessToken, support.accessToken]) {
+      const made = await call(
+        'mutation',
+        'apiKeys.create',
+        { name: 'mine', scopes: ['runs:authorize'] },
+        token,
+      );
+      expect(made.status).toBe(403);
+      expect(made.data).toBeUndefined();
+      expect((await call('mutation', 'apiKeys.revoke', { id: liveKey.id }, token)).status).toBe(403);
+    }
+    expect(await auditCount()).toBe(before);
+    // The operator's key is untouched: it still revokes once, by an operator.
+    expect((await call('mutation', 'apiKeys.revoke', { id: liveKey.id })).status).toBe(200);
+  });
+
   it('admin.reconcile and admin.replayWebhook', async () => {
     const { accountId } = await subscribed('BASIC');
     const before = await auditCount();
