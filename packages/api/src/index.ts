@@ -55,5 +55,5 @@ export { PermanentWebhookError, type WebhookFailureCode } from './billing/webhoo
 export type { ReconcileReport } from './billing/reconcile';
 export type { StripeBilling } from './billing';
 export { personalTenant, type Tenant } from './tenant';
-export { UNVERIFIED_GRANTEE_MESSAGE, findRoleGrantee } from './services/operator-service';
+export { findRoleGrantee } from './services/operator-service';
 export { createEmailWorker, type EmailWorker, type DrainResult } from './notifications/email-worker';

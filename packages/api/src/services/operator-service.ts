@@ -27,7 +27,7 @@ export type OperatorTarget = { userId: string } | { email: string };
  * Says why an email can't name whom a platform role goes to: anyone may register any address, so until
  * its owner clicked the verification link the account behind it may be a squatter's.
  */
-export const UNVERIFIED_GRANTEE_MESSAGE =
+const UNVERIFIED_GRANTEE_MESSAGE =
   "This address isn't verified yet: whoever registered it may not own it. Grant by user id once you know it's them, or after they verify it";
 
 /**
