@@ -25,6 +25,7 @@ export { retryAfterSecondsOf } from './errors';
 export { errorAnswer, errorAnswerOf, errorBody, type ErrorAnswer, type ErrorBody } from './error-answer';
 export { API_KEY_SCOPES, type ApiKeyScope } from './auth/api-key-format';
 export { signAccessToken } from './auth/access-token';
+export { LOGIN_FAILURES_PER_ACCOUNT, LOGIN_LOCKOUT_WINDOW_MS } from './auth/login-lockout';
 export type { RunAuthorization } from './services/usage-service';
 export type { SubscriptionOverview } from './services/subscription-service';
 export { isDatabaseReachable } from './services/database-health';

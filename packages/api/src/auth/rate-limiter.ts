@@ -17,6 +17,10 @@ import {
 export interface RateLimiter {
   /** Counts one hit; false when the key is over its limit for the current window. */
   hit(key: string, now: Date): Promise<boolean>;
+  /** Forgets the key's hits in the current window (a limit on failures, after a success). */
+  reset(key: string, now: Date): Promise<void>;
+  /** Milliseconds until the current window ends: how long a refused key waits. */
+  msUntilNextWindow(now: Date): number;
 }
 
 /**
@@ -42,18 +46,24 @@ export function createRateLimiter(
   const limiter = pool
     ? lazily(() => postgresLimiter(pool, options))
     : constant(new RateLimiterMemory(options));
+  // Windows follow the server's clock (tests move it), numbered from the epoch, so every replica
+  // counts a hit in the same window without asking the others.
+  const windowKey = (key: string, now: Date) => `${key}@${Math.floor(now.getTime() / windowMs)}`;
   return {
     async hit(key, now) {
-      // Windows follow the server's clock (tests move it), numbered from the epoch, so every replica
-      // counts a hit in the same window without asking the others.
-      const window = Math.floor(now.getTime() / windowMs);
       try {
-        await (await limiter()).consume(`${key}@${window}`);
+        await (await limiter()).consume(windowKey(key, now));
         return true;
       } catch (rejection) {
         if (rejection instanceof RateLimiterRes) return false;
         throw rejection;
       }
+    },
+    async reset(key, now) {
+      await (await limiter()).delete(windowKey(key, now));
+    },
+    msUntilNextWindow(now) {
+      return windowMs - (now.getTime() % windowMs);
     },
   };
 }

@@ -14,6 +14,7 @@ import {
 } from '@tollgate/db';
 import { AppError } from '@tollgate/domain';
 import { signAccessToken } from '../auth/access-token';
+import type { LoginLockout } from '../auth/login-lockout';
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from '../auth/passwords';
 import { hashSecret, randomToken } from '../auth/secrets';
 import { hasHostPlatform, type ApiDeps } from '../config';
@@ -46,7 +47,7 @@ const SESSION_EXPIRED = 'Session expired: sign in again';
 const KNOWN_USERS_MAX = 10_000;
 
 /** Tollgate's built-in accounts: email + password, short-lived access JWTs, rotating refresh tokens. */
-export function createAccountService(deps: ApiDeps) {
+export function createAccountService(deps: ApiDeps, loginLockout: LoginLockout) {
   const { db, config, now } = deps;
   const createsUnknownUsers = hasHostPlatform(config);
   const knownUserIds = new Set<string>();
@@ -103,9 +104,12 @@ export function createAccountService(deps: ApiDeps) {
 
     async login(input: { email: string; password: string }): Promise<TokenPair> {
       requireBuiltInAccounts();
-      const user = await findUserByEmail(db, input.email.toLowerCase());
+      const email = input.email.toLowerCase();
+      await loginLockout.countAttempt(email, now());
+      const user = await findUserByEmail(db, email);
       const isValid = await verifyPassword(user?.passwordHash ?? DUMMY_PASSWORD_HASH, input.password);
       if (!user?.passwordHash || !isValid) throw new AppError('UNAUTHORIZED', INVALID_CREDENTIALS);
+      await loginLockout.forget(email, now());
       return issueTokens(toPublicUser(user));
     },
 

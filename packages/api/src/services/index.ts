@@ -1,4 +1,5 @@
 import type { ApiDeps } from '../config';
+import { createLoginLockout } from '../auth/login-lockout';
 import { createRateLimiter } from '../auth/rate-limiter';
 import { createStripeBilling } from '../billing';
 import { createAutoTopUp } from '../billing/auto-top-up';
@@ -28,7 +29,8 @@ export function createServices(deps: ApiDeps) {
   const autoTopUp = deps.billing ? createAutoTopUp(deps, deps.billing) : null;
   const usage = createUsageService(deps, subscriptions, usageAlerts, autoTopUp);
   const apiKeys = createApiKeyService(deps);
-  const accounts = createAccountService(deps);
+  const loginLockout = createLoginLockout(deps.db);
+  const accounts = createAccountService(deps, loginLockout);
   const stripe = deps.billing ? createStripeBilling(deps, deps.billing, subscriptions) : null;
   // After a membership change commits, the Stripe quantity of a seat-priced plan follows (failures are
   // recorded on the account and retried by the periodic seat sync).
@@ -42,7 +44,7 @@ export function createServices(deps: ApiDeps) {
     authenticate: createAuthenticator(deps, apiKeys),
     accounts,
     emailVerification: createEmailVerificationService(deps),
-    passwordReset: createPasswordResetService(deps),
+    passwordReset: createPasswordResetService(deps, loginLockout),
     tenants: createTenantResolver(deps, accounts),
     billingAccounts: createBillingAccountService(deps, subscriptions, syncSeats),
     authRateLimiter: createRateLimiter(deps.config.authRateLimit, deps.db),

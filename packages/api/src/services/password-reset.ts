@@ -8,6 +8,7 @@ import {
   setPasswordHash,
 } from '@tollgate/db';
 import { AppError } from '@tollgate/domain';
+import type { LoginLockout } from '../auth/login-lockout';
 import { hashPassword } from '../auth/passwords';
 import { hashSecret, randomToken } from '../auth/secrets';
 import type { ApiDeps } from '../config';
@@ -26,7 +27,7 @@ const TOKEN_INVALID_MESSAGE = 'This reset link is invalid, expired or already us
  * answer is the same, and it is given before any per-user work happens (that work runs detached, so
  * not even the response time differs). Using the link proves the mailbox, so it also verifies it.
  */
-export function createPasswordResetService(deps: ApiDeps) {
+export function createPasswordResetService(deps: ApiDeps, loginLockout: LoginLockout) {
   const { db, config, now, logger } = deps;
   const pending = new Set<Promise<void>>();
 
@@ -86,13 +87,14 @@ export function createPasswordResetService(deps: ApiDeps) {
     /**
      * Sets the new password with a link's token: single use (one conditional UPDATE: of two concurrent
      * confirms one wins, the other gets TOKEN_INVALID), signs out every session (all refresh tokens
-     * revoked), and voids the user's other reset links.
+     * revoked), voids the user's other reset links, and lifts the address's sign-in lockout (the
+     * mailbox's owner is back in, whoever made the failed attempts).
      */
     async reset(input: { token: string; password: string }): Promise<{ reset: true }> {
       // Hashing is slow (argon2id): before the transaction, so no row stays locked meanwhile.
       const passwordHash = await hashPassword(input.password);
       const at = now();
-      return db.transaction(async (tx) => {
+      const email = await db.transaction(async (tx) => {
         const used = await consumeEmailToken(tx, 'password_reset', hashSecret(input.token), at);
         if (!used) throw new AppError('TOKEN_INVALID', TOKEN_INVALID_MESSAGE);
         const user = await lockUser(tx, used.userId);
@@ -105,8 +107,14 @@ export function createPasswordResetService(deps: ApiDeps) {
         await invalidateEmailTokens(tx, user.id, 'password_reset', at);
         // The link reached this mailbox: the address is verified too (if not yet).
         await markEmailVerified(tx, user.id, used.email, at);
-        return { reset: true as const };
+        return used.email;
       });
+      // After the commit: the new password is set whatever happens here; a lockout left in place
+      // only ends with its window.
+      await loginLockout
+        .forget(email, now())
+        .catch((error: unknown) => logger.warn('sign-in lockout not lifted', { error: String(error) }));
+      return { reset: true as const };
     },
   };
 }
