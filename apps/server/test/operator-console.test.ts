@@ -133,7 +133,7 @@ describe('platform roles: checked on the server, for every staff procedure', () 
     // The bound is a day's: more grants the same day are refused (a bound per grant bounds nothing).
     const again = await grant(support.accessToken, 1);
     expect(again.status).toBe(403);
-    expect(again.error?.message).toMatch(/at most 1000 runs a day: 0 left/);
+    expect(again.error?.message).toMatch(/at most 1000 runs a day, trial restarts included: 0 left/);
     expect(await auditRows(accountId)).toHaveLength(2);
   });
 
@@ -284,6 +284,63 @@ describe('overrides take effect on the next authorization, each with exactly one
     expect((await auditRows(accountId)).map((row) => [row.action, row.actorRole])).toEqual([
       ['restart_trial', 'support'],
     ]);
+  });
+
+  it('support’s fresh trial windows count against its daily bound: 50 runs each, with its grants', async () => {
+    const support = await registerSupport(server);
+    const operator = await registerOperator(server);
+    const customer = await registerVerifiedUser(server);
+    const accountId = personalAccountId(customer.user.id);
+    const until = new Date(Date.now() + 7 * 86_400_000).toISOString();
+    const setTrial = (token: string, mode: 'restart' | 'extend', reason: string, at = until) =>
+      trpc(server.url, 'mutation', 'admin.setTrial', { accountId, mode, until: at, reason }, token);
+    const granted = await trpc(
+      server.url,
+      'mutation',
+      'admin.grantCredits',
+      { accountId, units: 900, expiresAt: null, reason: 'goodwill' },
+      support.accessToken,
+    );
+    expect(granted.status).toBe(200);
+    expect((await setTrial(support.accessToken, 'restart', 'first restart')).status).toBe(200);
+    expect((await setTrial(support.accessToken, 'restart', 'second restart')).status).toBe(200);
+    // 900 + 2 × 50: the bound is reached; a third fresh window would be 50 more free runs.
+    const third = await setTrial(support.accessToken, 'restart', 'third restart');
+    expect(third.status).toBe(403);
+    expect(third.error?.message).toMatch(/at most 1000 runs a day, trial restarts included: 0 left/);
+    // Extending the window under way hands out no runs: allowed.
+    const later = new Date(Date.now() + 10 * 86_400_000).toISOString();
+    expect((await setTrial(support.accessToken, 'extend', 'more time', later)).status).toBe(200);
+    // An operator is not bound.
+    expect((await setTrial(operator.accessToken, 'restart', 'operator restart')).status).toBe(200);
+    const rows = await auditRows(accountId);
+    expect(rows.map((row) => [row.action, row.actorRole, (row.after as { units?: number }).units])).toEqual([
+      ['restart_trial', 'operator', undefined],
+      ['extend_trial', 'support', undefined],
+      ['restart_trial', 'support', 50],
+      ['restart_trial', 'support', 50],
+      ['grant_credits', 'support', 900],
+    ]);
+  });
+
+  it('support’s trial restarts racing on many accounts stop at the bound: 25 at once, exactly 20 pass', async () => {
+    const support = await registerSupport(server);
+    const customers = await Promise.all(Array.from({ length: 25 }, () => registerVerifiedUser(server)));
+    const until = new Date(Date.now() + 7 * 86_400_000).toISOString();
+    const answers = await Promise.all(
+      customers.map((customer, i) =>
+        trpc(
+          server.url,
+          'mutation',
+          'admin.setTrial',
+          { accountId: personalAccountId(customer.user.id), mode: 'restart', until, reason: `race ${i}` },
+          support.accessToken,
+        ),
+      ),
+    );
+    const statuses = answers.map((answer) => answer.status);
+    expect(statuses.filter((status) => status === 200)).toHaveLength(20);
+    expect(statuses.filter((status) => status === 403)).toHaveLength(5);
   });
 
   it('the audit log is there for staff, filterable by account, and refuses changes in the database', async () => {

@@ -8,7 +8,7 @@ import {
   listFailedEvents,
   listSubscriptionsWithUnknownPrice,
 } from '@tollgate/db';
-import { CHECKOUT_PLAN_IDS, MS_PER_DAY, checkoutPlansFor } from '@tollgate/domain';
+import { CHECKOUT_PLAN_IDS, MS_PER_DAY, checkoutPlansFor, getPlan } from '@tollgate/domain';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { DEFAULT_SUPPORT_GRANT_MAX_UNITS } from '../config';
 import { z } from 'zod';
@@ -33,6 +33,11 @@ import { optionalStaffReasonSchema, staffReasonSchema, storableText } from './in
 
 /** The longest trial an operator or support may set. */
 const MAX_TRIAL_DAYS = 90;
+
+/** The most runs one support user hands out in a rolling day (grants and fresh trials together). */
+function supportGrantLimit(ctx: { deps: { config: { supportGrantMaxUnits?: number } } }): number {
+  return ctx.deps.config.supportGrantMaxUnits ?? DEFAULT_SUPPORT_GRANT_MAX_UNITS;
+}
 
 function staffOf(ctx: { user: { userId: string }; platformRole: PlatformRole; requestId: string }) {
   return { userId: ctx.user.userId, role: ctx.platformRole, requestId: ctx.requestId };
@@ -64,14 +69,13 @@ export const adminRouter = {
     .mutation(async ({ ctx, input }) => {
       // Support grants runs too, up to a bound a day (a bound per grant would bound nothing); only
       // operators grant more.
-      const supportMax = ctx.deps.config.supportGrantMaxUnits ?? DEFAULT_SUPPORT_GRANT_MAX_UNITS;
       await requireAccount(ctx.deps.db, input.accountId);
       return ctx.services.credits.grantCredits({
         ...input,
         expiresAt: input.expiresAt === null ? null : new Date(input.expiresAt),
         grantedBy: ctx.user.userId,
         grantedAs: { role: ctx.platformRole, requestId: ctx.requestId },
-        ...(ctx.platformRole === 'support' ? { dailyLimit: supportMax } : {}),
+        ...(ctx.platformRole === 'support' ? { dailyLimit: supportGrantLimit(ctx) } : {}),
       });
     }),
   /**
@@ -157,11 +161,17 @@ export const adminRouter = {
       if (end.getTime() - start.getTime() > MAX_TRIAL_DAYS * MS_PER_DAY) {
         throw new TRPCError({ code: 'BAD_REQUEST', message: `A trial lasts at most ${MAX_TRIAL_DAYS} days` });
       }
+      // A new window is a fresh TRIAL allowance: support's count against its daily bound, like a
+      // grant (or support could restart a customer's trial for 50 more runs any number of times).
+      const isNewWindow = start.getTime() === at.getTime();
       return ctx.services.overrides.change(staffOf(ctx), {
         accountId: input.accountId,
         action: input.mode === 'restart' ? 'restart_trial' : 'extend_trial',
         change: { trial: { start, end } },
         reason: input.reason,
+        ...(ctx.platformRole === 'support' && isNewWindow
+          ? { supportBound: { units: getPlan('TRIAL').runLimit ?? 0, limit: supportGrantLimit(ctx) } }
+          : {}),
       });
     }),
   /** The audit log, newest first: of one account, actor or action (staff read everything). */

@@ -4,15 +4,12 @@ import {
   getUsage,
   insertOperatorGrant,
   listCreditGrants,
-  sumUnitsGrantedSince,
   type CreditGrantRow,
-  type Database,
 } from '@tollgate/db';
 import {
   AppError,
   DRAW_ORDER_TEXT,
   MAX_RUN_UNITS,
-  MS_PER_DAY,
   RUN_PACKS,
   USAGE_UNIT,
   isRunPackId,
@@ -20,8 +17,8 @@ import {
 import type { ApiDeps } from '../config';
 import type { BalanceView, CreditGrantView } from '../schemas/balance-schemas';
 import type { Tenant } from '../tenant';
-import { lockUser } from './email-verification';
 import type { SubscriptionService } from './subscription-service';
+import { requireSupportDailyRoom } from './support-daily-bound';
 
 export interface GrantCreditsInput {
   accountId: string;
@@ -76,17 +73,6 @@ export function createCreditService(deps: ApiDeps, subscriptions: SubscriptionSe
     };
   }
 
-  async function requireDailyRoom(tx: Database, grantedBy: string, units: number, limit: number) {
-    await lockUser(tx, grantedBy);
-    const granted = await sumUnitsGrantedSince(tx, grantedBy, new Date(now().getTime() - MS_PER_DAY));
-    if (granted + units > limit) {
-      throw new AppError(
-        'FORBIDDEN',
-        `Support grants at most ${limit} runs a day: ${Math.max(0, limit - granted)} left (an operator can grant more)`,
-      );
-    }
-  }
-
   /** An operator's grant (the CLI and the operator procedure): takes effect on the next authorization. */
   async function grantCredits(input: GrantCreditsInput): Promise<CreditGrantView> {
     const startsAt = input.startsAt ?? now();
@@ -100,8 +86,14 @@ export function createCreditService(deps: ApiDeps, subscriptions: SubscriptionSe
     const reason = input.reason.trim();
     // The grant and its audit row commit together.
     const grant = await db.transaction(async (tx) => {
-      if (input.dailyLimit !== undefined)
-        await requireDailyRoom(tx, input.grantedBy, input.units, input.dailyLimit);
+      if (input.dailyLimit !== undefined) {
+        await requireSupportDailyRoom(tx, {
+          actorUserId: input.grantedBy,
+          units: input.units,
+          limit: input.dailyLimit,
+          at: now(),
+        });
+      }
       const row = await insertOperatorGrant(tx, { ...input, startsAt, reason });
       await appendAudit(tx, {
         actorUserId: input.grantedBy,

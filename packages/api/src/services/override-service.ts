@@ -8,6 +8,7 @@ import {
 } from '@tollgate/db';
 import { AppError, resolveEntitlement, type AccountOverrides } from '@tollgate/domain';
 import type { ApiDeps } from '../config';
+import { requireSupportDailyRoom } from './support-daily-bound';
 
 /** Who acts: the staff member, their platform role, and the request (for the audit row). */
 export interface StaffActor {
@@ -35,18 +36,30 @@ export function createOverrideService(deps: ApiDeps) {
       reason: string;
       /** What else the action did, recorded with the overrides in the audit row's `after`. */
       auditDetail?: Record<string, unknown>;
+      /**
+       * Runs the change hands out (a fresh trial window), counted against support's daily bound:
+       * recorded as `units` in the audit row, where the bound reads it.
+       */
+      supportBound?: { units: number; limit: number };
     },
   ): Promise<AccountOverrides> {
     const reason = input.reason.trim();
     if (reason.length === 0) throw new AppError('BAD_REQUEST', 'a reason is required');
     const at = now();
+    const { supportBound } = input;
+    const auditDetail = supportBound
+      ? { ...input.auditDetail, units: supportBound.units }
+      : input.auditDetail;
     const after = await db.transaction(async (tx) => {
+      if (supportBound) {
+        await requireSupportDailyRoom(tx, { actorUserId: actor.userId, ...supportBound, at });
+      }
       const state = await getSubscriptionState(tx, input.accountId);
       if (!state) throw new AppError('NOT_FOUND', `No account ${input.accountId}`);
       const result = await changeAccountOverrides(tx, {
         accountId: input.accountId,
         change: input.change,
-        auditDetail: input.auditDetail,
+        auditDetail,
         audit: {
           actorUserId: actor.userId,
           actorRole: actor.role,

@@ -117,12 +117,13 @@ export async function appendAudit(db: Database, entry: AuditEntry): Promise<void
   });
 }
 
-/** Runs one staff member granted since `since`, from their `grant_credits` audit rows. */
+/** Runs one staff member handed out since `since`: credit grants and fresh trial windows (`after.units`). */
 export async function sumUnitsGrantedSince(db: Database, actorUserId: string, since: Date): Promise<number> {
   const [row] = await queryRows<{ units: number }>(
     db,
     sql`select coalesce(sum((after ->> 'units')::int), 0)::int as units from operator_audit_log
-        where actor_user_id = ${actorUserId} and action = 'grant_credits' and at > ${since.toISOString()}::timestamptz`,
+        where actor_user_id = ${actorUserId} and action in ('grant_credits', 'restart_trial', 'extend_trial')
+          and at > ${since.toISOString()}::timestamptz`,
   );
   return row?.units ?? 0;
 }
