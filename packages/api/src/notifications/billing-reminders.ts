@@ -21,6 +21,13 @@ import { notify, type NotificationEvent } from './notifier';
 export const DEFAULT_DUNNING_DAYS: readonly number[] = [0, 3, 6];
 
 /**
+ * How long before an episode's pastDueSince its payment-failed notice may have been made: the
+ * invoice's event can be applied before the subscription's (which stamps pastDueSince), hours before
+ * when the latter is retried. An older notice is an earlier episode's, whose amount is not this one's.
+ */
+const FAILURE_NOTICE_LEAD_MS = MS_PER_DAY;
+
+/**
  * The notices owed by the passing of time rather than by an event: trial endings (3 days and 1 day
  * before, for Tollgate's own trial and Stripe's), dunning reminders while a payment is past due, and
  * the last notice when the grace period ends (the account then has Free entitlements until the card is
@@ -116,7 +123,14 @@ export function createBillingReminders(deps: ApiDeps, dunningDays: readonly numb
       now: now(),
     };
     const lastFailure =
-      state.status === 'past_due' ? await latestNotificationData(tx, accountId, 'payment_failed') : null;
+      state.status === 'past_due' && state.pastDueSince
+        ? await latestNotificationData(
+            tx,
+            accountId,
+            'payment_failed',
+            new Date(state.pastDueSince.getTime() - FAILURE_NOTICE_LEAD_MS),
+          )
+        : null;
     const notices = dueNotices(context, state, lastFailure);
     for (const notice of notices) await notify(tx, notice, context.now);
     return notices.length;

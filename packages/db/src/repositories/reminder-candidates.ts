@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, isNotNull, lte, or } from 'drizzle-orm';
+import { and, desc, eq, gt, gte, isNotNull, lte, or } from 'drizzle-orm';
 import type { Database } from '../database';
 import { accountOverrides, notifications, subscriptions } from '../schema';
 
@@ -31,16 +31,26 @@ export async function listReminderCandidates(
     .orderBy(subscriptions.accountId);
 }
 
-/** The facts of the account's newest notification of `kind` (e.g. the failed invoice's amount). */
+/**
+ * The facts of the account's newest notification of `kind` (e.g. the failed invoice's amount), made at
+ * `since` or later when given (an earlier episode's facts are not this one's).
+ */
 export async function latestNotificationData(
   db: Database,
   accountId: string,
   kind: string,
+  since?: Date,
 ): Promise<Record<string, unknown> | null> {
   const [row] = await db
     .select({ data: notifications.data })
     .from(notifications)
-    .where(and(eq(notifications.accountId, accountId), eq(notifications.kind, kind)))
+    .where(
+      and(
+        eq(notifications.accountId, accountId),
+        eq(notifications.kind, kind),
+        since ? gte(notifications.createdAt, since) : undefined,
+      ),
+    )
     .orderBy(desc(notifications.createdAt))
     .limit(1);
   return row?.data ?? null;
