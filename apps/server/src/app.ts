@@ -1,4 +1,10 @@
-import { ACCOUNT_HEADER, createContextFactory, type ApiDeps, type Services } from '@tollgate/api';
+import {
+  ACCOUNT_HEADER,
+  createContextFactory,
+  type ApiDeps,
+  type Services,
+  type UnsubscribeLinks,
+} from '@tollgate/api';
 import { appRouter, errorAnswer, retryAfterSecondsOf } from '@tollgate/api';
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import { apiNotFound, errorHandler, sendErrorAnswer } from './http/error-handler';
@@ -12,6 +18,7 @@ import { healthRoutes } from './routes/health';
 import { createOpenApiDocument } from './openapi/openapi-document';
 import { restApiRoutes, restOperations } from './routes/rest-api';
 import { docsPageRoutes, openApiRoutes } from './routes/rest-docs';
+import { unsubscribeRoutes } from './routes/unsubscribe';
 import { webAppRoutes } from './routes/web-app';
 
 export interface AppOptions {
@@ -28,6 +35,8 @@ export interface AppOptions {
   devInbox?: DevInbox | null;
   /** Request latency by route for the metrics listener (metrics/http-metrics.ts); null when metrics are off. */
   httpMetrics?: RequestHandler | null;
+  /** The emails' one-click unsubscribe links (served under /api/v1); null: no such links. */
+  unsubscribeLinks?: UnsubscribeLinks | null;
 }
 
 const JSON_LIMIT = '100kb';
@@ -43,6 +52,7 @@ export function createApp({
   isShuttingDown = () => false,
   devInbox = null,
   httpMetrics = null,
+  unsubscribeLinks = null,
 }: AppOptions) {
   const app = express();
   app.disable('x-powered-by');
@@ -84,6 +94,7 @@ export function createApp({
   v1.use(openApiRoutes(openApiDocument));
   // Also under /api/v1 so the page is reachable through a proxy that forwards only /api.
   v1.use('/docs', docsPage);
+  if (unsubscribeLinks) v1.use(unsubscribeRoutes(unsubscribeLinks, services, deps.config.appUrl));
   v1.use(restApiRoutes(contextFor));
   v1.use(apiNotFound);
   app.use('/api/v1', v1);

@@ -12,7 +12,7 @@ import {
 } from '@tollgate/api';
 import { createDb, type DbHandle } from '@tollgate/db';
 import type { StripeEmulator } from '@tollgate/stripe-emulator';
-import { createEmailWorker, type EmailWorker } from '@tollgate/api';
+import { createEmailWorker, createUnsubscribeLinks, type EmailWorker } from '@tollgate/api';
 import type { DevInbox } from '@tollgate/mail';
 import { createApp } from './app';
 import { startLeadership, type Leadership } from './leadership';
@@ -95,12 +95,14 @@ export async function startServer(env: Env, options: StartOptions = {}): Promise
   const services = createServices(deps);
   await announceOperatorBootstrap(services, logger);
   const email = await setUpEmail(env, logger);
+  const unsubscribeLinks = createUnsubscribeLinks(deps.config);
   const emailWorker = createEmailWorker({
     db: db.db,
     mailer: email.mailer,
     now: deps.now,
     logger,
     appUrl: deps.config.appUrl,
+    unsubscribeLinks,
   });
   let isShuttingDown = false;
   const app = createApp({
@@ -112,6 +114,7 @@ export async function startServer(env: Env, options: StartOptions = {}): Promise
     webDistDir: webDistDirOf(env),
     devInbox: email.devInbox,
     httpMetrics: metrics?.httpMiddleware ?? null,
+    unsubscribeLinks,
   });
   // Before the public listener: a taken metrics port stops the start with nothing listening yet.
   const metricsListener =

@@ -58,3 +58,8 @@ export type { StripeBilling } from './billing';
 export { personalTenant, type Tenant } from './tenant';
 export { findRoleGrantee } from './services/operator-service';
 export { createEmailWorker, type EmailWorker, type DrainResult } from './notifications/email-worker';
+export {
+  createUnsubscribeLinks,
+  UNSUBSCRIBE_PATH,
+  type UnsubscribeLinks,
+} from './notifications/unsubscribe-links';

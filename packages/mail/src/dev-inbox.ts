@@ -31,6 +31,8 @@ export interface InboxMessage {
   text: string;
   /** The Date header, or null if absent. */
   date: Date | null;
+  /** Every header as sent (names lower-cased, folded lines joined; the last of a repeated name). */
+  headers: Record<string, string>;
   receivedAt: Date;
 }
 
@@ -102,6 +104,7 @@ export async function startDevInbox(options: DevInboxOptions = {}): Promise<DevI
       html: typeof parsed.html === 'string' ? parsed.html : '',
       text: parsed.text ?? '',
       date: parsed.date ?? null,
+      headers: rawHeaders(parsed.headerLines),
       receivedAt: new Date(),
     };
     stored.push(message);
@@ -172,4 +175,14 @@ export async function startDevInbox(options: DevInboxOptions = {}): Promise<DevI
 function envelopeSender(session: SMTPServerSession): string {
   const mailFrom = session.envelope.mailFrom;
   return mailFrom ? mailFrom.address : '';
+}
+
+/** `Name: value` lines (as mailparser keeps them) → { name: value }, continuation lines unfolded. */
+function rawHeaders(lines: readonly { key: string; line: string }[]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const { key, line } of lines) {
+    const value = line.slice(line.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ');
+    headers[key] = value.trim();
+  }
+  return headers;
 }

@@ -12,6 +12,7 @@ function inboxMessage(overrides: Partial<InboxMessage>): InboxMessage {
     html: '<p>Hello</p>',
     text: 'Hello',
     date: new Date('2026-12-03T10:00:00Z'),
+    headers: {},
     receivedAt: new Date('2026-12-03T10:00:01Z'),
     ...overrides,
   };

@@ -8,6 +8,7 @@ import {
 import { isPermanentSmtpError, renderEmail, type Mailer } from '@tollgate/mail';
 import type { Logger } from '../logger';
 import { fromStored, SECRET_LINK_KINDS } from './notifier';
+import type { UnsubscribeLinks } from './unsubscribe-links';
 
 export interface EmailWorkerOptions {
   db: Database;
@@ -26,6 +27,8 @@ export interface EmailWorkerOptions {
   backoffMs?: readonly number[];
   /** The domain of Message-IDs (`<outbox-<id>@domain>`): the same row always carries the same id. */
   messageIdDomain?: string;
+  /** One-click unsubscribe links for mail a user may switch off; none without them. */
+  unsubscribeLinks?: UnsubscribeLinks | null;
 }
 
 export interface DrainResult {
@@ -56,6 +59,16 @@ export function createEmailWorker(options: EmailWorkerOptions) {
   const domain = options.messageIdDomain ?? hostOf(appUrl);
 
   const isSecret = (claim: ClaimedEmail) => SECRET_LINK_KINDS.has(claim.kind);
+
+  /**
+   * RFC 2369 + RFC 8058: mail clients show an unsubscribe button that POSTs to the link, and large
+   * mailbox providers expect it on mail a user didn't ask for each time (alerts, reminders).
+   */
+  function unsubscribeHeaders(claim: ClaimedEmail): Record<string, string> {
+    const url = options.unsubscribeLinks?.urlFor(claim.kind, claim.userId) ?? null;
+    if (!url) return {};
+    return { 'List-Unsubscribe': `<${url}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' };
+  }
 
   async function deliver(claim: ClaimedEmail): Promise<keyof DrainResult | 'lost'> {
     if (!mailer) {
@@ -91,7 +104,7 @@ export function createEmailWorker(options: EmailWorkerOptions) {
         to: claim.toAddress,
         ...rendered,
         messageId: `<outbox-${claim.id}@${domain}>`,
-        headers: { 'X-Tollgate-Notification': claim.kind },
+        headers: { 'X-Tollgate-Notification': claim.kind, ...unsubscribeHeaders(claim) },
       });
     } catch (error) {
       return recordFailure(claim, error);

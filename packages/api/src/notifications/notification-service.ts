@@ -15,6 +15,7 @@ import {
 import { AppError } from '@tollgate/domain';
 import type { ApiDeps } from '../config';
 import { inAppText } from './in-app-text';
+import type { OptionalCategory } from './unsubscribe-links';
 import type { UsageAlerts } from './usage-alerts';
 
 export interface PreferencesView {
@@ -82,6 +83,21 @@ export function createNotificationService(deps: ApiDeps, usageAlerts: UsageAlert
         if (pgErrorCode(error) === PG_FOREIGN_KEY_VIOLATION) {
           throw new AppError('UNAUTHORIZED', 'This user no longer exists: sign in again');
         }
+        throw error;
+      }
+    },
+
+    /**
+     * A one-click unsubscribe: that category's email off, its in-app notices as they were. False when
+     * the user has no row (a link signed for a user since gone).
+     */
+    async unsubscribeEmail(userId: string, category: OptionalCategory): Promise<boolean> {
+      const change = category === 'usage_alerts' ? { usageAlertsEmail: false } : { remindersEmail: false };
+      try {
+        await setNotificationPreferences(db, userId, change, now());
+        return true;
+      } catch (error) {
+        if (pgErrorCode(error) === PG_FOREIGN_KEY_VIOLATION) return false;
         throw error;
       }
     },
