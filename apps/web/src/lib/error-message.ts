@@ -9,6 +9,8 @@ export function errorMessage(error: unknown): string {
   const failure = toTollgateError(error);
   if (failure.code === 'NETWORK_ERROR') return UNREACHABLE;
   if (failure.code === 'TIMEOUT') return TOO_SLOW;
+  // The server's own sentence: the run was charged and flagged, and sending again won't charge again.
+  if (failure.code === 'AGENT_UNCONFIRMED' && failure.message) return failure.message;
   if (failure.httpStatus !== null && failure.httpStatus >= 500) return SERVER_FAILED;
   const fields = failure.fieldErrors ? Object.entries(failure.fieldErrors) : [];
   const fieldMessages = fields.flatMap(([field, messages]) => (messages ?? []).map((m) => `${field} ${m}`));

@@ -1,5 +1,5 @@
 import type { PackOffer, SpendCapReached } from '@tollgate/domain';
-import { PaymentRequiredError, toTollgateError } from '@tollgate/sdk';
+import { PaymentRequiredError, toTollgateError, type TollgateError } from '@tollgate/sdk';
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import { useApi } from '../../lib/api';
@@ -107,6 +107,16 @@ export const useSessionsStore = defineStore('sessions', () => {
     }
   }
 
+  /** The open session's runs again, quietly (the view keeps what it shows if this fails). */
+  async function reloadRuns(id: string): Promise<void> {
+    try {
+      const fresh = await sessionsApi.get(id);
+      if (current.value?.id === id) current.value = fresh;
+    } catch {
+      // Shown as it was; opening the session again reads it.
+    }
+  }
+
   /** Starts a run in the open session. Returns true when the agent took it. */
   async function send(message: string): Promise<boolean> {
     const session = current.value;
@@ -127,9 +137,9 @@ export const useSessionsStore = defineStore('sessions', () => {
       return true;
     } catch (failure) {
       const error = toTollgateError(failure);
-      // No answer, or the first attempt is still under way: sending again must reuse this run id.
-      const isResendable = error.isTransportError || error.code === 'RUN_IN_PROGRESS';
-      unsent = isResendable ? { sessionId: session.id, message, runId } : null;
+      unsent = mayBeCharged(error) ? { sessionId: session.id, message, runId } : null;
+      // Charged and flagged: the session shows the run as unconfirmed.
+      if (error.code === 'AGENT_UNCONFIRMED') void reloadRuns(session.id);
       if (error instanceof PaymentRequiredError) {
         denial.value = toDenial(error);
         void billing.load();
@@ -182,4 +192,16 @@ function toDenial(error: PaymentRequiredError): RunDenial {
     packs: error.body.error.packs ?? [],
     spendCap: error.body.error.spendCap ?? null,
   };
+}
+
+/**
+ * Whether the run may have been charged (or may still be under way) although the call failed: then
+ * sending the message again must reuse its run id, which answers the run's own outcome instead of
+ * starting (and charging) a second one. No answer at all, "still under way", and any server error
+ * (502 AGENT_UNCONFIRMED: charged and flagged; 503: the database was lost after the agent started; a
+ * 500) — except AGENT_NOT_STARTED, whose run was released (its id can't be used again).
+ */
+function mayBeCharged(error: TollgateError): boolean {
+  if (error.isTransportError || error.code === 'RUN_IN_PROGRESS') return true;
+  return (error.httpStatus ?? 0) >= 500 && error.code !== 'AGENT_NOT_STARTED';
 }

@@ -287,4 +287,94 @@ describe('Session view', () => {
     expect(second).toBe(first);
     expect(wrapper.get('[data-testid="run-unconfirmed"]').text()).toContain('did not confirm');
   });
+  describe('a server error after the run may have been charged: sending again reuses its run id', () => {
+    const CHARGED_FAILURES = [
+      {
+        name: '502 AGENT_UNCONFIRMED (charged and flagged)',
+        error: () =>
+          new FakeTrpcError(
+            'BAD_GATEWAY',
+            502,
+            'The agent did not confirm this run. It may still be working; it was charged and flagged for review.',
+            { appCode: 'AGENT_UNCONFIRMED' },
+          ),
+        shown: 'it was charged and flagged',
+        reloadsSession: true,
+      },
+      {
+        name: '503 (the database lost after the agent started)',
+        error: () => new FakeTrpcError('SERVICE_UNAVAILABLE', 503, 'Database unavailable'),
+        shown: 'Something went wrong on our side',
+      },
+      {
+        name: '500',
+        error: () => new FakeTrpcError('INTERNAL_SERVER_ERROR', 500, 'Internal error'),
+        shown: 'Something went wrong on our side',
+      },
+    ];
+    for (const failure of CHARGED_FAILURES) {
+      it(failure.name, async () => {
+        let isFailing = true;
+        const { wrapper, fake } = await mountSession((input) => {
+          const { runId } = input as { runId: string };
+          if (isFailing) throw failure.error();
+          return {
+            run: {
+              id: 'r1',
+              runId,
+              sessionId: SESSION_ID,
+              userId: 'u1',
+              prompt: 'Task',
+              reply: 'ok',
+              status: 'completed',
+              createdAt: ISO(0),
+              finishedAt: ISO(0),
+            },
+            usage: {
+              runId,
+              isReplay: true,
+              plan: 'FREE',
+              status: 'active',
+              used: 1,
+              limit: 10,
+              remaining: 9,
+              resetsAt: ISO(21),
+            },
+          };
+        });
+        await send(wrapper, 'Task');
+        expect(wrapper.get('[role="alert"]').text()).toContain(failure.shown);
+        // The flagged run is in the session now: it is read again to show it.
+        expect(fake.callsTo('sessions.get')).toHaveLength('reloadsSession' in failure ? 2 : 1);
+        isFailing = false;
+        await send(wrapper, 'Task');
+        const runIds = fake.callsTo('sessions.run').map((call) => (call.input as { runId: string }).runId);
+        expect(runIds).toHaveLength(2);
+        expect(runIds[1]).toBe(runIds[0]);
+      });
+    }
+
+    it('but not after AGENT_NOT_STARTED: that run was released, so the next send is a new run', async () => {
+      let isFailing = true;
+      const { wrapper, fake } = await mountSession(() => {
+        if (isFailing) {
+          throw new FakeTrpcError(
+            'BAD_GATEWAY',
+            502,
+            'The agent could not start this run. It was not charged.',
+            {
+              appCode: 'AGENT_NOT_STARTED',
+            },
+          );
+        }
+        throw new FakeTrpcError('BAD_REQUEST', 400, 'stop here');
+      });
+      await send(wrapper, 'Task');
+      isFailing = false;
+      await send(wrapper, 'Task');
+      const runIds = fake.callsTo('sessions.run').map((call) => (call.input as { runId: string }).runId);
+      expect(runIds).toHaveLength(2);
+      expect(runIds[1]).not.toBe(runIds[0]);
+    });
+  });
 });
