@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ROTATION_RETRY_GRACE_MS } from '@tollgate/api';
 import { registerUser, trpc, uniqueEmail, type Tokens } from './support/http';
 import { registerOperator } from './support/operators';
 import { TEST_JWT_SECRET, startTestServer, type TestServer } from './support/test-server';
@@ -89,13 +90,73 @@ describe('built-in accounts', () => {
     expect(rotated.status).toBe(200);
     expect(rotated.data?.refreshToken).not.toBe(first.refreshToken);
 
-    const reuse = await trpc(server.url, 'mutation', 'auth.refresh', { refreshToken: first.refreshToken });
-    expect(reuse.status).toBe(401);
-    // The thief's reuse also kills the legitimate successor.
-    const successor = await trpc(server.url, 'mutation', 'auth.refresh', {
-      refreshToken: rotated.data?.refreshToken,
+    // Past the retry grace: presenting the rotated token again is reuse.
+    server.clock.advance(ROTATION_RETRY_GRACE_MS + 1_000);
+    try {
+      const reuse = await trpc(server.url, 'mutation', 'auth.refresh', { refreshToken: first.refreshToken });
+      expect(reuse.status).toBe(401);
+      // The thief's reuse also kills the legitimate successor.
+      const successor = await trpc(server.url, 'mutation', 'auth.refresh', {
+        refreshToken: rotated.data?.refreshToken,
+      });
+      expect(successor.status).toBe(401);
+    } finally {
+      server.clock.reset();
+    }
+  });
+
+  describe('a rotation whose answer was lost', () => {
+    const refresh = (refreshToken: string | undefined) =>
+      trpc<Tokens>(server.url, 'mutation', 'auth.refresh', { refreshToken });
+
+    it('retried with the old token at once: a new pair, and the lost successor is left behind', async () => {
+      const first = await registerUser(server.url);
+      const lost = await refresh(first.refreshToken); // the client never saw this answer
+      expect(lost.status).toBe(200);
+      const retried = await refresh(first.refreshToken);
+      expect(retried.status).toBe(200);
+      expect(retried.data?.refreshToken).not.toBe(lost.data?.refreshToken);
+      const me = await trpc(server.url, 'query', 'auth.me', undefined, retried.data?.accessToken);
+      expect(me.status).toBe(200);
+      // The session goes on from the retry's pair.
+      expect((await refresh(retried.data?.refreshToken)).status).toBe(200);
+      // The lost successor was replaced: presented later, it is reuse and ends the family.
+      server.clock.advance(ROTATION_RETRY_GRACE_MS + 1_000);
+      try {
+        expect((await refresh(lost.data?.refreshToken)).status).toBe(401);
+      } finally {
+        server.clock.reset();
+      }
     });
-    expect(successor.status).toBe(401);
+
+    it('is no grace once the successor was used: then it is reuse, and the family ends', async () => {
+      const first = await registerUser(server.url);
+      const second = await refresh(first.refreshToken);
+      const third = await refresh(second.data?.refreshToken);
+      expect(third.status).toBe(200);
+      expect((await refresh(first.refreshToken)).status).toBe(401);
+      expect((await refresh(third.data?.refreshToken)).status).toBe(401);
+    });
+
+    it('is no grace after a logout: the retry of the rotated token is refused', async () => {
+      const first = await registerUser(server.url);
+      const second = await refresh(first.refreshToken);
+      await trpc(server.url, 'mutation', 'auth.logout', { refreshToken: second.data?.refreshToken });
+      expect((await refresh(first.refreshToken)).status).toBe(401);
+      expect((await refresh(second.data?.refreshToken)).status).toBe(401);
+    });
+
+    it('is no grace past its window', async () => {
+      const first = await registerUser(server.url);
+      const second = await refresh(first.refreshToken);
+      server.clock.advance(ROTATION_RETRY_GRACE_MS + 1_000);
+      try {
+        expect((await refresh(first.refreshToken)).status).toBe(401);
+        expect((await refresh(second.data?.refreshToken)).status).toBe(401);
+      } finally {
+        server.clock.reset();
+      }
+    });
   });
 
   it('logs out by revoking the refresh token', async () => {

@@ -26,6 +26,7 @@ export { errorAnswer, errorAnswerOf, errorBody, type ErrorAnswer, type ErrorBody
 export { API_KEY_SCOPES, type ApiKeyScope } from './auth/api-key-format';
 export { signAccessToken } from './auth/access-token';
 export { LOGIN_FAILURES_PER_ACCOUNT, LOGIN_LOCKOUT_WINDOW_MS } from './auth/login-lockout';
+export { ROTATION_RETRY_GRACE_MS } from './services/account-service';
 export type { RunAuthorization } from './services/usage-service';
 export type { SubscriptionOverview } from './services/subscription-service';
 export { isDatabaseReachable } from './services/database-health';

@@ -3,6 +3,7 @@ import {
   createUser,
   ensurePersonalAccount,
   findRefreshTokenByHash,
+  findRefreshTokenById,
   findUserByEmail,
   findUserById,
   insertRefreshToken,
@@ -11,6 +12,7 @@ import {
   revokeRefreshTokenFamily,
   type Database,
   type PlatformRole,
+  type RefreshTokenRow,
 } from '@tollgate/db';
 import { AppError } from '@tollgate/domain';
 import { signAccessToken } from '../auth/access-token';
@@ -41,6 +43,12 @@ export interface TokenPair {
 }
 
 const INVALID_CREDENTIALS = 'Wrong email or password';
+/**
+ * How long a rotated refresh token may be presented again while its successor is still unused: the
+ * rotation's answer was lost (a timeout, a tab closed mid-refresh), and the client retries with the
+ * token it still holds. Past it, or once the successor was used, it is reuse and ends the family.
+ */
+export const ROTATION_RETRY_GRACE_MS = 30_000;
 const SESSION_EXPIRED = 'Session expired: sign in again';
 
 /** User ids this process has seen in the database (bounded; users are never deleted, so a yes stays). */
@@ -62,10 +70,12 @@ export function createAccountService(deps: ApiDeps, loginLockout: LoginLockout) 
     user: PublicUser,
     familyId: string = randomUUID(),
     executor: Database = db,
+    tokenId?: string,
   ): Promise<TokenPair> {
     const issuedAt = now();
     const refreshToken = randomToken();
     await insertRefreshToken(executor, {
+      ...(tokenId ? { id: tokenId } : {}),
       userId: user.id,
       tokenHash: hashSecret(refreshToken),
       familyId,
@@ -73,6 +83,27 @@ export function createAccountService(deps: ApiDeps, loginLockout: LoginLockout) 
     });
     const accessToken = await signAccessToken(config.jwt, user, issuedAt);
     return { accessToken, refreshToken, expiresIn: config.jwt.accessTtlSeconds, user };
+  }
+
+  /** Revokes `token` naming its successor, and issues that successor (null: revoked meanwhile). */
+  async function rotate(tx: Database, user: PublicUser, token: RefreshTokenRow): Promise<TokenPair | null> {
+    const successorId = randomUUID();
+    if (!(await revokeRefreshToken(tx, token.id, successorId, now()))) return null;
+    return issueTokens(user, token.familyId, tx, successorId);
+  }
+
+  /**
+   * The still-unused successor of a token rotated less than ROTATION_RETRY_GRACE_MS ago (a retry whose
+   * first answer was lost), else null. A logout or a reset revokes the successor too, so it never
+   * revives a session they ended.
+   */
+  async function retriedSuccessor(tx: Database, token: RefreshTokenRow): Promise<RefreshTokenRow | null> {
+    const at = now().getTime();
+    if (!token.replacedById || !token.revokedAt) return null;
+    if (at - token.revokedAt.getTime() > ROTATION_RETRY_GRACE_MS) return null;
+    const successor = await findRefreshTokenById(tx, token.replacedById);
+    if (!successor || successor.revokedAt || successor.expiresAt.getTime() <= at) return null;
+    return successor;
   }
 
   return {
@@ -114,7 +145,9 @@ export function createAccountService(deps: ApiDeps, loginLockout: LoginLockout) 
     },
 
     /**
-     * Rotates the refresh token. Presenting an already-rotated token revokes its whole family. Under
+     * Rotates the refresh token. Presenting an already-rotated token revokes its whole family, unless
+     * it is a retry moments after a rotation whose successor was never used (ROTATION_RETRY_GRACE_MS:
+     * the successor is rotated instead, so a lost answer doesn't sign the user out everywhere). Under
      * the user's row lock, which a password reset and a logout take too: a rotation that raced them
      * would otherwise insert its new token after they revoked the user's (or the family's) tokens, and
      * that token would outlive "signed out everywhere".
@@ -127,14 +160,15 @@ export function createAccountService(deps: ApiDeps, loginLockout: LoginLockout) 
         const user = await lockUser(tx, found.userId);
         const stored = await findRefreshTokenByHash(tx, tokenHash); // as it is now, under the lock
         if (!user || !stored || stored.expiresAt.getTime() <= now().getTime()) return null;
-        // Revoked already: presented again after its rotation (a stolen copy?), or revoked by a reset
-        // or a logout. Either way the family ends (committed: it is the answer, not an error).
-        const isRevokedByUs = !stored.revokedAt && (await revokeRefreshToken(tx, stored.id, null, now()));
-        if (!isRevokedByUs) {
-          await revokeRefreshTokenFamily(tx, stored.familyId, now());
-          return null;
-        }
-        return issueTokens(toPublicUser(user), stored.familyId, tx);
+        const publicUser = toPublicUser(user);
+        if (!stored.revokedAt) return rotate(tx, publicUser, stored);
+        // Rotated moments ago and its successor never used: the answer was lost, the client retries.
+        const successor = await retriedSuccessor(tx, stored);
+        if (successor) return rotate(tx, publicUser, successor);
+        // Otherwise presented again after its rotation (a stolen copy?), or revoked by a reset or a
+        // logout. Either way the family ends (committed: it is the answer, not an error).
+        await revokeRefreshTokenFamily(tx, stored.familyId, now());
+        return null;
       });
       if (!rotated) throw new AppError('UNAUTHORIZED', SESSION_EXPIRED);
       return rotated;

@@ -42,6 +42,13 @@ export async function findRefreshTokenByHash(
   return row ?? null;
 }
 
+/** A token by id (its successor, named by `replaced_by_id`), revoked or not. */
+export async function findRefreshTokenById(db: Database, id: string): Promise<RefreshTokenRow | null> {
+  if (!isUuid(id)) return null;
+  const [row] = await db.select().from(refreshTokens).where(eq(refreshTokens.id, id)).limit(1);
+  return row ?? null;
+}
+
 /**
  * Conditional (… WHERE revoked_at IS NULL), so of two concurrent rotations of the same token exactly
  * one gets true; the loser must treat its token as reused.
