@@ -140,6 +140,11 @@ describe('nginx → upstream: what the server receives', () => {
       body: '{}',
     });
     expect(restLogin.status).toBe(429);
+    // The server's routes ignore case: so does the limit.
+    for (const path of ['/api/V1/AUTH/LOGIN', '/api/TRPC/auth.login', '/api/v1/Auth/Refresh']) {
+      const shouted = await https({ method: 'POST', path, localAddress: '127.0.0.3', body: '{}' });
+      expect([path, shouted.status]).toEqual([path, 429]);
+    }
 
     const otherClient = await https({
       method: 'POST',
