@@ -14,9 +14,16 @@ import { sendJson } from '../http/send-json';
  *   (the event row rolled back with the effect). Stripe is the only client here and reads nothing but
  *   the status, so these answers are decided here, not by errorAnswerOf (a lost database stays a 500).
  */
+/**
+ * nginx's client_max_body_size for this route (nginx/templates/tollgate.conf.template): a body the
+ * edge lets through must not be refused here, or Stripe would retry an event that can never pass.
+ */
+export const WEBHOOK_BODY_LIMIT = '2mb';
+
 export function billingWebhookRoutes(billing: StripeBilling | null, logger: Logger): Router {
   const router = Router();
-  router.post('/billing/webhook', express.raw({ type: () => true, limit: '1mb' }), async (req, res) => {
+  const readRawBody = express.raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT });
+  router.post('/billing/webhook', readRawBody, async (req, res) => {
     if (!billing) {
       sendErrorAnswer(res, errorAnswer(404, 'NOT_FOUND', 'Stripe billing is not configured'));
       return;
