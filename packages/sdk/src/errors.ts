@@ -145,8 +145,28 @@ function isAccountErrorCode(code: string | null): code is AccountErrorCode {
   return (ACCOUNT_ERROR_CODES as readonly (string | null)[]).includes(code);
 }
 
-/** No tRPC error body: the request failed, timed out, or the answer was not Tollgate's JSON. */
+/** The message of a proxy's JSON refusal (`{"error":{"message":…}}`), if it has a usable one. */
+function edgeMessageOf(json: unknown): string | null {
+  const message = (json as { error?: { message?: unknown } } | null | undefined)?.error?.message;
+  return typeof message === 'string' && message.length > 0 && message.length <= 500 ? message : null;
+}
+
+/**
+ * No tRPC error body: the request failed, timed out, or the answer was not Tollgate's JSON. A 429 from
+ * the proxy in front (nginx's own rate limit answers plain JSON) is a refusal, not an outage: saying
+ * "unreachable" there would have the caller retry at once and keep the limit going. Gateway 5xx
+ * answers stay transport errors: the call may or may not have reached the server.
+ */
 function transportError(error: TRPCClientError<AppRouter>): TollgateError {
+  const response = (error.meta as { response?: { status?: unknown } } | undefined)?.response;
+  if (response?.status === 429) {
+    const message = edgeMessageOf((error.meta as { responseJSON?: unknown }).responseJSON);
+    return new TollgateError(message ?? 'Too many requests: wait and try again', {
+      code: 'TOO_MANY_REQUESTS',
+      httpStatus: 429,
+      cause: error,
+    });
+  }
   // AbortSignal.timeout() rejects with a DOMException named TimeoutError (not an Error in every runtime).
   const isTimeout = chainOf(error).some((link) => (link as { name?: unknown }).name === 'TimeoutError');
   if (isTimeout) {
