@@ -80,15 +80,15 @@ describe('Prometheus metrics on their own listener', () => {
 
   it('counts webhook events by type and outcome, with their lag behind Stripe’s created', async () => {
     const event = eventOf(
-      'charge.dispute.created',
-      { id: 'dp_metrics', object: 'dispute' },
+      'payout.paid',
+      { id: 'po_metrics', object: 'payout' },
       { created: Math.floor(Date.now() / 1000) - 120 },
     );
     expect((await sendWebhook(billing, event)).status).toBe(200);
     expect((await sendWebhook(billing, event)).status).toBe(200);
 
     const text = await scrape();
-    const type = 'charge.dispute.created';
+    const type = 'payout.paid';
     expect(sampleOf(text, 'tollgate_webhook_events_total', { type, outcome: 'ignored' })).toBe(1);
     expect(sampleOf(text, 'tollgate_webhook_events_total', { type, outcome: 'duplicate' })).toBe(1);
     // One lag: the first delivery's, about two minutes.
@@ -148,7 +148,7 @@ describe('Prometheus metrics on their own listener', () => {
       const admitted = await authorize(accessToken, 'broken-metrics-1');
       expect(admitted.status).toBe(200);
       expect(admitted.body).toMatchObject({ runId: 'broken-metrics-1', used: 1, limit: 10 });
-      const webhook = await sendWebhook(billing, eventOf('charge.dispute.closed', { id: 'dp_broken' }));
+      const webhook = await sendWebhook(billing, eventOf('payout.failed', { id: 'po_broken' }));
       expect(webhook.status).toBe(200);
       expect(spies.every((spy) => spy.mock.calls.length > 0)).toBe(true);
     } finally {

@@ -113,6 +113,7 @@ const GLOBAL_KEY_LOOKUPS: Record<string, Allowance> = {
   },
   recordDuplicateError: { tables: ['duplicate_subscriptions'], reason: 'by canceled Stripe subscription id' },
   applyPackRefund: { tables: ['credit_grants'], reason: 'webhook: grant of a refunded payment intent' },
+  applyPackDispute: { tables: ['credit_grants'], reason: 'webhook: grant of a disputed payment intent' },
   ensureHostOrgAccount: { tables: ['accounts'], reason: 'host JWT: account of a host org id' },
   createTeamAccount: { tables: ['accounts'], reason: 'rate limit: teams created by one user' },
   listAccountsOfUser: {

@@ -268,6 +268,11 @@ export async function runWorkload(db: Database): Promise<void> {
       NOW,
     );
   await repo.applyPackRefund(db, { paymentIntentId: 'pi_1', amountRefundedCents: 250 });
+  await repo.applyPackDispute(db, {
+    paymentIntentId: 'pi_1',
+    amountDisputedCents: 500,
+    amountDisputeWonCents: 0,
+  });
   await db.transaction((tx) =>
     repo.revokeCreditGrant(tx, { accountId: alice.accountId, grantId: operatorGrant.id }),
   );

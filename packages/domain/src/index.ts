@@ -16,6 +16,7 @@ export * from './apply-stripe-subscription';
 export * from './live-subscription';
 export { MS_PER_DAY, MS_PER_HOUR, addDays } from './time';
 export * from './run-packs';
+export * from './pack-disputes';
 export * from './overage';
 export * from './account-overrides';
 export * from './analytics';

@@ -16,11 +16,13 @@ import { apiHeaders } from './request-context';
 import { catalogRoutes } from './routes/catalog';
 import { chargeRoutes } from './routes/charges';
 import { checkoutRoutes } from './routes/checkout';
+import { chargeControlRoutes } from './routes/control-charges';
 import { checkoutControlRoutes } from './routes/control-checkout';
 import { customerControlRoutes } from './routes/control-customers';
 import { invoiceControlRoutes } from './routes/control-invoices';
 import { controlRoutes } from './routes/control';
 import { customerRoutes } from './routes/customers';
+import { disputeRoutes } from './routes/disputes';
 import { eventRoutes } from './routes/events';
 import { invoiceItemRoutes } from './routes/invoice-items';
 import { invoiceRoutes } from './routes/invoices';
@@ -51,6 +53,7 @@ export function createApp(
 
   app.use(controlRoutes(ctx, delivery, failures, faults));
   app.use(checkoutControlRoutes(ctx));
+  app.use(chargeControlRoutes(ctx));
   app.use(customerControlRoutes(ctx));
   app.use(invoiceControlRoutes(ctx));
   app.use(checkoutPageRoutes(ctx));
@@ -68,6 +71,7 @@ export function createApp(
   app.use(paymentIntentRoutes(ctx));
   app.use(chargeRoutes(ctx));
   app.use(refundRoutes(ctx));
+  app.use(disputeRoutes(ctx));
   app.use(portalRoutes(ctx));
   app.use(subscriptionCreateRoutes(ctx));
   app.use(subscriptionRoutes(ctx));

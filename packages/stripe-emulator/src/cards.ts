@@ -8,6 +8,8 @@ export const TEST_CARDS = {
   insufficientFunds: '4000000000009995',
   /** Can be saved and pays at checkout, but every later charge is declined. */
   failsLater: '4000000000000341',
+  /** Pays, then the payment is disputed as fraudulent at once (billing/disputes.ts). */
+  disputed: '4000000000000259',
 } as const;
 
 /** Stripe's test PaymentMethod tokens (pm_card_visa, …), as accepted by PaymentIntent confirmation. */
@@ -18,6 +20,7 @@ export const TEST_PAYMENT_METHOD_TOKENS: Readonly<Record<string, string>> = {
   pm_card_visa_chargeDeclined: TEST_CARDS.declined,
   pm_card_chargeDeclinedInsufficientFunds: TEST_CARDS.insufficientFunds,
   pm_card_visa_chargeDeclinedInsufficientFunds: TEST_CARDS.insufficientFunds,
+  pm_card_createDispute: TEST_CARDS.disputed,
 };
 
 export type CardOutcome =

@@ -1,5 +1,7 @@
 import type { CheckoutPaymentOptions, CheckoutPaymentResult } from './billing/checkout-control';
 import type { InvoicePaymentOptions, InvoicePaymentResult } from './billing/invoice-payment';
+import type Stripe from 'stripe';
+import type { DisputeOptions } from './billing/disputes';
 import type { DelayedPaymentOutcome } from './billing/payment-checkout';
 import type { ActiveFault, FaultRule } from './fault-injection';
 import type { FailureRule, PendingFailure } from './faults';
@@ -49,6 +51,15 @@ export interface EmulatorControl {
    * rejects.
    */
   payInvoice(invoiceId: string, options?: InvoicePaymentOptions): Promise<InvoicePaymentResult>;
+  /**
+   * The cardholder's bank disputes a succeeded card charge (default: all not refunded, as fraudulent),
+   * e.g. a pack bought with 4242 4242 4242 4242: resolves with the `needs_response` dispute and the
+   * charge (`disputed: true`). A charge that can't be disputed, or an unknown one, rejects.
+   */
+  disputeCharge(
+    chargeId: string,
+    options?: DisputeOptions,
+  ): Promise<{ dispute: Stripe.Dispute; charge: Stripe.Charge }>;
 }
 
 /** A small fetch client for the emulator's /_emulator control API (for other processes). */
@@ -105,5 +116,7 @@ export function emulatorControl(url: string): EmulatorControl {
     },
     payInvoice: (invoiceId, options = {}) =>
       call('POST', `/invoices/${encodeURIComponent(invoiceId)}/pay`, options),
+    disputeCharge: (chargeId, options = {}) =>
+      call('POST', `/charges/${encodeURIComponent(chargeId)}/dispute`, options),
   };
 }

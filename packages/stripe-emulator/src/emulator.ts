@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import { payCheckoutByControl, resolveDelayedPaymentByControl } from './billing/checkout-control';
 import { setDefaultCardByControl } from './billing/default-card';
+import { openDisputeByControl } from './billing/disputes';
 import { payInvoiceByControl } from './billing/invoice-payment';
 import { advanceClock } from './billing/renewals';
 import { seedCatalog } from './catalog';
@@ -14,7 +15,7 @@ import { createFaultInjection } from './fault-injection';
 import { createFailures } from './faults';
 import { createApp } from './app';
 import { loadSnapshot, saveSnapshot } from './snapshot';
-import { createStore } from './store';
+import { createStore, wireCopy } from './store';
 import {
   DEFAULT_DELIVERY_RETRY_DELAYS_MS,
   DEFAULT_DELIVERY_TIMEOUT_MS,
@@ -110,6 +111,9 @@ export async function startStripeEmulator<K extends string = never>(
     },
     customers: {
       setDefaultCard: (customerId, cardNumber) => setDefaultCardByControl(ctx, customerId, cardNumber),
+    },
+    charges: {
+      dispute: (chargeId, options) => wireCopy(openDisputeByControl(ctx, chargeId, options)),
     },
     invoices: {
       pay: (invoiceId, payment) => payInvoiceByControl(ctx, invoiceId, payment),

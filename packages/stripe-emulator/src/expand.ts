@@ -28,6 +28,7 @@ function lookup(ctx: EmulatorContext, id: string): unknown {
   if (id.startsWith('pi_')) return store.paymentIntents.get(id);
   if (id.startsWith('ch_')) return store.charges.get(id);
   if (id.startsWith('re_')) return store.refunds.get(id);
+  if (id.startsWith('du_')) return store.disputes.get(id);
   if (id.startsWith('pm_')) {
     const record = store.paymentMethods.get(id);
     return record ? toPaymentMethod(record) : undefined;

@@ -14,6 +14,8 @@ export type {
   CheckoutPaymentResult,
   DelayedPaymentOutcome,
   DeliveryRecord,
+  DisputeOptions,
+  EmulatorCharges,
   EmulatorCheckout,
   EmulatorCustomers,
   EmulatorClockControl,

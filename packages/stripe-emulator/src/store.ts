@@ -64,6 +64,14 @@ export interface MeterEventAdjustmentRecord {
   created: number;
 }
 
+export type DisputeOutcome = 'won' | 'lost';
+
+/** A submitted dispute whose test evidence decides it (winning_evidence, losing_evidence) at `at`. */
+export interface DisputeDecision {
+  at: number;
+  outcome: DisputeOutcome;
+}
+
 export interface StoredWebhookEndpoint extends Stripe.WebhookEndpoint {
   secret: string;
 }
@@ -86,6 +94,9 @@ export interface Store {
   paymentIntents: Map<string, Stripe.PaymentIntent>;
   charges: Map<string, Stripe.Charge>;
   refunds: Map<string, Stripe.Refund>;
+  disputes: Map<string, Stripe.Dispute>;
+  /** By dispute id. */
+  disputeDecisions: Map<string, DisputeDecision>;
   events: Map<string, Stripe.Event>;
   meters: Map<string, Stripe.Billing.Meter>;
   /** Meter events by an internal key (an identifier may be reused after the 24 h window). */
@@ -111,6 +122,8 @@ export function createStore(): Store {
     paymentIntents: new Map(),
     charges: new Map(),
     refunds: new Map(),
+    disputes: new Map(),
+    disputeDecisions: new Map(),
     events: new Map(),
     meters: new Map(),
     meterEvents: new Map(),

@@ -1,4 +1,6 @@
+import type Stripe from 'stripe';
 import type { CheckoutPaymentOptions, CheckoutPaymentResult } from './billing/checkout-control';
+import type { DisputeOptions } from './billing/disputes';
 import type { InvoicePaymentOptions, InvoicePaymentResult } from './billing/invoice-payment';
 import type { DelayedPaymentOutcome } from './billing/payment-checkout';
 import type { CatalogSeed, CatalogSeedPlan } from './catalog';
@@ -14,6 +16,7 @@ export type {
   CheckoutPaymentResult,
   DelayedPaymentOutcome,
   DeliveryRecord,
+  DisputeOptions,
   FailureRule,
   FaultRule,
   InvoicePaymentOptions,
@@ -122,6 +125,17 @@ export interface EmulatorCheckout {
   resolveDelayedPayment(sessionId: string, outcome: DelayedPaymentOutcome): CheckoutPaymentResult;
 }
 
+/** Arranges charges for tests (in-process twin of POST /_emulator/charges/:id/…). */
+export interface EmulatorCharges {
+  /**
+   * The cardholder's bank disputes a succeeded card charge (default: all not refunded, as fraudulent):
+   * a `needs_response` dispute, charge.dispute.created and charge.dispute.funds_withdrawn, the charge
+   * `disputed`. A charge that can't be disputed (not succeeded, not a card, already disputed, an amount
+   * beyond what is not refunded) or an unknown one throws a StripeApiError.
+   */
+  dispute(chargeId: string, options?: DisputeOptions): Stripe.Dispute;
+}
+
 /** Pays invoices without a browser (in-process twin of POST /_emulator/invoices/:id/pay). */
 export interface EmulatorInvoices {
   /**
@@ -144,6 +158,7 @@ export interface StripeEmulator<K extends string = string> {
   faults: EmulatorFaults;
   checkout: EmulatorCheckout;
   customers: EmulatorCustomers;
+  charges: EmulatorCharges;
   invoices: EmulatorInvoices;
   /** Saves the snapshot (when configured) and stops the server and all deliveries. */
   close(): Promise<void>;

@@ -39,11 +39,11 @@ describe('authentication and errors', () => {
   });
 
   it('answers unknown routes with a 404 in Stripe format', async () => {
-    const response = await raw('/v1/disputes');
+    const response = await raw('/v1/payouts');
     expect(response.status).toBe(404);
     const body = (await response.json()) as { error: Record<string, string> };
     expect(body.error).toMatchObject({ type: 'invalid_request_error', code: 'resource_missing' });
-    expect(body.error.message).toContain('/v1/disputes');
+    expect(body.error.message).toContain('/v1/payouts');
     expect(response.headers.get('request-id')).toMatch(/^req_/);
   });
 

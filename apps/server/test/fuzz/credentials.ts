@@ -131,12 +131,15 @@ export async function makeCredentials(server: TestServer): Promise<Credentials> 
         'customer.deleted',
         'customer.created',
         'price.updated',
-        // Run packs: payment-mode Checkout and the charge's refunds.
+        // Run packs: payment-mode Checkout and the charge's refunds and disputes.
         'checkout.session.async_payment_failed',
         'charge.refunded',
         'charge.refund.updated',
         'refund.created',
         'refund.updated',
+        'charge.dispute.created',
+        'charge.dispute.closed',
+        'charge.dispute.funds_reinstated',
       ],
       api_version: ['2026-10-28.endive', '2024-06-20', '2020-08-27'],
       created: [now, now - 86_400, 0],
@@ -196,8 +199,8 @@ export async function makeCredentials(server: TestServer): Promise<Credentials> 
             parent: { subscription_details: { subscription: 'sub_fuzz' } },
           },
         },
-        // A pack's payment-mode session (Tollgate re-fetches it: unknown to Stripe here), a charge and a
-        // refund naming it.
+        // A pack's payment-mode session (Tollgate re-fetches it: unknown to Stripe here), a charge, a
+        // refund and a dispute naming it.
         {
           object: {
             id: 'cs_fuzz_pack',
@@ -214,6 +217,7 @@ export async function makeCredentials(server: TestServer): Promise<Credentials> 
         { object: { id: 'ch_fuzz', object: 'charge', amount_refunded: 500, payment_intent: 'pi_fuzz' } },
         { object: { id: 're_fuzz', object: 'refund', charge: 'ch_fuzz', amount: 500 } },
         { object: { id: 're_fuzz', object: 'refund', charge: { id: 'ch_fuzz' } } },
+        { object: { id: 'du_fuzz', object: 'dispute', charge: 'ch_fuzz', amount: 1000, status: 'won' } },
         { object: { id: 'cus_fuzz', object: 'customer', deleted: true } },
         { object: null },
         { object: [] },

@@ -1,4 +1,4 @@
-import type { BillingSettings } from '@tollgate/api';
+import type { BillingSettings, Logger } from '@tollgate/api';
 import type { CheckoutPlanId } from '@tollgate/domain';
 import type { StripeEmulator, StripeEmulatorOptions } from '@tollgate/stripe-emulator';
 import type Stripe from 'stripe';
@@ -24,6 +24,7 @@ export async function startBillingTestServer(
   env: Record<string, string> = {},
   emulatorOptions: Omit<StripeEmulatorOptions, 'catalog'> = {},
   settingsOverrides: Partial<BillingSettings> = {},
+  serverOptions: { logger?: Logger } = {},
 ): Promise<BillingTestServer> {
   const {
     emulator,
@@ -36,7 +37,11 @@ export async function startBillingTestServer(
     webhookSecret: WEBHOOK_SECRET,
   });
   const settings: BillingSettings = { ...emulated, ...settingsOverrides };
-  const server = await startTestServer(env, { billing: settings, now: () => emulator.clock.now() });
+  const server = await startTestServer(env, {
+    billing: settings,
+    now: () => emulator.clock.now(),
+    ...serverOptions,
+  });
   connect(server.url);
   return {
     server,

@@ -1,5 +1,4 @@
 import {
-  applyPackRefund,
   findAccount,
   finishAutoTopUp,
   getSubscriptionStates,
@@ -14,7 +13,7 @@ import type { ApiDeps } from '../config';
 import { displayAccountName } from '../notifications/billing-notices';
 import { notify } from '../notifications/notifier';
 import { monthStart } from '../services/spend-service';
-import { refundedCentsOfPayment } from './payment-refunds';
+import { applyTakenBack, takenBackOfPayment } from './payment-clawbacks';
 import type { BillingSettings } from './stripe-settings';
 
 /** After a decline, no automatic purchase before this much time has passed. */
@@ -86,17 +85,14 @@ export function createAutoTopUp(deps: ApiDeps, settings: BillingSettings) {
     const earlier = isRetry && pack ? await earlierPayment(purchase) : null;
     const outcome = earlier && pack ? outcomeOf(earlier, pack.units) : await chargeOutcome(purchase);
     if (!outcome) return 'pending';
-    // A refund delivered while the purchase was pending found no pack to claw back (ignored): it
-    // applies as the pack is credited.
-    const refundedCents =
-      outcome.status === 'succeeded' ? await refundedCentsOfPayment(stripe, outcome.paymentIntentId) : 0;
+    // A refund or dispute delivered while the purchase was pending found no pack to claw back
+    // (ignored): it applies as the pack is credited.
+    const takenBack =
+      outcome.status === 'succeeded' ? await takenBackOfPayment(stripe, outcome.paymentIntentId) : null;
     const at = now();
     await finishAutoTopUp(db, purchase, outcome, at, async (tx) => {
-      if (outcome.status === 'succeeded' && refundedCents > 0) {
-        await applyPackRefund(tx, {
-          paymentIntentId: outcome.paymentIntentId,
-          amountRefundedCents: refundedCents,
-        });
+      if (outcome.status === 'succeeded' && takenBack) {
+        await applyTakenBack(tx, outcome.paymentIntentId, takenBack);
       }
       if (outcome.status !== 'declined') return;
       const account = await findAccount(tx, purchase.accountId);

@@ -1,4 +1,10 @@
-import { applyPackRefund, creditPackPurchase, findAccount, type Database } from '@tollgate/db';
+import {
+  applyPackDispute,
+  applyPackRefund,
+  creditPackPurchase,
+  findAccount,
+  type Database,
+} from '@tollgate/db';
 import {
   ACCOUNT_REFERENCE_PREFIX,
   AppError,
@@ -13,7 +19,13 @@ import type { ApiDeps } from '../config';
 import type { SubscriptionService } from '../services/subscription-service';
 import type { Tenant } from '../tenant';
 import type { CheckoutSession } from './billing-service';
-import { refundedCentsOfPayment } from './payment-refunds';
+import { preparePackDispute, type PackDisputeFacts } from './pack-disputes';
+import {
+  applyTakenBack,
+  NOTHING_TAKEN_BACK,
+  takenBackOfPayment,
+  type PaymentTakenBack,
+} from './payment-clawbacks';
 import { sameOriginUrl } from './redirect-urls';
 import { ownerOfMetadata, ownerOfReference } from './stripe-owner';
 import { PermanentWebhookError } from './webhook-errors';
@@ -30,8 +42,8 @@ export interface PackSessionFacts {
   paymentIntentId: string | null;
   amountPaidCents: number;
   currency: string;
-  /** Refunded so far of the payment (read with the session): applied as the credit is made. */
-  amountRefundedCents: number;
+  /** Refunded and disputed so far of the payment (read with the session): applied as the credit is made. */
+  takenBack: PaymentTakenBack;
 }
 
 /** A pack charge's refunds as re-fetched from Stripe (the cumulative amount, so any order converges). */
@@ -65,7 +77,8 @@ const chargeSchema = z.object({
  * Run packs bought through Stripe Checkout in payment mode. The session carries the pack and its units
  * in metadata (written by this server with the secret key, read back from Stripe, never from the
  * browser); units are credited only once Stripe says the session is paid, once per session, ever; a
- * refund claws back ⌈units × refunded ÷ paid⌉ of the charge's cumulative refunded amount.
+ * refund claws back ⌈units × refunded ÷ paid⌉ of the charge's cumulative refunded amount, and a
+ * dispute not won what it holds, the same way (⌈units × min(paid, refunded + disputed) ÷ paid⌉).
  */
 export function createRunPackPurchases(
   deps: ApiDeps,
@@ -158,8 +171,8 @@ export function createRunPackPurchases(
       paymentIntentId,
       amountPaidCents: session.amount_total ?? 0,
       currency: session.currency ?? 'usd',
-      amountRefundedCents:
-        isPaid && paymentIntentId ? await refundedCentsOfPayment(stripe, paymentIntentId) : 0,
+      takenBack:
+        isPaid && paymentIntentId ? await takenBackOfPayment(stripe, paymentIntentId) : NOTHING_TAKEN_BACK,
     };
   }
 
@@ -184,14 +197,9 @@ export function createRunPackPurchases(
       purchasedAt,
       expiresAt: runPackExpiry(purchasedAt),
     });
-    // A refund delivered before this purchase found no pack and was ignored: it applies here. Cumulative
-    // and never lowered, so applying it again (a redelivered session) changes nothing.
-    if (facts.paymentIntentId && facts.amountRefundedCents > 0) {
-      await applyPackRefund(tx, {
-        paymentIntentId: facts.paymentIntentId,
-        amountRefundedCents: facts.amountRefundedCents,
-      });
-    }
+    // A refund or dispute delivered before this purchase found no pack and was ignored: it applies here.
+    // The target is never lowered, so applying it again (a redelivered session) changes nothing.
+    if (facts.paymentIntentId) await applyTakenBack(tx, facts.paymentIntentId, facts.takenBack);
     return { isCredited: isNew };
   }
 
@@ -211,7 +219,29 @@ export function createRunPackPurchases(
     return applyPackRefund(tx, facts);
   }
 
-  return { createPackCheckout, prepareSession, applySession, prepareRefund, applyRefund };
+  /** Re-fetches a dispute and what its payment's disputes hold (outside any transaction); null: no pack. */
+  function prepareDispute(disputeId: string): Promise<PackDisputeFacts | null> {
+    return preparePackDispute(stripe, disputeId);
+  }
+
+  /** In the webhook's transaction: the pack's clawback follows what disputes not won hold (null: not a pack). */
+  async function applyDispute(tx: Database, facts: PackDisputeFacts) {
+    return applyPackDispute(tx, {
+      paymentIntentId: facts.paymentIntentId,
+      amountDisputedCents: facts.amounts.disputedCents,
+      amountDisputeWonCents: facts.amounts.wonCents,
+    });
+  }
+
+  return {
+    createPackCheckout,
+    prepareSession,
+    applySession,
+    prepareRefund,
+    applyRefund,
+    prepareDispute,
+    applyDispute,
+  };
 }
 
 export type RunPackPurchases = ReturnType<typeof createRunPackPurchases>;

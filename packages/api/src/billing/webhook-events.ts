@@ -37,6 +37,18 @@ const REFUND_EVENTS = new Set([
   'refund.updated',
 ]);
 
+/**
+ * A charge's disputes (chargebacks): every type carries the dispute, which is re-fetched, so all of
+ * them converge on its current state whatever their order.
+ */
+const DISPUTE_EVENTS = new Set([
+  'charge.dispute.created',
+  'charge.dispute.updated',
+  'charge.dispute.closed',
+  'charge.dispute.funds_withdrawn',
+  'charge.dispute.funds_reinstated',
+]);
+
 /** What one event asks Tollgate to do, decided from its payload alone (no database, no Stripe). */
 export type WebhookPlan =
   | { kind: 'sync'; subscriptionId: string; ownerHint: StripeOwner | null; customerId: string | null }
@@ -45,6 +57,8 @@ export type WebhookPlan =
   | { kind: 'pack-payment'; sessionId: string }
   /** A refund of a charge (a run pack's, if any): its clawback follows the cumulative refund. */
   | { kind: 'pack-refund'; chargeId: string }
+  /** A dispute of a charge (a run pack's, if any): its clawback follows what disputes not won hold. */
+  | { kind: 'pack-dispute'; disputeId: string }
   /** A type Tollgate doesn't handle, or a handled one about no subscription (a one-off payment). */
   | { kind: 'nothing'; isHandledType: boolean };
 
@@ -67,6 +81,7 @@ const idOnlySchema = (object: string) =>
 const customerIdSchema = idOnlySchema('customer');
 const chargeIdSchema = idOnlySchema('charge');
 const subscriptionIdSchema = idOnlySchema('subscription');
+const disputeIdSchema = idOnlySchema('dispute');
 
 /** The envelope of a signed delivery; a shape Tollgate can't read is a permanent failure. */
 export function parseEnvelope(json: unknown): StripeEventEnvelope {
@@ -89,6 +104,9 @@ export function planOf(envelope: StripeEventEnvelope): WebhookPlan {
         ? readObject(chargeIdSchema, object, type).id
         : readObject(refundSchema, object, type).charge;
     return chargeId ? { kind: 'pack-refund', chargeId } : { kind: 'nothing', isHandledType: true };
+  }
+  if (DISPUTE_EVENTS.has(type)) {
+    return { kind: 'pack-dispute', disputeId: readObject(disputeIdSchema, object, type).id };
   }
   if (!SUBSCRIPTION_EVENTS.has(type)) return { kind: 'nothing', isHandledType: false };
   if (type.startsWith('checkout.session.')) {

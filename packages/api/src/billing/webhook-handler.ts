@@ -215,9 +215,10 @@ export function createWebhookHandler(
       (started ? started.isEventRecorded : await onDb(() => isEventRecorded(db, eventId)));
     if (isDuplicate) return { status: 'duplicate', eventId, type };
     const prepared = plan.kind === 'sync' ? await prepareSync(plan, started) : null;
-    // Packs: Stripe's current word on the session or charge, fetched before the transaction opens.
+    // Packs: Stripe's current word on the session, charge or dispute, fetched before the transaction opens.
     const packSession = plan.kind === 'pack-payment' ? await packs.prepareSession(plan.sessionId) : null;
     const packRefund = plan.kind === 'pack-refund' ? await packs.prepareRefund(plan.chargeId) : null;
+    const packDispute = plan.kind === 'pack-dispute' ? await packs.prepareDispute(plan.disputeId) : null;
     // The account's timeline lists the Stripe events applied to it. When the account is known before
     // the transaction (a subscription's owner, a pack's buyer), the event row is inserted naming it: a
     // processed sync or pack payment is always about that account, and anything else rolls back.
@@ -270,6 +271,27 @@ export function createWebhookHandler(
         if (clawback.removedNow > 0 || clawback.owed > 0) {
           logger.info('run pack refund clawed back', { eventId, ...clawback });
         }
+        return { status: 'processed', eventId, type, accountId: clawback.accountId };
+      }
+      if (plan.kind === 'pack-dispute') {
+        const clawback = packDispute ? await packs.applyDispute(tx, packDispute) : null;
+        const { disputeId } = plan;
+        if (!clawback) {
+          // A subscription invoice's charge, or a pack not credited yet (it starts with the dispute).
+          logger.warn('stripe dispute of a payment that credited no run pack: nothing to claw back', {
+            eventId,
+            disputeId,
+            paymentIntentId: packDispute?.paymentIntentId ?? null,
+          });
+          return { status: 'ignored', eventId, type };
+        }
+        // A won dispute gives nothing back by itself: an operator may grant the runs (admin.grantCredits).
+        logger.info('run pack dispute applied', {
+          eventId,
+          disputeId,
+          status: packDispute?.status,
+          ...clawback,
+        });
         return { status: 'processed', eventId, type, accountId: clawback.accountId };
       }
       if (plan.kind === 'nothing') {

@@ -1,5 +1,4 @@
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
-import { packClawbackUnits } from '@tollgate/domain';
 import type { Database } from '../database';
 import { queryRows } from '../raw-query';
 import { creditGrants, DEFAULT_GRANT_PRIORITY, type CreditGrantRow } from '../schema';
@@ -82,65 +81,6 @@ export async function creditPackPurchase(
       ),
     );
   return { isNew: false, grant: existing ?? null };
-}
-
-export interface ClawbackResult {
-  accountId: string;
-  grantId: string;
-  packId: string | null;
-  /** The pack's total clawback after this step (⌈units × refunded ÷ paid⌉). */
-  clawbackUnits: number;
-  /** Units this step took from what was unspent. */
-  removedNow: number;
-  /** Units still owed (spent before the refund): taken from units the pack gets back later, if any. */
-  owed: number;
-  amountRefundedCents: number;
-}
-
-/**
- * A refund of a pack's charge: its clawback becomes ⌈units × amount_refunded ÷ amount_paid⌉ of the
- * charge's CUMULATIVE refunded amount (never lower than before, so refunds delivered in any order, or
- * twice, converge), and the difference is taken from what the pack still holds (spent runs stay spent).
- * One statement under the grant's row lock. Null when no pack was paid by this payment intent.
- */
-export async function applyPackRefund(
-  db: Database,
-  input: { paymentIntentId: string; amountRefundedCents: number },
-): Promise<ClawbackResult | null> {
-  return db.transaction(async (tx) => {
-    const [grant] = await tx
-      .select()
-      .from(creditGrants)
-      .where(and(eq(creditGrants.paymentIntentId, input.paymentIntentId), eq(creditGrants.source, 'pack')))
-      .for('no key update');
-    if (!grant || grant.amountPaidCents === null) return null;
-    const refunded = Math.max(grant.amountRefundedCents, input.amountRefundedCents);
-    const target = Math.max(
-      grant.clawbackUnits,
-      packClawbackUnits(grant.units, grant.amountPaidCents, refunded),
-    );
-    const removedNow = Math.min(target - grant.clawedBackUnits, grant.remaining);
-    const [updated] = await tx
-      .update(creditGrants)
-      .set({
-        clawbackUnits: target,
-        clawedBackUnits: grant.clawedBackUnits + removedNow,
-        remaining: grant.remaining - removedNow,
-        amountRefundedCents: refunded,
-      })
-      .where(and(eq(creditGrants.accountId, grant.accountId), eq(creditGrants.id, grant.id)))
-      .returning();
-    const after = updated ?? grant;
-    return {
-      accountId: grant.accountId,
-      grantId: grant.id,
-      packId: grant.packId,
-      clawbackUnits: after.clawbackUnits,
-      removedNow,
-      owed: after.clawbackUnits - after.clawedBackUnits,
-      amountRefundedCents: after.amountRefundedCents,
-    };
-  });
 }
 
 /** An account's grants, spendable first (then newest), for the balance breakdown. */

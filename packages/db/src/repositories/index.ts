@@ -25,6 +25,7 @@ export * from './usage-alert-settings';
 export * from './reminder-candidates';
 export * from './run-holdings';
 export * from './credit-grants';
+export * from './pack-clawbacks';
 export * from './spend-settings';
 export * from './auto-top-ups';
 export * from './meter-flush';

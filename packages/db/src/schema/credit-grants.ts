@@ -18,9 +18,10 @@ export const DEFAULT_GRANT_PRIORITY = 100;
  * Every unit of a grant is in exactly one place, so the books balance:
  *   units = remaining + Σ run_draws.units + expired_units + clawed_back_units
  * Expired remainders are moved to expired_units by the sweeper (breakage), never silently dropped.
- * A refund's clawback target (⌈units × refunded ÷ paid⌉ of the charge's cumulative refund) is
- * clawback_units; what could be taken from the unspent part is clawed_back_units (spent runs stay
- * spent); units a run gives back later pay what is still owed first.
+ * A refund's or dispute's clawback target (⌈units × min(paid, refunded + disputed) ÷ paid⌉, from the
+ * charge's cumulative refund and what its disputes not won hold) is clawback_units, never lowered;
+ * what could be taken from the unspent part is clawed_back_units (spent runs stay spent); units a run
+ * gives back later pay what is still owed first.
  */
 export const creditGrants = pgTable(
   'credit_grants',
@@ -48,6 +49,13 @@ export const creditGrants = pgTable(
     paymentIntentId: text('payment_intent_id'),
     amountPaidCents: integer('amount_paid_cents'),
     amountRefundedCents: integer('amount_refunded_cents').notNull().default(0),
+    /** What disputes of the charge not won hold now (open, lost, appealed), as last read from Stripe. */
+    amountDisputedCents: integer('amount_disputed_cents').notNull().default(0),
+    /**
+     * Disputes the merchant won: what was clawed back while they were open stays clawed back (the
+     * target is never lowered); recorded so an operator can grant those runs back.
+     */
+    amountDisputeWonCents: integer('amount_dispute_won_cents').notNull().default(0),
     currency: text('currency'),
     /** Operator grants: who granted it and the reason they typed. */
     grantedBy: text('granted_by'),
@@ -80,6 +88,10 @@ export const creditGrants = pgTable(
     check(
       'credit_grants_clawback_valid',
       sql`${t.clawedBackUnits} <= ${t.clawbackUnits} and ${t.clawbackUnits} <= ${t.units}`,
+    ),
+    check(
+      'credit_grants_dispute_amounts_valid',
+      sql`${t.amountDisputedCents} >= 0 and ${t.amountDisputeWonCents} >= 0`,
     ),
     check('credit_grants_window_valid', sql`${t.expiresAt} is null or ${t.expiresAt} > ${t.startsAt}`),
     check(

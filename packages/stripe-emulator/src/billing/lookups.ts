@@ -46,6 +46,12 @@ export function getRefund(ctx: EmulatorContext, id: string, param = 'id'): Strip
   return refund;
 }
 
+export function getDispute(ctx: EmulatorContext, id: string, param = 'id'): Stripe.Dispute {
+  const dispute = ctx.store.disputes.get(id);
+  if (!dispute) throw resourceMissing('dispute', id, param);
+  return dispute;
+}
+
 export function getCheckoutSession(ctx: EmulatorContext, id: string, param = 'id'): Stripe.Checkout.Session {
   const session = ctx.store.checkoutSessions.get(id);
   if (!session) throw resourceMissing('checkout.session', id, param);

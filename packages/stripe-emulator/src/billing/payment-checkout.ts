@@ -14,6 +14,7 @@ import {
   successRedirect,
 } from './checkout-completion';
 import type { CheckoutResult } from './checkout-completion';
+import { disputeIfTestCard } from './disputes';
 import {
   BANK_DEBIT_FAILURE,
   chargeCard,
@@ -172,13 +173,14 @@ function payPaymentSession(
     return { isComplete: false, message: outcome.message };
   }
   const attempt = startAttempt(ctx, session, extras, { number, type: 'card' }, moment);
-  chargeCard(ctx, attempt.intent, attempt.method, outcome, attempt.email, moment);
+  const charge = chargeCard(ctx, attempt.intent, attempt.method, outcome, attempt.email, moment);
   if (!outcome.isApproved) {
     extras.lastError = outcome.message;
     return { isComplete: false, message: outcome.message };
   }
   extras.lastError = null;
   completeSession(ctx, session, attempt.customer, attempt.email, 'paid', moment);
+  disputeIfTestCard(ctx, charge, moment);
   return { isComplete: true, redirectUrl: successRedirect(session) };
 }
 

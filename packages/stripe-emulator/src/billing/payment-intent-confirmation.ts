@@ -8,6 +8,7 @@ import { checkoutSessionOf } from '../objects/payment-intent';
 import { paymentMethodTypeOf, savePaymentMethod, toPaymentMethod } from '../objects/payment-method';
 import type { PaymentMethodRecord } from '../store';
 import { wireCopy } from '../store';
+import { disputeIfTestCard } from './disputes';
 import { chargeCard } from './payment-intents';
 
 function unexpectedState(message: string): StripeApiError {
@@ -69,7 +70,10 @@ export function chargeForConfirmation(
   const customerId = idOf(intent.customer);
   const email = customerId ? (ctx.store.customers.get(customerId)?.email ?? null) : null;
   const charge = chargeCard(ctx, intent, method, outcome, email, moment);
-  if (outcome.isApproved) return;
+  if (outcome.isApproved) {
+    disputeIfTestCard(ctx, charge, moment);
+    return;
+  }
   throw new StripeApiError({
     status: 402,
     type: 'card_error',

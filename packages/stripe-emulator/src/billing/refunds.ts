@@ -6,6 +6,7 @@ import type { Moment } from '../events';
 import { newId } from '../ids';
 import { refundableAmount } from '../objects/charge';
 import { formatMoney } from '../objects/money';
+import { disputesOfCharge } from './disputes';
 import { acquirerReferenceNumber, buildRefund } from '../objects/refund';
 import type { RefundReason } from '../objects/refund';
 import { wireCopy } from '../store';
@@ -29,11 +30,24 @@ function refusal(message: string, param: string, code: string): never {
   throw invalidRequest(message, param, code);
 }
 
-/** The amount to refund, or Stripe's refusal: only succeeded charges, never more than what's left. */
-function refundAmount(request: RefundRequest): number {
+/** A dispute took the money back (a chargeback the merchant has not won): nothing is left to refund. */
+function isChargedBack(ctx: EmulatorContext, charge: Stripe.Charge): boolean {
+  return disputesOfCharge(ctx, charge.id).some(
+    (dispute) => !dispute.is_charge_refundable && dispute.status !== 'won',
+  );
+}
+
+/**
+ * The amount to refund, or Stripe's refusal: only succeeded charges not charged back, never more than
+ * what's left.
+ */
+function refundAmount(ctx: EmulatorContext, request: RefundRequest): number {
   const { charge } = request;
   if (charge.refunded) {
     refusal(`Charge ${charge.id} has already been refunded.`, 'charge', 'charge_already_refunded');
+  }
+  if (isChargedBack(ctx, charge)) {
+    refusal(`Charge ${charge.id} has been charged back; cannot issue a refund.`, 'charge', 'charge_disputed');
   }
   if (charge.status !== 'succeeded') {
     refusal(
@@ -61,7 +75,7 @@ function refundAmount(request: RefundRequest): number {
  * refund.created, as Stripe does for card refunds (both since API 2024-10-28).
  */
 export function refundCharge(ctx: EmulatorContext, request: RefundRequest, moment: Moment): Stripe.Refund {
-  const amount = refundAmount(request);
+  const amount = refundAmount(ctx, request);
   const { charge } = request;
   const before = wireCopy(charge);
   const refund = buildRefund({

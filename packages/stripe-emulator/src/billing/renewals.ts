@@ -5,6 +5,8 @@ import { momentAt } from '../context';
 import { invalidRequest } from '../errors';
 import { priceInterval } from '../objects/price';
 import { firstItem } from '../objects/subscription';
+import type { DisputeOutcome } from '../store';
+import { decideDispute } from './dispute-responses';
 import { createDraftSubscriptionInvoice, createSubscriptionInvoice } from './invoicing';
 import type { SubscriptionInvoiceInput } from './invoicing';
 import { expireIncomplete, incompleteExpiresAt } from './incomplete-expiry';
@@ -28,7 +30,8 @@ type DueAction =
   | { at: number; rank: 3; kind: 'period_end'; subscription: Stripe.Subscription }
   | { at: number; rank: 4; kind: 'refund_reference'; refund: Stripe.Refund }
   | { at: number; rank: 5; kind: 'overdue'; invoice: Stripe.Invoice }
-  | { at: number; rank: 6; kind: 'expire_incomplete'; subscription: Stripe.Subscription };
+  | { at: number; rank: 6; kind: 'expire_incomplete'; subscription: Stripe.Subscription }
+  | { at: number; rank: 7; kind: 'dispute_decision'; dispute: Stripe.Dispute; outcome: DisputeOutcome };
 
 /** Subscriptions whose periods keep rolling. unpaid ones stop until their open invoice is paid. */
 function isCycling(subscription: Stripe.Subscription): boolean {
@@ -69,6 +72,11 @@ function dueActions(ctx: EmulatorContext, until: number): DueAction[] {
     const at = referenceDueAt(refund);
     if (at !== null && at <= until) actions.push({ at, rank: 4, kind: 'refund_reference', refund });
   }
+  for (const [disputeId, decision] of ctx.store.disputeDecisions) {
+    const dispute = ctx.store.disputes.get(disputeId);
+    if (!dispute || decision.at > until) continue;
+    actions.push({ at: decision.at, rank: 7, kind: 'dispute_decision', dispute, outcome: decision.outcome });
+  }
   return actions;
 }
 
@@ -80,7 +88,7 @@ function earliest(actions: DueAction[]): DueAction | undefined {
  * Runs, in time order, everything scheduled up to `until`: payment retries, renewal drafts reaching the
  * end of their grace period, trial_will_end notices, period ends (renewal, or the cancellation requested
  * for the period end), card refunds' reference numbers becoming available, send_invoice invoices
- * falling overdue and incomplete subscriptions expiring. Each effect is stamped with its own scheduled time, not with `until`.
+ * falling overdue, incomplete subscriptions expiring and submitted test disputes being decided. Each effect is stamped with its own scheduled time, not with `until`.
  */
 export function processDue(ctx: EmulatorContext, until: number): void {
   for (let count = 0; count < MAX_ACTIONS_PER_RUN; count += 1) {
@@ -107,6 +115,10 @@ function perform(ctx: EmulatorContext, action: DueAction): void {
   }
   if (action.kind === 'expire_incomplete') {
     expireIncomplete(ctx, action.subscription, moment);
+    return;
+  }
+  if (action.kind === 'dispute_decision') {
+    decideDispute(ctx, action.dispute, action.outcome, moment);
     return;
   }
   if (action.kind === 'refund_reference') {

@@ -93,6 +93,7 @@ export function renderPaymentPage(input: PaymentPageInput): string {
           <li>${TEST_CARDS.success}: succeeds</li>
           <li>${TEST_CARDS.declined}: declined (card_declined)</li>
           <li>${TEST_CARDS.insufficientFunds}: declined (insufficient_funds)</li>
+          <li>${TEST_CARDS.disputed}: succeeds, then is disputed as fraudulent</li>
           ${
             isBankAccepted
               ? html`<li>

@@ -65,6 +65,7 @@ export function controlRoutes(
       paymentIntents: [...store.paymentIntents.values()],
       charges: [...store.charges.values()],
       refunds: [...store.refunds.values()],
+      disputes: [...store.disputes.values()],
       portalSessions: [...store.portalSessions.values()],
       meters: [...store.meters.values()],
       meterEvents: [...store.meterEvents.values()],

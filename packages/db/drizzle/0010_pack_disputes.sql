@@ -1,0 +1,3 @@
+ALTER TABLE "credit_grants" ADD COLUMN "amount_disputed_cents" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
+ALTER TABLE "credit_grants" ADD COLUMN "amount_dispute_won_cents" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
+ALTER TABLE "credit_grants" ADD CONSTRAINT "credit_grants_dispute_amounts_valid" CHECK ("credit_grants"."amount_disputed_cents" >= 0 and "credit_grants"."amount_dispute_won_cents" >= 0);
