@@ -50,6 +50,10 @@ describe('failed sign-ins per address, whatever the IP', () => {
     expect(locked.status).toBe(429);
     expect(locked.error).toMatchObject({ data: { code: 'TOO_MANY_REQUESTS' } });
     expect(locked.error?.message).toMatch(/Too many failed sign-ins for this address: try again in 15 min/);
+    // The wait is in the body too, for clients that don't see the header (the SDK's errors).
+    expect((locked.error?.data as { retryAfterSeconds?: number }).retryAfterSeconds).toBe(
+      LOGIN_LOCKOUT_WINDOW_MS / 1000 - 1,
+    );
 
     const rest = await fetch(`${server.url}/api/v1/auth/login`, {
       method: 'POST',

@@ -8,7 +8,13 @@ import type { ApiKeyScope } from './auth/api-key-format';
 import { unauthorizedMessage } from './auth/credential-problem';
 import type { Context } from './context';
 import { wireErrorOfTRPC } from './error-answer';
-import { findAppError, isServiceUnavailable, serviceUnavailableError, toTRPCError } from './errors';
+import {
+  findAppError,
+  isServiceUnavailable,
+  retryAfterSecondsOf,
+  serviceUnavailableError,
+  toTRPCError,
+} from './errors';
 import { accountIdSchema, userIdSchema } from './text-schemas';
 
 export type { Context } from './context';
@@ -34,6 +40,8 @@ const t = initTRPC.context<Context>().create({
         paymentRequired: paymentRequired.success
           ? (paymentRequired.data.error as PaymentRequiredBody['error'])
           : null,
+        // The Retry-After header's value, for clients that see only the body (the SDK's errors).
+        retryAfterSeconds: retryAfterSecondsOf(error),
       },
     };
   },

@@ -29,6 +29,8 @@ export interface PublicErrorShape extends TRPCDefaultErrorShape {
     fieldErrors: Record<string, string[] | undefined> | null;
     /** A denied run (402): the body's `error`, else null. */
     paymentRequired: PaymentRequiredBody['error'] | null;
+    /** How long to wait before asking again (the Retry-After header's value), else null. */
+    retryAfterSeconds: number | null;
   };
 }
 
