@@ -171,7 +171,14 @@ function sendAuthorizationFailure(res: Response, error: TollgateError): void {
     return;
   }
   const isTollgateDown = error.httpStatus === null || error.httpStatus >= 500;
-  if (isTollgateDown) {
+  // 401/403 here are about this service's API key (wrong, revoked, missing a scope), not the end
+  // user: relayed, a user's client would take them as its own session ending. Said in the service's
+  // log instead, and answered like any outage of run authorization.
+  const isServiceKeyRefused = error.httpStatus === 401 || error.httpStatus === 403;
+  if (isServiceKeyRefused) {
+    console.error(`tollgate: the service's API key was refused (${error.code}): ${error.message}`);
+  }
+  if (isTollgateDown || isServiceKeyRefused) {
     res.status(503).json({
       error: { code: 'TOLLGATE_UNAVAILABLE', message: 'Run authorization is unavailable; try again shortly' },
     });

@@ -273,16 +273,19 @@ describe('requireRun', () => {
     expect(await usedBy(user.id)).toBe(0);
   });
 
-  it('answers 401 with a JSON error when Tollgate refuses the credentials', async () => {
+  it("answers 503 when Tollgate refuses the service's key: a 401 would read as the end user's own", async () => {
     const badKeyApp = await startGuardedApp(
       createTollgateClient({ url: tollgate.url, apiKey: 'tg_sk_wrong' }),
     );
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
     try {
       const response = await badKeyApp.postTask('someone', { runId: newRunId() });
-      expect(response.status).toBe(401);
-      expect(response.body).toMatchObject({ error: { code: 'UNAUTHORIZED' } });
+      expect(response.status).toBe(503);
+      expect(response.body).toMatchObject({ error: { code: 'TOLLGATE_UNAVAILABLE' } });
       expect(badKeyApp.handled).toEqual([]);
+      expect(String(logged.mock.calls[0]?.[0])).toMatch(/service's API key was refused \(UNAUTHORIZED\)/);
     } finally {
+      logged.mockRestore();
       await badKeyApp.close();
     }
   });
