@@ -107,6 +107,11 @@ describe('a dispute of a pack’s card payment claws back what was not spent', (
       amountDisputedCents: 1000,
       amountDisputeWonCents: 0,
     });
+    // The customer's balance says why the runs are gone.
+    const balance = await customer.call('query', 'usage.balance');
+    expect(balance.data.grants).toMatchObject([
+      { remaining: 0, clawedBackUnits: 70, amountRefundedCents: 0, amountDisputedCents: 1000 },
+    ]);
     const denied = await authorize(customer, 'after-dispute');
     expect(denied.status).toBe(402);
     expect(denied.error?.data.paymentRequired).toMatchObject({ code: 'USAGE_LIMIT_REACHED' });

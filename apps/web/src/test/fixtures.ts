@@ -120,6 +120,7 @@ export function grantFixture(overrides: Partial<WireGrant> = {}): WireGrant {
     clawedBackUnits: 0,
     amountPaidCents: 1000,
     amountRefundedCents: 0,
+    amountDisputedCents: 0,
     reason: null,
     isSpendable: true,
     ...overrides,

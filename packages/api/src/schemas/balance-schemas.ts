@@ -15,10 +15,17 @@ export const creditGrantViewSchema = z.object({
   expiresAt: isoDateTime.nullable(),
   createdAt: isoDateTime,
   expiredUnits: z.number().int().describe('Units that expired unspent (recorded, not dropped)'),
-  clawbackUnits: z.number().int().describe('Units a refund takes back: ⌈units × refunded ÷ paid⌉'),
+  clawbackUnits: z
+    .number()
+    .int()
+    .describe('Units a refund or chargeback takes back: ⌈units × min(paid, refunded + disputed) ÷ paid⌉'),
   clawedBackUnits: z.number().int().describe('Of those, units removed so far (spent runs stay spent)'),
   amountPaidCents: z.number().int().nullable(),
   amountRefundedCents: z.number().int(),
+  amountDisputedCents: z
+    .number()
+    .int()
+    .describe('Charged back: what disputes of the payment not won by the merchant hold'),
   reason: z.string().nullable(),
   isSpendable: z.boolean().describe('Started, not expired, and holding units'),
 });

@@ -149,6 +149,7 @@ function grantView(grant: CreditGrantRow, at: Date): CreditGrantView {
     clawedBackUnits: grant.clawedBackUnits,
     amountPaidCents: grant.amountPaidCents,
     amountRefundedCents: grant.amountRefundedCents,
+    amountDisputedCents: grant.amountDisputedCents,
     reason: grant.reason,
     isSpendable: isStarted && !isExpired && grant.remaining > 0,
   };

@@ -84,6 +84,7 @@ export function customerDetail(overrides: Partial<CustomerDetail> = {}): Custome
           clawedBackUnits: 0,
           amountPaidCents: null,
           amountRefundedCents: 0,
+          amountDisputedCents: 0,
           reason: 'outage',
           isSpendable: true,
         },

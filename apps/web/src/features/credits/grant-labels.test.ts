@@ -28,6 +28,17 @@ describe('grant labels', () => {
       }),
       label: 'Refunded',
     },
+    {
+      name: 'charged back in full',
+      grant: grantFixture({
+        remaining: 0,
+        clawbackUnits: 100,
+        clawedBackUnits: 100,
+        amountDisputedCents: 1000,
+        isSpendable: false,
+      }),
+      label: 'Charged back',
+    },
     { name: 'spent', grant: grantFixture({ remaining: 0, isSpendable: false }), label: 'Used up' },
   ])('a $name grant is "$label"', ({ grant, label }) => {
     expect(grantBadge(grant, NOW).label).toBe(label);
@@ -95,6 +106,29 @@ describe('grant labels', () => {
         isSpendable: false,
       }),
       notes: ['Refunded $10.00: 40 runs removed (60 already used)'],
+    },
+    {
+      name: 'a pack whose payment was disputed with the bank, runs partly spent',
+      grant: grantFixture({
+        remaining: 0,
+        clawbackUnits: 100,
+        clawedBackUnits: 70,
+        amountDisputedCents: 1000,
+        isSpendable: false,
+      }),
+      notes: ['Charged back $10.00: 70 runs removed (30 already used)'],
+    },
+    {
+      name: 'a pack partly refunded, then the rest disputed',
+      grant: grantFixture({
+        remaining: 0,
+        clawbackUnits: 100,
+        clawedBackUnits: 100,
+        amountRefundedCents: 300,
+        amountDisputedCents: 700,
+        isSpendable: false,
+      }),
+      notes: ['Refunded $3.00 and charged back $7.00: 100 runs removed'],
     },
     {
       name: 'an expired pack',

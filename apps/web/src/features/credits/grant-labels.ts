@@ -27,7 +27,7 @@ export function grantBadge(grant: CreditGrant, now = new Date()): GrantBadge {
   if (isPast(grant.expiresAt, now)) return { label: 'Expired', tone: 'neutral' };
   if (!isPast(grant.startsAt, now)) return { label: 'Not started', tone: 'info' };
   if (grant.clawedBackUnits > 0 && grant.clawedBackUnits >= grant.units) {
-    return { label: 'Refunded', tone: 'warning' };
+    return { label: grant.amountDisputedCents > 0 ? 'Charged back' : 'Refunded', tone: 'warning' };
   }
   return { label: 'Used up', tone: 'neutral' };
 }
@@ -56,17 +56,23 @@ export function originText(grant: CreditGrant): string {
 }
 
 /**
- * Why a grant holds fewer units than it was given, besides runs: a refund took some back, or they
- * expired unused; and an operator's reason for the grant.
+ * Why a grant holds fewer units than it was given, besides runs: a refund or a chargeback (a dispute
+ * of the payment with the bank) took some back, or they expired unused; and an operator's reason for
+ * the grant.
  */
 export function grantNotes(grant: CreditGrant, unit: UsageUnit): string[] {
   const notes: string[] = [];
-  if (grant.amountRefundedCents > 0) {
-    const refunded = formatMoney(grant.amountRefundedCents, 'usd');
-    // Runs already spent stay spent: a refund removes only what was still there.
+  const takenBack = [
+    grant.amountRefundedCents > 0 ? `Refunded ${formatMoney(grant.amountRefundedCents, 'usd')}` : null,
+    grant.amountDisputedCents > 0 ? `charged back ${formatMoney(grant.amountDisputedCents, 'usd')}` : null,
+  ].filter((part) => part !== null);
+  if (takenBack.length > 0) {
+    const what = takenBack.join(' and ');
+    // Runs already spent stay spent: a refund or chargeback removes only what was still there.
     const spent = grant.clawbackUnits - grant.clawedBackUnits;
     const alreadyUsed = spent > 0 ? ` (${formatCount(spent)} already used)` : '';
-    notes.push(`Refunded ${refunded}: ${unitsText(grant.clawedBackUnits, unit)} removed${alreadyUsed}`);
+    const removed = `${unitsText(grant.clawedBackUnits, unit)} removed${alreadyUsed}`;
+    notes.push(`${what.charAt(0).toUpperCase()}${what.slice(1)}: ${removed}`);
   }
   if (grant.expiredUnits > 0) notes.push(`Expired: ${unitsText(grant.expiredUnits, unit)} unused`);
   if (grant.source === 'operator' && grant.reason) notes.push(grant.reason);

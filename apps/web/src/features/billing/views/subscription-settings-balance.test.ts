@@ -32,6 +32,7 @@ const refunded = grantFixture({
   clawbackUnits: 30,
   clawedBackUnits: 30,
   amountRefundedCents: 300,
+  amountDisputedCents: 0,
   createdAt: ISO(-65),
   expiresAt: ISO(300),
 });
