@@ -323,6 +323,34 @@ describe('overrides take effect on the next authorization, each with exactly one
     ]);
   });
 
+  it('support extending a trial that has ended reopens its runs: counted against the bound too', async () => {
+    const support = await registerSupport(server);
+    const operator = await registerOperator(server);
+    const customer = await registerVerifiedUser(server);
+    const accountId = personalAccountId(customer.user.id);
+    const until = new Date(Date.now() + 7 * 86_400_000).toISOString();
+    const setTrial = (token: string, mode: 'restart' | 'extend') =>
+      trpc(server.url, 'mutation', 'admin.setTrial', { accountId, mode, until, reason: 'r' }, token);
+    expect((await setTrial(operator.accessToken, 'restart')).status).toBe(200);
+    // That trial started 40 days ago and ended 26 days ago, its 50 runs unused.
+    await server.testDb.db.execute(
+      sql`update account_overrides set trial_start = now() - interval '40 days',
+          trial_end = now() - interval '26 days' where account_id = ${accountId}`,
+    );
+    const granted = await trpc(
+      server.url,
+      'mutation',
+      'admin.grantCredits',
+      { accountId, units: 1000, expiresAt: null, reason: 'the whole bound' },
+      support.accessToken,
+    );
+    expect(granted.status).toBe(200);
+    const extended = await setTrial(support.accessToken, 'extend');
+    expect(extended.status).toBe(403);
+    expect(extended.error?.message).toMatch(/at most 1000 runs a day, trial restarts included: 0 left/);
+    expect((await auditRows(accountId)).map((row) => row.action)).toEqual(['grant_credits', 'restart_trial']);
+  });
+
   it('support’s trial restarts racing on many accounts stop at the bound: 25 at once, exactly 20 pass', async () => {
     const support = await registerSupport(server);
     const customers = await Promise.all(Array.from({ length: 25 }, () => registerVerifiedUser(server)));

@@ -161,15 +161,18 @@ export const adminRouter = {
       if (end.getTime() - start.getTime() > MAX_TRIAL_DAYS * MS_PER_DAY) {
         throw new TRPCError({ code: 'BAD_REQUEST', message: `A trial lasts at most ${MAX_TRIAL_DAYS} days` });
       }
-      // A new window is a fresh TRIAL allowance: support's count against its daily bound, like a
-      // grant (or support could restart a customer's trial for 50 more runs any number of times).
-      const isNewWindow = start.getTime() === at.getTime();
+      // Runs handed out: a new window (a fresh TRIAL allowance), or an ended window opened again (its
+      // unused runs spendable again). Support's count against its daily bound, like a grant, or support
+      // could give a customer 50 more runs any number of times.
+      const currentEnd = state?.overrides?.trialEnd ?? state?.trialEnd ?? null;
+      const isReopened = currentEnd === null || currentEnd.getTime() <= at.getTime();
+      const handsOutRuns = start.getTime() === at.getTime() || isReopened;
       return ctx.services.overrides.change(staffOf(ctx), {
         accountId: input.accountId,
         action: input.mode === 'restart' ? 'restart_trial' : 'extend_trial',
         change: { trial: { start, end } },
         reason: input.reason,
-        ...(ctx.platformRole === 'support' && isNewWindow
+        ...(ctx.platformRole === 'support' && handsOutRuns
           ? { supportBound: { units: getPlan('TRIAL').runLimit ?? 0, limit: supportGrantLimit(ctx) } }
           : {}),
       });
