@@ -25,7 +25,11 @@ export { retryAfterSecondsOf } from './errors';
 export { errorAnswer, errorAnswerOf, errorBody, type ErrorAnswer, type ErrorBody } from './error-answer';
 export { API_KEY_SCOPES, type ApiKeyScope } from './auth/api-key-format';
 export { signAccessToken } from './auth/access-token';
-export { LOGIN_FAILURES_PER_ACCOUNT, LOGIN_LOCKOUT_WINDOW_MS } from './auth/login-lockout';
+export {
+  LOGIN_FAILURES_PER_ACCOUNT,
+  LOGIN_FAILURES_PER_CLIENT,
+  LOGIN_LOCKOUT_WINDOW_MS,
+} from './auth/login-lockout';
 export { ROTATION_RETRY_GRACE_MS } from './services/account-service';
 export type { RunAuthorization } from './services/usage-service';
 export type { SubscriptionOverview } from './services/subscription-service';

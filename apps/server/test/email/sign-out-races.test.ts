@@ -58,7 +58,7 @@ describe('signing out while a stolen refresh token is rotated', () => {
       const token = tokenOf(await linkFor(server, email, 'password_reset'));
 
       await rotateDuring(sessions, () =>
-        server.services.passwordReset.reset({ token, password: 'a brand new passphrase' }),
+        server.services.passwordReset.reset({ token, password: 'a brand new passphrase' }, '127.0.0.1'),
       );
       expect(await liveRefreshTokens(user.id), `round ${round}`).toBe(0);
     }

@@ -44,7 +44,7 @@ export const authRouter = {
     .output(tokenPairSchema)
     .mutation(async ({ ctx, input }) => {
       await limitAttempts(ctx, 'login');
-      return ctx.services.accounts.login(input);
+      return ctx.services.accounts.login(input, ctx.ip);
     }),
   refresh: publicProcedure
     .input(refreshInput)
@@ -87,6 +87,6 @@ export const authRouter = {
     .output(passwordResetDoneSchema)
     .mutation(async ({ ctx, input }) => {
       await limitAttempts(ctx, 'password-reset-confirm');
-      return ctx.services.passwordReset.reset(input);
+      return ctx.services.passwordReset.reset(input, ctx.ip);
     }),
 } satisfies TRPCRouterRecord;

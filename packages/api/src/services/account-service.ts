@@ -133,14 +133,14 @@ export function createAccountService(deps: ApiDeps, loginLockout: LoginLockout) 
       return issueTokens(toPublicUser(user));
     },
 
-    async login(input: { email: string; password: string }): Promise<TokenPair> {
+    async login(input: { email: string; password: string }, ip: string): Promise<TokenPair> {
       requireBuiltInAccounts();
       const email = input.email.toLowerCase();
-      await loginLockout.countAttempt(email, now());
+      await loginLockout.countAttempt(email, ip, now());
       const user = await findUserByEmail(db, email);
       const isValid = await verifyPassword(user?.passwordHash ?? DUMMY_PASSWORD_HASH, input.password);
       if (!user?.passwordHash || !isValid) throw new AppError('UNAUTHORIZED', INVALID_CREDENTIALS);
-      await loginLockout.forget(email, now());
+      await loginLockout.forget(email, ip, now());
       return issueTokens(toPublicUser(user));
     },
 

@@ -90,7 +90,7 @@ export function createPasswordResetService(deps: ApiDeps, loginLockout: LoginLoc
      * revoked), voids the user's other reset links, and lifts the address's sign-in lockout (the
      * mailbox's owner is back in, whoever made the failed attempts).
      */
-    async reset(input: { token: string; password: string }): Promise<{ reset: true }> {
+    async reset(input: { token: string; password: string }, ip: string): Promise<{ reset: true }> {
       // Hashing is slow (argon2id): before the transaction, so no row stays locked meanwhile.
       const passwordHash = await hashPassword(input.password);
       const at = now();
@@ -112,7 +112,7 @@ export function createPasswordResetService(deps: ApiDeps, loginLockout: LoginLoc
       // After the commit: the new password is set whatever happens here; a lockout left in place
       // only ends with its window.
       await loginLockout
-        .forget(email, now())
+        .forget(email, ip, now())
         .catch((error: unknown) => logger.warn('sign-in lockout not lifted', { error: String(error) }));
       return { reset: true as const };
     },
