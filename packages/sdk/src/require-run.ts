@@ -171,10 +171,11 @@ function sendAuthorizationFailure(res: Response, error: TollgateError): void {
     return;
   }
   const isTollgateDown = error.httpStatus === null || error.httpStatus >= 500;
-  // 401/403 here are about this service's API key (wrong, revoked, missing a scope), not the end
-  // user: relayed, a user's client would take them as its own session ending. Said in the service's
-  // log instead, and answered like any outage of run authorization.
-  const isServiceKeyRefused = error.httpStatus === 401 || error.httpStatus === 403;
+  // A 401 here is about this service's API key (wrong, revoked), not the end user: relayed, a user's
+  // client would take it as its own session ending. Said in the service's log instead, and answered
+  // like any outage of run authorization. A 403 (a scope the key lacks, an account it can't act for)
+  // is relayed: it refuses this request, which is what the user is told.
+  const isServiceKeyRefused = error.httpStatus === 401;
   if (isServiceKeyRefused) {
     console.error(`tollgate: the service's API key was refused (${error.code}): ${error.message}`);
   }
