@@ -93,9 +93,12 @@ describe.skipIf(!serverUrl)('two replicas on one PostgreSQL database', () => {
       fixedNow = new Date(fixedNow.getTime() + 60_000);
       expect((await login(b, '203.0.113.21')).status).toBe(401);
       expect((await login(a, '203.0.113.21')).status).toBe(401);
+      // The route's limit per IP: one counter per window (the addresses' own failed sign-in counts,
+      // login-address:…, live in the same table).
       const [row] = await queryRows<{ count: number }>(
         a.db.db,
-        sql`select count(*)::int as count from auth_rate_limits where key like ${'%203.0.113.21%'}`,
+        sql`select count(*)::int as count from auth_rate_limits
+            where key like ${'%login:203.0.113.21@%'}`,
       );
       expect(row?.count).toBe(2);
     } finally {
