@@ -1,5 +1,6 @@
 import { silentLogger, signAccessToken, type BillingSettings } from '@tollgate/api';
-import type { DbHandle } from '@tollgate/db';
+import { randomUUID } from 'node:crypto';
+import { insertRefreshToken, type DbHandle } from '@tollgate/db';
 import { parseEnv, startServer, type RunningServer } from '@tollgate/server';
 
 export const BENCH_JWT_SECRET = 'bench-secret-that-is-at-least-32-characters-long';
@@ -27,12 +28,22 @@ export function startBenchServer(db: DbHandle, options: BenchServerOptions): Pro
   );
 }
 
-/** Access tokens (HS256 JWTs, as the web app sends) for the given accounts. */
+/**
+ * Access tokens (HS256 JWTs, as the web app sends) for the given accounts, each naming a signed-in
+ * session (a refresh-token family) as a sign-in's does: the server checks it like any user's.
+ */
 export function accessTokens(server: RunningServer, userIds: readonly string[]): Promise<string[]> {
   const now = new Date();
+  const jwt = { ...server.deps.config.jwt, accessTtlSeconds: 3600 };
   return Promise.all(
-    userIds.map((id) =>
-      signAccessToken({ ...server.deps.config.jwt, accessTtlSeconds: 3600 }, { id, email: null }, now),
-    ),
+    userIds.map(async (id) => {
+      const session = await insertRefreshToken(server.db.db, {
+        userId: id,
+        tokenHash: randomUUID(),
+        familyId: randomUUID(),
+        expiresAt: new Date(now.getTime() + 86_400_000),
+      });
+      return signAccessToken(jwt, { id, email: null }, session.familyId, now);
+    }),
   );
 }

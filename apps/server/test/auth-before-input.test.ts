@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { appRouter, signAccessToken } from '@tollgate/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './support/test-server';
@@ -38,11 +39,12 @@ beforeAll(async () => {
   const jwt = server.deps.config.jwt;
   const user = { id: 'someone', email: null };
   // Issued two days ago: long expired (access tokens live ACCESS_TOKEN_TTL_SECONDS, 900 s here).
-  expiredToken = await signAccessToken(jwt, user, new Date(Date.now() - 2 * 86_400_000));
+  expiredToken = await signAccessToken(jwt, user, randomUUID(), new Date(Date.now() - 2 * 86_400_000));
   // Well-formed and current, but signed with another secret.
   foreignToken = await signAccessToken(
     { ...jwt, secret: 'another-secret-that-is-at-least-32-characters' },
     user,
+    randomUUID(),
     new Date(),
   );
 });

@@ -2,7 +2,7 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import { signAccessToken, silentLogger } from '@tollgate/api';
 import { createDb, ensureUser, insertApiKey, type DbHandle } from '@tollgate/db';
 import { createScratchDatabase, testPostgresServerUrl, type ScratchDatabase } from '@tollgate/db/testing';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEnv } from '../src/env';
 import { startServer, type RunningServer } from '../src/server';
@@ -99,8 +99,14 @@ describe('a server whose database is unreachable', () => {
     proxy = await startSwitchableProxy(null);
     db = await createDb({ databaseUrl: `postgres://postgres@127.0.0.1:${proxy.port}/gone`, migrate: false });
     server = await startOver(db);
-    // Tollgate's own token is verified without the database: its requests reach the procedures.
-    userToken = await signAccessToken(server.deps.config.jwt, { id: 'user-1', email: null }, new Date());
+    // Tollgate's own token: its signature is checked without the database, its session with it.
+    const sessionId = randomUUID();
+    userToken = await signAccessToken(
+      server.deps.config.jwt,
+      { id: 'user-1', email: null },
+      sessionId,
+      new Date(),
+    );
   });
   afterAll(async () => {
     await server?.close();

@@ -214,11 +214,18 @@ async function referenceVariables(docServer: DocServer): Promise<Record<string, 
   };
 }
 
-/** Page order, but what deletes runs last: a later example may still need the session or the key. */
-const deletesLast = <T>(items: readonly T[], isDelete: (item: T) => boolean): T[] => [
-  ...items.filter((item) => !isDelete(item)),
-  ...items.filter(isDelete),
-];
+/** What an example ends, by what a later example may still need. */
+type Ends = 'nothing' | 'a resource' | 'the session';
+const ENDS_ORDER: Ends[] = ['nothing', 'a resource', 'the session'];
+/** The paths whose examples sign the reader out: a logout, and a password reset (every session). */
+const SIGNS_OUT = /\/auth\/(logout|password-reset\/confirm)\b/;
+
+/**
+ * Page order, but what deletes runs after the rest (a later example may still need the key), and what
+ * signs out last of all (a deletion still needs the session; an access token ends with it).
+ */
+const endersLast = <T>(items: readonly T[], endsOf: (item: T) => Ends): T[] =>
+  ENDS_ORDER.flatMap((ends) => items.filter((item) => endsOf(item) === ends));
 
 describe('the /docs reference page', () => {
   it('every example on it runs as written with the variables it documents', async () => {
@@ -227,9 +234,14 @@ describe('the /docs reference page', () => {
     const html = await (await fetch(`${docServer.server.url}/docs`)).text();
     const blocks = codeBlocksOfHtml(html);
     expect(blocks.filter((block) => block.startsWith('curl ')).length).toBeGreaterThan(20);
-    const examples = deletesLast(
+    const examples = endersLast(
       blocks.map((code, index) => ({ line: index + 1, code })),
-      (example) => / -X DELETE /.test(example.code),
+      (example): Ends =>
+        SIGNS_OUT.test(example.code)
+          ? 'the session'
+          : / -X DELETE /.test(example.code)
+            ? 'a resource'
+            : 'nothing',
     );
     const result = await runShellExamples(examples, env, '/docs example');
     expect(result.code, describeFailure(result)).toBe(0);
@@ -251,9 +263,8 @@ describe('the OpenAPI document', () => {
     );
     expect(withExamples.length).toBeGreaterThan(5);
     const failures: string[] = [];
-    for (const { path, method, operation } of deletesLast(
-      withExamples,
-      (entry) => entry.method === 'delete',
+    for (const { path, method, operation } of endersLast(withExamples, (entry): Ends =>
+      SIGNS_OUT.test(entry.path) ? 'the session' : entry.method === 'delete' ? 'a resource' : 'nothing',
     )) {
       const example = operation.requestBody?.content['application/json']?.example as Record<string, unknown>;
       const procedure = operation['x-trpc-procedure'];

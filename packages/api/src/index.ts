@@ -25,6 +25,7 @@ export { retryAfterSecondsOf } from './errors';
 export { errorAnswer, errorAnswerOf, errorBody, type ErrorAnswer, type ErrorBody } from './error-answer';
 export { API_KEY_SCOPES, type ApiKeyScope } from './auth/api-key-format';
 export { signAccessToken } from './auth/access-token';
+export { SESSION_CHECK_TTL_MS } from './auth/session-liveness';
 export {
   LOGIN_FAILURES_PER_ACCOUNT,
   LOGIN_FAILURES_PER_CLIENT,

@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { signAccessToken, type ApiKeyScope } from '@tollgate/api';
-import { addMember, createUser, ensurePersonalAccount, queryRows, updateSubscription } from '@tollgate/db';
+import {
+  addMember,
+  createUser,
+  ensurePersonalAccount,
+  insertRefreshToken,
+  queryRows,
+  updateSubscription,
+} from '@tollgate/db';
 import { sql } from 'drizzle-orm';
 import { expect } from 'vitest';
 import { registerUser, request, trpc, type Tokens } from '../support/http';
@@ -37,7 +44,15 @@ export async function makeUser(server: TestServer, prefix = 'member'): Promise<M
   const email = `${prefix}-${randomUUID()}@example.test`;
   const user = await createUser(server.testDb.db, { email });
   await ensurePersonalAccount(server.testDb.db, user.id, new Date());
-  const accessToken = await signAccessToken(server.deps.config.jwt, { id: user.id, email }, new Date());
+  // A signed-in session for the token to name (it is refused without one).
+  const session = await insertRefreshToken(server.testDb.db, {
+    userId: user.id,
+    tokenHash: randomUUID(),
+    familyId: randomUUID(),
+    expiresAt: new Date(Date.now() + 86_400_000),
+  });
+  const jwt = server.deps.config.jwt;
+  const accessToken = await signAccessToken(jwt, { id: user.id, email }, session.familyId, new Date());
   return { id: user.id, email, accessToken };
 }
 

@@ -17,6 +17,7 @@ const jwt: ApiConfig['jwt'] = {
   refreshTtlSeconds: 2_592_000,
 };
 const T0 = 1_800_000_000;
+const SID = '6f1c2a4e-8d1b-4c3e-9a57-2b0e4d6f8a10';
 
 function sign(claims: JWTPayload): Promise<string> {
   return new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(SECRET));
@@ -33,8 +34,11 @@ afterEach(() => vi.useRealTimers());
 // exactly jose's at every moment, or an expired token would keep working.
 describe('a remembered token', () => {
   const cases: [string, JWTPayload][] = [
-    ['own token, exp', { iss: 'tollgate', typ: 'access', sub: 'u1', iat: T0, exp: T0 + 5 }],
-    ['own token, fractional exp', { iss: 'tollgate', typ: 'access', sub: 'u1', iat: T0, exp: T0 + 5.5 }],
+    ['own token, exp', { iss: 'tollgate', typ: 'access', sid: SID, sub: 'u1', iat: T0, exp: T0 + 5 }],
+    [
+      'own token, fractional exp',
+      { iss: 'tollgate', typ: 'access', sid: SID, sub: 'u1', iat: T0, exp: T0 + 5.5 },
+    ],
     ['host token, nbf then exp', { iss: 'https://host', sub: 'h1', iat: T0, nbf: T0 + 2, exp: T0 + 7 }],
     ['host token, max age before exp', { iss: 'https://host', sub: 'h1', iat: T0, exp: T0 + 3600 }],
     ['host token, fractional iat', { iss: 'https://host', sub: 'h1', iat: T0 + 0.5, exp: T0 + 3600 }],
@@ -61,7 +65,7 @@ describe('a remembered token', () => {
   it('is remembered by its exact bytes: a token one character off is verified (and refused) on its own', async () => {
     at(T0);
     const verify = createAccessTokenVerifier(jwt);
-    const token = await sign({ iss: 'tollgate', typ: 'access', sub: 'u1', iat: T0, exp: T0 + 60 });
+    const token = await sign({ iss: 'tollgate', typ: 'access', sid: SID, sub: 'u1', iat: T0, exp: T0 + 60 });
     expect(await verify(token)).toMatchObject({ userId: 'u1', source: 'tollgate' });
     const last = token.at(-1) === 'A' ? 'B' : 'A';
     expect(await verify(`${token.slice(0, -1)}${last}`)).toBeNull();
@@ -71,7 +75,7 @@ describe('a remembered token', () => {
   it("comes back frozen: a caller can't change what the next request is told", async () => {
     at(T0);
     const verify = createAccessTokenVerifier(jwt);
-    const token = await sign({ iss: 'tollgate', typ: 'access', sub: 'u1', iat: T0, exp: T0 + 60 });
+    const token = await sign({ iss: 'tollgate', typ: 'access', sid: SID, sub: 'u1', iat: T0, exp: T0 + 60 });
     const first = await verify(token);
     expect(Object.isFrozen(first)).toBe(true);
     expect(await verify(token)).toBe(first);
@@ -92,6 +96,30 @@ describe('a remembered token', () => {
     expect(first?.hostOrg).toEqual({ orgId: 'acme', role: 'admin' });
     expect(Object.isFrozen(first?.hostOrg)).toBe(true);
     expect((await verify(token))?.hostOrg).toBe(first?.hostOrg);
+  });
+});
+
+describe("Tollgate's own token names its session", () => {
+  it('is accepted with a session id, and tells it', async () => {
+    at(T0);
+    const token = await sign({ iss: 'tollgate', typ: 'access', sid: SID, sub: 'u1', iat: T0, exp: T0 + 60 });
+    expect(await createAccessTokenVerifier(jwt)(token)).toMatchObject({ userId: 'u1', sessionId: SID });
+  });
+
+  it.each([
+    ['no sid', {}],
+    ['a sid that is not a uuid', { sid: 'session-1' }],
+    ['a numeric sid', { sid: 42 }],
+  ])('is refused with %s (a logout could never end it)', async (_name, extra) => {
+    at(T0);
+    const token = await sign({ iss: 'tollgate', typ: 'access', sub: 'u1', iat: T0, exp: T0 + 60, ...extra });
+    expect(await createAccessTokenVerifier(jwt)(token)).toBeNull();
+  });
+
+  it('a host token has none (the host platform ends its own sessions)', async () => {
+    at(T0);
+    const token = await sign({ iss: 'https://host', sid: SID, sub: 'h1', iat: T0, exp: T0 + 60 });
+    expect(await createAccessTokenVerifier(jwt)(token)).toMatchObject({ source: 'host', sessionId: null });
   });
 });
 

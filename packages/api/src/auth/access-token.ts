@@ -9,6 +9,7 @@ import {
   type JWTPayload,
   type JWTVerifyOptions,
 } from 'jose';
+import { isUuid } from '@tollgate/db';
 import { accountRoleSchema, type AccountRole } from '@tollgate/domain';
 import type { ApiConfig } from '../config';
 import { userIdSchema } from '../text-schemas';
@@ -24,6 +25,11 @@ export interface VerifiedToken {
   userId: string;
   email: string | null;
   source: TokenSource;
+  /**
+   * Tollgate's own tokens: the session (refresh-token family) they were issued for, checked on every
+   * request (SessionLiveness), so a logout or a password reset ends them too. Null for a host token.
+   */
+  sessionId: string | null;
   /** A host token's organization claim (JWT_ORG_CLAIM) and the role it gives the user there. */
   hostOrg: HostOrgClaim | null;
 }
@@ -73,7 +79,9 @@ export function createAccessTokenVerifier(config: JwtConfig) {
   async function verifyOwn(token: string): Promise<Accepted | null> {
     if (!secretKey) return null;
     const { payload } = await jwtVerify(token, await secretKey, ownOptions);
-    return payload.typ === ACCESS_TYPE ? { payload, isHs256: true } : null;
+    // Without its session a token couldn't be ended by a logout: refused (the client refreshes).
+    const hasSession = typeof payload.sid === 'string' && isUuid(payload.sid);
+    return payload.typ === ACCESS_TYPE && hasSession ? { payload, isHs256: true } : null;
   }
 
   async function verifyHost(token: string): Promise<Accepted | null> {
@@ -114,6 +122,7 @@ export function createAccessTokenVerifier(config: JwtConfig) {
         userId: userId.data,
         email: typeof payload.email === 'string' ? payload.email : null,
         source,
+        sessionId: source === 'tollgate' ? String(payload.sid) : null,
         hostOrg: source === 'host' ? hostOrgOf(payload, config) : null,
       });
       if (accepted.isHs256) {
@@ -138,15 +147,20 @@ function importHmacKey(secret: string, usage: 'sign' | 'verify'): Promise<webcry
   );
 }
 
-/** One of Tollgate's own access tokens: `iss` = TOKEN_ISSUER, `typ: access`, HS256 with JWT_SECRET. */
+/**
+ * One of Tollgate's own access tokens: `iss` = TOKEN_ISSUER, `typ: access`, HS256 with JWT_SECRET, and
+ * `sid`, the session (refresh-token family) it belongs to: valid while that session is signed in.
+ */
 export async function signAccessToken(
   config: JwtConfig,
   user: { id: string; email: string | null },
+  sessionId: string,
   now: Date,
 ): Promise<string> {
   if (!config.secret) throw new Error('JWT_SECRET is required to issue access tokens');
   const issuedAt = Math.floor(now.getTime() / 1000);
-  return new SignJWT({ typ: ACCESS_TYPE, ...(user.email ? { email: user.email } : {}) })
+  const claims = { typ: ACCESS_TYPE, sid: sessionId, ...(user.email ? { email: user.email } : {}) };
+  return new SignJWT(claims)
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setIssuer(config.tokenIssuer)
     .setSubject(user.id)

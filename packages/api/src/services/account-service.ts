@@ -17,6 +17,7 @@ import {
 import { AppError } from '@tollgate/domain';
 import { signAccessToken } from '../auth/access-token';
 import type { LoginLockout } from '../auth/login-lockout';
+import type { SessionLiveness } from '../auth/session-liveness';
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from '../auth/passwords';
 import { hashSecret, randomToken } from '../auth/secrets';
 import { hasHostPlatform, type ApiDeps } from '../config';
@@ -55,7 +56,7 @@ const SESSION_EXPIRED = 'Session expired: sign in again';
 const KNOWN_USERS_MAX = 10_000;
 
 /** Tollgate's built-in accounts: email + password, short-lived access JWTs, rotating refresh tokens. */
-export function createAccountService(deps: ApiDeps, loginLockout: LoginLockout) {
+export function createAccountService(deps: ApiDeps, loginLockout: LoginLockout, sessions: SessionLiveness) {
   const { db, config, now } = deps;
   const createsUnknownUsers = hasHostPlatform(config);
   const knownUserIds = new Set<string>();
@@ -81,7 +82,7 @@ export function createAccountService(deps: ApiDeps, loginLockout: LoginLockout) 
       familyId,
       expiresAt: new Date(issuedAt.getTime() + config.jwt.refreshTtlSeconds * 1000),
     });
-    const accessToken = await signAccessToken(config.jwt, user, issuedAt);
+    const accessToken = await signAccessToken(config.jwt, user, familyId, issuedAt);
     return { accessToken, refreshToken, expiresIn: config.jwt.accessTtlSeconds, user };
   }
 
@@ -156,6 +157,7 @@ export function createAccountService(deps: ApiDeps, loginLockout: LoginLockout) 
       const tokenHash = hashSecret(refreshToken);
       const found = await findRefreshTokenByHash(db, tokenHash);
       if (!found) throw new AppError('UNAUTHORIZED', SESSION_EXPIRED);
+      let endedFamily = false;
       const rotated = await db.transaction(async (tx) => {
         const user = await lockUser(tx, found.userId);
         const stored = await findRefreshTokenByHash(tx, tokenHash); // as it is now, under the lock
@@ -168,13 +170,19 @@ export function createAccountService(deps: ApiDeps, loginLockout: LoginLockout) 
         // Otherwise presented again after its rotation (a stolen copy?), or revoked by a reset or a
         // logout. Either way the family ends (committed: it is the answer, not an error).
         await revokeRefreshTokenFamily(tx, stored.familyId, now());
+        endedFamily = true;
         return null;
       });
+      // The family's access tokens end with it (a stolen one among them).
+      if (endedFamily) sessions.ended(found.familyId, found.userId);
       if (!rotated) throw new AppError('UNAUTHORIZED', SESSION_EXPIRED);
       return rotated;
     },
 
-    /** Ends the token's family; under the user's lock, so a rotation racing it can't outlive it. */
+    /**
+     * Ends the token's family, and with it the access tokens issued to it; under the user's lock, so a
+     * rotation racing it can't outlive it.
+     */
     async logout(refreshToken: string): Promise<void> {
       const stored = await findRefreshTokenByHash(db, hashSecret(refreshToken));
       if (!stored) return;
@@ -182,6 +190,7 @@ export function createAccountService(deps: ApiDeps, loginLockout: LoginLockout) 
         await lockUser(tx, stored.userId);
         await revokeRefreshTokenFamily(tx, stored.familyId, now());
       });
+      sessions.ended(stored.familyId, stored.userId);
     },
 
     /**

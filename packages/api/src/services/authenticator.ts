@@ -1,6 +1,7 @@
 import { ensureHostOrgAccount, ensureHostUserAccount, findUserById } from '@tollgate/db';
 import type { HostOrgClaim } from '../auth/access-token';
 import { createAccessTokenVerifier } from '../auth/access-token';
+import type { SessionLiveness } from '../auth/session-liveness';
 import { isApiKey } from '../auth/api-key-format';
 import type { ApiDeps } from '../config';
 import type { Actor } from '../actor';
@@ -18,7 +19,7 @@ const KNOWN_ORG_ROLE_TTL_MS = 30_000;
  * Resolves `Authorization: Bearer <credential>` to an actor. A credential that is present but invalid
  * resolves to null like a missing one: procedures that need an actor answer 401.
  */
-export function createAuthenticator(deps: ApiDeps, apiKeys: ApiKeyService) {
+export function createAuthenticator(deps: ApiDeps, apiKeys: ApiKeyService, sessions: SessionLiveness) {
   const verifyAccessToken = createAccessTokenVerifier(deps.config.jwt);
   // userId → is a host user. A user's auth source never changes, so the answer can be kept: one
   // database round trip per host user and process, not per request. Bounded (oldest dropped first).
@@ -77,6 +78,8 @@ export function createAuthenticator(deps: ApiDeps, apiKeys: ApiKeyService) {
 
     const token = await verifyAccessToken(credential);
     if (!token) return null;
+    // Tollgate's own token is good while its session is signed in (a logout or a reset ends it).
+    if (token.sessionId !== null && !(await sessions.isLive(token.sessionId, token.userId))) return null;
     if (token.source === 'host' && !(await isHostUser(token.userId))) return null;
     const hostAccountId = token.hostOrg ? await hostOrgAccount(token.userId, token.hostOrg) : null;
     return { kind: 'user', userId: token.userId, email: token.email?.toLowerCase() ?? null, hostAccountId };

@@ -1,6 +1,7 @@
 import type { ApiDeps } from '../config';
 import { createLoginLockout } from '../auth/login-lockout';
 import { createRateLimiter } from '../auth/rate-limiter';
+import { createSessionLiveness } from '../auth/session-liveness';
 import { createStripeBilling } from '../billing';
 import { createAutoTopUp } from '../billing/auto-top-up';
 import { createAccountService } from './account-service';
@@ -30,7 +31,9 @@ export function createServices(deps: ApiDeps) {
   const usage = createUsageService(deps, subscriptions, usageAlerts, autoTopUp);
   const apiKeys = createApiKeyService(deps);
   const loginLockout = createLoginLockout(deps.db);
-  const accounts = createAccountService(deps, loginLockout);
+  // Shared: a logout or reset ends the sessions the authenticator checks, in this process at once.
+  const sessionLiveness = createSessionLiveness(deps.db, deps.now);
+  const accounts = createAccountService(deps, loginLockout, sessionLiveness);
   const stripe = deps.billing ? createStripeBilling(deps, deps.billing, subscriptions) : null;
   // After a membership change commits, the Stripe quantity of a seat-priced plan follows (failures are
   // recorded on the account and retried by the periodic seat sync).
@@ -41,10 +44,10 @@ export function createServices(deps: ApiDeps) {
       .catch((error: unknown) => deps.logger.warn('seat sync failed', { accountId, error: String(error) }));
   };
   return {
-    authenticate: createAuthenticator(deps, apiKeys),
+    authenticate: createAuthenticator(deps, apiKeys, sessionLiveness),
     accounts,
     emailVerification: createEmailVerificationService(deps),
-    passwordReset: createPasswordResetService(deps, loginLockout),
+    passwordReset: createPasswordResetService(deps, loginLockout, sessionLiveness),
     tenants: createTenantResolver(deps, accounts),
     billingAccounts: createBillingAccountService(deps, subscriptions, syncSeats),
     authRateLimiter: createRateLimiter(deps.config.authRateLimit, deps.db),

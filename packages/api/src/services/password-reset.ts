@@ -9,6 +9,7 @@ import {
 } from '@tollgate/db';
 import { AppError } from '@tollgate/domain';
 import type { LoginLockout } from '../auth/login-lockout';
+import type { SessionLiveness } from '../auth/session-liveness';
 import { hashPassword } from '../auth/passwords';
 import { hashSecret, randomToken } from '../auth/secrets';
 import type { ApiDeps } from '../config';
@@ -27,7 +28,11 @@ const TOKEN_INVALID_MESSAGE = 'This reset link is invalid, expired or already us
  * answer is the same, and it is given before any per-user work happens (that work runs detached, so
  * not even the response time differs). Using the link proves the mailbox, so it also verifies it.
  */
-export function createPasswordResetService(deps: ApiDeps, loginLockout: LoginLockout) {
+export function createPasswordResetService(
+  deps: ApiDeps,
+  loginLockout: LoginLockout,
+  sessions: SessionLiveness,
+) {
   const { db, config, now, logger } = deps;
   const pending = new Set<Promise<void>>();
 
@@ -94,7 +99,7 @@ export function createPasswordResetService(deps: ApiDeps, loginLockout: LoginLoc
       // Hashing is slow (argon2id): before the transaction, so no row stays locked meanwhile.
       const passwordHash = await hashPassword(input.password);
       const at = now();
-      const email = await db.transaction(async (tx) => {
+      const { email, userId } = await db.transaction(async (tx) => {
         const used = await consumeEmailToken(tx, 'password_reset', hashSecret(input.token), at);
         if (!used) throw new AppError('TOKEN_INVALID', TOKEN_INVALID_MESSAGE);
         const user = await lockUser(tx, used.userId);
@@ -107,8 +112,11 @@ export function createPasswordResetService(deps: ApiDeps, loginLockout: LoginLoc
         await invalidateEmailTokens(tx, user.id, 'password_reset', at);
         // The link reached this mailbox: the address is verified too (if not yet).
         await markEmailVerified(tx, user.id, used.email, at);
-        return used.email;
+        return { email: used.email, userId: user.id };
       });
+      // Every access token of the user ends with its session, here at once (other replicas: within
+      // SESSION_CHECK_TTL_MS).
+      sessions.endedAllOf(userId);
       // After the commit: the new password is set whatever happens here; a lockout left in place
       // only ends with its window.
       await loginLockout

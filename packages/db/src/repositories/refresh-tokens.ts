@@ -95,3 +95,25 @@ export async function revokeAllRefreshTokensForUser(
     .returning({ id: refreshTokens.id });
   return revoked.length;
 }
+
+/**
+ * Whether the login chain `familyId` of `userId` is still signed in: one of its tokens is not revoked.
+ * A rotation revokes a token and inserts its successor in one transaction, so a live chain always has
+ * one; a logout, a password reset and a detected reuse revoke them all. Expiry is not asked: an access
+ * token (minutes) always ends before the refresh token issued with it (days).
+ */
+export async function isRefreshFamilyLive(db: Database, familyId: string, userId: string): Promise<boolean> {
+  if (!isUuid(familyId)) return false;
+  const [row] = await db
+    .select({ id: refreshTokens.id })
+    .from(refreshTokens)
+    .where(
+      and(
+        eq(refreshTokens.familyId, familyId),
+        eq(refreshTokens.userId, userId),
+        isNull(refreshTokens.revokedAt),
+      ),
+    )
+    .limit(1);
+  return row !== undefined;
+}
