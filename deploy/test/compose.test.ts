@@ -129,6 +129,25 @@ describe(`${COMPOSE_FILE}: services, volumes, health`, () => {
     expect(service(compose, 'nginx').networks).toEqual(['edge']);
   });
 
+  it('gives nginx only the capabilities its master needs, no service a way to gain privileges', () => {
+    for (const name of ['server', 'nginx', 'certbot']) {
+      expect(service(compose, name).security_opt, name).toEqual(['no-new-privileges:true']);
+    }
+    expect(service(compose, 'nginx').cap_drop).toEqual(['ALL']);
+    expect(service(compose, 'nginx').cap_add).toEqual(['CHOWN', 'NET_BIND_SERVICE', 'SETGID', 'SETUID']);
+    expect(service(compose, 'server').cap_drop).toEqual(['ALL']);
+  });
+
+  it('keeps certbot off the network the server and its metrics port are on', () => {
+    const certbotNetworks = service(compose, 'certbot').networks ?? [];
+    expect(certbotNetworks).toEqual(['acme']);
+    for (const network of service(compose, 'server').networks ?? []) {
+      expect(certbotNetworks).not.toContain(network);
+    }
+    expect(Object.keys(compose.networks ?? {})).toContain('acme');
+    expect(compose.networks?.acme?.internal).toBeUndefined(); // it reaches Let's Encrypt
+  });
+
   it('renews certificates through the webroot nginx serves', () => {
     const loop = (service(compose, 'certbot').entrypoint ?? []).join(' ');
     expect(loop).toContain('certbot renew --webroot --webroot-path /var/www/certbot');
