@@ -72,4 +72,35 @@ describe('signing out while a stolen refresh token is rotated', () => {
       expect(await liveRefreshTokens(first.user.id), `round ${round}`).toBe(0);
     }
   });
+
+  it('a sign-in with the old password racing a reset gets no session that outlives it', async () => {
+    for (let round = 0; round < ROUNDS; round += 1) {
+      const email = uniqueEmail('login-race');
+      await registerUser(server.url, email);
+      await request(server.url, 'POST', '/api/v1/auth/password-reset/request', { body: { email } });
+      await server.services.passwordReset.settled();
+      const token = tokenOf(await linkFor(server, email, 'password_reset'));
+
+      // The reset commits while the sign-in's password check (argon2id, slow) is running.
+      const resetting = request(server.url, 'POST', '/api/v1/auth/password-reset/confirm', {
+        body: { token, password: 'a brand new passphrase' },
+      });
+      await pause(round % 3);
+      const signingIn = request<Tokens>(server.url, 'POST', '/api/v1/auth/login', {
+        body: { email, password: PASSWORD },
+      });
+      const [reset, signedIn] = await Promise.all([resetting, signingIn]);
+      expect(reset.status).toBe(200);
+      if (signedIn.status !== 200) {
+        expect(signedIn.status, `round ${round}`).toBe(401);
+        continue;
+      }
+      // Signed in before the reset: the reset ended that session too.
+      const me = await request(server.url, 'GET', '/api/v1/auth/me', { token: signedIn.body.accessToken });
+      const refreshed = await request(server.url, 'POST', '/api/v1/auth/refresh', {
+        body: { refreshToken: signedIn.body.refreshToken },
+      });
+      expect([me.status, refreshed.status], `round ${round}`).toEqual([401, 401]);
+    }
+  });
 });

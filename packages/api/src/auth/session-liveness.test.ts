@@ -96,4 +96,19 @@ describe('session liveness', () => {
     // The owner's answer is untouched by the wrong guesses.
     expect(await liveness.isLive(owner.sessionId, owner.userId)).toBe(true);
   });
+
+  it("ending one user's sessions never makes this process forget what it read about another's", async () => {
+    const { liveness } = livenessAt();
+    const victim = await signedIn();
+    const attacker = await signedIn();
+    const reading = liveness.isLive(victim.sessionId, victim.userId);
+    // Anyone can end their own session (a logout, a replayed dead refresh token) as often as they like.
+    liveness.ended(attacker.sessionId, attacker.userId);
+    liveness.endedAllOf(attacker.userId);
+    expect(await reading).toBe(true);
+    // The victim's answer was remembered: within SESSION_CHECK_TTL_MS it is not read again (the
+    // database, changed behind its back here, would say otherwise).
+    await revokeRefreshTokenFamily(handle.db, victim.sessionId);
+    expect(await liveness.isLive(victim.sessionId, victim.userId)).toBe(true);
+  });
 });

@@ -25,26 +25,35 @@ interface Entry {
  */
 export function createSessionLiveness(db: Database, now: () => Date) {
   const entries = new Map<string, Entry>();
-  const lookups = new Map<string, { answer: Promise<boolean>; generation: number }>();
-  // Bumped by every end: a read that started before it may have seen the session live, so its answer
-  // is not remembered (the next request reads again).
-  let generation = 0;
+  const lookups = new Map<string, { answer: Promise<boolean>; userEnds: number }>();
+  // userId → how many times all its sessions were ended (password resets) here. A read that started
+  // before one may have seen a session live: its answer is not remembered, and later requests don't
+  // join it. Per user (not one counter for the process): ending one user's sessions, which anyone
+  // can do to their own, never makes this process read again for everyone else.
+  const userEnds = new Map<string, number>();
 
-  function remember(sessionId: string, entry: Entry): void {
-    entries.delete(sessionId); // re-inserted last: the oldest entry is the first one dropped
-    if (entries.size >= SESSIONS_REMEMBERED_MAX) {
-      const oldest = entries.keys().next();
-      if (!oldest.done) entries.delete(oldest.value);
+  /** Map insertion order as age: re-inserted last, the oldest entry dropped first when full. */
+  function keep<Value>(map: Map<string, Value>, key: string, value: Value): void {
+    map.delete(key);
+    if (map.size >= SESSIONS_REMEMBERED_MAX) {
+      const oldest = map.keys().next();
+      if (!oldest.done) map.delete(oldest.value);
     }
-    entries.set(sessionId, entry);
+    map.set(key, value);
   }
 
-  async function lookUp(sessionId: string, userId: string): Promise<boolean> {
-    const startedIn = generation;
+  const isEndedHere = (sessionId: string, userId: string): boolean => {
+    const entry = entries.get(sessionId);
+    return entry?.isEnded === true && entry.userId === userId;
+  };
+
+  async function lookUp(sessionId: string, userId: string, endsAtStart: number): Promise<boolean> {
     const at = now();
     const isLive = await isRefreshFamilyLive(db, sessionId, userId);
-    if (!isLive || startedIn === generation) {
-      remember(sessionId, { userId, isEnded: !isLive, checkedAt: at.getTime() });
+    // Ended here while the read ran: the end stands (it is final), whatever the read saw.
+    const isEndedMeanwhile = isEndedHere(sessionId, userId) || (userEnds.get(userId) ?? 0) !== endsAtStart;
+    if (!isLive || !isEndedMeanwhile) {
+      keep(entries, sessionId, { userId, isEnded: !isLive, checkedAt: at.getTime() });
     }
     return isLive;
   }
@@ -57,10 +66,11 @@ export function createSessionLiveness(db: Database, now: () => Date) {
         if (now().getTime() - entry.checkedAt < SESSION_CHECK_TTL_MS) return true;
       }
       const key = `${sessionId}\n${userId}`;
+      const ends = userEnds.get(userId) ?? 0;
       const pending = lookups.get(key);
-      // A read that started before an end may answer live: later requests don't join it.
-      if (pending?.generation === generation) return pending.answer;
-      const lookup = { answer: lookUp(sessionId, userId), generation };
+      // A read that started before the user's sessions were ended may answer live: not joined.
+      if (pending?.userEnds === ends) return pending.answer;
+      const lookup = { answer: lookUp(sessionId, userId, ends), userEnds: ends };
       lookups.set(key, lookup);
       return lookup.answer.finally(() => {
         if (lookups.get(key) === lookup) lookups.delete(key);
@@ -69,13 +79,12 @@ export function createSessionLiveness(db: Database, now: () => Date) {
 
     /** A logout (or a detected reuse) ended this session: its access tokens are refused from now on. */
     ended(sessionId: string, userId: string): void {
-      generation += 1;
-      remember(sessionId, { userId, isEnded: true, checkedAt: now().getTime() });
+      keep(entries, sessionId, { userId, isEnded: true, checkedAt: now().getTime() });
     },
 
     /** A password reset ended every session of the user. */
     endedAllOf(userId: string): void {
-      generation += 1;
+      keep(userEnds, userId, (userEnds.get(userId) ?? 0) + 1);
       for (const entry of entries.values()) {
         if (entry.userId === userId) entry.isEnded = true;
       }

@@ -141,8 +141,17 @@ export function createAccountService(deps: ApiDeps, loginLockout: LoginLockout, 
       const user = await findUserByEmail(db, email);
       const isValid = await verifyPassword(user?.passwordHash ?? DUMMY_PASSWORD_HASH, input.password);
       if (!user?.passwordHash || !isValid) throw new AppError('UNAUTHORIZED', INVALID_CREDENTIALS);
+      // The session is created under the user's lock, with the password checked still the one set: a
+      // password reset that committed during the (slow) check ended every session, and one made from
+      // the old password after it would outlive it.
+      const tokens = await db.transaction(async (tx) => {
+        const locked = await lockUser(tx, user.id);
+        if (locked?.passwordHash !== user.passwordHash) return null;
+        return issueTokens(toPublicUser(locked), undefined, tx);
+      });
+      if (!tokens) throw new AppError('UNAUTHORIZED', INVALID_CREDENTIALS);
       await loginLockout.forget(email, ip, now());
-      return issueTokens(toPublicUser(user));
+      return tokens;
     },
 
     /**
