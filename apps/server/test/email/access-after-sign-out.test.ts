@@ -141,4 +141,34 @@ describe('an access token after its session ended', () => {
     expect(await me(victim.accessToken)).toEqual([200, 200]);
     expect(await me(other.accessToken)).toEqual([200, 200]);
   });
+
+  it('a signed-out token gets no run: 401 on REST and tRPC, nothing reserved; a forged sid fails its signature', async () => {
+    const session = await registerUser(server.url);
+    const authorize = (token: string, runId: string) =>
+      request(server.url, 'POST', '/api/v1/usage/authorize', { token, body: { runId } });
+    expect((await authorize(session.accessToken, 'before-logout')).status).toBe(200);
+
+    await logout(session.refreshToken);
+
+    expect((await authorize(session.accessToken, 'after-logout')).status).toBe(401);
+    const viaTrpc = await trpc(
+      server.url,
+      'mutation',
+      'usage.authorize',
+      { runId: 'after-logout-2' },
+      session.accessToken,
+    );
+    expect(viaTrpc.status).toBe(401);
+    // The token's payload edited to name another session (no secret to sign it again): refused.
+    const [header, payload, signature] = session.accessToken.split('.');
+    const claims = JSON.parse(Buffer.from(payload ?? '', 'base64url').toString()) as Record<string, unknown>;
+    const forged = Buffer.from(JSON.stringify({ ...claims, sid: crypto.randomUUID() })).toString('base64url');
+    expect((await authorize(`${header}.${forged}.${signature}`, 'forged')).status).toBe(401);
+
+    const [ledger] = await queryRows<{ n: number }>(
+      server.testDb.db,
+      sql`select count(*)::int as n from usage_ledger where user_id = ${session.user.id}`,
+    );
+    expect(ledger?.n).toBe(1);
+  });
 });
