@@ -1,3 +1,5 @@
+import { personalAccountId, subscriptions } from '@tollgate/db';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBillingTestServer, type BillingTestServer } from '../support/billing-server';
 import { payCheckout } from '../support/hosted-pages';
@@ -32,5 +34,40 @@ describe('reconciliation', () => {
     await customer.settle();
     expect(await customer.storedState()).toEqual(before);
     expect(await stripe.reconcile()).toMatchObject({ accountsCorrected: 0 });
+  });
+
+  it('finds the stored subscription behind more than a page of newer ended ones', async () => {
+    const customer = await Customer.signUp(billing);
+    await customer.checkout('PRO', CARDS.success);
+    const stripe = billing.server.services.stripe;
+    if (!stripe) throw new Error('billing not configured');
+    const { db } = billing.server.testDb;
+    const [row] = await db
+      .select()
+      .from(subscriptions)
+      .where(eq(subscriptions.accountId, personalAccountId(customer.userId)));
+    const { stripeCustomerId, stripeSubscriptionId } = row ?? {};
+    const live = await billing.stripe.subscriptions.retrieve(String(stripeSubscriptionId));
+    const price = live.items.data[0]?.price.id ?? '';
+
+    // Stripe cancels the plan, the webhooks are lost, and 25 later subscriptions were abandoned
+    // unpaid: Stripe lists newest first, so a single page of 20 never reached the canceled one.
+    billing.emulator.webhooks.pause();
+    await billing.stripe.subscriptions.cancel(live.id);
+    for (let i = 0; i < 25; i += 1) {
+      const abandoned = await billing.stripe.subscriptions.create({
+        customer: String(stripeCustomerId),
+        items: [{ price }],
+        payment_behavior: 'default_incomplete',
+      });
+      await billing.stripe.subscriptions.cancel(abandoned.id);
+    }
+    expect((await customer.overview()).plan).toBe('PRO'); // drift: Stripe says canceled
+
+    expect(await stripe.reconcile()).toMatchObject({ accountsCorrected: 1, failures: [] });
+    expect(await customer.overview()).toMatchObject({ plan: 'FREE', usage: { limit: 10 } });
+    billing.emulator.webhooks.resume();
+    await customer.settle();
+    expect((await customer.overview()).plan).toBe('FREE');
   });
 });

@@ -14,6 +14,9 @@ export interface ReconcileReport {
   failures: { accountId: string; error: string }[];
 }
 
+/** autoPagingToArray needs a bound; far above any customer's real subscription count. */
+const MAX_SUBSCRIPTIONS_PER_CUSTOMER = 10_000;
+
 /**
  * Re-fetches every linked customer's subscriptions from Stripe and corrects drift through the same
  * code path as webhooks (lost or failed deliveries, manual changes in the Stripe dashboard).
@@ -36,13 +39,13 @@ export function createReconciler(
       if (!row.stripeCustomerId) continue;
       report.accountsChecked += 1;
       try {
-        const listed = await settings.stripe.subscriptions.list({
-          customer: row.stripeCustomerId,
-          status: 'all',
-          limit: 20,
-        });
+        // Every page: Stripe lists newest first, so one page of a customer with many ended
+        // subscriptions (abandoned incomplete ones, plan-hopping) could miss the live one.
+        const listed = await settings.stripe.subscriptions
+          .list({ customer: row.stripeCustomerId, status: 'all', limit: 100 })
+          .autoPagingToArray({ limit: MAX_SUBSCRIPTIONS_PER_CUSTOMER });
         // Oldest first, so the newest live subscription is the one that ends up stored.
-        const ordered = [...listed.data].sort((a, b) => a.created - b.created);
+        const ordered = [...listed].sort((a, b) => a.created - b.created);
         let isCorrected = false;
         for (const subscription of ordered) {
           const result = await sync.sync(subscription.id, ownerOfAccount(row.accountId));
