@@ -1,4 +1,5 @@
 import { isRefreshFamilyLive, type Database } from '@tollgate/db';
+import { setBounded } from '../bounded-map';
 
 /**
  * How long this process takes a session it found signed in as still signed in. An access token names
@@ -35,15 +36,8 @@ export function createSessionLiveness(db: Database, now: () => Date) {
   // can do to their own, never makes this process read again for everyone else.
   const userEnds = new Map<string, number>();
 
-  /** Map insertion order as age: re-inserted last, the oldest entry dropped first when full. */
-  function keep<Value>(map: Map<string, Value>, key: string, value: Value): void {
-    map.delete(key);
-    if (map.size >= SESSIONS_REMEMBERED_MAX) {
-      const oldest = map.keys().next();
-      if (!oldest.done) map.delete(oldest.value);
-    }
-    map.set(key, value);
-  }
+  const keep = <Value>(map: Map<string, Value>, key: string, value: Value): void =>
+    setBounded(map, key, value, SESSIONS_REMEMBERED_MAX);
 
   const isEndedHere = (sessionId: string, userId: string): boolean => {
     const entry = entries.get(sessionId);

@@ -18,6 +18,7 @@ import { AppError } from '@tollgate/domain';
 import { signAccessToken } from '../auth/access-token';
 import type { LoginLockout } from '../auth/login-lockout';
 import type { SessionLiveness } from '../auth/session-liveness';
+import { setBounded } from '../bounded-map';
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from '../auth/passwords';
 import { hashSecret, randomToken } from '../auth/secrets';
 import { hasHostPlatform, type ApiDeps } from '../config';
@@ -59,7 +60,7 @@ const KNOWN_USERS_MAX = 10_000;
 export function createAccountService(deps: ApiDeps, loginLockout: LoginLockout, sessions: SessionLiveness) {
   const { db, config, now } = deps;
   const createsUnknownUsers = hasHostPlatform(config);
-  const knownUserIds = new Set<string>();
+  const knownUserIds = new Map<string, true>();
 
   function requireBuiltInAccounts() {
     if (!config.isBuiltInAccountsEnabled) {
@@ -213,11 +214,7 @@ export function createAccountService(deps: ApiDeps, loginLockout: LoginLockout, 
       if (!(await findUserById(db, userId))) {
         throw new AppError('UNKNOWN_USER', 'Unknown user: no account has this id (register it first)');
       }
-      if (knownUserIds.size >= KNOWN_USERS_MAX) {
-        const oldest = knownUserIds.values().next();
-        if (!oldest.done) knownUserIds.delete(oldest.value);
-      }
-      knownUserIds.add(userId);
+      setBounded(knownUserIds, userId, true, KNOWN_USERS_MAX);
     },
 
     async me(userId: string): Promise<Me> {

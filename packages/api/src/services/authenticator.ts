@@ -3,6 +3,7 @@ import type { HostOrgClaim } from '../auth/access-token';
 import { createAccessTokenVerifier } from '../auth/access-token';
 import type { SessionLiveness } from '../auth/session-liveness';
 import { isApiKey } from '../auth/api-key-format';
+import { setBounded } from '../bounded-map';
 import type { ApiDeps } from '../config';
 import type { Actor } from '../actor';
 import type { ApiKeyService } from './api-key-service';
@@ -36,11 +37,7 @@ export function createAuthenticator(deps: ApiDeps, apiKeys: ApiKeyService, sessi
     if (!existing) await ensureHostUserAccount(deps.db, userId, deps.now());
     const row = existing ?? (await findUserById(deps.db, userId));
     const isHost = row?.authSource === 'host';
-    if (knownHostUsers.size >= KNOWN_HOST_USERS_MAX) {
-      const oldest = knownHostUsers.keys().next();
-      if (!oldest.done) knownHostUsers.delete(oldest.value);
-    }
-    knownHostUsers.set(userId, isHost);
+    setBounded(knownHostUsers, userId, isHost, KNOWN_HOST_USERS_MAX);
     return isHost;
   }
 
@@ -57,12 +54,7 @@ export function createAuthenticator(deps: ApiDeps, apiKeys: ApiKeyService, sessi
     const known = knownOrgMemberships.get(key);
     if (known?.role === org.role && at - known.at < KNOWN_ORG_ROLE_TTL_MS) return known.accountId;
     const accountId = await ensureHostOrgAccount(deps.db, { ...org, userId, now: deps.now() });
-    knownOrgMemberships.delete(key); // re-inserted last: the oldest entry is the first one dropped
-    if (knownOrgMemberships.size >= KNOWN_HOST_USERS_MAX) {
-      const oldest = knownOrgMemberships.keys().next();
-      if (!oldest.done) knownOrgMemberships.delete(oldest.value);
-    }
-    knownOrgMemberships.set(key, { accountId, role: org.role, at });
+    setBounded(knownOrgMemberships, key, { accountId, role: org.role, at }, KNOWN_HOST_USERS_MAX);
     return accountId;
   }
 
