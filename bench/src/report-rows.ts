@@ -149,6 +149,8 @@ export function httpRows(http: HttpFigures): Row[] {
       '< 10 ms (scaled to this machine)',
       paced((x) => x.restMeAtSustainable),
     ),
+    halfBareRow('tRPC', http, (x) => x.trpcAtHalfBare),
+    halfBareRow('REST', http, (x) => x.restAtHalfBare),
   ];
 }
 
@@ -222,6 +224,29 @@ function pgbenchRow(figure: string, result: LoopResult, reference: number): Row 
     ratio: times(result.perSecond / reference),
     target: 'baseline only',
     isMet: null,
+  };
+}
+
+/** The issue's p99 target: at half the bare JSON route's throughput, ≤ 2× that route's own p99 there. */
+const MAX_P99_OF_BARE = 2;
+
+function halfBareRow(
+  label: string,
+  http: HttpFigures,
+  pick: (x: HttpFigures['paced'][number]) => LoadResult,
+): Row {
+  const row = latencyRow(
+    `p99 at half the bare JSON route's throughput, ${label} authorize ÷ the bare JSON route at that rate`,
+    http.paced.map(pick),
+    `≤ ${MAX_P99_OF_BARE}× the bare JSON route's p99 (${http.halfBareRate} req/s here)`,
+    http.paced.map((x) => x.bareJsonAtHalfBare),
+  );
+  const ratio = medianOf(http.paced, (x) => pick(x).latencyMs.p99 / x.bareJsonAtHalfBare.latencyMs.p99);
+  const isAllOk = http.paced.every((x) => pick(x).errors === 0 && pick(x).timeouts === 0);
+  return {
+    ...row,
+    baseline: row.baseline.replace('bare authenticated', 'bare JSON route'),
+    isMet: isAllOk && ratio <= MAX_P99_OF_BARE,
   };
 }
 

@@ -105,7 +105,7 @@ function detailLines(r: BenchResults): string[] {
     )}.`,
     peerDetail(peerRounds(rounds), r.peer),
     `pgbench-equivalents: the issue's statements through drizzle/node-postgres with 8 concurrent clients, 3 s each (once).`,
-    `HTTP: autocannon in a child process, 50 connections, 4 s per figure, 1,000 tenants with their own JWTs, every authorize a new run id; the authorize/bare pairs (each round: the bare JSON route, then each transport's \`auth.me\` and authorize) and the paced runs at ${http.sustainableRate} req/s (half the bare JSON route's throughput, at most 1,000 req/s) in ${http.rounds.length} rounds (medians), the rest once. Bare JSON ${rate(http.bareJson.perSecond, ' req/s')} (calibration), ${medianRun((x) => x.bareJson)} in the rounds; tRPC: \`auth.me\` ${medianRun((x) => x.trpcMe)}, authorize ${medianRun((x) => x.trpcAuthorize)} (ratio per round ${roundsNote(
+    `HTTP: autocannon in a child process, 50 connections, 4 s per figure, 1,000 tenants with their own JWTs, every authorize a new run id; the authorize/bare pairs (each round: the bare JSON route, then each transport's \`auth.me\` and authorize) and the paced runs at ${http.sustainableRate} req/s (half the slower bare authenticated route's throughput, at most 1,000 req/s), then the bare JSON route and each authorize at ${http.halfBareRate} req/s (half the bare JSON route's median throughput in the rounds, uncapped), in ${http.rounds.length} rounds (medians), the rest once. Bare JSON ${rate(http.bareJson.perSecond, ' req/s')} (calibration), ${medianRun((x) => x.bareJson)} in the rounds; tRPC: \`auth.me\` ${medianRun((x) => x.trpcMe)}, authorize ${medianRun((x) => x.trpcAuthorize)} (ratio per round ${roundsNote(
       http.rounds.map((x) => x.trpcAuthorize.perSecond / x.trpcMe.perSecond),
       (v) => `${Math.round(v * 100)}%`,
     )}); REST: \`auth/me\` ${medianRun((x) => x.restMe)}, authorize ${medianRun((x) => x.restAuthorize)} (ratio per round ${roundsNote(
@@ -116,6 +116,15 @@ function detailLines(r: BenchResults): string[] {
       ms,
     )}, REST ${roundsNote(
       http.paced.map((x) => x.restAtSustainable.latencyMs.p99),
+      ms,
+    )}; p99 at ${http.halfBareRate} req/s per round: bare JSON ${roundsNote(
+      http.paced.map((x) => x.bareJsonAtHalfBare.latencyMs.p99),
+      ms,
+    )}, tRPC ${roundsNote(
+      http.paced.map((x) => x.trpcAtHalfBare.latencyMs.p99),
+      ms,
+    )}, REST ${roundsNote(
+      http.paced.map((x) => x.restAtHalfBare.latencyMs.p99),
       ms,
     )}; metered run ${rate(http.restRun.perSecond, ' req/s')} (p99 ${ms(http.restRun.latencyMs.p99)}) — the metered route also checks the session, writes the run record and calls the agent runner (the local one), each a statement of its own.`,
     webhookDetail(webhooks),
