@@ -129,6 +129,44 @@ describe('built-in accounts', () => {
       }
     });
 
+    it('retried again after a second lost answer: the chain is followed to the token in use', async () => {
+      const first = await registerUser(server.url);
+      const lost = await refresh(first.refreshToken);
+      const lostAgain = await refresh(first.refreshToken); // the retry's answer was lost too
+      expect([lost.status, lostAgain.status]).toEqual([200, 200]);
+      const third = await refresh(first.refreshToken);
+      expect(third.status).toBe(200);
+      expect((await trpc(server.url, 'query', 'auth.me', undefined, third.data?.accessToken)).status).toBe(
+        200,
+      );
+      expect((await refresh(third.data?.refreshToken)).status).toBe(200);
+      // Once the end of the chain was presented, the first token is reuse again: the family ends.
+      expect((await refresh(first.refreshToken)).status).toBe(401);
+    });
+
+    it('concurrent retries of one token all get a pair, and the session goes on', async () => {
+      const first = await registerUser(server.url);
+      const answers = await Promise.all(Array.from({ length: 6 }, () => refresh(first.refreshToken)));
+      expect(answers.map((answer) => answer.status)).toEqual(Array(6).fill(200));
+      // Whichever answer the client kept, its access token works and its refresh token refreshes.
+      for (const answer of answers) {
+        expect((await trpc(server.url, 'query', 'auth.me', undefined, answer.data?.accessToken)).status).toBe(
+          200,
+        );
+      }
+      const kept = answers[2]?.data?.refreshToken;
+      expect((await refresh(kept)).status).toBe(200);
+    });
+
+    it('is no grace after a logout at the end of a chain of retries', async () => {
+      const first = await registerUser(server.url);
+      await refresh(first.refreshToken);
+      const retried = await refresh(first.refreshToken);
+      await trpc(server.url, 'mutation', 'auth.logout', { refreshToken: retried.data?.refreshToken });
+      expect((await refresh(first.refreshToken)).status).toBe(401);
+      expect((await refresh(retried.data?.refreshToken)).status).toBe(401);
+    });
+
     it('is no grace once the successor was used: then it is reuse, and the family ends', async () => {
       const first = await registerUser(server.url);
       const second = await refresh(first.refreshToken);

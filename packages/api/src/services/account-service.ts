@@ -51,6 +51,8 @@ const INVALID_CREDENTIALS = 'Wrong email or password';
  * token it still holds. Past it, or once the successor was used, it is reuse and ends the family.
  */
 export const ROTATION_RETRY_GRACE_MS = 30_000;
+/** Retries of one rotated token followed within the grace: a bound on the chain read, far above a client's. */
+const MAX_RETRY_CHAIN = 20;
 const SESSION_EXPIRED = 'Session expired: sign in again';
 
 /** User ids this process has seen in the database (bounded; users are never deleted, so a yes stays). */
@@ -87,25 +89,40 @@ export function createAccountService(deps: ApiDeps, loginLockout: LoginLockout, 
     return { accessToken, refreshToken, expiresIn: config.jwt.accessTtlSeconds, user };
   }
 
-  /** Revokes `token` naming its successor, and issues that successor (null: revoked meanwhile). */
-  async function rotate(tx: Database, user: PublicUser, token: RefreshTokenRow): Promise<TokenPair | null> {
+  /**
+   * Revokes `token` naming its successor, and issues that successor (null: revoked meanwhile).
+   * `isRetry`: `token` is rotated for a retry of its predecessor, not because it was presented.
+   */
+  async function rotate(
+    tx: Database,
+    user: PublicUser,
+    token: RefreshTokenRow,
+    isRetry = false,
+  ): Promise<TokenPair | null> {
     const successorId = randomUUID();
-    if (!(await revokeRefreshToken(tx, token.id, successorId, now()))) return null;
+    if (!(await revokeRefreshToken(tx, token.id, successorId, now(), isRetry))) return null;
     return issueTokens(user, token.familyId, tx, successorId);
   }
 
   /**
-   * The still-unused successor of a token rotated less than ROTATION_RETRY_GRACE_MS ago (a retry whose
-   * first answer was lost), else null. A logout or a reset revokes the successor too, so it never
-   * revives a session they ended.
+   * For a token rotated less than ROTATION_RETRY_GRACE_MS ago (a retry whose first answer was lost):
+   * the token its rotation led to that is still unused, else null. The chain is followed past tokens
+   * that earlier retries rotated (the client may never have seen them: two answers lost in a row, or
+   * concurrent retries), never past one that was presented. A logout or a reset revokes the end of the
+   * chain too (not by retry), so it never revives a session they ended.
    */
   async function retriedSuccessor(tx: Database, token: RefreshTokenRow): Promise<RefreshTokenRow | null> {
     const at = now().getTime();
-    if (!token.replacedById || !token.revokedAt) return null;
-    if (at - token.revokedAt.getTime() > ROTATION_RETRY_GRACE_MS) return null;
-    const successor = await findRefreshTokenById(tx, token.replacedById);
-    if (!successor || successor.revokedAt || successor.expiresAt.getTime() <= at) return null;
-    return successor;
+    if (!token.revokedAt || at - token.revokedAt.getTime() > ROTATION_RETRY_GRACE_MS) return null;
+    let next = token.replacedById;
+    for (let hop = 0; next && hop < MAX_RETRY_CHAIN; hop += 1) {
+      const successor = await findRefreshTokenById(tx, next);
+      if (!successor || successor.expiresAt.getTime() <= at) return null;
+      if (!successor.revokedAt) return successor;
+      if (!successor.revokedByRetry) return null;
+      next = successor.replacedById;
+    }
+    return null;
   }
 
   return {
@@ -176,7 +193,7 @@ export function createAccountService(deps: ApiDeps, loginLockout: LoginLockout, 
         if (!stored.revokedAt) return rotate(tx, publicUser, stored);
         // Rotated moments ago and its successor never used: the answer was lost, the client retries.
         const successor = await retriedSuccessor(tx, stored);
-        if (successor) return rotate(tx, publicUser, successor);
+        if (successor) return rotate(tx, publicUser, successor, true);
         // Otherwise presented again after its rotation (a stolen copy?), or revoked by a reset or a
         // logout. Either way the family ends (committed: it is the answer, not an error).
         await revokeRefreshTokenFamily(tx, stored.familyId, now());

@@ -51,18 +51,20 @@ export async function findRefreshTokenById(db: Database, id: string): Promise<Re
 
 /**
  * Conditional (… WHERE revoked_at IS NULL), so of two concurrent rotations of the same token exactly
- * one gets true; the loser must treat its token as reused.
+ * one gets true; the loser must treat its token as reused. `isRetry`: rotated for a retry of its
+ * predecessor, not by presenting it (refresh_tokens.revoked_by_retry).
  */
 export async function revokeRefreshToken(
   db: Database,
   id: string,
   replacedById: string | null = null,
   now: Date = new Date(),
+  isRetry = false,
 ): Promise<boolean> {
   if (!isUuid(id)) return false;
   const revoked = await db
     .update(refreshTokens)
-    .set({ revokedAt: now, replacedById })
+    .set({ revokedAt: now, replacedById, revokedByRetry: isRetry })
     .where(and(eq(refreshTokens.id, id), isNull(refreshTokens.revokedAt)))
     .returning({ id: refreshTokens.id });
   return revoked.length > 0;

@@ -1,4 +1,4 @@
-import { index, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { boolean, index, pgTable, text, uuid } from 'drizzle-orm/pg-core';
 import { timestamptz } from './columns';
 import { users } from './users';
 
@@ -17,6 +17,12 @@ export const refreshTokens = pgTable(
     createdAt: timestamptz('created_at').notNull().defaultNow(),
     revokedAt: timestamptz('revoked_at'),
     replacedById: uuid('replaced_by_id'),
+    /**
+     * Rotated for a retry of its predecessor (that rotation's answer was lost), not by presenting this
+     * token: the client may never have seen it, so a further retry of the predecessor may follow the
+     * chain past it to the token in use (see ROTATION_RETRY_GRACE_MS).
+     */
+    revokedByRetry: boolean('revoked_by_retry').notNull().default(false),
   },
   (t) => [
     index('refresh_tokens_family_id_idx').on(t.familyId),
