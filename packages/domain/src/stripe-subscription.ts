@@ -31,8 +31,10 @@ export interface StripeSubscriptionSnapshot {
   quantity: number | null;
   /**
    * The plan item's recurring price as Stripe states it (the price object comes inside each item),
-   * for revenue analytics; null when the item names its price by id only, or the price isn't a plain
-   * per-month or per-year amount (tiers, other intervals, interval_count above 1).
+   * for revenue analytics; null when the item names its price by id only, the price isn't a plain
+   * per-month or per-year amount (tiers, other intervals, interval_count above 1), or the price or the
+   * subscription is in another currency than the catalog's (analytics has no exchange rates, and a
+   * yen or euro amount is not a number of US cents).
    */
   recurringPrice: RecurringPrice | null;
 }
@@ -47,6 +49,7 @@ const itemPriceSchema = z.union([
   z.object({
     id: z.string().min(1),
     unit_amount: z.number().int().nonnegative().nullish(),
+    currency: z.string().nullish(),
     recurring: z
       .object({ interval: z.string(), interval_count: z.number().int().positive().nullish() })
       .nullish(),
@@ -58,8 +61,19 @@ function priceIdOf(price: ItemPrice): string {
   return typeof price === 'string' ? price : price.id;
 }
 
-function recurringPriceOf(price: ItemPrice | null | undefined): RecurringPrice | null {
+/** The currency every catalog price is in (plans.ts): the only one analytics adds up. */
+const CATALOG_CURRENCY = 'usd';
+
+/** Stripe writes currencies in lower case; missing (an old or trimmed payload) is taken as the catalog's. */
+const isCatalogCurrency = (currency: string | null | undefined): boolean =>
+  currency == null || currency.toLowerCase() === CATALOG_CURRENCY;
+
+function recurringPriceOf(
+  price: ItemPrice | null | undefined,
+  subscriptionCurrency: string | null | undefined,
+): RecurringPrice | null {
   if (price == null || typeof price === 'string') return null;
+  if (!isCatalogCurrency(price.currency) || !isCatalogCurrency(subscriptionCurrency)) return null;
   const { unit_amount: unitAmount, recurring } = price;
   if (unitAmount == null || recurring == null || (recurring.interval_count ?? 1) !== 1) return null;
   if (recurring.interval !== 'month' && recurring.interval !== 'year') return null;
@@ -79,6 +93,8 @@ const subscriptionSchema = z.object({
   object: z.literal('subscription').optional(),
   customer: expandableIdSchema,
   status: subscriptionStatusSchema,
+  // What Stripe bills in: a price with currency_options bills another currency than its own.
+  currency: z.string().nullish(),
   items: z.object({ data: z.array(itemSchema) }).nullish(),
   // Before basil the period was on the subscription itself, as was the single `plan`.
   current_period_start: unixTimeSchema.nullish(),
@@ -128,7 +144,7 @@ export function parseStripeSubscription(
     metadataUserId: metadataUserId(sub.metadata),
     metadataAccountId: metadataAccountId(sub.metadata),
     quantity: item?.quantity ?? null,
-    recurringPrice: recurringPriceOf(item?.price),
+    recurringPrice: recurringPriceOf(item?.price, sub.currency),
   };
 }
 

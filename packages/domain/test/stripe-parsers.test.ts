@@ -79,7 +79,17 @@ describe('parseStripeSubscription (clover: periods on items)', () => {
       metadataUserId: null,
       metadataAccountId: null,
       quantity: 1,
-      recurringPrice: { unitAmountCents: 28800, interval: 'month' },
+      // HK$288 a month: not 28,800 US cents, so analytics takes the plan's catalog price instead.
+      recurringPrice: null,
+    });
+  });
+
+  it('reads the same subscription in US dollars', () => {
+    const json = fixtureObject(`${CLOVER}/customer.subscription.created.json`);
+    const inDollars = JSON.parse(JSON.stringify(json).replace(/"currency":"hkd"/g, '"currency":"usd"'));
+    expect(parseStripeSubscription(inDollars).recurringPrice).toEqual({
+      unitAmountCents: 28800,
+      interval: 'month',
     });
   });
 
@@ -329,6 +339,34 @@ describe('parseStripeSubscription (before basil: periods on the subscription)', 
     ],
   ])('has no recurring price for %s', (_label, price) => {
     expect(priced(price).recurringPrice).toBeNull();
+  });
+
+  it.each([
+    ['a euro price', { currency: 'eur' }, undefined],
+    [
+      'a yen price (no minor unit: 7000 is ¥7,000, not $70)',
+      { currency: 'jpy', unit_amount: 7000 },
+      undefined,
+    ],
+    ['a catalog price billed in euros (currency_options)', { currency: 'usd' }, 'eur'],
+  ])('has no recurring price for %s: analytics adds up US cents only', (_label, override, billedIn) => {
+    const price = { id: 'price_x', unit_amount: 4900, recurring: { interval: 'month' }, ...override };
+    const sub = parseStripeSubscription({
+      ...oldShape,
+      ...(billedIn ? { currency: billedIn } : {}),
+      items: { object: 'list', data: [{ id: 'si_1', price }] },
+    });
+    expect(sub.recurringPrice).toBeNull();
+  });
+
+  it('reads a US dollar price whatever the case Stripe writes it in', () => {
+    const price = { id: 'price_x', unit_amount: 4900, currency: 'USD', recurring: { interval: 'month' } };
+    const sub = parseStripeSubscription({
+      ...oldShape,
+      currency: 'usd',
+      items: { object: 'list', data: [{ id: 'si_1', price }] },
+    });
+    expect(sub.recurringPrice).toEqual({ unitAmountCents: 4900, interval: 'month' });
   });
 
   it('takes the recurring price of the plan item, not of the item next to it', () => {

@@ -41,6 +41,30 @@ describe('the subscription history analytics read: written by the webhook sync, 
     );
   });
 
+  it('records a price in another currency at the catalog price, not as US cents', async () => {
+    const customer = await Customer.signUp(billing);
+    const accountId = personalAccountId(customer.userId);
+    await customer.checkout('PRO', CARDS.success);
+    const stored = await getSubscription(billing.server.deps.db, accountId);
+    const subscription = await billing.stripe.subscriptions.retrieve(stored?.stripeSubscriptionId as string);
+    const item = subscription.items.data[0];
+    // Someone switches the subscription to a yen price in the dashboard: ¥9,900 a month.
+    const yen = await billing.stripe.prices.create({
+      currency: 'jpy',
+      unit_amount: 9900,
+      recurring: { interval: 'month' },
+      product: String(item?.price.product),
+    });
+    await billing.stripe.subscriptions.update(subscription.id, {
+      items: [{ id: item?.id ?? '', price: yen.id }],
+      proration_behavior: 'none',
+    });
+    await customer.settle();
+    const rows = await listSubscriptionHistory(billing.server.deps.db, accountId);
+    expect(rows.map((row) => [row.plan, row.status, row.priceCents])).toEqual([['PRO', 'active', 4900]]);
+    expect((await getSubscription(billing.server.deps.db, accountId))?.unknownStripePriceId).toBe(yen.id);
+  });
+
   it('reconciliation backfills a subscription that has no history, dated from its start', async () => {
     const customer = await Customer.signUp(billing);
     const accountId = personalAccountId(customer.userId);

@@ -367,7 +367,8 @@ function keepDeletedCustomerUnlinked(row: SubscriptionRow, next: SubscriptionSta
 
 /**
  * The subscription as revenue analytics reads it: the price Stripe states on the plan's item (a deal's
- * custom price too), else the catalog's; one seat unless Stripe says how many. Stripe's discounts are
+ * custom price too), else the catalog's (also for a price in another currency than US dollars: see
+ * parseStripeSubscription's recurringPrice); one seat unless Stripe says how many. Stripe's discounts are
  * not read yet (0): MRR is before coupons.
  */
 function historyStateOf(snapshot: StripeSubscriptionSnapshot, plan: PlanId) {

@@ -9,6 +9,10 @@
  * - Months and days are UTC. A month "YYYY-MM" runs from 00:00:00.000 on its 1st to the last millisecond
  *   before the next month's 1st. A day is 24 hours (UTC has no DST).
  * - Money is integer cents (minor units), tax excluded; MRR is an amount per month. No float holds money.
+ * - Money is US dollars, the catalog's currency. A subscription Stripe bills in another currency (a
+ *   price changed in the dashboard, a catalog price billed through `currency_options`) is recorded at
+ *   its plan's catalog price: without exchange rates its amount can't be added up (¥7,000 is not
+ *   7,000 US cents).
  *
  * ## The subscription history
  * - One row per change of one subscription: its status, plan, licensed unit price per interval, interval
