@@ -158,6 +158,21 @@ describe('built-in accounts', () => {
       expect((await refresh(kept)).status).toBe(200);
     });
 
+    it('a thief replaying an old token stops at the token the client presented: reuse, the family ends', async () => {
+      const first = await registerUser(server.url); // copied by a thief
+      const client = await refresh(first.refreshToken);
+      const thief = await refresh(first.refreshToken); // within the grace, the client's token unused yet
+      expect([client.status, thief.status]).toEqual([200, 200]);
+      const clientAgain = await refresh(client.data?.refreshToken); // the client presents its token
+      expect(clientAgain.status).toBe(200);
+      expect((await refresh(first.refreshToken)).status).toBe(401);
+      for (const pair of [clientAgain, thief]) {
+        expect((await refresh(pair.data?.refreshToken)).status).toBe(401);
+        const me = await trpc(server.url, 'query', 'auth.me', undefined, pair.data?.accessToken);
+        expect(me.status).toBe(401);
+      }
+    });
+
     it('is no grace after a logout at the end of a chain of retries', async () => {
       const first = await registerUser(server.url);
       await refresh(first.refreshToken);

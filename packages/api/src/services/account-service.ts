@@ -7,6 +7,7 @@ import {
   findUserByEmail,
   findUserById,
   insertRefreshToken,
+  markRefreshTokenPresented,
   isUniqueViolation,
   revokeRefreshToken,
   revokeRefreshTokenFamily,
@@ -193,7 +194,12 @@ export function createAccountService(deps: ApiDeps, loginLockout: LoginLockout, 
         if (!stored.revokedAt) return rotate(tx, publicUser, stored);
         // Rotated moments ago and its successor never used: the answer was lost, the client retries.
         const successor = await retriedSuccessor(tx, stored);
-        if (successor) return rotate(tx, publicUser, successor, true);
+        if (successor) {
+          // Presented now, so never again a link a retry of an older token may pass through: a
+          // thief replaying the token before it gets no further than this one.
+          if (stored.revokedByRetry) await markRefreshTokenPresented(tx, stored.id);
+          return rotate(tx, publicUser, successor, true);
+        }
         // Otherwise presented again after its rotation (a stolen copy?), or revoked by a reset or a
         // logout. Either way the family ends (committed: it is the answer, not an error).
         await revokeRefreshTokenFamily(tx, stored.familyId, now());

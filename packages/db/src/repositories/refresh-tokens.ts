@@ -70,6 +70,15 @@ export async function revokeRefreshToken(
   return revoked.length > 0;
 }
 
+/**
+ * A token rotated for a retry was presented after all (the client had it): from now on a retry of
+ * its predecessor stops at it, as at any token that was presented.
+ */
+export async function markRefreshTokenPresented(db: Database, id: string): Promise<void> {
+  if (!isUuid(id)) return;
+  await db.update(refreshTokens).set({ revokedByRetry: false }).where(eq(refreshTokens.id, id));
+}
+
 /** Revokes every still-active token of a login chain; returns how many were revoked. */
 export async function revokeRefreshTokenFamily(
   db: Database,
