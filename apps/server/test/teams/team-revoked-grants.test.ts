@@ -114,6 +114,60 @@ describe('grants of a removed or demoted admin', () => {
     expect(await keyStillWorks(ownerKey, teamId, owner)).toEqual({ read: 200, run: 200 });
   });
 
+  it.each(['removed', 'demoted'] as const)(
+    'an admin %s while its key was being created gets no key (the role is read again as the key is written)',
+    async (change) => {
+      const { owner, teamId, admin } = await teamWithAdmin();
+      // The window between the role check before the transaction and the key's insert, held open
+      // (a slow pool, a GC pause) until the owner's change has committed; the service then runs as is.
+      const { apiKeys } = server.services;
+      const create = apiKeys.create.bind(apiKeys);
+      let reached: () => void = () => {};
+      const atCreate = new Promise<void>((resolve) => (reached = resolve));
+      let release: () => void = () => {};
+      const changed = new Promise<void>((resolve) => (release = resolve));
+      apiKeys.create = async (...args) => {
+        reached();
+        await changed;
+        return create(...args);
+      };
+      try {
+        const creating = trpc<{ key: string }>(
+          server.url,
+          'mutation',
+          'accounts.createApiKey',
+          { accountId: teamId, name: 'made while losing the role', scopes: ['runs:authorize'] },
+          admin.accessToken,
+        );
+        await atCreate;
+        if (change === 'removed') await removeMember(owner, teamId, admin);
+        else {
+          const demoted = await trpc(
+            server.url,
+            'mutation',
+            'accounts.setRole',
+            { accountId: teamId, userId: admin.id, role: 'member' },
+            owner.accessToken,
+          );
+          expect(demoted.status).toBe(200);
+        }
+        release();
+        const created = await creating;
+        expect(created.status).toBe(change === 'removed' ? 404 : 403);
+        const keys = await trpc<{ createdByUserId: string }[]>(
+          server.url,
+          'query',
+          'accounts.apiKeys',
+          { accountId: teamId },
+          owner.accessToken,
+        );
+        expect(keys.data?.filter((key) => key.createdByUserId === admin.id)).toEqual([]);
+      } finally {
+        apiKeys.create = create;
+      }
+    },
+  );
+
   it('a removed admin cannot rejoin through a link it sent before it was removed', async () => {
     const { owner, teamId, admin } = await teamWithAdmin();
     const spare = await invite(teamId, 'spare-address@example.test', 'member', admin.accessToken);

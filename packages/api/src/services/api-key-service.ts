@@ -1,13 +1,14 @@
 import {
   appendAudit,
   findActiveApiKeyByHash,
+  findMembershipForGrant,
   insertApiKey,
   listApiKeys,
   revokeApiKey,
   touchLastUsed,
   type AuditEntry,
 } from '@tollgate/db';
-import { AppError } from '@tollgate/domain';
+import { AppError, can } from '@tollgate/domain';
 import { generateApiKey, type ApiKeyScope } from '../auth/api-key-format';
 import { hashSecret } from '../auth/secrets';
 import type { ApiDeps } from '../config';
@@ -54,6 +55,18 @@ export function createApiKeyService(deps: ApiDeps) {
     ): Promise<CreatedApiKey> {
       const { key, displayPrefix } = generateApiKey();
       const row = await db.transaction(async (tx) => {
+        const { accountId } = input;
+        // An account key: its maker may still create one as the key is written. The caller checked the
+        // role before this transaction, and a removal or demotion committed since would leave a key
+        // made by someone who can no longer (it revokes only the keys that exist when it commits).
+        if (accountId) {
+          const maker = await findMembershipForGrant(tx, accountId, input.createdByUserId);
+          if (!maker)
+            throw new AppError('ACCOUNT_NOT_FOUND', 'No such account, or you are not a member of it');
+          if (!can(maker.role, 'manage_api_keys')) {
+            throw new AppError('FORBIDDEN', `Your role (${maker.role}) in this account can't do this`);
+          }
+        }
         const inserted = await insertApiKey(tx, {
           name: input.name,
           prefix: displayPrefix,

@@ -78,6 +78,21 @@ export async function listMembers(db: Database, accountId: string): Promise<Memb
 }
 
 /**
+ * The member's role read under a share lock of the account row, for a grant made in the caller's
+ * transaction (an account API key): a membership change (which locks the row for update) waits for
+ * that transaction and then revokes the grant, or committed before and the role read is its result.
+ * Null when the user is not a member.
+ */
+export async function findMembershipForGrant(
+  tx: Database,
+  accountId: string,
+  userId: string,
+): Promise<Membership | null> {
+  await tx.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, accountId)).for('share');
+  return findMembership(tx, accountId, userId);
+}
+
+/**
  * Locks the account row for a membership change and bumps its membership version (the seat sync's
  * idempotency key). Every change locks it first, so two owners removing each other serialize and the
  * owner count each reads is current. Returns the new version, or null when the account doesn't exist.
