@@ -70,4 +70,48 @@ describe('reconciliation', () => {
     await customer.settle();
     expect((await customer.overview()).plan).toBe('FREE');
   });
+
+  it("an ended subscription on a price Tollgate doesn't sell doesn't flag the account, nor count as drift", async () => {
+    const customer = await Customer.signUp(billing);
+    await customer.checkout('PRO', CARDS.success);
+    const stripe = billing.server.services.stripe;
+    if (!stripe) throw new Error('billing not configured');
+    const { db } = billing.server.testDb;
+    const stored = async () => {
+      const [row] = await db
+        .select()
+        .from(subscriptions)
+        .where(eq(subscriptions.accountId, personalAccountId(customer.userId)));
+      return row;
+    };
+    const live = await billing.stripe.subscriptions.retrieve(String((await stored())?.stripeSubscriptionId));
+    // A subscription on a price made by hand in the dashboard, abandoned unpaid and canceled.
+    const legacy = await billing.stripe.prices.create({
+      currency: 'usd',
+      unit_amount: 2900,
+      recurring: { interval: 'month' },
+      product: String(live.items.data[0]?.price.product),
+    });
+    const abandoned = await billing.stripe.subscriptions.create({
+      customer: String(live.customer),
+      items: [{ price: legacy.id }],
+      payment_behavior: 'default_incomplete',
+    });
+    await billing.stripe.subscriptions.cancel(abandoned.id);
+    await customer.settle();
+    expect(await stored()).toMatchObject({
+      plan: 'PRO',
+      stripeSubscriptionId: live.id,
+      unknownStripePriceId: null,
+    });
+
+    await stripe.reconcile();
+    const again = await stripe.reconcile();
+    expect(again.accountsCorrected).toBe(0);
+    expect(await stored()).toMatchObject({
+      plan: 'PRO',
+      stripeSubscriptionId: live.id,
+      unknownStripePriceId: null,
+    });
+  });
 });

@@ -248,7 +248,10 @@ export function createSubscriptionSync(deps: ApiDeps, settings: BillingSettings)
       return plan !== null && isPlanForAccountKind(plan, state.accountKind) ? plan : null;
     };
     const next = keepDeletedCustomerUnlinked(row, applyStripeSubscription(state, snapshot, planOf, now()));
-    const isUnknownPrice = snapshot.priceId !== null && planOf(snapshot.priceId) === null;
+    const isStored = next.stripeSubscriptionId === snapshot.id;
+    // The flag (for operators to act on) describes the stored subscription only: an ended one on an
+    // old price, synced after it, would set it, and the next sync of the stored one clear it again.
+    const isUnknownPrice = isStored && snapshot.priceId !== null && planOf(snapshot.priceId) === null;
     if (isUnknownPrice) {
       deps.logger.warn('stripe subscription uses a price Tollgate does not know; plan kept', {
         accountId,
@@ -256,10 +259,9 @@ export function createSubscriptionSync(deps: ApiDeps, settings: BillingSettings)
         priceId: snapshot.priceId,
       });
     }
-    const isStored = next.stripeSubscriptionId === snapshot.id;
     const patch = {
       ...toSubscriptionPatch(next),
-      unknownStripePriceId: isUnknownPrice ? snapshot.priceId : null,
+      unknownStripePriceId: isStored ? (isUnknownPrice ? snapshot.priceId : null) : row.unknownStripePriceId,
       // What Stripe confirmed for the stored subscription's seats (the seat sync compares it).
       stripeQuantity: isStored ? snapshot.quantity : row.stripeQuantity,
     };
