@@ -11,6 +11,23 @@ beforeAll(async () => {
 });
 afterAll(() => billing?.stop());
 
+/** The account's subscription row as stored (ids, plan, the unknown-price flag). */
+async function storedRow(customer: Customer) {
+  const [row] = await billing.server.testDb.db
+    .select()
+    .from(subscriptions)
+    .where(eq(subscriptions.accountId, personalAccountId(customer.userId)));
+  if (!row) throw new Error('no subscription row');
+  return row;
+}
+
+/** The reconciler of the billing server under test. */
+function reconciler() {
+  const stripe = billing.server.services.stripe;
+  if (!stripe) throw new Error('billing not configured');
+  return stripe;
+}
+
 describe('reconciliation', () => {
   it('corrects accounts whose webhooks were lost, through the webhook code path, and reports it', async () => {
     const customer = await Customer.signUp(billing);
@@ -22,8 +39,7 @@ describe('reconciliation', () => {
     expect((await payCheckout(session.data.url, CARDS.success)).status).toBe(303);
     expect((await customer.overview()).plan).toBe('FREE'); // drift: Stripe says PRO
 
-    const stripe = billing.server.services.stripe;
-    if (!stripe) throw new Error('billing not configured');
+    const stripe = reconciler();
     const report = await stripe.reconcile();
     expect(report).toMatchObject({ accountsChecked: 2, accountsCorrected: 1, failures: [] });
     expect(report.oldestUnsyncedChangeAt).toBeInstanceOf(Date);
@@ -39,14 +55,8 @@ describe('reconciliation', () => {
   it('finds the stored subscription behind more than a page of newer ended ones', async () => {
     const customer = await Customer.signUp(billing);
     await customer.checkout('PRO', CARDS.success);
-    const stripe = billing.server.services.stripe;
-    if (!stripe) throw new Error('billing not configured');
-    const { db } = billing.server.testDb;
-    const [row] = await db
-      .select()
-      .from(subscriptions)
-      .where(eq(subscriptions.accountId, personalAccountId(customer.userId)));
-    const { stripeCustomerId, stripeSubscriptionId } = row ?? {};
+    const stripe = reconciler();
+    const { stripeCustomerId, stripeSubscriptionId } = await storedRow(customer);
     const live = await billing.stripe.subscriptions.retrieve(String(stripeSubscriptionId));
     const price = live.items.data[0]?.price.id ?? '';
 
@@ -74,17 +84,9 @@ describe('reconciliation', () => {
   it("an ended subscription on a price Tollgate doesn't sell doesn't flag the account, nor count as drift", async () => {
     const customer = await Customer.signUp(billing);
     await customer.checkout('PRO', CARDS.success);
-    const stripe = billing.server.services.stripe;
-    if (!stripe) throw new Error('billing not configured');
-    const { db } = billing.server.testDb;
-    const stored = async () => {
-      const [row] = await db
-        .select()
-        .from(subscriptions)
-        .where(eq(subscriptions.accountId, personalAccountId(customer.userId)));
-      return row;
-    };
-    const live = await billing.stripe.subscriptions.retrieve(String((await stored())?.stripeSubscriptionId));
+    const stripe = reconciler();
+    const stored = () => storedRow(customer);
+    const live = await billing.stripe.subscriptions.retrieve(String((await stored()).stripeSubscriptionId));
     // A subscription on a price made by hand in the dashboard, abandoned unpaid and canceled.
     const legacy = await billing.stripe.prices.create({
       currency: 'usd',

@@ -72,6 +72,17 @@ async function removeMember(owner: Owner, teamId: string, member: Member) {
   expect(removed.status).toBe(200);
 }
 
+async function setRole(owner: Owner, teamId: string, member: Member, role: 'admin' | 'member') {
+  const changed = await trpc(
+    server.url,
+    'mutation',
+    'accounts.setRole',
+    { accountId: teamId, userId: member.id, role },
+    owner.accessToken,
+  );
+  expect(changed.status).toBe(200);
+}
+
 /** What the key can still do for the team: read its subscription, spend its pool (as the owner). */
 async function keyStillWorks(key: string, teamId: string, owner: Owner) {
   const read = await request(
@@ -102,14 +113,7 @@ describe('grants of a removed or demoted admin', () => {
       email: '',
       accessToken: owner.accessToken,
     });
-    const demoted = await trpc(
-      server.url,
-      'mutation',
-      'accounts.setRole',
-      { accountId: teamId, userId: admin.id, role: 'member' },
-      owner.accessToken,
-    );
-    expect(demoted.status).toBe(200);
+    await setRole(owner, teamId, admin, 'member');
     expect(await keyStillWorks(adminKey, teamId, owner)).toEqual({ read: 401, run: 401 });
     expect(await keyStillWorks(ownerKey, teamId, owner)).toEqual({ read: 200, run: 200 });
   });
@@ -141,16 +145,7 @@ describe('grants of a removed or demoted admin', () => {
         );
         await atCreate;
         if (change === 'removed') await removeMember(owner, teamId, admin);
-        else {
-          const demoted = await trpc(
-            server.url,
-            'mutation',
-            'accounts.setRole',
-            { accountId: teamId, userId: admin.id, role: 'member' },
-            owner.accessToken,
-          );
-          expect(demoted.status).toBe(200);
-        }
+        else await setRole(owner, teamId, admin, 'member');
         release();
         const created = await creating;
         expect(created.status).toBe(change === 'removed' ? 404 : 403);
