@@ -44,6 +44,12 @@ export function createReconciler(
         const listed = await settings.stripe.subscriptions
           .list({ customer: row.stripeCustomerId, status: 'all', limit: 100 })
           .autoPagingToArray({ limit: MAX_SUBSCRIPTIONS_PER_CUSTOMER });
+        if (listed.length >= MAX_SUBSCRIPTIONS_PER_CUSTOMER) {
+          deps.logger.warn('stripe reconciliation read only the newest subscriptions of a customer', {
+            accountId: row.accountId,
+            read: listed.length,
+          });
+        }
         // Oldest first, so the newest live subscription is the one that ends up stored.
         const ordered = [...listed].sort((a, b) => a.created - b.created);
         let isCorrected = false;
