@@ -45,6 +45,15 @@ describe('session liveness', () => {
     expect(await liveness.isLive(sessionId, userId)).toBe(false);
   });
 
+  it('a clock stepped back does not lengthen what is remembered: the session is read again', async () => {
+    const { liveness, advance } = livenessAt();
+    const { userId, sessionId } = await signedIn();
+    expect(await liveness.isLive(sessionId, userId)).toBe(true);
+    await revokeRefreshTokenFamily(handle.db, sessionId);
+    advance(-60_000);
+    expect(await liveness.isLive(sessionId, userId)).toBe(false);
+  });
+
   it('a session ended here is refused at once, though the database still has it signed in', async () => {
     const { liveness } = livenessAt();
     const { userId, sessionId } = await signedIn();

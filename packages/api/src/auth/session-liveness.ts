@@ -60,7 +60,9 @@ export function createSessionLiveness(db: Database, now: () => Date) {
       const entry = entries.get(sessionId);
       if (entry && entry.userId === userId) {
         if (entry.isEnded) return false;
-        if (now().getTime() - entry.checkedAt < SESSION_CHECK_TTL_MS) return true;
+        // An age below 0 is a clock stepped back: the answer is read again rather than kept longer.
+        const age = now().getTime() - entry.checkedAt;
+        if (age >= 0 && age < SESSION_CHECK_TTL_MS) return true;
       }
       const key = `${sessionId}\n${userId}`;
       const ends = userEnds.get(userId) ?? 0;
