@@ -167,7 +167,7 @@ function transportError(error: TRPCClientError<AppRouter>): TollgateError {
       cause: error,
     });
   }
-  // AbortSignal.timeout() rejects with a DOMException named TimeoutError (not an Error in every runtime).
+  // A timed-out attempt rejects with a DOMException named TimeoutError (not an Error in every runtime).
   const isTimeout = chainOf(error).some((link) => (link as { name?: unknown }).name === 'TimeoutError');
   if (isTimeout) {
     return new TollgateError('Tollgate did not answer in time', {

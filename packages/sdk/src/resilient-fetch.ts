@@ -54,9 +54,9 @@ async function fetchWithRetries(
 ): Promise<Response> {
   const callerSignal = init.signal ?? undefined;
   for (let attempt = 0; ; attempt += 1) {
+    const deadline = attemptDeadline(callerSignal, options.timeoutMs);
     try {
-      const signal = withTimeout(callerSignal, options.timeoutMs);
-      const response = await options.fetch(input, { ...init, signal });
+      const response = await options.fetch(input, { ...init, signal: deadline.signal });
       const body = await response.arrayBuffer();
       return new Response(isNullBodyStatus(response.status) ? null : body, {
         status: response.status,
@@ -67,20 +67,35 @@ async function fetchWithRetries(
       // The caller gave up: retrying would do work nobody waits for.
       if (callerSignal?.aborted || attempt >= retries) throw error;
       await sleep(backoffMs(attempt));
+    } finally {
+      deadline.clear();
     }
   }
 }
 
-function withTimeout(callerSignal: AbortSignal | undefined, timeoutMs: number): AbortSignal {
-  const timeout = AbortSignal.timeout(timeoutMs);
-  if (!callerSignal) return timeout;
-  if (typeof AbortSignal.any === 'function') return AbortSignal.any([callerSignal, timeout]);
-  // Browsers before 2024 lack AbortSignal.any.
+/**
+ * One attempt's signal: aborted with a TimeoutError after `timeoutMs`, or when the caller aborts.
+ * A plain timer, not AbortSignal.any([caller, AbortSignal.timeout()]): Node's timeout signal is held
+ * only weakly by its timer, and the combined signal doesn't keep its sources alive, so a garbage
+ * collection during the wait dropped it and the attempt hung until the caller gave up (on Node 20, a
+ * hanging server and a GC every few ms: never aborted). `clear` stops the timer and detaches from the caller once the attempt is over.
+ */
+function attemptDeadline(callerSignal: AbortSignal | undefined, timeoutMs: number) {
   const controller = new AbortController();
-  const forward = (signal: AbortSignal) => () => controller.abort(signal.reason);
-  callerSignal.addEventListener('abort', forward(callerSignal), { once: true });
-  timeout.addEventListener('abort', forward(timeout), { once: true });
-  return controller.signal;
+  const timer = setTimeout(
+    () => controller.abort(new DOMException('The operation timed out.', 'TimeoutError')),
+    timeoutMs,
+  );
+  const onCallerAbort = () => controller.abort(callerSignal?.reason);
+  if (callerSignal?.aborted) onCallerAbort();
+  else callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
+  return {
+    signal: controller.signal,
+    clear: () => {
+      clearTimeout(timer);
+      callerSignal?.removeEventListener('abort', onCallerAbort);
+    },
+  };
 }
 
 /** Concurrent 401s share one refresh instead of each rotating the refresh token. */
