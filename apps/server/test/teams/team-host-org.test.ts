@@ -157,4 +157,77 @@ describe('host organizations (JWT_ORG_CLAIM)', () => {
     await trpc(server.url, 'query', 'billing.subscription', undefined, demoted);
     expect((await read()).status).toBe(401);
   });
+
+  it('a member the host removed from the org loses the org account, though Tollgate still lists its row', async () => {
+    const orgToken = (sub: string, role: string) => hostToken({ sub, org_id: 'org-gone', org_role: role });
+    await trpc(server.url, 'query', 'billing.subscription', undefined, await orgToken('owner-gone', 'owner'));
+    const erin = await orgToken('erin-gone', 'admin');
+    const listed = await trpc<Array<{ id: string; kind: string }>>(
+      server.url,
+      'query',
+      'accounts.list',
+      undefined,
+      erin,
+    );
+    const org = listed.data?.find((account) => account.kind === 'team');
+    const onOrg = { 'x-tollgate-account': org?.id ?? '' };
+    const members = (token: string) =>
+      trpc(server.url, 'query', 'accounts.members', { accountId: org?.id }, token);
+    expect((await members(erin)).status).toBe(200);
+
+    // The host removes erin from the org: her tokens no longer name it (none, or another org of hers).
+    for (const token of [
+      await hostToken({ sub: 'erin-gone' }),
+      await hostToken({ sub: 'erin-gone', org_id: 'org-erin-next', org_role: 'owner' }),
+    ]) {
+      expect((await members(token)).status).toBe(404);
+      const run = await trpc(server.url, 'mutation', 'usage.authorize', { runId: 'gone-run' }, token, onOrg);
+      expect(run.status).toBe(404);
+      const accounts = await trpc<Array<{ id: string }>>(
+        server.url,
+        'query',
+        'accounts.list',
+        undefined,
+        token,
+      );
+      expect(accounts.data?.map((account) => account.id)).not.toContain(org?.id);
+    }
+    // Her row is still there (the host never tells Tollgate): an owner removes it to end her seat.
+    expect((await orgAccounts()).filter((row) => row.host_org_id === 'org-gone').length).toBe(2);
+  });
+
+  it("members and roles of a host org's team change at the host: Tollgate refuses to change them (409)", async () => {
+    const orgToken = (sub: string, role: string) => hostToken({ sub, org_id: 'org-roles', org_role: role });
+    const owner = await orgToken('owner-roles', 'owner');
+    await trpc(server.url, 'query', 'billing.subscription', undefined, owner);
+    const frank = await orgToken('frank-roles', 'member');
+    const listed = await trpc<Array<{ id: string; kind: string }>>(
+      server.url,
+      'query',
+      'accounts.list',
+      undefined,
+      frank,
+    );
+    const accountId = listed.data?.find((account) => account.kind === 'team')?.id;
+    const asOwner = (path: string, input: object) =>
+      trpc(server.url, 'mutation', path, { accountId, ...input }, owner);
+    const refused = [
+      await asOwner('accounts.setRole', { userId: 'frank-roles', role: 'admin' }),
+      await asOwner('accounts.transferOwnership', { userId: 'frank-roles' }),
+      await asOwner('accounts.invite', { email: 'someone@example.com', role: 'member' }),
+      await trpc(server.url, 'mutation', 'accounts.leave', { accountId }, frank),
+    ];
+    for (const answer of refused) {
+      expect(answer.status).toBe(409);
+      expect(answer.error?.message).toMatch(/host/);
+    }
+    expect((await orgAccounts()).filter((row) => row.host_org_id === 'org-roles')).toEqual([
+      { host_org_id: 'org-roles', user_id: 'frank-roles', role: 'member' },
+      { host_org_id: 'org-roles', user_id: 'owner-roles', role: 'owner' },
+    ]);
+    // Removing a member stays possible: it ends the seat and keys of someone the host removed (a
+    // member the host still has comes back with their next token).
+    const removed = await asOwner('accounts.removeMember', { userId: 'frank-roles' });
+    expect(removed.status).toBe(200);
+  });
 });

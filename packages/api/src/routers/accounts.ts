@@ -25,7 +25,7 @@ export const accountsRouter = {
   /** The caller's accounts: its personal account first, then its teams. */
   list: protectedProcedure
     .output(accountSummariesSchema)
-    .query(({ ctx }) => ctx.services.billingAccounts.list(ctx.user.userId)),
+    .query(({ ctx }) => ctx.services.billingAccounts.list(ctx.user.userId, ctx.user.hostAccountId ?? null)),
   /** A new team account owned by the caller (no runs until it has a paid plan); rate-limited. */
   create: protectedProcedure
     .input(z.object({ name: storableText({ min: 1, max: 100, isTrimmed: true }) }))

@@ -74,6 +74,21 @@ export function createBillingAccountService(
   }
 
   /**
+   * A host org's team takes who belongs and in which role from the host's tokens: a change made here
+   * would be undone by the next token, so it is refused. Removing a member stays possible (it ends the
+   * seat and keys of someone the host removed, which the host never tells Tollgate).
+   */
+  function requireMembersManagedHere(account: ResolvedTenant): void {
+    requireTeam(account);
+    if (account.hostOrgId !== null) {
+      throw new AppError(
+        'CONFLICT',
+        "This team's members and roles are managed by the host platform's organization: change them there",
+      );
+    }
+  }
+
+  /**
    * The caller's role as it is now, under the account lock: the tier read it before the lock, and a
    * concurrent change may have removed or demoted the caller since.
    */
@@ -143,8 +158,15 @@ export function createBillingAccountService(
   }
 
   return {
-    async list(userId: string): Promise<AccountSummary[]> {
-      return (await listAccountsOfUser(db, userId)).map((row) => ({ ...row }));
+    /**
+     * The user's accounts. A host org's account is listed only to a token naming that org (`hostAccountId`),
+     * the only one that can act on it.
+     */
+    async list(userId: string, hostAccountId: string | null): Promise<AccountSummary[]> {
+      const rows = await listAccountsOfUser(db, userId);
+      return rows
+        .filter((row) => row.hostOrgId === null || row.id === hostAccountId)
+        .map(({ hostOrgId: _hostOrgId, ...row }) => row);
     },
 
     async create(userId: string, name: string): Promise<AccountSummary> {
@@ -193,7 +215,7 @@ export function createBillingAccountService(
     },
 
     async setRole(account: ResolvedTenant, userId: string, role: AccountRole): Promise<AccountMember[]> {
-      requireTeam(account);
+      requireMembersManagedHere(account);
       await change(account.tenant.accountId, async (tx) => {
         await currentRole(tx, account, 'manage_roles');
         const current = await findMembership(tx, account.tenant.accountId, userId);
@@ -230,7 +252,7 @@ export function createBillingAccountService(
     },
 
     async leave(account: ResolvedTenant): Promise<{ accountId: string; left: true }> {
-      requireTeam(account);
+      requireMembersManagedHere(account);
       const { accountId, userId } = account.tenant;
       await change(accountId, async (tx) => {
         const current = await findMembership(tx, accountId, userId);
@@ -243,7 +265,7 @@ export function createBillingAccountService(
 
     /** The target becomes an owner and the caller an admin: never a moment without an owner. */
     async transferOwnership(account: ResolvedTenant, userId: string): Promise<AccountMember[]> {
-      requireTeam(account);
+      requireMembersManagedHere(account);
       const { accountId } = account.tenant;
       if (userId === account.tenant.userId) throw new AppError('BAD_REQUEST', 'You already own this account');
       await change(accountId, async (tx) => {
@@ -266,7 +288,7 @@ export function createBillingAccountService(
       email: string,
       role: 'admin' | 'member',
     ): Promise<CreatedInvitation> {
-      requireTeam(account);
+      requireMembersManagedHere(account);
       if (account.role === null || !canManageMember(account.role, role)) {
         throw new AppError('FORBIDDEN', `Your role (${account.role ?? 'none'}) can't invite an ${role}`);
       }

@@ -13,6 +13,11 @@ export interface ResolvedTenant {
   tenant: Tenant;
   /** The acting user's role there (null when a service key acts). */
   role: AccountRole | null;
+  /**
+   * The host platform's organization the account stands for (JWT_ORG_CLAIM), else null: its members
+   * and roles come from the host's tokens.
+   */
+  hostOrgId: string | null;
 }
 
 /** What a call names: an account (header or input) and, for services, the member it acts for. */
@@ -50,13 +55,22 @@ export function createTenantResolver(deps: ApiDeps, users: AccountService) {
     const personal = personalAccountId(actor.userId);
     if (accountId === null || accountId === personal) {
       // Every user owns its personal account (made with the user, or on its first call): no read needed.
-      return { tenant: personalTenant(actor.userId), role: 'owner' };
+      return { tenant: personalTenant(actor.userId), role: 'owner', hostOrgId: null };
     }
     const membership = await membershipOrNotFound(accountId, actor.userId);
+    // A host org's account is acted on only with a token naming that org: the host is the authority on
+    // who belongs, and never tells Tollgate of a removal, so the membership row outlives it.
+    if (membership.hostOrgId !== null && actor.hostAccountId !== accountId) {
+      throw new AppError('ACCOUNT_NOT_FOUND', NOT_FOUND_MESSAGE);
+    }
     if (!can(membership.role, action)) {
       throw new AppError('FORBIDDEN', `Your role (${membership.role}) in this account can't do this`);
     }
-    return { tenant: { accountId, userId: actor.userId, kind: membership.kind }, role: membership.role };
+    return {
+      tenant: { accountId, userId: actor.userId, kind: membership.kind },
+      role: membership.role,
+      hostOrgId: membership.hostOrgId,
+    };
   }
 
   /**
@@ -79,7 +93,7 @@ export function createTenantResolver(deps: ApiDeps, users: AccountService) {
         throw new AppError('BAD_REQUEST', 'userId is required with a service API key');
       }
       await users.requireKnownUser(request.userId);
-      return { tenant: personalTenant(request.userId), role: null };
+      return { tenant: personalTenant(request.userId), role: null, hostOrgId: null };
     }
     if (request.userId === undefined) {
       throw new AppError('BAD_REQUEST', 'userId (the member the call is for) is required with accountId');
@@ -89,11 +103,15 @@ export function createTenantResolver(deps: ApiDeps, users: AccountService) {
       // A platform key naming someone's personal account by id, before that user's first call.
       if (actor.accountId === null && accountId === personalAccountId(request.userId)) {
         await users.requireKnownUser(request.userId);
-        return { tenant: personalTenant(request.userId), role: null };
+        return { tenant: personalTenant(request.userId), role: null, hostOrgId: null };
       }
       throw new AppError('ACCOUNT_NOT_FOUND', 'No such account, or userId is not one of its members');
     }
-    return { tenant: { accountId, userId: request.userId, kind: membership.kind }, role: null };
+    return {
+      tenant: { accountId, userId: request.userId, kind: membership.kind },
+      role: null,
+      hostOrgId: membership.hostOrgId,
+    };
   }
 
   return { forUser, forService };

@@ -11,6 +11,8 @@ export interface Membership {
   accountId: string;
   kind: AccountKind;
   role: MembershipRole;
+  /** The host platform's organization the account stands for (JWT_ORG_CLAIM), else null. */
+  hostOrgId: string | null;
 }
 
 export async function findMembership(
@@ -19,7 +21,12 @@ export async function findMembership(
   userId: string,
 ): Promise<Membership | null> {
   const [row] = await db
-    .select({ accountId: accounts.id, kind: accounts.kind, role: accountMemberships.role })
+    .select({
+      accountId: accounts.id,
+      kind: accounts.kind,
+      role: accountMemberships.role,
+      hostOrgId: accounts.hostOrgId,
+    })
     .from(accountMemberships)
     .innerJoin(accounts, eq(accounts.id, accountMemberships.accountId))
     .where(and(eq(accountMemberships.accountId, accountId), eq(accountMemberships.userId, userId)))
@@ -34,6 +41,7 @@ export interface AccountOfUser {
   role: MembershipRole;
   plan: PlanId;
   createdAt: Date;
+  hostOrgId: string | null;
 }
 
 /** Every account the user belongs to, its personal one first, then teams by creation. */
@@ -46,6 +54,7 @@ export async function listAccountsOfUser(db: Database, userId: string): Promise<
       role: accountMemberships.role,
       plan: subscriptions.plan,
       createdAt: accounts.createdAt,
+      hostOrgId: accounts.hostOrgId,
     })
     .from(accountMemberships)
     .innerJoin(accounts, eq(accounts.id, accountMemberships.accountId))
