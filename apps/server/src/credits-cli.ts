@@ -1,7 +1,8 @@
+import { findRoleGrantee, recordOperatorGrant } from '@tollgate/api';
+import { AppError } from '@tollgate/domain';
 import {
   findAccount,
   findUserByEmail,
-  insertOperatorGrant,
   isUuid,
   listCreditGrants,
   personalAccountId,
@@ -12,8 +13,9 @@ import { withCliDatabase } from './cli-database';
 /**
  * `npm run credits -- grant <email|accountId> <units> --reason "<why>" [--expires YYYY-MM-DD|never]
  * [--priority N]` and `npm run credits -- list <email|accountId>`: an operator's grant of runs, straight
- * into the database the server uses (the operator console will offer the same through the API). A
- * grant takes effect on the account's next authorization. An email names that user's personal account.
+ * into the database the server uses, with its audit row like the console's `admin.grantCredits`. A
+ * grant takes effect on the account's next authorization. An email names that user's personal account;
+ * a grant needs it verified (anyone may register any address), as `npm run operator -- grant` does.
  */
 const USAGE = [
   'Usage: npm run credits -- <command>',
@@ -72,31 +74,52 @@ export function parseCreditsCommand(args: readonly string[], now: Date): Command
   return { kind, target, units, reason, expiresAt, priority };
 }
 
-async function resolveAccount(db: Database, target: string): Promise<string | null> {
+/**
+ * The account a command names, or why it can't be used (a string). A grant to an email needs it
+ * verified; a listing reads only, so any match will do.
+ */
+async function resolveAccount(db: Database, command: Command): Promise<{ accountId: string } | string> {
+  const { target } = command;
+  const missing = `No account ${target} (an email names its user's personal account).`;
+  let accountId: string | null = isUuid(target) ? target : null;
   if (target.includes('@')) {
-    const user = await findUserByEmail(db, target);
-    return user ? personalAccountId(user.id) : null;
+    try {
+      const user =
+        command.kind === 'grant'
+          ? await findRoleGrantee(db, { email: target })
+          : await findUserByEmail(db, target);
+      accountId = user ? personalAccountId(user.id) : null;
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      return error.code === 'NOT_FOUND' ? missing : `${target}: ${error.message}.`;
+    }
   }
-  if (!isUuid(target)) return null;
-  return (await findAccount(db, target))?.id ?? null;
+  const account = accountId === null ? null : await findAccount(db, accountId);
+  return account ? { accountId: account.id } : missing;
 }
 
 async function runCommand(db: Database, command: Command, print: { out: Print; error: Print }, now: Date) {
-  const accountId = await resolveAccount(db, command.target);
-  if (!accountId || !(await findAccount(db, accountId))) {
-    print.error(`No account ${command.target} (an email names its user's personal account).`);
+  const resolved = await resolveAccount(db, command);
+  if (typeof resolved === 'string') {
+    print.error(resolved);
     return 1;
   }
+  const { accountId } = resolved;
   if (command.kind === 'grant') {
-    const grant = await insertOperatorGrant(db, {
-      accountId,
-      units: command.units,
-      startsAt: now,
-      expiresAt: command.expiresAt,
-      priority: command.priority,
-      grantedBy: 'cli',
-      reason: command.reason,
-    });
+    const { grant } = await recordOperatorGrant(
+      db,
+      {
+        accountId,
+        units: command.units,
+        startsAt: now,
+        expiresAt: command.expiresAt,
+        priority: command.priority,
+        grantedBy: 'cli',
+        grantedAs: { role: 'cli', requestId: null },
+        reason: command.reason,
+      },
+      () => new Date(),
+    );
     const expiry = grant.expiresAt ? `expires ${grant.expiresAt.toISOString()}` : 'never expires';
     print.out(`Granted ${grant.units} runs to account ${accountId} (grant ${grant.id}, ${expiry}).`);
     return 0;

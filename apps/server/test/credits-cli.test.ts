@@ -5,7 +5,9 @@ import {
   createDb,
   createUser,
   ensurePersonalAccount,
+  listAudit,
   listCreditGrants,
+  markEmailVerified,
   reserveRuns,
   type DbHandle,
 } from '@tollgate/db';
@@ -75,19 +77,29 @@ describe(`credits CLI on ${postgresUrl ? 'PostgreSQL' : 'PGlite'}`, () => {
   });
 
   it(
-    'grants runs by email; the next authorization past the plan spends them',
+    'grants runs to a verified email, with its audit row; the next authorization past the plan spends them',
     { timeout: 300_000 },
     async () => {
       const seed = await open();
       const user = await createUser(seed.db, { email: 'grace@example.test', passwordHash: 'x' });
       const accountId = await ensurePersonalAccount(seed.db, user.id, new Date());
       await seed.close();
+      const grant = () =>
+        runServerCli(
+          'credits-cli.ts',
+          ['grant', 'grace@example.test', '3', '--reason', 'support: outage on May 2'],
+          cliEnv,
+        );
 
-      const granted = await runServerCli(
-        'credits-cli.ts',
-        ['grant', 'grace@example.test', '3', '--reason', 'support: outage on May 2'],
-        cliEnv,
-      );
+      // Anyone may register any address: until it is verified, a grant to it is refused.
+      const unverified = await grant();
+      expect(unverified).toMatchObject({ code: 1, stderr: expect.stringMatching(/verified/) });
+      const verify = await open();
+      await markEmailVerified(verify.db, user.id, 'grace@example.test', new Date());
+      expect(await listCreditGrants(verify.db, accountId)).toEqual([]);
+      await verify.close();
+
+      const granted = await grant();
       expect(granted).toMatchObject({ code: 0, stdout: expect.stringMatching(/Granted 3 runs to account/) });
       const unknown = await runServerCli('credits-cli.ts', ['list', 'nobody@example.test'], cliEnv);
       expect(unknown).toMatchObject({ code: 1, stderr: expect.stringMatching(/No account/) });
@@ -96,8 +108,18 @@ describe(`credits CLI on ${postgresUrl ? 'PostgreSQL' : 'PGlite'}`, () => {
 
       const check = await open();
       try {
-        const [grant] = await listCreditGrants(check.db, accountId);
-        expect(grant).toMatchObject({ source: 'operator', units: 3, remaining: 3, grantedBy: 'cli' });
+        const [stored] = await listCreditGrants(check.db, accountId);
+        expect(stored).toMatchObject({ source: 'operator', units: 3, remaining: 3, grantedBy: 'cli' });
+        // Every operator grant is audited, the CLI's as the console's.
+        const audit = await listAudit(check.db, { accountId });
+        expect(audit).toEqual([
+          expect.objectContaining({
+            action: 'grant_credits',
+            actorUserId: 'cli',
+            actorRole: 'cli',
+            reason: 'support: outage on May 2',
+          }),
+        ]);
         // A plan of 1 run this period: the first run is the allowance's, the next 3 the grant's, then none.
         const now = new Date();
         const period = {

@@ -63,6 +63,7 @@ export type { ReconcileReport } from './billing/reconcile';
 export type { StripeBilling } from './billing';
 export { personalTenant, type Tenant } from './tenant';
 export { findRoleGrantee } from './services/operator-service';
+export { recordOperatorGrant } from './services/operator-grant';
 export { createEmailWorker, type EmailWorker, type DrainResult } from './notifications/email-worker';
 export {
   createUnsubscribeLinks,

@@ -173,7 +173,7 @@ export async function runWorkload(db: Database): Promise<void> {
     purchasedAt: new Date(NOW.getTime() - DAY),
     expiresAt: FAR,
   });
-  const operatorGrant = await repo.insertOperatorGrant(db, {
+  const { grant: operatorGrant } = await repo.insertOperatorGrant(db, {
     accountId: alice.accountId,
     units: 3,
     startsAt: new Date(NOW.getTime() - DAY),

@@ -53,7 +53,9 @@ export const adminRouter = {
   /**
    * Grants runs to an account (support credit, a goodwill gesture): spent after the plan's allowance,
    * by priority (smaller first; packs are 100), soonest expiry, oldest. Takes effect on the next
-   * authorization. `expiresAt` null: never expires. The reason is stored with the grant.
+   * authorization. `expiresAt` null: never expires. The reason is stored with the grant. Send an
+   * `idempotencyKey` (the console makes one per dialog) so a retry answers the first grant instead of
+   * granting again; without one, every call is a new grant.
    */
   grantCredits: staffProcedure
     .input(
@@ -63,6 +65,7 @@ export const adminRouter = {
         expiresAt: z.iso.datetime().nullable(),
         priority: z.number().int().min(0).max(1000).optional(),
         reason: staffReasonSchema,
+        idempotencyKey: storableText({ min: 8, max: 100 }).optional(),
       }),
     )
     .output(creditGrantViewSchema)

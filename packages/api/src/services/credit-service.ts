@@ -1,45 +1,10 @@
-import {
-  appendAudit,
-  expireCreditGrants,
-  getUsage,
-  insertOperatorGrant,
-  listCreditGrants,
-  type CreditGrantRow,
-} from '@tollgate/db';
-import {
-  AppError,
-  DRAW_ORDER_TEXT,
-  MAX_RUN_UNITS,
-  RUN_PACKS,
-  USAGE_UNIT,
-  isRunPackId,
-} from '@tollgate/domain';
+import { expireCreditGrants, getUsage, listCreditGrants, type CreditGrantRow } from '@tollgate/db';
+import { DRAW_ORDER_TEXT, RUN_PACKS, USAGE_UNIT, isRunPackId } from '@tollgate/domain';
 import type { ApiDeps } from '../config';
 import type { BalanceView, CreditGrantView } from '../schemas/balance-schemas';
 import type { Tenant } from '../tenant';
 import type { SubscriptionService } from './subscription-service';
-import { requireSupportDailyRoom } from './support-daily-bound';
-
-export interface GrantCreditsInput {
-  accountId: string;
-  units: number;
-  /** Default: now. */
-  startsAt?: Date;
-  /** Null: never expires. */
-  expiresAt: Date | null;
-  priority?: number;
-  reason: string;
-  /** Who grants (an operator's user id, or "cli:<name>"). */
-  grantedBy: string;
-  /** Their platform role (`operator`, `support`, or `cli`) and request, for the audit row. */
-  grantedAs?: { role: string; requestId: string | null };
-  /**
-   * The most runs `grantedBy` may grant over a rolling day, this grant included (support's bound;
-   * operators have none). Counted from their audit rows under their user row's lock: exact even when
-   * two grants race.
-   */
-  dailyLimit?: number;
-}
+import { recordOperatorGrant, type GrantCreditsInput } from './operator-grant';
 
 /** Balances (the allowance and every grant, in draw order), operators' grants, and the expiry sweep. */
 export function createCreditService(deps: ApiDeps, subscriptions: SubscriptionService) {
@@ -73,46 +38,16 @@ export function createCreditService(deps: ApiDeps, subscriptions: SubscriptionSe
     };
   }
 
-  /** An operator's grant (the CLI and the operator procedure): takes effect on the next authorization. */
+  /** An operator's grant (see recordOperatorGrant): takes effect on the next authorization. */
   async function grantCredits(input: GrantCreditsInput): Promise<CreditGrantView> {
-    const startsAt = input.startsAt ?? now();
-    if (!Number.isSafeInteger(input.units) || input.units < 1 || input.units > MAX_RUN_UNITS * 100) {
-      throw new AppError('BAD_REQUEST', `units must be a whole number from 1 to ${MAX_RUN_UNITS * 100}`);
-    }
-    if (input.expiresAt && input.expiresAt.getTime() <= startsAt.getTime()) {
-      throw new AppError('BAD_REQUEST', 'expiresAt must be after startsAt');
-    }
-    if (input.reason.trim().length === 0) throw new AppError('BAD_REQUEST', 'a reason is required');
-    const reason = input.reason.trim();
-    // The grant and its audit row commit together.
-    const grant = await db.transaction(async (tx) => {
-      if (input.dailyLimit !== undefined) {
-        await requireSupportDailyRoom(tx, {
-          actorUserId: input.grantedBy,
-          units: input.units,
-          limit: input.dailyLimit,
-          at: now(),
-        });
-      }
-      const row = await insertOperatorGrant(tx, { ...input, startsAt, reason });
-      await appendAudit(tx, {
-        actorUserId: input.grantedBy,
-        actorRole: input.grantedAs?.role ?? 'cli',
-        action: 'grant_credits',
+    const { isNew, grant } = await recordOperatorGrant(db, input, now);
+    if (isNew) {
+      deps.logger.info('credits granted', {
         accountId: input.accountId,
-        before: null,
-        after: { grantId: row.id, units: row.units, expiresAt: row.expiresAt, priority: row.priority },
-        reason,
-        requestId: input.grantedAs?.requestId ?? null,
-        at: now(),
+        units: input.units,
+        by: input.grantedBy,
       });
-      return row;
-    });
-    deps.logger.info('credits granted', {
-      accountId: input.accountId,
-      units: input.units,
-      by: input.grantedBy,
-    });
+    }
     return grantView(grant, now());
   }
 

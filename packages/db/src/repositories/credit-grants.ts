@@ -11,10 +11,19 @@ export interface OperatorGrantInput {
   priority?: number;
   grantedBy: string;
   reason: string;
+  /** The caller's key for this grant: a second insert with it (a retry) inserts nothing. */
+  idempotencyKey?: string | null;
 }
 
-/** An operator's grant of units (support credit, a goodwill gesture, a promotion). */
-export async function insertOperatorGrant(db: Database, input: OperatorGrantInput): Promise<CreditGrantRow> {
+/**
+ * An operator's grant of units (support credit, a goodwill gesture, a promotion). `isNew` false: the
+ * account already has the grant made with this idempotency key, returned as stored (whatever it holds).
+ */
+export async function insertOperatorGrant(
+  db: Database,
+  input: OperatorGrantInput,
+): Promise<{ isNew: boolean; grant: CreditGrantRow }> {
+  const idempotencyKey = input.idempotencyKey ?? null;
   const [row] = await db
     .insert(creditGrants)
     .values({
@@ -27,10 +36,29 @@ export async function insertOperatorGrant(db: Database, input: OperatorGrantInpu
       expiresAt: input.expiresAt,
       grantedBy: input.grantedBy,
       reason: input.reason,
+      idempotencyKey,
     })
+    .onConflictDoNothing({ target: [creditGrants.accountId, creditGrants.idempotencyKey] })
     .returning();
-  if (!row) throw new Error('insertOperatorGrant: no row returned');
-  return row;
+  if (row) return { isNew: true, grant: row };
+  // Only a key can conflict (NULLs never do); the other insert has committed, so this statement sees it.
+  const stored =
+    idempotencyKey === null ? null : await findOperatorGrantByKey(db, input.accountId, idempotencyKey);
+  if (!stored) throw new Error('insertOperatorGrant: no row returned');
+  return { isNew: false, grant: stored };
+}
+
+/** The account's operator grant made with this idempotency key, if any. */
+export async function findOperatorGrantByKey(
+  db: Database,
+  accountId: string,
+  idempotencyKey: string,
+): Promise<CreditGrantRow | null> {
+  const [row] = await db
+    .select()
+    .from(creditGrants)
+    .where(and(eq(creditGrants.accountId, accountId), eq(creditGrants.idempotencyKey, idempotencyKey)));
+  return row ?? null;
 }
 
 export interface PackPurchaseInput {

@@ -60,12 +60,15 @@ export const creditGrants = pgTable(
     /** Operator grants: who granted it and the reason they typed. */
     grantedBy: text('granted_by'),
     reason: text('reason'),
+    /** An operator grant's idempotency key (the console sends one per dialog): a retry grants once. */
+    idempotencyKey: text('idempotency_key'),
     createdAt: timestamptz('created_at').notNull().defaultNow(),
   },
   (t) => [
     primaryKey({ name: 'credit_grants_pkey', columns: [t.accountId, t.id] }),
     unique('credit_grants_account_id_checkout_session_id_unique').on(t.accountId, t.checkoutSessionId),
     unique('credit_grants_account_id_auto_top_up_id_unique').on(t.accountId, t.autoTopUpId),
+    unique('credit_grants_account_id_idempotency_key_unique').on(t.accountId, t.idempotencyKey),
     // The reservation statement's probe: an account's grants that still hold units.
     index('credit_grants_spendable_idx')
       .on(t.accountId)

@@ -102,12 +102,40 @@ describe('Console › customer', () => {
       units: 25,
       expiresAt: null,
       reason: 'outage on March 9',
+      idempotencyKey: expect.stringMatching(/^[0-9a-f-]{36}$/),
     });
     expect(fake.callsTo('admin.customer')).toHaveLength(2);
     expect(wrapper.get('[data-testid="timeline-entry"]').text()).toContain(
       'Granted 25 runs: outage on March 9',
     );
     expect(form(wrapper, 'grant-runs-form').get('[role="status"]').text()).toContain('Done');
+  });
+
+  it('sends a failed grant again with its key (a lost answer grants once); the next grant gets a new key', async () => {
+    let isOffline = true;
+    const { wrapper, fake } = await mountPage('operator', {
+      'admin.grantCredits': () => {
+        if (isOffline) throw new FakeTrpcError('INTERNAL_SERVER_ERROR', 503, 'Database unavailable');
+        return {};
+      },
+    });
+    const grant = async (runs: string) => {
+      await field(wrapper, 'grant-runs-form', 'Runs').setValue(runs);
+      await field(wrapper, 'grant-runs-form', 'Reason').setValue('outage');
+      await form(wrapper, 'grant-runs-form').trigger('submit');
+      await flushPromises();
+    };
+    await grant('25');
+    isOffline = false;
+    await form(wrapper, 'grant-runs-form').trigger('submit');
+    await flushPromises();
+    await grant('5');
+    const keys = fake
+      .callsTo('admin.grantCredits')
+      .map((call) => (call.input as { idempotencyKey: string }).idempotencyKey);
+    expect(keys).toHaveLength(3);
+    expect(keys[1]).toBe(keys[0]);
+    expect(keys[2]).not.toBe(keys[0]);
   });
 
   it('shows what the server refused, and keeps the form as typed', async () => {

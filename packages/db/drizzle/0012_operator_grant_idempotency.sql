@@ -1,0 +1,2 @@
+ALTER TABLE "credit_grants" ADD COLUMN "idempotency_key" text;--> statement-breakpoint
+ALTER TABLE "credit_grants" ADD CONSTRAINT "credit_grants_account_id_idempotency_key_unique" UNIQUE("account_id","idempotency_key");
