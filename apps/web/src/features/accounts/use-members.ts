@@ -1,7 +1,8 @@
 import { can, canManageMember, type AccountAction, type AccountRole } from '@tollgate/sdk';
-import { computed, ref, type Ref } from 'vue';
+import { computed, ref, watch, type Ref } from 'vue';
 import { useApi } from '../../lib/api';
 import { errorMessage } from '../../lib/error-message';
+import { createLatestOnly } from '../../lib/latest-only';
 import type { LoadStatus } from '../billing/billing.store';
 import {
   createAccountsApi,
@@ -37,8 +38,19 @@ export function useMembers(accountId: Ref<string>, selfUserId: Ref<string | null
   const created = ref<CreatedInvitation | null>(null);
   /** What is in flight ("invite", "role:<userId>", …): one action at a time. */
   const pending = ref<string | null>(null);
+  /** The last load fills the page: after a switch of team, the previous team's answer is dropped. */
+  const loads = createLatestOnly();
+
+  // What the page said about the previous team (a new link, a refusal) is not about this one.
+  watch(accountId, () => {
+    created.value = null;
+    rowErrors.value = {};
+    inviteError.value = null;
+    leaveError.value = null;
+  });
 
   async function load(): Promise<void> {
+    const loading = loads.begin();
     status.value = 'loading';
     error.value = null;
     try {
@@ -47,10 +59,12 @@ export function useMembers(accountId: Ref<string>, selfUserId: Ref<string | null
         accountsApi.members(accountId.value),
         isAllowed('manage_members') ? accountsApi.invitations(accountId.value) : Promise.resolve([]),
       ]);
+      if (!loads.isLatest(loading)) return;
       members.value = memberRows;
       invitations.value = invitationRows;
       status.value = 'ready';
     } catch (failure) {
+      if (!loads.isLatest(loading)) return;
       error.value = errorMessage(failure);
       status.value = 'error';
     }

@@ -4,6 +4,7 @@ import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import { useApi } from '../../lib/api';
 import { errorMessage } from '../../lib/error-message';
+import { createLatestOnly } from '../../lib/latest-only';
 import { leaveAppTo, sleep } from '../../lib/navigation';
 import { createBillingApi, type InvoiceSummary, type SubscriptionOverview } from './billing.api';
 import { useAuthStore } from '../auth/auth.store';
@@ -57,23 +58,36 @@ export const useBillingStore = defineStore('billing', () => {
   });
 
   let loading: Promise<void> | null = null;
+  /** A read begun before a change the server took (a trial) may answer the old plan: it writes nothing. */
+  const reads = createLatestOnly();
 
   /** Callers at the same moment (the header and a page) share one request. */
   function load(): Promise<void> {
     loading ??= (async () => {
+      const read = reads.begin();
       status.value = 'loading';
       error.value = null;
       try {
-        overview.value = await billingApi.subscription();
+        const next = await billingApi.subscription();
+        if (!reads.isLatest(read)) return;
+        overview.value = next;
         status.value = 'ready';
       } catch (failure) {
+        if (!reads.isLatest(read)) return;
         error.value = errorMessage(failure);
         status.value = 'error';
       } finally {
-        loading = null;
+        // Otherwise `loading` is a newer read's, or was dropped by a change since.
+        if (reads.isLatest(read)) loading = null;
       }
     })();
     return loading;
+  }
+
+  /** After a change the server took: the next load asks afresh instead of joining a read from before it. */
+  function supersedeReads(): void {
+    reads.supersede();
+    loading = null;
   }
 
   /** First load only; the header and the pages share one overview. */
@@ -156,6 +170,7 @@ export const useBillingStore = defineStore('billing', () => {
   function activateTrial(): Promise<void> {
     return runAction('trial', async () => {
       await billingApi.activateTrial();
+      supersedeReads();
       await load();
     });
   }

@@ -4,6 +4,7 @@ import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import { useApi } from '../../lib/api';
 import { errorMessage } from '../../lib/error-message';
+import { createLatestOnly } from '../../lib/latest-only';
 import { useBillingStore, type LoadStatus } from '../billing/billing.store';
 import { useCreditsStore } from '../credits/credits.store';
 import { useSpendStore } from '../spend/spend.store';
@@ -44,6 +45,8 @@ export const useSessionsStore = defineStore('sessions', () => {
   const current = ref<SessionDetail | null>(null);
   const currentStatus = ref<LoadStatus>('idle');
   const currentError = ref<string | null>(null);
+  /** The session opened last fills the page: an earlier one's answer, arriving late, is dropped. */
+  const opens = createLatestOnly();
 
   const isSending = ref(false);
   const sendError = ref<string | null>(null);
@@ -93,15 +96,19 @@ export const useSessionsStore = defineStore('sessions', () => {
   }
 
   async function open(id: string): Promise<void> {
+    const opening = opens.begin();
     if (current.value?.id !== id) current.value = null;
     currentStatus.value = 'loading';
     currentError.value = null;
     denial.value = null;
     sendError.value = null;
     try {
-      current.value = await sessionsApi.get(id);
+      const session = await sessionsApi.get(id);
+      if (!opens.isLatest(opening)) return;
+      current.value = session;
       currentStatus.value = 'ready';
     } catch (failure) {
+      if (!opens.isLatest(opening)) return;
       currentError.value = errorMessage(failure);
       currentStatus.value = 'error';
     }
@@ -126,11 +133,16 @@ export const useSessionsStore = defineStore('sessions', () => {
     isSending.value = true;
     sendError.value = null;
     denial.value = null;
+    // The user may open another session while the run is under way: its outcome then stays off that
+    // page (the run shows when its own session is opened again), and the next message goes there.
+    const isStillOpen = () => current.value?.id === session.id;
     try {
       const result = await sessionsApi.run({ id: session.id, runId, message });
       unsent = null;
-      const runs = session.runs.filter((run) => run.runId !== result.run.runId);
-      current.value = { ...session, runs: [...runs, result.run] };
+      if (current.value && isStillOpen()) {
+        const runs = current.value.runs.filter((run) => run.runId !== result.run.runId);
+        current.value = { ...current.value, runs: [...runs, result.run] };
+      }
       billing.applyUsage(result.usage);
       credits.applyRunCredits(result.usage.credits);
       spend.noteRun(result.usage);
@@ -141,13 +153,13 @@ export const useSessionsStore = defineStore('sessions', () => {
       // Charged and flagged: the session shows the run as unconfirmed.
       if (error.code === 'AGENT_UNCONFIRMED') void reloadRuns(session.id);
       if (error instanceof PaymentRequiredError) {
-        denial.value = toDenial(error);
+        if (isStillOpen()) denial.value = toDenial(error);
         void billing.load();
         // The header's "+ N from packs" must not promise runs the server just said are gone.
         void credits.load();
         // Nor its overage count a spend the cap has since stopped.
         if (error.code === 'SPEND_CAP_REACHED') void spend.load();
-      } else {
+      } else if (isStillOpen()) {
         sendError.value = errorMessage(error);
       }
       return false;

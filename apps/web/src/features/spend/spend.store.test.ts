@@ -69,4 +69,56 @@ describe('spend store', () => {
     await flushPromises();
     expect(reads()).toBe(1);
   });
+
+  describe('a save while an earlier read is still under way', () => {
+    /** The server's settings follow each save; its second read (the settings page's visit) is slow. */
+    async function storeWithSlowSecondRead() {
+      let server = spendFixture();
+      let answerSlowRead: (() => void) | null = null;
+      const mounted = await mountWithApp(Host, {
+        handlers: {
+          'billing.spendSettings': () => {
+            const snapshot = server;
+            if (mounted.fake.callsTo('billing.spendSettings').length !== 2) return snapshot;
+            return new Promise((resolve) => (answerSlowRead = () => resolve(snapshot)));
+          },
+          'billing.updateSpendSettings': (input) => {
+            const { overageEnabled } = input as { overageEnabled: boolean };
+            server = { ...server, overage: { ...server.overage, enabled: overageEnabled } };
+            return server;
+          },
+        },
+      });
+      const store = useSpendStore(mounted.pinia);
+      const reads = () => mounted.fake.callsTo('billing.spendSettings').length;
+      const answer = () => (answerSlowRead as (() => void) | null)?.();
+      return { store, reads, answer };
+    }
+
+    it('keeps showing the saved setting when the earlier read answers after it', async () => {
+      const { store, answer } = await storeWithSlowSecondRead();
+      await store.load();
+      const readBeforeSave = store.load();
+      expect(await store.save('overage', { overageEnabled: true })).toBe(true);
+
+      answer();
+      await readBeforeSave;
+      await flushPromises();
+      expect(store.lastSaved).toBe('overage');
+      expect(store.overview?.overage.enabled).toBe(true);
+    });
+
+    it('reads afresh after the save instead of joining the earlier read', async () => {
+      const { store, reads, answer } = await storeWithSlowSecondRead();
+      await store.load();
+      void store.load();
+      await store.save('overage', { overageEnabled: true });
+
+      const readAfterSave = store.load();
+      answer();
+      await readAfterSave;
+      expect(reads()).toBe(3);
+      expect(store.overview?.overage.enabled).toBe(true);
+    });
+  });
 });

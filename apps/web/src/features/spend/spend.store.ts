@@ -3,6 +3,7 @@ import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import { useApi } from '../../lib/api';
 import { errorMessage } from '../../lib/error-message';
+import { createLatestOnly } from '../../lib/latest-only';
 import type { LoadStatus, UsageUpdate } from '../billing/billing.store';
 import { createSpendApi, type SpendOverview, type SpendSettingsChange } from './spend.api';
 
@@ -41,23 +42,36 @@ export const useSpendStore = defineStore('spend', () => {
   });
 
   let loading: Promise<void> | null = null;
+  /** A read begun before a save the server took may answer the old settings: it writes nothing. */
+  const reads = createLatestOnly();
 
   /** Callers at the same moment (the header and the settings page) share one request. */
   function load(): Promise<void> {
     loading ??= (async () => {
+      const read = reads.begin();
       status.value = 'loading';
       error.value = null;
       try {
-        overview.value = await spendApi.settings();
+        const next = await spendApi.settings();
+        if (!reads.isLatest(read)) return;
+        overview.value = next;
         status.value = 'ready';
       } catch (failure) {
+        if (!reads.isLatest(read)) return;
         error.value = errorMessage(failure);
         status.value = 'error';
       } finally {
-        loading = null;
+        // Otherwise `loading` is a newer read's, or was dropped by a change since.
+        if (reads.isLatest(read)) loading = null;
       }
     })();
     return loading;
+  }
+
+  /** After a save the server took: the next load asks afresh instead of joining a read from before it. */
+  function supersedeReads(): void {
+    reads.supersede();
+    loading = null;
   }
 
   /**
@@ -76,7 +90,9 @@ export const useSpendStore = defineStore('spend', () => {
     lastSaved.value = null;
     saveErrors.value = { ...saveErrors.value, [section]: undefined };
     try {
-      overview.value = await spendApi.update(change);
+      const saved = await spendApi.update(change);
+      supersedeReads();
+      overview.value = saved;
       status.value = 'ready';
       lastSaved.value = section;
       return true;
