@@ -51,7 +51,17 @@ const DISPUTE_EVENTS = new Set([
 
 /** What one event asks Tollgate to do, decided from its payload alone (no database, no Stripe). */
 export type WebhookPlan =
-  | { kind: 'sync'; subscriptionId: string; ownerHint: StripeOwner | null; customerId: string | null }
+  | {
+      kind: 'sync';
+      subscriptionId: string;
+      ownerHint: StripeOwner | null;
+      customerId: string | null;
+      /**
+       * The subscription as the event states it, at the event's time (`customer.subscription.*`
+       * only; null for invoices and sessions): the re-fetch says only how it is now.
+       */
+      objectAtEvent: unknown;
+    }
   | { kind: 'customer-deleted'; customerId: string }
   /** A payment-mode Checkout Session (a run pack): re-fetched, credited once when paid. */
   | { kind: 'pack-payment'; sessionId: string }
@@ -127,6 +137,7 @@ export function planOf(envelope: StripeEventEnvelope): WebhookPlan {
         ownerOfReference(session.clientReferenceId) ??
         ownerOfMetadata({ accountId: session.metadataAccountId, userId: session.metadataUserId }),
       customerId: session.customerId,
+      objectAtEvent: null,
     };
   }
   if (type.startsWith('invoice.')) {
@@ -137,10 +148,17 @@ export function planOf(envelope: StripeEventEnvelope): WebhookPlan {
       subscriptionId: invoice.subscriptionId,
       ownerHint: null,
       customerId: invoice.customerId,
+      objectAtEvent: null,
     };
   }
   const subscription = readObject(subscriptionIdSchema, object, type);
-  return { kind: 'sync', subscriptionId: subscription.id, ownerHint: null, customerId: null };
+  return {
+    kind: 'sync',
+    subscriptionId: subscription.id,
+    ownerHint: null,
+    customerId: null,
+    objectAtEvent: object,
+  };
 }
 
 function readObject<T>(schema: z.ZodType<T>, object: unknown, type: string): T {

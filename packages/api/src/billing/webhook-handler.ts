@@ -301,7 +301,11 @@ export function createWebhookHandler(
       }
       if (!prepared) throw new Error('a subscription event reached its transaction unprepared');
       await linkCheckoutCustomer(tx, plan, eventId);
-      const result = await sync.apply(tx, prepared, { at: record.stripeCreatedAt, source: 'webhook' });
+      const result = await sync.apply(tx, prepared, {
+        at: record.stripeCreatedAt,
+        source: 'webhook',
+        objectAtEvent: plan.objectAtEvent,
+      });
       cancellations = result.cancellations;
       if (result.after) {
         for (const notice of eventNotices(envelope, result.context, result.after)) {
