@@ -1,7 +1,7 @@
-import { createUser } from '@tollgate/db';
+import { createUser, personalAccountId } from '@tollgate/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerUser, request, trpc, uniqueEmail, type Tokens } from '../support/http';
-import type { TestServer } from '../support/test-server';
+import { verifyEmail, type TestServer } from '../support/test-server';
 import { APP_URL, PASSWORD, linkFor, outboxFor, startEmailTestServer, tokenOf } from './email-support';
 
 let server: TestServer;
@@ -168,6 +168,68 @@ describe('resetting the password with the link', () => {
     const signedIn = await login(email, NEW_PASSWORD);
     const me = await trpc(server.url, 'query', 'auth.me', undefined, signedIn.data?.accessToken);
     expect(me.data).toMatchObject({ emailVerified: true });
+  });
+
+  it("the mailbox's owner taking back a squatted address ends the keys and invitations made before; a verified user's stay", async () => {
+    // Anyone may register any address: a squatter registers the owner's, makes an account key on its
+    // personal account and invites an accomplice to a team. The owner can't register (409): they
+    // reset the password through the link, which reaches only their mailbox.
+    const makeGrants = async (email: string) => {
+      const holder = await registerUser(server.url, email);
+      const accountId = personalAccountId(holder.user.id);
+      const key = await request<{ key: string }>(
+        server.url,
+        'POST',
+        `/api/v1/accounts/${accountId}/api-keys`,
+        {
+          token: holder.accessToken,
+          body: { name: 'kept', scopes: ['runs:authorize', 'subscriptions:read'] },
+        },
+      );
+      expect(key.status).toBe(201);
+      const team = await request<{ id: string }>(server.url, 'POST', '/api/v1/accounts', {
+        token: holder.accessToken,
+        body: { name: 'Squat' },
+      });
+      const invited = await request(server.url, 'POST', `/api/v1/accounts/${team.body.id}/invitations`, {
+        token: holder.accessToken,
+        body: { email: uniqueEmail('accomplice'), role: 'admin' },
+      });
+      expect(invited.status).toBe(201);
+      return { userId: holder.user.id, key: key.body.key, teamId: team.body.id };
+    };
+    const reset = async (email: string) => {
+      await askReset({ email });
+      const token = tokenOf(await linkFor(server, email, 'password_reset'));
+      expect((await confirm({ token, password: NEW_PASSWORD })).status).toBe(200);
+    };
+    const keyWorks = async (grants: { userId: string; key: string }) =>
+      (
+        await request(server.url, 'GET', `/api/v1/billing/subscription?userId=${grants.userId}`, {
+          token: grants.key,
+        })
+      ).status === 200;
+    const pendingInvitations = async (teamId: string, email: string) => {
+      const owner = await login(email, NEW_PASSWORD);
+      const listed = await request<unknown[]>(server.url, 'GET', `/api/v1/accounts/${teamId}/invitations`, {
+        token: owner.data?.accessToken,
+      });
+      return listed.body.length;
+    };
+
+    const squatted = uniqueEmail('squatted');
+    const squatter = await makeGrants(squatted);
+    await reset(squatted);
+    expect(await keyWorks(squatter)).toBe(false);
+    expect(await pendingInvitations(squatter.teamId, squatted)).toBe(0);
+
+    // An owner who had verified the address is only changing a password: what they made stays.
+    const verified = uniqueEmail('verified');
+    const owner = await makeGrants(verified);
+    await verifyEmail(server, owner.userId);
+    await reset(verified);
+    expect(await keyWorks(owner)).toBe(true);
+    expect(await pendingInvitations(owner.teamId, verified)).toBe(1);
   });
 
   it('a verification token is not a reset token (and the reverse)', async () => {

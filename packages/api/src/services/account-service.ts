@@ -182,6 +182,8 @@ export function createAccountService(deps: ApiDeps, loginLockout: LoginLockout, 
      * that token would outlive "signed out everywhere".
      */
     async refresh(refreshToken: string): Promise<TokenPair> {
+      // Turned off on a database that has built-in users: their sessions end too, not only sign-ins.
+      requireBuiltInAccounts();
       const tokenHash = hashSecret(refreshToken);
       const found = await findRefreshTokenByHash(db, tokenHash);
       if (!found) throw new AppError('UNAUTHORIZED', SESSION_EXPIRED);

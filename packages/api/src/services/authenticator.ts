@@ -70,6 +70,8 @@ export function createAuthenticator(deps: ApiDeps, apiKeys: ApiKeyService, sessi
 
     const token = await verifyAccessToken(credential);
     if (!token) return null;
+    // Tollgate signs tokens for built-in accounts only: turned off, the host platform is the identity.
+    if (token.source === 'tollgate' && !deps.config.isBuiltInAccountsEnabled) return null;
     // Tollgate's own token is good while its session is signed in (a logout or a reset ends it).
     if (token.sessionId !== null && !(await sessions.isLive(token.sessionId, token.userId))) return null;
     if (token.source === 'host' && !(await isHostUser(token.userId))) return null;

@@ -1,6 +1,7 @@
 import {
   consumeEmailToken,
   emailTokens,
+  findEmailTokenUserId,
   findUserById,
   insertEmailToken,
   invalidateEmailTokens,
@@ -8,6 +9,7 @@ import {
   users,
   type Database,
   type EmailTokenPurpose,
+  type EmailTokenRow,
   type UserRow,
 } from '@tollgate/db';
 import { AppError, MS_PER_HOUR } from '@tollgate/domain';
@@ -38,6 +40,25 @@ export function isEmailVerified(user: Pick<UserRow, 'authSource' | 'emailVerifie
 export async function lockUser(tx: Database, userId: string): Promise<UserRow | null> {
   const [row] = await tx.select().from(users).where(eq(users.id, userId)).for('update');
   return row ?? null;
+}
+
+/**
+ * Uses a link's token (one conditional UPDATE: of two concurrent uses one wins) with its user's row
+ * locked first, the order every transaction on a user's tokens takes. Consuming first and locking after
+ * deadlocked two links of one user used at once on PostgreSQL: each held its own token and waited for
+ * the user, whose holder then voided the other's token. Null: unknown, used or expired.
+ */
+export async function consumeLinkToken(
+  tx: Database,
+  purpose: EmailTokenPurpose,
+  tokenHash: string,
+  at: Date,
+): Promise<{ used: EmailTokenRow; user: UserRow | null } | null> {
+  const userId = await findEmailTokenUserId(tx, purpose, tokenHash);
+  if (userId === null) return null;
+  const user = await lockUser(tx, userId);
+  const used = await consumeEmailToken(tx, purpose, tokenHash, at);
+  return used ? { used, user } : null;
 }
 
 /** Creation times of the user's tokens of `purpose` since `since`, oldest first. */
@@ -142,9 +163,9 @@ export function createEmailVerificationService(deps: ApiDeps) {
     async verify(token: string): Promise<{ verified: true; email: string }> {
       const at = now();
       return db.transaction(async (tx) => {
-        const used = await consumeEmailToken(tx, 'verify_email', hashSecret(token), at);
-        if (!used) throw new AppError('TOKEN_INVALID', TOKEN_INVALID_MESSAGE);
-        const user = await lockUser(tx, used.userId);
+        const consumed = await consumeLinkToken(tx, 'verify_email', hashSecret(token), at);
+        if (!consumed) throw new AppError('TOKEN_INVALID', TOKEN_INVALID_MESSAGE);
+        const { used, user } = consumed;
         if (user?.email !== used.email) throw new AppError('TOKEN_INVALID', TOKEN_INVALID_MESSAGE);
         await markEmailVerified(tx, used.userId, used.email, at);
         await invalidateEmailTokens(tx, used.userId, 'verify_email', at);

@@ -1,9 +1,9 @@
 import {
-  consumeEmailToken,
   findUserByEmail,
   insertEmailToken,
   invalidateEmailTokens,
   markEmailVerified,
+  revokeAllGrantsOf,
   revokeAllRefreshTokensForUser,
   setPasswordHash,
 } from '@tollgate/db';
@@ -14,7 +14,7 @@ import { hashPassword } from '../auth/passwords';
 import { hashSecret, randomToken } from '../auth/secrets';
 import type { ApiDeps } from '../config';
 import { notify } from '../notifications/notifier';
-import { lockUser, recentTokenTimes } from './email-verification';
+import { consumeLinkToken, lockUser, recentTokenTimes } from './email-verification';
 
 export const PASSWORD_RESET_TTL_MINUTES = 60;
 /** Reset emails per user per rolling hour; more requests are accepted and silently dropped. */
@@ -100,9 +100,9 @@ export function createPasswordResetService(
       const passwordHash = await hashPassword(input.password);
       const at = now();
       const { email, userId } = await db.transaction(async (tx) => {
-        const used = await consumeEmailToken(tx, 'password_reset', hashSecret(input.token), at);
-        if (!used) throw new AppError('TOKEN_INVALID', TOKEN_INVALID_MESSAGE);
-        const user = await lockUser(tx, used.userId);
+        const consumed = await consumeLinkToken(tx, 'password_reset', hashSecret(input.token), at);
+        if (!consumed) throw new AppError('TOKEN_INVALID', TOKEN_INVALID_MESSAGE);
+        const { used, user } = consumed;
         // A link sent to an address the account no longer has doesn't reset its password.
         if (user?.email !== used.email || user.authSource !== 'password') {
           throw new AppError('TOKEN_INVALID', TOKEN_INVALID_MESSAGE);
@@ -110,8 +110,9 @@ export function createPasswordResetService(
         await setPasswordHash(tx, user.id, passwordHash);
         await revokeAllRefreshTokensForUser(tx, user.id, at);
         await invalidateEmailTokens(tx, user.id, 'password_reset', at);
-        // The link reached this mailbox: the address is verified too (if not yet).
-        await markEmailVerified(tx, user.id, used.email, at);
+        // The link reached this mailbox: the address is verified too (if not yet). If it wasn't, whoever
+        // used the account so far never proved the address: the keys and invitations they made end.
+        if (await markEmailVerified(tx, user.id, used.email, at)) await revokeAllGrantsOf(tx, user.id, at);
         return { email: used.email, userId: user.id };
       });
       // Every access token of the user ends with its session, here at once (other replicas: within

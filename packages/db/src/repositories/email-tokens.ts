@@ -43,6 +43,19 @@ export async function consumeEmailToken(
   return row ?? null;
 }
 
+/** The user a token of `purpose` was issued to, used or not (null: no such token). No lock taken. */
+export async function findEmailTokenUserId(
+  db: Database,
+  purpose: EmailTokenPurpose,
+  tokenHash: string,
+): Promise<string | null> {
+  const [row] = await db
+    .select({ userId: emailTokens.userId })
+    .from(emailTokens)
+    .where(and(eq(emailTokens.tokenHash, tokenHash), eq(emailTokens.purpose, purpose)));
+  return row?.userId ?? null;
+}
+
 /** Every unused token of `purpose` for the user stops working (a reset or a verification used one). */
 export async function invalidateEmailTokens(
   db: Database,

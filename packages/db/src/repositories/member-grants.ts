@@ -38,3 +38,26 @@ export async function revokeGrantsBeyondRole(
       ),
     );
 }
+
+/**
+ * Everything a user handed out, on any account, revoked: the API keys they made and the invitations
+ * they sent that are still pending. A password reset that verifies an address nobody had verified runs
+ * it: whoever registered the address before its owner took the account back through the mailbox (anyone
+ * may register any address) must not keep acting for it through a key or a link they made.
+ */
+export async function revokeAllGrantsOf(tx: Database, userId: string, now: Date): Promise<void> {
+  await tx
+    .update(apiKeys)
+    .set({ revokedAt: now })
+    .where(and(eq(apiKeys.createdByUserId, userId), isNull(apiKeys.revokedAt)));
+  await tx
+    .update(accountInvitations)
+    .set({ revokedAt: now })
+    .where(
+      and(
+        eq(accountInvitations.invitedByUserId, userId),
+        isNull(accountInvitations.acceptedAt),
+        isNull(accountInvitations.revokedAt),
+      ),
+    );
+}
