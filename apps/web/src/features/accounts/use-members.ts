@@ -40,9 +40,14 @@ export function useMembers(accountId: Ref<string>, selfUserId: Ref<string | null
   const pending = ref<string | null>(null);
   /** The last load fills the page: after a switch of team, the previous team's answer is dropped. */
   const loads = createLatestOnly();
+  /** The action in flight writes to the page only while its team is shown: a switch supersedes it. */
+  const actions = createLatestOnly();
 
-  // What the page said about the previous team (a new link, a refusal) is not about this one.
+  // What the page said about the previous team (a new link, a refusal, an action under way) is not about
+  // this one: the new team's controls are free at once.
   watch(accountId, () => {
+    actions.supersede();
+    pending.value = null;
     created.value = null;
     rowErrors.value = {};
     inviteError.value = null;
@@ -70,38 +75,65 @@ export function useMembers(accountId: Ref<string>, selfUserId: Ref<string | null
     }
   }
 
-  async function act<T>(key: string, errorKey: string | null, action: () => Promise<T>): Promise<T | null> {
+  /**
+   * Runs one action for the team shown now (`action` gets its id). Its answer, or its refusal, reaches
+   * the page only if the user is still on that team: otherwise act returns null, as on a refusal.
+   */
+  async function act<T>(
+    key: string,
+    errorKey: string | null,
+    action: (teamId: string) => Promise<T>,
+  ): Promise<T | null> {
     if (pending.value) return null;
+    const acting = actions.begin();
     pending.value = key;
     if (errorKey) {
       const { [errorKey]: _dropped, ...rest } = rowErrors.value;
       rowErrors.value = rest;
     }
     try {
-      return await action();
+      const answer = await action(accountId.value);
+      return actions.isLatest(acting) ? answer : null;
     } catch (failure) {
+      if (!actions.isLatest(acting)) return null;
       const message = errorMessage(failure);
       if (errorKey) rowErrors.value = { ...rowErrors.value, [errorKey]: message };
       else throw failure;
       return null;
     } finally {
-      pending.value = null;
+      // Otherwise `pending` is the new team's (or nothing): a switch of team freed the controls.
+      if (actions.isLatest(acting)) pending.value = null;
     }
   }
 
-  /** The caller's own row changed (a transfer made them admin): the switcher and guards follow. */
-  function applyMembers(next: AccountMember[]): void {
-    members.value = next;
+  /**
+   * The caller's own row in `teamId` changed (a transfer made them admin): the switcher and guards
+   * follow. Done for the team the action was for, even when the page has moved on to another since.
+   */
+  function noteOwnRole(teamId: string, next: AccountMember[]): AccountMember[] {
     const self = next.find((member) => member.userId === selfUserId.value);
-    if (self && self.role !== role.value) accounts.updateRole(accountId.value, self.role);
+    const known = accounts.list.find((candidate) => candidate.id === teamId);
+    if (self && known && self.role !== known.role) accounts.updateRole(teamId, self.role);
+    return next;
+  }
+
+  /** A member action's answer: the team's members after it (noting the caller's own role on the way). */
+  async function changeMembers(
+    key: string,
+    userId: string,
+    request: (teamId: string) => Promise<AccountMember[]>,
+  ): Promise<boolean> {
+    const next = await act(key, userId, async (teamId) => noteOwnRole(teamId, await request(teamId)));
+    if (next) members.value = next;
+    return next !== null;
   }
 
   async function invite(email: string, invitedRole: InvitedRole): Promise<boolean> {
     inviteError.value = null;
     created.value = null;
     try {
-      const invitation = await act('invite', null, () =>
-        accountsApi.invite(accountId.value, email, invitedRole),
+      const invitation = await act('invite', null, (teamId) =>
+        accountsApi.invite(teamId, email, invitedRole),
       );
       if (!invitation) return false;
       created.value = invitation;
@@ -117,8 +149,8 @@ export function useMembers(accountId: Ref<string>, selfUserId: Ref<string | null
   }
 
   async function revoke(invitationId: string): Promise<void> {
-    const done = await act(`revoke:${invitationId}`, invitationId, () =>
-      accountsApi.revokeInvitation(accountId.value, invitationId),
+    const done = await act(`revoke:${invitationId}`, invitationId, (teamId) =>
+      accountsApi.revokeInvitation(teamId, invitationId),
     );
     if (done) {
       invitations.value = invitations.value.filter((known) => known.id !== invitationId);
@@ -127,42 +159,36 @@ export function useMembers(accountId: Ref<string>, selfUserId: Ref<string | null
   }
 
   async function setRole(userId: string, nextRole: AccountRole): Promise<void> {
-    const next = await act(`role:${userId}`, userId, () =>
-      accountsApi.setRole(accountId.value, userId, nextRole),
-    );
-    if (next) applyMembers(next);
+    await changeMembers(`role:${userId}`, userId, (teamId) => accountsApi.setRole(teamId, userId, nextRole));
   }
 
-  async function setCap(userId: string, cap: number | null): Promise<boolean> {
-    const next = await act(`cap:${userId}`, userId, () =>
-      accountsApi.setMemberCap(accountId.value, userId, cap),
-    );
-    if (next) applyMembers(next);
-    return next !== null;
+  function setCap(userId: string, cap: number | null): Promise<boolean> {
+    return changeMembers(`cap:${userId}`, userId, (teamId) => accountsApi.setMemberCap(teamId, userId, cap));
   }
 
   async function remove(userId: string): Promise<void> {
-    const next = await act(`remove:${userId}`, userId, () =>
-      accountsApi.removeMember(accountId.value, userId),
-    );
-    if (next) applyMembers(next);
+    await changeMembers(`remove:${userId}`, userId, (teamId) => accountsApi.removeMember(teamId, userId));
   }
 
   async function transferOwnership(userId: string): Promise<void> {
-    const next = await act(`transfer:${userId}`, userId, () =>
-      accountsApi.transferOwnership(accountId.value, userId),
+    await changeMembers(`transfer:${userId}`, userId, (teamId) =>
+      accountsApi.transferOwnership(teamId, userId),
     );
-    if (next) applyMembers(next);
   }
 
-  /** True once the caller is no longer a member (the caller then leaves the page). */
+  /**
+   * True once the caller is no longer a member of the team shown (the caller then leaves the page).
+   * The team left is forgotten even if the user has moved on to another team's page since.
+   */
   async function leave(): Promise<boolean> {
     leaveError.value = null;
     try {
-      const left = await act('leave', null, () => accountsApi.leave(accountId.value));
-      if (!left) return false;
-      accounts.forget(accountId.value);
-      return true;
+      const left = await act('leave', null, async (teamId) => {
+        await accountsApi.leave(teamId);
+        accounts.forget(teamId);
+        return true;
+      });
+      return left === true;
     } catch (failure) {
       leaveError.value = errorMessage(failure);
       return false;

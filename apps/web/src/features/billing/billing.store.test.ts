@@ -2,6 +2,7 @@ import { flushPromises } from '@vue/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defineComponent } from 'vue';
 import { ISO, overviewFixture, withUsage, type WireOverview } from '../../test/fixtures';
+import { later } from '../../test/later';
 import { mountWithApp } from '../../test/mount-with-app';
 import { useBillingStore } from './billing.store';
 
@@ -45,5 +46,57 @@ describe('billing store', () => {
     expect(billing.pendingAction).toBeNull();
     expect(billing.overview?.plan).toBe('TRIAL');
     expect(billing.status).toBe('ready');
+  });
+
+  describe('an overview read from before newer state, answering after it', () => {
+    /** The server's overview follows `server`; its second read (the header's, say) is slow. */
+    async function storeWithSlowSecondRead(initial: WireOverview) {
+      const state = { server: initial };
+      const slowRead = later<void>();
+      const mounted = await mountWithApp(Host, {
+        handlers: {
+          'billing.subscription': () => {
+            // Each read answers the overview as it was when the read reached the server.
+            const snapshot = state.server;
+            if (mounted.fake.callsTo('billing.subscription').length !== 2) return snapshot;
+            return slowRead.promise.then(() => snapshot);
+          },
+        },
+      });
+      const billing = useBillingStore(mounted.pinia);
+      await billing.load();
+      const readBefore = billing.load();
+      await settle();
+      const answerSlowRead = async () => {
+        slowRead.answer();
+        await readBefore;
+        await settle();
+        await flushPromises();
+      };
+      return { billing, state, answerSlowRead };
+    }
+
+    it('keeps showing the plan a poll found after Checkout', async () => {
+      const { billing, state, answerSlowRead } = await storeWithSlowSecondRead(overviewFixture('FREE'));
+      state.server = overviewFixture('PRO');
+      expect(await billing.pollUntil((next) => next.plan === 'PRO', { attempts: 1 })).toBe(true);
+
+      await answerSlowRead();
+      expect(billing.overview?.plan).toBe('PRO');
+      expect(billing.status).toBe('ready');
+    });
+
+    it("keeps the run's count on the meter", async () => {
+      const { billing, state, answerSlowRead } = await storeWithSlowSecondRead(
+        withUsage(overviewFixture('FREE'), 3),
+      );
+      state.server = withUsage(state.server, 4);
+      billing.applyUsage({ used: 4, limit: 10, remaining: 6, resetsAt: ISO(21) });
+      expect(billing.overview?.usage.used).toBe(4);
+
+      await answerSlowRead();
+      expect(billing.overview?.usage.used).toBe(4);
+      expect(billing.status).toBe('ready');
+    });
   });
 });

@@ -58,7 +58,10 @@ export const useBillingStore = defineStore('billing', () => {
   });
 
   let loading: Promise<void> | null = null;
-  /** A read begun before a change the server took (a trial) may answer the old plan: it writes nothing. */
+  /**
+   * A read begun before newer state arrived (a trial taken, a poll's or a run's answer) may answer the
+   * older state: it writes nothing.
+   */
   const reads = createLatestOnly();
 
   /** Callers at the same moment (the header and a page) share one request. */
@@ -84,7 +87,7 @@ export const useBillingStore = defineStore('billing', () => {
     return loading;
   }
 
-  /** After a change the server took: the next load asks afresh instead of joining a read from before it. */
+  /** Newer state arrived: reads under way write nothing, and the next load asks afresh, joining none. */
   function supersedeReads(): void {
     reads.supersede();
     loading = null;
@@ -109,6 +112,11 @@ export const useBillingStore = defineStore('billing', () => {
 
   /** A run's answer carries the new counter: the meter moves without another request. */
   function applyUsage(update: UsageUpdate): void {
+    // A read under way may have begun before this run was counted: it is dropped, and read again.
+    if (loading) {
+      supersedeReads();
+      void load();
+    }
     if (!overview.value) return;
     overview.value = {
       ...overview.value,
@@ -134,6 +142,7 @@ export const useBillingStore = defineStore('billing', () => {
     for (let attempt = 0; attempt < attempts && !signal?.aborted; attempt += 1) {
       try {
         const next = await billingApi.subscription();
+        supersedeReads();
         overview.value = next;
         status.value = 'ready';
         if (isDone(next)) return true;

@@ -1,5 +1,6 @@
 import { ref, shallowRef } from 'vue';
 import { errorMessage } from '../../lib/error-message';
+import { createLatestOnly } from '../../lib/latest-only';
 import { AUDIT_PAGE_SIZE, toAuditQuery, type AuditFilters } from './audit-log';
 import type { AuditRow, ConsoleApi } from './console.api';
 import { isForbidden, type QueryStatus } from './use-console-query';
@@ -11,22 +12,23 @@ export function useAuditLog(api: ConsoleApi) {
   const error = ref<string | null>(null);
   const hasMore = ref(false);
   let filters: AuditFilters | null = null;
-  let latest = 0;
+  /** The last page asked for fills the list: new filters drop an older page still on its way. */
+  const pages = createLatestOnly();
 
   async function fetchPage(beforeId: number | null): Promise<void> {
     if (!filters) return;
-    const call = ++latest;
+    const fetching = pages.begin();
     status.value = 'loading';
     error.value = null;
     try {
       const page = await api.auditLog(toAuditQuery(filters, beforeId));
-      if (call !== latest) return;
+      if (!pages.isLatest(fetching)) return;
       rows.value = beforeId === null ? page : [...rows.value, ...page];
       // A full page may have more behind it; a short one was the last.
       hasMore.value = page.length === AUDIT_PAGE_SIZE;
       status.value = 'ready';
     } catch (failure) {
-      if (call !== latest) return;
+      if (!pages.isLatest(fetching)) return;
       error.value = errorMessage(failure);
       status.value = isForbidden(failure) ? 'forbidden' : 'error';
     }

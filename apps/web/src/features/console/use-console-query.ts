@@ -1,6 +1,7 @@
 import { toTollgateError } from '@tollgate/sdk';
 import { shallowRef, ref } from 'vue';
 import { errorMessage } from '../../lib/error-message';
+import { createLatestOnly } from '../../lib/latest-only';
 
 export type QueryStatus = 'idle' | 'loading' | 'ready' | 'error' | 'forbidden';
 
@@ -17,19 +18,19 @@ export function useConsoleQuery<Input, Output>(fetcher: (input: Input) => Promis
   const data = shallowRef<Output | null>(null);
   const status = ref<QueryStatus>('idle');
   const error = ref<string | null>(null);
-  let latest = 0;
+  const calls = createLatestOnly();
 
   async function load(input: Input): Promise<void> {
-    const call = ++latest;
+    const call = calls.begin();
     status.value = 'loading';
     error.value = null;
     try {
       const answer = await fetcher(input);
-      if (call !== latest) return;
+      if (!calls.isLatest(call)) return;
       data.value = answer;
       status.value = 'ready';
     } catch (failure) {
-      if (call !== latest) return;
+      if (!calls.isLatest(call)) return;
       error.value = errorMessage(failure);
       status.value = isForbidden(failure) ? 'forbidden' : 'error';
     }

@@ -2,6 +2,7 @@ import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import { useApi } from '../../lib/api';
 import { errorMessage } from '../../lib/error-message';
+import { createLatestOnly } from '../../lib/latest-only';
 import { sleep } from '../../lib/navigation';
 import type { LoadStatus, PollOptions } from '../billing/billing.store';
 import { createCreditsApi, type CreditBalance } from './credits.api';
@@ -18,23 +19,39 @@ export const useCreditsStore = defineStore('credits', () => {
   const creditsRemaining = computed(() => balance.value?.creditsRemaining ?? 0);
 
   let loading: Promise<void> | null = null;
+  /**
+   * A read begun before newer state arrived (a poll's or a run's answer) may answer the older balance:
+   * it writes nothing.
+   */
+  const reads = createLatestOnly();
 
   /** Callers at the same moment (the header and the settings page) share one request. */
   function load(): Promise<void> {
     loading ??= (async () => {
+      const read = reads.begin();
       status.value = 'loading';
       error.value = null;
       try {
-        balance.value = await creditsApi.balance();
+        const next = await creditsApi.balance();
+        if (!reads.isLatest(read)) return;
+        balance.value = next;
         status.value = 'ready';
       } catch (failure) {
+        if (!reads.isLatest(read)) return;
         error.value = errorMessage(failure);
         status.value = 'error';
       } finally {
-        loading = null;
+        // Otherwise `loading` is a newer read's, or was dropped by newer state since.
+        if (reads.isLatest(read)) loading = null;
       }
     })();
     return loading;
+  }
+
+  /** Newer state arrived: reads under way write nothing, and the next load asks afresh, joining none. */
+  function supersedeReads(): void {
+    reads.supersede();
+    loading = null;
   }
 
   function ensureLoaded(): Promise<void> {
@@ -46,8 +63,14 @@ export const useCreditsStore = defineStore('credits', () => {
    * another request. The per-grant rows are re-read when the settings page opens.
    */
   function applyRunCredits(credits: number | undefined): void {
+    if (credits === undefined) return;
+    // A read under way may have begun before this run drew on the packs: it is dropped, and read again.
+    if (loading) {
+      supersedeReads();
+      void load();
+    }
     const current = balance.value;
-    if (!current || credits === undefined || credits === current.creditsRemaining) return;
+    if (!current || credits === current.creditsRemaining) return;
     const delta = credits - current.creditsRemaining;
     balance.value = {
       ...current,
@@ -64,6 +87,7 @@ export const useCreditsStore = defineStore('credits', () => {
     for (let attempt = 0; attempt < attempts && !signal?.aborted; attempt += 1) {
       try {
         const next = await creditsApi.balance();
+        supersedeReads();
         balance.value = next;
         status.value = 'ready';
         error.value = null;

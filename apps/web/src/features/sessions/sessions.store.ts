@@ -1,7 +1,7 @@
 import type { PackOffer, SpendCapReached } from '@tollgate/domain';
 import { PaymentRequiredError, toTollgateError, type TollgateError } from '@tollgate/sdk';
 import { defineStore } from 'pinia';
-import { ref } from 'vue';
+import { computed, ref } from 'vue';
 import { useApi } from '../../lib/api';
 import { errorMessage } from '../../lib/error-message';
 import { createLatestOnly } from '../../lib/latest-only';
@@ -25,7 +25,6 @@ export interface RunDenial {
 }
 
 interface UnsentRun {
-  sessionId: string;
   message: string;
   runId: string;
 }
@@ -48,12 +47,15 @@ export const useSessionsStore = defineStore('sessions', () => {
   /** The session opened last fills the page: an earlier one's answer, arriving late, is dropped. */
   const opens = createLatestOnly();
 
-  const isSending = ref(false);
+  /** Sessions whose run is under way: each keeps its own message box busy, not one opened since. */
+  const sendingIds = ref(new Set<string>());
+  const isSending = computed(() => current.value !== null && sendingIds.value.has(current.value.id));
   const sendError = ref<string | null>(null);
   const denial = ref<RunDenial | null>(null);
   // A send that got no answer may still have started: resending the same message keeps its run id,
-  // so the server recognises it instead of charging a second run.
-  let unsent: UnsentRun | null = null;
+  // so the server recognises it instead of charging a second run. Per session: runs in two sessions may
+  // be under way at once, and one's answer says nothing about the other's unsent run.
+  const unsent = new Map<string, UnsentRun>();
 
   async function loadList(): Promise<void> {
     listStatus.value = 'loading';
@@ -127,10 +129,10 @@ export const useSessionsStore = defineStore('sessions', () => {
   /** Starts a run in the open session. Returns true when the agent took it. */
   async function send(message: string): Promise<boolean> {
     const session = current.value;
-    if (!session || isSending.value) return false;
-    const isRetry = unsent?.sessionId === session.id && unsent.message === message;
-    const runId = isRetry && unsent ? unsent.runId : crypto.randomUUID();
-    isSending.value = true;
+    if (!session || sendingIds.value.has(session.id)) return false;
+    const unsentHere = unsent.get(session.id);
+    const runId = unsentHere?.message === message ? unsentHere.runId : crypto.randomUUID();
+    sendingIds.value.add(session.id);
     sendError.value = null;
     denial.value = null;
     // The user may open another session while the run is under way: its outcome then stays off that
@@ -138,7 +140,7 @@ export const useSessionsStore = defineStore('sessions', () => {
     const isStillOpen = () => current.value?.id === session.id;
     try {
       const result = await sessionsApi.run({ id: session.id, runId, message });
-      unsent = null;
+      unsent.delete(session.id);
       if (current.value && isStillOpen()) {
         const runs = current.value.runs.filter((run) => run.runId !== result.run.runId);
         current.value = { ...current.value, runs: [...runs, result.run] };
@@ -149,7 +151,8 @@ export const useSessionsStore = defineStore('sessions', () => {
       return true;
     } catch (failure) {
       const error = toTollgateError(failure);
-      unsent = mayBeCharged(error) ? { sessionId: session.id, message, runId } : null;
+      if (mayBeCharged(error)) unsent.set(session.id, { message, runId });
+      else unsent.delete(session.id);
       // Charged and flagged: the session shows the run as unconfirmed.
       if (error.code === 'AGENT_UNCONFIRMED') void reloadRuns(session.id);
       if (error instanceof PaymentRequiredError) {
@@ -164,7 +167,7 @@ export const useSessionsStore = defineStore('sessions', () => {
       }
       return false;
     } finally {
-      isSending.value = false;
+      sendingIds.value.delete(session.id);
     }
   }
 

@@ -10,7 +10,9 @@ import {
   teamFixture,
   type WireMember,
 } from '../../../test/fixtures';
+import { later } from '../../../test/later';
 import { mountWithApp } from '../../../test/mount-with-app';
+import { useAccountsStore } from '../accounts.store';
 import MembersView from './members-view.vue';
 
 const self = memberFixture({ role: 'owner' });
@@ -99,5 +101,131 @@ describe('Members page, after moving to another team', () => {
     expect(wrapper.get('.page__eyebrow').text()).toBe('Globex');
     expect(wrapper.find('[data-testid="invitation-link"]').exists()).toBe(false);
     expect(miaRow().find('[data-testid="member-error"]').exists()).toBe(false);
+  });
+});
+
+describe('Members page, when an action on the previous team answers after the move', () => {
+  afterEach(() => {
+    document.body.innerHTML = '';
+  });
+
+  type Wrapper = Awaited<ReturnType<typeof mountOnAcme>>['wrapper'];
+  const rowOf = (wrapper: Wrapper, email: string) =>
+    wrapper.get(`[data-testid="member-row"][data-email="${email}"]`);
+  const roleSelectOf = (wrapper: Wrapper, email: string) =>
+    rowOf(wrapper, email).get('select').element as HTMLSelectElement;
+  const accountOf = (input: unknown) => (input as { accountId: string }).accountId;
+  const withRole = (rows: WireMember[], userId: string, role: WireMember['role']) =>
+    rows.map((row) => (row.userId === userId ? { ...row, role } : row));
+
+  /** Clicks the button named `label`, in the row of `rowEmail` when given. */
+  async function click(wrapper: Wrapper, label: string, rowEmail?: string) {
+    const buttons = wrapper.findAll(rowEmail ? `[data-email="${rowEmail}"] button` : 'button');
+    await buttons.find((button) => button.text() === label)?.trigger('click');
+  }
+
+  async function moveToGlobex(wrapper: Wrapper) {
+    await wrapper.setProps({ id: OTHER_TEAM_ID } as never);
+    await settle();
+    expect(wrapper.get('.page__eyebrow').text()).toBe('Globex');
+  }
+
+  async function arrive() {
+    await settle();
+    await flushPromises();
+  }
+
+  it("keeps the new team's members, and the caller's role there, when a transfer in the previous team answers", async () => {
+    const transfer = later<WireMember[]>();
+    const { wrapper, pinia } = await mountOnAcme({ 'accounts.transferOwnership': () => transfer.promise });
+    await click(wrapper, 'Transfer ownership', 'mia@example.com');
+    await click(wrapper, 'Transfer', 'mia@example.com');
+    await moveToGlobex(wrapper);
+
+    transfer.answer(withRole(withRole(ROWS[TEAM_ID] ?? [], self.userId, 'admin'), mia.userId, 'owner'));
+    await arrive();
+    expect(wrapper.text()).toContain('globex-only@example.com');
+    expect(wrapper.text()).not.toContain('acme-only@example.com');
+    expect(roleSelectOf(wrapper, 'mia@example.com').value).toBe('member');
+    expect(wrapper.get('[data-testid="your-role"]').text()).toContain('Owner');
+    // The switcher still learns that the caller is an admin of Acme now.
+    const roles = useAccountsStore(pinia).list.map((account) => [account.id, account.role]);
+    expect(roles).toContainEqual([TEAM_ID, 'admin']);
+    expect(roles).toContainEqual([OTHER_TEAM_ID, 'owner']);
+  });
+
+  it("frees the new team's controls at once, and keeps them busy for the new team's own action", async () => {
+    const roleInAcme = later<WireMember[]>();
+    const roleInGlobex = later<WireMember[]>();
+    const { wrapper, fake } = await mountOnAcme({
+      'accounts.setRole': (input) =>
+        accountOf(input) === TEAM_ID ? roleInAcme.promise : roleInGlobex.promise,
+    });
+    await rowOf(wrapper, 'mia@example.com').get('select').setValue('admin');
+    expect(roleSelectOf(wrapper, 'mia@example.com').disabled).toBe(true);
+    await moveToGlobex(wrapper);
+    expect(roleSelectOf(wrapper, 'mia@example.com').disabled).toBe(false);
+
+    await rowOf(wrapper, 'mia@example.com').get('select').setValue('admin');
+    roleInAcme.answer(withRole(ROWS[TEAM_ID] ?? [], mia.userId, 'admin'));
+    await arrive();
+    expect(roleSelectOf(wrapper, 'mia@example.com').disabled).toBe(true);
+
+    roleInGlobex.answer(withRole(ROWS[OTHER_TEAM_ID] ?? [], mia.userId, 'admin'));
+    await arrive();
+    expect(roleSelectOf(wrapper, 'mia@example.com').disabled).toBe(false);
+    expect(roleSelectOf(wrapper, 'mia@example.com').value).toBe('admin');
+    expect(wrapper.text()).not.toContain('acme-only@example.com');
+    expect(fake.callsTo('accounts.setRole').map((call) => accountOf(call.input))).toEqual([
+      TEAM_ID,
+      OTHER_TEAM_ID,
+    ]);
+  });
+
+  it("doesn't show the previous team's refusal on the new team's row", async () => {
+    const roleInAcme = later<WireMember[]>();
+    const { wrapper } = await mountOnAcme({ 'accounts.setRole': () => roleInAcme.promise });
+    await rowOf(wrapper, 'mia@example.com').get('select').setValue('admin');
+    await moveToGlobex(wrapper);
+
+    roleInAcme.refuse(new FakeTrpcError('FORBIDDEN', 403, "Your role (admin) in this account can't do this"));
+    await arrive();
+    expect(rowOf(wrapper, 'mia@example.com').find('[data-testid="member-error"]').exists()).toBe(false);
+  });
+
+  it("doesn't show the link of an invitation made for the previous team", async () => {
+    const invite = later<unknown>();
+    const { wrapper } = await mountOnAcme({ 'accounts.invite': () => invite.promise });
+    await wrapper.get('#invite-email').setValue('bo@example.com');
+    await wrapper.get('[data-testid="invite-card"] form').trigger('submit');
+    await moveToGlobex(wrapper);
+
+    invite.answer({
+      id: '00000000-0000-4000-8000-00000000c002',
+      accountId: TEAM_ID,
+      email: 'bo@example.com',
+      role: 'member',
+      createdAt: ISO(0),
+      expiresAt: ISO(7),
+      token: 'tok',
+      url: `http://localhost/invitations/accept?account=${TEAM_ID}&invitation=x#token=tok`,
+    });
+    await arrive();
+    expect(wrapper.find('[data-testid="invitation-link"]').exists()).toBe(false);
+    expect(wrapper.get('[data-testid="pending-invitations"]').text()).not.toContain('bo@example.com');
+  });
+
+  it('stays on the new team, still listed, when leaving the previous team answers', async () => {
+    const leave = later<unknown>();
+    const { wrapper, pinia, router } = await mountOnAcme({ 'accounts.leave': () => leave.promise });
+    await click(wrapper, 'Leave team');
+    await moveToGlobex(wrapper);
+
+    leave.answer({ accountId: TEAM_ID, left: true });
+    await arrive();
+    expect(wrapper.get('.page__eyebrow').text()).toBe('Globex');
+    expect(router.currentRoute.value.path).toBe(`/accounts/${TEAM_ID}/members`);
+    const teams = useAccountsStore(pinia).teams.map((team) => team.id);
+    expect(teams).toEqual([OTHER_TEAM_ID]);
   });
 });

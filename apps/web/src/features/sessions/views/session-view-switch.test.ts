@@ -2,6 +2,7 @@ import { flushPromises } from '@vue/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeTrpcError, type FakeHandler } from '../../../test/fake-trpc';
 import { ISO, overviewFixture } from '../../../test/fixtures';
+import { later } from '../../../test/later';
 import { mountWithApp } from '../../../test/mount-with-app';
 import SessionView from './session-view.vue';
 
@@ -17,17 +18,6 @@ const sessionOf = (id: string) => ({
   runs: [],
 });
 const settle = () => new Promise((resolve) => setTimeout(resolve, 10));
-
-/** A server answer the test hands out when it chooses: the slow request. */
-function later() {
-  let answer!: (value: unknown) => void;
-  let refuse!: (error: unknown) => void;
-  const promise = new Promise((resolve, reject) => {
-    answer = resolve;
-    refuse = reject;
-  });
-  return { promise, answer, refuse };
-}
 
 function runAnswer(input: unknown) {
   const { id, runId, message } = input as { id: string; runId: string; message: string };
@@ -149,5 +139,81 @@ describe('Session view, after the user opened another session', () => {
     await flushPromises();
     expect(wrapper.get('h1').text()).toBe('Session B');
     expect(wrapper.find('[data-testid="run-denied"]').exists()).toBe(false);
+  });
+});
+
+describe("Session view, while the previous session's run is under way", () => {
+  afterEach(() => {
+    document.body.innerHTML = '';
+  });
+
+  const sendButton = (wrapper: Wrapper) => wrapper.get('button[type="submit"]');
+  const runsTo = (fake: Awaited<ReturnType<typeof mountOnA>>['fake']) =>
+    fake.callsTo('sessions.run').map((call) => (call.input as { id: string }).id);
+
+  it("lets the user send on the session now open, and keeps that session's send busy until its own answer", async () => {
+    const runOfA = later();
+    const runOfB = later();
+    const { wrapper, fake } = await mountOnA({
+      'sessions.run': (input) => ((input as { id: string }).id === A ? runOfA.promise : runOfB.promise),
+    });
+    await send(wrapper, 'Task for A');
+    await openB(wrapper);
+
+    await wrapper.get('textarea').setValue('Task for B');
+    expect(sendButton(wrapper).attributes('disabled')).toBeUndefined();
+    await wrapper.get('form').trigger('submit');
+    await settle();
+    expect(runsTo(fake)).toEqual([A, B]);
+
+    runOfA.answer(runAnswer(fake.callsTo('sessions.run')[0]?.input));
+    await settle();
+    await flushPromises();
+    expect(sendButton(wrapper).text()).toBe('Sending…');
+
+    runOfB.answer(runAnswer(fake.callsTo('sessions.run')[1]?.input));
+    await settle();
+    await flushPromises();
+    expect(wrapper.text()).toContain('Done for Session B');
+    expect(sendButton(wrapper).text()).toBe('Send');
+  });
+
+  it("keeps what the user typed on the session now open when the previous one's run is accepted", async () => {
+    const runOfA = later();
+    const { wrapper, fake } = await mountOnA({ 'sessions.run': () => runOfA.promise });
+    await send(wrapper, 'Task for A');
+    await openB(wrapper);
+    await wrapper.get('textarea').setValue('Draft for B');
+
+    runOfA.answer(runAnswer(fake.callsTo('sessions.run')[0]?.input));
+    await settle();
+    await flushPromises();
+    expect((wrapper.get('textarea').element as HTMLTextAreaElement).value).toBe('Draft for B');
+  });
+
+  it("resends the open session's unanswered message as the same run after the previous one's run is accepted", async () => {
+    const runOfA = later();
+    let isBDown = true;
+    const { wrapper, fake } = await mountOnA({
+      'sessions.run': (input) => {
+        if ((input as { id: string }).id === A) return runOfA.promise;
+        if (isBDown) throw new Error('socket hang up');
+        return runAnswer(input);
+      },
+    });
+    await send(wrapper, 'Task for A');
+    await openB(wrapper);
+    await send(wrapper, 'Task for B');
+    expect(wrapper.get('[role="alert"]').text()).toContain("Can't reach Tollgate");
+
+    runOfA.answer(runAnswer(fake.callsTo('sessions.run')[0]?.input));
+    await settle();
+    isBDown = false;
+    await send(wrapper, 'Task for B');
+    const [, firstOfB, secondOfB] = fake
+      .callsTo('sessions.run')
+      .map((call) => (call.input as { runId: string }).runId);
+    expect(secondOfB).toBe(firstOfB);
+    expect(wrapper.text()).toContain('Done for Session B');
   });
 });
