@@ -1,27 +1,15 @@
-import { silentLogger } from '@tollgate/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseEnv } from '../src/env';
-import { startServer } from '../src/server';
+import type { RunningServer } from '../src/server';
 import { registerUser, request, trpc, uniqueEmail, type Tokens } from './support/http';
-import { TEST_JWT_SECRET, startTestServer, type TestServer } from './support/test-server';
+import { startServerOnDatabaseOf, startTestServer, type TestServer } from './support/test-server';
 
 // An operator turns built-in accounts off (BUILT_IN_ACCOUNTS=false: the host platform now owns
 // identity) on a database that has built-in users: their sessions end, not only their next sign-in.
 let before: TestServer;
-let hostOnly: Awaited<ReturnType<typeof startServer>>;
+let hostOnly: RunningServer;
 beforeAll(async () => {
   before = await startTestServer();
-  hostOnly = await startServer(
-    parseEnv({
-      PORT: '0',
-      HOST: '127.0.0.1',
-      JWT_SECRET: TEST_JWT_SECRET,
-      APP_URL: 'http://app.tollgate.test',
-      LOG_REQUESTS: 'false',
-      BUILT_IN_ACCOUNTS: 'false',
-    }),
-    { db: before.testDb, logger: silentLogger, now: before.deps.now, billing: null },
-  );
+  hostOnly = await startServerOnDatabaseOf(before, { BUILT_IN_ACCOUNTS: 'false' });
 });
 afterAll(async () => {
   await hostOnly?.close();

@@ -1,8 +1,7 @@
 import { listOutboxEmails, type EmailOutboxRow } from '@tollgate/db';
 import { expect } from 'vitest';
-import { parseEnv } from '../../src/env';
-import { startServer, type RunningServer } from '../../src/server';
-import { TEST_JWT_SECRET, startTestServer, type TestServer } from '../support/test-server';
+import type { RunningServer } from '../../src/server';
+import { startServerOnDatabaseOf, startTestServer, type TestServer } from '../support/test-server';
 
 // The email tests read what a user would find in their mailbox straight from the outbox table: the
 // outbox worker is off (EMAIL_OUTBOX_INTERVAL_MS=0), so rows keep their data (a sent row's secret link
@@ -20,19 +19,8 @@ export function startEmailTestServer(env: Record<string, string> = {}): Promise<
  * A second server process over the same database (its own services, so its own in-memory state):
  * whatever holds across the two is kept in the database.
  */
-export async function startSecondServer(first: TestServer): Promise<RunningServer> {
-  return startServer(
-    parseEnv({
-      PORT: '0',
-      HOST: '127.0.0.1',
-      JWT_SECRET: TEST_JWT_SECRET,
-      APP_URL,
-      LOG_REQUESTS: 'false',
-      AUTH_RATE_LIMIT_PER_MINUTE: '1000',
-      ...NO_OUTBOX_WORKER,
-    }),
-    { db: first.testDb, logger: first.deps.logger, now: first.deps.now, billing: null },
-  );
+export function startSecondServer(first: TestServer): Promise<RunningServer> {
+  return startServerOnDatabaseOf(first, NO_OUTBOX_WORKER);
 }
 
 /** The outbox rows addressed to `address`, oldest first (optionally of one kind). */

@@ -15,6 +15,37 @@ export interface TestServer extends RunningServer {
   stop(): Promise<void>;
 }
 
+/** The settings every test server starts with, `env` on top. */
+export function testServerEnv(env: Record<string, string> = {}) {
+  return parseEnv({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    JWT_SECRET: TEST_JWT_SECRET,
+    APP_URL: 'http://app.tollgate.test',
+    LOG_REQUESTS: 'false',
+    AUTH_RATE_LIMIT_PER_MINUTE: '1000',
+    // Overage is reported by tests that mean to (services.stripe.meterReporter), not every minute.
+    METER_REPORT_INTERVAL_SECONDS: '0',
+    ...env,
+  });
+}
+
+/**
+ * Another server process over `first`'s database and clock (its own services, so its own in-memory
+ * state): a second replica, or the same deployment started again with other settings.
+ */
+export function startServerOnDatabaseOf(
+  first: TestServer,
+  env: Record<string, string> = {},
+): Promise<RunningServer> {
+  return startServer(testServerEnv(env), {
+    db: first.testDb,
+    logger: first.deps.logger,
+    now: first.deps.now,
+    billing: null,
+  });
+}
+
 /** A real server on a random port over a per-file database (PGlite, or PostgreSQL with DATABASE_URL). */
 export async function startTestServer(
   env: Record<string, string> = {},
@@ -25,20 +56,12 @@ export async function startTestServer(
   let fixed: Date | null = null;
   const baseNow = options.now ?? (() => new Date());
   const now = () => (fixed ? new Date(fixed.getTime() + offsetMs) : new Date(baseNow().getTime() + offsetMs));
-  const server = await startServer(
-    parseEnv({
-      PORT: '0',
-      HOST: '127.0.0.1',
-      JWT_SECRET: TEST_JWT_SECRET,
-      APP_URL: 'http://app.tollgate.test',
-      LOG_REQUESTS: 'false',
-      AUTH_RATE_LIMIT_PER_MINUTE: '1000',
-      // Overage is reported by tests that mean to (services.stripe.meterReporter), not every minute.
-      METER_REPORT_INTERVAL_SECONDS: '0',
-      ...env,
-    }),
-    { db: testDb, logger: options.logger ?? silentLogger, now, billing: options.billing ?? null },
-  );
+  const server = await startServer(testServerEnv(env), {
+    db: testDb,
+    logger: options.logger ?? silentLogger,
+    now,
+    billing: options.billing ?? null,
+  });
   return {
     ...server,
     testDb,

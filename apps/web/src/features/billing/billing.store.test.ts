@@ -2,12 +2,18 @@ import { flushPromises } from '@vue/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defineComponent } from 'vue';
 import { ISO, overviewFixture, withUsage, type WireOverview } from '../../test/fixtures';
-import { later } from '../../test/later';
 import { mountWithApp } from '../../test/mount-with-app';
+import { storeWithSlowSecondRead } from '../../test/slow-second-read';
 import { useBillingStore } from './billing.store';
 
 const Host = defineComponent({ render: () => null });
 const settle = () => new Promise((resolve) => setTimeout(resolve, 10));
+
+/** The store with a second `billing.subscription` read under way that answers late (see storeWithSlowSecondRead). */
+async function slowSecondRead(initial: WireOverview) {
+  const { store, ...rest } = await storeWithSlowSecondRead('billing.subscription', initial, useBillingStore);
+  return { billing: store, ...rest };
+}
 
 describe('billing store', () => {
   afterEach(() => {
@@ -49,35 +55,8 @@ describe('billing store', () => {
   });
 
   describe('an overview read from before newer state, answering after it', () => {
-    /** The server's overview follows `server`; its second read (the header's, say) is slow. */
-    async function storeWithSlowSecondRead(initial: WireOverview) {
-      const state = { server: initial };
-      const slowRead = later<void>();
-      const mounted = await mountWithApp(Host, {
-        handlers: {
-          'billing.subscription': () => {
-            // Each read answers the overview as it was when the read reached the server.
-            const snapshot = state.server;
-            if (mounted.fake.callsTo('billing.subscription').length !== 2) return snapshot;
-            return slowRead.promise.then(() => snapshot);
-          },
-        },
-      });
-      const billing = useBillingStore(mounted.pinia);
-      await billing.load();
-      const readBefore = billing.load();
-      await settle();
-      const answerSlowRead = async () => {
-        slowRead.answer();
-        await readBefore;
-        await settle();
-        await flushPromises();
-      };
-      return { billing, state, answerSlowRead };
-    }
-
     it('keeps showing the plan a poll found after Checkout', async () => {
-      const { billing, state, answerSlowRead } = await storeWithSlowSecondRead(overviewFixture('FREE'));
+      const { billing, state, answerSlowRead } = await slowSecondRead(overviewFixture('FREE'));
       state.server = overviewFixture('PRO');
       expect(await billing.pollUntil((next) => next.plan === 'PRO', { attempts: 1 })).toBe(true);
 
@@ -87,9 +66,7 @@ describe('billing store', () => {
     });
 
     it("keeps the run's count on the meter", async () => {
-      const { billing, state, answerSlowRead } = await storeWithSlowSecondRead(
-        withUsage(overviewFixture('FREE'), 3),
-      );
+      const { billing, state, answerSlowRead } = await slowSecondRead(withUsage(overviewFixture('FREE'), 3));
       state.server = withUsage(state.server, 4);
       billing.applyUsage({ used: 4, limit: 10, remaining: 6, resetsAt: ISO(21) });
       expect(billing.overview?.usage.used).toBe(4);
