@@ -38,6 +38,15 @@ describe('auth rate limit', () => {
     expect((await login('198.51.100.9')).status).toBe(401);
   });
 
+  it('counts an IPv6 client by its /64: new addresses of one network get no fresh budget', async () => {
+    server.clock.set(startOfNextWindow());
+    const statuses: number[] = [];
+    for (let i = 1; i <= 7; i += 1) statuses.push((await login(`2001:db8:7:7::${i.toString(16)}`)).status);
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429, 429]);
+    // The next /64 is another client.
+    expect((await login('2001:db8:7:8::1')).status).toBe(401);
+  });
+
   it('answers 429 with the message it always had', async () => {
     server.clock.set(startOfNextWindow());
     for (let i = 0; i < 5; i += 1) await login('203.0.113.9');

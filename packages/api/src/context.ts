@@ -1,4 +1,5 @@
 import type { Actor } from './actor';
+import { clientNetworkOf } from './auth/client-network';
 import { credentialProblemOf, type CredentialProblem } from './auth/credential-problem';
 import type { ApiDeps } from './config';
 import type { Services } from './services';
@@ -13,7 +14,10 @@ export interface Context {
   credentialProblem: CredentialProblem | null;
   /** The `X-Tollgate-Account` header as sent (checked by the tiers that act on an account). */
   requestedAccountId: string | null;
-  /** Client IP as seen through the trusted proxy; rate limits key on it. */
+  /**
+   * The client's network as seen through the trusted proxy (its IPv4 address, or its IPv6 /64:
+   * clientNetworkOf); per-client limits key on it.
+   */
   ip: string;
   requestId: string;
 }
@@ -42,7 +46,7 @@ export function createContextFactory(deps: ApiDeps, services: Services) {
       actor,
       credentialProblem,
       requestedAccountId: request.account ?? null,
-      ip: request.ip,
+      ip: clientNetworkOf(request.ip),
       requestId: request.requestId,
     };
   };
