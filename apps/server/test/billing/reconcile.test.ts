@@ -52,6 +52,31 @@ describe('reconciliation', () => {
     expect(await stripe.reconcile()).toMatchObject({ accountsCorrected: 0 });
   });
 
+  it("corrects the live subscription when Stripe fails on one of the customer's older ones", async () => {
+    const customer = await Customer.signUp(billing);
+    await customer.checkout('BASIC', CARDS.success);
+    const older = String((await storedRow(customer)).stripeSubscriptionId);
+    await customer.portal({ action: 'cancel_now' });
+    await customer.checkout('PRO', CARDS.success);
+    const live = String((await storedRow(customer)).stripeSubscriptionId);
+    expect(live).not.toBe(older);
+
+    // Stripe cancels the plan and the webhooks are lost; reading the older subscription keeps failing.
+    billing.emulator.webhooks.pause();
+    await billing.stripe.subscriptions.cancel(live);
+    billing.emulator.failures.failNext({ method: 'GET', path: `/v1/subscriptions/${older}`, times: 10 });
+    const report = await reconciler().reconcile();
+    billing.emulator.failures.clear();
+
+    expect(report.failures).toEqual([
+      { accountId: personalAccountId(customer.userId), error: expect.stringContaining(older) },
+    ]);
+    expect(report.accountsCorrected).toBe(1);
+    expect(await customer.overview()).toMatchObject({ plan: 'FREE', usage: { limit: 10 } });
+    billing.emulator.webhooks.resume();
+    await customer.settle();
+  });
+
   it('finds the stored subscription behind more than a page of newer ended ones', async () => {
     const customer = await Customer.signUp(billing);
     await customer.checkout('PRO', CARDS.success);

@@ -54,8 +54,14 @@ export function createReconciler(
         const ordered = [...listed].sort((a, b) => a.created - b.created);
         let isCorrected = false;
         for (const subscription of ordered) {
-          const result = await sync.sync(subscription.id, ownerOfAccount(row.accountId));
-          isCorrected ||= result?.isChanged ?? false;
+          try {
+            const result = await sync.sync(subscription.id, ownerOfAccount(row.accountId));
+            isCorrected ||= result?.isChanged ?? false;
+          } catch (error) {
+            // One subscription Stripe fails on (or one Tollgate can't read, an old ended one) doesn't
+            // keep the customer's others, the live one among them, from being corrected.
+            report.failures.push({ accountId: row.accountId, error: `${subscription.id}: ${String(error)}` });
+          }
         }
         // A quantity changed by hand in the dashboard (or a change Stripe never confirmed) is set
         // back to the member count.
