@@ -8,7 +8,6 @@ import {
   lockSubscriptionRow,
   startSubscriptionSync,
   recordSubscriptionChange,
-  sameHistoryState,
   toSubscriptionPatch,
   toSubscriptionState,
   updateSubscription,
@@ -70,8 +69,6 @@ export interface PreparedSync {
 export interface ChangeStamp {
   at: Date;
   source: SubscriptionHistorySource;
-  /** The subscription as the event states it at `at` (see WebhookPlan), when the event carries it. */
-  objectAtEvent?: unknown;
 }
 
 /** Runs database work; webhook callers pass one that bounds how many run at once. */
@@ -280,73 +277,18 @@ export function createSubscriptionSync(deps: ApiDeps, settings: BillingSettings)
       stripeSyncedAt: now(),
       updatedAt: now(),
     });
-    await recordHistory(tx, {
+    await recordSubscriptionChange(tx, {
       accountId,
-      snapshot,
-      stamp,
-      // A price Tollgate doesn't know keeps the plan the account has.
-      planOf: (subscription) => (subscription.priceId && planOf(subscription.priceId)) || next.plan,
+      stripeSubscriptionId: snapshot.id,
+      ...stamp,
+      first: firstHistoryStamp(snapshot, stamp),
+      state: historyStateOf(snapshot, (snapshot.priceId && planOf(snapshot.priceId)) || next.plan),
     });
     // Last: the period row's lock is held only until this transaction commits.
     await writePeriodLimit(tx, accountId, state, next);
     // In this transaction: the notices commit with the change they announce, or not at all.
     for (const notice of transitionNotices(context, state, next)) await notify(tx, notice, now());
     return { ...unchanged, isChanged, cancellations, after: next };
-  }
-
-  /**
-   * The subscription history (what revenue analytics reads). The re-fetched snapshot is how the
-   * subscription is now; an event that carries the subscription also says how it was at the event's
-   * time. Delivered late (held while the endpoint was down), a change another one has since undone is
-   * only in its event, so that state is written first, at its time, when it is newer than the latest
-   * row; the re-fetched state is then dated now. An event without the subscription (an invoice, a
-   * session) dates the re-fetched state at the event, the best time known for the change.
-   */
-  async function recordHistory(
-    tx: Database,
-    input: {
-      accountId: string;
-      snapshot: StripeSubscriptionSnapshot;
-      stamp: ChangeStamp;
-      planOf: (subscription: StripeSubscriptionSnapshot) => PlanId;
-    },
-  ): Promise<void> {
-    const { accountId, snapshot, stamp } = input;
-    const stateOf = (subscription: StripeSubscriptionSnapshot) =>
-      historyStateOf(subscription, input.planOf(subscription));
-    const entry = { accountId, stripeSubscriptionId: snapshot.id, source: stamp.source };
-    const state = stateOf(snapshot);
-    const atEvent = snapshotAtEvent(stamp.objectAtEvent, snapshot.id);
-    const stateAtEvent = atEvent && stateOf(atEvent);
-    // Delivered promptly, the event states what the re-fetch does: one row (or none), at the event.
-    const isOvertaken = stateAtEvent !== null && !sameHistoryState(stateAtEvent, state);
-    if (atEvent && stateAtEvent && isOvertaken) {
-      await recordSubscriptionChange(tx, {
-        ...entry,
-        at: stamp.at,
-        first: firstHistoryStamp(atEvent, stamp),
-        state: stateAtEvent,
-        isOnlyIfNewest: true,
-      });
-    }
-    await recordSubscriptionChange(tx, {
-      ...entry,
-      at: isOvertaken ? now() : stamp.at,
-      first: firstHistoryStamp(snapshot, stamp),
-      state,
-    });
-  }
-
-  /** The event's own subscription object, when it is readable and is this subscription. */
-  function snapshotAtEvent(object: unknown, subscriptionId: string): StripeSubscriptionSnapshot | null {
-    if (object === undefined || object === null) return null;
-    try {
-      const parsed = parseStripeSubscription(object, isPlanPriceOf(settings));
-      return parsed.id === subscriptionId ? parsed : null;
-    } catch {
-      // The re-fetch is what the sync trusts; an event object Tollgate can't read only adds no row.
-      return null;
-    }
   }
 
   function accountContext(accountId: string, name: string | null): AccountContext {

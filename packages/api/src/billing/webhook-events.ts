@@ -51,17 +51,7 @@ const DISPUTE_EVENTS = new Set([
 
 /** What one event asks Tollgate to do, decided from its payload alone (no database, no Stripe). */
 export type WebhookPlan =
-  | {
-      kind: 'sync';
-      subscriptionId: string;
-      ownerHint: StripeOwner | null;
-      customerId: string | null;
-      /**
-       * The subscription as the event states it, at the event's time (`customer.subscription.*`
-       * only; null for invoices and sessions): the re-fetch says only how it is now.
-       */
-      objectAtEvent: unknown;
-    }
+  | { kind: 'sync'; subscriptionId: string; ownerHint: StripeOwner | null; customerId: string | null }
   | { kind: 'customer-deleted'; customerId: string }
   /** A payment-mode Checkout Session (a run pack): re-fetched, credited once when paid. */
   | { kind: 'pack-payment'; sessionId: string }
@@ -137,7 +127,6 @@ export function planOf(envelope: StripeEventEnvelope): WebhookPlan {
         ownerOfReference(session.clientReferenceId) ??
         ownerOfMetadata({ accountId: session.metadataAccountId, userId: session.metadataUserId }),
       customerId: session.customerId,
-      objectAtEvent: null,
     };
   }
   if (type.startsWith('invoice.')) {
@@ -148,17 +137,10 @@ export function planOf(envelope: StripeEventEnvelope): WebhookPlan {
       subscriptionId: invoice.subscriptionId,
       ownerHint: null,
       customerId: invoice.customerId,
-      objectAtEvent: null,
     };
   }
   const subscription = readObject(subscriptionIdSchema, object, type);
-  return {
-    kind: 'sync',
-    subscriptionId: subscription.id,
-    ownerHint: null,
-    customerId: null,
-    objectAtEvent: object,
-  };
+  return { kind: 'sync', subscriptionId: subscription.id, ownerHint: null, customerId: null };
 }
 
 function readObject<T>(schema: z.ZodType<T>, object: unknown, type: string): T {

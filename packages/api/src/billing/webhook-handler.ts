@@ -301,11 +301,7 @@ export function createWebhookHandler(
       }
       if (!prepared) throw new Error('a subscription event reached its transaction unprepared');
       await linkCheckoutCustomer(tx, plan, eventId);
-      const result = await sync.apply(tx, prepared, {
-        at: record.stripeCreatedAt,
-        source: 'webhook',
-        objectAtEvent: plan.objectAtEvent,
-      });
+      const result = await sync.apply(tx, prepared, { at: record.stripeCreatedAt, source: 'webhook' });
       cancellations = result.cancellations;
       if (result.after) {
         for (const notice of eventNotices(envelope, result.context, result.after)) {

@@ -20,15 +20,9 @@ export interface SubscriptionHistoryEntry {
   /** How the subscription's first row is stamped, when it has no history yet (default: at, source). */
   first?: { at: Date; source: SubscriptionHistorySource };
   state: SubscriptionHistoryState;
-  /**
-   * Written only when `at` is after the latest row (a state an event states at its own time): one that
-   * is not can't be placed among rows written since, so it is left out rather than moved.
-   */
-  isOnlyIfNewest?: boolean;
 }
 
-/** Whether two history states are the same (a row for the second would say nothing new). */
-export function sameHistoryState(a: SubscriptionHistoryState, b: SubscriptionHistoryState): boolean {
+function sameState(a: SubscriptionHistoryState, b: SubscriptionHistoryState): boolean {
   return (
     a.status === b.status &&
     a.plan === b.plan &&
@@ -58,8 +52,7 @@ export async function recordSubscriptionChange(
         limit 1`,
   );
   const latest = raw && HISTORY.rowOf(raw);
-  if (latest && sameHistoryState(latest, entry.state)) return false;
-  if (latest && entry.isOnlyIfNewest && entry.at.getTime() <= latest.at.getTime()) return false;
+  if (latest && sameState(latest, entry.state)) return false;
   const stamp = latest ? entry : (entry.first ?? entry);
   const at =
     latest && latest.at.getTime() >= stamp.at.getTime() ? new Date(latest.at.getTime() + 1) : stamp.at;
