@@ -7,6 +7,7 @@ import {
   type Database,
 } from '@tollgate/db';
 import { AppError, MAX_RUN_UNITS } from '@tollgate/domain';
+import { lockUser } from './email-verification';
 import { requireSupportDailyRoom } from './support-daily-bound';
 
 export interface GrantCreditsInput {
@@ -61,6 +62,9 @@ export async function recordOperatorGrant(
     return { isNew: false, grant: stored };
   };
   return db.transaction(async (tx) => {
+    // Support's grants hold the granter's row lock before the key is looked up: a retry racing its
+    // original waits for it and finds its grant, instead of counting it against the daily bound.
+    if (input.dailyLimit !== undefined) await lockUser(tx, input.grantedBy);
     // A retry is answered before the daily bound is counted: the grant it repeats is counted already.
     const earlier = key === undefined ? null : await findOperatorGrantByKey(tx, input.accountId, key);
     if (earlier) return replay(earlier);
