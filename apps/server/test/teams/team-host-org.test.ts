@@ -1,8 +1,9 @@
-import { queryRows } from '@tollgate/db';
+import { createHash } from 'node:crypto';
+import { queryRows, replaceInvitation } from '@tollgate/db';
 import { sql } from 'drizzle-orm';
 import { SignJWT, type JWTPayload } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { trpc } from '../support/http';
+import { registerUser, trpc } from '../support/http';
 import { TEST_JWT_SECRET, startTestServer, type TestServer } from '../support/test-server';
 
 // A host platform names its organizations in a JWT claim (JWT_ORG_CLAIM): its users act on the team
@@ -225,6 +226,29 @@ describe('host organizations (JWT_ORG_CLAIM)', () => {
       { host_org_id: 'org-roles', user_id: 'frank-roles', role: 'member' },
       { host_org_id: 'org-roles', user_id: 'owner-roles', role: 'owner' },
     ]);
+    // A link sent before the team was a host org's (invitations there are refused now) adds no one.
+    const token = 'invitation-token-from-before';
+    const invitation = await replaceInvitation(server.testDb.db, {
+      accountId: accountId ?? '',
+      email: 'early@example.com',
+      role: 'member',
+      tokenHash: createHash('sha256').update(token).digest('hex'),
+      invitedByUserId: 'owner-roles',
+      now: new Date(),
+      expiresAt: new Date(Date.now() + 86_400_000),
+      replaceableRoles: ['member'],
+    });
+    const early = await registerUser(server.url, 'early@example.com');
+    const accepted = await trpc(
+      server.url,
+      'mutation',
+      'accounts.acceptInvitation',
+      { accountId, invitationId: invitation?.id, token },
+      early.accessToken,
+    );
+    expect(accepted.status).toBe(409);
+    expect((await orgAccounts()).filter((row) => row.host_org_id === 'org-roles')).toHaveLength(2);
+
     // Removing a member stays possible: it ends the seat and keys of someone the host removed (a
     // member the host still has comes back with their next token).
     const removed = await asOwner('accounts.removeMember', { userId: 'frank-roles' });

@@ -42,6 +42,9 @@ import type {
 import type { ResolvedTenant } from './tenant-resolver';
 import type { SubscriptionService } from './subscription-service';
 
+const HOST_MANAGED_MESSAGE =
+  "This team's members and roles are managed by the host platform's organization: change them there";
+
 /**
  * Team accounts: creating them, their members and roles, invitations. Every membership change runs in
  * one transaction that first locks the account row (and bumps its membership version), so concurrent
@@ -81,10 +84,7 @@ export function createBillingAccountService(
   function requireMembersManagedHere(account: ResolvedTenant): void {
     requireTeam(account);
     if (account.hostOrgId !== null) {
-      throw new AppError(
-        'CONFLICT',
-        "This team's members and roles are managed by the host platform's organization: change them there",
-      );
+      throw new AppError('CONFLICT', HOST_MANAGED_MESSAGE);
     }
   }
 
@@ -371,6 +371,11 @@ export function createBillingAccountService(
     ): Promise<AccountSummary> {
       const at = now();
       await change(input.accountId, async (tx) => {
+        // A link sent before its team became a host org's (or before invitations there were refused)
+        // would add a member the host doesn't know: one who could never act there, yet a seat.
+        if ((await findAccount(tx, input.accountId))?.hostOrgId) {
+          throw new AppError('CONFLICT', HOST_MANAGED_MESSAGE);
+        }
         const claimed = await claimInvitation(tx, {
           accountId: input.accountId,
           invitationId: input.invitationId,
