@@ -144,6 +144,25 @@ describe('errorAnswerOf: every error becomes one status, headers and body', () =
       { error: { code: 'SERVICE_UNAVAILABLE', message: DB_DOWN_MESSAGE } },
     ],
     [
+      'a transaction PostgreSQL rolled back to break a deadlock, inside a procedure',
+      new TRPCError({
+        code: 'INTERNAL_SERVER_ERROR',
+        cause: new Error('Failed query', {
+          cause: Object.assign(new Error('deadlock detected'), { code: '40P01' }),
+        }),
+      }),
+      503,
+      { 'retry-after': '2' },
+      { error: { code: 'SERVICE_UNAVAILABLE', message: DB_DOWN_MESSAGE } },
+    ],
+    [
+      'a serialization failure, raw',
+      Object.assign(new Error('could not serialize access due to concurrent update'), { code: '40001' }),
+      503,
+      { 'retry-after': '2' },
+      { error: { code: 'SERVICE_UNAVAILABLE', message: DB_DOWN_MESSAGE } },
+    ],
+    [
       'a body that is not JSON',
       bodyParserError(400, 'entity.parse.failed', 'Unexpected token } in JSON at position 1'),
       400,

@@ -1,4 +1,4 @@
-import { isDatabaseUnavailable } from '@tollgate/db';
+import { isDatabaseUnavailable, isTransactionConflict } from '@tollgate/db';
 import { AppError, type AppErrorCode } from '@tollgate/domain';
 import { TRPCError } from '@trpc/server';
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
@@ -47,11 +47,12 @@ export const DATABASE_RETRY_AFTER_SECONDS = 2;
 export const DATABASE_UNAVAILABLE_MESSAGE = 'The service is temporarily unavailable; retry shortly';
 
 /**
- * True when the request failed because the database could not be reached (and no domain error says
- * otherwise): it answers 503 with Retry-After, and the same request may be sent again as is.
+ * True when the request failed because the database could not be reached, or rolled its transaction
+ * back to break a deadlock or a serialization conflict (and no domain error says otherwise): it answers
+ * 503 with Retry-After, and the same request may be sent again as is.
  */
 export function isServiceUnavailable(error: unknown): boolean {
-  return findAppError(error) === null && isDatabaseUnavailable(error);
+  return findAppError(error) === null && (isDatabaseUnavailable(error) || isTransactionConflict(error));
 }
 
 /** The tRPC error for a request the database could not serve (503 + Retry-After on both transports). */

@@ -1,4 +1,4 @@
-import { findPlatformRole } from '@tollgate/db';
+import { findPlatformRole, isTransactionConflict } from '@tollgate/db';
 import { paymentRequiredBodySchema, type AccountAction, type PaymentRequiredBody } from '@tollgate/domain';
 import { TRPCError, initTRPC } from '@trpc/server';
 import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
@@ -61,7 +61,17 @@ const settleErrors = t.middleware(async ({ ctx, path, next }) => {
   const result = await next();
   if (result.ok || result.error.code !== 'INTERNAL_SERVER_ERROR') return result;
   const appError = findAppError(result.error);
-  if (isServiceUnavailable(result.error) && !appError) throw serviceUnavailableError(result.error);
+  if (isServiceUnavailable(result.error) && !appError) {
+    // Retryable, but a deadlock means two code paths lock in different orders: worth a look.
+    if (isTransactionConflict(result.error)) {
+      ctx.deps.logger.warn('transaction rolled back by the database; answered 503', {
+        path,
+        requestId: ctx.requestId,
+        error: String(result.error.cause ?? result.error),
+      });
+    }
+    throw serviceUnavailableError(result.error);
+  }
   const error = appError ? toTRPCError(appError) : result.error;
   if (error.code === 'INTERNAL_SERVER_ERROR') {
     ctx.deps.logger.error('procedure failed', {

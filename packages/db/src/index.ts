@@ -5,6 +5,7 @@ export { isDatabaseUnavailable } from './connection-errors';
 export { DataDirLockedError } from './pglite-lock';
 export type { Database, Transaction } from './database';
 export {
+  isTransactionConflict,
   isUniqueViolation,
   pgErrorCode,
   PG_CHECK_VIOLATION,
