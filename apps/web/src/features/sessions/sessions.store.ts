@@ -46,6 +46,8 @@ export const useSessionsStore = defineStore('sessions', () => {
   const currentError = ref<string | null>(null);
   /** The session opened last fills the page: an earlier one's answer, arriving late, is dropped. */
   const opens = createLatestOnly();
+  /** The session opened last, shown or still loading. */
+  let requestedId: string | null = null;
 
   /** Sessions whose run is under way: each keeps its own message box busy, not one opened since. */
   const sendingIds = ref(new Set<string>());
@@ -99,6 +101,7 @@ export const useSessionsStore = defineStore('sessions', () => {
 
   async function open(id: string): Promise<void> {
     const opening = opens.begin();
+    requestedId = id;
     if (current.value?.id !== id) current.value = null;
     currentStatus.value = 'loading';
     currentError.value = null;
@@ -144,6 +147,9 @@ export const useSessionsStore = defineStore('sessions', () => {
       if (current.value && isStillOpen()) {
         const runs = current.value.runs.filter((run) => run.runId !== result.run.runId);
         current.value = { ...current.value, runs: [...runs, result.run] };
+      } else if (requestedId === session.id) {
+        // Opened again (A → B → A) while the run was under way: that read may not have the run yet.
+        void open(session.id);
       }
       billing.applyUsage(result.usage);
       credits.applyRunCredits(result.usage.credits);

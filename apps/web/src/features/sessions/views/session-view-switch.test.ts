@@ -115,6 +115,39 @@ describe('Session view, after the user opened another session', () => {
     expect(fake.callsTo('sessions.run').map((call) => (call.input as { id: string }).id)).toEqual([A, B]);
   });
 
+  it('shows the reply when the user went back to the session while its run was under way', async () => {
+    const runOfA = later();
+    const secondReadOfA = later();
+    let runInput: unknown = null;
+    let readsOfA = 0;
+    const { wrapper } = await mountOnA({
+      'sessions.run': (input) => {
+        runInput = input;
+        return runOfA.promise;
+      },
+      'sessions.get': (input) => {
+        const { id } = input as { id: string };
+        if (id !== A) return sessionOf(id);
+        readsOfA += 1;
+        // Back on A, its read reaches the server before the run is done, and answers after it.
+        if (readsOfA === 2) return secondReadOfA.promise;
+        return readsOfA === 1 ? sessionOf(A) : { ...sessionOf(A), runs: [runAnswer(runInput).run] };
+      },
+    });
+    await send(wrapper, 'Task for A');
+    await openB(wrapper);
+    await wrapper.setProps({ id: A } as never);
+    await settle();
+
+    runOfA.answer(runAnswer(runInput));
+    await settle();
+    secondReadOfA.answer(sessionOf(A));
+    await settle();
+    await flushPromises();
+    expect(wrapper.get('h1').text()).toBe('Session A');
+    expect(wrapper.text()).toContain('Done for Session A');
+  });
+
   it("doesn't show the previous session's refused run on the session now open", async () => {
     const runOfA = later();
     const { wrapper } = await mountOnA({ 'sessions.run': () => runOfA.promise });
