@@ -170,66 +170,83 @@ describe('resetting the password with the link', () => {
     expect(me.data).toMatchObject({ emailVerified: true });
   });
 
-  it("the mailbox's owner taking back a squatted address ends the keys and invitations made before; a verified user's stay", async () => {
+  describe("the mailbox's owner taking back an address someone else registered", () => {
     // Anyone may register any address: a squatter registers the owner's, makes an account key on its
-    // personal account and invites an accomplice to a team. The owner can't register (409): they
-    // reset the password through the link, which reaches only their mailbox.
-    const makeGrants = async (email: string) => {
-      const holder = await registerUser(server.url, email);
-      const accountId = personalAccountId(holder.user.id);
+    // personal account and invites an accomplice to a team. The owner can't register (409): they reset
+    // the password through the link, which reaches only their mailbox.
+    async function makeGrants(token: string, userId: string) {
+      const accountId = personalAccountId(userId);
       const key = await request<{ key: string }>(
         server.url,
         'POST',
         `/api/v1/accounts/${accountId}/api-keys`,
         {
-          token: holder.accessToken,
+          token,
           body: { name: 'kept', scopes: ['runs:authorize', 'subscriptions:read'] },
         },
       );
       expect(key.status).toBe(201);
       const team = await request<{ id: string }>(server.url, 'POST', '/api/v1/accounts', {
-        token: holder.accessToken,
+        token,
         body: { name: 'Squat' },
       });
       const invited = await request(server.url, 'POST', `/api/v1/accounts/${team.body.id}/invitations`, {
-        token: holder.accessToken,
+        token,
         body: { email: uniqueEmail('accomplice'), role: 'admin' },
       });
       expect(invited.status).toBe(201);
-      return { userId: holder.user.id, key: key.body.key, teamId: team.body.id };
-    };
-    const reset = async (email: string) => {
+      return { userId, key: key.body.key, teamId: team.body.id };
+    }
+    async function reset(email: string) {
       await askReset({ email });
       const token = tokenOf(await linkFor(server, email, 'password_reset'));
       expect((await confirm({ token, password: NEW_PASSWORD })).status).toBe(200);
-    };
-    const keyWorks = async (grants: { userId: string; key: string }) =>
-      (
-        await request(server.url, 'GET', `/api/v1/billing/subscription?userId=${grants.userId}`, {
-          token: grants.key,
-        })
-      ).status === 200;
-    const pendingInvitations = async (teamId: string, email: string) => {
+    }
+    /** Whether the key still acts, and how many invitations are pending, once the owner is back. */
+    async function grantsLeft(grants: { userId: string; key: string; teamId: string }, email: string) {
+      const read = `/api/v1/billing/subscription?userId=${grants.userId}`;
+      const keyStatus = (await request(server.url, 'GET', read, { token: grants.key })).status;
       const owner = await login(email, NEW_PASSWORD);
-      const listed = await request<unknown[]>(server.url, 'GET', `/api/v1/accounts/${teamId}/invitations`, {
-        token: owner.data?.accessToken,
-      });
-      return listed.body.length;
-    };
+      const listed = await request<unknown[]>(
+        server.url,
+        'GET',
+        `/api/v1/accounts/${grants.teamId}/invitations`,
+        {
+          token: owner.data?.accessToken,
+        },
+      );
+      return { isKeyWorking: keyStatus === 200, pendingInvitations: listed.body.length };
+    }
 
-    const squatted = uniqueEmail('squatted');
-    const squatter = await makeGrants(squatted);
-    await reset(squatted);
-    expect(await keyWorks(squatter)).toBe(false);
-    expect(await pendingInvitations(squatter.teamId, squatted)).toBe(0);
+    it('a reset ends the keys and invitations made before the address was verified', async () => {
+      const email = uniqueEmail('squatted');
+      const squatter = await registerUser(server.url, email);
+      const grants = await makeGrants(squatter.accessToken, squatter.user.id);
+      await reset(email);
+      expect(await grantsLeft(grants, email)).toEqual({ isKeyWorking: false, pendingInvitations: 0 });
+    });
 
-    // An owner who had verified the address is only changing a password: what they made stays.
-    const verified = uniqueEmail('verified');
-    const owner = await makeGrants(verified);
-    await verifyEmail(server, owner.userId);
-    await reset(verified);
-    expect(await keyWorks(owner)).toBe(true);
-    expect(await pendingInvitations(owner.teamId, verified)).toBe(1);
+    it('also when the owner first clicked the sign-up verification link the squatter caused', async () => {
+      const email = uniqueEmail('squatted-verified');
+      const squatter = await registerUser(server.url, email);
+      const grants = await makeGrants(squatter.accessToken, squatter.user.id);
+      const link = tokenOf(await linkFor(server, email, 'verify_email'));
+      expect(
+        (await request(server.url, 'POST', '/api/v1/auth/verify-email', { body: { token: link } })).status,
+      ).toBe(200);
+      await reset(email);
+      expect(await grantsLeft(grants, email)).toEqual({ isKeyWorking: false, pendingInvitations: 0 });
+    });
+
+    it('what a verified owner made stays: a reset only changes their password', async () => {
+      const email = uniqueEmail('verified');
+      const owner = await registerUser(server.url, email);
+      await verifyEmail(server, owner.user.id);
+      server.clock.advance(1_000);
+      const grants = await makeGrants(owner.accessToken, owner.user.id);
+      await reset(email);
+      expect(await grantsLeft(grants, email)).toEqual({ isKeyWorking: true, pendingInvitations: 1 });
+    });
   });
 
   it('a verification token is not a reset token (and the reverse)', async () => {

@@ -3,7 +3,7 @@ import {
   insertEmailToken,
   invalidateEmailTokens,
   markEmailVerified,
-  revokeAllGrantsOf,
+  revokeGrantsMadeUntil,
   revokeAllRefreshTokensForUser,
   setPasswordHash,
 } from '@tollgate/db';
@@ -110,9 +110,11 @@ export function createPasswordResetService(
         await setPasswordHash(tx, user.id, passwordHash);
         await revokeAllRefreshTokensForUser(tx, user.id, at);
         await invalidateEmailTokens(tx, user.id, 'password_reset', at);
-        // The link reached this mailbox: the address is verified too (if not yet). If it wasn't, whoever
-        // used the account so far never proved the address: the keys and invitations they made end.
-        if (await markEmailVerified(tx, user.id, used.email, at)) await revokeAllGrantsOf(tx, user.id, at);
+        // The link reached this mailbox: the address is verified too (if not yet). Whoever used the
+        // account before it was verified never proved the address (a squatter, if the owner only now
+        // takes the account back, even after clicking the sign-up link): what was made until then ends.
+        await revokeGrantsMadeUntil(tx, { userId: user.id, madeUntil: user.emailVerifiedAt ?? at, now: at });
+        await markEmailVerified(tx, user.id, used.email, at);
         return { email: used.email, userId: user.id };
       });
       // Every access token of the user ends with its session, here at once (other replicas: within

@@ -1,5 +1,5 @@
 import { can, canManageMember, type AccountRole } from '@tollgate/domain';
-import { and, eq, inArray, isNull } from 'drizzle-orm';
+import { and, eq, inArray, isNull, lte } from 'drizzle-orm';
 import type { Database } from '../database';
 import { accountInvitations, apiKeys, INVITATION_ROLES } from '../schema';
 
@@ -40,22 +40,29 @@ export async function revokeGrantsBeyondRole(
 }
 
 /**
- * Everything a user handed out, on any account, revoked: the API keys they made and the invitations
- * they sent that are still pending. A password reset that verifies an address nobody had verified runs
- * it: whoever registered the address before its owner took the account back through the mailbox (anyone
- * may register any address) must not keep acting for it through a key or a link they made.
+ * What a user handed out until `madeUntil`, on any account, revoked: the API keys they made and the
+ * invitations they sent that are still pending. A password reset runs it for what was made before the
+ * address was verified: anyone may register any address, and whoever did so before its owner took the
+ * account back through the mailbox must not keep acting for it through a key or a link they made.
  */
-export async function revokeAllGrantsOf(tx: Database, userId: string, now: Date): Promise<void> {
+export async function revokeGrantsMadeUntil(
+  tx: Database,
+  input: { userId: string; madeUntil: Date; now: Date },
+): Promise<void> {
+  const { userId, madeUntil, now } = input;
   await tx
     .update(apiKeys)
     .set({ revokedAt: now })
-    .where(and(eq(apiKeys.createdByUserId, userId), isNull(apiKeys.revokedAt)));
+    .where(
+      and(eq(apiKeys.createdByUserId, userId), lte(apiKeys.createdAt, madeUntil), isNull(apiKeys.revokedAt)),
+    );
   await tx
     .update(accountInvitations)
     .set({ revokedAt: now })
     .where(
       and(
         eq(accountInvitations.invitedByUserId, userId),
+        lte(accountInvitations.createdAt, madeUntil),
         isNull(accountInvitations.acceptedAt),
         isNull(accountInvitations.revokedAt),
       ),
