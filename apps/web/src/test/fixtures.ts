@@ -178,3 +178,37 @@ export function spendFixture(overrides: Partial<WireSpend> = {}): WireSpend {
     ...overrides,
   };
 }
+
+/** sessions.run's answer as it crosses the wire: the completed run and the FREE plan's usage after it. */
+export function runAnswerFixture(input: {
+  sessionId: string;
+  runId: string;
+  message: string;
+  reply: string;
+  used?: number;
+}) {
+  const used = input.used ?? 1;
+  return {
+    run: {
+      id: 'r1',
+      runId: input.runId,
+      sessionId: input.sessionId,
+      userId: 'u1',
+      prompt: input.message,
+      reply: input.reply,
+      status: 'completed',
+      createdAt: iso(0),
+      finishedAt: iso(0),
+    },
+    usage: {
+      runId: input.runId,
+      isReplay: false,
+      plan: 'FREE',
+      status: 'active',
+      used,
+      limit: 10,
+      remaining: 10 - used,
+      resetsAt: iso(21),
+    },
+  };
+}

@@ -1,7 +1,7 @@
 import { flushPromises } from '@vue/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeTrpcError, type FakeHandler } from '../../../test/fake-trpc';
-import { ISO, overviewFixture } from '../../../test/fixtures';
+import { ISO, overviewFixture, runAnswerFixture } from '../../../test/fixtures';
 import { later } from '../../../test/later';
 import { mountWithApp } from '../../../test/mount-with-app';
 import SessionView from './session-view.vue';
@@ -21,29 +21,7 @@ const settle = () => new Promise((resolve) => setTimeout(resolve, 10));
 
 function runAnswer(input: unknown) {
   const { id, runId, message } = input as { id: string; runId: string; message: string };
-  return {
-    run: {
-      id: 'r1',
-      runId,
-      sessionId: id,
-      userId: 'u1',
-      prompt: message,
-      reply: `Done for ${TITLES[id]}`,
-      status: 'completed',
-      createdAt: ISO(0),
-      finishedAt: ISO(0),
-    },
-    usage: {
-      runId,
-      isReplay: false,
-      plan: 'FREE',
-      status: 'active',
-      used: 1,
-      limit: 10,
-      remaining: 9,
-      resetsAt: ISO(21),
-    },
-  };
+  return runAnswerFixture({ sessionId: id, runId, message, reply: `Done for ${TITLES[id]}` });
 }
 
 /** Session A is open; `handlers` replace the defaults (each session answers at once). */

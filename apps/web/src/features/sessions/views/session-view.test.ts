@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeTrpcError } from '../../../test/fake-trpc';
-import { ISO, overviewFixture, withUsage, type WireOverview } from '../../../test/fixtures';
+import { ISO, overviewFixture, runAnswerFixture, withUsage, type WireOverview } from '../../../test/fixtures';
 import { mountWithApp } from '../../../test/mount-with-app';
 import { formatDate } from '../../../lib/format';
 import { useBillingStore } from '../../billing/billing.store';
@@ -59,29 +59,13 @@ describe('Session view', () => {
   it('sends a message as a run with a fresh run id and shows the reply', async () => {
     const { wrapper, fake } = await mountSession((input) => {
       const { runId, message } = input as { runId: string; message: string };
-      return {
-        run: {
-          id: 'r1',
-          runId,
-          sessionId: SESSION_ID,
-          userId: 'u1',
-          prompt: message,
-          reply: 'Done: 3 competitors found',
-          status: 'completed',
-          createdAt: ISO(0),
-          finishedAt: ISO(0),
-        },
-        usage: {
-          runId,
-          isReplay: false,
-          plan: 'FREE',
-          status: 'active',
-          used: 4,
-          limit: 10,
-          remaining: 6,
-          resetsAt: ISO(21),
-        },
-      };
+      return runAnswerFixture({
+        sessionId: SESSION_ID,
+        runId,
+        message,
+        reply: 'Done: 3 competitors found',
+        used: 4,
+      });
     });
     expect(wrapper.text()).toContain('No messages yet.');
 
