@@ -91,9 +91,14 @@ export function useMembers(accountId: Ref<string>, selfUserId: Ref<string | null
       const { [errorKey]: _dropped, ...rest } = rowErrors.value;
       rowErrors.value = rest;
     }
+    const teamId = accountId.value;
     try {
-      const answer = await action(accountId.value);
-      return actions.isLatest(acting) ? answer : null;
+      const answer = await action(teamId);
+      if (actions.isLatest(acting)) return answer;
+      // The user left this team and came back meanwhile: the read made on coming back may predate
+      // this change, so the team is read again.
+      if (accountId.value === teamId) void load();
+      return null;
     } catch (failure) {
       if (!actions.isLatest(acting)) return null;
       const message = errorMessage(failure);

@@ -182,6 +182,26 @@ describe('Members page, when an action on the previous team answers after the mo
     ]);
   });
 
+  it('shows the change when the user came back to the team before its answer (Acme → Globex → Acme)', async () => {
+    const roleInAcme = later<WireMember[]>();
+    let isChanged = false;
+    const acmeNow = () => (isChanged ? withRole(ROWS[TEAM_ID] ?? [], mia.userId, 'admin') : ROWS[TEAM_ID]);
+    const { wrapper } = await mountOnAcme({
+      'accounts.setRole': () => roleInAcme.promise,
+      'accounts.members': (input) => (accountOf(input) === TEAM_ID ? acmeNow() : ROWS[accountOf(input)]),
+    });
+    await rowOf(wrapper, 'mia@example.com').get('select').setValue('admin');
+    await moveToGlobex(wrapper);
+    await wrapper.setProps({ id: TEAM_ID } as never); // back on Acme: read before the change is made
+    await arrive();
+    expect(roleSelectOf(wrapper, 'mia@example.com').value).toBe('member');
+
+    isChanged = true;
+    roleInAcme.answer(acmeNow() ?? []);
+    await arrive();
+    expect(roleSelectOf(wrapper, 'mia@example.com').value).toBe('admin');
+  });
+
   it("doesn't show the previous team's refusal on the new team's row", async () => {
     const roleInAcme = later<WireMember[]>();
     const { wrapper } = await mountOnAcme({ 'accounts.setRole': () => roleInAcme.promise });
