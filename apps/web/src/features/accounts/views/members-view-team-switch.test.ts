@@ -23,6 +23,17 @@ const ROWS: Record<string, WireMember[]> = {
   [TEAM_ID]: [self, mia, acmeOnly],
   [OTHER_TEAM_ID]: [self, mia, globexOnly],
 };
+/** accounts.invite's answer for Acme: the link is shown once. */
+const invitationToBo = {
+  id: '00000000-0000-4000-8000-00000000c002',
+  accountId: TEAM_ID,
+  email: 'bo@example.com',
+  role: 'member',
+  createdAt: ISO(0),
+  expiresAt: ISO(7),
+  token: 'tok',
+  url: `http://localhost/invitations/accept?account=${TEAM_ID}&invitation=x#token=tok`,
+};
 const settle = () => new Promise((resolve) => setTimeout(resolve, 10));
 
 /** The caller owns Acme (whose page is open) and Globex; `handlers` replace the defaults. */
@@ -72,17 +83,7 @@ describe('Members page, after moving to another team', () => {
 
   it("forgets the previous team's invitation link and refusals", async () => {
     const { wrapper } = await mountOnAcme({
-      'accounts.invite': (input) => ({
-        id: '00000000-0000-4000-8000-00000000c002',
-        accountId: TEAM_ID,
-        email: 'bo@example.com',
-        role: 'member',
-        createdAt: ISO(0),
-        expiresAt: ISO(7),
-        token: 'tok',
-        url: `http://localhost/invitations/accept?account=${TEAM_ID}&invitation=x#token=tok`,
-        ...(input as object),
-      }),
+      'accounts.invite': (input) => ({ ...invitationToBo, ...(input as object) }),
       'accounts.setRole': () => {
         throw new FakeTrpcError('FORBIDDEN', 403, "Your role (admin) in this account can't do this");
       },
@@ -220,16 +221,7 @@ describe('Members page, when an action on the previous team answers after the mo
     await wrapper.get('[data-testid="invite-card"] form').trigger('submit');
     await moveToGlobex(wrapper);
 
-    invite.answer({
-      id: '00000000-0000-4000-8000-00000000c002',
-      accountId: TEAM_ID,
-      email: 'bo@example.com',
-      role: 'member',
-      createdAt: ISO(0),
-      expiresAt: ISO(7),
-      token: 'tok',
-      url: `http://localhost/invitations/accept?account=${TEAM_ID}&invitation=x#token=tok`,
-    });
+    invite.answer(invitationToBo);
     await arrive();
     expect(wrapper.find('[data-testid="invitation-link"]').exists()).toBe(false);
     expect(wrapper.get('[data-testid="pending-invitations"]').text()).not.toContain('bo@example.com');
