@@ -9,6 +9,7 @@ import {
   insertRefreshToken,
   markRefreshTokenPresented,
   isUniqueViolation,
+  lockUserRow,
   revokeRefreshToken,
   revokeRefreshTokenFamily,
   type Database,
@@ -23,7 +24,7 @@ import { setBounded } from '../bounded-map';
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from '../auth/passwords';
 import { hashSecret, randomToken } from '../auth/secrets';
 import { hasHostPlatform, type ApiDeps } from '../config';
-import { isEmailVerified, issueVerification, lockUser } from './email-verification';
+import { isEmailVerified, issueVerification } from './email-verification';
 
 export interface PublicUser {
   id: string;
@@ -164,7 +165,7 @@ export function createAccountService(deps: ApiDeps, loginLockout: LoginLockout, 
       // password reset that committed during the (slow) check ended every session, and one made from
       // the old password after it would outlive it.
       const tokens = await db.transaction(async (tx) => {
-        const locked = await lockUser(tx, user.id);
+        const locked = await lockUserRow(tx, user.id);
         if (locked?.passwordHash !== user.passwordHash) return null;
         return issueTokens(toPublicUser(locked), undefined, tx);
       });
@@ -189,7 +190,7 @@ export function createAccountService(deps: ApiDeps, loginLockout: LoginLockout, 
       if (!found) throw new AppError('UNAUTHORIZED', SESSION_EXPIRED);
       let endedFamily = false;
       const rotated = await db.transaction(async (tx) => {
-        const user = await lockUser(tx, found.userId);
+        const user = await lockUserRow(tx, found.userId);
         const stored = await findRefreshTokenByHash(tx, tokenHash); // as it is now, under the lock
         if (!user || !stored || stored.expiresAt.getTime() <= now().getTime()) return null;
         const publicUser = toPublicUser(user);
@@ -222,7 +223,7 @@ export function createAccountService(deps: ApiDeps, loginLockout: LoginLockout, 
       const stored = await findRefreshTokenByHash(db, hashSecret(refreshToken));
       if (!stored) return;
       await db.transaction(async (tx) => {
-        await lockUser(tx, stored.userId);
+        await lockUserRow(tx, stored.userId);
         await revokeRefreshTokenFamily(tx, stored.familyId, now());
       });
       sessions.ended(stored.familyId, stored.userId);

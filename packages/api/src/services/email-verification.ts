@@ -5,8 +5,8 @@ import {
   findUserById,
   insertEmailToken,
   invalidateEmailTokens,
+  lockUserRow,
   markEmailVerified,
-  users,
   type Database,
   type EmailTokenPurpose,
   type EmailTokenRow,
@@ -34,15 +34,6 @@ export function isEmailVerified(user: Pick<UserRow, 'authSource' | 'emailVerifie
 }
 
 /**
- * Locks the user's row for the rest of the transaction: concurrent requests for one user (two resend
- * clicks, two servers) serialize here, so counting recent tokens and issuing one is race-free.
- */
-export async function lockUser(tx: Database, userId: string): Promise<UserRow | null> {
-  const [row] = await tx.select().from(users).where(eq(users.id, userId)).for('update');
-  return row ?? null;
-}
-
-/**
  * Uses a link's token (one conditional UPDATE: of two concurrent uses one wins) with its user's row
  * locked first, the order every transaction on a user's tokens takes. Consuming first and locking after
  * deadlocked two links of one user used at once on PostgreSQL: each held its own token and waited for
@@ -56,7 +47,7 @@ export async function consumeLinkToken(
 ): Promise<{ used: EmailTokenRow; user: UserRow | null } | null> {
   const userId = await findEmailTokenUserId(tx, purpose, tokenHash);
   if (userId === null) return null;
-  const user = await lockUser(tx, userId);
+  const user = await lockUserRow(tx, userId);
   const used = await consumeEmailToken(tx, purpose, tokenHash, at);
   return used ? { used, user } : null;
 }
@@ -128,7 +119,7 @@ export function createEmailVerificationService(deps: ApiDeps) {
     async resend(userId: string): Promise<{ sent: boolean }> {
       const at = now();
       return db.transaction(async (tx) => {
-        const user = await lockUser(tx, userId);
+        const user = await lockUserRow(tx, userId);
         if (!user?.email || isEmailVerified(user)) return { sent: false };
         const dayAgo = new Date(at.getTime() - 24 * MS_PER_HOUR);
         const times = await recentTokenTimes(tx, userId, 'verify_email', dayAgo);

@@ -3,11 +3,11 @@ import {
   DEFAULT_GRANT_PRIORITY,
   findOperatorGrantByKey,
   insertOperatorGrant,
+  lockUserRow,
   type CreditGrantRow,
   type Database,
 } from '@tollgate/db';
 import { AppError, MAX_RUN_UNITS } from '@tollgate/domain';
-import { lockUser } from './email-verification';
 import { requireSupportDailyRoom } from './support-daily-bound';
 
 export interface GrantCreditsInput {
@@ -64,7 +64,7 @@ export async function recordOperatorGrant(
   return db.transaction(async (tx) => {
     // Support's grants hold the granter's row lock before the key is looked up: a retry racing its
     // original waits for it and finds its grant, instead of counting it against the daily bound.
-    if (input.dailyLimit !== undefined) await lockUser(tx, input.grantedBy);
+    if (input.dailyLimit !== undefined) await lockUserRow(tx, input.grantedBy);
     // A retry is answered before the daily bound is counted: the grant it repeats is counted already.
     const earlier = key === undefined ? null : await findOperatorGrantByKey(tx, input.accountId, key);
     if (earlier) return replay(earlier);

@@ -2,6 +2,7 @@ import {
   findUserByEmail,
   insertEmailToken,
   invalidateEmailTokens,
+  lockUserRow,
   markEmailVerified,
   revokeGrantsMadeUntil,
   revokeAllRefreshTokensForUser,
@@ -14,7 +15,7 @@ import { hashPassword } from '../auth/passwords';
 import { hashSecret, randomToken } from '../auth/secrets';
 import type { ApiDeps } from '../config';
 import { notify } from '../notifications/notifier';
-import { consumeLinkToken, lockUser, recentTokenTimes } from './email-verification';
+import { consumeLinkToken, recentTokenTimes } from './email-verification';
 
 export const PASSWORD_RESET_TTL_MINUTES = 60;
 /** Reset emails per user per rolling hour; more requests are accepted and silently dropped. */
@@ -41,7 +42,7 @@ export function createPasswordResetService(
     // No account, or one without a password (a host platform's user): nothing to reset.
     if (!found?.passwordHash || found.authSource !== 'password') return;
     await db.transaction(async (tx) => {
-      const user = await lockUser(tx, found.id);
+      const user = await lockUserRow(tx, found.id);
       if (!user?.email || !user.passwordHash) return;
       const hourAgo = new Date(at.getTime() - 60 * MS_PER_MINUTE);
       const recent = await recentTokenTimes(tx, user.id, 'password_reset', hourAgo);

@@ -1,6 +1,5 @@
-import { sumUnitsGrantedSince, type Database } from '@tollgate/db';
+import { lockUserRow, sumUnitsGrantedSince, type Database } from '@tollgate/db';
 import { AppError, MS_PER_DAY } from '@tollgate/domain';
-import { lockUser } from './email-verification';
 
 /**
  * What one support user may hand out in a rolling day: credit grants and fresh trial windows (each a
@@ -12,7 +11,7 @@ export async function requireSupportDailyRoom(
   tx: Database,
   input: { actorUserId: string; units: number; limit: number; at: Date },
 ): Promise<void> {
-  await lockUser(tx, input.actorUserId);
+  await lockUserRow(tx, input.actorUserId);
   const since = new Date(input.at.getTime() - MS_PER_DAY);
   const granted = await sumUnitsGrantedSince(tx, input.actorUserId, since);
   if (granted + input.units > input.limit) {

@@ -50,6 +50,16 @@ export async function findUserById(db: Database, id: string): Promise<UserRow | 
 }
 
 /**
+ * Locks the user's row for the rest of the transaction: concurrent requests for one user (two resend
+ * clicks, two links used at once, two servers, a support user's grants) serialize here. Every
+ * transaction that takes it takes it before its other locks on the user's things.
+ */
+export async function lockUserRow(tx: Database, userId: string): Promise<UserRow | null> {
+  const [row] = await tx.select().from(users).where(eq(users.id, userId)).for('update');
+  return row ?? null;
+}
+
+/**
  * For users that a host platform's JWT vouches for: the first request creates the row, concurrent
  * first requests are harmless (ON CONFLICT DO NOTHING), and the existing row is returned.
  */
