@@ -8,7 +8,7 @@ import { registerOperator } from '../support/operators';
 
 const DAY = 86_400;
 
-describe('ENTERPRISE deals: a price and a subscription made at Stripe, the limit as an override', () => {
+describe('ENTERPRISE deals: a price and a subscription made at Stripe, the limit with the subscription', () => {
   let billing: BillingTestServer;
   let operatorToken: string;
 

@@ -58,11 +58,15 @@ export function createDuplicateSubscriptions(deps: ApiDeps, settings: BillingSet
   const { db, logger, now } = deps;
   const { stripe } = settings;
 
+  /** A deal's price (made for this account) ranks as ENTERPRISE: a new Checkout never displaces it. */
   function candidateOf(
     snapshot: StripeSubscriptionSnapshot,
     fallbackPlan: PlanId | null,
+    dealPriceIds: ReadonlyMap<string, unknown>,
   ): SubscriptionCandidate {
-    const plan = snapshot.priceId === null ? null : planForPrice(settings, snapshot.priceId);
+    const { priceId } = snapshot;
+    const plan =
+      priceId === null ? null : dealPriceIds.has(priceId) ? 'ENTERPRISE' : planForPrice(settings, priceId);
     return { id: snapshot.id, status: snapshot.status, plan: plan ?? fallbackPlan };
   }
 
@@ -129,13 +133,14 @@ export function createDuplicateSubscriptions(deps: ApiDeps, settings: BillingSet
     incoming: StripeSubscriptionSnapshot,
     duplicateIds: ReadonlySet<string>,
     fetched: StoredSnapshots,
+    dealPriceIds: ReadonlyMap<string, unknown>,
   ): SubscriptionCandidate | null {
-    if (row.stripeSubscriptionId === incoming.id) return candidateOf(incoming, row.plan);
+    if (row.stripeSubscriptionId === incoming.id) return candidateOf(incoming, row.plan, dealPriceIds);
     const id = subscriptionToConfirm(row, incoming, duplicateIds);
     if (id === null) return null;
     if (!fetched.has(id)) throw new StoredSubscriptionMoved(id);
     const snapshot = fetched.get(id) ?? null;
-    return snapshot ? candidateOf(snapshot, row.plan) : null;
+    return snapshot ? candidateOf(snapshot, row.plan, dealPriceIds) : null;
   }
 
   /** Runs inside the sync's transaction, with the account's subscription row locked: no Stripe call. */
@@ -145,11 +150,16 @@ export function createDuplicateSubscriptions(deps: ApiDeps, settings: BillingSet
     row: SubscriptionRow,
     incoming: StripeSubscriptionSnapshot,
     fetched: StoredSnapshots,
+    dealPriceIds: ReadonlyMap<string, unknown>,
   ): Promise<LiveSubscriptionCheck> {
     const recorded = await listDuplicateSubscriptionsOfAccount(tx, accountId);
     const duplicateIds = new Set(recorded.map((duplicate) => duplicate.canceledStripeSubscriptionId));
-    const stored = storedCandidate(row, incoming, duplicateIds, fetched);
-    const decision = decideLiveSubscription({ incoming: candidateOf(incoming, null), stored, duplicateIds });
+    const stored = storedCandidate(row, incoming, duplicateIds, fetched, dealPriceIds);
+    const decision = decideLiveSubscription({
+      incoming: candidateOf(incoming, null, dealPriceIds),
+      stored,
+      duplicateIds,
+    });
     const pending = recorded
       .filter((duplicate) => duplicate.canceledAt === null)
       .map((duplicate) => duplicate.canceledStripeSubscriptionId);

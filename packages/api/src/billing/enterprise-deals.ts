@@ -1,25 +1,33 @@
 import {
+  appendAudit,
   findAccount,
   getSubscription,
   insertEnterpriseDeal,
+  listDuplicateSubscriptionsOfAccount,
   setEnterpriseDealSubscription,
 } from '@tollgate/db';
-import { AppError, isLiveStatus, subscriptionStatusSchema } from '@tollgate/domain';
+import { AppError, isLiveStatus, parseStripeSubscription, subscriptionStatusSchema } from '@tollgate/domain';
 import { TRPCError } from '@trpc/server';
 import Stripe from 'stripe';
 import type { ApiDeps } from '../config';
 import type { EnterpriseDeal, EnterpriseDealInput } from '../schemas/console-schemas';
+import type { StaffActor } from '../services/override-service';
 import type { Tenant } from '../tenant';
 import type { BillingSettings } from './stripe-settings';
 import { ownerOfAccount } from './stripe-owner';
 import type { SubscriptionSync } from './subscription-sync';
 
 /**
- * ENTERPRISE deals: a price made at Stripe for one account (its amount and interval), recorded before
- * any subscription uses it so the catalog mapping reads it as ENTERPRISE (never an unknown price), then
- * the account's subscription: a new one billed by card or by invoice, or the live one switched to the
- * deal's price. Synced at once; the webhooks that follow converge on the same state. The run limit is
- * the caller's to set (an audited override) once this succeeded.
+ * ENTERPRISE deals: a price made at Stripe for one account (its amount and interval), recorded with
+ * the deal's run limit before any subscription uses it, so the catalog mapping reads it as ENTERPRISE
+ * (never an unknown price) and the sync gives the account that limit while a subscription on it is the
+ * account's (it ends with the subscription). Then the account's subscription: the live one Stripe has
+ * switched to the deal's price, or a new one billed by card or by invoice. Synced at once; the webhooks
+ * that follow converge on the same state. One audit row per deal.
+ *
+ * A retry after a lost answer must not bill twice: the live subscription is looked up at Stripe (the
+ * stored row may not know the first attempt's yet), so a retry moves it instead of making a second;
+ * with the console's `idempotencyKey`, the retry also finds the same price and writes no second audit.
  */
 export function createEnterpriseDeals(
   deps: ApiDeps,
@@ -28,9 +36,9 @@ export function createEnterpriseDeals(
   ensureCustomer: (tenant: Tenant) => Promise<string>,
 ) {
   const { stripe } = settings;
-  const { db } = deps;
+  const { db, now } = deps;
 
-  async function create(input: EnterpriseDealInput, createdBy: string): Promise<EnterpriseDeal> {
+  async function create(input: EnterpriseDealInput, actor: StaffActor): Promise<EnterpriseDeal> {
     const isInvoiced = input.collection === 'send_invoice';
     if (isInvoiced !== (input.daysUntilDue !== undefined)) {
       throw new AppError(
@@ -48,14 +56,18 @@ export function createEnterpriseDeals(
         userId: account.createdByUserId,
         kind: account.kind,
       });
-      const price = await stripe.prices.create({
-        currency: 'usd',
-        unit_amount: input.priceCents,
-        recurring: { interval: input.interval },
-        product_data: { name: `Tollgate ENTERPRISE: ${account.name ?? account.id}` },
-        metadata: { tollgatePlan: 'ENTERPRISE', accountId: account.id },
-      });
-      await insertEnterpriseDeal(db, {
+      const key = input.idempotencyKey;
+      const price = await stripe.prices.create(
+        {
+          currency: 'usd',
+          unit_amount: input.priceCents,
+          recurring: { interval: input.interval },
+          product_data: { name: `Tollgate ENTERPRISE: ${account.name ?? account.id}` },
+          metadata: { tollgatePlan: 'ENTERPRISE', accountId: account.id },
+        },
+        key === undefined ? {} : { idempotencyKey: `tollgate-enterprise-price-${account.id}-${key}` },
+      );
+      const recorded = await insertEnterpriseDeal(db, {
         accountId: account.id,
         stripePriceId: price.id,
         priceCents: input.priceCents,
@@ -63,31 +75,33 @@ export function createEnterpriseDeals(
         runLimit: input.runLimit,
         collection: input.collection,
         daysUntilDue: input.daysUntilDue ?? null,
-        createdBy,
+        createdBy: actor.userId,
       });
+      // Stripe compared what it was sent (the price); the rest of the deal is compared here.
+      const isSameDeal =
+        recorded.runLimit === input.runLimit &&
+        recorded.collection === input.collection &&
+        recorded.daysUntilDue === (input.daysUntilDue ?? null);
+      if (!isSameDeal) throw reusedKey();
       const collection = {
         collection_method: input.collection,
         ...(isInvoiced ? { days_until_due: input.daysUntilDue } : {}),
       };
       const stored = await getSubscription(db, account.id);
-      const live =
-        stored?.stripeSubscriptionId && isLiveStatus(stored.status)
-          ? await stripe.subscriptions.retrieve(stored.stripeSubscriptionId)
-          : null;
-      const subscription =
-        live && live.status !== 'canceled'
-          ? await switchToDeal(live, stored?.stripePriceId ?? null, price.id, collection)
-          : await stripe.subscriptions.create(
-              {
-                customer,
-                items: [{ price: price.id }],
-                ...collection,
-                metadata: { accountId: account.id },
-                expand: ['latest_invoice'],
-              },
-              { idempotencyKey: `tollgate-enterprise-deal-${price.id}` },
-            );
-      await setEnterpriseDealSubscription(db, account.id, price.id, subscription.id);
+      const live = await liveSubscriptionAtStripe(account.id, customer, stored?.stripeSubscriptionId ?? null);
+      const subscription = live
+        ? await switchToDeal(live, stored?.stripePriceId ?? null, price.id, collection)
+        : await stripe.subscriptions.create(
+            {
+              customer,
+              items: [{ price: price.id }],
+              ...collection,
+              metadata: { accountId: account.id },
+              expand: ['latest_invoice'],
+            },
+            { idempotencyKey: `tollgate-enterprise-deal-${price.id}` },
+          );
+      await recordDeal(input, actor, price.id, subscription.id);
       const synced = await sync.sync(subscription.id, ownerOfAccount(account.id));
       const invoice = subscription.latest_invoice;
       return {
@@ -106,6 +120,68 @@ export function createEnterpriseDeals(
     });
   }
 
+  /**
+   * The customer's live subscription as Stripe has it (the stored one when it is live, else the newest
+   * live one that isn't a duplicate being canceled), or null: one the stored row doesn't know yet (an
+   * earlier attempt whose answer was lost, a Checkout whose webhook hasn't arrived) is switched, not
+   * doubled.
+   */
+  async function liveSubscriptionAtStripe(
+    accountId: string,
+    customer: string,
+    storedId: string | null,
+  ): Promise<Stripe.Subscription | null> {
+    const listed = await stripe.subscriptions.list({ customer, limit: 100 });
+    const duplicates = await listDuplicateSubscriptionsOfAccount(db, accountId);
+    const duplicateIds = new Set(duplicates.map((duplicate) => duplicate.canceledStripeSubscriptionId));
+    const live = listed.data.filter(
+      (subscription) =>
+        isLiveStatus(parseStripeSubscription(subscription).status) && !duplicateIds.has(subscription.id),
+    );
+    return live.find((subscription) => subscription.id === storedId) ?? live[0] ?? null;
+  }
+
+  /**
+   * The deal's subscription, and its audit row once: a retry that finds the deal (same key, same price)
+   * already recorded writes none.
+   */
+  async function recordDeal(
+    input: EnterpriseDealInput,
+    actor: StaffActor,
+    stripePriceId: string,
+    stripeSubscriptionId: string,
+  ): Promise<void> {
+    await db.transaction(async (tx) => {
+      const isFirst = await setEnterpriseDealSubscription(
+        tx,
+        input.accountId,
+        stripePriceId,
+        stripeSubscriptionId,
+      );
+      if (!isFirst) return;
+      await appendAudit(tx, {
+        actorUserId: actor.userId,
+        actorRole: actor.role,
+        action: 'enterprise_deal',
+        accountId: input.accountId,
+        before: null,
+        after: {
+          runLimit: input.runLimit,
+          deal: {
+            stripePriceId,
+            stripeSubscriptionId,
+            priceCents: input.priceCents,
+            interval: input.interval,
+            collection: input.collection,
+          },
+        },
+        reason: input.reason,
+        requestId: actor.requestId,
+        at: now(),
+      });
+    });
+  }
+
   /** The live subscription's plan item moves to the deal's price from now on (no proration). */
   async function switchToDeal(
     live: Stripe.Subscription,
@@ -117,8 +193,12 @@ export function createEnterpriseDeals(
     const planItem = live.items.data.find((item) => item.price.id === planPriceId) ?? live.items.data[0];
     if (!planItem) throw new AppError('CONFLICT', `Subscription ${live.id} has no item to move to the deal`);
     return stripe.subscriptions.update(live.id, {
-      items: [{ id: planItem.id, price: priceId }],
+      // A deal is one price for the account: a TEAM subscription's seat count would multiply it.
+      items: [{ id: planItem.id, price: priceId, quantity: 1 }],
       proration_behavior: 'none',
+      // The deal replaces whatever the customer had scheduled: a cancellation at period end set in the
+      // Customer Portal would otherwise end the deal with it.
+      cancel_at_period_end: false,
       ...collection,
       expand: ['latest_invoice'],
     });
@@ -135,6 +215,8 @@ async function withStripeErrors<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
+    // Stripe compared the price it was sent with the first request under this key: another one.
+    if (error instanceof Stripe.errors.StripeIdempotencyError) throw reusedKey();
     if (
       error instanceof Stripe.errors.StripeCardError ||
       error instanceof Stripe.errors.StripeInvalidRequestError
@@ -144,12 +226,16 @@ async function withStripeErrors<T>(work: () => Promise<T>): Promise<T> {
     if (error instanceof Stripe.errors.StripeError) {
       throw new TRPCError({
         code: 'BAD_GATEWAY',
-        message: 'Stripe could not be reached or failed; check the account before trying again',
+        message:
+          'Stripe could not be reached or failed; trying again is safe (the subscription is not doubled)',
         cause: error,
       });
     }
     throw error;
   }
 }
+
+const reusedKey = () =>
+  new AppError('CONFLICT', 'This idempotencyKey was used for another deal: send a new key');
 
 export type EnterpriseDeals = ReturnType<typeof createEnterpriseDeals>;

@@ -61,8 +61,11 @@ export interface PreparedSync {
   snapshot: StripeSubscriptionSnapshot;
   /** Stored subscriptions the duplicate check needs, as Stripe has them (null: gone at Stripe). */
   stored: Map<string, StripeSubscriptionSnapshot | null>;
-  /** Prices made at Stripe for this account's ENTERPRISE deals: known to the catalog mapping. */
-  dealPriceIds: ReadonlySet<string>;
+  /**
+   * Prices made at Stripe for this account's ENTERPRISE deals, each with its deal's run limit: known to
+   * the catalog mapping, and the limit is the plan's while a subscription on the price is the account's.
+   */
+  dealRunLimits: Map<string, number>;
 }
 
 /** When a change happened, for the subscription history: Stripe's event time, or the sync's clock. */
@@ -154,12 +157,26 @@ export function createSubscriptionSync(deps: ApiDeps, settings: BillingSettings)
     const stored = new Map<string, StripeSubscriptionSnapshot | null>();
     const toConfirm = row ? await onDb(() => duplicates.storedToConfirm(db, row, snapshot)) : null;
     if (toConfirm) stored.set(toConfirm, await duplicates.fetchStored(toConfirm));
-    // A deal's price is made at Stripe for its deal, never a catalog price: deals are read only for a
-    // price the catalog doesn't know.
-    const isCatalogPrice = snapshot.priceId !== null && planForPrice(settings, snapshot.priceId) !== null;
-    const deals = isCatalogPrice ? [] : await onDb(() => listEnterpriseDeals(db, owner.accountId));
-    const dealPriceIds = new Set(deals.map((deal) => deal.stripePriceId));
-    return { ticket, owner, snapshot, stored, dealPriceIds };
+    const dealRunLimits = await dealRunLimitsOf(owner.accountId, [snapshot, ...stored.values()], onDb);
+    return { ticket, owner, snapshot, stored, dealRunLimits };
+  }
+
+  /**
+   * The account's deal prices and limits, when one of these subscriptions is on a price the catalog
+   * doesn't know (a deal's price is never a catalog price): the stored one's counts too, since a deal
+   * that moved the stored subscription off its plan, its webhook not processed yet, must still rank as
+   * ENTERPRISE against a new Checkout. Otherwise none are read (most syncs).
+   */
+  async function dealRunLimitsOf(
+    accountId: string,
+    snapshots: ReadonlyArray<StripeSubscriptionSnapshot | null>,
+    onDb: DbStep,
+  ): Promise<Map<string, number>> {
+    const isDealPossible = snapshots.some(
+      (fetched) => fetched?.priceId != null && planForPrice(settings, fetched.priceId) === null,
+    );
+    const deals = isDealPossible ? await onDb(() => listEnterpriseDeals(db, accountId)) : [];
+    return new Map(deals.map((deal) => [deal.stripePriceId, deal.runLimit]));
   }
 
   /**
@@ -180,6 +197,12 @@ export function createSubscriptionSync(deps: ApiDeps, settings: BillingSettings)
           throw error;
         }
         prepared.stored.set(error.subscriptionId, await duplicates.fetchStored(error.subscriptionId));
+        const { owner, snapshot, stored } = prepared;
+        prepared.dealRunLimits = await dealRunLimitsOf(
+          owner.accountId,
+          [snapshot, ...stored.values()],
+          direct,
+        );
       }
     }
   }
@@ -234,6 +257,7 @@ export function createSubscriptionSync(deps: ApiDeps, settings: BillingSettings)
       row,
       snapshot,
       prepared.stored,
+      prepared.dealRunLimits,
     );
     if (decision.kind === 'keep-stored') {
       // The incoming subscription is the duplicate: it must not touch the account (nor its period).
@@ -243,11 +267,14 @@ export function createSubscriptionSync(deps: ApiDeps, settings: BillingSettings)
     // the Customer Portal) grants nothing: it is handled like a price Tollgate doesn't sell.
     const planOf = (priceId: string) => {
       // A deal's price was made for this very account by an operator: ENTERPRISE, whatever its kind.
-      if (prepared.dealPriceIds.has(priceId)) return 'ENTERPRISE';
+      if (prepared.dealRunLimits.has(priceId)) return 'ENTERPRISE';
       const plan = planForPrice(settings, priceId);
       return plan !== null && isPlanForAccountKind(plan, state.accountKind) ? plan : null;
     };
-    const next = keepDeletedCustomerUnlinked(row, applyStripeSubscription(state, snapshot, planOf, now()));
+    const next = withDealRunLimit(
+      keepDeletedCustomerUnlinked(row, applyStripeSubscription(state, snapshot, planOf, now())),
+      prepared.dealRunLimits,
+    );
     const isStored = next.stripeSubscriptionId === snapshot.id;
     // The flag (for operators to act on) describes the stored subscription only: an ended one on an
     // old price, synced after it, would set it, and the next sync of the stored one clear it again.
@@ -354,6 +381,20 @@ export function createSubscriptionSync(deps: ApiDeps, settings: BillingSettings)
 function firstHistoryStamp(snapshot: StripeSubscriptionSnapshot, stamp: ChangeStamp): ChangeStamp {
   const at = snapshot.created.getTime() < stamp.at.getTime() ? snapshot.created : stamp.at;
   return { at, source: stamp.source === 'reconcile' ? 'backfill' : stamp.source };
+}
+
+/**
+ * On a deal's price, the account's ENTERPRISE limit is that deal's: it belongs to the subscription, so
+ * it ends with it (a canceled deal leaves FREE's limit, not the deal's) and a new deal brings its own.
+ */
+function withDealRunLimit(
+  next: SubscriptionState,
+  dealRunLimits: ReadonlyMap<string, number>,
+): SubscriptionState {
+  const dealLimit = next.stripePriceId === null ? undefined : dealRunLimits.get(next.stripePriceId);
+  return next.plan === 'ENTERPRISE' && dealLimit !== undefined
+    ? { ...next, customRunLimit: dealLimit }
+    : next;
 }
 
 /**

@@ -223,7 +223,8 @@ export const analyticsSchema = z.object({
 
 /**
  * admin.createEnterpriseDeal: a price made for this account at Stripe (ENTERPRISE, known to the catalog
- * mapping), its run limit as an override, and a subscription billed by card or by invoice.
+ * mapping), its run limit (the account's while the deal's subscription is), and a subscription billed by
+ * card or by invoice.
  */
 export const enterpriseDealInputSchema = z.object({
   accountId: z.uuid(),
@@ -234,6 +235,12 @@ export const enterpriseDealInputSchema = z.object({
   /** Required with send_invoice: days the customer has to pay each invoice. */
   daysUntilDue: z.number().int().min(1).max(90).optional(),
   reason: z.string().trim().min(1).max(500),
+  /**
+   * One per intended deal (the console makes one per dialog): a retry with it after a lost answer
+   * answers the same deal, with no second price, subscription or audit row; reused for another deal
+   * it is a 409.
+   */
+  idempotencyKey: storableText({ min: 8, max: 100 }).optional(),
 });
 
 export const enterpriseDealSchema = z.object({

@@ -1,23 +1,54 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
 import type { Database } from '../database';
 import { enterpriseDeals, type EnterpriseDealRow } from '../schema';
 
 export type NewEnterpriseDeal = typeof enterpriseDeals.$inferInsert;
 
-export async function insertEnterpriseDeal(db: Database, deal: NewEnterpriseDeal): Promise<void> {
-  await db.insert(enterpriseDeals).values(deal);
+/**
+ * Records a deal, or returns the one already recorded on its price: a retry that Stripe answered with
+ * the same price (same idempotency key) finds its first attempt's deal, for the caller to compare.
+ */
+export async function insertEnterpriseDeal(
+  db: Database,
+  deal: NewEnterpriseDeal,
+): Promise<EnterpriseDealRow> {
+  const [inserted] = await db.insert(enterpriseDeals).values(deal).onConflictDoNothing().returning();
+  if (inserted) return inserted;
+  const [stored] = await db
+    .select()
+    .from(enterpriseDeals)
+    .where(
+      and(
+        eq(enterpriseDeals.accountId, deal.accountId),
+        eq(enterpriseDeals.stripePriceId, deal.stripePriceId),
+      ),
+    );
+  if (!stored) throw new Error(`enterprise deal on ${deal.stripePriceId} neither inserted nor found`);
+  return stored;
 }
 
+/**
+ * Names the deal's subscription, once: true when this call did (a retry of a deal already recorded
+ * changes nothing and gets false).
+ */
 export async function setEnterpriseDealSubscription(
   db: Database,
   accountId: string,
   stripePriceId: string,
   stripeSubscriptionId: string,
-): Promise<void> {
-  await db
+): Promise<boolean> {
+  const rows = await db
     .update(enterpriseDeals)
     .set({ stripeSubscriptionId })
-    .where(and(eq(enterpriseDeals.accountId, accountId), eq(enterpriseDeals.stripePriceId, stripePriceId)));
+    .where(
+      and(
+        eq(enterpriseDeals.accountId, accountId),
+        eq(enterpriseDeals.stripePriceId, stripePriceId),
+        isNull(enterpriseDeals.stripeSubscriptionId),
+      ),
+    )
+    .returning({ accountId: enterpriseDeals.accountId });
+  return rows.length > 0;
 }
 
 /** The account's deal prices: the catalog mapping reads a subscription on one of them as ENTERPRISE. */

@@ -6,7 +6,8 @@ import { timestamptz } from './columns';
 /**
  * ENTERPRISE prices made at Stripe for one account's deal: the catalog mapping knows them (a
  * subscription on one of them is ENTERPRISE, never an unknown price), and analytics reads their amount.
- * The deal's run limit is an account override (account_overrides.run_limit), audited with the deal.
+ * The deal's run limit is the account's ENTERPRISE limit while a subscription on its price is the
+ * account's (the sync copies it to subscriptions.custom_run_limit): it ends with the subscription.
  */
 export const enterpriseDeals = pgTable(
   'enterprise_deals',

@@ -1,3 +1,4 @@
+import { toTollgateError } from '@tollgate/sdk';
 import { errorMessage } from '../../lib/error-message';
 import { DONE, failed, type ActionResult } from './action-result';
 import type {
@@ -22,7 +23,8 @@ export function useCustomerActions(api: ConsoleApi, accountId: () => string, rel
     try {
       await change(accountId());
     } catch (failure) {
-      return failed(errorMessage(failure));
+      const status = toTollgateError(failure).httpStatus;
+      return failed(errorMessage(failure), status !== null && status >= 400 && status < 500);
     }
     await reload();
     return DONE;

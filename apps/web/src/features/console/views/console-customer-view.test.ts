@@ -202,9 +202,46 @@ describe('Console › customer', () => {
       collection: 'send_invoice',
       daysUntilDue: 14,
       reason: 'signed order form',
+      idempotencyKey: expect.stringMatching(/^[0-9a-f-]{36}$/),
     });
     const done = form(wrapper, 'enterprise-deal-form').get('[role="status"] a');
     expect(done.attributes('href')).toBe('https://invoice.example/in_9');
+  });
+
+  it('sends a deal again with its key after no answer (it is made once); a refusal or a success gets a new key', async () => {
+    const answers = [
+      () => {
+        throw new FakeTrpcError('BAD_GATEWAY', 502, 'Stripe could not be reached');
+      },
+      () => {
+        throw new FakeTrpcError('BAD_REQUEST', 400, 'Stripe refused: no card on file');
+      },
+      () => ({ hostedInvoiceUrl: null }),
+      () => ({ hostedInvoiceUrl: null }),
+    ];
+    const { wrapper, fake } = await mountPage('operator', {
+      'admin.createEnterpriseDeal': () => (answers.shift() ?? answers[0])?.() ?? {},
+    });
+    const submit = async () => {
+      await form(wrapper, 'enterprise-deal-form').trigger('submit');
+      await flushPromises();
+    };
+    await field(wrapper, 'enterprise-deal-form', 'Run limit per period').setValue('500');
+    await field(wrapper, 'enterprise-deal-form', 'Price in dollars').setValue('900');
+    await field(wrapper, 'enterprise-deal-form', 'Reason').setValue('pilot');
+    await submit(); // 502: no answer about the deal
+    await submit(); // the same key: 400, refused
+    await submit(); // a new key: made
+    await field(wrapper, 'enterprise-deal-form', 'Run limit per period').setValue('600');
+    await field(wrapper, 'enterprise-deal-form', 'Price in dollars').setValue('950');
+    await field(wrapper, 'enterprise-deal-form', 'Reason').setValue('renewal');
+    await submit(); // the next deal: another key
+    const keys = fake
+      .callsTo('admin.createEnterpriseDeal')
+      .map((call) => (call.input as { idempotencyKey: string }).idempotencyKey);
+    expect(keys).toHaveLength(4);
+    expect(keys[1]).toBe(keys[0]);
+    expect(new Set(keys.slice(1))).toHaveLength(3);
   });
 
   it('cancels at the period end by default, or now', async () => {

@@ -1,0 +1,136 @@
+import { getSubscription, personalAccountId } from '@tollgate/db';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CARDS, Customer } from '../billing/scenarios';
+import { startBillingTestServer, type BillingTestServer } from '../support/billing-server';
+import { payCheckout } from '../support/hosted-pages';
+import { trpc } from '../support/http';
+import { registerOperator } from '../support/operators';
+import { registerVerifiedUser } from '../support/test-server';
+import { ACCOUNT_HEADER, addMembers, createTeam } from '../teams/team-support';
+
+const DAY = 86_400;
+
+// What an ENTERPRISE deal does to the subscription it lands on, and what is left once it ends: the
+// customer pays the deal's price, for as long as the deal lasts, and its run limit lasts as long.
+describe('ENTERPRISE deals: the subscription bills the deal, and the deal ends with it', () => {
+  let billing: BillingTestServer;
+  let operatorToken: string;
+
+  beforeAll(async () => {
+    billing = await startBillingTestServer();
+    operatorToken = (await registerOperator(billing.server)).accessToken;
+  });
+  afterAll(async () => {
+    await billing?.stop();
+  });
+
+  async function deal(accountId: string, runLimit = 3000) {
+    const made = await trpc(
+      billing.server.url,
+      'mutation',
+      'admin.createEnterpriseDeal',
+      {
+        accountId,
+        runLimit,
+        priceCents: 100_000,
+        interval: 'month',
+        collection: 'send_invoice',
+        daysUntilDue: 30,
+        reason: 'signed order form',
+      },
+      operatorToken,
+    );
+    expect(made.status, JSON.stringify(made.error)).toBe(200);
+    return made.data as { stripeSubscriptionId: string };
+  }
+
+  it("a TEAM subscription moved onto the deal bills the deal's price once, not once per seat", async () => {
+    const owner = await registerVerifiedUser(billing.server);
+    const teamId = await createTeam(billing.server, owner);
+    await addMembers(billing.server, teamId, 2);
+    const session = await trpc(
+      billing.server.url,
+      'mutation',
+      'billing.createCheckoutSession',
+      { plan: 'TEAM' },
+      owner.accessToken,
+      { [ACCOUNT_HEADER]: teamId },
+    );
+    expect(session.status).toBe(200);
+    expect((await payCheckout(session.data.url, CARDS.success)).status).toBe(303);
+    await billing.emulator.webhooks.drain();
+
+    const { stripeSubscriptionId } = await deal(teamId);
+    const moved = await billing.stripe.subscriptions.retrieve(stripeSubscriptionId);
+    expect(moved.items.data.map((item) => item.quantity)).toEqual([1]);
+    await billing.emulator.clock.advance(32 * DAY);
+    await billing.emulator.webhooks.drain();
+    const renewal = await billing.stripe.invoices.retrieve(
+      (await billing.stripe.subscriptions.retrieve(stripeSubscriptionId)).latest_invoice as string,
+    );
+    expect(renewal.amount_due).toBe(100_000);
+  });
+
+  it("a cancellation the customer had scheduled doesn't end the deal", async () => {
+    const customer = await Customer.signUp(billing);
+    await customer.checkout('BASIC', CARDS.success);
+    const stored = await getSubscription(billing.server.deps.db, personalAccountId(customer.userId));
+    const scheduled = await billing.stripe.subscriptions.update(stored?.stripeSubscriptionId ?? '', {
+      cancel_at_period_end: true,
+    });
+    await customer.settle();
+
+    const { stripeSubscriptionId } = await deal(personalAccountId(customer.userId));
+    expect(stripeSubscriptionId).toBe(scheduled.id);
+    expect((await billing.stripe.subscriptions.retrieve(scheduled.id)).cancel_at_period_end).toBe(false);
+    await customer.advanceDays(35);
+    expect(await customer.overview()).toMatchObject({ plan: 'ENTERPRISE', usage: { limit: 3000 } });
+  });
+
+  it("the deal's run limit ends with its subscription: back on FREE's 10 runs", async () => {
+    const customer = await Customer.signUp(billing);
+    const { stripeSubscriptionId } = await deal(personalAccountId(customer.userId), 5000);
+    await customer.settle();
+    expect((await customer.overview()).usage.limit).toBe(5000);
+
+    // The customer cancels before paying the first invoice (the Customer Portal's "cancel now").
+    await billing.stripe.subscriptions.cancel(stripeSubscriptionId);
+    await customer.settle();
+    const after = await customer.overview();
+    expect(after.plan).toBe('FREE');
+    expect(after.usage.limit).toBe(10);
+    const statuses = await customer.runs(11, 'after-deal');
+    expect(statuses.filter((status) => status === 200)).toHaveLength(10);
+    expect(statuses.at(-1)).toBe(402);
+  });
+
+  it('a Checkout paid while the deal is being made is the duplicate, not the deal', async () => {
+    const customer = await Customer.signUp(billing);
+    const accountId = personalAccountId(customer.userId);
+    const checkout = await customer.call('mutation', 'billing.createCheckoutSession', { plan: 'PRO' });
+    expect(checkout.status).toBe(200);
+    // Stripe is slow to make the deal's subscription; the customer pays PRO meanwhile, and its webhook
+    // lands before the deal's subscription exists.
+    const slow = billing.emulator.faults.set({
+      method: 'POST',
+      path: '/v1/subscriptions',
+      latencyMs: 1500,
+      times: 1,
+    });
+    const making = deal(accountId);
+    for (
+      let i = 0;
+      i < 100 && billing.emulator.faults.list().find((f) => f.id === slow.id)?.matched === 0;
+      i += 1
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect((await payCheckout(checkout.data.url, CARDS.success)).status).toBe(303);
+    await customer.settle();
+    const { stripeSubscriptionId } = await making;
+    await customer.settle();
+
+    expect((await billing.stripe.subscriptions.retrieve(stripeSubscriptionId)).status).toBe('active');
+    expect(await customer.overview()).toMatchObject({ plan: 'ENTERPRISE', usage: { limit: 3000 } });
+  });
+});
