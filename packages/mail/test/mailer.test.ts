@@ -100,9 +100,9 @@ describe('isPermanentSmtpError on real failures', () => {
 
 describe('isPermanentSmtpError classification', () => {
   it.each([
-    [{ responseCode: 550 }, true],
-    [{ responseCode: 553, code: 'EENVELOPE' }, true],
-    [{ responseCode: 554, code: 'EMESSAGE' }, true],
+    [{ responseCode: 550, command: 'RCPT TO' }, true],
+    [{ responseCode: 553, code: 'EENVELOPE', command: 'RCPT TO' }, true],
+    [{ responseCode: 554, code: 'EMESSAGE', command: 'DATA' }, true],
     [{ responseCode: 421, code: 'EENVELOPE' }, false],
     [{ responseCode: 451 }, false],
     [{ code: 'EENVELOPE' }, true],

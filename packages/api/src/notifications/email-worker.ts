@@ -38,6 +38,12 @@ export interface DrainResult {
   skipped: number;
 }
 
+/** What a pass learns that concerns the rest of it. */
+interface PassState {
+  /** The first send's error that says the SMTP server refused our login (credentials). */
+  loginError: unknown;
+}
+
 const DEFAULT_BACKOFF_MS = [30_000, 120_000, 600_000, 1_800_000, 3_600_000] as const;
 
 /**
@@ -70,7 +76,7 @@ export function createEmailWorker(options: EmailWorkerOptions) {
     return { 'List-Unsubscribe': `<${url}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' };
   }
 
-  async function deliver(claim: ClaimedEmail): Promise<keyof DrainResult | 'lost'> {
+  async function deliver(claim: ClaimedEmail, pass: PassState): Promise<keyof DrainResult | 'lost'> {
     if (!mailer) {
       await finishEmailAttempt(db, claim, {
         status: 'skipped',
@@ -107,6 +113,7 @@ export function createEmailWorker(options: EmailWorkerOptions) {
         headers: { 'X-Tollgate-Notification': claim.kind, ...unsubscribeHeaders(claim) },
       });
     } catch (error) {
+      if (isLoginRefused(error)) pass.loginError = error;
       return recordFailure(claim, error);
     }
     const isRecorded = await finishEmailAttempt(db, claim, {
@@ -169,23 +176,32 @@ export function createEmailWorker(options: EmailWorkerOptions) {
     return (await drainPass()).pass;
   }
 
-  async function drainPass(): Promise<{ pass: DrainResult; claimed: number }> {
+  async function drainPass(): Promise<{ pass: DrainResult; claimed: number; isLoginRefused: boolean }> {
     const result: DrainResult = { sent: 0, retried: 0, failed: 0, skipped: 0 };
+    const state: PassState = { loginError: undefined };
     const claims = await claimDueEmails(db, { now: now(), limit: batchSize, leaseMs });
     for (const claim of claims) {
-      const outcome = await deliver(claim);
+      // Once the server refused our login, every other send of the pass would be refused alike: the rest
+      // are recorded as that failure without logging in again (repeated failed logins can get the
+      // account or address locked out). Their claims already counted the attempt: giving it back would
+      // take an un-claim the attempt-number fence doesn't offer.
+      const outcome =
+        state.loginError === undefined
+          ? await deliver(claim, state)
+          : await recordFailure(claim, state.loginError);
       if (outcome !== 'lost') result[outcome] += 1;
     }
-    return { pass: result, claimed: claims.length };
+    return { pass: result, claimed: claims.length, isLoginRefused: state.loginError !== undefined };
   }
 
   /** Passes until nothing is due (tests, and the server after a kick). */
   async function drain(): Promise<DrainResult> {
     const total: DrainResult = { sent: 0, retried: 0, failed: 0, skipped: 0 };
     for (;;) {
-      const { pass, claimed } = await drainPass();
+      const { pass, claimed, isLoginRefused } = await drainPass();
       for (const key of Object.keys(total) as (keyof DrainResult)[]) total[key] += pass[key];
-      if (claimed < batchSize) return total;
+      // A refused login stops the drain too: the rows not yet claimed keep their attempts for later passes.
+      if (claimed < batchSize || isLoginRefused) return total;
     }
   }
 
@@ -193,6 +209,11 @@ export function createEmailWorker(options: EmailWorkerOptions) {
 }
 
 export type EmailWorker = ReturnType<typeof createEmailWorker>;
+
+/** nodemailer's code for a refused login: bad, rotated or expired SMTP credentials, our side's outage. */
+function isLoginRefused(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && 'code' in error && error.code === 'EAUTH';
+}
 
 function hostOf(url: string): string {
   try {
