@@ -7,7 +7,9 @@ import {
   DATABASE_UNAVAILABLE_MESSAGE,
   findAppError,
   isServiceUnavailable,
+  isStripeUnavailable,
   retryAfterSecondsOf,
+  STRIPE_UNAVAILABLE_MESSAGE,
   toTRPCError,
 } from './errors';
 import type { errorBodySchema } from './schemas/error-schemas';
@@ -55,6 +57,8 @@ const SERVICE_UNAVAILABLE: WireError = {
   fieldErrors: null,
 };
 
+const STRIPE_UNAVAILABLE: WireError = { ...SERVICE_UNAVAILABLE, message: STRIPE_UNAVAILABLE_MESSAGE };
+
 export function errorBody(code: string, message: string, fieldErrors?: FieldErrors): ErrorBody {
   // JSON has no undefined: an absent field and one holding undefined are the same bytes.
   const fields = fieldErrors as Record<string, string[]> | undefined;
@@ -68,6 +72,7 @@ export function errorAnswer(status: number, code: string, message: string): Erro
 
 /** What a client reads of a tRPC error (every error a procedure throws is one). */
 export function wireErrorOfTRPC(error: TRPCError): WireError {
+  if (isStripeUnavailable(error)) return STRIPE_UNAVAILABLE;
   if (isServiceUnavailable(error)) return SERVICE_UNAVAILABLE;
   const zodError = error.cause instanceof ZodError ? error.cause : null;
   return {
@@ -87,9 +92,10 @@ export function wireErrorOfTRPC(error: TRPCError): WireError {
 }
 
 /**
- * The HTTP answer for any error: the database being away (503 + Retry-After), a denied run (402 with
- * its own body), a procedure's or a domain error (its mapped status; Retry-After when it says when),
- * a request body Express refused (its 4xx), or anything else: a 500 that says nothing (`isUnexpected`).
+ * The HTTP answer for any error: Stripe or the database being away (503 + Retry-After), a denied run
+ * (402 with its own body), a procedure's or a domain error (its mapped status; Retry-After when it says
+ * when), a request body Express refused (its 4xx), or anything else: a 500 that says nothing
+ * (`isUnexpected`).
  */
 export function errorAnswerOf(error: unknown): ErrorAnswer {
   const retryAfter = retryAfterSecondsOf(error);
@@ -99,7 +105,9 @@ export function errorAnswerOf(error: unknown): ErrorAnswer {
   if (paymentRequired) {
     return { status: 402, headers, body: paymentRequired as PaymentRequiredBody, isUnexpected: false };
   }
-  // The database could not be reached (while building the context or inside the procedure): retry.
+  // Stripe failed for a moment (errors.ts: stripeOutageOf says why 503), or the database could not be
+  // reached (while building the context or inside the procedure): retry.
+  if (isStripeUnavailable(error)) return wireAnswer(STRIPE_UNAVAILABLE, headers);
   if (isServiceUnavailable(error)) return wireAnswer(SERVICE_UNAVAILABLE, headers);
   if (error instanceof TRPCError) return wireAnswer(wireErrorOfTRPC(error), headers);
   // A domain error raised outside a procedure (the REST adapter's own 400).

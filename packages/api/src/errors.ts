@@ -2,6 +2,7 @@ import { isDatabaseUnavailable, isTransactionConflict } from '@tollgate/db';
 import { AppError, type AppErrorCode } from '@tollgate/domain';
 import { TRPCError } from '@trpc/server';
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
+import Stripe from 'stripe';
 
 /** The one place where domain error codes become tRPC (and so HTTP) codes. */
 const TRPC_CODE_BY_APP_CODE: Record<AppErrorCode, TRPC_ERROR_CODE_KEY> = {
@@ -61,12 +62,73 @@ export function serviceUnavailableError(cause: unknown): TRPCError {
 }
 
 /**
- * Seconds a client should wait before retrying: when the error says (RUN_IN_PROGRESS), or when the
- * database was unavailable.
+ * How long a client waits after Stripe could not be reached or failed for a moment (the SDK has already
+ * retried twice by then), unless Stripe said how long itself (a 429's Retry-After).
+ */
+export const STRIPE_RETRY_AFTER_SECONDS = 5;
+
+export const STRIPE_UNAVAILABLE_MESSAGE =
+  'Billing is temporarily unavailable: Stripe, the payment provider, could not be reached. Nothing was ' +
+  'charged; retry shortly';
+
+/**
+ * The Stripe error behind `error` when Stripe was unreachable or failing for a moment (a connection
+ * error or timeout, a rate limit, a 5xx or 409 api_error) and no domain error says otherwise, else
+ * null. Stripe refusing the request itself (invalid request, card, key or permission errors) is not
+ * this: sending it again would be refused again.
+ *
+ * The rule for a Stripe failure: a request that can be sent again as is answers 503 with Retry-After,
+ * as for the database (every user's billing call is one: the customer is created under an idempotency
+ * key, an earlier open Checkout session is expired before a new one, the portal and invoices change
+ * nothing; an ENTERPRISE deal switches the live subscription Stripe has). An operator's write whose
+ * outcome at Stripe must be checked before a retry (console actions) answers its own 502 instead,
+ * decided where it calls Stripe.
+ */
+export function stripeOutageOf(error: unknown): Stripe.errors.StripeError | null {
+  if (findAppError(error)) return null;
+  let current: unknown = error;
+  for (let depth = 0; current && depth < 5; depth += 1) {
+    if (current instanceof Stripe.errors.StripeError) return isTransientStripeError(current) ? current : null;
+    // Code that caught the Stripe error and chose its answer (an operator action's 502) keeps it:
+    // only what tRPC wrapped as internal, or this rule's own 503, is decided here.
+    if (current instanceof TRPCError && !UNDECIDED_CODES.has(current.code)) return null;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return null;
+}
+
+const UNDECIDED_CODES = new Set<TRPC_ERROR_CODE_KEY>(['INTERNAL_SERVER_ERROR', 'SERVICE_UNAVAILABLE']);
+
+function isTransientStripeError(error: Stripe.errors.StripeError): boolean {
+  return (
+    error instanceof Stripe.errors.StripeConnectionError ||
+    error instanceof Stripe.errors.StripeRateLimitError ||
+    error instanceof Stripe.errors.StripeAPIError ||
+    (error.statusCode ?? 0) >= 500
+  );
+}
+
+export function isStripeUnavailable(error: unknown): boolean {
+  return stripeOutageOf(error) !== null;
+}
+
+/** The tRPC error for a request Stripe could not serve (503 + Retry-After on both transports). */
+export function stripeUnavailableError(cause: unknown): TRPCError {
+  return new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: STRIPE_UNAVAILABLE_MESSAGE, cause });
+}
+
+/**
+ * Seconds a client should wait before retrying: when the error says (RUN_IN_PROGRESS), or when Stripe
+ * or the database was unavailable.
  */
 export function retryAfterSecondsOf(error: unknown): number | null {
   const value = findAppError(error)?.details?.retryAfterSeconds;
   if (typeof value === 'number' && Number.isFinite(value) && value > 0) return Math.ceil(value);
+  const stripeOutage = stripeOutageOf(error);
+  if (stripeOutage) {
+    const stripeSays = Number(stripeOutage.headers?.['retry-after']);
+    return Number.isFinite(stripeSays) && stripeSays > 0 ? Math.ceil(stripeSays) : STRIPE_RETRY_AFTER_SECONDS;
+  }
   return isServiceUnavailable(error) ? DATABASE_RETRY_AFTER_SECONDS : null;
 }
 

@@ -11,8 +11,10 @@ import { wireErrorOfTRPC } from './error-answer';
 import {
   findAppError,
   isServiceUnavailable,
+  isStripeUnavailable,
   retryAfterSecondsOf,
   serviceUnavailableError,
+  stripeUnavailableError,
   toTRPCError,
 } from './errors';
 import { accountIdSchema, userIdSchema } from './text-schemas';
@@ -52,15 +54,25 @@ export const createCallerFactory = t.createCallerFactory;
 
 /**
  * Domain errors (AppError) thrown anywhere below become their mapped tRPC code here, in one place; a
- * database that can't be reached (lost connection, restart, no pool connection in time) becomes
- * SERVICE_UNAVAILABLE (503 + Retry-After), so clients retry instead of reporting a bug. What is still
- * an internal error after that is logged. One middleware, not two: each level of tRPC's chain copies
- * the call's options and context (a measurable share of a hot call).
+ * database that can't be reached (lost connection, restart, no pool connection in time) or Stripe
+ * failing for a moment (errors.ts: stripeOutageOf) becomes SERVICE_UNAVAILABLE (503 + Retry-After), so
+ * clients retry instead of reporting a bug. What is still an internal error after that is logged. One
+ * middleware, not two: each level of tRPC's chain copies the call's options and context (a measurable
+ * share of a hot call).
  */
 const settleErrors = t.middleware(async ({ ctx, path, next }) => {
   const result = await next();
   if (result.ok || result.error.code !== 'INTERNAL_SERVER_ERROR') return result;
   const appError = findAppError(result.error);
+  // Stripe unreachable or failing for a moment is not a bug of ours: a warning, and a 503 to retry.
+  if (isStripeUnavailable(result.error)) {
+    ctx.deps.logger.warn('stripe unavailable; answered 503', {
+      path,
+      requestId: ctx.requestId,
+      error: String(result.error.cause ?? result.error),
+    });
+    throw stripeUnavailableError(result.error);
+  }
   if (isServiceUnavailable(result.error) && !appError) {
     // Retryable, but a deadlock means two code paths lock in different orders: worth a look.
     if (isTransactionConflict(result.error)) {

@@ -57,8 +57,9 @@ const ERROR_DESCRIPTIONS: Record<ErrorStatus | 400 | 500, string> = {
   429: 'Too many attempts: wait a minute',
   502: 'The agent backend did not confirm the run: it stays charged and is flagged for review',
   503:
-    'Temporarily unavailable: the database could not be reached (retry after Retry-After, with the same ' +
-    'run id for a run), or, for a session run, the agent refused it (nothing was charged)',
+    'Temporarily unavailable: the database, or for a billing call Stripe, could not be reached (retry ' +
+    'after Retry-After, with the same run id for a run), or, for a session run, the agent refused it ' +
+    '(nothing was charged)',
   500: 'Unexpected failure (nothing internal is revealed)',
 };
 
@@ -221,7 +222,8 @@ function responsesOf(operation: RestOperation): Record<string, OpenApiResponse> 
       content: jsonContent(ref(status === 402 ? 'PaymentRequiredBody' : 'ErrorBody')),
     };
   }
-  // Any operation can meet a database that is away for a moment: 503 with Retry-After.
+  // Any operation can meet a database (a billing call: Stripe) that is away for a moment: 503 with
+  // Retry-After.
   responses[503] = { description: ERROR_DESCRIPTIONS[503], content: jsonContent(ref('ErrorBody')) };
   responses[500] = { description: ERROR_DESCRIPTIONS[500], content: jsonContent(ref('ErrorBody')) };
   return responses;

@@ -44,11 +44,12 @@ export const billingOperations: readonly RestOperation[] = [
     description:
       'Answers the Checkout URL to redirect the browser to. Redirect URLs must be on the app’s own ' +
       'origin (default: the subscription settings page). A live paid subscription answers 409: change ' +
-      'plans in the portal instead. The caller’s email must be verified: 403 EMAIL_NOT_VERIFIED.',
+      'plans in the portal instead. The caller’s email must be verified: 403 EMAIL_NOT_VERIFIED. ' +
+      'Stripe unreachable or failing: 503 SERVICE_UNAVAILABLE with Retry-After (send the same request again).',
     credentials: ['user'],
     successStatus: 201,
     response: { name: 'CheckoutSession', schema: checkoutSessionBodySchema },
-    errors: [401, 403, 409],
+    errors: [401, 403, 409, 503],
     bodyAliases: { success_url: 'successUrl', cancel_url: 'cancelUrl' },
     toBody: (session) => ({ ...session, checkout_url: session.url }),
     example: { plan: 'PRO' },
@@ -96,11 +97,12 @@ export const billingOperations: readonly RestOperation[] = [
       'Answers the Checkout URL to redirect the browser to. The pack is credited once Stripe confirms ' +
       'the payment and expires 12 calendar months after purchase (UTC); a refund takes back units in ' +
       'proportion to the money returned (spent runs stay spent). Owners and admins; the caller’s email ' +
-      'must be verified: 403 EMAIL_NOT_VERIFIED.',
+      'must be verified: 403 EMAIL_NOT_VERIFIED. Stripe unreachable or failing: 503 SERVICE_UNAVAILABLE ' +
+      'with Retry-After (send the same request again).',
     credentials: ['user'],
     successStatus: 201,
     response: { name: 'CheckoutSession', schema: checkoutSessionBodySchema },
-    errors: [401, 403],
+    errors: [401, 403, 503],
     bodyAliases: { success_url: 'successUrl', cancel_url: 'cancelUrl' },
     toBody: (session) => ({ ...session, checkout_url: session.url }),
     example: { packId: 'PACK_100' },
@@ -114,11 +116,12 @@ export const billingOperations: readonly RestOperation[] = [
     summary: 'Open the Stripe Customer Portal',
     description:
       'Change plan or card, cancel or resume, see invoices. Needs a billing account: 400 ' +
-      'NO_STRIPE_CUSTOMER before the first checkout.',
+      'NO_STRIPE_CUSTOMER before the first checkout. Stripe unreachable or failing: 503 ' +
+      'SERVICE_UNAVAILABLE with Retry-After (send the same request again).',
     credentials: ['user'],
     successStatus: 201,
     response: { name: 'PortalSession', schema: portalSessionBodySchema },
-    errors: [401],
+    errors: [401, 503],
     bodyAliases: { return_url: 'returnUrl' },
     toBody: (session) => ({ ...session, portal_url: session.url }),
   }),
@@ -144,9 +147,10 @@ export const billingOperations: readonly RestOperation[] = [
     operationId: 'listInvoices',
     tag: 'billing',
     summary: 'The last 24 invoices (empty before the first checkout)',
+    description: 'Stripe unreachable or failing: 503 SERVICE_UNAVAILABLE with Retry-After.',
     credentials: ['user'],
     successStatus: 200,
     response: { name: 'Invoices', schema: invoicesSchema },
-    errors: [401],
+    errors: [401, 503],
   }),
 ];

@@ -15,6 +15,7 @@ import {
   type AccountKind,
   type CheckoutPlanId,
 } from '@tollgate/domain';
+import type Stripe from 'stripe';
 import type { z } from 'zod';
 import type { ApiDeps } from '../config';
 import type {
@@ -59,26 +60,39 @@ export function createBillingService(
   }
 
   /**
-   * One Stripe customer per account. The idempotency key derived from the account id makes concurrent
-   * first calls return the same customer; the conditional link keeps the first one stored. After Stripe
-   * deleted the account's customer (customer.deleted unlinked it) the key names the deleted one, so the
-   * next checkout gets a new customer instead of Stripe's replay of the deleted one. No transaction is
-   * open while Stripe is called: each database step is a statement of its own.
+   * What the account's Stripe customer is created with. It must not depend on who calls: the
+   * idempotency key names the account, and Stripe refuses the same key with other parameters for 24 h,
+   * so two admins of a team (or an admin after the owner's answer was lost) must send the same body.
+   * A personal account has one caller, whose email goes on the customer (receipts, the portal); a
+   * team's customer gets no member's email (members come and go; the caller may be any admin):
+   * Checkout asks the payer for an email.
+   */
+  async function customerParams(tenant: Tenant): Promise<Stripe.CustomerCreateParams> {
+    const metadata = accountMetadata(tenant);
+    if (tenant.accountId !== personalAccountId(tenant.userId)) return { metadata };
+    const user = await findUserById(db, tenant.userId);
+    return { ...(user?.email ? { email: user.email } : {}), metadata };
+  }
+
+  /**
+   * One Stripe customer per account. The idempotency key derived from the account id (and parameters
+   * that don't depend on the caller) makes concurrent first calls, and a retry after a lost answer,
+   * return the same customer; the conditional link keeps the first one stored and lets every caller
+   * that got it through. After Stripe deleted the account's customer (customer.deleted unlinked it) the
+   * key names the deleted one, so the next checkout gets a new customer instead of Stripe's replay of
+   * the deleted one. No transaction is open while Stripe is called: each database step is a statement
+   * of its own.
    */
   async function ensureCustomer(tenant: Tenant): Promise<string> {
     const state = await subscriptions.loadState(tenant);
     if (state.stripeCustomerId) return state.stripeCustomerId;
     const { accountId } = tenant;
-    const user = await findUserById(db, tenant.userId);
     const deletedCustomerId = (await getSubscription(db, accountId))?.deletedStripeCustomerId ?? null;
-    const customer = await stripe.customers.create(
-      { ...(user?.email ? { email: user.email } : {}), metadata: accountMetadata(tenant) },
-      {
-        idempotencyKey: deletedCustomerId
-          ? `tollgate-customer-account-${accountId}-after-${deletedCustomerId}`
-          : `tollgate-customer-account-${accountId}`,
-      },
-    );
+    const customer = await stripe.customers.create(await customerParams(tenant), {
+      idempotencyKey: deletedCustomerId
+        ? `tollgate-customer-account-${accountId}-after-${deletedCustomerId}`
+        : `tollgate-customer-account-${accountId}`,
+    });
     const linked = await linkStripeCustomer(db, accountId, customer.id, now());
     if (linked?.stripeCustomerId) return linked.stripeCustomerId;
     const current = await subscriptions.loadState(tenant);

@@ -7,7 +7,6 @@ import {
   setEnterpriseDealSubscription,
 } from '@tollgate/db';
 import { AppError, isLiveStatus, parseStripeSubscription, subscriptionStatusSchema } from '@tollgate/domain';
-import { TRPCError } from '@trpc/server';
 import Stripe from 'stripe';
 import type { ApiDeps } from '../config';
 import type { EnterpriseDeal, EnterpriseDealInput } from '../schemas/console-schemas';
@@ -209,7 +208,9 @@ export function createEnterpriseDeals(
 
 /**
  * Stripe's refusals are the operator's to read (a 400 with Stripe's message: no card on file, a
- * declined card); Stripe being unreachable is a 502 that says nothing was decided.
+ * declined card). Stripe unreachable or failing for a moment is left to the common rule (errors.ts:
+ * 503 with Retry-After): sending the deal again is safe, it switches the subscription the first
+ * attempt made instead of making a second.
  */
 async function withStripeErrors<T>(work: () => Promise<T>): Promise<T> {
   try {
@@ -222,14 +223,6 @@ async function withStripeErrors<T>(work: () => Promise<T>): Promise<T> {
       error instanceof Stripe.errors.StripeInvalidRequestError
     ) {
       throw new AppError('BAD_REQUEST', `Stripe refused: ${error.message}`);
-    }
-    if (error instanceof Stripe.errors.StripeError) {
-      throw new TRPCError({
-        code: 'BAD_GATEWAY',
-        message:
-          'Stripe could not be reached or failed; trying again is safe (the subscription is not doubled)',
-        cause: error,
-      });
     }
     throw error;
   }
