@@ -24,8 +24,7 @@ afterAll(async () => {
 beforeEach(async () => {
   await server.testDb.reset();
   server.clock.reset();
-  agent.requests.length = 0;
-  agent.behave({ kind: 'start' });
+  agent.reset();
 });
 
 const DAY = 86_400_000;

@@ -8,6 +8,8 @@ export interface AgentRunner {
 }
 
 export interface AgentRunRequest {
+  /** The billing account the run is charged to: run ids are the caller's, unique only per account. */
+  accountId: string;
   userId: string;
   runId: string;
   sessionId: string;

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AgentBackendError } from './agent-runner';
 import { createHttpRunner } from './http-runner';
 
-const REQUEST = { userId: 'u1', runId: 'r1', sessionId: 's1', message: 'hello' };
+const REQUEST = { accountId: 'a1', userId: 'u1', runId: 'r1', sessionId: 's1', message: 'hello' };
 let server: Server | null = null;
 
 /** A real HTTP server playing the agent backend with `handler`; resolves its URL. */
@@ -29,15 +29,48 @@ async function outcomeOf(promise: Promise<unknown>): Promise<string> {
   }
 }
 
-describe('the HTTP runner releases a run only when the backend proves nothing started', () => {
-  it('2xx → started, with the reply and the run id as Idempotency-Key', async () => {
-    let key: string | undefined;
+describe('the HTTP runner names a run by its account and run id', () => {
+  /** Starts each request against a backend that records the Idempotency-Key and body it received. */
+  async function received(requests: Array<typeof REQUEST>) {
+    const seen: Array<{ key: string; body: Record<string, unknown> }> = [];
     const url = await backend((req, res) => {
-      key = req.headers['idempotency-key'] as string;
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+      req.on('end', () => {
+        seen.push({ key: String(req.headers['idempotency-key']), body: JSON.parse(body) });
+        res.writeHead(202, { 'content-type': 'application/json' }).end('{"reply":"on it"}');
+      });
+    });
+    // A runner per request: the key comes from the run, not from a process (restarts, replicas).
+    for (const request of requests) await createHttpRunner(url).start(request);
+    return seen;
+  }
+
+  it('the same run, sent again, carries the same key; the body names the account', async () => {
+    const [first, again] = await received([REQUEST, { ...REQUEST }]);
+    expect(first?.body).toEqual(REQUEST);
+    expect(again?.key).toBe(first?.key);
+    expect(first?.key).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('another account’s run with the same run id (or the same account’s other run) gets another key', async () => {
+    const seen = await received([
+      REQUEST,
+      { ...REQUEST, accountId: 'a2', userId: 'u2' },
+      { ...REQUEST, runId: 'r2' },
+      // No joining of the two ids can make two runs meet.
+      { ...REQUEST, accountId: 'a1r', runId: '1' },
+    ]);
+    expect(new Set(seen.map((s) => s.key)).size).toBe(4);
+  });
+});
+
+describe('the HTTP runner releases a run only when the backend proves nothing started', () => {
+  it('2xx → started, with the reply', async () => {
+    const url = await backend((_req, res) => {
       res.writeHead(202, { 'content-type': 'application/json' }).end('{"reply":"on it"}');
     });
     await expect(createHttpRunner(url).start(REQUEST)).resolves.toEqual({ reply: 'on it' });
-    expect(key).toBe('r1');
   });
 
   it('connection refused → not_started', async () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { AgentBackendError, type AgentRunner } from './agent-runner';
 
 /**
@@ -7,11 +8,24 @@ import { AgentBackendError, type AgentRunner } from './agent-runner';
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ERR_INVALID_URL']);
 
 /**
+ * The Idempotency-Key of one run: the same for every request about that run, and different for
+ * another account's run with the same run id. Run ids are chosen by users and unique only per
+ * account, so the run id alone would let a backend answer one tenant's run with another's reply. A
+ * digest (rather than the two ids joined) keeps the header a fixed length of safe characters.
+ */
+function runIdempotencyKey(accountId: string, runId: string): string {
+  return createHash('sha256')
+    .update(JSON.stringify(['tollgate-run', accountId, runId]), 'utf8')
+    .digest('hex');
+}
+
+/**
  * Forwards a run to the host platform's agent backend (AGENT_BACKEND_URL), under the contract in
- * docs/agent-backend.md: the backend is idempotent on `runId`, answers 2xx as soon as the task has
- * started (not when it finishes), and answers `{ "status": "not_started" }` (any non-2xx status) when it
- * refused the task without starting it. Only a refused connection or that explicit answer releases the
- * run; a timeout or another error leaves it charged (the agent may be working).
+ * docs/agent-backend.md: the backend is idempotent on the Idempotency-Key header (one per run),
+ * answers 2xx as soon as the task has started (not when it finishes), and answers
+ * `{ "status": "not_started" }` (any non-2xx status) when it refused the task without starting it.
+ * Only a refused connection or that explicit answer releases the run; a timeout or another error
+ * leaves it charged (the agent may be working).
  */
 export function createHttpRunner(backendUrl: string, timeoutMs = 30_000): AgentRunner {
   return {
@@ -21,7 +35,10 @@ export function createHttpRunner(backendUrl: string, timeoutMs = 30_000): AgentR
       try {
         response = await fetch(backendUrl, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', 'idempotency-key': request.runId },
+          headers: {
+            'content-type': 'application/json',
+            'idempotency-key': runIdempotencyKey(request.accountId, request.runId),
+          },
           body: JSON.stringify(request),
           signal: AbortSignal.timeout(timeoutMs),
         });

@@ -102,7 +102,13 @@ export function createSessionService(deps: ApiDeps, usage: UsageService) {
     const { runId } = run;
     let reply: string;
     try {
-      ({ reply } = await runner.start({ userId: tenant.userId, runId, sessionId, message: run.prompt }));
+      ({ reply } = await runner.start({
+        accountId: tenant.accountId,
+        userId: tenant.userId,
+        runId,
+        sessionId,
+        message: run.prompt,
+      }));
     } catch (error) {
       if (error instanceof AgentBackendError && error.outcome === 'not_started') {
         logger.warn('agent backend did not start the run; releasing it', {
