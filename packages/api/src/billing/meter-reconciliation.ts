@@ -2,7 +2,6 @@ import {
   listMeteredPeriods,
   markMeterBatchCanceled,
   meterPeriodBooks,
-  meterWindow,
   METER_BATCH_MAX_AGE_MS,
   settleMeterPeriod,
   type Database,
@@ -53,9 +52,14 @@ export type MeterReconciliationAction =
 export interface MeterReconciliationReport {
   accountId: string;
   periodId: string;
-  /** Σ of the period's journal entries: the overage Stripe must bill. */
+  /**
+   * The periods compared together: `periodId` and the account's periods overlapping it (a cancel and
+   * resubscribe mid-month), whose events Stripe's total over its window also holds. Mostly just itself.
+   */
+  periodIds: string[];
+  /** Σ of the journal entries of `periodIds`: the overage Stripe must bill for them. */
   ledger: number;
-  /** Stripe's total for the period as read, before any cancel (null: not read). */
+  /** Stripe's total over their window as read, before any cancel (null: not read). */
   stripe: number | null;
   action: MeterReconciliationAction;
   canceledBatchIds: string[];
@@ -67,14 +71,18 @@ export interface MeterReconciliationReport {
 
 /**
  * Compares each period's ledger (Σ of its journal entries) with Stripe's event summaries over the
- * period's window, and makes Stripe's side right through the same delivery path:
+ * period's window, and makes Stripe's side right through the same delivery path. Stripe's summaries are
+ * per customer, so where an account's periods overlap (cancel and resubscribe mid-month) one period's
+ * window also holds the other's events: such periods are compared as one group, Stripe's total over the
+ * group's window against the sum of their ledgers (why not cut windows: see `overlappingGroup`).
+ * Cancels and repairs then act on the group's batches:
  * - Stripe has less (a batch abandoned after 23 hours that never arrived, one Stripe refused): a `repair`
  *   batch of the difference.
  * - Stripe has more (a settle gave back overage already reported; an abandoned batch that did arrive
- *   while its units were also repaired): the period's most recent delivered batches still inside
+ *   while its units were also repaired): the group's most recent delivered batches still inside
  *   Stripe's 24-hour window are canceled with meter event adjustments, newest first, until Stripe has
  *   no more than the ledger, and a repair re-sends what must remain.
- * It compares only when none of the period's batches is pending (one may be at Stripe or not); entries
+ * It compares only when none of the group's batches is pending (one may be at Stripe or not); entries
  * not yet in a batch are accounted for by the decision, so no flush reports them again.
  */
 export function createMeterReconciliation(options: MeterReconciliationOptions) {
@@ -82,8 +90,7 @@ export function createMeterReconciliation(options: MeterReconciliationOptions) {
   const quietMs = options.quietMs ?? 600_000;
   const metrics = infallibleMetrics(options.metrics);
 
-  async function stripeTotal(meterId: string, customer: string, period: { start: Date; end: Date }) {
-    const window = meterWindow(period);
+  async function stripeTotal(meterId: string, customer: string, window: { start: Date; end: Date }) {
     const summaries = await billing.stripe.billing.meters.listEventSummaries(meterId, {
       customer,
       start_time: Math.floor(window.start.getTime() / 1_000),
@@ -120,6 +127,7 @@ export function createMeterReconciliation(options: MeterReconciliationOptions) {
     const books = await meterPeriodBooks(db, ref);
     const report: MeterReconciliationReport = {
       ...ref,
+      periodIds: books?.periods.map((period) => period.periodId) ?? [ref.periodId],
       ledger: books?.ledger ?? 0,
       stripe: null,
       action: 'none',
@@ -139,7 +147,7 @@ export function createMeterReconciliation(options: MeterReconciliationOptions) {
     }
     let current: number;
     try {
-      current = await stripeTotal(overage.meterId, books.stripeCustomerId, books);
+      current = await stripeTotal(overage.meterId, books.stripeCustomerId, books.window);
     } catch (error) {
       return failed(report, error);
     }
@@ -163,7 +171,7 @@ export function createMeterReconciliation(options: MeterReconciliationOptions) {
     }
     const settled = await settleMeterPeriod(db, {
       ...ref,
-      expected: { ledger: books.ledger, batches: books.batches.length },
+      expected: { ledger: books.ledger, batches: books.batches.length, periods: report.periodIds },
       stripeTotal: current,
       canceledBatchId: report.canceledBatchIds.at(-1) ?? null,
       eventName: overage.eventName,
@@ -195,13 +203,22 @@ export function createMeterReconciliation(options: MeterReconciliationOptions) {
     return report;
   }
 
-  /** Every period with overage that ended after `endedAfter` (or is still open), one at a time. */
+  /**
+   * Every period with overage that ended after `endedAfter` (or is still open), one at a time; a period
+   * already compared in an earlier one's group is not compared again.
+   */
   async function reconcileRecent(input: {
     endedAfter: Date;
     limit?: number;
   }): Promise<MeterReconciliationReport[]> {
     const reports: MeterReconciliationReport[] = [];
-    for (const ref of await listMeteredPeriods(db, input)) reports.push(await reconcilePeriod(ref));
+    const compared = new Set<string>();
+    for (const ref of await listMeteredPeriods(db, input)) {
+      if (compared.has(`${ref.accountId}:${ref.periodId}`)) continue;
+      const report = await reconcilePeriod(ref);
+      for (const periodId of report.periodIds) compared.add(`${ref.accountId}:${periodId}`);
+      reports.push(report);
+    }
     metrics.reconciliation('stripe_meter', tallyOf(reports));
     return reports;
   }

@@ -169,11 +169,12 @@ export async function abandonExpiredMeterBatches(db: Database, now: Date): Promi
 
 export async function listMeterBatches(
   db: Database,
-  filter: { accountId?: string; periodId?: string; ids?: string[] } = {},
+  filter: { accountId?: string; periodId?: string; periodIds?: string[]; ids?: string[] } = {},
 ): Promise<MeterBatchRow[]> {
   const conditions: SQL[] = [];
   if (filter.accountId) conditions.push(eq(meterBatches.accountId, filter.accountId));
   if (filter.periodId) conditions.push(eq(meterBatches.periodId, filter.periodId));
+  if (filter.periodIds) conditions.push(inArray(meterBatches.periodId, filter.periodIds));
   if (filter.ids) conditions.push(inArray(meterBatches.id, filter.ids));
   return db
     .select()

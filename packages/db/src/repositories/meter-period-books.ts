@@ -5,43 +5,75 @@ import { queryRows } from '../raw-query';
 import { meterBatches } from '../schema';
 import type { MeterBatchRow } from '../schema';
 import { listMeterBatches } from './meter-batch-claims';
+import { groupWindow, hasSameMembers, meterPeriodGroup } from './meter-period-groups';
+import type { MeterPeriodSpan } from './meter-period-groups';
 import { iso, lockAccountMeter, meterEventTime, periodFacts } from './meter-periods';
 
-/** What the reconciliation compares for one (account, period): the ledger's side, batch by batch. */
+export { groupWindow, meterPeriodGroup, overlappingGroup } from './meter-period-groups';
+export type { MeterPeriodSpan } from './meter-period-groups';
+
+/**
+ * What the reconciliation compares for one (account, period): the ledger's side, batch by batch, over the
+ * period's group (the account's periods overlapping it, see `overlappingGroup`), because Stripe's total
+ * over any one of their windows also holds the others' events.
+ */
 export interface MeterPeriodBooks {
   accountId: string;
   periodId: string;
+  /** The period's own bounds. */
   start: Date;
   end: Date;
   stripeCustomerId: string | null;
-  /** Σ of every journal entry of the period: the overage Stripe must bill for it. */
+  /** The period and every period overlapping it (itself alone, mostly), each with its ledger. */
+  periods: (MeterPeriodSpan & { ledger: number })[];
+  /** Where Stripe's total for the group is read: every event of its periods is stamped inside it. */
+  window: { start: Date; end: Date };
+  /** Σ of every journal entry of the group's periods: the overage Stripe must bill for them. */
   ledger: number;
   /** Σ and count of the entries no batch accounts for yet. */
   unbatched: number;
   unbatchedEntries: number;
+  /** The group's batches, oldest first. */
   batches: MeterBatchRow[];
 }
+
+const ids = (periodIds: readonly string[]) => sql`${sql.param(periodIds)}::uuid[]`;
 
 export async function meterPeriodBooks(
   db: Database,
   ref: { accountId: string; periodId: string },
 ): Promise<MeterPeriodBooks | null> {
   const facts = await periodFacts(db, ref.accountId, ref.periodId);
-  if (!facts) return null;
-  const [sums] = await queryRows<{ ledger: number; unbatched: number; unbatched_entries: number }>(
+  const group = await meterPeriodGroup(db, ref.accountId, ref.periodId);
+  if (!facts || group.length === 0) return null;
+  const periodIds = group.map((period) => period.periodId);
+  const sums = await queryRows<{
+    period_id: string;
+    ledger: number;
+    unbatched: number;
+    unbatched_entries: number;
+  }>(
     db,
-    sql`select coalesce(sum(units), 0)::int as ledger,
+    sql`select period_id, coalesce(sum(units), 0)::int as ledger,
           coalesce(sum(units) filter (where batch_id is null), 0)::int as unbatched,
           (count(*) filter (where batch_id is null))::int as unbatched_entries
-        from overage_entries where account_id = ${ref.accountId} and period_id = ${ref.periodId}`,
+        from overage_entries where account_id = ${ref.accountId} and period_id = any(${ids(periodIds)})
+        group by period_id`,
   );
+  const total = (key: 'ledger' | 'unbatched' | 'unbatched_entries') =>
+    sums.reduce((sum, row) => sum + Number(row[key]), 0);
   return {
     ...ref,
     ...facts,
-    ledger: Number(sums?.ledger ?? 0),
-    unbatched: Number(sums?.unbatched ?? 0),
-    unbatchedEntries: Number(sums?.unbatched_entries ?? 0),
-    batches: await listMeterBatches(db, ref),
+    periods: group.map((period) => ({
+      ...period,
+      ledger: Number(sums.find((row) => row.period_id === period.periodId)?.ledger ?? 0),
+    })),
+    window: groupWindow(group),
+    ledger: total('ledger'),
+    unbatched: total('unbatched'),
+    unbatchedEntries: total('unbatched_entries'),
+    batches: await listMeterBatches(db, { accountId: ref.accountId, periodIds }),
   };
 }
 
@@ -75,17 +107,20 @@ export type MeterPeriodSettlement =
   | { outcome: 'overbilled'; excess: number };
 
 /**
- * The reconciliation's decision for a period whose Stripe total it read (after its cancels), taken under
- * the account's lock only if the books still are as it read them: same ledger total, same batches, none
- * pending. Its entries not yet in a batch are then accounted for by this decision (stamped), so a later
- * flush doesn't report them again — in the same statement that re-reads the ledger (one snapshot).
+ * The reconciliation's decision for a period's group whose Stripe total it read (after its cancels),
+ * taken under the account's lock only if the books still are as it read them: same group of periods,
+ * same ledger total, same batches, none pending. The group's entries not yet in a batch are then
+ * accounted for by this decision (stamped), so a later flush doesn't report them again — in the same
+ * statement that re-reads the ledger (one snapshot). A repair goes to the group's period whose ledger
+ * its delivered batches cover least (the one whose batch was lost or canceled), stamped inside it.
  */
 export async function settleMeterPeriod(
   db: Database,
   input: {
     accountId: string;
     periodId: string;
-    expected: { ledger: number; batches: number };
+    /** `periods`: the group's period ids as read (checked when given). */
+    expected: { ledger: number; batches: number; periods?: readonly string[] };
     stripeTotal: number;
     /** The last batch this reconciliation canceled, if any: it stands for the entries it absorbed. */
     canceledBatchId: string | null;
@@ -99,12 +134,17 @@ export async function settleMeterPeriod(
   return db.transaction(async (tx) => {
     await tx.execute(lockAccountMeter(accountId));
     const facts = await periodFacts(tx, accountId, periodId);
+    const group = await meterPeriodGroup(tx, accountId, periodId);
+    const periodIds = group.map((period) => period.periodId);
+    const isSameGroup =
+      group.length > 0 && (!input.expected.periods || hasSameMembers(input.expected.periods, periodIds));
     const [batches] = await queryRows<{ total: number; pending: number }>(
       tx,
       sql`select count(*)::int as total, (count(*) filter (where status = 'pending'))::int as pending
-          from meter_batches where account_id = ${accountId} and period_id = ${periodId}`,
+          from meter_batches where account_id = ${accountId} and period_id = any(${ids(periodIds)})`,
     );
-    const isSame = Number(batches?.total) === input.expected.batches && Number(batches?.pending) === 0;
+    const isSame =
+      isSameGroup && Number(batches?.total) === input.expected.batches && Number(batches?.pending) === 0;
     if (!facts?.stripeCustomerId || !isSame) return { outcome: 'changed' as const };
     const repairId = difference > 0 ? randomUUID() : null;
     const stampId = repairId ?? input.canceledBatchId;
@@ -112,10 +152,10 @@ export async function settleMeterPeriod(
       tx,
       sql`with books as (
             select coalesce(sum(units), 0)::int as ledger from overage_entries
-            where account_id = ${accountId} and period_id = ${periodId}),
+            where account_id = ${accountId} and period_id = any(${ids(periodIds)})),
           stamped as (
             update overage_entries set batch_id = ${stampId}
-            where account_id = ${accountId} and period_id = ${periodId} and batch_id is null
+            where account_id = ${accountId} and period_id = any(${ids(periodIds)}) and batch_id is null
               and ${stampId}::uuid is not null and (select ledger from books) = ${input.expected.ledger}
             returning id)
           select (select ledger from books) as ledger, (select count(*) from stamped)::int as stamped`,
@@ -123,20 +163,47 @@ export async function settleMeterPeriod(
     if (Number(row?.ledger) !== input.expected.ledger) return { outcome: 'changed' as const };
     const stamped = Number(row?.stamped ?? 0);
     if (!repairId) return { outcome: 'matched' as const, stamped };
+    const repairPeriod = await mostUncovered(tx, accountId, group, periodId);
     await tx.insert(meterBatches).values({
       accountId,
       id: repairId,
-      periodId,
+      periodId: repairPeriod.periodId,
       kind: 'repair',
       value: difference,
       stripeCustomerId: facts.stripeCustomerId,
       eventName: input.eventName,
-      eventAt: meterEventTime(input.now, facts),
+      eventAt: meterEventTime(input.now, repairPeriod),
       createdAt: input.now,
       nextAttemptAt: input.now,
     });
     return { outcome: 'repair' as const, batchId: repairId, value: difference, stamped };
   });
+}
+
+/** The group's period whose ledger its delivered batches cover least (ties: `periodId`, else the latest). */
+async function mostUncovered(
+  db: Database,
+  accountId: string,
+  group: readonly MeterPeriodSpan[],
+  periodId: string,
+): Promise<MeterPeriodSpan> {
+  const rows = await queryRows<{ period_id: string; uncovered: number }>(
+    db,
+    sql`select p.id as period_id,
+          (select coalesce(sum(e.units), 0) from overage_entries e
+           where e.account_id = p.account_id and e.period_id = p.id)::int
+          - (select coalesce(sum(b.value), 0) from meter_batches b
+             where b.account_id = p.account_id and b.period_id = p.id and b.status = 'delivered')::int
+          as uncovered
+        from usage_periods p where p.account_id = ${accountId} and p.id = any(${ids(group.map((g) => g.periodId))})`,
+  );
+  const uncovered = (id: string) => Number(rows.find((row) => row.period_id === id)?.uncovered ?? 0);
+  let best = group.find((period) => period.periodId === periodId) ?? group.at(-1);
+  if (!best) throw new Error('settleMeterPeriod: an empty group');
+  for (const period of [...group].reverse()) {
+    if (uncovered(period.periodId) > uncovered(best.periodId)) best = period;
+  }
+  return best;
 }
 
 /** The (account, period) pairs with overage whose period ended after `endedAfter` (or is still open). */

@@ -25,7 +25,9 @@ export const lockAccountMeter = (accountId: string) =>
 /**
  * Where a period's meter events are stamped and summed: the whole minutes inside it, because Stripe's
  * event summaries take minute-aligned bounds. Events in [start, end) of this window are billed on the
- * period's invoice and never counted in a neighbour's window.
+ * period's invoice and never counted in the window of a period that only touches it (one ending at its
+ * start, one starting at its end). Periods that overlap (cancel and resubscribe mid-month) share
+ * minutes: they are summed together (see `overlappingGroup`), never one by one.
  */
 export function meterWindow(period: { start: Date; end: Date }): { start: Date; end: Date } {
   const start = Math.ceil(period.start.getTime() / MINUTE_MS) * MINUTE_MS;
