@@ -24,6 +24,7 @@ import type { Env } from './env';
 import { announceOperatorBootstrap } from './operator-bootstrap';
 import { startPeriodicPass } from './periodic-pass';
 import { startRunSweeper } from './run-sweeper';
+import { startOverageItemWorker } from './overage-item-worker';
 import { startSeatSyncWorker } from './seat-sync-worker';
 import { setUpStripe } from './stripe-setup';
 
@@ -143,7 +144,8 @@ export async function startServer(env: Env, options: StartOptions = {}): Promise
   // The leader alone runs the clock-driven passes, once per interval across replicas. Each is also safe
   // twice at once (the brief overlap of a failover): Stripe reconcile applies only newer Stripe
   // objects; the sweeper moves each run by one conditional UPDATE and expires grants under SKIP LOCKED;
-  // seat sync sends absolute quantities under idempotency keys; meter delivery claims batches with SKIP
+  // seat sync sends absolute quantities under idempotency keys (the overage item pass makes one item per
+  // subscription under one, recorded from what Stripe confirms); meter delivery claims batches with SKIP
   // LOCKED and the hourly meter reconciliation settles a period only if its books did not change; the
   // notification clock's notices each have a unique key. Meter delivery goes with its reconciliation
   // (one pass in notification-workers.ts): one process delivers overage, which keeps up.
@@ -164,6 +166,7 @@ export async function startServer(env: Env, options: StartOptions = {}): Promise
         : null;
       const sweeper = startRunSweeper(services, env.RUN_START_TIMEOUT_SECONDS * 1000, logger);
       const seatSync = startSeatSyncWorker(services, env.SEAT_SYNC_INTERVAL_SECONDS * 1000, logger);
+      const overageItems = startOverageItemWorker(services, env.SEAT_SYNC_INTERVAL_SECONDS * 1000, logger);
       const meterReporting = startMeterReporting(
         services,
         env.METER_REPORT_INTERVAL_SECONDS * 1000,
@@ -182,6 +185,7 @@ export async function startServer(env: Env, options: StartOptions = {}): Promise
             reconciliation?.stop(),
             sweeper.stop(),
             seatSync.stop(),
+            overageItems.stop(),
             notificationClock.stop(),
             meterReporting.stop(),
           ]);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { changeSpendSettings, reserveRuns, startRun } from '../src';
+import { reserveRuns, startRun } from '../src';
 import { makeUser } from './fixtures';
-import { overageBooks, PRICE } from './overage-helpers';
+import { overageBooks, PRICE, setSpend } from './overage-helpers';
 import { NOW, SERVICE, runOf, tally } from './reservation-helpers';
 import { postgresServerUrl, reserveConcurrently, withTwoPools } from './two-pools';
 
@@ -9,7 +9,7 @@ describe.skipIf(!postgresServerUrl)('spend caps under concurrency, on PostgreSQL
   it('500 concurrent runs against a cap of 100 overage runs: exactly 100 admitted past the allowance; a raised cap lets the next through', async () => {
     await withTwoPools(async (a, b) => {
       const user = await makeUser(a);
-      await changeSpendSettings(a, user.accountId, { overageEnabled: true, cap: { runs: 100 } }, NOW);
+      await setSpend(a, user.accountId, { overageEnabled: true, cap: { runs: 100 } });
       const inputs = Array.from({ length: 500 }, (_, i) =>
         runOf(user.owner, `r${i}`, 50, { overagePrice: PRICE }),
       );
@@ -32,7 +32,7 @@ describe.skipIf(!postgresServerUrl)('spend caps under concurrency, on PostgreSQL
         billable: 100,
         journaled: 100,
       });
-      await changeSpendSettings(b, user.accountId, { cap: { runs: 101 } }, NOW);
+      await setSpend(b, user.accountId, { cap: { runs: 101 } });
       const [next] = await reserveRuns(a, [runOf(user.owner, 'after-raise', 50, { overagePrice: PRICE })]);
       expect(next).toMatchObject({ outcome: 'reserved', unitsOverage: 1, overage: { used: 101, cap: 101 } });
     });
@@ -41,7 +41,7 @@ describe.skipIf(!postgresServerUrl)('spend caps under concurrency, on PostgreSQL
   it('a money cap holds under load too: $12.50 at 12.5¢ is exactly 100 runs, estimates of 1 to 3 units', async () => {
     await withTwoPools(async (a, b) => {
       const user = await makeUser(a);
-      await changeSpendSettings(a, user.accountId, { overageEnabled: true, cap: { cents: 1250 } }, NOW);
+      await setSpend(a, user.accountId, { overageEnabled: true, cap: { cents: 1250 } });
       const inputs = Array.from({ length: 300 }, (_, i) =>
         runOf(user.owner, `m${i}`, 10, { overagePrice: PRICE, units: 1 + (i % 3) }),
       );

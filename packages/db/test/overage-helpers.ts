@@ -6,8 +6,21 @@ import { NOW } from './reservation-helpers';
 /** The catalog's decimal price per overage run (cents), as the service passes it. */
 export const PRICE = '12.5';
 
+/**
+ * The account's spend settings; turning overage on also gives the account a subscription that carries
+ * the metered item (as the sync records it from Stripe), without which overage is never admitted.
+ */
 export async function setSpend(db: Database, accountId: string, change: SpendSettingsChange) {
+  if (change.overageEnabled) await giveOverageItem(db, accountId);
   return changeSpendSettings(db, accountId, change, NOW);
+}
+
+/** A stored subscription with the metered overage item on it (see overageBillable). */
+export async function giveOverageItem(db: Database, accountId: string): Promise<void> {
+  const subscriptionId = `sub_overage_${accountId}`;
+  await db.execute(sql`
+    update subscriptions set stripe_subscription_id = ${subscriptionId}, overage_item_subscription_id = ${subscriptionId}
+    where account_id = ${accountId}`);
 }
 
 /**

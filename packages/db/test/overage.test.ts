@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { findLedgerEntry, releaseRun, reserveRuns, settleRun, startRun } from '../src';
 import type { Database } from '../src';
@@ -38,6 +39,26 @@ describe('overage: runs past the allowance and credits, for accounts that opted 
       billable: 0,
       journaled: 0,
     });
+  });
+
+  it('opted in on a subscription without the metered item (a new one after a resubscribe): refused, and a settle’s overrun draws none', async () => {
+    const user = await makeUser(handle.db);
+    await setSpend(handle.db, user.accountId, { overageEnabled: true });
+    // A resubscribe: the stored subscription is another one, which doesn't carry the item.
+    await handle.db.execute(sql`
+      update subscriptions set stripe_subscription_id = 'sub_new' where account_id = ${user.accountId}`);
+    expect(tally(await reserveMany(handle.db, user.owner, 4, 3))).toEqual({ reserved: 3, limit_reached: 1 });
+    await startRun(handle.db, { accountId: user.accountId, runId: 'r0', actor: SERVICE, now: NOW });
+    const settled = await settleRun(handle.db, {
+      accountId: user.accountId,
+      runId: 'r0',
+      actor: SERVICE,
+      actual: 5,
+      now: LATER,
+      overagePrice: PRICE,
+    });
+    expect(settled.ok && settled.entry.unitsOverage).toBe(0);
+    expect(await overageBooks(handle.db, user.accountId)).toMatchObject({ counted: 0, held: 0 });
   });
 
   it('a plan that can’t bill overage (no price sent) never runs into overage, whatever the settings say', async () => {

@@ -74,6 +74,10 @@ const CROSS_TENANT_BY_DESIGN: Record<string, Allowance> = {
     tables: ['accounts', 'subscriptions', 'account_memberships'],
     reason: 'seat reconcile pass',
   },
+  listMissingOverageItems: {
+    tables: ['account_spend_settings', 'subscriptions'],
+    reason: 'overage item pass: accounts with overage on whose subscription lacks the item',
+  },
   searchCustomers: {
     tables: ['accounts', 'subscriptions', 'account_overrides', 'account_spend_settings', 'usage_periods'],
     reason: 'console: admin.customers searches every account',

@@ -76,6 +76,13 @@ export async function runWorkload(db: Database): Promise<void> {
   });
   await repo.getSeatState(db, teamId);
   await repo.listSeatDrift(db, ['TEAM']);
+  await repo.recordOverageItem(db, teamId, 'sub_team');
+  await repo.listMissingOverageItems(db, {
+    plans: ['BASIC', 'PRO', 'TEAM'],
+    liveStatuses: ['active'],
+    afterAccountId: null,
+    limit: 10,
+  });
   await repo.recordSeatSyncError(db, teamId, 'boom');
 
   // Subscriptions and their sync writes.

@@ -37,6 +37,8 @@ export interface StripeSubscriptionSnapshot {
    * yen or euro amount is not a number of US cents).
    */
   recurringPrice: RecurringPrice | null;
+  /** The price of every item (the plan's, a metered overage item beside it): what Stripe bills. */
+  itemPriceIds: string[];
 }
 
 export interface RecurringPrice {
@@ -145,6 +147,7 @@ export function parseStripeSubscription(
     metadataAccountId: metadataAccountId(sub.metadata),
     quantity: item?.quantity ?? null,
     recurringPrice: recurringPriceOf(item?.price, sub.currency),
+    itemPriceIds: items.flatMap((candidate) => (candidate.price != null ? [priceIdOf(candidate.price)] : [])),
   };
 }
 

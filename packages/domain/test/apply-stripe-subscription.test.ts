@@ -38,6 +38,7 @@ function snapshot(overrides: Partial<StripeSubscriptionSnapshot> = {}): StripeSu
     metadataAccountId: null,
     quantity: 1,
     recurringPrice: null,
+    itemPriceIds: [],
     ...overrides,
   };
 }

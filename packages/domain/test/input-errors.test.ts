@@ -31,6 +31,7 @@ const SNAPSHOT: StripeSubscriptionSnapshot = {
   metadataAccountId: null,
   quantity: null,
   recurringPrice: null,
+  itemPriceIds: [],
 };
 const FREE = resolveEntitlement(makeState(), NOW, { graceDays: 7 });
 

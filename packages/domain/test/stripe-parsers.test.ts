@@ -81,6 +81,7 @@ describe('parseStripeSubscription (clover: periods on items)', () => {
       quantity: 1,
       // HK$288 a month: not 28,800 US cents, so analytics takes the plan's catalog price instead.
       recurringPrice: null,
+      itemPriceIds: ['price_1Siwm1QEUxc7vavPVlfsihgO'],
     });
   });
 
@@ -218,7 +219,23 @@ describe('parseStripeSubscription (before basil: periods on the subscription)', 
       metadataAccountId: null,
       quantity: null,
       recurringPrice: null,
+      itemPriceIds: ['price_basic'],
     });
+  });
+
+  it("lists every item's price: the plan's and a metered overage item beside it", () => {
+    const withOverage = {
+      ...oldShape,
+      items: {
+        object: 'list',
+        data: [
+          { id: 'si_1', price: { id: 'price_basic', object: 'price' } },
+          { id: 'si_2', price: 'price_overage' },
+        ],
+      },
+    };
+    const parsed = parseStripeSubscription(withOverage, (priceId) => priceId === 'price_basic');
+    expect(parsed).toMatchObject({ priceId: 'price_basic', itemPriceIds: ['price_basic', 'price_overage'] });
   });
 
   it('falls back to the legacy `plan` when there are no items', () => {

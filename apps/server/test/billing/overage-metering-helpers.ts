@@ -83,6 +83,8 @@ export async function meteredAccount(kit: MeteredStripe, db: Database): Promise<
     status: 'active',
     stripeSubscriptionId: subscriptionId,
     stripePriceId: emulator.prices.BASIC,
+    // The metered item is on it (created above), as the sync records it from Stripe.
+    overageItemSubscriptionId: subscriptionId,
     currentPeriodStart: period.start,
     currentPeriodEnd: period.end,
     updatedAt: now,

@@ -84,6 +84,8 @@ async function resubscribe(account: MeteredAccount): Promise<MeteredAccount> {
     status: 'active',
     stripeSubscriptionId: subscriptionId,
     stripePriceId: emulator.prices.BASIC,
+    // The metered item is on it (created above), as the sync records it from Stripe.
+    overageItemSubscriptionId: subscriptionId,
     currentPeriodStart: period.start,
     currentPeriodEnd: period.end,
     updatedAt: emulator.clock.now(),

@@ -5,6 +5,7 @@ import { createBillingService } from './billing-service';
 import { createEnterpriseDeals } from './enterprise-deals';
 import { createMeterReconciliation } from './meter-reconciliation';
 import { createMeterReporter } from './meter-reporter';
+import { createOverageItems } from './overage-items';
 import { createReconciler } from './reconcile';
 import { createRunPackPurchases } from './run-pack-purchases';
 import { createSeatSync } from './seat-sync';
@@ -63,6 +64,8 @@ export function createStripeBilling(
     reconcile: createReconciler(deps, settings, sync, seats),
     /** A team account's Stripe quantity follows its member count (after changes, periodically). */
     seats,
+    /** The metered overage item on each subscription whose account turned overage on (periodically). */
+    overageItems: createOverageItems(deps, settings),
     /** Overage journal → Stripe meter events (periodic pass), and the per-period comparison with Stripe. */
     meterReporter,
     meterReconciliation,

@@ -291,6 +291,9 @@ export function createSubscriptionSync(deps: ApiDeps, settings: BillingSettings)
       unknownStripePriceId: isStored ? (isUnknownPrice ? snapshot.priceId : null) : row.unknownStripePriceId,
       // What Stripe confirmed for the stored subscription's seats (the seat sync compares it).
       stripeQuantity: isStored ? snapshot.quantity : row.stripeQuantity,
+      // Overage is admitted only on a subscription that carries the metered item: Stripe's word on the
+      // stored one (a new subscription has none until it gets one; see overageBillable).
+      overageItemSubscriptionId: isStored ? overageItemOf(snapshot) : row.overageItemSubscriptionId,
     };
     // Only what differs from the row locked in this transaction (the rest already is so): most events
     // repeat what is stored, and a full patch cost ~0.1 ms to build (webhook bench).
@@ -316,6 +319,11 @@ export function createSubscriptionSync(deps: ApiDeps, settings: BillingSettings)
     // In this transaction: the notices commit with the change they announce, or not at all.
     for (const notice of transitionNotices(context, state, next)) await notify(tx, notice, now());
     return { ...unchanged, isChanged, cancellations, after: next };
+  }
+
+  function overageItemOf(snapshot: StripeSubscriptionSnapshot): string | null {
+    const priceId = settings.overage?.priceId;
+    return priceId !== undefined && snapshot.itemPriceIds.includes(priceId) ? snapshot.id : null;
   }
 
   function accountContext(accountId: string, name: string | null): AccountContext {

@@ -20,6 +20,7 @@ import {
   type PlanId,
   type SpendCap,
 } from '@tollgate/domain';
+import { createOverageItems } from '../billing/overage-items';
 import type { ApiDeps } from '../config';
 import type { SpendCapInput, SpendOverview, SpendSettingsInput } from '../schemas/spend-schemas';
 import type { Tenant } from '../tenant';
@@ -33,6 +34,7 @@ import type { SubscriptionService } from './subscription-service';
 export function createSpendService(deps: ApiDeps, subscriptions: SubscriptionService) {
   const { db, now } = deps;
   const overageSettings = deps.billing?.overage ?? null;
+  const overageItems = deps.billing ? createOverageItems(deps, deps.billing) : null;
   const unitAmountDecimal = overageSettings?.unitAmountDecimal ?? OVERAGE_PRICE.unitAmountDecimal;
 
   async function overview(tenant: Tenant): Promise<SpendOverview> {
@@ -116,7 +118,7 @@ export function createSpendService(deps: ApiDeps, subscriptions: SubscriptionSer
       const entitlement = subscriptions.entitlementOf(state, now());
       const reason = overageUnavailableReason(entitlement.plan, state.stripeSubscriptionId);
       if (reason) throw new AppError('CONFLICT', reason);
-      await ensureMeteredItem(state.stripeSubscriptionId ?? '');
+      await overageItems?.ensure(tenant.accountId, state.stripeSubscriptionId ?? '');
     }
     await changeSpendSettings(db, tenant.accountId, change, now());
     deps.logger.info('spend settings changed', { accountId: tenant.accountId, by: tenant.userId, ...input });
@@ -146,21 +148,6 @@ export function createSpendService(deps: ApiDeps, subscriptions: SubscriptionSer
       });
     });
     deps.logger.info('operator spend cap set', { accountId, cap, by: actor.userId });
-  }
-
-  /**
-   * Puts the metered overage price next to the plan on the Stripe subscription (once: an item already
-   * there is kept). Stripe bills what the meter summed for the period on the renewal invoice.
-   */
-  async function ensureMeteredItem(subscriptionId: string): Promise<void> {
-    if (!overageSettings || !deps.billing) return;
-    const { stripe } = deps.billing;
-    const subscription = await stripe.subscriptions.retrieve(subscriptionId);
-    if (subscription.items.data.some((item) => item.price.id === overageSettings.priceId)) return;
-    await stripe.subscriptionItems.create(
-      { subscription: subscriptionId, price: overageSettings.priceId },
-      { idempotencyKey: `tollgate-overage-item-${subscriptionId}` },
-    );
   }
 
   return { overview, update, setOperatorCap };

@@ -17,6 +17,7 @@ export * from './account-memberships';
 export * from './account-invitations';
 export * from './member-grants';
 export * from './seats';
+export * from './overage-items';
 export * from './email-outbox';
 export * from './email-tokens';
 export * from './notification-recipients';

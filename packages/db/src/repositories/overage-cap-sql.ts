@@ -19,3 +19,13 @@ export function overageCapRuns(settings: string, price: SQL): SQL {
             then least(floor(${s}.operator_cap_cents / ${price}), ${NO_CAP})::int end)
         )`;
 }
+
+/**
+ * The `subscriptions` row `alias` bills overage: its stored subscription carries the metered item
+ * (overage_item_subscription_id). Without it runs past the allowance would reach the meter and be
+ * billed by no invoice. One text for the reservation statement and a settle's overrun.
+ */
+export function overageBillable(alias: string): SQL {
+  const s = sql.raw(alias);
+  return sql`${s}.overage_item_subscription_id = ${s}.stripe_subscription_id`;
+}

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../database';
 import { queryRows } from '../raw-query';
-import { overageCapRuns } from './overage-cap-sql';
+import { overageBillable, overageCapRuns } from './overage-cap-sql';
 
 /**
  * What one run holds and where it came from, moved after its reservation: a settle below the estimate
@@ -171,8 +171,9 @@ async function returnOverage(tx: Database, run: RunHolding, units: number): Prom
 }
 
 /**
- * Draws up to `units` of overage for an overrun, when the account opted in, within its spend cap (the
- * period row is locked by the caller, so the cap holds against concurrent reservations). Returns how many.
+ * Draws up to `units` of overage for an overrun, when the account opted in and its subscription carries
+ * the metered item, within its spend cap (the period row is locked by the caller, so the cap holds
+ * against concurrent reservations). Returns how many.
  */
 async function drawOverage(
   tx: Database,
@@ -185,7 +186,9 @@ async function drawOverage(
     tx,
     sql`
       select ${overageCapRuns('s', sql`${run.overagePrice}::numeric`)} as cap
-      from account_spend_settings s where s.account_id = ${run.accountId} and s.overage_enabled`,
+      from account_spend_settings s
+      join subscriptions sub on sub.account_id = s.account_id and ${overageBillable('sub')}
+      where s.account_id = ${run.accountId} and s.overage_enabled`,
   );
   if (!settings) return 0;
   const room =

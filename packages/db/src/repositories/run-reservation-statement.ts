@@ -2,7 +2,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../database';
 import { queryPreparedRows, queryRows } from '../raw-query';
 import type { RunActorKind, RunState } from '../schema';
-import { NO_CAP, overageCapRuns } from './overage-cap-sql';
+import { NO_CAP, overageBillable, overageCapRuns } from './overage-cap-sql';
 
 /**
  * Groups up to this size go as a named prepared statement; larger ones are parsed and planned anew.
@@ -324,13 +324,15 @@ export function reserveStatement(runs: readonly RunToDecide[]): SQL {
       cross join lateral (select * from account_spend_settings s where s.account_id = k.account_id limit 1) s
     ),
     overage as (
-      -- Accounts whose plan bills overage and that opted in: the cap in runs (see overageCapRuns).
+      -- Accounts whose plan bills overage, that opted in, and whose subscription carries the metered
+      -- item (see overageBillable): the cap in runs (see overageCapRuns).
       select s.account_id, ${overageCapRuns('s', sql`k.price`)} as cap
       from (
         select account_id, max(overage_price) as price from input
         where overage_price is not null and not is_blocked group by account_id
       ) k
       join settings s on s.account_id = k.account_id and s.overage_enabled
+      join subscriptions sub on sub.account_id = k.account_id and ${overageBillable('sub')}
     ),
     prior as materialized (
       -- An index probe per run (LIMIT 1 on a unique key changes no answer: it keeps the planner from

@@ -27,6 +27,13 @@ export const subscriptions = pgTable(
     stripePriceId: text('stripe_price_id'),
     /** The seat count Stripe last confirmed for the subscription's plan item (seat-priced plans). */
     stripeQuantity: integer('stripe_quantity'),
+    /**
+     * The subscription on which the metered overage item is (as Stripe last said, or as Tollgate added
+     * it). Overage is admitted only while it is the stored subscription: runs past the allowance on a
+     * subscription without the item would reach the meter and be billed by no invoice (a resubscribe
+     * after overage was turned on makes a subscription without it).
+     */
+    overageItemSubscriptionId: text('overage_item_subscription_id'),
     // A Stripe price Tollgate doesn't know (e.g. created by hand in the dashboard): kept for admins
     // instead of guessing a plan from it.
     unknownStripePriceId: text('unknown_stripe_price_id'),

@@ -1,0 +1,79 @@
+import { listMissingOverageItems, recordOverageItem } from '@tollgate/db';
+import { LIVE_SUBSCRIPTION_STATUSES, OVERAGE_PLAN_IDS } from '@tollgate/domain';
+import type { ApiDeps } from '../config';
+import type { BillingSettings } from './stripe-settings';
+
+/** Accounts one pass reads at a time (it walks them all, in account order). */
+const PAGE = 100;
+
+/**
+ * The metered overage price on an account's Stripe subscription, next to its plan: Stripe bills what
+ * the meter summed for the period on the renewal invoice, so overage is admitted only on a subscription
+ * that carries it (subscriptions.overage_item_subscription_id, see overageBillable). Added when the
+ * account turns overage on, and by the periodic pass to a subscription that lacks it while overage is
+ * on (a resubscribe makes a new subscription with the plan's price only). No transaction is open while
+ * Stripe is called; the item is recorded only if the subscription is still the account's.
+ */
+export function createOverageItems(deps: ApiDeps, settings: BillingSettings) {
+  const { db, logger } = deps;
+  const { stripe } = settings;
+
+  /**
+   * Puts the item on the subscription (once: one already there is kept) and records it, from what
+   * Stripe confirms: an item created under this key and removed since (by hand, in the dashboard) would
+   * be replayed, not made again, so the subscription is read back before it is recorded.
+   */
+  async function ensure(accountId: string, subscriptionId: string): Promise<boolean> {
+    const overage = settings.overage;
+    if (!overage) return false;
+    const hasItem = async () =>
+      (await stripe.subscriptions.retrieve(subscriptionId)).items.data.some(
+        (item) => item.price.id === overage.priceId,
+      );
+    if (!(await hasItem())) {
+      await stripe.subscriptionItems.create(
+        { subscription: subscriptionId, price: overage.priceId },
+        { idempotencyKey: `tollgate-overage-item-${subscriptionId}` },
+      );
+      if (!(await hasItem())) throw new Error(`the overage item of ${subscriptionId} is not on it at Stripe`);
+    }
+    return recordOverageItem(db, accountId, subscriptionId);
+  }
+
+  /**
+   * Every account with overage on whose live subscription isn't known to carry the item: checked at
+   * Stripe, the item added where missing. A failure is logged and the pass goes on; the next pass
+   * tries again (overage stays refused meanwhile, never admitted unbilled).
+   */
+  async function attachMissing(): Promise<{ checked: number; attached: number; failed: number }> {
+    const counts = { checked: 0, attached: 0, failed: 0 };
+    if (!settings.overage) return counts;
+    let after: string | null = null;
+    for (;;) {
+      const page = await listMissingOverageItems(db, {
+        plans: OVERAGE_PLAN_IDS,
+        liveStatuses: LIVE_SUBSCRIPTION_STATUSES,
+        afterAccountId: after,
+        limit: PAGE,
+      });
+      for (const missing of page) {
+        counts.checked += 1;
+        try {
+          if (await ensure(missing.accountId, missing.stripeSubscriptionId)) counts.attached += 1;
+        } catch (error) {
+          counts.failed += 1;
+          logger.warn('overage item not attached; tried again on the next pass', {
+            ...missing,
+            error: String(error),
+          });
+        }
+      }
+      if (page.length < PAGE) return counts;
+      after = page.at(-1)?.accountId ?? null;
+    }
+  }
+
+  return { ensure, attachMissing };
+}
+
+export type OverageItems = ReturnType<typeof createOverageItems>;

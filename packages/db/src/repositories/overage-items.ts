@@ -1,0 +1,58 @@
+import { sql } from 'drizzle-orm';
+import type { Database } from '../database';
+import { queryRows } from '../raw-query';
+
+/**
+ * Records that `stripeSubscriptionId` carries the metered overage item, if it still is the account's
+ * stored subscription (a resubscribe meanwhile made another one, which must get its own). True when
+ * recorded.
+ */
+export async function recordOverageItem(
+  db: Database,
+  accountId: string,
+  stripeSubscriptionId: string,
+): Promise<boolean> {
+  const rows = await queryRows<{ account_id: string }>(
+    db,
+    sql`update subscriptions set overage_item_subscription_id = ${stripeSubscriptionId}
+        where account_id = ${accountId} and stripe_subscription_id = ${stripeSubscriptionId}
+        returning account_id`,
+  );
+  return rows.length > 0;
+}
+
+export interface MissingOverageItem {
+  accountId: string;
+  stripeSubscriptionId: string;
+}
+
+/**
+ * Accounts that turned overage on whose live stored subscription isn't known to carry the metered item
+ * (a new subscription after a resubscribe; every account once after migration 0014), on `plans`, after
+ * `afterAccountId` in account order: a caller walks them all, so accounts that keep failing can't keep
+ * the others waiting.
+ */
+export async function listMissingOverageItems(
+  db: Database,
+  options: {
+    plans: readonly string[];
+    liveStatuses: readonly string[];
+    afterAccountId: string | null;
+    limit: number;
+  },
+): Promise<MissingOverageItem[]> {
+  if (options.plans.length === 0) return [];
+  const rows = await queryRows<{ account_id: string; stripe_subscription_id: string }>(
+    db,
+    sql`select s.account_id, s.stripe_subscription_id
+        from account_spend_settings ss join subscriptions s on s.account_id = ss.account_id
+        where ss.overage_enabled and s.stripe_subscription_id is not null
+          and s.overage_item_subscription_id is distinct from s.stripe_subscription_id
+          and s.plan = any(${sql.param([...options.plans])}::text[])
+          and s.status = any(${sql.param([...options.liveStatuses])}::text[])
+          and (${options.afterAccountId}::uuid is null or s.account_id > ${options.afterAccountId}::uuid)
+        order by s.account_id
+        limit ${options.limit}`,
+  );
+  return rows.map((row) => ({ accountId: row.account_id, stripeSubscriptionId: row.stripe_subscription_id }));
+}
