@@ -261,6 +261,7 @@ describe('Stripe links and state conversion', () => {
       stripeSubscriptionId: 'sub_full',
       stripePriceId: 'price_full',
       stripeQuantity: 3,
+      overageItemSubscriptionId: 'sub_full',
       unknownStripePriceId: 'price_unknown',
       stripeSyncedAt: new Date('2025-03-03T00:00:00Z'),
       stripeSyncTicket: 9_007_199_254_740_991,
