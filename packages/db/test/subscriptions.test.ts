@@ -262,6 +262,7 @@ describe('Stripe links and state conversion', () => {
       stripePriceId: 'price_full',
       stripeQuantity: 3,
       overageItemSubscriptionId: 'sub_full',
+      enterpriseDealClaimedUntil: new Date('2025-03-03T00:05:00Z'),
       unknownStripePriceId: 'price_unknown',
       stripeSyncedAt: new Date('2025-03-03T00:00:00Z'),
       stripeSyncTicket: 9_007_199_254_740_991,

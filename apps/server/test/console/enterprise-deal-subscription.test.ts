@@ -104,6 +104,62 @@ describe('ENTERPRISE deals: the subscription bills the deal, and the deal ends w
     expect(statuses.at(-1)).toBe(402);
   });
 
+  it("a run limit an operator set before the deal gives way to the deal's (the override is cleared with it)", async () => {
+    const customer = await Customer.signUp(billing);
+    await customer.checkout('BASIC', CARDS.success);
+    const accountId = personalAccountId(customer.userId);
+    const set = await trpc(
+      billing.server.url,
+      'mutation',
+      'admin.setRunLimit',
+      { accountId, runLimit: 1200, reason: 'support gesture' },
+      operatorToken,
+    );
+    expect(set.status).toBe(200);
+    expect((await customer.overview()).usage.limit).toBe(1200);
+    const { stripeSubscriptionId } = await deal(accountId, 50_000);
+    await customer.settle();
+    expect(await customer.overview()).toMatchObject({ plan: 'ENTERPRISE', usage: { limit: 50_000 } });
+    // And once the deal ends, neither the deal's limit nor the old override stays.
+    await billing.stripe.subscriptions.cancel(stripeSubscriptionId);
+    await customer.settle();
+    expect((await customer.overview()).usage.limit).toBe(10);
+  });
+
+  it('two deals for one account at once: one is made, the other is refused (409), one subscription', async () => {
+    const customer = await Customer.signUp(billing);
+    const accountId = personalAccountId(customer.userId);
+    // Both would find no live subscription at Stripe while the other makes its own.
+    billing.emulator.faults.set({ method: 'GET', path: '/v1/subscriptions', latencyMs: 500, times: 2 });
+    const answers = await Promise.all(
+      [5000, 8000].map((runLimit) =>
+        trpc(
+          billing.server.url,
+          'mutation',
+          'admin.createEnterpriseDeal',
+          {
+            accountId,
+            runLimit,
+            priceCents: 100_000,
+            interval: 'month',
+            collection: 'send_invoice',
+            daysUntilDue: 30,
+            reason: `deal of ${runLimit}`,
+          },
+          operatorToken,
+        ),
+      ),
+    );
+    expect(answers.map((answer) => answer.status).sort()).toEqual([200, 409]);
+    await customer.settle();
+    const row = await getSubscription(billing.server.deps.db, accountId);
+    const live = await billing.stripe.subscriptions.list({ customer: row?.stripeCustomerId ?? '' });
+    expect(live.data).toHaveLength(1);
+    // The refused one can be sent again once the first is made: it switches that subscription.
+    const again = await deal(accountId, 8000);
+    expect(again.stripeSubscriptionId).toBe(live.data[0]?.id);
+  });
+
   it('a Checkout paid while the deal is being made is the duplicate, not the deal', async () => {
     const customer = await Customer.signUp(billing);
     const accountId = personalAccountId(customer.userId);

@@ -71,7 +71,11 @@ describe('ENTERPRISE deals: a price and a subscription made at Stripe, the limit
     expect(audit[0]).toMatchObject({
       action: 'enterprise_deal',
       reason: 'Acme: signed order form #42',
-      after: { runLimit: 5000, deal: { stripePriceId: made.data.stripePriceId, priceCents: 250_000 } },
+      // The deal's limit is its subscription's: no override stays on top of it.
+      after: {
+        runLimit: null,
+        deal: { runLimit: 5000, stripePriceId: made.data.stripePriceId, priceCents: 250_000 },
+      },
     });
 
     // Revenue analytics count the deal at its own price.

@@ -1,16 +1,19 @@
 import {
-  appendAudit,
+  claimDealMaking,
+  ensureFreeSubscription,
   findAccount,
   getSubscription,
   insertEnterpriseDeal,
   listDuplicateSubscriptionsOfAccount,
+  releaseDealMaking,
   setEnterpriseDealSubscription,
+  type AccountRow,
 } from '@tollgate/db';
 import { AppError, isLiveStatus, parseStripeSubscription, subscriptionStatusSchema } from '@tollgate/domain';
 import Stripe from 'stripe';
 import type { ApiDeps } from '../config';
 import type { EnterpriseDeal, EnterpriseDealInput } from '../schemas/console-schemas';
-import type { StaffActor } from '../services/override-service';
+import { createOverrideService, type StaffActor } from '../services/override-service';
 import type { Tenant } from '../tenant';
 import type { BillingSettings } from './stripe-settings';
 import { ownerOfAccount } from './stripe-owner';
@@ -28,6 +31,12 @@ import type { SubscriptionSync } from './subscription-sync';
  * stored row may not know the first attempt's yet), so a retry moves it instead of making a second;
  * with the console's `idempotencyKey`, the retry also finds the same price and writes no second audit.
  */
+/**
+ * How long one deal may take before another may start for the account (its maker crashed): longer
+ * than its Stripe calls can take, each bounded by the SDK's timeout and retries.
+ */
+const DEAL_CLAIM_MS = 5 * 60_000;
+
 export function createEnterpriseDeals(
   deps: ApiDeps,
   settings: BillingSettings,
@@ -36,6 +45,7 @@ export function createEnterpriseDeals(
 ) {
   const { stripe } = settings;
   const { db, now } = deps;
+  const overrides = createOverrideService(deps);
 
   async function create(input: EnterpriseDealInput, actor: StaffActor): Promise<EnterpriseDeal> {
     const isInvoiced = input.collection === 'send_invoice';
@@ -49,6 +59,27 @@ export function createEnterpriseDeals(
     }
     const account = await findAccount(db, input.accountId);
     if (!account) throw new AppError('NOT_FOUND', `No account ${input.accountId}`);
+    await ensureFreeSubscription(db, account.id, now());
+    const claimedUntil = new Date(now().getTime() + DEAL_CLAIM_MS);
+    if (!(await claimDealMaking(db, account.id, now(), claimedUntil))) {
+      throw new AppError(
+        'CONFLICT',
+        'Another deal for this account is being made: wait for it to finish, then check the account',
+      );
+    }
+    try {
+      return await make(account, input, actor);
+    } finally {
+      await releaseDealMaking(db, account.id, claimedUntil);
+    }
+  }
+
+  async function make(
+    account: AccountRow,
+    input: EnterpriseDealInput,
+    actor: StaffActor,
+  ): Promise<EnterpriseDeal> {
+    const isInvoiced = input.collection === 'send_invoice';
     return withStripeErrors(async () => {
       const customer = await ensureCustomer({
         accountId: account.id,
@@ -141,8 +172,10 @@ export function createEnterpriseDeals(
   }
 
   /**
-   * The deal's subscription, and its audit row once: a retry that finds the deal (same key, same price)
-   * already recorded writes none.
+   * The deal's subscription and, once (a retry that finds the deal already recorded changes nothing),
+   * its audit row, in one transaction: the deal's limit is the subscription's (the sync sets it), so a
+   * run limit override set before (a support gesture, an earlier deal's) is cleared with it, or it
+   * would stay on top of the deal's limit.
    */
   async function recordDeal(
     input: EnterpriseDealInput,
@@ -158,26 +191,26 @@ export function createEnterpriseDeals(
         stripeSubscriptionId,
       );
       if (!isFirst) return;
-      await appendAudit(tx, {
-        actorUserId: actor.userId,
-        actorRole: actor.role,
-        action: 'enterprise_deal',
-        accountId: input.accountId,
-        before: null,
-        after: {
-          runLimit: input.runLimit,
-          deal: {
-            stripePriceId,
-            stripeSubscriptionId,
-            priceCents: input.priceCents,
-            interval: input.interval,
-            collection: input.collection,
-          },
+      const deal = {
+        runLimit: input.runLimit,
+        stripePriceId,
+        stripeSubscriptionId,
+        priceCents: input.priceCents,
+        interval: input.interval,
+        collection: input.collection,
+      };
+      await overrides.changeIn(
+        tx,
+        actor,
+        {
+          accountId: input.accountId,
+          action: 'enterprise_deal',
+          change: { runLimit: null },
+          reason: input.reason,
+          auditDetail: { deal },
         },
-        reason: input.reason,
-        requestId: actor.requestId,
-        at: now(),
-      });
+        now(),
+      );
     });
   }
 

@@ -10,6 +10,20 @@ import { AppError, resolveEntitlement, type AccountOverrides } from '@tollgate/d
 import type { ApiDeps } from '../config';
 import { requireSupportDailyRoom } from './support-daily-bound';
 
+export interface OverrideChangeInput {
+  accountId: string;
+  action: string;
+  change: OverridesChange;
+  reason: string;
+  /** What else the action did, recorded with the overrides in the audit row's `after`. */
+  auditDetail?: Record<string, unknown>;
+  /**
+   * Runs the change hands out (a fresh trial window), counted against support's daily bound: recorded
+   * as `units` in the audit row, where the bound reads it.
+   */
+  supportBound?: { units: number; limit: number };
+}
+
 /** Who acts: the staff member, their platform role, and the request (for the audit row). */
 export interface StaffActor {
   userId: string;
@@ -27,63 +41,58 @@ export interface StaffActor {
 export function createOverrideService(deps: ApiDeps) {
   const { db, now, config } = deps;
 
-  async function change(
-    actor: StaffActor,
-    input: {
-      accountId: string;
-      action: string;
-      change: OverridesChange;
-      reason: string;
-      /** What else the action did, recorded with the overrides in the audit row's `after`. */
-      auditDetail?: Record<string, unknown>;
-      /**
-       * Runs the change hands out (a fresh trial window), counted against support's daily bound:
-       * recorded as `units` in the audit row, where the bound reads it.
-       */
-      supportBound?: { units: number; limit: number };
-    },
-  ): Promise<AccountOverrides> {
+  async function change(actor: StaffActor, input: OverrideChangeInput): Promise<AccountOverrides> {
     const reason = input.reason.trim();
     if (reason.length === 0) throw new AppError('BAD_REQUEST', 'a reason is required');
-    const at = now();
-    const { supportBound } = input;
-    const auditDetail = supportBound
-      ? { ...input.auditDetail, units: supportBound.units }
-      : input.auditDetail;
-    const after = await db.transaction(async (tx) => {
-      if (supportBound) {
-        await requireSupportDailyRoom(tx, { actorUserId: actor.userId, ...supportBound, at });
-      }
-      const state = await getSubscriptionState(tx, input.accountId);
-      if (!state) throw new AppError('NOT_FOUND', `No account ${input.accountId}`);
-      const result = await changeAccountOverrides(tx, {
-        accountId: input.accountId,
-        change: input.change,
-        auditDetail,
-        audit: {
-          actorUserId: actor.userId,
-          actorRole: actor.role,
-          action: input.action,
-          reason,
-          requestId: actor.requestId,
-          at,
-        },
-      });
-      await writeLimit(
-        tx,
-        input.accountId,
-        { ...state, overrides: result.before },
-        { ...state, overrides: result.after },
-        at,
-      );
-      return result.after;
-    });
+    const after = await db.transaction((tx) => changeIn(tx, actor, { ...input, reason }, now()));
     deps.logger.info('account override changed', {
       accountId: input.accountId,
       action: input.action,
       by: actor.userId,
     });
     return after;
+  }
+
+  /**
+   * The change inside the caller's transaction (an ENTERPRISE deal records itself and clears the run
+   * limit it supersedes in one): the overrides, their audit row and the period's limit.
+   */
+  async function changeIn(
+    tx: Database,
+    actor: StaffActor,
+    input: OverrideChangeInput,
+    at: Date,
+  ): Promise<AccountOverrides> {
+    const { supportBound } = input;
+    const auditDetail = supportBound
+      ? { ...input.auditDetail, units: supportBound.units }
+      : input.auditDetail;
+    if (supportBound) {
+      await requireSupportDailyRoom(tx, { actorUserId: actor.userId, ...supportBound, at });
+    }
+    const state = await getSubscriptionState(tx, input.accountId);
+    if (!state) throw new AppError('NOT_FOUND', `No account ${input.accountId}`);
+    const result = await changeAccountOverrides(tx, {
+      accountId: input.accountId,
+      change: input.change,
+      auditDetail,
+      audit: {
+        actorUserId: actor.userId,
+        actorRole: actor.role,
+        action: input.action,
+        reason: input.reason,
+        requestId: actor.requestId,
+        at,
+      },
+    });
+    await writeLimit(
+      tx,
+      input.accountId,
+      { ...state, overrides: result.before },
+      { ...state, overrides: result.after },
+      at,
+    );
+    return result.after;
   }
 
   /** The limit the change gives, where admission reads it (see applyPeriodLimit). */
@@ -108,7 +117,7 @@ export function createOverrideService(deps: ApiDeps) {
     });
   }
 
-  return { change };
+  return { change, changeIn };
 }
 
 export type OverrideService = ReturnType<typeof createOverrideService>;

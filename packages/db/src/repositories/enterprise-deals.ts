@@ -1,6 +1,6 @@
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, isNull, lte, or } from 'drizzle-orm';
 import type { Database } from '../database';
-import { enterpriseDeals, type EnterpriseDealRow } from '../schema';
+import { enterpriseDeals, subscriptions, type EnterpriseDealRow } from '../schema';
 
 export type NewEnterpriseDeal = typeof enterpriseDeals.$inferInsert;
 
@@ -54,4 +54,39 @@ export async function setEnterpriseDealSubscription(
 /** The account's deal prices: the catalog mapping reads a subscription on one of them as ENTERPRISE. */
 export async function listEnterpriseDeals(db: Database, accountId: string): Promise<EnterpriseDealRow[]> {
   return db.select().from(enterpriseDeals).where(eq(enterpriseDeals.accountId, accountId));
+}
+
+/**
+ * Claims the making of a deal for the account until `until`: false while another claim is live (its
+ * maker still at work, or crashed less than the claim's length ago). The account's subscription row
+ * must exist (ensureFreeSubscription).
+ */
+export async function claimDealMaking(
+  db: Database,
+  accountId: string,
+  now: Date,
+  until: Date,
+): Promise<boolean> {
+  const rows = await db
+    .update(subscriptions)
+    .set({ enterpriseDealClaimedUntil: until })
+    .where(
+      and(
+        eq(subscriptions.accountId, accountId),
+        or(
+          isNull(subscriptions.enterpriseDealClaimedUntil),
+          lte(subscriptions.enterpriseDealClaimedUntil, now),
+        ),
+      ),
+    )
+    .returning({ accountId: subscriptions.accountId });
+  return rows.length > 0;
+}
+
+/** Ends this claim (named by its `until`), not a later one taken after it expired. */
+export async function releaseDealMaking(db: Database, accountId: string, until: Date): Promise<void> {
+  await db
+    .update(subscriptions)
+    .set({ enterpriseDealClaimedUntil: null })
+    .where(and(eq(subscriptions.accountId, accountId), eq(subscriptions.enterpriseDealClaimedUntil, until)));
 }

@@ -34,6 +34,11 @@ export const subscriptions = pgTable(
      * after overage was turned on makes a subscription without it).
      */
     overageItemSubscriptionId: text('overage_item_subscription_id'),
+    /**
+     * An ENTERPRISE deal is being made for the account until then: one at a time, since two made at
+     * once would each find no live subscription at Stripe and each make one.
+     */
+    enterpriseDealClaimedUntil: timestamptz('enterprise_deal_claimed_until'),
     // A Stripe price Tollgate doesn't know (e.g. created by hand in the dashboard): kept for admins
     // instead of guessing a plan from it.
     unknownStripePriceId: text('unknown_stripe_price_id'),

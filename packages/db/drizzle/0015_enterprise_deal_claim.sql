@@ -1,0 +1,1 @@
+ALTER TABLE "subscriptions" ADD COLUMN "enterprise_deal_claimed_until" timestamp with time zone;
