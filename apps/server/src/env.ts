@@ -123,6 +123,11 @@ export const envSchema = z.object({
   /** Re-send team accounts' seat counts Stripe hasn't confirmed this often (0 = off; Stripe billing only). */
   SEAT_SYNC_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
   /**
+   * Put the metered overage item on subscriptions of accounts with overage on that lack it this often
+   * (a resubscribe; 0 = off, and such accounts' overage stays refused; Stripe billing only).
+   */
+  OVERAGE_ITEM_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
+  /**
    * How often a replica that doesn't lead the periodic passes asks for the lead (and the leader checks
    * its session): the longest the passes pause after the leader dies (leadership.ts).
    */

@@ -166,7 +166,7 @@ export async function startServer(env: Env, options: StartOptions = {}): Promise
         : null;
       const sweeper = startRunSweeper(services, env.RUN_START_TIMEOUT_SECONDS * 1000, logger);
       const seatSync = startSeatSyncWorker(services, env.SEAT_SYNC_INTERVAL_SECONDS * 1000, logger);
-      const overageItems = startOverageItemWorker(services, env.SEAT_SYNC_INTERVAL_SECONDS * 1000, logger);
+      const overageItems = startOverageItemWorker(services, env.OVERAGE_ITEM_INTERVAL_SECONDS * 1000, logger);
       const meterReporting = startMeterReporting(
         services,
         env.METER_REPORT_INTERVAL_SECONDS * 1000,

@@ -58,4 +58,27 @@ describe('overage after a resubscribe', () => {
       failed: 0,
     });
   });
+
+  it('a sync that fetched the subscription before the item was added does not write it away', async () => {
+    const customer = await Customer.signUp(billing);
+    await customer.checkout('BASIC', CARDS.success);
+    const accountId = personalAccountId(customer.userId);
+    const subscriptionId =
+      (await getSubscription(billing.server.deps.db, accountId))?.stripeSubscriptionId ?? '';
+    const { sync } = stripeBilling();
+    // A reconcile pass (or another event) fetches the subscription: no metered item yet. The item's
+    // own webhook is late.
+    billing.emulator.webhooks.pause();
+    const stale = await sync.prepare(subscriptionId);
+    expect(
+      (await customer.call('mutation', 'billing.updateSpendSettings', { overageEnabled: true })).status,
+    ).toBe(200);
+    await sync.commit(stale, (tx) => (stale ? sync.apply(tx, stale) : Promise.resolve(null)));
+    const row = await getSubscription(billing.server.deps.db, accountId);
+    expect(row?.overageItemSubscriptionId).toBe(subscriptionId);
+    expect(await customer.runs(100, 'plan')).not.toContain(402);
+    expect(await customer.runs(2, 'over')).toEqual([200, 200]);
+    billing.emulator.webhooks.resume();
+    await customer.settle();
+  });
 });

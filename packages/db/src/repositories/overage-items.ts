@@ -1,11 +1,13 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../database';
 import { queryRows } from '../raw-query';
+import { SUBSCRIPTION_SYNC_TICKETS_SEQUENCE } from '../schema';
 
 /**
  * Records that `stripeSubscriptionId` carries the metered overage item, if it still is the account's
  * stored subscription (a resubscribe meanwhile made another one, which must get its own). True when
- * recorded.
+ * recorded. It takes a new sync ticket: a sync that fetched the subscription before the item was added
+ * is then stale and can't write the item away again (the item's own webhook brings it back fresh).
  */
 export async function recordOverageItem(
   db: Database,
@@ -14,7 +16,8 @@ export async function recordOverageItem(
 ): Promise<boolean> {
   const rows = await queryRows<{ account_id: string }>(
     db,
-    sql`update subscriptions set overage_item_subscription_id = ${stripeSubscriptionId}
+    sql`update subscriptions set overage_item_subscription_id = ${stripeSubscriptionId},
+          stripe_sync_ticket = nextval(${SUBSCRIPTION_SYNC_TICKETS_SEQUENCE}::regclass)
         where account_id = ${accountId} and stripe_subscription_id = ${stripeSubscriptionId}
         returning account_id`,
   );
