@@ -62,3 +62,33 @@ describe('POST /v1/subscriptions/:id collection settings', () => {
     });
   });
 });
+
+describe('send_invoice needs the customer’s email, as Stripe does', () => {
+  it('refuses a subscription billed by invoice for a customer without one (create and update)', async () => {
+    const customer = await h.stripe.customers.create({ name: 'No email' });
+    const price = await enterprisePrice(h);
+    const created = await rejectionOf(
+      h.stripe.subscriptions.create({
+        customer: customer.id,
+        items: [{ price: price.id }],
+        collection_method: 'send_invoice',
+        days_until_due: 30,
+      }),
+    );
+    expect(created).toMatchObject({ type: 'StripeInvalidRequestError', code: 'customer_email_missing' });
+    expect(created.message).toMatch(/^Missing email/);
+
+    const subscription = await activeSubscription();
+    await h.stripe.customers.update(String(subscription.customer), { email: '' });
+    const updated = await rejectionOf(
+      h.stripe.subscriptions.update(subscription.id, {
+        collection_method: 'send_invoice',
+        days_until_due: 30,
+      }),
+    );
+    expect(updated).toMatchObject({ code: 'customer_email_missing' });
+    expect((await h.stripe.subscriptions.retrieve(subscription.id)).collection_method).toBe(
+      'charge_automatically',
+    );
+  });
+});

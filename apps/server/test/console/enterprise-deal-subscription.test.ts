@@ -71,6 +71,15 @@ describe('ENTERPRISE deals: the subscription bills the deal, and the deal ends w
     expect(renewal.amount_due).toBe(100_000);
   });
 
+  it("a team that never checked out is billed by invoice at its creator's email (Stripe needs one)", async () => {
+    const owner = await registerVerifiedUser(billing.server);
+    const teamId = await createTeam(billing.server, owner);
+    const { stripeSubscriptionId } = await deal(teamId);
+    const subscription = await billing.stripe.subscriptions.retrieve(stripeSubscriptionId);
+    const customer = await billing.stripe.customers.retrieve(String(subscription.customer));
+    expect(customer).toMatchObject({ email: owner.user.email, metadata: { accountId: teamId } });
+  });
+
   it("a cancellation the customer had scheduled doesn't end the deal", async () => {
     const customer = await Customer.signUp(billing);
     await customer.checkout('BASIC', CARDS.success);

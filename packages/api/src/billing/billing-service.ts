@@ -1,5 +1,6 @@
 import {
   countMembers,
+  findAccount,
   findUserById,
   getSubscription,
   linkStripeCustomer,
@@ -63,15 +64,15 @@ export function createBillingService(
    * What the account's Stripe customer is created with. It must not depend on who calls: the
    * idempotency key names the account, and Stripe refuses the same key with other parameters for 24 h,
    * so two admins of a team (or an admin after the owner's answer was lost) must send the same body.
-   * A personal account has one caller, whose email goes on the customer (receipts, the portal); a
-   * team's customer gets no member's email (members come and go; the caller may be any admin):
-   * Checkout asks the payer for an email.
+   * The email is the account creator's (the user of a personal account; for a team, whoever made it,
+   * whichever admin calls): receipts and the portal need one, and Stripe refuses to send an invoice
+   * (an ENTERPRISE deal billed by invoice) to a customer without one.
    */
   async function customerParams(tenant: Tenant): Promise<Stripe.CustomerCreateParams> {
     const metadata = accountMetadata(tenant);
-    if (tenant.accountId !== personalAccountId(tenant.userId)) return { metadata };
-    const user = await findUserById(db, tenant.userId);
-    return { ...(user?.email ? { email: user.email } : {}), metadata };
+    const account = await findAccount(db, tenant.accountId);
+    const creator = await findUserById(db, account?.createdByUserId ?? tenant.userId);
+    return { ...(creator?.email ? { email: creator.email } : {}), metadata };
   }
 
   /**

@@ -37,3 +37,16 @@ export function parseCollection(params: Params, current: CollectionSettings | nu
   if (daysUntilDue === null) throw missingParam('days_until_due');
   return { collectionMethod, daysUntilDue };
 }
+
+/**
+ * Like Stripe: an invoice sent to the customer needs the customer's email ("Missing email"), so a
+ * subscription billed by invoice is refused for a customer without one.
+ */
+export function requireInvoiceEmail(settings: CollectionSettings, customer: Stripe.Customer): void {
+  if (settings.collectionMethod !== 'send_invoice' || customer.email) return;
+  throw invalidRequest(
+    'Missing email. In order to create invoices that are sent to the customer, the customer must have a valid email.',
+    'customer',
+    'customer_email_missing',
+  );
+}

@@ -17,7 +17,7 @@ import {
 import type { Params } from '../form-parsing';
 import { requestMoment, requestParams } from '../request-context';
 import { respond } from '../respond';
-import { parseCollection } from './subscription-collection';
+import { parseCollection, requireInvoiceEmail } from './subscription-collection';
 
 const PAYMENT_BEHAVIORS: readonly PaymentBehavior[] = [
   'allow_incomplete',
@@ -93,6 +93,7 @@ function parseCreation(ctx: EmulatorContext, params: Params): SubscriptionCreati
   const customer: Stripe.Customer = getCustomer(ctx, requireString(params, 'customer'));
   const items = parseItems(ctx, params);
   const { collectionMethod, daysUntilDue } = parseCollection(params, null);
+  requireInvoiceEmail({ collectionMethod, daysUntilDue }, customer);
   const defaultPaymentMethod = optionalString(params, 'default_payment_method') ?? null;
   if (defaultPaymentMethod !== null) customerPaymentMethod(ctx, defaultPaymentMethod, customer.id);
   return {

@@ -1,6 +1,12 @@
 import { Router } from 'express';
 import type Stripe from 'stripe';
-import { customerIdOf, customerPaymentMethod, getPrice, getSubscription } from '../billing/lookups';
+import {
+  customerIdOf,
+  customerPaymentMethod,
+  getCustomer,
+  getPrice,
+  getSubscription,
+} from '../billing/lookups';
 import { changeQuantity, PRORATION_BEHAVIORS } from '../billing/quantity-changes';
 import type { QuantityChangeOptions } from '../billing/quantity-changes';
 import { assertLive, changeSubscriptionPrice } from '../billing/subscription-changes';
@@ -26,7 +32,7 @@ import { paginate } from '../list';
 import { firstItem } from '../objects/subscription';
 import { pathParam, requestMoment, requestParams } from '../request-context';
 import { respond } from '../respond';
-import { parseCollection } from './subscription-collection';
+import { parseCollection, requireInvoiceEmail } from './subscription-collection';
 import type { CollectionSettings } from './subscription-collection';
 
 function quantityChangeOptions(params: Params): QuantityChangeOptions {
@@ -121,6 +127,7 @@ export function subscriptionRoutes(ctx: EmulatorContext): Router {
     const moment = requestMoment(ctx, req, res);
     // validated before anything changes
     const collection = collectionChange(subscription, params);
+    if (collection) requireInvoiceEmail(collection, getCustomer(ctx, customerIdOf(subscription)));
     const metadata = metadataParam(params);
     if (metadata !== undefined) {
       updateSubscription(ctx, subscription, moment, (sub) => {
