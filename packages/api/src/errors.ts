@@ -67,9 +67,11 @@ export function serviceUnavailableError(cause: unknown): TRPCError {
  */
 export const STRIPE_RETRY_AFTER_SECONDS = 5;
 
+// Not "nothing was charged": a deal's subscription may be made before a later call fails. What holds
+// for every such call is that sending it again is safe.
 export const STRIPE_UNAVAILABLE_MESSAGE =
-  'Billing is temporarily unavailable: Stripe, the payment provider, could not be reached. Nothing was ' +
-  'charged; retry shortly';
+  'Billing is temporarily unavailable: Stripe, the payment provider, could not be reached. Sending ' +
+  'the same request again is safe; retry shortly';
 
 /**
  * The Stripe error behind `error` when Stripe was unreachable or failing for a moment (a connection
