@@ -390,3 +390,35 @@ describe('the seat sync worker', () => {
     }
   });
 });
+
+describe('the seat sync pass walks every drifted account', () => {
+  it('an account that fails every time does not keep the ones after it waiting', async () => {
+    const billing = await startBillingTestServer({ SEAT_SYNC_INTERVAL_SECONDS: '0' });
+    try {
+      const teams = [await Team.create(billing), await Team.create(billing)];
+      for (const team of teams) {
+        await team.buy();
+        const item = await team.stripeItem();
+        // Drifted by hand in the dashboard: 5 seats at Stripe for 1 member.
+        await billing.stripe.subscriptions.update(await team.subscriptionId(), {
+          items: [{ id: item.id, quantity: 5 }],
+          proration_behavior: 'none',
+        });
+      }
+      await billing.emulator.webhooks.drain();
+      const [first, second] = [...teams].sort((a, b) => a.id.localeCompare(b.id));
+      if (!first || !second) throw new Error('two teams');
+      // Stripe can't serve the first account's subscription, whatever the pass does.
+      billing.emulator.faults.set({
+        method: 'GET',
+        path: `/v1/subscriptions/${await first.subscriptionId()}`,
+        status: 400,
+      });
+      // One account per page: the failing one fills the first page.
+      expect(await stripeOf(billing).seats.syncDrifted(1)).toEqual({ checked: 2, updated: 1, failed: 1 });
+      expect((await second.stripeItem()).quantity).toBe(1);
+    } finally {
+      await billing.stop();
+    }
+  });
+});

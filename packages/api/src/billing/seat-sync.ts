@@ -113,17 +113,25 @@ export function createSeatSync(deps: ApiDeps, settings: BillingSettings, sync: S
     return outcome;
   }
 
-  /** The periodic pass: every team account whose confirmed quantity differs from its members. */
-  async function syncDrifted(limit = 100): Promise<{ checked: number; updated: number; failed: number }> {
-    const drifted = await listSeatDrift(db, SEAT_PRICED_PLANS, limit);
-    let updated = 0;
-    let failed = 0;
-    for (const state of drifted) {
-      const outcome = await syncAccount(state.accountId);
-      if (outcome === 'updated') updated += 1;
-      if (outcome === 'failed') failed += 1;
+  /**
+   * The periodic pass: every team account whose confirmed quantity differs from its members, read
+   * `pageSize` at a time in account order. All of them: a page of accounts that fail every time (a
+   * subscription Stripe can't serve) would otherwise be the whole pass, every pass.
+   */
+  async function syncDrifted(pageSize = 100): Promise<{ checked: number; updated: number; failed: number }> {
+    const counts = { checked: 0, updated: 0, failed: 0 };
+    let after: string | null = null;
+    for (;;) {
+      const page = await listSeatDrift(db, SEAT_PRICED_PLANS, pageSize, after);
+      for (const state of page) {
+        const outcome = await syncAccount(state.accountId);
+        counts.checked += 1;
+        if (outcome === 'updated') counts.updated += 1;
+        if (outcome === 'failed') counts.failed += 1;
+      }
+      if (page.length < pageSize) return counts;
+      after = page.at(-1)?.accountId ?? null;
     }
-    return { checked: drifted.length, updated, failed };
   }
 
   return { syncAccount, syncDrifted };

@@ -45,18 +45,24 @@ export async function getSeatState(db: Database, accountId: string): Promise<Sea
   return row ? toSeatState(row) : null;
 }
 
-/** Team accounts on a Stripe subscription whose confirmed quantity differs from their member count. */
+/**
+ * Team accounts on a Stripe subscription whose confirmed quantity differs from their member count, in
+ * account order after `afterAccountId`: a pass walks them all, so accounts that keep failing can't
+ * keep the ones after them waiting.
+ */
 export async function listSeatDrift(
   db: Database,
   plans: readonly string[],
   limit = 100,
+  afterAccountId: string | null = null,
 ): Promise<SeatState[]> {
   if (plans.length === 0) return [];
   const rows = await queryRows<SeatRow>(
     db,
     sql`select * from (${seatStateSelect}
           where a.kind = 'team' and s.stripe_subscription_id is not null
-            and s.plan = any(${sql.param([...plans])}::text[])) seats
+            and s.plan = any(${sql.param([...plans])}::text[])
+            and (${afterAccountId}::uuid is null or a.id > ${afterAccountId}::uuid)) seats
         where stripe_quantity is distinct from members
         order by account_id limit ${limit}`,
   );
