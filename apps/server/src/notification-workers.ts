@@ -21,10 +21,22 @@ export function startNotificationClock(services: Services, intervalMs: number, l
   return startPeriodicPass(
     intervalMs,
     async () => {
-      await services.billingReminders.runOnce();
-      await services.usageAlerts.sweep();
-      // Automatic purchases whose charge went unanswered: charged again under the same key (once).
-      await services.autoTopUp?.sweep();
+      // Three independent sweeps: one failing (its database statement, Stripe) doesn't skip the others.
+      const sweeps: Array<[string, () => Promise<unknown>]> = [
+        ['billing reminders', () => services.billingReminders.runOnce()],
+        ['usage alerts', () => services.usageAlerts.sweep()],
+        // Automatic purchases whose charge went unanswered: charged again under the same key (once).
+        ['auto top-up', async () => services.autoTopUp?.sweep()],
+      ];
+      for (const [name, sweep] of sweeps) {
+        try {
+          await sweep();
+        } catch (error) {
+          logger.error(`notification clock: ${name} failed; tried again on the next pass`, {
+            error: String(error),
+          });
+        }
+      }
     },
     logger,
     'notification clock pass',

@@ -136,13 +136,24 @@ export function createBillingReminders(deps: ApiDeps, dunningDays: readonly numb
     return notices.length;
   }
 
-  /** One pass over every account that may be owed a notice. Returns how many notices were considered. */
+  /**
+   * One pass over every account that may be owed a notice. Returns how many notices were considered.
+   * An account whose notices fail (its transaction rolled back: nothing of it is kept) is logged and
+   * tried again on the next pass; the accounts after it still get theirs.
+   */
   async function runOnce(): Promise<number> {
     const at = now();
     const candidates = await listReminderCandidates(db, at, new Date(at.getTime() + 3 * MS_PER_DAY));
     let considered = 0;
     for (const { accountId } of candidates) {
-      considered += await db.transaction((tx) => remindAccount(tx, accountId));
+      try {
+        considered += await db.transaction((tx) => remindAccount(tx, accountId));
+      } catch (error) {
+        deps.logger.warn('billing reminders of an account failed; tried again on the next pass', {
+          accountId,
+          error: String(error),
+        });
+      }
     }
     return considered;
   }
