@@ -14,11 +14,20 @@ export interface AdvisoryLease {
   release(): Promise<void>;
 }
 
+/**
+ * How long check() waits for the session to answer. A connection whose peer vanished without a FIN or
+ * RST (a network cut, a failover) answers nothing, and TCP keepalive notices only after its system
+ * delay (two hours on Linux by default): meanwhile the leader would go on leading unchecked, while
+ * PostgreSQL may already have let another process take the lock.
+ */
+export const LEASE_CHECK_TIMEOUT_MS = 10_000;
+
 /** The SQL both drivers run, on the session that holds the lock. */
 interface LockSession {
   /** One boolean answer: `select <fn>(hashtext($1)) as ok`. */
   ask(fn: 'pg_try_advisory_lock' | 'pg_advisory_unlock', name: string): Promise<boolean>;
-  ping(): Promise<void>;
+  /** Rejects when the session doesn't answer within `timeoutMs`. */
+  ping(timeoutMs: number): Promise<void>;
   end(): Promise<void>;
   isOpen(): boolean;
 }
@@ -37,7 +46,12 @@ interface LockSession {
  *   nest within a session, so this always succeeds there, and unlock pairs with each lock.
  * The lock is per database (PostgreSQL scopes advisory locks to the current database).
  */
-export async function tryAdvisoryLock(db: Database, name: string): Promise<AdvisoryLease | null> {
+export async function tryAdvisoryLock(
+  db: Database,
+  name: string,
+  options: { checkTimeoutMs?: number } = {},
+): Promise<AdvisoryLease | null> {
+  const checkTimeoutMs = options.checkTimeoutMs ?? LEASE_CHECK_TIMEOUT_MS;
   const session = await openSession(db);
   let isLocked: boolean;
   try {
@@ -56,11 +70,12 @@ export async function tryAdvisoryLock(db: Database, name: string): Promise<Advis
     async check() {
       if (!isHeld || !session.isOpen()) return (isHeld = false);
       try {
-        await session.ping();
+        await session.ping(checkTimeoutMs);
         return true;
       } catch {
         isHeld = false;
-        await session.end();
+        // Not awaited: ending a session whose peer vanished waits for that peer too.
+        void session.end();
         return false;
       }
     },
@@ -96,8 +111,16 @@ async function openSession(db: Database): Promise<LockSession> {
       const result = await client.query<{ ok: boolean }>(`select ${fn}(hashtext($1)) as ok`, [name]);
       return result.rows[0]?.ok === true;
     },
-    async ping() {
-      await client.query('select 1');
+    async ping(timeoutMs) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timedOut = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer in ${timeoutMs} ms`)), timeoutMs);
+      });
+      try {
+        await Promise.race([client.query('select 1'), timedOut]);
+      } finally {
+        clearTimeout(timer);
+      }
     },
     async end() {
       if (!isOpen) return;

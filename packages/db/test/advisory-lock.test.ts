@@ -1,7 +1,40 @@
 import { sql } from 'drizzle-orm';
+import { createServer, connect, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, postgresPoolOf, queryRows, tryAdvisoryLock, type DbHandle } from '../src';
+import { createScratchDatabase } from '../src/testing';
 import { postgresServerUrl, withTwoPools } from './two-pools';
+
+/**
+ * A TCP proxy to PostgreSQL that can stop forwarding without closing anything: what a network cut
+ * looks like to the client (no FIN, no RST, no answer).
+ */
+async function freezableProxy(target: URL) {
+  const sockets: Socket[] = [];
+  let isFrozen = false;
+  const server = createServer((client) => {
+    const upstream = connect(Number(target.port || 5432), target.hostname);
+    sockets.push(client, upstream);
+    client.on('data', (chunk) => void (isFrozen || upstream.write(chunk)));
+    upstream.on('data', (chunk) => void (isFrozen || client.write(chunk)));
+    client.on('error', () => upstream.destroy());
+    upstream.on('error', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const url = new URL(target);
+  url.hostname = '127.0.0.1';
+  url.port = String(port);
+  return {
+    url: url.toString(),
+    freeze: () => void (isFrozen = true),
+    close: () => {
+      for (const socket of sockets) socket.destroy();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
 
 describe('advisory lock on the embedded PGlite (one process, one session)', () => {
   let handle: DbHandle;
@@ -72,5 +105,23 @@ describe.skipIf(!postgresServerUrl)('advisory lock on PostgreSQL (two processes,
       await held?.release(); // a no-op: nothing held
       await taken?.release();
     });
+  });
+
+  it('a session that stops answering (a network cut) is given up within the check timeout', async () => {
+    const scratch = await createScratchDatabase(postgresServerUrl ?? '');
+    const proxy = await freezableProxy(new URL(scratch.url));
+    const handle = await createDb({ databaseUrl: proxy.url, poolSize: 2, migrate: false });
+    try {
+      const held = await tryAdvisoryLock(handle.db, 'job', { checkTimeoutMs: 300 });
+      expect(await held?.check()).toBe(true);
+      proxy.freeze();
+      // Without the timeout this check waits for TCP keepalive (hours): the test's own timeout fails it.
+      expect(await held?.check()).toBe(false);
+      expect(held?.isHeld()).toBe(false);
+    } finally {
+      await proxy.close();
+      await handle.close().catch(() => undefined);
+      await scratch.drop();
+    }
   });
 });
