@@ -140,6 +140,14 @@ describe('a new checkout expires the open one', () => {
     expect(await duplicateRows(customer)).toEqual([]);
   });
 
+  it("a run pack's checkout open in another tab stays payable", async () => {
+    const customer = await Customer.signUp(inOrder);
+    const pack = await customer.call('mutation', 'billing.createPackCheckout', { packId: 'PACK_100' });
+    expect(pack.status).toBe(200);
+    await openCheckout(customer, 'BASIC');
+    expect((await inOrder.stripe.checkout.sessions.retrieve(pack.data.id)).status).toBe('open');
+  });
+
   it('a third checkout expires only what is still open', async () => {
     const customer = await Customer.signUp(inOrder);
     const sessions = [await openCheckout(customer, 'BASIC'), await openCheckout(customer, 'PRO')];

@@ -138,7 +138,8 @@ export function createBillingService(
   }
 
   /**
-   * One open Checkout session per account: two tabs (BASIC and PRO) must not both be payable. A session
+   * One open subscription Checkout session per account: two tabs (BASIC and PRO) must not both be
+   * payable. A run pack's session (payment mode) stays open: packs are bought beside a plan. A session
    * paid meanwhile can't be expired any more, and that is no error (the webhook sync keeps one live
    * subscription if both get paid).
    */
@@ -147,7 +148,7 @@ export function createBillingService(
     const sessions = await stripe.checkout.sessions
       .list({ customer, status: 'open', limit: 100 })
       .autoPagingToArray({ limit: 1000 });
-    for (const open of sessions) {
+    for (const open of sessions.filter((session) => session.mode === 'subscription')) {
       try {
         await stripe.checkout.sessions.expire(open.id);
       } catch (error) {
