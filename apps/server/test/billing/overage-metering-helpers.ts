@@ -57,9 +57,28 @@ export async function meteredAccount(kit: MeteredStripe, db: Database): Promise<
   const user = await createUser(db, { email: `metered${accounts}@example.test`, createdAt: now });
   const accountId = await ensurePersonalAccount(db, user.id, now);
   const customer = await stripe.customers.create({ email: `metered${accounts}@example.test` });
+  await linkStripeCustomer(db, accountId, customer.id, now);
+  const subscribed = await subscribeMetered(kit, db, { accountId, customerId: customer.id });
+  await changeSpendSettings(db, accountId, { overageEnabled: true }, now);
+  const account = { accountId, userId: user.id, customerId: customer.id, ...subscribed };
+  // The plan's runs are spent: every run from here on is overage.
+  await startRuns(db, account, PLANS.BASIC.runLimit ?? 0, { prefix: 'plan', now });
+  return account;
+}
+
+/**
+ * A paid BASIC Checkout for the customer, the metered price added as the subscription's second item,
+ * and the account's subscriptions row naming it (as the sync records it from Stripe).
+ */
+export async function subscribeMetered(
+  kit: MeteredStripe,
+  db: Database,
+  account: { accountId: string; customerId: string },
+): Promise<{ subscriptionId: string; period: { start: Date; end: Date } }> {
+  const { stripe, emulator } = kit;
   const session = await stripe.checkout.sessions.create({
     mode: 'subscription',
-    customer: customer.id,
+    customer: account.customerId,
     line_items: [{ price: emulator.prices.BASIC, quantity: 1 }],
     success_url: 'http://app.tollgate.test/ok',
     cancel_url: 'http://app.tollgate.test/cancel',
@@ -77,23 +96,17 @@ export async function meteredAccount(kit: MeteredStripe, db: Database): Promise<
     start: new Date(item.current_period_start * 1_000),
     end: new Date(item.current_period_end * 1_000),
   };
-  await linkStripeCustomer(db, accountId, customer.id, now);
-  await updateSubscription(db, accountId, {
+  await updateSubscription(db, account.accountId, {
     plan: 'BASIC',
     status: 'active',
     stripeSubscriptionId: subscriptionId,
     stripePriceId: emulator.prices.BASIC,
-    // The metered item is on it (created above), as the sync records it from Stripe.
     overageItemSubscriptionId: subscriptionId,
     currentPeriodStart: period.start,
     currentPeriodEnd: period.end,
-    updatedAt: now,
+    updatedAt: emulator.clock.now(),
   });
-  await changeSpendSettings(db, accountId, { overageEnabled: true }, now);
-  const account = { accountId, userId: user.id, customerId: customer.id, subscriptionId, period };
-  // The plan's runs are spent: every run from here on is overage.
-  await startRuns(db, account, PLANS.BASIC.runLimit ?? 0, { prefix: 'plan', now });
-  return account;
+  return { subscriptionId, period };
 }
 
 const SERVICE = { kind: 'service', id: 'agent-backend' } as const;

@@ -1,4 +1,4 @@
-import { listMeterBatches, updateSubscription, type Database } from '@tollgate/db';
+import { listMeterBatches, type Database } from '@tollgate/db';
 import { createTestDb, type TestDbHandle } from '@tollgate/db/testing';
 import { PLANS } from '@tollgate/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import {
   recordingLogger,
   startMeteredStripe,
   startRuns,
+  subscribeMetered,
   type MeteredAccount,
   type MeteredStripe,
 } from './overage-metering-helpers';
@@ -59,37 +60,7 @@ function pipeline() {
 async function resubscribe(account: MeteredAccount): Promise<MeteredAccount> {
   const { stripe, emulator } = kit;
   await stripe.subscriptions.cancel(account.subscriptionId);
-  const session = await stripe.checkout.sessions.create({
-    mode: 'subscription',
-    customer: account.customerId,
-    line_items: [{ price: emulator.prices.BASIC, quantity: 1 }],
-    success_url: 'http://app.tollgate.test/ok',
-    cancel_url: 'http://app.tollgate.test/cancel',
-  });
-  const paid = emulator.checkout.pay(session.id, { card: '4242424242424242' });
-  if (!paid.isComplete) throw new Error(`checkout failed: ${paid.error}`);
-  const subscriptionId = String(paid.session.subscription);
-  await stripe.subscriptionItems.create({
-    subscription: subscriptionId,
-    price: kit.settings.overage.priceId,
-  });
-  const item = (await stripe.subscriptions.retrieve(subscriptionId)).items.data[0];
-  if (!item) throw new Error('subscription without items');
-  const period = {
-    start: new Date(item.current_period_start * 1_000),
-    end: new Date(item.current_period_end * 1_000),
-  };
-  await updateSubscription(db(), account.accountId, {
-    plan: 'BASIC',
-    status: 'active',
-    stripeSubscriptionId: subscriptionId,
-    stripePriceId: emulator.prices.BASIC,
-    // The metered item is on it (created above), as the sync records it from Stripe.
-    overageItemSubscriptionId: subscriptionId,
-    currentPeriodStart: period.start,
-    currentPeriodEnd: period.end,
-    updatedAt: emulator.clock.now(),
-  });
+  const { subscriptionId, period } = await subscribeMetered(kit, db(), account);
   const resubscribed = { ...account, subscriptionId, period };
   // The new period's plan runs are spent too: its runs from here on are overage.
   await startRuns(db(), resubscribed, PLANS.BASIC.runLimit ?? 0, {

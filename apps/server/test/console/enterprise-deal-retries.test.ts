@@ -1,37 +1,24 @@
 import { listAudit, personalAccountId } from '@tollgate/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Customer } from '../billing/scenarios';
-import { startBillingTestServer, type BillingTestServer } from '../support/billing-server';
-import { trpc } from '../support/http';
-import { registerOperator } from '../support/operators';
+import type { BillingTestServer } from '../support/billing-server';
+import { invoicedDeal, openDealDesk, type DealDesk } from './deal-support';
 
 // An ENTERPRISE deal whose answer was lost (Stripe made the subscription, the operator got a 502) is
 // sold again: the retry must not make a second subscription, which Stripe would bill a second time.
 describe('ENTERPRISE deals: a retry after a lost answer bills once', () => {
   let billing: BillingTestServer;
-  let operatorToken: string;
+  let deal: DealDesk['sell'];
 
   beforeAll(async () => {
-    billing = await startBillingTestServer();
-    operatorToken = (await registerOperator(billing.server)).accessToken;
+    ({ billing, sell: deal } = await openDealDesk());
   });
   afterAll(async () => {
     await billing?.stop();
   });
 
-  const deal = (input: Record<string, unknown>) =>
-    trpc(billing.server.url, 'mutation', 'admin.createEnterpriseDeal', input, operatorToken);
-
-  const invoiced = (accountId: string, extra: Record<string, unknown> = {}) => ({
-    accountId,
-    runLimit: 5000,
-    priceCents: 120_000,
-    interval: 'month',
-    collection: 'send_invoice',
-    daysUntilDue: 30,
-    reason: 'Acme: order form #7',
-    ...extra,
-  });
+  const invoiced = (accountId: string, extra: Record<string, unknown> = {}) =>
+    invoicedDeal(accountId, { runLimit: 5000, priceCents: 120_000, reason: 'Acme: order form #7', ...extra });
 
   /** The customer's subscriptions Stripe would bill (not canceled). */
   async function billedSubscriptions(accountId: string) {

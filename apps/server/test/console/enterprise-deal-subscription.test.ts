@@ -1,12 +1,12 @@
 import { getSubscription, personalAccountId } from '@tollgate/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CARDS, Customer } from '../billing/scenarios';
-import { startBillingTestServer, type BillingTestServer } from '../support/billing-server';
+import type { BillingTestServer } from '../support/billing-server';
 import { payCheckout } from '../support/hosted-pages';
 import { trpc } from '../support/http';
-import { registerOperator } from '../support/operators';
 import { registerVerifiedUser } from '../support/test-server';
 import { ACCOUNT_HEADER, addMembers, createTeam } from '../teams/team-support';
+import { invoicedDeal, openDealDesk, type DealDesk } from './deal-support';
 
 const DAY = 86_400;
 
@@ -15,31 +15,18 @@ const DAY = 86_400;
 describe('ENTERPRISE deals: the subscription bills the deal, and the deal ends with it', () => {
   let billing: BillingTestServer;
   let operatorToken: string;
+  let sell: DealDesk['sell'];
 
   beforeAll(async () => {
-    billing = await startBillingTestServer();
-    operatorToken = (await registerOperator(billing.server)).accessToken;
+    ({ billing, operatorToken, sell } = await openDealDesk());
   });
   afterAll(async () => {
     await billing?.stop();
   });
 
+  /** An invoiced deal that must go through: its answer. */
   async function deal(accountId: string, runLimit = 3000) {
-    const made = await trpc(
-      billing.server.url,
-      'mutation',
-      'admin.createEnterpriseDeal',
-      {
-        accountId,
-        runLimit,
-        priceCents: 100_000,
-        interval: 'month',
-        collection: 'send_invoice',
-        daysUntilDue: 30,
-        reason: 'signed order form',
-      },
-      operatorToken,
-    );
+    const made = await sell(invoicedDeal(accountId, { runLimit }));
     expect(made.status, JSON.stringify(made.error)).toBe(200);
     return made.data as { stripeSubscriptionId: string };
   }
@@ -142,21 +129,7 @@ describe('ENTERPRISE deals: the subscription bills the deal, and the deal ends w
     billing.emulator.faults.set({ method: 'GET', path: '/v1/subscriptions', latencyMs: 500, times: 2 });
     const answers = await Promise.all(
       [5000, 8000].map((runLimit) =>
-        trpc(
-          billing.server.url,
-          'mutation',
-          'admin.createEnterpriseDeal',
-          {
-            accountId,
-            runLimit,
-            priceCents: 100_000,
-            interval: 'month',
-            collection: 'send_invoice',
-            daysUntilDue: 30,
-            reason: `deal of ${runLimit}`,
-          },
-          operatorToken,
-        ),
+        sell(invoicedDeal(accountId, { runLimit, reason: `deal of ${runLimit}` })),
       ),
     );
     expect(answers.map((answer) => answer.status).sort()).toEqual([200, 409]);

@@ -2,27 +2,23 @@ import { getSubscription, listAudit, personalAccountId } from '@tollgate/db';
 import { monthOf } from '@tollgate/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CARDS, Customer } from '../billing/scenarios';
-import { startBillingTestServer, type BillingTestServer } from '../support/billing-server';
+import type { BillingTestServer } from '../support/billing-server';
 import { trpc } from '../support/http';
-import { registerOperator } from '../support/operators';
+import { openDealDesk, type DealDesk } from './deal-support';
 
 const DAY = 86_400;
 
 describe('ENTERPRISE deals: a price and a subscription made at Stripe, the limit with the subscription', () => {
   let billing: BillingTestServer;
   let operatorToken: string;
+  let deal: DealDesk['sell'];
 
   beforeAll(async () => {
-    billing = await startBillingTestServer();
-    operatorToken = (await registerOperator(billing.server)).accessToken;
+    ({ billing, operatorToken, sell: deal } = await openDealDesk());
   });
   afterAll(async () => {
     await billing?.stop();
   });
-
-  function deal(input: Record<string, unknown>, token = operatorToken) {
-    return trpc(billing.server.url, 'mutation', 'admin.createEnterpriseDeal', input, token);
-  }
 
   async function storedSubscription(customer: Customer) {
     const row = await getSubscription(billing.server.deps.db, personalAccountId(customer.userId));
