@@ -81,4 +81,30 @@ describe('overage after a resubscribe', () => {
     billing.emulator.webhooks.resume();
     await customer.settle();
   });
+
+  it('recording the item never throws away a sync of a newer state (a cancellation racing it)', async () => {
+    const customer = await Customer.signUp(billing);
+    await customer.checkout('BASIC', CARDS.success);
+    const accountId = personalAccountId(customer.userId);
+    const subscriptionId =
+      (await getSubscription(billing.server.deps.db, accountId))?.stripeSubscriptionId ?? '';
+    const { sync } = stripeBilling();
+    billing.emulator.webhooks.pause();
+    await billing.stripe.subscriptionItems.create({
+      subscription: subscriptionId,
+      price: overagePriceId() ?? '',
+    });
+    await billing.stripe.subscriptions.cancel(subscriptionId);
+    // The deletion's delivery fetched the canceled subscription; overage is turned on before it commits.
+    const deletion = await sync.prepare(subscriptionId);
+    await customer.call('mutation', 'billing.updateSpendSettings', { overageEnabled: true });
+    await sync.commit(deletion, (tx) => (deletion ? sync.apply(tx, deletion) : Promise.resolve(null)));
+    // That delivery was the deletion's only one: what it fetched must be what the account shows.
+    expect(await getSubscription(billing.server.deps.db, accountId)).toMatchObject({
+      plan: 'FREE',
+      status: 'canceled',
+    });
+    billing.emulator.webhooks.resume();
+    await customer.settle();
+  });
 });

@@ -65,7 +65,7 @@ export function createStripeBilling(
     /** A team account's Stripe quantity follows its member count (after changes, periodically). */
     seats,
     /** The metered overage item on each subscription whose account turned overage on (periodically). */
-    overageItems: createOverageItems(deps, settings),
+    overageItems: createOverageItems(deps, settings, sync),
     /** Overage journal → Stripe meter events (periodic pass), and the per-period comparison with Stripe. */
     meterReporter,
     meterReconciliation,

@@ -1,7 +1,9 @@
 import { listMissingOverageItems, recordOverageItem } from '@tollgate/db';
 import { LIVE_SUBSCRIPTION_STATUSES, OVERAGE_PLAN_IDS } from '@tollgate/domain';
 import type { ApiDeps } from '../config';
+import { ownerOfAccount } from './stripe-owner';
 import type { BillingSettings } from './stripe-settings';
+import type { SubscriptionSync } from './subscription-sync';
 
 /** Accounts one pass reads at a time (it walks them all, in account order). */
 const PAGE = 100;
@@ -14,14 +16,18 @@ const PAGE = 100;
  * on (a resubscribe makes a new subscription with the plan's price only). No transaction is open while
  * Stripe is called; the item is recorded only if the subscription is still the account's.
  */
-export function createOverageItems(deps: ApiDeps, settings: BillingSettings) {
+export function createOverageItems(deps: ApiDeps, settings: BillingSettings, sync: SubscriptionSync) {
   const { db, logger } = deps;
   const { stripe } = settings;
 
   /**
    * Puts the item on the subscription (once: one already there is kept) and records it, from what
    * Stripe confirms: an item created under this key and removed since (by hand, in the dashboard) would
-   * be replayed, not made again, so the subscription is read back before it is recorded.
+   * be replayed, not made again, so the subscription is read back before it is recorded. Then a sync
+   * of the subscription: its snapshot, fetched after the item was added, has the item and everything
+   * else, and makes stale a sync that fetched before (which would write the item away again). Taking a
+   * sync ticket here without fetching would instead have made stale a sync that fetched a newer state
+   * (a cancellation) and thrown it away.
    */
   async function ensure(accountId: string, subscriptionId: string): Promise<boolean> {
     const overage = settings.overage;
@@ -37,7 +43,9 @@ export function createOverageItems(deps: ApiDeps, settings: BillingSettings) {
       );
       if (!(await hasItem())) throw new Error(`the overage item of ${subscriptionId} is not on it at Stripe`);
     }
-    return recordOverageItem(db, accountId, subscriptionId);
+    const isRecorded = await recordOverageItem(db, accountId, subscriptionId);
+    await sync.sync(subscriptionId, ownerOfAccount(accountId));
+    return isRecorded;
   }
 
   /**

@@ -57,7 +57,7 @@ export function createServices(deps: ApiDeps) {
     usage,
     credits: createCreditService(deps, subscriptions),
     autoTopUp,
-    spend: createSpendService(deps, subscriptions),
+    spend: createSpendService(deps, subscriptions, stripe?.overageItems ?? null),
     overrides: createOverrideService(deps),
     analytics: createAnalyticsService(deps),
     sessions: createSessionService(deps, usage),

@@ -20,7 +20,7 @@ import {
   type PlanId,
   type SpendCap,
 } from '@tollgate/domain';
-import { createOverageItems } from '../billing/overage-items';
+import type { OverageItems } from '../billing/overage-items';
 import type { ApiDeps } from '../config';
 import type { SpendCapInput, SpendOverview, SpendSettingsInput } from '../schemas/spend-schemas';
 import type { Tenant } from '../tenant';
@@ -31,10 +31,13 @@ import type { SubscriptionService } from './subscription-service';
  * operator's cap. The reservation statement reads the stored settings itself; this service only
  * validates and stores them (and puts the metered price on the subscription when overage is turned on).
  */
-export function createSpendService(deps: ApiDeps, subscriptions: SubscriptionService) {
+export function createSpendService(
+  deps: ApiDeps,
+  subscriptions: SubscriptionService,
+  overageItems: OverageItems | null = null,
+) {
   const { db, now } = deps;
   const overageSettings = deps.billing?.overage ?? null;
-  const overageItems = deps.billing ? createOverageItems(deps, deps.billing) : null;
   const unitAmountDecimal = overageSettings?.unitAmountDecimal ?? OVERAGE_PRICE.unitAmountDecimal;
 
   async function overview(tenant: Tenant): Promise<SpendOverview> {

@@ -1,13 +1,11 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../database';
 import { queryRows } from '../raw-query';
-import { SUBSCRIPTION_SYNC_TICKETS_SEQUENCE } from '../schema';
 
 /**
  * Records that `stripeSubscriptionId` carries the metered overage item, if it still is the account's
  * stored subscription (a resubscribe meanwhile made another one, which must get its own). True when
- * recorded. It takes a new sync ticket: a sync that fetched the subscription before the item was added
- * is then stale and can't write the item away again (the item's own webhook brings it back fresh).
+ * recorded. No sync ticket is taken: the caller syncs the subscription next (see OverageItems.ensure).
  */
 export async function recordOverageItem(
   db: Database,
@@ -16,8 +14,7 @@ export async function recordOverageItem(
 ): Promise<boolean> {
   const rows = await queryRows<{ account_id: string }>(
     db,
-    sql`update subscriptions set overage_item_subscription_id = ${stripeSubscriptionId},
-          stripe_sync_ticket = nextval(${SUBSCRIPTION_SYNC_TICKETS_SEQUENCE}::regclass)
+    sql`update subscriptions set overage_item_subscription_id = ${stripeSubscriptionId}
         where account_id = ${accountId} and stripe_subscription_id = ${stripeSubscriptionId}
         returning account_id`,
   );
