@@ -1,4 +1,4 @@
-import { getSubscription, personalAccountId } from '@tollgate/db';
+import { getSubscription, linkStripeCustomer, personalAccountId } from '@tollgate/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CARDS, Customer } from '../billing/scenarios';
 import type { BillingTestServer } from '../support/billing-server';
@@ -67,6 +67,15 @@ describe('ENTERPRISE deals: the subscription bills the deal, and the deal ends w
     expect(customer).toMatchObject({ email: owner.user.email, metadata: { accountId: teamId } });
   });
 
+  it("a team whose customer has no email yet (made before) gets its creator's for the invoice", async () => {
+    const owner = await registerVerifiedUser(billing.server);
+    const teamId = await createTeam(billing.server, owner);
+    const bare = await billing.stripe.customers.create({ metadata: { accountId: teamId } });
+    await linkStripeCustomer(billing.server.deps.db, teamId, bare.id, new Date());
+    await deal(teamId);
+    expect(await billing.stripe.customers.retrieve(bare.id)).toMatchObject({ email: owner.user.email });
+  });
+
   it("a cancellation the customer had scheduled doesn't end the deal", async () => {
     const customer = await Customer.signUp(billing);
     await customer.checkout('BASIC', CARDS.success);
@@ -122,7 +131,7 @@ describe('ENTERPRISE deals: the subscription bills the deal, and the deal ends w
     expect((await customer.overview()).usage.limit).toBe(10);
   });
 
-  it('two deals for one account at once: one is made, the other is refused (409), one subscription', async () => {
+  it('two deals for one account at once: one is made, the other is told to come again (429), one subscription', async () => {
     const customer = await Customer.signUp(billing);
     const accountId = personalAccountId(customer.userId);
     // Both would find no live subscription at Stripe while the other makes its own.
@@ -132,7 +141,7 @@ describe('ENTERPRISE deals: the subscription bills the deal, and the deal ends w
         sell(invoicedDeal(accountId, { runLimit, reason: `deal of ${runLimit}` })),
       ),
     );
-    expect(answers.map((answer) => answer.status).sort()).toEqual([200, 409]);
+    expect(answers.map((answer) => answer.status).sort()).toEqual([200, 429]);
     await customer.settle();
     const row = await getSubscription(billing.server.deps.db, accountId);
     const live = await billing.stripe.subscriptions.list({ customer: row?.stripeCustomerId ?? '' });

@@ -89,4 +89,16 @@ describe('two admins of one team opening Checkout', () => {
     expect(after).toEqual({ atStripe: made.atStripe, linked: made.atStripe[0] });
     expect(await sessionCustomer(second.body.id)).toBe(made.atStripe[0]);
   });
+
+  it('a customer made under the key with other parameters (the previous release, never linked) is found and used', async () => {
+    const { accountId, owner } = await teamWithTwoAdmins();
+    // What the previous release sent for a team: no email. Its answer was lost before the link.
+    const orphan = await billing.stripe.customers.create(
+      { metadata: { accountId } },
+      { idempotencyKey: `tollgate-customer-account-${accountId}` },
+    );
+    const answer = await checkout(accountId, owner);
+    expect(answer.status, JSON.stringify(answer.body)).toBe(201);
+    expect(await customersOf(accountId)).toEqual({ atStripe: [orphan.id], linked: orphan.id });
+  });
 });

@@ -16,7 +16,7 @@ import {
   type AccountKind,
   type CheckoutPlanId,
 } from '@tollgate/domain';
-import type Stripe from 'stripe';
+import Stripe from 'stripe';
 import type { z } from 'zod';
 import type { ApiDeps } from '../config';
 import type {
@@ -89,16 +89,34 @@ export function createBillingService(
     if (state.stripeCustomerId) return state.stripeCustomerId;
     const { accountId } = tenant;
     const deletedCustomerId = (await getSubscription(db, accountId))?.deletedStripeCustomerId ?? null;
-    const customer = await stripe.customers.create(await customerParams(tenant), {
+    const customerId = await createCustomer(tenant, {
       idempotencyKey: deletedCustomerId
         ? `tollgate-customer-account-${accountId}-after-${deletedCustomerId}`
         : `tollgate-customer-account-${accountId}`,
     });
-    const linked = await linkStripeCustomer(db, accountId, customer.id, now());
+    const linked = await linkStripeCustomer(db, accountId, customerId, now());
     if (linked?.stripeCustomerId) return linked.stripeCustomerId;
     const current = await subscriptions.loadState(tenant);
     if (!current.stripeCustomerId) throw new AppError('INTERNAL', 'Stripe customer could not be linked');
     return current.stripeCustomerId;
+  }
+
+  /**
+   * The account's customer at Stripe, made under the account's key. Stripe refuses the key with other
+   * parameters for 24 h: a customer made (and never linked) by a process of the previous release, or
+   * before the creator changed their email. That customer is the account's: it is found by its
+   * metadata instead.
+   */
+  async function createCustomer(tenant: Tenant, options: { idempotencyKey: string }): Promise<string> {
+    try {
+      return (await stripe.customers.create(await customerParams(tenant), options)).id;
+    } catch (error) {
+      if (!(error instanceof Stripe.errors.StripeIdempotencyError)) throw error;
+      const found = await stripe.customers.search({ query: `metadata['accountId']:'${tenant.accountId}'` });
+      const made = found.data.find((customer) => !customer.deleted);
+      if (!made) throw error;
+      return made.id;
+    }
   }
 
   async function createCheckoutSession(

@@ -2,6 +2,7 @@ import {
   claimDealMaking,
   ensureFreeSubscription,
   findAccount,
+  findUserById,
   getSubscription,
   insertEnterpriseDeal,
   listDuplicateSubscriptionsOfAccount,
@@ -36,6 +37,7 @@ import type { SubscriptionSync } from './subscription-sync';
  * than its Stripe calls can take, each bounded by the SDK's timeout and retries.
  */
 const DEAL_CLAIM_MS = 5 * 60_000;
+const DEAL_RETRY_AFTER_SECONDS = 5;
 
 export function createEnterpriseDeals(
   deps: ApiDeps,
@@ -62,9 +64,12 @@ export function createEnterpriseDeals(
     await ensureFreeSubscription(db, account.id, now());
     const claimedUntil = new Date(now().getTime() + DEAL_CLAIM_MS);
     if (!(await claimDealMaking(db, account.id, now(), claimedUntil))) {
+      // Nothing was done: the same request may come again (429, not a refusal). A retry of that very
+      // deal (its answer lost) then answers it; another deal then moves its subscription.
       throw new AppError(
-        'CONFLICT',
-        'Another deal for this account is being made: wait for it to finish, then check the account',
+        'TOO_MANY_REQUESTS',
+        'A deal for this account is being made: send the request again in a few seconds',
+        { retryAfterSeconds: DEAL_RETRY_AFTER_SECONDS },
       );
     }
     try {
@@ -86,6 +91,7 @@ export function createEnterpriseDeals(
         userId: account.createdByUserId,
         kind: account.kind,
       });
+      if (isInvoiced) await ensureInvoiceEmail(customer, account);
       const key = input.idempotencyKey;
       const price = await stripe.prices.create(
         {
@@ -148,6 +154,17 @@ export function createEnterpriseDeals(
           typeof invoice === 'object' && invoice ? (invoice.hosted_invoice_url ?? null) : null,
       };
     });
+  }
+
+  /**
+   * Stripe sends an invoice only to a customer with an email ("Missing email…" otherwise). A team's
+   * customer made before customers got their account creator's email has none: it gets that one.
+   */
+  async function ensureInvoiceEmail(customerId: string, account: AccountRow): Promise<void> {
+    const customer = await stripe.customers.retrieve(customerId);
+    if (customer.deleted || customer.email) return;
+    const creator = await findUserById(db, account.createdByUserId);
+    if (creator?.email) await stripe.customers.update(customerId, { email: creator.email });
   }
 
   /**

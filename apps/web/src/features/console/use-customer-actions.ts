@@ -24,7 +24,9 @@ export function useCustomerActions(api: ConsoleApi, accountId: () => string, rel
       await change(accountId());
     } catch (failure) {
       const status = toTollgateError(failure).httpStatus;
-      return failed(errorMessage(failure), status !== null && status >= 400 && status < 500);
+      // A 429 refused nothing: the same request may come again (the server was busy with it).
+      const isRefused = status !== null && status >= 400 && status < 500 && status !== 429;
+      return failed(errorMessage(failure), isRefused);
     }
     await reload();
     return DONE;

@@ -208,10 +208,13 @@ describe('Console › customer', () => {
     expect(done.attributes('href')).toBe('https://invoice.example/in_9');
   });
 
-  it('sends a deal again with its key after no answer (it is made once); a refusal or a success gets a new key', async () => {
+  it('sends a deal again with its key after no answer or a 429 (it is made once); a refusal or a success gets a new key', async () => {
     const answers = [
       () => {
         throw new FakeTrpcError('BAD_GATEWAY', 502, 'Stripe could not be reached');
+      },
+      () => {
+        throw new FakeTrpcError('TOO_MANY_REQUESTS', 429, 'A deal for this account is being made');
       },
       () => {
         throw new FakeTrpcError('BAD_REQUEST', 400, 'Stripe refused: no card on file');
@@ -230,6 +233,7 @@ describe('Console › customer', () => {
     await field(wrapper, 'enterprise-deal-form', 'Price in dollars').setValue('900');
     await field(wrapper, 'enterprise-deal-form', 'Reason').setValue('pilot');
     await submit(); // 502: no answer about the deal
+    await submit(); // the same key: 429, still being made
     await submit(); // the same key: 400, refused
     await submit(); // a new key: made
     await field(wrapper, 'enterprise-deal-form', 'Run limit per period').setValue('600');
@@ -239,9 +243,9 @@ describe('Console › customer', () => {
     const keys = fake
       .callsTo('admin.createEnterpriseDeal')
       .map((call) => (call.input as { idempotencyKey: string }).idempotencyKey);
-    expect(keys).toHaveLength(4);
-    expect(keys[1]).toBe(keys[0]);
-    expect(new Set(keys.slice(1))).toHaveLength(3);
+    expect(keys).toHaveLength(5);
+    expect(new Set(keys.slice(0, 3))).toHaveLength(1);
+    expect(new Set(keys.slice(2))).toHaveLength(3);
   });
 
   it('cancels at the period end by default, or now', async () => {
