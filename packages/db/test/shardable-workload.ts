@@ -76,7 +76,6 @@ export async function runWorkload(db: Database): Promise<void> {
   });
   await repo.getSeatState(db, teamId);
   await repo.listSeatDrift(db, ['TEAM']);
-  await repo.recordOverageItem(db, teamId, 'sub_team');
   await repo.listMissingOverageItems(db, {
     plans: ['BASIC', 'PRO', 'TEAM'],
     liveStatuses: ['active'],

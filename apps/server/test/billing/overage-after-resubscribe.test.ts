@@ -21,6 +21,15 @@ describe('overage after a resubscribe', () => {
     if (!stripe) throw new Error('billing is not configured');
     return stripe;
   };
+  /** A customer on BASIC through Checkout: its account and Stripe subscription. */
+  async function basicCustomer() {
+    const customer = await Customer.signUp(billing);
+    await customer.checkout('BASIC', CARDS.success);
+    const accountId = personalAccountId(customer.userId);
+    const row = await getSubscription(billing.server.deps.db, accountId);
+    return { customer, accountId, subscriptionId: row?.stripeSubscriptionId ?? '' };
+  }
+
   async function itemPricesOf(customer: Customer) {
     const row = await getSubscription(billing.server.deps.db, personalAccountId(customer.userId));
     const subscription = await billing.stripe.subscriptions.retrieve(row?.stripeSubscriptionId ?? '');
@@ -60,11 +69,7 @@ describe('overage after a resubscribe', () => {
   });
 
   it('a sync that fetched the subscription before the item was added does not write it away', async () => {
-    const customer = await Customer.signUp(billing);
-    await customer.checkout('BASIC', CARDS.success);
-    const accountId = personalAccountId(customer.userId);
-    const subscriptionId =
-      (await getSubscription(billing.server.deps.db, accountId))?.stripeSubscriptionId ?? '';
+    const { customer, accountId, subscriptionId } = await basicCustomer();
     const { sync } = stripeBilling();
     // A reconcile pass (or another event) fetches the subscription: no metered item yet. The item's
     // own webhook is late.
@@ -83,11 +88,7 @@ describe('overage after a resubscribe', () => {
   });
 
   it('recording the item never throws away a sync of a newer state (a cancellation racing it)', async () => {
-    const customer = await Customer.signUp(billing);
-    await customer.checkout('BASIC', CARDS.success);
-    const accountId = personalAccountId(customer.userId);
-    const subscriptionId =
-      (await getSubscription(billing.server.deps.db, accountId))?.stripeSubscriptionId ?? '';
+    const { customer, accountId, subscriptionId } = await basicCustomer();
     const { sync } = stripeBilling();
     billing.emulator.webhooks.pause();
     await billing.stripe.subscriptionItems.create({

@@ -1,4 +1,4 @@
-import { listMissingOverageItems, recordOverageItem } from '@tollgate/db';
+import { getSubscription, listMissingOverageItems } from '@tollgate/db';
 import { LIVE_SUBSCRIPTION_STATUSES, OVERAGE_PLAN_IDS } from '@tollgate/domain';
 import type { ApiDeps } from '../config';
 import { ownerOfAccount } from './stripe-owner';
@@ -21,31 +21,31 @@ export function createOverageItems(deps: ApiDeps, settings: BillingSettings, syn
   const { stripe } = settings;
 
   /**
-   * Puts the item on the subscription (once: one already there is kept) and records it, from what
-   * Stripe confirms: an item created under this key and removed since (by hand, in the dashboard) would
-   * be replayed, not made again, so the subscription is read back before it is recorded. Then a sync
-   * of the subscription: its snapshot, fetched after the item was added, has the item and everything
-   * else, and makes stale a sync that fetched before (which would write the item away again). Taking a
-   * sync ticket here without fetching would instead have made stale a sync that fetched a newer state
-   * (a cancellation) and thrown it away.
+   * Puts the item on the subscription (once: one already there is kept), then syncs the subscription:
+   * the sync records the item from Stripe's own object (overageItemOf), fetched after the item was
+   * added, so it also makes stale a sync that fetched before (which would write the item away again).
+   * A sync ticket taken here without a fetch would instead make stale a sync that fetched a newer
+   * state (a cancellation) and throw it away. An item created under this key and removed since (by
+   * hand) is replayed, not made again: then the sync finds none, and this fails.
    */
   async function ensure(accountId: string, subscriptionId: string): Promise<boolean> {
     const overage = settings.overage;
     if (!overage) return false;
-    const hasItem = async () =>
-      (await stripe.subscriptions.retrieve(subscriptionId)).items.data.some(
-        (item) => item.price.id === overage.priceId,
-      );
-    if (!(await hasItem())) {
+    const subscription = await stripe.subscriptions.retrieve(subscriptionId);
+    if (!subscription.items.data.some((item) => item.price.id === overage.priceId)) {
       await stripe.subscriptionItems.create(
         { subscription: subscriptionId, price: overage.priceId },
         { idempotencyKey: `tollgate-overage-item-${subscriptionId}` },
       );
-      if (!(await hasItem())) throw new Error(`the overage item of ${subscriptionId} is not on it at Stripe`);
     }
-    const isRecorded = await recordOverageItem(db, accountId, subscriptionId);
     await sync.sync(subscriptionId, ownerOfAccount(accountId));
-    return isRecorded;
+    const row = await getSubscription(db, accountId);
+    // Another subscription became the account's meanwhile: it gets its own item in its turn.
+    if (row?.stripeSubscriptionId !== subscriptionId) return false;
+    if (row.overageItemSubscriptionId !== subscriptionId) {
+      throw new Error(`the overage item of ${subscriptionId} is not on it at Stripe`);
+    }
+    return true;
   }
 
   /**

@@ -2,25 +2,6 @@ import { sql } from 'drizzle-orm';
 import type { Database } from '../database';
 import { queryRows } from '../raw-query';
 
-/**
- * Records that `stripeSubscriptionId` carries the metered overage item, if it still is the account's
- * stored subscription (a resubscribe meanwhile made another one, which must get its own). True when
- * recorded. No sync ticket is taken: the caller syncs the subscription next (see OverageItems.ensure).
- */
-export async function recordOverageItem(
-  db: Database,
-  accountId: string,
-  stripeSubscriptionId: string,
-): Promise<boolean> {
-  const rows = await queryRows<{ account_id: string }>(
-    db,
-    sql`update subscriptions set overage_item_subscription_id = ${stripeSubscriptionId}
-        where account_id = ${accountId} and stripe_subscription_id = ${stripeSubscriptionId}
-        returning account_id`,
-  );
-  return rows.length > 0;
-}
-
 export interface MissingOverageItem {
   accountId: string;
   stripeSubscriptionId: string;
