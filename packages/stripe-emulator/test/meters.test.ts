@@ -40,6 +40,16 @@ async function rejection(promise: Promise<unknown>): Promise<Stripe.errors.Strip
 
 const nowSeconds = (): number => Math.floor(h.emulator.clock.now().getTime() / 1000);
 
+/**
+ * A timestamp the emulator took since `since` (seconds): a call may cross a second boundary, so "now"
+ * read after its answer can be a second past it.
+ */
+const takenSince = (since: number) => ({
+  asymmetricMatch: (seconds: unknown) =>
+    typeof seconds === 'number' && seconds >= since && seconds <= nowSeconds(),
+  toString: () => `a timestamp from ${since} to now`,
+});
+
 describe('billing meters', () => {
   it('creates, retrieves, lists, deactivates and reactivates a meter', async () => {
     const meter = await createMeter();
@@ -57,9 +67,10 @@ describe('billing meters', () => {
     const listed = await h.stripe.billing.meters.list({ status: 'active', limit: 100 });
     expect(listed.data.map((m) => m.id)).toContain(meter.id);
 
+    const beforeDeactivation = nowSeconds();
     const inactive = await h.stripe.billing.meters.deactivate(meter.id);
     expect(inactive.status).toBe('inactive');
-    expect(inactive.status_transitions.deactivated_at).toBe(nowSeconds());
+    expect(inactive.status_transitions.deactivated_at).toEqual(takenSince(beforeDeactivation));
     const inactiveList = await h.stripe.billing.meters.list({ status: 'inactive', limit: 100 });
     expect(inactiveList.data.map((m) => m.id)).toContain(meter.id);
     const customer = await h.stripe.customers.create({ email: 'inactive@example.com' });
@@ -94,6 +105,7 @@ describe('meter events', () => {
   it('records an event and refuses the same identifier within 24 h, counting it once', async () => {
     const meter = await createMeter();
     const customer = await h.stripe.customers.create({ email: 'me@example.com' });
+    const beforeEvent = nowSeconds();
     const event = await h.stripe.billing.meterEvents.create({
       event_name: meter.event_name,
       payload: { stripe_customer_id: customer.id, value: '25' },
@@ -105,7 +117,7 @@ describe('meter events', () => {
       identifier: 'run_1',
       livemode: false,
       payload: { stripe_customer_id: customer.id, value: '25' },
-      timestamp: nowSeconds(),
+      timestamp: takenSince(beforeEvent),
     });
 
     const duplicate = await rejection(
@@ -409,6 +421,7 @@ describe('meter state', () => {
   it('shows meters, events and adjustments in /_emulator/state', async () => {
     const meter = await createMeter();
     const customer = await h.stripe.customers.create({ email: 'state@example.com' });
+    const beforeCancel = nowSeconds();
     await h.stripe.billing.meterEvents.create({
       event_name: meter.event_name,
       payload: { stripe_customer_id: customer.id, value: '2' },
@@ -428,7 +441,7 @@ describe('meter state', () => {
     expect(state.meterEvents.find((e) => e.meter === meter.id)).toMatchObject({
       customer: customer.id,
       value: 2,
-      canceledAt: nowSeconds(),
+      canceledAt: takenSince(beforeCancel),
     });
     expect(state.meterEventAdjustments.some((a) => a.meter === meter.id)).toBe(true);
   });
