@@ -5,7 +5,7 @@
 export interface EmulatorClock {
   now(): Date;
   nowSeconds(): number;
-  /** Jump forward to `seconds` (unix). Never moves backwards. */
+  /** Jump forward to `seconds` (unix, fractions kept). Never moves backwards. */
   moveTo(seconds: number): void;
 }
 

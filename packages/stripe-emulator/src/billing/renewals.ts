@@ -179,12 +179,18 @@ function renew(ctx: EmulatorContext, subscription: Stripe.Subscription, at: numb
   if (invoice && !isDraft && isCharged) attemptInvoicePayment(ctx, invoice, moment, 'automatic');
 }
 
-/** Moves the emulator clock forward, carrying out everything that falls due on the way. */
+/**
+ * Moves the emulator clock forward by exactly `seconds` (whole), carrying out everything that falls due
+ * on the way. Exactly, not to the whole second: from 12:00:00.700, advancing a day from the floored
+ * second moved the clock 700 ms short of a day, so a trial started that same second ended after "now
+ * plus the rest of its days" (a reminder test missed its window). Stripe's times are whole seconds, so
+ * what is due by the exact target is what is due by its floored second.
+ */
 export function advanceClock(ctx: EmulatorContext, seconds: number): void {
   if (!Number.isFinite(seconds) || seconds < 0) {
     throw invalidRequest('seconds must be a non-negative number', 'seconds');
   }
-  const target = ctx.clock.nowSeconds() + Math.floor(seconds);
-  processDue(ctx, target);
-  ctx.clock.moveTo(target);
+  const targetMs = ctx.clock.now().getTime() + Math.floor(seconds) * 1000;
+  processDue(ctx, Math.floor(targetMs / 1000));
+  ctx.clock.moveTo(targetMs / 1000);
 }
