@@ -112,7 +112,8 @@ describe.skipIf(!postgresServerUrl)('advisory lock on PostgreSQL (two processes,
     const proxy = await freezableProxy(new URL(scratch.url));
     const handle = await createDb({ databaseUrl: proxy.url, poolSize: 2, migrate: false });
     try {
-      const held = await tryAdvisoryLock(handle.db, 'job', { checkTimeoutMs: 300 });
+      // Long enough for an answering check on a loaded CI machine; the frozen one waits it out once.
+      const held = await tryAdvisoryLock(handle.db, 'job', { checkTimeoutMs: 3_000 });
       expect(await held?.check()).toBe(true);
       proxy.freeze();
       // Without the timeout this check waits for TCP keepalive (hours): the test's own timeout fails it.

@@ -115,6 +115,9 @@ export async function startDevInbox(options: DevInboxOptions = {}): Promise<DevI
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
+    // The client's reverse-resolved name is never shown, and on a machine with a slow resolver the
+    // lookup holds every greeting up to 1.5 s (every email a test reads pays it).
+    disableReverseLookup: true,
     logger: false,
     // Tests close the inbox with clients possibly still connected; don't wait 30 s for them.
     closeTimeout: 1_000,
