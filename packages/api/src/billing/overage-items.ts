@@ -1,6 +1,7 @@
 import { getSubscription, listMissingOverageItems } from '@tollgate/db';
 import { LIVE_SUBSCRIPTION_STATUSES, OVERAGE_PLAN_IDS } from '@tollgate/domain';
 import type { ApiDeps } from '../config';
+import { forEachAccountPage } from './account-pages';
 import { ownerOfAccount } from './stripe-owner';
 import type { BillingSettings } from './stripe-settings';
 import type { SubscriptionSync } from './subscription-sync';
@@ -56,15 +57,16 @@ export function createOverageItems(deps: ApiDeps, settings: BillingSettings, syn
   async function attachMissing(): Promise<{ checked: number; attached: number; failed: number }> {
     const counts = { checked: 0, attached: 0, failed: 0 };
     if (!settings.overage) return counts;
-    let after: string | null = null;
-    for (;;) {
-      const page = await listMissingOverageItems(db, {
-        plans: OVERAGE_PLAN_IDS,
-        liveStatuses: LIVE_SUBSCRIPTION_STATUSES,
-        afterAccountId: after,
-        limit: PAGE,
-      });
-      for (const missing of page) {
+    await forEachAccountPage(
+      PAGE,
+      (afterAccountId, limit) =>
+        listMissingOverageItems(db, {
+          plans: OVERAGE_PLAN_IDS,
+          liveStatuses: LIVE_SUBSCRIPTION_STATUSES,
+          afterAccountId,
+          limit,
+        }),
+      async (missing) => {
         counts.checked += 1;
         try {
           if (await ensure(missing.accountId, missing.stripeSubscriptionId)) counts.attached += 1;
@@ -75,10 +77,9 @@ export function createOverageItems(deps: ApiDeps, settings: BillingSettings, syn
             error: String(error),
           });
         }
-      }
-      if (page.length < PAGE) return counts;
-      after = page.at(-1)?.accountId ?? null;
-    }
+      },
+    );
+    return counts;
   }
 
   return { ensure, attachMissing };

@@ -3,6 +3,7 @@ import { getSeatState, listSeatDrift, recordSeatSyncError, type SeatState } from
 import { CHECKOUT_PLAN_IDS, PLANS } from '@tollgate/domain';
 import Stripe from 'stripe';
 import type { ApiDeps } from '../config';
+import { forEachAccountPage } from './account-pages';
 import type { BillingSettings } from './stripe-settings';
 import type { SubscriptionSync } from './subscription-sync';
 
@@ -120,18 +121,17 @@ export function createSeatSync(deps: ApiDeps, settings: BillingSettings, sync: S
    */
   async function syncDrifted(pageSize = 100): Promise<{ checked: number; updated: number; failed: number }> {
     const counts = { checked: 0, updated: 0, failed: 0 };
-    let after: string | null = null;
-    for (;;) {
-      const page = await listSeatDrift(db, SEAT_PRICED_PLANS, pageSize, after);
-      for (const state of page) {
+    await forEachAccountPage(
+      pageSize,
+      (after, limit) => listSeatDrift(db, SEAT_PRICED_PLANS, limit, after),
+      async (state) => {
         const outcome = await syncAccount(state.accountId);
         counts.checked += 1;
         if (outcome === 'updated') counts.updated += 1;
         if (outcome === 'failed') counts.failed += 1;
-      }
-      if (page.length < pageSize) return counts;
-      after = page.at(-1)?.accountId ?? null;
-    }
+      },
+    );
+    return counts;
   }
 
   return { syncAccount, syncDrifted };
