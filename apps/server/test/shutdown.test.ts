@@ -7,14 +7,17 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { registerUser, request } from './support/http';
 import { TEST_JWT_SECRET } from './support/test-server';
+import { waitFor } from './support/wait';
 
 const serverDir = join(import.meta.dirname, '..');
 const cleanups: (() => void)[] = [];
 afterAll(() => cleanups.forEach((cleanup) => cleanup()));
 
 /** An agent backend that takes its time, so requests are in flight when SIGTERM arrives. */
-async function startSlowAgent(delayMs: number): Promise<string> {
+async function startSlowAgent(delayMs: number): Promise<{ url: string; received: () => number }> {
+  let received = 0;
   const agent: Server = createServer((_req, res) => {
+    received += 1;
     setTimeout(
       () => res.setHeader('content-type', 'application/json').end(JSON.stringify({ reply: 'done slowly' })),
       delayMs,
@@ -22,7 +25,7 @@ async function startSlowAgent(delayMs: number): Promise<string> {
   });
   await new Promise<void>((resolve) => agent.listen(0, '127.0.0.1', resolve));
   cleanups.push(() => agent.close());
-  return `http://127.0.0.1:${(agent.address() as AddressInfo).port}/run`;
+  return { url: `http://127.0.0.1:${(agent.address() as AddressInfo).port}/run`, received: () => received };
 }
 
 function startServerProcess(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
@@ -49,12 +52,13 @@ describe('graceful shutdown', () => {
   it('finishes in-flight requests after SIGTERM, refuses new ones, and exits 0', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-shutdown-'));
     cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const agent = await startSlowAgent(1500);
     const { child, url } = await startServerProcess({
       PORT: '0',
       HOST: '127.0.0.1',
       PGLITE_DATA_DIR: dataDir,
       JWT_SECRET: TEST_JWT_SECRET,
-      AGENT_BACKEND_URL: await startSlowAgent(1500),
+      AGENT_BACKEND_URL: agent.url,
       LOG_REQUESTS: 'false',
     });
     const { accessToken } = await registerUser(url);
@@ -70,7 +74,7 @@ describe('graceful shutdown', () => {
         body: { runId: `in-flight-${i}`, message: 'slow task' },
       }),
     );
-    await new Promise((resolve) => setTimeout(resolve, 400)); // the runs are now waiting on the agent
+    await waitFor(() => agent.received() === 3, 'the runs waiting on the agent');
     child.kill('SIGTERM');
 
     const results = await Promise.all(inFlight);

@@ -173,13 +173,20 @@ if (serverUrl) {
       const held = new Promise<void>((resolve) => {
         release = resolve;
       });
+      let isHolding: () => void = () => {};
+      const holding = new Promise<void>((resolve) => {
+        isHolding = resolve;
+      });
       try {
+        // Connected before the timeout counts: opening the connection on a loaded machine may take longer.
+        await handle.db.execute(sql`select 1`);
         // The only connection is busy in a transaction until released.
         const holder = handle.db.transaction(async (tx) => {
           await tx.execute(sql`select 1`);
+          isHolding();
           await held;
         });
-        await new Promise((resolve) => setTimeout(resolve, 50));
+        await holding;
         const startedAt = Date.now();
         const error = await handle.db.execute(sql`select 1`).catch((caught: unknown) => caught);
         expect(Date.now() - startedAt).toBeLessThan(2000);

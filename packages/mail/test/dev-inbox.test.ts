@@ -77,14 +77,15 @@ describe('startDevInbox with acceptDelayMs', () => {
   });
 
   it('does not store a message whose client hung up before the 250', async () => {
-    inbox = await startDevInbox({ acceptDelayMs: 400 });
+    // A long delay: the hang-up must reach the server before the delay ends, also on a loaded machine.
+    inbox = await startDevInbox({ acceptDelayMs: 2_000 });
     const client = await RawSmtpClient.connect(inbox.port);
     await startTransaction(client);
     client.sendBody(rawMessage('<dropped@t>'));
     // The whole message is in; the server is now sitting in the accept delay.
     await sleep(100);
     client.destroy();
-    await sleep(600);
+    await sleep(2_500);
     expect(inbox.messages()).toEqual([]);
 
     // The server is unharmed and the next delivery is stored.

@@ -182,7 +182,9 @@ describe('meter events', () => {
       await attempt({ stripe_customer_id: customer.id, value: '2.5' }),
       await attempt({ stripe_customer_id: customer.id }),
       await attempt({ stripe_customer_id: customer.id, value: '1' }, { timestamp: now - 36 * 86_400 }),
-      await attempt({ stripe_customer_id: customer.id, value: '1' }, { timestamp: now + 301 }),
+      // Past the 5-minute edge, read just before the call, plus one second for the emulator's clock to
+      // have crossed into the next second meanwhile (`now` is a few calls old by here).
+      await attempt({ stripe_customer_id: customer.id, value: '1' }, { timestamp: nowSeconds() + 302 }),
       await attempt({ stripe_customer_id: customer.id, value: '1' }, { event_name: 'no_such_meter' }),
       await attempt({ stripe_customer_id: 'cus_unknown', value: '1' }),
     ];

@@ -8,6 +8,7 @@ import { startDevInbox, type DevInbox } from '@tollgate/mail';
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { enqueueMany, messageIdOf, startSmtpTap, tally, type SmtpTap } from './outbox-fixtures';
+import { waitFor } from '../support/wait';
 
 const SERVER_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const WORKER_SCRIPT = 'test/notifications/outbox-worker-process.ts';
@@ -83,14 +84,6 @@ async function newInbox(acceptDelayMs = 0): Promise<DevInbox> {
   return inbox;
 }
 
-async function until(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + WAIT_MS;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${WAIT_MS} ms waiting for ${what}`);
-    await sleep(20);
-  }
-}
-
 async function within<T>(promise: Promise<T>, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -144,9 +137,13 @@ describe.runIf(postgresUrl)(TITLE, () => {
 
       const started = performance.now();
       await enqueueMany(handle.db, 300);
-      await until(() => inboxA.messages().length + inboxB.messages().length >= 300, '300 arrivals');
+      await waitFor(
+        () => inboxA.messages().length + inboxB.messages().length >= 300,
+        '300 arrivals',
+        WAIT_MS,
+      );
       const elapsedMs = performance.now() - started;
-      await until(allSent, 'every row marked sent');
+      await waitFor(allSent, 'every row marked sent', WAIT_MS);
       await Promise.all([stopWorker(a), stopWorker(b)]);
 
       const arrived = [...inboxA.messages(), ...inboxB.messages()].map((m) => m.messageId);
@@ -202,8 +199,8 @@ describe.runIf(postgresUrl)(TITLE, () => {
 
       const restarted = performance.now();
       const second = startWorker(inbox.url, { LEASE_MS: '1500', BATCH_SIZE: '10' });
-      await until(() => inbox.messages().length >= 100, '100 arrivals');
-      await until(allSent, 'every row marked sent');
+      await waitFor(() => inbox.messages().length >= 100, '100 arrivals', WAIT_MS);
+      await waitFor(allSent, 'every row marked sent', WAIT_MS);
       const recoveredMs = performance.now() - restarted;
       await sleep(200);
       await stopWorker(second);
@@ -241,8 +238,8 @@ describe.runIf(postgresUrl)(TITLE, () => {
       );
       await first.exited;
       const second = startWorker(inbox.url, { LEASE_MS: '1500', BATCH_SIZE: '10' });
-      await until(() => inbox.messages().length >= 41, '41 arrivals');
-      await until(allSent, 'every row marked sent');
+      await waitFor(() => inbox.messages().length >= 41, '41 arrivals', WAIT_MS);
+      await waitFor(allSent, 'every row marked sent', WAIT_MS);
       await sleep(200);
       await stopWorker(second);
 

@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 
 /** How the double answers the next requests (the edge Tollgate doesn't own: a host's agent backend). */
 export type AgentBackendBehavior =
-  | { kind: 'start'; delayMs?: number; reply?: string }
+  /** Started; answered after `delayMs`, or once `until` resolves (a run held under way until the test says). */
+  | { kind: 'start'; delayMs?: number; until?: Promise<void>; reply?: string }
   /** The contract's explicit "nothing started" answer. */
   | { kind: 'not_started' }
   /** A 500 after reading the request: the agent may be working. */
@@ -67,10 +68,10 @@ export async function startAgentBackendDouble(): Promise<AgentBackendDouble> {
       if (behavior.kind === 'not_started') return send({ status: 503, json: { status: 'not_started' } });
       if (behavior.kind === 'error') return send({ status: 500, json: { error: 'boom' } });
       tasks.push(parsed);
-      const { delayMs = 0, reply = `working on ${parsed.runId}` } = behavior;
-      const answer = new Promise<Answer>((resolve) =>
-        setTimeout(() => resolve({ status: 202, json: { status: 'started', reply } }), delayMs),
-      );
+      const { delayMs = 0, until, reply = `working on ${parsed.runId}` } = behavior;
+      const answer = new Promise<void>((resolve) => setTimeout(resolve, delayMs))
+        .then(() => until)
+        .then((): Answer => ({ status: 202, json: { status: 'started', reply } }));
       answers.set(idempotencyKey, answer);
       void answer.then(send);
     });

@@ -379,7 +379,9 @@ function suite(size: Size, label: string) {
     server.clock.advance(301_000);
     const swept = await Promise.all([1, 2, 3, 4].map(() => server.services.usage.sweepUnstarted()));
     const unstarted = members.length - started.length;
-    expect(swept.reduce((a, b) => a + b, 0)).toBe(unstarted);
+    // At most these: the server's own sweeper may have released some meanwhile; the counters below say
+    // each was released once.
+    expect(swept.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(unstarted);
     const counters = await teamCounters(server, teamId);
     expect([counters.poolUsed, counters.ledgerLive]).toEqual([started.length, started.length]);
     for (const m of members) {
