@@ -88,7 +88,7 @@ describe('metered agent runs', () => {
   });
 
   it('charges a retried run id once and answers it with the first authorization', async () => {
-    const { accessToken } = await registerUser(server.url);
+    const { accessToken, user } = await registerUser(server.url);
     const sessionId = await createSession(accessToken);
     const body = { runId: 'retried-run', message: 'hello' };
     const first = await request(server.url, 'POST', `/api/v1/sessions/${sessionId}/runs`, {
@@ -102,6 +102,11 @@ describe('metered agent runs', () => {
     expect(first.status).toBe(201);
     expect(second.status).toBe(201);
     expect(second.body).toMatchObject({ usage: { isReplay: true, used: 1 } });
+    // The books, not only the answer: one unit counted, one run charged.
+    const overview = await trpc(server.url, 'query', 'billing.subscription', undefined, accessToken);
+    const periodStart = new Date(overview.data.usage.periodStart);
+    expect(await getUsage(server.testDb.db, personalAccountId(user.id), periodStart)).toBe(1);
+    expect(await countChargedRuns(server.testDb.db, personalAccountId(user.id), periodStart)).toBe(1);
   });
 
   it('does not charge for a session that does not exist', async () => {

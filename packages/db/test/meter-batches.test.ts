@@ -381,8 +381,9 @@ describe.skipIf(!postgresServerUrl)('on PostgreSQL with two pools', () => {
         const unstamped = rows
           .filter((row) => row.batch_id === null)
           .reduce((sum, row) => sum + row.units, 0);
+        // Nothing billable is left out of every batch: only credits back (negative) may wait.
         expect(unstamped).toBeLessThanOrEqual(0);
-        expect(await expectBatchesCoverEntries(a, user.accountId)).toBeGreaterThanOrEqual(0);
+        await expectBatchesCoverEntries(a, user.accountId);
         const batches = await listMeterBatches(a, { accountId: user.accountId });
         expect(batches.reduce((sum, x) => sum + x.value, 0) + unstamped).toBe(180);
         expect(batches.length).toBeGreaterThan(1);

@@ -98,7 +98,8 @@ describe('overage after a resubscribe', () => {
     await billing.stripe.subscriptions.cancel(subscriptionId);
     // The deletion's delivery fetched the canceled subscription; overage is turned on before it commits.
     const deletion = await sync.prepare(subscriptionId);
-    await customer.call('mutation', 'billing.updateSpendSettings', { overageEnabled: true });
+    const on = await customer.call('mutation', 'billing.updateSpendSettings', { overageEnabled: true });
+    expect(on.status, JSON.stringify(on.error)).toBe(200);
     await sync.commit(deletion, (tx) => (deletion ? sync.apply(tx, deletion) : Promise.resolve(null)));
     // That delivery was the deletion's only one: what it fetched must be what the account shows.
     expect(await getSubscription(billing.server.deps.db, accountId)).toMatchObject({

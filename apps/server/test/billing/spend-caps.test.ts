@@ -1,4 +1,4 @@
-import { personalAccountId } from '@tollgate/db';
+import { getSubscription, personalAccountId } from '@tollgate/db';
 import { emulatorControl } from '@tollgate/stripe-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBillingTestServer, type BillingTestServer } from '../support/billing-server';
@@ -43,8 +43,6 @@ describe('overage and spend caps through the API', () => {
     const on = await customer.call('mutation', 'billing.updateSpendSettings', { overageEnabled: true });
     expect(on.status).toBe(200);
     expect(on.data.overage).toMatchObject({ enabled: true, isAvailable: true, unitAmountDecimal: '12.5' });
-    const state = await customer.storedState();
-    expect(state).toBeTruthy();
     const subscriptions = await billing.stripe.subscriptions.list({ limit: 100 });
     const priceIds = subscriptions.data
       .filter((subscription) => subscription.status === 'active')
@@ -54,6 +52,11 @@ describe('overage and spend caps through the API', () => {
     expect(
       (await customer.call('mutation', 'billing.updateSpendSettings', { overageEnabled: true })).status,
     ).toBe(200);
+    const stored = await getSubscription(billing.server.testDb.db, personalAccountId(customer.userId));
+    const live = await billing.stripe.subscriptions.retrieve(stored?.stripeSubscriptionId ?? 'none');
+    expect(
+      live.items.data.filter((item) => item.price.id === billing.settings.overage?.priceId),
+    ).toHaveLength(1);
     for (const runId of ['over-1', 'over-2', 'over-3']) {
       expect((await customer.call('mutation', 'usage.authorize', { runId })).status).toBe(200);
       expect((await customer.call('mutation', 'usage.start', { runId })).status).toBe(200);
@@ -142,11 +145,19 @@ describe('overage and spend caps through the API', () => {
       message: expect.stringContaining('support'),
       spendCap: { setBy: 'operator', capCents: null, capRuns: 1 },
     });
+    // Clearing their own cap lifts only theirs: the operator's stays in force.
+    const cleared = await customer.call('mutation', 'billing.updateSpendSettings', { cap: null });
+    expect(cleared.status).toBe(200);
+    expect((await spend(customer)).effectiveCap).toEqual({ runs: 1, setBy: 'operator' });
+    expect((await customer.authorizeOne()).error?.data.paymentRequired).toMatchObject({
+      code: 'SPEND_CAP_REACHED',
+    });
+    expect((await spend(customer)).overage).toMatchObject({ enabled: true });
   });
 });
 
 describe('spend settings refuse what they must', () => {
-  it('a user can’t set an operator cap on their own account (403), nor lift one by clearing theirs', async () => {
+  it('a user can’t set an operator cap on their own account (403; clearing their own cap leaves an operator’s: above)', async () => {
     const customer = await Customer.signUp(billing);
     const answer = await customer.call('mutation', 'admin.setSpendCap', {
       accountId: personalAccountId(customer.userId),
