@@ -1,5 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../database';
+import { isTransactionConflict } from '../errors';
 import { queryPreparedRows, queryRows } from '../raw-query';
 import type { RunActorKind, RunState } from '../schema';
 import { NO_CAP, overageBillable, overageCapRuns } from './overage-cap-sql';
@@ -117,9 +118,12 @@ interface StatementRow extends Record<string, unknown> {
 /**
  * Decides a batch of distinct runs in ONE statement (atomic on its own: no transaction, one round
  * trip). Returns, by position, the decision of every run whose period row exists; the others are
- * absent (create their period rows, then decide them again). Null when a run id was claimed by a
- * concurrent statement after this one's snapshot: the statement failed and changed nothing, and the
- * whole group is decided again (see CONCURRENT_CLAIM).
+ * absent (create their period rows, then decide them again). Null when the statement failed and
+ * changed nothing, and the whole group is decided again:
+ * - a run id was claimed by a concurrent statement after this one's snapshot (see CONCURRENT_CLAIM);
+ * - PostgreSQL chose it as a deadlock's victim. Seen in CI: three team statements queued on one counter
+ *   row's tuple lock formed a cycle (its holder, updating the row it had locked, queued behind the
+ *   waiters). Answering 503 asked the caller to send again what the next round does at once.
  */
 export async function decideRuns(
   db: Database,
@@ -132,7 +136,7 @@ export async function decideRuns(
         ? await queryPreparedRows<StatementRow>(db, reserveStatement(runs))
         : await queryRows<StatementRow>(db, reserveStatement(runs));
   } catch (error) {
-    if (isConcurrentClaim(error)) return null;
+    if (isConcurrentClaim(error) || isTransactionConflict(error)) return null;
     throw error;
   }
   const decided = new Map<number, RunDecisionRow>();
