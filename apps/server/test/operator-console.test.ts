@@ -1,5 +1,5 @@
 import { appRouter } from '@tollgate/api';
-import { listAudit, personalAccountId, queryRows } from '@tollgate/db';
+import { getAccountOverrides, listAudit, listCreditGrants, personalAccountId, queryRows } from '@tollgate/db';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trpc } from './support/http';
@@ -153,6 +153,11 @@ describe('platform roles: checked on the server, for every staff procedure', () 
       ),
     );
     expect(answers.map((answer) => answer.status).sort()).toEqual([200, 200, 403, 403]);
+    // What was written, not only what was answered: two grants of 400, two audit rows.
+    expect((await listCreditGrants(server.deps.db, accountId)).map((grant) => grant.units)).toEqual([
+      400, 400,
+    ]);
+    expect(await auditRows(accountId)).toHaveLength(2);
     // A day later the same support user has its whole bound again (signed in anew: tokens expired).
     server.clock.advance(24 * 60 * 60_000 + 1_000);
     try {
@@ -369,6 +374,15 @@ describe('overrides take effect on the next authorization, each with exactly one
     const statuses = answers.map((answer) => answer.status);
     expect(statuses.filter((status) => status === 200)).toHaveLength(20);
     expect(statuses.filter((status) => status === 403)).toHaveLength(5);
+    // What was written: exactly the 20 answered 200 have a restarted trial, each audited once.
+    const written = await Promise.all(
+      customers.map(async (customer) => {
+        const accountId = personalAccountId(customer.user.id);
+        const overrides = await getAccountOverrides(server.deps.db, accountId);
+        return [(await auditRows(accountId)).length, overrides?.trialEnd ? 1 : 0];
+      }),
+    );
+    expect(written).toEqual(statuses.map((status) => (status === 200 ? [1, 1] : [0, 0])));
   });
 
   it('the audit log is there for staff, filterable by account, and refuses changes in the database', async () => {

@@ -73,8 +73,15 @@ describe('auto top-up: buy a pack off-session when the balance falls below the t
     // 1,000 − 500 + 1,000: the pack lifted the balance over the threshold for good.
     const balance = await customer.call('query', 'usage.balance');
     expect(balance.data.totalRemaining).toBe(1500);
-    // More runs while above the threshold buy nothing.
+    // More runs while above the threshold buy nothing: the purchase they may start is refused where it
+    // is decided (asked directly, not only looked for after the runs, which don't wait for it).
     await authorizeAll(customer, 20, 'after');
+    const { period } = (await customer.call('query', 'billing.spendSettings')).data as {
+      period: { start: string };
+    };
+    const autoTopUp = billing.server.services.autoTopUp;
+    if (!autoTopUp) throw new Error('auto top-up is not configured');
+    expect(await autoTopUp.attempt(personalAccountId(customer.userId), new Date(period.start))).toBeNull();
     expect(await purchasesSettled(customer)).toHaveLength(1);
   });
 
@@ -101,7 +108,9 @@ describe('auto top-up: buy a pack off-session when the balance falls below the t
 
     // Inside the back-off: runs below the threshold buy nothing (waiting out the in-process throttle too).
     await new Promise((resolve) => setTimeout(resolve, 50));
-    await billing.server.services.autoTopUp?.attempt(accountId, new Date(overview.data.period.start));
+    expect(
+      await billing.server.services.autoTopUp?.attempt(accountId, new Date(overview.data.period.start)),
+    ).toBeNull();
     expect(await authorizeAll(customer, 5, 'backoff')).toEqual([200, 200, 200, 200, 200]);
     expect(await purchasesSettled(customer)).toHaveLength(1);
 
