@@ -121,9 +121,10 @@ interface StatementRow extends Record<string, unknown> {
  * absent (create their period rows, then decide them again). Null when the statement failed and
  * changed nothing, and the whole group is decided again:
  * - a run id was claimed by a concurrent statement after this one's snapshot (see CONCURRENT_CLAIM);
- * - PostgreSQL chose it as a deadlock's victim. Seen in CI: three team statements queued on one counter
- *   row's tuple lock formed a cycle (its holder, updating the row it had locked, queued behind the
- *   waiters). Answering 503 asked the caller to send again what the next round does at once.
+ * - PostgreSQL chose it as a deadlock's victim. Seen in CI: team statements queued on one counter row
+ *   formed cycles with the foreign-key checks of member rows being created (ensureMemberPeriodRows now
+ *   locks the period row first, which removed them). Kept as a defence: answering 503 asked the caller
+ *   to send again what the next round does at once.
  */
 export async function decideRuns(
   db: Database,
@@ -498,8 +499,13 @@ export async function ensurePeriodRows(
 
 /**
  * Creates the member counter rows of these (account, period, member) triples if missing, each with
- * the member's current cap from its membership (idempotent; sorted, so concurrent calls can't
- * deadlock). The period rows must exist.
+ * the member's current cap from its membership (idempotent). The period rows must exist.
+ *
+ * It first locks their period rows, in (tenant, start) order, as a reservation statement does, and
+ * inserts while holding them. Unlocked, the insert's foreign-key check share-locked a period row that
+ * reservation statements were queued on (and follows its update chain), and PostgreSQL chose one of
+ * them as a deadlock victim, several times per wave of a team's first runs in a period
+ * (reservation-deadlock.test.ts). Locked, it waits its turn like a reservation: at first use only.
  */
 export async function ensureMemberPeriodRows(
   db: Database,
@@ -507,14 +513,26 @@ export async function ensureMemberPeriodRows(
 ): Promise<void> {
   if (members.length === 0) return;
   await db.execute(sql`
+    with wanted as materialized (
+      select * from unnest(
+        ${sql.param(members.map((m) => m.accountId))}::uuid[],
+        ${sql.param(members.map((m) => m.periodStart.toISOString()))}::timestamptz[],
+        ${sql.param(members.map((m) => m.userId))}::text[]
+      ) as k(account_id, period_start, user_id)
+    ),
+    periods as materialized (
+      select p.id, p.account_id, p.period_start
+      from (select distinct account_id, period_start from wanted order by account_id, period_start) k
+      cross join lateral (
+        select p.id, p.account_id, p.period_start from usage_periods p
+        where p.account_id = k.account_id and p.period_start = k.period_start
+        for no key update
+      ) p
+    )
     insert into member_usage_periods (account_id, period_id, user_id, run_cap)
     select k.account_id, p.id, k.user_id, am.monthly_run_cap
-    from unnest(
-      ${sql.param(members.map((m) => m.accountId))}::uuid[],
-      ${sql.param(members.map((m) => m.periodStart.toISOString()))}::timestamptz[],
-      ${sql.param(members.map((m) => m.userId))}::text[]
-    ) as k(account_id, period_start, user_id)
-    join usage_periods p on p.account_id = k.account_id and p.period_start = k.period_start
+    from wanted k
+    join periods p on p.account_id = k.account_id and p.period_start = k.period_start
     left join account_memberships am on am.account_id = k.account_id and am.user_id = k.user_id
     order by 1, 2, 3
     on conflict (account_id, period_id, user_id) do nothing`);
