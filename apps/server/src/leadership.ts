@@ -1,5 +1,5 @@
 import type { Logger } from '@tollgate/api';
-import { tryAdvisoryLock, type AdvisoryLease, type Database } from '@tollgate/db';
+import { LEASE_CHECK_TIMEOUT_MS, tryAdvisoryLock, type AdvisoryLease, type Database } from '@tollgate/db';
 
 /**
  * One leader among the server processes on one database, for the periodic passes that should run once
@@ -32,6 +32,17 @@ export interface LeadershipOptions {
   lead(): { stop(): Promise<void> };
 }
 
+/**
+ * How long PostgreSQL keeps the leader's lock session once it stops hearing from it (see
+ * tryAdvisoryLock's idleSessionTimeoutMs): after a silent network cut, another replica can lead once
+ * this has passed, not hours later. The leader checks every interval; a check that gets no answer gives
+ * up after LEASE_CHECK_TIMEOUT_MS and the leader steps down. Twice that sum: the old leader has stopped
+ * before the server lets the lock go, with the same again as a margin for a busy process.
+ */
+export function leaderSessionTimeoutMs(options: Pick<LeadershipOptions, 'checkIntervalMs'>): number {
+  return 2 * (options.checkIntervalMs + LEASE_CHECK_TIMEOUT_MS);
+}
+
 /** Tries once before returning (a lone server leads from its first moment), then every interval. */
 export async function startLeadership(options: LeadershipOptions): Promise<Leadership> {
   const { db, name, logger } = options;
@@ -57,7 +68,7 @@ export async function startLeadership(options: LeadershipOptions): Promise<Leade
       await stepDown();
     }
     try {
-      lease = await tryAdvisoryLock(db, name);
+      lease = await tryAdvisoryLock(db, name, { idleSessionTimeoutMs: leaderSessionTimeoutMs(options) });
       hasFailedToAsk = false;
     } catch (error) {
       // The database is away: say so once, keep asking.

@@ -32,6 +32,19 @@ interface LockSession {
   isOpen(): boolean;
 }
 
+export interface AdvisoryLockOptions {
+  /** How long check() waits for an answer (LEASE_CHECK_TIMEOUT_MS when omitted). */
+  checkTimeoutMs?: number;
+  /**
+   * PostgreSQL ends the lock's session (and frees the lock) after it sat idle this long: the holder
+   * must check() more often than that. Why: when the network between holder and database is cut
+   * silently, the holder gives the lock up at its next check, but the server keeps the session, idle,
+   * and the lock with it, until its TCP keepalive gives up (over two hours by default): no process
+   * could take the lock meanwhile. Omitted: no limit. PostgreSQL 14 and later (older ones ignore it).
+   */
+  idleSessionTimeoutMs?: number;
+}
+
 /**
  * Takes the advisory lock named `name` if no other session holds it; null when one does.
  *
@@ -49,10 +62,10 @@ interface LockSession {
 export async function tryAdvisoryLock(
   db: Database,
   name: string,
-  options: { checkTimeoutMs?: number } = {},
+  options: AdvisoryLockOptions = {},
 ): Promise<AdvisoryLease | null> {
   const checkTimeoutMs = options.checkTimeoutMs ?? LEASE_CHECK_TIMEOUT_MS;
-  const session = await openSession(db);
+  const session = await openSession(db, options.idleSessionTimeoutMs);
   let isLocked: boolean;
   try {
     isLocked = await session.ask('pg_try_advisory_lock', name);
@@ -93,7 +106,7 @@ export async function tryAdvisoryLock(
   };
 }
 
-async function openSession(db: Database): Promise<LockSession> {
+async function openSession(db: Database, idleSessionTimeoutMs?: number): Promise<LockSession> {
   const pool = postgresPoolOf(db);
   if (!pool) return pgliteSession(db);
   const client = new pg.Client(pool.options);
@@ -106,6 +119,7 @@ async function openSession(db: Database): Promise<LockSession> {
     isOpen = false;
   });
   await client.connect();
+  if (idleSessionTimeoutMs !== undefined) await limitIdleSession(client, idleSessionTimeoutMs);
   return {
     async ask(fn, name) {
       const result = await client.query<{ ok: boolean }>(`select ${fn}(hashtext($1)) as ok`, [name]);
@@ -129,6 +143,19 @@ async function openSession(db: Database): Promise<LockSession> {
     },
     isOpen: () => isOpen,
   };
+}
+
+async function limitIdleSession(client: pg.Client, timeoutMs: number): Promise<void> {
+  try {
+    await client.query(`select set_config('idle_session_timeout', $1, false)`, [`${Math.ceil(timeoutMs)}ms`]);
+  } catch (error) {
+    // PostgreSQL before 14 has no such setting: the lock works as before, only a silently cut session
+    // keeps it until the server's TCP keepalive gives up. Anything else is a real failure.
+    if ((error as { code?: unknown }).code !== '42704') {
+      await client.end().catch(() => {});
+      throw error;
+    }
+  }
 }
 
 function pgliteSession(db: Database): LockSession {

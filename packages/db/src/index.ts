@@ -1,4 +1,9 @@
-export { tryAdvisoryLock, type AdvisoryLease } from './advisory-lock';
+export {
+  LEASE_CHECK_TIMEOUT_MS,
+  tryAdvisoryLock,
+  type AdvisoryLease,
+  type AdvisoryLockOptions,
+} from './advisory-lock';
 export { createDb } from './client';
 export type { CreateDbOptions, DbDriver, DbHandle } from './client';
 export { isDatabaseUnavailable } from './connection-errors';

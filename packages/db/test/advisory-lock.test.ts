@@ -125,4 +125,39 @@ describe.skipIf(!postgresServerUrl)('advisory lock on PostgreSQL (two processes,
       await scratch.drop();
     }
   });
+
+  it('after a silent cut, the server ends the idle session and another process takes the lock', async () => {
+    const scratch = await createScratchDatabase(postgresServerUrl ?? '');
+    const proxy = await freezableProxy(new URL(scratch.url));
+    const cutOff = await createDb({ databaseUrl: proxy.url, poolSize: 1, migrate: false });
+    const other = await createDb({ databaseUrl: scratch.url, poolSize: 1, migrate: false });
+    try {
+      const held = await tryAdvisoryLock(cutOff.db, 'job', {
+        checkTimeoutMs: 3_000,
+        idleSessionTimeoutMs: 2_000,
+      });
+      expect(held).not.toBeNull();
+      // Checked more often than the idle limit, the holder keeps its lock.
+      for (let i = 0; i < 6; i += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        expect(await held?.check()).toBe(true);
+      }
+      expect(await tryAdvisoryLock(other.db, 'job')).toBeNull();
+      proxy.freeze();
+      expect(await held?.check()).toBe(false);
+      // The server heard nothing more from the session: it ends it and frees the lock. Without the
+      // idle limit it keeps both until its TCP keepalive gives up (hours): this wait fails the test.
+      let taken = null;
+      for (let i = 0; i < 50 && !taken; i += 1) {
+        taken = await tryAdvisoryLock(other.db, 'job');
+        if (!taken) await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      expect(taken?.isHeld()).toBe(true);
+      await taken?.release();
+    } finally {
+      await proxy.close();
+      await Promise.all([cutOff.close(), other.close()].map((closing) => closing.catch(() => undefined)));
+      await scratch.drop();
+    }
+  });
 });
