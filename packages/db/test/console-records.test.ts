@@ -23,7 +23,7 @@ const BASIC: SubscriptionHistoryState = {
 const at = (iso: string) => new Date(iso);
 
 describe('subscription history', () => {
-  it('appends a row only when the state changed, and keeps the order changes were applied in', async () => {
+  it('places each state at the time it was seen, and keeps consecutive rows different', async () => {
     const user = await makeUser(handle.db);
     const change = (iso: string, state: SubscriptionHistoryState) =>
       recordSubscriptionChange(handle.db, {
@@ -33,17 +33,25 @@ describe('subscription history', () => {
         source: 'webhook',
         state,
       });
+    const PRO = { ...BASIC, plan: 'PRO', priceCents: 4900 } as const;
     expect(await change('2025-03-01T00:00:00Z', BASIC)).toBe(true);
     // A duplicate delivery, or a sync that found nothing new: no row.
     expect(await change('2025-03-02T00:00:00Z', BASIC)).toBe(false);
-    expect(await change('2025-03-05T00:00:00Z', { ...BASIC, plan: 'PRO', priceCents: 4900 })).toBe(true);
-    // A late event carrying a newer fetch: placed 1 ms after the latest row, never before it.
-    expect(await change('2025-03-04T00:00:00Z', { ...BASIC, status: 'canceled', plan: 'PRO' })).toBe(true);
+    expect(await change('2025-03-05T00:00:00Z', PRO)).toBe(true);
+    // A late event: the upgrade happened on the 3rd. Its row goes there, and the 5th's, which now
+    // repeats it, goes away.
+    expect(await change('2025-03-03T00:00:00Z', PRO)).toBe(true);
+    // Older still, and what the row in force then says: nothing.
+    expect(await change('2025-03-02T12:00:00Z', BASIC)).toBe(false);
+    // Two states seen in one instant: the later applied goes 1 ms after the first.
+    expect(await change('2025-03-10T00:00:00Z', { ...PRO, status: 'canceled' })).toBe(true);
+    expect(await change('2025-03-10T00:00:00Z', PRO)).toBe(true);
     const rows = await listSubscriptionHistory(handle.db, user.accountId);
     expect(rows.map((row) => [row.at.toISOString(), row.plan, row.status])).toEqual([
       ['2025-03-01T00:00:00.000Z', 'BASIC', 'active'],
-      ['2025-03-05T00:00:00.000Z', 'PRO', 'active'],
-      ['2025-03-05T00:00:00.001Z', 'PRO', 'canceled'],
+      ['2025-03-03T00:00:00.000Z', 'PRO', 'active'],
+      ['2025-03-10T00:00:00.000Z', 'PRO', 'canceled'],
+      ['2025-03-10T00:00:00.001Z', 'PRO', 'active'],
     ]);
   });
 

@@ -102,4 +102,50 @@ describe('the subscription history analytics read: written by the webhook sync, 
     await trpc(billing.server.url, 'mutation', 'admin.reconcile', undefined, operator.accessToken);
     expect(await listSubscriptionHistory(billing.server.deps.db, accountId)).toHaveLength(1);
   });
+
+  // Each event carries the subscription as it was when Stripe sent it; the sync's fetch says how it is
+  // now. Late events used to date today's state by the oldest event's time: the cancellation was
+  // written weeks early and the plan change before it was lost (the month's MRR, read from these rows,
+  // was 0 instead of PRO's).
+  const deliveries = [
+    ['held, then sent in order', null],
+    ['held, then sent twice each and shuffled', { duplicate: true, shuffle: true, seed: 20261207 }],
+  ] as const;
+  for (const [label, chaos] of deliveries) {
+    it(`late events (${label}): each state is dated by the event that carried it`, async () => {
+      const customer = await Customer.signUp(billing);
+      const accountId = personalAccountId(customer.userId);
+      await customer.checkout('BASIC', CARDS.success);
+      const stored = await getSubscription(billing.server.deps.db, accountId);
+      const subscription = await billing.stripe.subscriptions.retrieve(
+        stored?.stripeSubscriptionId as string,
+      );
+      if (chaos) billing.emulator.webhooks.setMode(chaos);
+      else billing.emulator.webhooks.pause();
+      const upgradedAt = billing.emulator.clock.now();
+      await billing.stripe.subscriptions.update(subscription.id, {
+        items: [{ id: subscription.items.data[0]?.id ?? '', price: billing.settings.priceIds.PRO }],
+        proration_behavior: 'none',
+      });
+      // An hour into next month (before the renewal), the customer cancels.
+      const upgraded = new Date(upgradedAt);
+      const nextMonth = Date.UTC(upgraded.getUTCFullYear(), upgraded.getUTCMonth() + 1, 1, 1);
+      await billing.emulator.clock.advance(Math.ceil((nextMonth - upgradedAt) / 1000));
+      const canceledAt = billing.emulator.clock.now();
+      await billing.stripe.subscriptions.cancel(subscription.id);
+      if (chaos) billing.emulator.webhooks.setMode({ duplicate: false, shuffle: false });
+      else billing.emulator.webhooks.resume();
+      await billing.emulator.webhooks.drain();
+
+      const rows = await listSubscriptionHistory(billing.server.deps.db, accountId);
+      expect(rows.map((row) => [row.plan, row.status])).toEqual([
+        ['BASIC', 'active'],
+        ['PRO', 'active'],
+        ['PRO', 'canceled'],
+      ]);
+      const second = (ms: number) => Math.floor(ms / 1000) * 1000;
+      expect(rows[1]?.at.getTime()).toBe(second(upgradedAt));
+      expect(rows[2]?.at.getTime()).toBe(second(canceledAt));
+    });
+  }
 });

@@ -68,10 +68,14 @@ export interface PreparedSync {
   dealRunLimits: Map<string, number>;
 }
 
-/** When a change happened, for the subscription history: Stripe's event time, or the sync's clock. */
+/**
+ * When a change happened, for the subscription history: Stripe's event time, or the sync's clock; and
+ * the subscription as the event carried it, when it did (a customer.subscription.* event).
+ */
 export interface ChangeStamp {
   at: Date;
   source: SubscriptionHistorySource;
+  observed?: StripeSubscriptionSnapshot | null;
 }
 
 /** Runs database work; webhook callers pass one that bounds how many run at once. */
@@ -307,12 +311,17 @@ export function createSubscriptionSync(deps: ApiDeps, settings: BillingSettings)
       stripeSyncedAt: now(),
       updatedAt: now(),
     });
+    const seen = historySample(snapshot, stamp, now());
     await recordSubscriptionChange(tx, {
       accountId,
       stripeSubscriptionId: snapshot.id,
-      ...stamp,
-      first: firstHistoryStamp(snapshot, stamp),
-      state: historyStateOf(snapshot, (snapshot.priceId && planOf(snapshot.priceId)) || next.plan),
+      at: seen.at,
+      source: stamp.source,
+      first: firstHistoryStamp(seen.subscription, { at: seen.at, source: stamp.source }),
+      state: historyStateOf(
+        seen.subscription,
+        (seen.subscription.priceId && planOf(seen.subscription.priceId)) || next.plan,
+      ),
     });
     // Last: the period row's lock is held only until this transaction commits.
     await writePeriodLimit(tx, accountId, state, next);
@@ -379,6 +388,21 @@ export function createSubscriptionSync(deps: ApiDeps, settings: BillingSettings)
   }
 
   return { prepare, commit, apply, sync, cancelDuplicates: duplicates.cancel };
+}
+
+/**
+ * What the history learns from a sync, and as of when. An event that carries the subscription says
+ * how it was at the event's time; a fetched snapshot says how it is now, at the sync's clock. (Dating
+ * the fetched state by the event's time wrote a late event's today as weeks ago: a cancellation dated
+ * before the plan change it followed, which was then lost.)
+ */
+function historySample(
+  fetched: StripeSubscriptionSnapshot,
+  stamp: ChangeStamp,
+  now: Date,
+): { subscription: StripeSubscriptionSnapshot; at: Date } {
+  if (stamp.observed?.id === fetched.id) return { subscription: stamp.observed, at: stamp.at };
+  return { subscription: fetched, at: stamp.source === 'webhook' ? now : stamp.at };
 }
 
 /**

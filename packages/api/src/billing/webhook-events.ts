@@ -4,7 +4,9 @@ import {
   parseStripeCheckoutSession,
   parseStripeEvent,
   parseStripeInvoice,
+  parseStripeSubscription,
   type StripeEventEnvelope,
+  type StripeSubscriptionSnapshot,
 } from '@tollgate/domain';
 import { z } from 'zod';
 import { PermanentWebhookError, parsePermanently } from './webhook-errors';
@@ -90,6 +92,23 @@ export function parseEnvelope(json: unknown): StripeEventEnvelope {
     throw new PermanentWebhookError('malformed_event', 'Malformed Stripe event (created: out of range)');
   }
   return envelope;
+}
+
+/**
+ * The subscription a customer.subscription.* event carries: how it was at the event's time, for the
+ * history. Null for other events, and for a payload that can't be read as one (the sync's own fetch
+ * still applies; the history then dates that by the sync's clock).
+ */
+export function observedSubscriptionOf(
+  envelope: StripeEventEnvelope,
+  isPlanPrice: (priceId: string) => boolean,
+): StripeSubscriptionSnapshot | null {
+  if (!envelope.type.startsWith('customer.subscription.')) return null;
+  try {
+    return parseStripeSubscription(envelope.object, isPlanPrice);
+  } catch {
+    return null;
+  }
 }
 
 export function planOf(envelope: StripeEventEnvelope): WebhookPlan {

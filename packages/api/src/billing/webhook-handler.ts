@@ -21,10 +21,17 @@ import { notify } from '../notifications/notifier';
 import { createConcurrencyLimit } from './concurrency-limit';
 import { createInFlightEvents } from './in-flight-events';
 import type { DuplicateCancellation } from './duplicate-subscriptions';
-import type { BillingSettings } from './stripe-settings';
+import { isPlanPriceOf, type BillingSettings } from './stripe-settings';
 import type { RunPackPurchases } from './run-pack-purchases';
 import type { DbStep, PreparedSync, SubscriptionSync } from './subscription-sync';
-import { parseEnvelope, planOf, recordOf, usableString, type WebhookPlan } from './webhook-events';
+import {
+  observedSubscriptionOf,
+  parseEnvelope,
+  planOf,
+  recordOf,
+  usableString,
+  type WebhookPlan,
+} from './webhook-events';
 import { PermanentWebhookError, permanentFailureOf, type WebhookFailureCode } from './webhook-errors';
 
 export type WebhookOutcome =
@@ -301,7 +308,11 @@ export function createWebhookHandler(
       }
       if (!prepared) throw new Error('a subscription event reached its transaction unprepared');
       await linkCheckoutCustomer(tx, plan, eventId);
-      const result = await sync.apply(tx, prepared, { at: record.stripeCreatedAt, source: 'webhook' });
+      const result = await sync.apply(tx, prepared, {
+        at: record.stripeCreatedAt,
+        source: 'webhook',
+        observed: observedSubscriptionOf(envelope, isPlanPriceOf(settings)),
+      });
       cancellations = result.cancellations;
       if (result.after) {
         for (const notice of eventNotices(envelope, result.context, result.after)) {
