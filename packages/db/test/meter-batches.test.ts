@@ -85,6 +85,16 @@ async function expectBatchesCoverEntries(db: Database, accountId: string): Promi
 const claim = (db: Database, now: Date, extra: { accountId?: string; ignoreBackoff?: boolean } = {}) =>
   claimDueMeterBatches(db, { now, limit: 10, leaseMs: LEASE_MS, ...extra });
 
+/**
+ * Every lease runs out now. Leases are on the database's clock, so no app clock passed to a claim can end
+ * them (that is the point): their end is moved into the database's past instead.
+ */
+async function expireLeases(db: Database): Promise<void> {
+  await db.execute(
+    sql`update meter_batches set lease_until = clock_timestamp() - interval '1 second' where lease_until is not null`,
+  );
+}
+
 describe('flushOverage: journal entries → one batch per (account, period)', () => {
   it('batches exactly the unbatched entries, once; later entries make the next batch', async () => {
     const a = await overageAccount(handle.db, 'cus_a');
@@ -236,13 +246,16 @@ describe('claims: one batch in flight per account, fenced, never past 23 hours',
     const { a } = await twoBatchesOfA();
     const [stale] = await claim(handle.db, at(2_000), { accountId: a.accountId });
     if (!stale) throw new Error('nothing claimed');
-    expect(await renewMeterBatchLease(handle.db, stale, at(2_000 + LEASE_MS), at(2_500))).toBe(true);
-    const later = at(3_000 + LEASE_MS * 2);
-    expect(await renewMeterBatchLease(handle.db, stale, at(LEASE_MS * 4), later)).toBe(false);
+    const renew = (claimed: ClaimedMeterBatch, now: Date) =>
+      renewMeterBatchLease(handle.db, claimed, { leaseMs: LEASE_MS, now });
+    expect(await renew(stale, at(2_500))).toBe(true);
+    await expireLeases(handle.db);
+    const later = at(3_000);
+    expect(await renew(stale, later)).toBe(false);
     const [fresh] = await claim(handle.db, later, { accountId: a.accountId });
     expect(fresh).toMatchObject({ id: stale.id, attempts: 2 });
     expect(await finishMeterBatchAttempt(handle.db, stale, { status: 'delivered', at: later })).toBe(false);
-    expect(await renewMeterBatchLease(handle.db, stale, at(LEASE_MS * 4), later)).toBe(false);
+    expect(await renew(stale, later)).toBe(false);
     if (!fresh) throw new Error('nothing claimed');
     expect(await finishMeterBatchAttempt(handle.db, fresh, { status: 'delivered', at: later })).toBe(true);
     expect((await listMeterBatches(handle.db, { ids: [stale.id] }))[0]).toMatchObject({
@@ -267,9 +280,8 @@ describe('claims: one batch in flight per account, fenced, never past 23 hours',
     const mark = at(METER_BATCH_MAX_AGE_MS);
     expect(await abandonExpiredMeterBatches(handle.db, mark)).toEqual([]);
     // ... but it can't be renewed (sent) past the mark, and once the lease is over it is abandoned.
-    expect(await renewMeterBatchLease(handle.db, leased, at(METER_BATCH_MAX_AGE_MS + lease), mark)).toBe(
-      false,
-    );
+    expect(await renewMeterBatchLease(handle.db, leased, { leaseMs: lease, now: mark })).toBe(false);
+    await expireLeases(handle.db);
     const afterLease = at(METER_BATCH_MAX_AGE_MS + lease);
     const abandoned = await abandonExpiredMeterBatches(handle.db, afterLease);
     expect(abandoned.map((x) => x.id)).toEqual([first.id]);
@@ -281,7 +293,30 @@ describe('claims: one batch in flight per account, fenced, never past 23 hours',
     ]);
     const pastAll = at(METER_BATCH_MAX_AGE_MS + 1_000 + LEASE_MS * 2);
     expect(await claim(handle.db, pastAll)).toEqual([]);
+    await expireLeases(handle.db);
     expect((await abandonExpiredMeterBatches(handle.db, pastAll)).map((x) => x.id)).toContain(second.id);
+  });
+
+  it('leases are on the database’s clock: claimers whose clocks are skewed still hold an account one at a time', async () => {
+    const { a, first, second } = await twoBatchesOfA();
+    // These claims' clock (2025) runs more than a year behind the database's: the lease is still live.
+    const [held] = await claim(handle.db, at(2_000), { accountId: a.accountId });
+    if (!held) throw new Error('nothing claimed');
+    expect(held.id).toBe(first.id);
+    const leaseOf = async () => (await listMeterBatches(handle.db, { ids: [first.id] }))[0]?.leaseUntil;
+    expect((await leaseOf())?.getTime()).toBeGreaterThan(Date.now() + LEASE_MS / 2);
+    expect(await renewMeterBatchLease(handle.db, held, { leaseMs: LEASE_MS, now: at(2_500) })).toBe(true);
+    expect((await leaseOf())?.getTime()).toBeGreaterThan(Date.now() + LEASE_MS / 2);
+    // A claimer 5 minutes ahead (more than the lease) takes neither the held batch nor the account's next.
+    const ahead = at(2_500 + 5 * 60_000);
+    expect(await claim(handle.db, ahead, { accountId: a.accountId })).toEqual([]);
+    // One past the 23-hour mark abandons the idle batch, not the one under a live lease (its send may be
+    // under way).
+    const pastMark = at(METER_BATCH_MAX_AGE_MS + 5 * 60_000);
+    const abandoned = (await abandonExpiredMeterBatches(handle.db, pastMark)).map((x) => x.id);
+    expect(abandoned).toContain(second.id);
+    expect(abandoned).not.toContain(first.id);
+    expect(await finishMeterBatchAttempt(handle.db, held, { status: 'delivered', at: at(3_000) })).toBe(true);
   });
 });
 

@@ -289,7 +289,7 @@ export async function runWorkload(db: Database): Promise<void> {
   await repo.flushOverage(db, { now: LATER, eventName: 'agent_run_overage' });
   const claimed = await repo.claimDueMeterBatches(db, { now: LATER, limit: 10, leaseMs: 60_000 });
   for (const claim of claimed) {
-    await repo.renewMeterBatchLease(db, claim, FAR, LATER);
+    await repo.renewMeterBatchLease(db, claim, { leaseMs: 60_000, now: LATER });
     await repo.finishMeterBatchAttempt(db, claim, { status: 'delivered', at: LATER });
     await repo.meterPeriodBooks(db, { accountId: claim.accountId, periodId: claim.periodId });
   }

@@ -15,6 +15,7 @@ import {
   type Email,
   type Mailer,
 } from '@tollgate/mail';
+import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   APP_URL,
@@ -94,6 +95,16 @@ async function rowOf(dedupeKey: string): Promise<EmailOutboxRow> {
 }
 
 const NOTHING = { sent: 0, retried: 0, failed: 0, skipped: 0 };
+
+/**
+ * Every lease runs out now. Leases are on the database's clock, so advancing the app's clock can't end
+ * them (that is the point): their end is moved into the database's past instead.
+ */
+async function expireLeases(): Promise<void> {
+  await testDb.db.execute(
+    sql`update email_outbox set lease_until = clock_timestamp() - interval '1 second' where lease_until is not null`,
+  );
+}
 
 describe(`email outbox worker on ${DRIVER} with a real SMTP dev inbox`, () => {
   it('sends each pending row once, as the rendered email under its own Message-ID', async () => {
@@ -233,11 +244,12 @@ describe(`email outbox worker on ${DRIVER} with a real SMTP dev inbox`, () => {
     const [first, ...others] = await claimDueEmails(testDb.db, { now: T0, limit: 10, leaseMs });
     expect(others).toEqual([]);
     expect(first).toMatchObject({ dedupeKey: 'ada', attempts: 1 });
-    expect(
-      await claimDueEmails(testDb.db, { now: new Date(T0.getTime() + leaseMs - 1), limit: 10, leaseMs }),
-    ).toEqual([]);
+    // A claimer whose clock says the lease is long over doesn't decide: the database's clock does.
+    const afterLease = new Date(T0.getTime() + 10 * leaseMs);
+    expect(await claimDueEmails(testDb.db, { now: afterLease, limit: 10, leaseMs })).toEqual([]);
 
-    const afterLease = new Date(T0.getTime() + leaseMs);
+    await expireLeases();
+    const claimedAt = Date.now();
     const [second] = await claimDueEmails(testDb.db, { now: afterLease, limit: 10, leaseMs });
     expect(second).toMatchObject({ id: first?.id, attempts: 2 });
     if (!first || !second) throw new Error('both claims should hold the row');
@@ -264,7 +276,9 @@ describe(`email outbox worker on ${DRIVER} with a real SMTP dev inbox`, () => {
     ).toBe(false);
     const untouched = await rowOf('ada');
     expect(untouched).toMatchObject({ status: 'pending', attempts: 2, sentAt: null, lastError: null });
-    expect(untouched.leaseUntil?.toISOString()).toBe(new Date(afterLease.getTime() + leaseMs).toISOString());
+    // The newer claim's lease: leaseMs from its claim, on the database's clock (PGlite's is this process's).
+    expect(untouched.leaseUntil?.getTime()).toBeGreaterThanOrEqual(claimedAt + leaseMs - 1_000);
+    expect(untouched.leaseUntil?.getTime()).toBeLessThanOrEqual(Date.now() + leaseMs + 1_000);
     expect(untouched.data).toEqual(outboxRow('ada', paymentRecovered()).data);
 
     expect(
@@ -297,12 +311,14 @@ describe(`email outbox worker on ${DRIVER} with a real SMTP dev inbox`, () => {
   });
 
   it('never sends a row whose lease ran out while earlier rows of its batch were being sent', async () => {
-    // A slow SMTP server (150 ms a message) and a lease shorter than the batch takes: the second worker
-    // claims the rows the first one's lease no longer covers; the first one renews each lease before
-    // each send, finds it lost, and leaves the row to the claim that holds it.
-    const slowInbox = await startDevInbox({ port: 0, acceptDelayMs: 150 });
+    // A slow SMTP server (300 ms a message) and a lease shorter than the batch takes (8 rows, 2.4 s):
+    // the second worker, 1.3 s in, claims the rows whose lease the first one no longer holds (not yet
+    // renewed: over at 1 s); the first one renews each lease before each send, finds it lost, and leaves
+    // the row to the claim that holds it. A single send slower than the lease would be sent twice (the
+    // documented limit): 1 s against 300 ms leaves room for a loaded machine.
+    const slowInbox = await startDevInbox({ port: 0, acceptDelayMs: 300 });
     try {
-      await enqueueMany(testDb.db, 5);
+      await enqueueMany(testDb.db, 8);
       const worker = (leaseMs: number) =>
         createEmailWorker({
           db: testDb.db,
@@ -310,20 +326,20 @@ describe(`email outbox worker on ${DRIVER} with a real SMTP dev inbox`, () => {
           now: () => new Date(),
           logger,
           appUrl: APP_URL,
-          batchSize: 5,
+          batchSize: 8,
           leaseMs,
         });
-      const first = worker(250).drainOnce();
-      await new Promise((resolve) => setTimeout(resolve, 400));
-      const second = await worker(250).drain();
+      const first = worker(1_000).drainOnce();
+      await new Promise((resolve) => setTimeout(resolve, 1_300));
+      const second = await worker(1_000).drain();
       const firstResult = await first;
       // Rows both short leases lost are left due, for a worker whose lease fits its batch.
       const last = await worker(60_000).drain();
       const ids = slowInbox.messages().map((message) => message.messageId);
       expect(tally(ids).repeated).toEqual([]);
-      expect(new Set(ids).size).toBe(5);
-      expect(firstResult.sent + second.sent + last.sent).toBe(5);
-      expect(firstResult.sent).toBeLessThan(5); // the first worker did lose rows to the second
+      expect(new Set(ids).size).toBe(8);
+      expect(firstResult.sent + second.sent + last.sent).toBe(8);
+      expect(firstResult.sent).toBeLessThan(8); // the first worker did lose rows to the second
       expect([...(await rows()).values()].every((row) => row.status === 'sent')).toBe(true);
     } finally {
       await slowInbox.close();

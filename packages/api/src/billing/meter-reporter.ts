@@ -21,7 +21,10 @@ export interface MeterReporterOptions {
   logger: Logger;
   /** Batches claimed per pass: at most one per account, so also the accounts sent to at once. */
   batchSize?: number;
-  /** How long a claim is held: past it, a batch whose sender died is due again (same identifier). */
+  /**
+   * How long a claim is held, on the database's clock (replicas' clocks may differ): past it, a batch whose
+   * sender died is due again (same identifier).
+   */
   leaseMs?: number;
   /** Delay before retry n (1-based), capped by the last entry. */
   backoffMs?: readonly number[];
@@ -111,8 +114,7 @@ export function createMeterReporter(options: MeterReporterOptions) {
 
   async function send(claim: ClaimedMeterBatch): Promise<SendOutcome> {
     // Earlier sends of this pass may have outlived the lease: send only while still holding it.
-    const at = now();
-    if (!(await renewMeterBatchLease(db, claim, new Date(at.getTime() + leaseMs), at))) return 'lost';
+    if (!(await renewMeterBatchLease(db, claim, { leaseMs, now: now() }))) return 'lost';
     let outcome: SendOutcome = 'delivered';
     try {
       await billing.stripe.billing.meterEvents.create(

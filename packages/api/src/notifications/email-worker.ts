@@ -19,7 +19,10 @@ export interface EmailWorkerOptions {
   appUrl: string;
   /** Rows claimed per pass. */
   batchSize?: number;
-  /** How long a claim is held: past it, a row whose worker died is due again. */
+  /**
+   * How long a claim is held, on the database's clock (replicas' clocks may differ): past it, a row whose
+   * worker died is due again.
+   */
   leaseMs?: number;
   /** After this many attempts a row is failed for good (and logged). */
   maxAttempts?: number;
@@ -103,8 +106,7 @@ export function createEmailWorker(options: EmailWorkerOptions) {
       return recordFailure(claim, error, true);
     }
     // The batch's earlier sends may have outlived this row's lease: send only while still holding it.
-    const at = now();
-    if (!(await renewEmailLease(db, claim, new Date(at.getTime() + leaseMs), at))) return 'lost';
+    if (!(await renewEmailLease(db, claim, leaseMs))) return 'lost';
     try {
       await mailer.send({
         to: claim.toAddress,

@@ -1,5 +1,6 @@
-import { and, eq, gt, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Database } from '../database';
+import { isLeaseLive, isLeaseOver, leaseEndsAfter } from '../lease-clock';
 import { queryRows } from '../raw-query';
 import { emailOutbox } from '../schema';
 import type { EmailOutboxRow } from '../schema';
@@ -39,15 +40,16 @@ export interface ClaimedEmail {
 }
 
 /**
- * Claims up to `limit` due emails for `leaseMs`: rows locked by another claimer are skipped (SKIP
- * LOCKED), rows leased by a live worker are not due, rows whose lease expired (their worker died
- * mid-send) are. One statement: the lease is committed before anything is sent.
+ * Claims up to `limit` emails due by `now` (the app's clock, which tests move: a replica running ahead
+ * sends a due email early, once) for `leaseMs` (the database's clock, see lease-clock): rows
+ * locked by another claimer are skipped (SKIP LOCKED), rows leased by a live worker are not due, rows
+ * whose lease expired (their worker died mid-send) are. One statement: the lease is committed before
+ * anything is sent.
  */
 export async function claimDueEmails(
   db: Database,
   options: { now: Date; limit: number; leaseMs: number },
 ): Promise<ClaimedEmail[]> {
-  const leaseUntil = new Date(options.now.getTime() + options.leaseMs);
   const rows = await queryRows<{
     id: string | number;
     dedupe_key: string;
@@ -59,11 +61,11 @@ export async function claimDueEmails(
     attempts: number;
   }>(
     db,
-    sql`update email_outbox set lease_until = ${leaseUntil.toISOString()}::timestamptz, attempts = attempts + 1
+    sql`update email_outbox set lease_until = ${leaseEndsAfter(options.leaseMs)}, attempts = attempts + 1
         where id in (
           select id from email_outbox
           where status = 'pending' and next_attempt_at <= ${options.now.toISOString()}::timestamptz
-            and (lease_until is null or lease_until <= ${options.now.toISOString()}::timestamptz)
+            and ${isLeaseOver(sql`lease_until`)}
           order by next_attempt_at, id
           limit ${options.limit}
           for update skip locked)
@@ -84,25 +86,25 @@ export async function claimDueEmails(
 }
 
 /**
- * Renews a claim's lease just before its email is sent, fenced like a finish: false when the claim was
- * lost (its lease expired and another worker claimed the row), and the email must not be sent. A batch
- * whose earlier sends were slow thus never sends a row someone else now holds.
+ * Renews a claim's lease for `leaseMs` just before its email is sent, fenced like a finish: false when
+ * the claim was lost (its lease expired, on the database's clock, and another worker claimed the row),
+ * and the email must not be sent. A batch whose earlier sends were slow thus never sends a row someone
+ * else now holds.
  */
 export async function renewEmailLease(
   db: Database,
   claim: Pick<ClaimedEmail, 'id' | 'attempts'>,
-  leaseUntil: Date,
-  now: Date,
+  leaseMs: number,
 ): Promise<boolean> {
   const rows = await db
     .update(emailOutbox)
-    .set({ leaseUntil })
+    .set({ leaseUntil: leaseEndsAfter(leaseMs) })
     .where(
       and(
         eq(emailOutbox.id, claim.id),
         eq(emailOutbox.attempts, claim.attempts),
         eq(emailOutbox.status, 'pending'),
-        gt(emailOutbox.leaseUntil, now),
+        isLeaseLive(emailOutbox.leaseUntil),
       ),
     )
     .returning({ id: emailOutbox.id });

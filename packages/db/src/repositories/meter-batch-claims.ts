@@ -1,6 +1,7 @@
 import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { SQL } from 'drizzle-orm';
 import type { Database } from '../database';
+import { isLeaseLive, isLeaseOver, leaseEndsAfter } from '../lease-clock';
 import { queryRows } from '../raw-query';
 import { meterBatches } from '../schema';
 import type { MeterBatchKind, MeterBatchRow } from '../schema';
@@ -20,6 +21,9 @@ export type ClaimedMeterBatch = Pick<
   | 'createdAt'
   | 'attempts'
 >;
+
+// Leases are on the database's clock (see lease-clock); due times and the 23-hour mark on the app's
+// (batches are stamped with it; the hour before Stripe forgets an identifier covers the skew).
 
 /**
  * Claims due batches for `leaseMs`, at most ONE per account: only an account's oldest pending batch can be
@@ -49,17 +53,17 @@ export async function claimDueMeterBatches(
   }>(
     db,
     sql`update meter_batches b
-        set lease_until = ${iso(new Date(now.getTime() + options.leaseMs))}, attempts = b.attempts + 1
+        set lease_until = ${leaseEndsAfter(options.leaseMs)}, attempts = b.attempts + 1
         from (
           select c.account_id, c.id from meter_batches c
           where c.status = 'pending' ${due} ${onlyAccount}
             and c.created_at > ${iso(new Date(now.getTime() - METER_BATCH_MAX_AGE_MS))}
-            and (c.lease_until is null or c.lease_until <= ${iso(now)})
+            and ${isLeaseOver(sql`c.lease_until`)}
             and not exists (
               select 1 from meter_batches o
               where o.account_id = c.account_id and o.status = 'pending' and o.id <> c.id
                 and (o.created_at < c.created_at or (o.created_at = c.created_at and o.id < c.id)
-                  or o.lease_until > ${iso(now)}))
+                  or ${isLeaseLive(sql`o.lease_until`)}))
           order by c.next_attempt_at, c.created_at
           limit ${options.limit}
           for update of c skip locked) picked
@@ -95,23 +99,23 @@ const claimFence = (claim: ClaimRef) =>
   );
 
 /**
- * Renews a claim's lease right before its send, fenced by the attempt: false when the claim was lost (its
- * lease ran out and another claimer took the batch) or the batch reached the 23-hour mark: don't send.
+ * Renews a claim's lease for `leaseMs` right before its send, fenced by the attempt: false when the claim
+ * was lost (its lease ran out, on the database's clock, and another claimer took the batch) or the batch
+ * reached the 23-hour mark by `now` (the app's clock): don't send.
  */
 export async function renewMeterBatchLease(
   db: Database,
   claim: ClaimRef,
-  leaseUntil: Date,
-  now: Date,
+  options: { leaseMs: number; now: Date },
 ): Promise<boolean> {
   const rows = await db
     .update(meterBatches)
-    .set({ leaseUntil })
+    .set({ leaseUntil: leaseEndsAfter(options.leaseMs) })
     .where(
       and(
         claimFence(claim),
-        gt(meterBatches.leaseUntil, now),
-        gt(meterBatches.createdAt, new Date(now.getTime() - METER_BATCH_MAX_AGE_MS)),
+        isLeaseLive(meterBatches.leaseUntil),
+        gt(meterBatches.createdAt, new Date(options.now.getTime() - METER_BATCH_MAX_AGE_MS)),
       ),
     )
     .returning({ id: meterBatches.id });
@@ -145,7 +149,8 @@ export async function finishMeterBatchAttempt(
 }
 
 /**
- * The 23-hour rule: pending batches made 23 hours ago or earlier and not under a live lease become
+ * The 23-hour rule: pending batches made 23 hours ago or earlier (by `now`, the app's clock) and not under
+ * a live lease (the database's clock) become
  * `abandoned`, never resent (Stripe would no longer recognise the identifier and count them twice).
  * Returns them, for the log; the reconciliation repairs what did not reach Stripe.
  */
@@ -161,7 +166,7 @@ export async function abandonExpiredMeterBatches(db: Database, now: Date): Promi
       and(
         eq(meterBatches.status, 'pending'),
         sql`${meterBatches.createdAt} <= ${iso(new Date(now.getTime() - METER_BATCH_MAX_AGE_MS))}`,
-        sql`(${meterBatches.leaseUntil} is null or ${meterBatches.leaseUntil} <= ${iso(now)})`,
+        isLeaseOver(meterBatches.leaseUntil),
       ),
     )
     .returning();
