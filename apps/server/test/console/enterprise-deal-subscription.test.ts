@@ -1,4 +1,4 @@
-import { getSubscription, linkStripeCustomer, personalAccountId } from '@tollgate/db';
+import { getSubscription, linkStripeCustomer, listAudit, personalAccountId } from '@tollgate/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CARDS, Customer } from '../billing/scenarios';
 import type { BillingTestServer } from '../support/billing-server';
@@ -23,6 +23,18 @@ describe('ENTERPRISE deals: the subscription bills the deal, and the deal ends w
   afterAll(async () => {
     await billing?.stop();
   });
+
+  /** An operator's run limit override (a support gesture), in force from the next authorization. */
+  async function setRunLimit(accountId: string, runLimit: number) {
+    const set = await trpc(
+      billing.server.url,
+      'mutation',
+      'admin.setRunLimit',
+      { accountId, runLimit, reason: 'support gesture' },
+      operatorToken,
+    );
+    expect(set.status).toBe(200);
+  }
 
   /** An invoiced deal that must go through: its answer. */
   async function deal(accountId: string, runLimit = 3000) {
@@ -113,14 +125,7 @@ describe('ENTERPRISE deals: the subscription bills the deal, and the deal ends w
     const customer = await Customer.signUp(billing);
     await customer.checkout('BASIC', CARDS.success);
     const accountId = personalAccountId(customer.userId);
-    const set = await trpc(
-      billing.server.url,
-      'mutation',
-      'admin.setRunLimit',
-      { accountId, runLimit: 1200, reason: 'support gesture' },
-      operatorToken,
-    );
-    expect(set.status).toBe(200);
+    await setRunLimit(accountId, 1200);
     expect((await customer.overview()).usage.limit).toBe(1200);
     const { stripeSubscriptionId } = await deal(accountId, 50_000);
     await customer.settle();
@@ -129,6 +134,84 @@ describe('ENTERPRISE deals: the subscription bills the deal, and the deal ends w
     await billing.stripe.subscriptions.cancel(stripeSubscriptionId);
     await customer.settle();
     expect((await customer.overview()).usage.limit).toBe(10);
+  });
+
+  it('a deal whose card is declined is incomplete: it says so, the account keeps its override, and its expiry changes nothing', async () => {
+    const customer = await Customer.signUp(billing);
+    const accountId = personalAccountId(customer.userId);
+    await setRunLimit(accountId, 1200);
+    const onFile = await billing.stripe.customers.create({ metadata: { accountId } });
+    await linkStripeCustomer(billing.server.deps.db, accountId, onFile.id, new Date());
+    billing.emulator.customers.setDefaultCard(onFile.id, CARDS.declined);
+
+    const made = await sell(
+      invoicedDeal(accountId, {
+        runLimit: 5000,
+        collection: 'charge_automatically',
+        daysUntilDue: undefined,
+        reason: 'annual by card',
+      }),
+    );
+    expect(made.status, JSON.stringify(made.error)).toBe(200);
+    const { stripeSubscriptionId } = made.data;
+    expect((await billing.stripe.subscriptions.retrieve(stripeSubscriptionId)).status).toBe('incomplete');
+    // The operator is told the deal's own status (not the account's 'active' on FREE), and gets the
+    // invoice the customer can still pay with another card.
+    expect(made.data).toMatchObject({ status: 'incomplete', runLimit: 5000 });
+    expect(made.data.hostedInvoiceUrl).toMatch(/^http/);
+    await customer.settle();
+    expect(await customer.overview()).toMatchObject({ plan: 'FREE', usage: { limit: 1200 } });
+    // The deal made at Stripe is audited, with its status and the override it left in place.
+    const audit = await listAudit(billing.server.deps.db, { accountId });
+    expect(audit.filter((row) => row.action === 'enterprise_deal')).toEqual([
+      expect.objectContaining({
+        reason: 'annual by card',
+        after: expect.objectContaining({
+          runLimit: 1200,
+          deal: expect.objectContaining({ status: 'incomplete', stripeSubscriptionId, runLimit: 5000 }),
+        }),
+      }),
+    ]);
+
+    // Unpaid, Stripe ends it a day later: the account is as it was before the deal.
+    await billing.emulator.clock.advance(DAY);
+    await customer.settle();
+    expect((await billing.stripe.subscriptions.retrieve(stripeSubscriptionId)).status).toBe(
+      'incomplete_expired',
+    );
+    expect(await customer.overview()).toMatchObject({ plan: 'FREE', usage: { limit: 1200 } });
+    const statuses = await customer.runs(11, 'after-expiry');
+    expect(statuses.filter((status) => status === 200)).toHaveLength(11);
+  });
+
+  it('a declined deal whose invoice the customer pays later takes effect then: its limit, not the override', async () => {
+    const customer = await Customer.signUp(billing);
+    const accountId = personalAccountId(customer.userId);
+    await setRunLimit(accountId, 1200);
+    const onFile = await billing.stripe.customers.create({ metadata: { accountId } });
+    await linkStripeCustomer(billing.server.deps.db, accountId, onFile.id, new Date());
+    billing.emulator.customers.setDefaultCard(onFile.id, CARDS.declined);
+    const made = await sell(
+      invoicedDeal(accountId, {
+        runLimit: 5000,
+        collection: 'charge_automatically',
+        daysUntilDue: undefined,
+        reason: 'annual by card',
+      }),
+    );
+    expect(made.data).toMatchObject({ status: 'incomplete' });
+    const subscription = await billing.stripe.subscriptions.retrieve(made.data.stripeSubscriptionId);
+    // The customer pays the open invoice with another card, before Stripe gives up on it.
+    const paid = billing.emulator.invoices.pay(String(subscription.latest_invoice), { card: CARDS.success });
+    expect(paid.isPaid).toBe(true);
+    await customer.settle();
+    expect((await billing.stripe.subscriptions.retrieve(subscription.id)).status).toBe('active');
+    // The deal's limit, not the 1,200 override, which it replaces (audited by the system).
+    expect(await customer.overview()).toMatchObject({ plan: 'ENTERPRISE', usage: { limit: 5000 } });
+    const audit = await listAudit(billing.server.deps.db, { accountId });
+    expect(audit.filter((row) => row.action === 'enterprise_deal_in_effect')).toEqual([
+      expect.objectContaining({ actorUserId: 'system', after: expect.objectContaining({ runLimit: null }) }),
+    ]);
   });
 
   it('two deals for one account at once: one is made, the other is told to come again (429), one subscription', async () => {

@@ -1,16 +1,26 @@
 import {
+  appendAudit,
   claimDealMaking,
   ensureFreeSubscription,
   findAccount,
   findUserById,
+  getAccountOverrides,
   getSubscription,
   insertEnterpriseDeal,
   listDuplicateSubscriptionsOfAccount,
   releaseDealMaking,
   setEnterpriseDealSubscription,
   type AccountRow,
+  type Database,
 } from '@tollgate/db';
-import { AppError, isLiveStatus, parseStripeSubscription, subscriptionStatusSchema } from '@tollgate/domain';
+import {
+  AppError,
+  isLiveStatus,
+  parseStripeSubscription,
+  subscriptionStatusSchema,
+  type SubscriptionState,
+  type SubscriptionStatus,
+} from '@tollgate/domain';
 import Stripe from 'stripe';
 import type { ApiDeps } from '../config';
 import type { EnterpriseDeal, EnterpriseDealInput } from '../schemas/console-schemas';
@@ -26,7 +36,9 @@ import type { SubscriptionSync } from './subscription-sync';
  * (never an unknown price) and the sync gives the account that limit while a subscription on it is the
  * account's (it ends with the subscription). Then the account's subscription: the live one Stripe has
  * switched to the deal's price, or a new one billed by card or by invoice. Synced at once; the webhooks
- * that follow converge on the same state. One audit row per deal.
+ * that follow converge on the same state. One audit row per deal. A new subscription whose first
+ * payment fails (a declined card) is incomplete: the deal answers so and changes nothing on the account
+ * (Stripe ends it as incomplete_expired unless the customer pays its invoice).
  *
  * A retry after a lost answer must not bill twice: the live subscription is looked up at Stripe (the
  * stored row may not know the first attempt's yet), so a retry moves it instead of making a second;
@@ -62,8 +74,9 @@ export function createEnterpriseDeals(
     const account = await findAccount(db, input.accountId);
     if (!account) throw new AppError('NOT_FOUND', `No account ${input.accountId}`);
     await ensureFreeSubscription(db, account.id, now());
-    const claimedUntil = new Date(now().getTime() + DEAL_CLAIM_MS);
-    if (!(await claimDealMaking(db, account.id, now(), claimedUntil))) {
+    // On PostgreSQL's clock, not this replica's: replicas whose clocks differ agree on who holds it.
+    const claimedUntil = await claimDealMaking(db, account.id, DEAL_CLAIM_MS);
+    if (!claimedUntil) {
       // Nothing was done: the same request may come again (429, not a refusal). A retry of that very
       // deal (its answer lost) then answers it; another deal then moves its subscription.
       throw new AppError(
@@ -137,15 +150,17 @@ export function createEnterpriseDeals(
             },
             { idempotencyKey: `tollgate-enterprise-deal-${price.id}` },
           );
-      await recordDeal(input, actor, price.id, subscription.id);
+      // The deal's own subscription's status, not the account's: a new subscription whose first payment
+      // failed is incomplete while the account stays as it was.
+      const answered = subscriptionStatusSchema.catch('incomplete').parse(subscription.status);
+      await recordDeal(input, actor, price.id, subscription.id, answered);
       const synced = await sync.sync(subscription.id, ownerOfAccount(account.id));
       const invoice = subscription.latest_invoice;
       return {
         accountId: account.id,
         stripePriceId: price.id,
         stripeSubscriptionId: subscription.id,
-        status:
-          synced?.after?.status ?? subscriptionStatusSchema.catch('incomplete').parse(subscription.status),
+        status: currentStatus(subscription.id, answered, synced?.after ?? null),
         runLimit: input.runLimit,
         priceCents: input.priceCents,
         interval: input.interval,
@@ -190,16 +205,21 @@ export function createEnterpriseDeals(
 
   /**
    * The deal's subscription and, once (a retry that finds the deal already recorded changes nothing),
-   * its audit row, in one transaction: the deal's limit is the subscription's (the sync sets it), so a
-   * run limit override set before (a support gesture, an earlier deal's) is cleared with it, or it
-   * would stay on top of the deal's limit.
+   * its audit row, in one transaction. The deal's limit is the subscription's (the sync sets it while
+   * the subscription is the account's), so a run limit override set before (a support gesture, an
+   * earlier deal's) is cleared when the deal takes effect, or it would stay on top of the deal's limit.
+   * A deal whose subscription isn't live (incomplete: its first payment failed or waits for the
+   * customer) grants nothing yet, and expired it never will: the account keeps its override, and the
+   * audit row records the deal made at Stripe with the status it got.
    */
   async function recordDeal(
     input: EnterpriseDealInput,
     actor: StaffActor,
     stripePriceId: string,
     stripeSubscriptionId: string,
+    status: SubscriptionStatus,
   ): Promise<void> {
+    const isInEffect = isLiveStatus(status);
     await db.transaction(async (tx) => {
       const isFirst = await setEnterpriseDealSubscription(
         tx,
@@ -215,19 +235,42 @@ export function createEnterpriseDeals(
         priceCents: input.priceCents,
         interval: input.interval,
         collection: input.collection,
+        status,
       };
+      const audit = { accountId: input.accountId, action: 'enterprise_deal', reason: input.reason };
+      if (!isInEffect) {
+        await auditPendingDeal(tx, actor, audit, deal);
+        return;
+      }
+      // Cleared with the deal's audit row, and the period's limit written, as any override change is.
       await overrides.changeIn(
         tx,
         actor,
-        {
-          accountId: input.accountId,
-          action: 'enterprise_deal',
-          change: { runLimit: null },
-          reason: input.reason,
-          auditDetail: { deal },
-        },
+        { ...audit, change: { runLimit: null }, auditDetail: { deal } },
         now(),
       );
+    });
+  }
+
+  /**
+   * The audit row of a deal that isn't in effect: what was made at Stripe and by whom, next to the
+   * overrides it leaves as they are (the account's overrides row isn't touched).
+   */
+  async function auditPendingDeal(
+    tx: Database,
+    actor: StaffActor,
+    audit: { accountId: string; action: string; reason: string },
+    deal: Record<string, unknown>,
+  ): Promise<void> {
+    const current = await getAccountOverrides(tx, audit.accountId);
+    await appendAudit(tx, {
+      ...audit,
+      actorUserId: actor.userId,
+      actorRole: actor.role,
+      requestId: actor.requestId,
+      before: current,
+      after: { ...current, deal },
+      at: now(),
     });
   }
 
@@ -276,6 +319,19 @@ async function withStripeErrors<T>(work: () => Promise<T>): Promise<T> {
     }
     throw error;
   }
+}
+
+/**
+ * The deal subscription's status as the sync just fetched it, when the account holds that subscription
+ * (fresher than Stripe's answer, which a retry under the same idempotency key gets replayed), else
+ * Stripe's answer (an incomplete subscription is never the account's).
+ */
+function currentStatus(
+  subscriptionId: string,
+  answered: SubscriptionStatus,
+  after: SubscriptionState | null,
+): SubscriptionStatus {
+  return after?.stripeSubscriptionId === subscriptionId ? after.status : answered;
 }
 
 const reusedKey = () =>

@@ -1,5 +1,6 @@
 import {
   applyPeriodLimit,
+  clearOverrideForDealInEffect,
   getAccountOverrides,
   ensureHostUserAccount,
   findByStripeCustomerId,
@@ -19,6 +20,7 @@ import {
 import {
   applyStripeSubscription,
   getPlan,
+  isLiveStatus,
   isPlanForAccountKind,
   type PlanId,
   parseStripeSubscription,
@@ -311,18 +313,22 @@ export function createSubscriptionSync(deps: ApiDeps, settings: BillingSettings)
       stripeSyncedAt: now(),
       updatedAt: now(),
     });
-    const seen = historySample(snapshot, stamp, now());
-    await recordSubscriptionChange(tx, {
-      accountId,
-      stripeSubscriptionId: snapshot.id,
-      at: seen.at,
-      source: stamp.source,
-      first: firstHistoryStamp(seen.subscription, { at: seen.at, source: stamp.source }),
-      state: historyStateOf(
-        seen.subscription,
-        (seen.subscription.priceId && planOf(seen.subscription.priceId)) || next.plan,
-      ),
-    });
+    for (const seen of historySamples(snapshot, stamp, now())) {
+      await recordSubscriptionChange(tx, {
+        accountId,
+        stripeSubscriptionId: snapshot.id,
+        at: seen.at,
+        source: stamp.source,
+        first: firstHistoryStamp(seen.subscription, { at: seen.at, source: stamp.source }),
+        state: historyStateOf(
+          seen.subscription,
+          (seen.subscription.priceId && planOf(seen.subscription.priceId)) || next.plan,
+        ),
+      });
+    }
+    if (isDealTakingEffect(state, next, prepared.dealRunLimits) && next.stripePriceId) {
+      await clearOverrideForDealInEffect(tx, accountId, next.stripePriceId, now());
+    }
     // Last: the period row's lock is held only until this transaction commits.
     await writePeriodLimit(tx, accountId, state, next);
     // In this transaction: the notices commit with the change they announce, or not at all.
@@ -391,18 +397,41 @@ export function createSubscriptionSync(deps: ApiDeps, settings: BillingSettings)
 }
 
 /**
- * What the history learns from a sync, and as of when. An event that carries the subscription says
- * how it was at the event's time; a fetched snapshot says how it is now, at the sync's clock. (Dating
- * the fetched state by the event's time wrote a late event's today as weeks ago: a cancellation dated
- * before the plan change it followed, which was then lost.)
+ * What the history learns from a sync, and as of when, oldest first. An event that carries the
+ * subscription says how it was at the event's time; the fetched snapshot says how it is now, at the
+ * sync's clock, so the latest row is Stripe's current state after any sync. (Dating the fetched state by
+ * the event's time wrote a late event's today as weeks ago: a cancellation dated before the plan change
+ * it followed, which was then lost.)
  */
-function historySample(
+function historySamples(
   fetched: StripeSubscriptionSnapshot,
   stamp: ChangeStamp,
   now: Date,
-): { subscription: StripeSubscriptionSnapshot; at: Date } {
-  if (stamp.observed?.id === fetched.id) return { subscription: stamp.observed, at: stamp.at };
-  return { subscription: fetched, at: stamp.source === 'webhook' ? now : stamp.at };
+): { subscription: StripeSubscriptionSnapshot; at: Date }[] {
+  if (stamp.source !== 'webhook') return [{ subscription: fetched, at: stamp.at }];
+  const current = { subscription: fetched, at: now };
+  const isCarried = stamp.observed?.id === fetched.id && stamp.at.getTime() <= now.getTime();
+  return stamp.observed && isCarried ? [{ subscription: stamp.observed, at: stamp.at }, current] : [current];
+}
+
+/**
+ * The account's subscription comes live on a deal's price it wasn't live on: a deal made incomplete (a
+ * declined card) whose invoice was paid later. Its limit then replaces the account's override.
+ */
+function isDealTakingEffect(
+  before: SubscriptionState,
+  after: SubscriptionState,
+  dealRunLimits: ReadonlyMap<string, number>,
+): boolean {
+  const liveDealPrice = (state: SubscriptionState) =>
+    state.plan === 'ENTERPRISE' &&
+    state.stripePriceId !== null &&
+    dealRunLimits.has(state.stripePriceId) &&
+    isLiveStatus(state.status)
+      ? state.stripePriceId
+      : null;
+  const price = liveDealPrice(after);
+  return price !== null && liveDealPrice(before) !== price;
 }
 
 /**

@@ -8,8 +8,9 @@ export const adminDealsRouter = {
    * Sells an ENTERPRISE deal: a price made at Stripe for this account (known to the catalog mapping),
    * the account's subscription on it (the live one switched, or a new one billed by card or by
    * invoice), and the deal's run limit, the account's from the next authorization until the deal's
-   * subscription ends. One audit row with the deal. Stripe's refusals (no card on file, declined)
-   * answer 400 with Stripe's words; `idempotencyKey` makes a retry answer the same deal.
+   * subscription ends. One audit row with the deal. Stripe's refusals (no card on file) answer 400
+   * with Stripe's words; a declined card makes an incomplete deal (answered with its status and
+   * invoice); `idempotencyKey` makes a retry answer the same deal.
    */
   createEnterpriseDeal: operatorProcedure
     .input(enterpriseDealInputSchema)
