@@ -1,4 +1,4 @@
-import { applyPackDispute, applyPackRefund, type Database } from '@tollgate/db';
+import { applyTakenBackAtCredit, type Database } from '@tollgate/db';
 import { packDisputeAmounts, type PackDisputeAmounts } from '@tollgate/domain';
 import type Stripe from 'stripe';
 import { z } from 'zod';
@@ -40,8 +40,9 @@ export async function disputeAmountsOfPayment(
 /**
  * What Stripe took back of a payment before its pack was credited (the cumulative refunded amount over
  * its PaymentIntent's charges, and its disputes): a refund or dispute delivered before the purchase
- * found no pack and was recorded as ignored, so the credit itself must start with the clawback applied.
- * Disputes are listed only when a charge says it is disputed.
+ * found no pack (answered as ignored), so the credit itself must start with the clawback applied.
+ * Disputes are listed only when a charge says it is disputed. A refund made after this read and
+ * handled before the credit commits is not in it: the event recorded it for the credit instead.
  */
 export async function takenBackOfPayment(stripe: Stripe, paymentIntentId: string): Promise<PaymentTakenBack> {
   const listed = await stripe.charges.list({ payment_intent: paymentIntentId, limit: CHARGES_READ });
@@ -54,21 +55,22 @@ export async function takenBackOfPayment(stripe: Stripe, paymentIntentId: string
   };
 }
 
-/** In the transaction that credits the pack: applies what was taken back before (nothing when nothing). */
+/**
+ * In the transaction that credits the pack: applies what was taken back before, as read with the
+ * purchase and as refund or dispute events recorded while the pack was not there yet (one of them may
+ * have come after the read: both are applied, under a lock those events take too).
+ */
 export async function applyTakenBack(
   tx: Database,
   paymentIntentId: string,
   takenBack: PaymentTakenBack,
 ): Promise<void> {
-  if (takenBack.amountRefundedCents > 0) {
-    await applyPackRefund(tx, { paymentIntentId, amountRefundedCents: takenBack.amountRefundedCents });
-  }
-  const { disputedCents, wonCents } = takenBack.disputes;
-  if (disputedCents > 0 || wonCents > 0) {
-    await applyPackDispute(tx, {
-      paymentIntentId,
-      amountDisputedCents: disputedCents,
-      amountDisputeWonCents: wonCents,
-    });
-  }
+  await applyTakenBackAtCredit(tx, {
+    paymentIntentId,
+    read: {
+      amountRefundedCents: takenBack.amountRefundedCents,
+      amountDisputedCents: takenBack.disputes.disputedCents,
+      amountDisputeWonCents: takenBack.disputes.wonCents,
+    },
+  });
 }

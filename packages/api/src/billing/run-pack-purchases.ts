@@ -197,8 +197,9 @@ export function createRunPackPurchases(
       purchasedAt,
       expiresAt: runPackExpiry(purchasedAt),
     });
-    // A refund or dispute delivered before this purchase found no pack and was ignored: it applies here.
-    // The target is never lowered, so applying it again (a redelivered session) changes nothing.
+    // A refund or dispute delivered before this commit found no pack: what prepareSession read of the
+    // payment, and what those events recorded (one may have come after that read), apply here. The
+    // target is never lowered, so applying them again (a redelivered session) changes nothing.
     if (facts.paymentIntentId) await applyTakenBack(tx, facts.paymentIntentId, facts.takenBack);
     return { isCredited: isNew };
   }

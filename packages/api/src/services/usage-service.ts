@@ -434,16 +434,18 @@ export function createUsageService(
         'actual must be a whole number of units, at least 1, for a started run',
       );
     }
-    // An overrun may be drawn as overage when the plan bills it: the plan decides the price.
+    // An overrun may be drawn as overage when the plan bills it: the plan decides the price. Once the
+    // run's own period is over (a renewal, a cancel), the overrun is drawn in the period in force now.
     const at = now();
-    const plan = subscriptions.entitlementOf(await subscriptions.loadState(tenant), at).plan;
+    const entitlement = subscriptions.entitlementOf(await subscriptions.loadState(tenant), at);
     const result = await settleRun(db, {
       accountId: tenant.accountId,
       runId,
       actor,
       actual,
       now: at,
-      overagePrice: overagePriceOf(plan),
+      overagePrice: overagePriceOf(entitlement.plan),
+      periodInForce: { ...entitlement.period, limit: entitlement.limit },
     });
     if (result.ok) return settledAnswer(result.entry, false);
     const { entry } = result;

@@ -74,13 +74,20 @@ export interface SettleRequest extends RunRef {
   now: Date;
   /** The price per overage run when the account's plan bills overage: an overrun may draw overage. */
   overagePrice?: string | null;
+  /**
+   * The period in force at `now` and its limit (the caller's entitlement, as for a reservation): what
+   * an overrun can't get from the run's own period is drawn there. Omitted: read from the period rows
+   * (see RunHolding.periodInForce).
+   */
+  periodInForce?: { start: Date; end: Date; limit: number } | null;
 }
 
 /**
  * `started → settled`: the work finished and cost `actual` units. Below the estimate, the rest goes
  * back to the buckets it came from (last drawn first); above it, the overrun is drawn from what the
- * balance still holds, never beyond (units_settled says what was charged, units_actual what was asked).
- * One transaction; the conditional UPDATE is what makes it once.
+ * balance still holds, never beyond (units_settled says what was charged, units_actual what was asked):
+ * from the run's own period while it is in force, else what that period can't cover from the period in
+ * force, as a reservation made now (drawRunUnits). One transaction; the conditional UPDATE makes it once.
  */
 export async function settleRun(db: Database, request: SettleRequest): Promise<TransitionResult> {
   const settled = await db.transaction(async (tx) => {
@@ -98,7 +105,11 @@ export async function settleRun(db: Database, request: SettleRequest): Promise<T
     if (!entry) return null;
     const actual = request.actual ?? entry.unitsReserved;
     if (actual === entry.unitsReserved) return entry;
-    const holding = { ...holdingOf(entry, request.now), overagePrice: request.overagePrice ?? null };
+    const holding = {
+      ...holdingOf(entry, request.now),
+      overagePrice: request.overagePrice ?? null,
+      periodInForce: request.periodInForce ?? null,
+    };
     const charged =
       actual < entry.unitsReserved
         ? entry.unitsReserved - (await returnRunUnits(tx, holding, entry.unitsReserved - actual))

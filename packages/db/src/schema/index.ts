@@ -9,6 +9,7 @@ export * from './api-keys';
 export * from './auto-top-ups';
 export * from './credit-grants';
 export * from './duplicate-subscriptions';
+export * from './early-payment-takebacks';
 export * from './email-outbox';
 export * from './email-tokens';
 export * from './enterprise-deals';
