@@ -36,6 +36,28 @@ describe('ENTERPRISE deals: the subscription bills the deal, and the deal ends w
     expect(set.status).toBe(200);
   }
 
+  /**
+   * A customer with a 1,200-run override and a declined card on file, sold a 5,000-run deal by card:
+   * the deal's answer.
+   */
+  async function declinedCardDeal() {
+    const customer = await Customer.signUp(billing);
+    const accountId = personalAccountId(customer.userId);
+    await setRunLimit(accountId, 1200);
+    const onFile = await billing.stripe.customers.create({ metadata: { accountId } });
+    await linkStripeCustomer(billing.server.deps.db, accountId, onFile.id, new Date());
+    billing.emulator.customers.setDefaultCard(onFile.id, CARDS.declined);
+    const made = await sell(
+      invoicedDeal(accountId, {
+        runLimit: 5000,
+        collection: 'charge_automatically',
+        daysUntilDue: undefined,
+        reason: 'annual by card',
+      }),
+    );
+    return { customer, accountId, made };
+  }
+
   /** An invoiced deal that must go through: its answer. */
   async function deal(accountId: string, runLimit = 3000) {
     const made = await sell(invoicedDeal(accountId, { runLimit }));
@@ -137,21 +159,7 @@ describe('ENTERPRISE deals: the subscription bills the deal, and the deal ends w
   });
 
   it('a deal whose card is declined is incomplete: it says so, the account keeps its override, and its expiry changes nothing', async () => {
-    const customer = await Customer.signUp(billing);
-    const accountId = personalAccountId(customer.userId);
-    await setRunLimit(accountId, 1200);
-    const onFile = await billing.stripe.customers.create({ metadata: { accountId } });
-    await linkStripeCustomer(billing.server.deps.db, accountId, onFile.id, new Date());
-    billing.emulator.customers.setDefaultCard(onFile.id, CARDS.declined);
-
-    const made = await sell(
-      invoicedDeal(accountId, {
-        runLimit: 5000,
-        collection: 'charge_automatically',
-        daysUntilDue: undefined,
-        reason: 'annual by card',
-      }),
-    );
+    const { customer, accountId, made } = await declinedCardDeal();
     expect(made.status, JSON.stringify(made.error)).toBe(200);
     const { stripeSubscriptionId } = made.data;
     expect((await billing.stripe.subscriptions.retrieve(stripeSubscriptionId)).status).toBe('incomplete');
@@ -185,20 +193,7 @@ describe('ENTERPRISE deals: the subscription bills the deal, and the deal ends w
   });
 
   it('a declined deal whose invoice the customer pays later takes effect then: its limit, not the override', async () => {
-    const customer = await Customer.signUp(billing);
-    const accountId = personalAccountId(customer.userId);
-    await setRunLimit(accountId, 1200);
-    const onFile = await billing.stripe.customers.create({ metadata: { accountId } });
-    await linkStripeCustomer(billing.server.deps.db, accountId, onFile.id, new Date());
-    billing.emulator.customers.setDefaultCard(onFile.id, CARDS.declined);
-    const made = await sell(
-      invoicedDeal(accountId, {
-        runLimit: 5000,
-        collection: 'charge_automatically',
-        daysUntilDue: undefined,
-        reason: 'annual by card',
-      }),
-    );
+    const { customer, accountId, made } = await declinedCardDeal();
     expect(made.data).toMatchObject({ status: 'incomplete' });
     const subscription = await billing.stripe.subscriptions.retrieve(made.data.stripeSubscriptionId);
     // The customer pays the open invoice with another card, before Stripe gives up on it.
