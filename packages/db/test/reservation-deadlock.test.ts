@@ -104,7 +104,7 @@ async function firstUseWave(
 
 // The cause, not only its cure: a team's first runs of a period create their member counter rows while
 // other statements reserve on the same period row. The insert's foreign-key check share-locked that
-// row unlocked and walked its update chain, and PostgreSQL broke 2 to 5 deadlocks per 40 waves
+// row unlocked and walked its update chain, and PostgreSQL broke 15 to 20 deadlocks per 40 waves
 // (pg_stat_database) among the reservation statements queued on it. The insert now takes the period
 // row's lock first, as reservations do. Real PostgreSQL only (PGlite has one connection).
 describe.skipIf(!postgresServerUrl)("a team's first runs of a period, all at once (PostgreSQL)", () => {

@@ -104,20 +104,23 @@ export async function runWorkload(db: Database): Promise<void> {
   await db.transaction(async (tx) => {
     await repo.lockSubscriptionRow(tx, alice.accountId);
     await repo.accountBasics(tx, alice.accountId);
-    await repo.recordSubscriptionChange(tx, {
+    const pro = {
+      status: 'active',
+      plan: 'PRO',
+      priceCents: 2000,
+      interval: 'month',
+      quantity: 1,
+      discountCents: 0,
+    } as const;
+    const change = {
       accountId: alice.accountId,
       stripeSubscriptionId: 'sub_alice',
-      at: NOW,
       source: 'webhook',
-      state: {
-        status: 'active',
-        plan: 'PRO',
-        priceCents: 2000,
-        interval: 'month',
-        quantity: 1,
-        discountCents: 0,
-      },
-    });
+    } as const;
+    await repo.recordSubscriptionChange(tx, { ...change, at: NOW, state: { ...pro, plan: 'BASIC' } });
+    await repo.recordSubscriptionChange(tx, { ...change, at: LATER, state: pro });
+    // A late event placed before the LATER row, which then repeats it and is removed.
+    await repo.recordSubscriptionChange(tx, { ...change, at: new Date(NOW.getTime() + 1_000), state: pro });
   });
   await repo.listSubscriptionHistory(db, alice.accountId);
   await repo.listStripeLinkedSubscriptions(db);

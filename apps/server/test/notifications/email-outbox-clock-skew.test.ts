@@ -122,18 +122,19 @@ describe(`email outbox leases on the database's clock (${DRIVER}), replicas' clo
 
   it("a dead worker's lease ends leaseMs after its claim on the database's clock, whatever the worker's own clock said", async () => {
     await enqueueOneDueRow();
-    // A worker whose clock runs 5 minutes ahead claims the row for 100 ms, then dies before sending.
+    // A worker whose clock runs 5 minutes ahead claims the row for 3 s, then dies before sending (3 s:
+    // the survivor's first look must come before it ends, on a loaded machine too).
     const [orphan] = await claimDueEmails(testDb.db, {
       now: new Date(Date.now() + SKEW_MS),
       limit: 10,
-      leaseMs: 100,
+      leaseMs: 3_000,
     });
     expect(orphan).toMatchObject({ dedupeKey: 'ada', attempts: 1 });
     const sent: string[] = [];
     const survivor = replica(recordingMailer(sent).mailer, 0);
     expect(await survivor.drainOnce()).toMatchObject({ sent: 0 });
 
-    await sleep(200);
+    await sleep(3_300);
     expect(await survivor.drainOnce()).toMatchObject({ sent: 1 });
     expect(sent).toHaveLength(1);
     expect(await theRow()).toMatchObject({ status: 'sent', attempts: 2 });

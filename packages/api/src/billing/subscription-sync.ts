@@ -415,23 +415,24 @@ function historySamples(
 }
 
 /**
- * The account's subscription comes live on a deal's price it wasn't live on: a deal made incomplete (a
- * declined card) whose invoice was paid later. Its limit then replaces the account's override.
+ * The account's subscription moves onto a deal's price, live: a deal made incomplete (a declined card,
+ * never the account's subscription while incomplete) whose invoice was paid later. Its limit then
+ * replaces the account's override. Not when the stored subscription was already on that price (unpaid,
+ * then paid again: an override an operator set meanwhile stays, as a sync never undoes one).
  */
 function isDealTakingEffect(
   before: SubscriptionState,
   after: SubscriptionState,
   dealRunLimits: ReadonlyMap<string, number>,
 ): boolean {
-  const liveDealPrice = (state: SubscriptionState) =>
-    state.plan === 'ENTERPRISE' &&
-    state.stripePriceId !== null &&
-    dealRunLimits.has(state.stripePriceId) &&
-    isLiveStatus(state.status)
-      ? state.stripePriceId
-      : null;
-  const price = liveDealPrice(after);
-  return price !== null && liveDealPrice(before) !== price;
+  const price = after.stripePriceId;
+  return (
+    after.plan === 'ENTERPRISE' &&
+    price !== null &&
+    dealRunLimits.has(price) &&
+    isLiveStatus(after.status) &&
+    before.stripePriceId !== price
+  );
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { SubscriptionChange } from '@tollgate/domain';
-import { asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Database } from '../database';
 import { queryPreparedRows } from '../raw-query';
 import { tableRows } from '../table-rows';
@@ -70,7 +70,9 @@ export async function recordSubscriptionChange(
   });
   const next = await rowAfter(tx, entry, at);
   if (next && sameState(next, entry.state)) {
-    await tx.delete(subscriptionHistory).where(eq(subscriptionHistory.id, next.id));
+    await tx
+      .delete(subscriptionHistory)
+      .where(and(eq(subscriptionHistory.accountId, entry.accountId), eq(subscriptionHistory.id, next.id)));
   }
   return true;
 }
