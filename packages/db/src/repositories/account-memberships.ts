@@ -196,10 +196,16 @@ export async function setMemberCap(
     .returning({ userId: accountMemberships.userId });
   if (updated.length === 0) return false;
   if (input.periodStart) {
+    // The period row locked first, as reservations do (see ensureMemberPeriodRows: an insert's
+    // foreign-key check on a period row reservations queue on made PostgreSQL break deadlocks).
     await tx.execute(sql`
+      with period as materialized (
+        select p.account_id, p.id from usage_periods p
+        where p.account_id = ${input.accountId} and p.period_start = ${input.periodStart.toISOString()}::timestamptz
+        for no key update
+      )
       insert into member_usage_periods (account_id, period_id, user_id, run_cap)
-      select p.account_id, p.id, ${input.userId}, ${input.cap}::int from usage_periods p
-      where p.account_id = ${input.accountId} and p.period_start = ${input.periodStart.toISOString()}::timestamptz
+      select account_id, id, ${input.userId}, ${input.cap}::int from period
       on conflict (account_id, period_id, user_id) do update set run_cap = excluded.run_cap`);
   }
   return true;
