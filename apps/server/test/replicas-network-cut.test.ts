@@ -12,7 +12,9 @@ import { TEST_JWT_SECRET } from './support/test-server';
 // The network between the leading replica and PostgreSQL is cut silently on the lock's connection
 // alone (no FIN, no RST: the server keeps the idle session). The leader gives up at its next check;
 // without a limit on the session's idleness PostgreSQL kept the lock for the dead session until its
-// TCP keepalive gave up (over two hours), and no replica ran the periodic passes meanwhile.
+// TCP keepalive gave up (over two hours), and no replica ran the periodic passes meanwhile. Once the
+// server ends that session, whichever replica asks first leads (the old leader's new connections
+// work: only the one link was cut).
 // PostgreSQL only (PGlite is one process).
 
 const serverUrl = testPostgresServerUrl();
@@ -101,7 +103,7 @@ describe.skipIf(!serverUrl)('a leader whose lock connection is cut silently (Pos
     await scratch?.drop();
   });
 
-  it('steps down, and another replica leads once the server ended the idle session: never both', async () => {
+  it('steps down, and a replica leads again once the server ended the idle session: never two at once', async () => {
     scratch = await createScratchDatabase(serverUrl ?? '');
     proxy = await cuttableProxy(new URL(scratch.url));
     const a = await startReplica(proxy.url); // first: it leads
@@ -109,24 +111,32 @@ describe.skipIf(!serverUrl)('a leader whose lock connection is cut silently (Pos
     const admin = await createDb({ databaseUrl: scratch.url, poolSize: 1, migrate: false });
     handles.push(admin);
     expect([a.leadership.isLeader(), b.leadership.isLeader()]).toEqual([true, false]);
-    const sweepsOfB = vi.spyOn(b.services.usage, 'sweepUnstarted');
+    const sweeps = [
+      vi.spyOn(a.services.usage, 'sweepUnstarted'),
+      vi.spyOn(b.services.usage, 'sweepUnstarted'),
+    ];
 
     proxy.cut(await lockHolderPort(admin));
     const cutAt = Date.now();
     let aSteppedDownAt: number | null = null;
-    let bLedAt: number | null = null;
+    let ledAgainAt: number | null = null;
     const limitMs = leaderSessionTimeoutMs({ checkIntervalMs: LEADERSHIP_CHECK_MS });
-    while (bLedAt === null && Date.now() - cutAt < limitMs + 15_000) {
+    while (ledAgainAt === null && Date.now() - cutAt < limitMs + 15_000) {
       await new Promise((resolve) => setTimeout(resolve, 100));
-      if (aSteppedDownAt === null && !a.leadership.isLeader()) aSteppedDownAt = Date.now();
-      if (b.leadership.isLeader()) bLedAt = Date.now();
+      const leaders = [a, b].filter((server) => server.leadership.isLeader());
       // Both leading at once is what the margin of the idle limit rules out.
-      expect(a.leadership.isLeader() && b.leadership.isLeader()).toBe(false);
+      expect(leaders.length).toBeLessThanOrEqual(1);
+      if (aSteppedDownAt === null && !a.leadership.isLeader()) aSteppedDownAt = Date.now();
+      // Either replica may win the lock once the server frees it: A's new connections are not cut.
+      else if (aSteppedDownAt !== null && leaders.length === 1) ledAgainAt = Date.now();
     }
     expect(aSteppedDownAt).not.toBeNull();
-    expect(bLedAt).not.toBeNull();
-    expect(bLedAt ?? 0).toBeGreaterThan(aSteppedDownAt ?? Infinity);
-    // B runs the passes now.
-    await vi.waitFor(() => expect(sweepsOfB).toHaveBeenCalled(), { timeout: 5_000 });
+    expect(ledAgainAt).not.toBeNull();
+    // The new leader runs the passes.
+    const leader = a.leadership.isLeader() ? 0 : 1;
+    const before = sweeps[leader]?.mock.calls.length ?? 0;
+    await vi.waitFor(() => expect(sweeps[leader]?.mock.calls.length).toBeGreaterThan(before), {
+      timeout: 10_000,
+    });
   }, 90_000);
 });
