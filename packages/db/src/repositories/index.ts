@@ -25,6 +25,7 @@ export * from './notifications';
 export * from './usage-alert-settings';
 export * from './reminder-candidates';
 export * from './run-holdings';
+export * from './run-overrun-draws';
 export * from './credit-grants';
 export * from './pack-clawbacks';
 export * from './spend-settings';

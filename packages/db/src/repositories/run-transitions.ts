@@ -4,7 +4,8 @@ import { queryRows } from '../raw-query';
 import { usageLedger } from '../schema';
 import type { RunActorKind, RunReleaseReason, UsageLedgerRow } from '../schema';
 import { finishStartedRunUnconfirmed } from './agent-runs';
-import { drawRunUnits, returnRunUnits, type RunHolding } from './run-holdings';
+import { returnRunUnits, type RunHolding } from './run-holdings';
+import { drawRunUnits } from './run-overrun-draws';
 
 /**
  * The run lifecycle's transitions after `reserveRuns`. Each is ONE conditional statement on the run's

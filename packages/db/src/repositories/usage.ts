@@ -49,6 +49,16 @@ export interface PeriodLimitChange {
  * (the UPDATE / upsert takes it), so a reservation running at the same time is decided either wholly
  * before (old limit) or wholly after (new limit), never past the new one. Call it in the transaction
  * that stores the new plan, after any network call.
+ *
+ * When it closes a previous period, it first locks both rows in one statement, in (account, start)
+ * order, as reservations and settles do. Closing the previous row, then writing the new one, locked
+ * them by descending start when the new period began first (a cancel-now back to a FREE period older
+ * than the paid one), and an overrun settled meanwhile, holding the FREE row and waiting for the paid
+ * one, deadlocked with it (period-limit-deadlock.test.ts). Such an earlier new row is made first when
+ * missing, as a reservation or a settle would make it: one that another transaction inserted while the
+ * lock statement waited would be missed by it, and locked last by the upsert. A new row that begins
+ * after the previous one is left to the upsert, which locks it last: made first, it would be locked
+ * before the previous row, against the order, by a settle that holds the previous row and makes it.
  */
 export async function applyPeriodLimit(
   db: Database,
@@ -56,6 +66,25 @@ export async function applyPeriodLimit(
 ): Promise<{ usedAtChange: number }> {
   const { accountId, period, limit, previousPeriodStart } = change;
   if (previousPeriodStart && previousPeriodStart.getTime() !== period.start.getTime()) {
+    // Only when the new period began first: made after the previous row's lock, it would be locked
+    // last. A later new row made by the upsert below is locked last anyway, which is its order.
+    if (period.start.getTime() < previousPeriodStart.getTime()) {
+      await db
+        .insert(usagePeriods)
+        .values({ accountId, periodStart: period.start, periodEnd: period.end, runLimit: Math.max(0, limit) })
+        .onConflictDoNothing({ target: [usagePeriods.accountId, usagePeriods.periodStart] });
+    }
+    await db
+      .select({ id: usagePeriods.id })
+      .from(usagePeriods)
+      .where(
+        and(
+          eq(usagePeriods.accountId, accountId),
+          inArray(usagePeriods.periodStart, [previousPeriodStart, period.start]),
+        ),
+      )
+      .orderBy(usagePeriods.accountId, usagePeriods.periodStart)
+      .for('no key update');
     await db
       .update(usagePeriods)
       .set({ runLimit: sql`least(${usagePeriods.runLimit}, ${usagePeriods.used})` })
