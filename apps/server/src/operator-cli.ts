@@ -21,7 +21,7 @@ import { withCliDatabase } from './cli-database';
 const USAGE = [
   'Usage: npm run operator -- <command>',
   '  grant <email|userId>    make this user a platform operator',
-  '  revoke <email|userId>   take the role away (never from the last operator)',
+  '  revoke <email|userId>   take the role and their platform API keys away (never the last operator)',
   '  list                    show the operators',
 ].join('\n');
 
@@ -103,22 +103,32 @@ async function runCommand(db: Database, command: Command, print: { out: Print; e
     print.out(`${label} is a platform operator.`);
     return 0;
   }
+  // The same revocation as operators.revoke: the platform keys the user made go with the role.
   const outcome = await db.transaction(async (tx) => {
-    const revoked = await revokePlatformRole(tx, user.id);
-    if (revoked === 'revoked') {
-      const before = { userId: user.id, role: user.platformRole };
-      await appendAudit(tx, audit('revoke_platform_role', before, { userId: user.id, role: null }));
+    const revoked = await revokePlatformRole(tx, user.id, at);
+    if (revoked.kind === 'revoked') {
+      const { role, revokedApiKeyIds } = revoked;
+      await appendAudit(
+        tx,
+        audit(
+          'revoke_platform_role',
+          { userId: user.id, role },
+          { userId: user.id, role: null, revokedApiKeyIds },
+        ),
+      );
     }
     return revoked;
   });
-  if (outcome === 'not_operator') {
+  if (outcome.kind === 'not_operator') {
     print.error(`${label} is not a platform operator.`);
     return 1;
   }
-  if (outcome === 'last_operator') {
+  if (outcome.kind === 'last_operator') {
     print.error(`${label} is the last platform operator: grant the role to someone else first.`);
     return 1;
   }
+  const keys = outcome.revokedApiKeyIds;
+  if (keys.length > 0) print.out(`Revoked the platform API keys they made: ${keys.join(', ')}.`);
   print.out(`${label} is no longer a platform operator.`);
   return 0;
 }

@@ -6,6 +6,8 @@ import {
   createDb,
   createUser,
   findPlatformRole,
+  insertApiKey,
+  listApiKeys,
   listAudit,
   markEmailVerified,
   type DbHandle,
@@ -78,7 +80,21 @@ describe(`operator CLI on ${postgresUrl ? 'PostgreSQL' : 'PGlite'}`, () => {
       expect(listed.stdout).toMatch(new RegExp(`${ada.id}  ada@example.test  granted .* by cli`));
       expect(listed.stdout).toContain(bob.id);
 
-      expect((await runCli(['revoke', 'bob@example.test'], cliEnv)).code).toBe(0);
+      // Bob's platform key goes with his role (the same revocation as operators.revoke); Ada's stays.
+      const keys = await open();
+      const platformKey = (createdByUserId: string, name: string) =>
+        insertApiKey(keys.db, {
+          name,
+          prefix: `tg_sk_${name}`,
+          keyHash: `hash-${name}`,
+          scopes: ['runs:authorize'],
+          createdByUserId,
+        });
+      const [bobsKey, adasKey] = [await platformKey(bob.id, 'bob'), await platformKey(ada.id, 'ada')];
+      await keys.close();
+      const revokeBob = await runCli(['revoke', 'bob@example.test'], cliEnv);
+      expect(revokeBob.code).toBe(0);
+      expect(revokeBob.stdout).toContain(`Revoked the platform API keys they made: ${bobsKey.id}.`);
       const last = await runCli(['revoke', ada.id], cliEnv);
       expect(last.code).toBe(1);
       expect(last.stderr).toMatch(/last platform operator/);
@@ -95,10 +111,13 @@ describe(`operator CLI on ${postgresUrl ? 'PostgreSQL' : 'PGlite'}`, () => {
         // Each change is in the audit log, the CLI named as its actor (who ran it isn't known).
         const audit = await listAudit(check.db, { actorUserId: 'cli' });
         expect(audit.map((row) => [row.action, row.after])).toEqual([
-          ['revoke_platform_role', { userId: bob.id, role: null }],
+          ['revoke_platform_role', { userId: bob.id, role: null, revokedApiKeyIds: [bobsKey.id] }],
           ['grant_platform_role', { userId: bob.id, role: 'operator' }],
           ['grant_platform_role', { userId: ada.id, role: 'operator' }],
         ]);
+        const revokedAt = new Map((await listApiKeys(check.db)).map((row) => [row.id, row.revokedAt]));
+        expect(revokedAt.get(bobsKey.id)).toBeInstanceOf(Date);
+        expect(revokedAt.get(adasKey.id)).toBeNull();
       } finally {
         await check.close();
       }

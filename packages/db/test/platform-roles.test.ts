@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import {
   claimOperatorBootstrap,
@@ -6,9 +6,13 @@ import {
   createOperatorBootstrapToken,
   findPlatformRole,
   grantPlatformRole,
+  insertApiKey,
+  listApiKeys,
   listPlatformOperators,
+  revokePlatformKeysBeyondRole,
   revokePlatformRole,
 } from '../src';
+import { apiKeys } from '../src/schema';
 import { makeUser, useTestDb } from './fixtures';
 
 const handle = useTestDb();
@@ -42,15 +46,87 @@ describe('platform roles', () => {
   it('revokes, but never the last operator; two operators revoking each other at once leave one', async () => {
     const [ada, bob, eve] = [await makeUser(handle.db), await makeUser(handle.db), await makeUser(handle.db)];
     await grantPlatformRole(handle.db, { userId: ada.id, grantedBy: 'cli', now: T0 });
-    expect(await revokePlatformRole(handle.db, eve.id)).toBe('not_operator');
-    expect(await revokePlatformRole(handle.db, ada.id)).toBe('last_operator');
+    expect(await revokePlatformRole(handle.db, eve.id)).toEqual({ kind: 'not_operator' });
+    expect(await revokePlatformRole(handle.db, ada.id)).toEqual({ kind: 'last_operator' });
     await grantPlatformRole(handle.db, { userId: bob.id, grantedBy: ada.id, now: T0 });
     const outcomes = await Promise.all([
       revokePlatformRole(handle.db, ada.id),
       revokePlatformRole(handle.db, bob.id),
     ]);
-    expect(outcomes.sort()).toEqual(['last_operator', 'revoked']);
+    expect(outcomes.map((outcome) => outcome.kind).sort()).toEqual(['last_operator', 'revoked']);
     expect(await countPlatformOperators(handle.db)).toBe(1);
+  });
+
+  it("revoking the role revokes the platform keys the user made, in its transaction: no one else's, no account key", async () => {
+    const [ada, bob, helper] = [
+      await makeUser(handle.db),
+      await makeUser(handle.db),
+      await makeUser(handle.db),
+    ];
+    await grantPlatformRole(handle.db, { userId: ada.id, grantedBy: 'cli', now: T0 });
+    await grantPlatformRole(handle.db, { userId: bob.id, grantedBy: ada.id, now: T0 });
+    await grantPlatformRole(handle.db, { userId: helper.id, grantedBy: ada.id, now: T0, role: 'support' });
+    let n = 0;
+    const key = (createdByUserId: string, accountId: string | null = null) => {
+      n += 1;
+      return insertApiKey(handle.db, {
+        name: `key ${n}`,
+        prefix: `tg_sk_${n}`,
+        keyHash: `hash-${n}`,
+        scopes: ['runs:authorize'],
+        createdByUserId,
+        accountId,
+        now: T0,
+      });
+    };
+    const [bobsFirst, bobsSecond, adas, bobsAccountKey] = [
+      await key(bob.id),
+      await key(bob.id),
+      await key(ada.id),
+      await key(bob.id, bob.accountId),
+    ];
+    const alreadyRevoked = await key(bob.id);
+    await handle.db.update(apiKeys).set({ revokedAt: T0 }).where(eq(apiKeys.id, alreadyRevoked.id));
+    // Support makes no platform keys (only operators do): one found on a support user goes too.
+    const helpers = await key(helper.id);
+
+    // An operator keeps theirs (the rule revokes only what the role could not make).
+    expect(
+      await revokePlatformKeysBeyondRole(handle.db, { userId: bob.id, role: 'operator', now: T1 }),
+    ).toEqual([]);
+    expect(await revokePlatformRole(handle.db, bob.id, T1)).toEqual({
+      kind: 'revoked',
+      role: 'operator',
+      revokedApiKeyIds: [bobsFirst.id, bobsSecond.id].sort(),
+    });
+    expect(await revokePlatformRole(handle.db, helper.id, T1)).toEqual({
+      kind: 'revoked',
+      role: 'support',
+      revokedApiKeyIds: [helpers.id],
+    });
+    const revokedAt = new Map(
+      [...(await listApiKeys(handle.db)), ...(await listApiKeys(handle.db, bob.accountId))].map((row) => [
+        row.id,
+        row.revokedAt,
+      ]),
+    );
+    expect(revokedAt.get(bobsFirst.id)).toEqual(T1);
+    expect(revokedAt.get(bobsSecond.id)).toEqual(T1);
+    expect(revokedAt.get(alreadyRevoked.id)).toEqual(T0);
+    expect(revokedAt.get(helpers.id)).toEqual(T1);
+    expect(revokedAt.get(adas.id)).toBeNull();
+    // An account key follows the account's membership, not the platform role.
+    expect(revokedAt.get(bobsAccountKey.id)).toBeNull();
+
+    // Refused revocations revoke nothing; a key made after the role is granted again stays.
+    const platformKey = async (id: string) => (await listApiKeys(handle.db)).find((row) => row.id === id);
+    expect(await revokePlatformRole(handle.db, ada.id, T1)).toEqual({ kind: 'last_operator' });
+    expect((await platformKey(adas.id))?.revokedAt).toBeNull();
+    expect(await revokePlatformRole(handle.db, bob.id, T1)).toEqual({ kind: 'not_operator' });
+    await grantPlatformRole(handle.db, { userId: bob.id, grantedBy: ada.id, now: T1 });
+    const bobsNew = await key(bob.id);
+    expect((await platformKey(bobsNew.id))?.revokedAt).toBeNull();
+    expect((await platformKey(bobsFirst.id))?.revokedAt).toEqual(T1);
   });
 });
 

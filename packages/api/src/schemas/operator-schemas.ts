@@ -12,4 +12,10 @@ export const operatorSchema = z.object({
 
 export const operatorsSchema = z.array(operatorSchema);
 
-export const revokedOperatorSchema = z.object({ userId: z.string(), revoked: z.literal(true) });
+export const revokedOperatorSchema = z.object({
+  userId: z.string(),
+  revoked: z.literal(true),
+  revokedApiKeyIds: z
+    .array(z.string())
+    .describe('The platform API keys this user made, revoked with the role (they answer 401 from now on)'),
+});

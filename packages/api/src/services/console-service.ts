@@ -356,7 +356,11 @@ export async function grantRoleAudited(
   });
 }
 
-/** operators.revoke with its audit row, in one transaction (nothing is written when it is refused). */
+/**
+ * operators.revoke with its audit row, in one transaction (nothing is written when it is refused). The
+ * platform keys the user made are revoked with the role (a platform key acts for every account, and
+ * works only while its maker could still make it): the audit row and the answer name them.
+ */
 export async function revokeRoleAudited(
   c: ConsoleContext,
   actor: StaffActor,
@@ -364,19 +368,19 @@ export async function revokeRoleAudited(
 ) {
   const { db } = c.deps;
   return db.transaction(async (tx) => {
-    const before = (await findUserById(tx, input.userId))?.platformRole ?? null;
-    const outcome = await revokePlatformRole(tx, input.userId);
-    if (outcome === 'not_operator') throw new AppError('NOT_FOUND', 'This user is not an operator');
-    if (outcome === 'last_operator') {
+    const outcome = await revokePlatformRole(tx, input.userId, c.deps.now());
+    if (outcome.kind === 'not_operator') throw new AppError('NOT_FOUND', 'This user is not an operator');
+    if (outcome.kind === 'last_operator') {
       throw new AppError('CONFLICT', 'This is the last operator: grant the role to someone else first');
     }
+    const { revokedApiKeyIds } = outcome;
     await appendAudit(tx, {
       ...auditOf(c, actor, 'revoke_platform_role', input.reason),
       accountId: null,
-      before: { userId: input.userId, role: before },
-      after: { userId: input.userId, role: null },
+      before: { userId: input.userId, role: outcome.role },
+      after: { userId: input.userId, role: null, revokedApiKeyIds },
     });
-    return { userId: input.userId, revoked: true as const };
+    return { userId: input.userId, revoked: true as const, revokedApiKeyIds };
   });
 }
 

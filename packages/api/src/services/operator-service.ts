@@ -132,13 +132,17 @@ export function createOperatorService(deps: ApiDeps) {
       return toOperator(holder);
     },
 
-    async revoke(userId: string): Promise<{ userId: string; revoked: true }> {
-      const outcome = await revokePlatformRole(db, userId);
-      if (outcome === 'not_operator') throw new AppError('NOT_FOUND', 'This user is not an operator');
-      if (outcome === 'last_operator') {
+    /**
+     * Takes the role away, and with it the platform keys the user made (see `revokePlatformRole`).
+     * Writes no audit row: `operators.revoke` goes through the console's `revokeRoleAudited`.
+     */
+    async revoke(userId: string): Promise<{ userId: string; revoked: true; revokedApiKeyIds: string[] }> {
+      const outcome = await revokePlatformRole(db, userId, now());
+      if (outcome.kind === 'not_operator') throw new AppError('NOT_FOUND', 'This user is not an operator');
+      if (outcome.kind === 'last_operator') {
         throw new AppError('CONFLICT', 'This is the last operator: grant the role to someone else first');
       }
-      return { userId, revoked: true };
+      return { userId, revoked: true, revokedApiKeyIds: outcome.revokedApiKeyIds };
     },
 
     async list(): Promise<Operator[]> {

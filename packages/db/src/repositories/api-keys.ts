@@ -2,7 +2,7 @@ import { and, desc, eq, isNull } from 'drizzle-orm';
 import type { Database } from '../database';
 import { isUuid } from '../ids';
 import { apiKeys } from '../schema';
-import type { ApiKeyRow } from '../schema';
+import type { ApiKeyRow, PlatformRole } from '../schema';
 
 // Two kinds of service API keys: platform keys (account_id null), made by operators, act for any
 // account; account keys (account_id set), made by an account's owners and admins, act only for it.
@@ -72,6 +72,35 @@ export async function revokeApiKey(
     .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt), ownedBy(accountId)))
     .returning({ id: apiKeys.id });
   return revoked.length > 0;
+}
+
+/**
+ * Whether this platform role may make platform keys, of any scope: only an operator may (`apiKeys.*` are
+ * operator procedures; support reads and grants bounded runs, but makes no keys).
+ */
+export function canMakePlatformKeys(role: PlatformRole | null): boolean {
+  return role === 'operator';
+}
+
+/**
+ * A platform key works only while its maker could still make it: the platform keys `userId` made are
+ * revoked when `role` (their platform role from now on; null: none) could not make them. Runs in the
+ * role change's transaction, so no call through such a key succeeds once the change commits. Answers
+ * the ids it revoked, for the change's audit row.
+ */
+export async function revokePlatformKeysBeyondRole(
+  tx: Database,
+  input: { userId: string; role: PlatformRole | null; now: Date },
+): Promise<string[]> {
+  if (canMakePlatformKeys(input.role)) return [];
+  const revoked = await tx
+    .update(apiKeys)
+    .set({ revokedAt: input.now })
+    .where(
+      and(isNull(apiKeys.accountId), eq(apiKeys.createdByUserId, input.userId), isNull(apiKeys.revokedAt)),
+    )
+    .returning({ id: apiKeys.id });
+  return revoked.map((row) => row.id).sort();
 }
 
 export async function touchLastUsed(db: Database, id: string, now: Date = new Date()): Promise<void> {

@@ -1,6 +1,7 @@
 import { and, asc, count, eq, gt, isNull, or, sql } from 'drizzle-orm';
 import type { Database } from '../database';
 import { operatorBootstrapTokens, users } from '../schema';
+import { revokePlatformKeysBeyondRole } from './api-keys';
 import type { OperatorBootstrapTokenRow, PlatformRole, UserRow } from '../schema';
 
 // Platform roles (operator) are granted by another operator, by the one-time bootstrap token or by the
@@ -89,21 +90,35 @@ export async function grantPlatformRole(
   return existing ? toHolder(existing) : null;
 }
 
-export type RevokeOutcome = 'revoked' | 'not_operator' | 'last_operator';
+export type RevokeOutcome =
+  /** `role`: the one taken away; `revokedApiKeyIds`: the platform keys the user made, revoked with it. */
+  | { kind: 'revoked'; role: PlatformRole; revokedApiKeyIds: string[] }
+  | { kind: 'not_operator' }
+  | { kind: 'last_operator' };
 
-/** Takes the role away, unless this user is the last operator (someone must be able to grant it). */
-export async function revokePlatformRole(db: Database, userId: string): Promise<RevokeOutcome> {
+/**
+ * Takes the role away, unless this user is the last operator (someone must be able to grant it), and in
+ * the same transaction revokes the platform keys the user made (what they handed out works only while
+ * they could still hand it out: a platform key acts for every account). Every revocation (the
+ * `operators.revoke` procedure, the console, the operator CLI) goes through here.
+ */
+export async function revokePlatformRole(
+  db: Database,
+  userId: string,
+  now: Date = new Date(),
+): Promise<RevokeOutcome> {
   return db.transaction(async (tx) => {
     await tx.execute(platformRoleLock);
     const role = await findPlatformRole(tx, userId);
-    if (role === null) return 'not_operator';
+    if (role === null) return { kind: 'not_operator' };
     // Support can always be revoked; the last operator can't (someone must be able to grant roles).
-    if (role === 'operator' && (await countPlatformOperators(tx)) <= 1) return 'last_operator';
+    if (role === 'operator' && (await countPlatformOperators(tx)) <= 1) return { kind: 'last_operator' };
     await tx
       .update(users)
       .set({ platformRole: null, platformRoleGrantedAt: null, platformRoleGrantedBy: null })
       .where(eq(users.id, userId));
-    return 'revoked';
+    const revokedApiKeyIds = await revokePlatformKeysBeyondRole(tx, { userId, role: null, now });
+    return { kind: 'revoked', role, revokedApiKeyIds };
   });
 }
 
