@@ -151,6 +151,26 @@ export function isPlanForAccountKind(plan: PlanId, kind: AccountKind): boolean {
   return (checkoutPlansFor(kind) as readonly PlanId[]).includes(plan);
 }
 
+/**
+ * The plan a subscription's price grants an account of `kind`, given the catalog plan sold on that price
+ * (`pricePlan`; null: a price Tollgate doesn't sell). null means "keep the plan the account has".
+ *
+ * - A plan of the kind's own (checkoutPlansFor): that plan.
+ * - A price Tollgate doesn't sell: null, for any kind (operators see the price).
+ * - TEAM's price on a personal account: null. The account keeps its single-user plan and operators see
+ *   the price; TEAM's pool is never granted for one seat.
+ * - BASIC's or PRO's price on a team account: FREE, which a team holds as NO_PLAN (no runs). A team's pool exists only as TEAM, billed per member; keeping TEAM
+ *   on a price that doesn't follow the member count would hand the pool to any team size for what one
+ *   seat of a cheaper plan costs, and granting BASIC or PRO would give a team a plan no team can buy.
+ */
+export function planGrantedByPrice(kind: AccountKind, pricePlan: PlanId | null): PlanId | null {
+  // A price Tollgate doesn't sell is an operator's doing (the portal offers only catalog prices): a
+  // price change not configured yet must not cut a paying team off. Kept, and listed for operators.
+  if (pricePlan === null) return null;
+  if (isPlanForAccountKind(pricePlan, kind)) return pricePlan;
+  return kind === 'team' ? 'FREE' : null;
+}
+
 /** "$19", "$0", "$19.50"; null (a negotiated price) is "Custom". */
 export function formatPrice(cents: number | null, currency: 'usd' = 'usd'): string {
   if (cents === null) return 'Custom';

@@ -11,6 +11,7 @@ import {
   getPlan,
   isCheckoutPlanId,
   isPlanForAccountKind,
+  planGrantedByPrice,
   planIdSchema,
 } from '../src/index';
 
@@ -141,6 +142,25 @@ describe('checkoutPlansFor(kind): what an account of each kind may buy', () => {
 
   it.each(cells)('isPlanForAccountKind(%s, %s) -> %s', (plan, kind, expected) => {
     expect(isPlanForAccountKind(plan, kind)).toBe(expected);
+  });
+});
+
+describe('planGrantedByPrice(kind, plan of the price): what a subscription price grants', () => {
+  it.each([
+    // A kind's own plans are granted.
+    ['personal', 'BASIC', 'BASIC'],
+    ['personal', 'PRO', 'PRO'],
+    ['team', 'TEAM', 'TEAM'],
+    // A personal account keeps its plan on TEAM's price or one Tollgate doesn't sell (null: kept).
+    ['personal', 'TEAM', null],
+    ['personal', null, null],
+    // A team gets no plan (FREE, which is NO_PLAN for a team) on a single-user plan's price, and keeps
+    // its plan on a price Tollgate doesn't sell (an operator's price change not configured yet).
+    ['team', 'BASIC', 'FREE'],
+    ['team', 'PRO', 'FREE'],
+    ['team', null, null],
+  ] as const)('%s on a %s price -> %s', (kind, pricePlan, expected) => {
+    expect(planGrantedByPrice(kind, pricePlan)).toBe(expected);
   });
 });
 

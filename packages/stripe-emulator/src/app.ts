@@ -29,6 +29,7 @@ import { invoiceRoutes } from './routes/invoices';
 import { meterRoutes } from './routes/meters';
 import { paymentIntentRoutes } from './routes/payment-intents';
 import { portalRoutes } from './routes/portal';
+import { portalConfigurationRoutes } from './routes/portal-configurations';
 import { refundRoutes } from './routes/refunds';
 import { subscriptionCreateRoutes } from './routes/subscription-create';
 import { subscriptionItemRoutes } from './routes/subscription-items';
@@ -73,6 +74,7 @@ export function createApp(
   app.use(refundRoutes(ctx));
   app.use(disputeRoutes(ctx));
   app.use(portalRoutes(ctx));
+  app.use(portalConfigurationRoutes(ctx));
   app.use(subscriptionCreateRoutes(ctx));
   app.use(subscriptionRoutes(ctx));
   app.use(subscriptionItemRoutes(ctx));

@@ -25,6 +25,7 @@ function lookup(ctx: EmulatorContext, id: string): unknown {
   if (id.startsWith('price_')) return store.prices.get(id);
   if (id.startsWith('prod_')) return store.products.get(id);
   if (id.startsWith('bps_')) return store.portalSessions.get(id);
+  if (id.startsWith('bpc_')) return store.portalConfigurations.get(id);
   if (id.startsWith('pi_')) return store.paymentIntents.get(id);
   if (id.startsWith('ch_')) return store.charges.get(id);
   if (id.startsWith('re_')) return store.refunds.get(id);

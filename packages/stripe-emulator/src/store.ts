@@ -84,6 +84,7 @@ export interface Store {
   checkoutSessions: Map<string, Stripe.Checkout.Session>;
   checkoutExtras: Map<string, CheckoutExtras>;
   portalSessions: Map<string, Stripe.BillingPortal.Session>;
+  portalConfigurations: Map<string, Stripe.BillingPortal.Configuration>;
   subscriptions: Map<string, Stripe.Subscription>;
   subscriptionExtras: Map<string, SubscriptionExtras>;
   invoices: Map<string, Stripe.Invoice>;
@@ -113,6 +114,7 @@ export function createStore(): Store {
     checkoutSessions: new Map(),
     checkoutExtras: new Map(),
     portalSessions: new Map(),
+    portalConfigurations: new Map(),
     subscriptions: new Map(),
     subscriptionExtras: new Map(),
     invoices: new Map(),

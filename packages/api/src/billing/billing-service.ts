@@ -26,6 +26,7 @@ import type {
 } from '../schemas/billing-schemas';
 import type { SubscriptionService } from '../services/subscription-service';
 import type { Tenant } from '../tenant';
+import { createPortalConfigurations } from './portal-configuration';
 import { sameOriginUrl } from './redirect-urls';
 import type { BillingSettings } from './stripe-settings';
 
@@ -50,6 +51,7 @@ export function createBillingService(
 ) {
   const { db, config, now } = deps;
   const { stripe } = settings;
+  const portalConfigurations = createPortalConfigurations(settings, deps.logger);
 
   /**
    * What Stripe objects made for the account carry, so a webhook maps them back to it: the account id,
@@ -182,11 +184,17 @@ export function createBillingService(
     if (!state.stripeCustomerId) {
       throw new AppError('NO_STRIPE_CUSTOMER', 'There is no billing account yet: choose a plan first');
     }
-    const session = await stripe.billingPortal.sessions.create({
-      customer: state.stripeCustomerId,
-      return_url: returnUrl,
-    });
-    return { url: session.url };
+    const params = { customer: state.stripeCustomerId, return_url: returnUrl };
+    // The portal offers only the plans the account's kind may buy (see portal-configuration.ts).
+    const configuration = await portalConfigurations.idFor(tenant.kind);
+    try {
+      return { url: (await stripe.billingPortal.sessions.create({ ...params, configuration })).url };
+    } catch (error) {
+      if (!isConfigurationRefused(error)) throw error;
+      // Deactivated (or deleted) at Stripe since it was cached: found or made again, once.
+      const again = await portalConfigurations.replace(tenant.kind);
+      return { url: (await stripe.billingPortal.sessions.create({ ...params, configuration: again })).url };
+    }
   }
 
   async function listInvoices(tenant: Tenant): Promise<InvoiceSummary[]> {
@@ -210,6 +218,14 @@ export function createBillingService(
   }
 
   return { ensureCustomer, createCheckoutSession, createPortalSession, listInvoices };
+}
+
+/** Stripe refused a portal session for its configuration (inactive, or no longer there). */
+function isConfigurationRefused(error: unknown): boolean {
+  return (
+    error instanceof Stripe.errors.StripeInvalidRequestError &&
+    (error.param === 'configuration' || /configuration/i.test(error.message))
+  );
 }
 
 export type BillingService = ReturnType<typeof createBillingService>;

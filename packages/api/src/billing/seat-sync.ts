@@ -42,10 +42,9 @@ export function createSeatSync(deps: ApiDeps, settings: BillingSettings, sync: S
   const { stripe } = settings;
   const seatPriceIds = new Set(SEAT_PRICED_PLANS.map((plan) => settings.priceIds[plan]));
 
-  function seatItemOf(subscription: Stripe.Subscription): Stripe.SubscriptionItem {
-    const item = subscription.items.data.find((candidate) => seatPriceIds.has(candidate.price.id));
-    if (!item) throw new Error(`subscription ${subscription.id} has no seat-priced item`);
-    return item;
+  /** null: the subscription is on no seat-priced plan at Stripe (see push). */
+  function seatItemOf(subscription: Stripe.Subscription): Stripe.SubscriptionItem | null {
+    return subscription.items.data.find((candidate) => seatPriceIds.has(candidate.price.id)) ?? null;
   }
 
   function setQuantity(subscriptionId: string, itemId: string, quantity: number, idempotencyKey: string) {
@@ -65,10 +64,19 @@ export function createSeatSync(deps: ApiDeps, settings: BillingSettings, sync: S
     }
   }
 
-  /** Tells Stripe the member count of `state` (unless it has it already), then stores what Stripe has. */
-  async function push(state: SeatPricedState): Promise<void> {
+  /**
+   * Tells Stripe the member count of `state` (unless it has it already), then stores what Stripe has.
+   * A subscription that left the seat-priced plan at Stripe (moved to another price in the dashboard,
+   * its webhook not processed yet) has no seats to count: nothing is sent, and the sync stores what
+   * Stripe has (a team on another price has no plan, see planGrantedByPrice), which ends the drift.
+   */
+  async function push(state: SeatPricedState): Promise<'updated' | 'not_seat_priced'> {
     const { accountId, stripeSubscriptionId: subscriptionId, members } = state;
     const item = seatItemOf(await stripe.subscriptions.retrieve(subscriptionId));
+    if (!item) {
+      await sync.sync(subscriptionId);
+      return 'not_seat_priced';
+    }
     if (item.quantity !== members) {
       const key = `tollgate-seats-${accountId}-${state.membershipVersion}`;
       // A replayed answer means this version's change was made before (by a concurrent pass: then
@@ -78,19 +86,24 @@ export function createSeatSync(deps: ApiDeps, settings: BillingSettings, sync: S
       // version bump, e.g. by a cascade).
       if (await isReplayed(() => setQuantity(subscriptionId, item.id, members, key))) {
         const current = seatItemOf(await stripe.subscriptions.retrieve(subscriptionId));
-        if (current.quantity !== members) {
+        if (current && current.quantity !== members) {
           await setQuantity(subscriptionId, current.id, members, `${key}-repair-${randomUUID()}`);
         }
       }
     }
     await sync.sync(subscriptionId);
+    return 'updated';
   }
 
   async function syncAccount(accountId: string): Promise<SeatSyncOutcome> {
     let outcome: SeatSyncOutcome = 'in_sync';
     for (let pass = 0; pass < MAX_PASSES; pass += 1) {
       const state = await getSeatState(db, accountId);
-      if (!isSeatPriced(state)) return pass === 0 ? 'not_seat_priced' : outcome;
+      if (!isSeatPriced(state)) {
+        // Nothing to count is no error: one recorded while the plan was seat-priced ends with it.
+        if (pass === 0 && state?.stripeSubscriptionId) await recordSeatSyncError(db, accountId, null);
+        return pass === 0 ? 'not_seat_priced' : outcome;
+      }
       if (state.stripeQuantity === state.members) {
         // Stripe confirmed the member count: a failure recorded before is repaired (also when the
         // failed call did reach Stripe and its webhook brought the count).
@@ -98,7 +111,10 @@ export function createSeatSync(deps: ApiDeps, settings: BillingSettings, sync: S
         return outcome;
       }
       try {
-        await push(state);
+        if ((await push(state)) === 'not_seat_priced') {
+          await recordSeatSyncError(db, accountId, null);
+          return 'not_seat_priced';
+        }
         outcome = 'updated';
       } catch (error) {
         // A concurrent pass may have succeeded meanwhile: its cleared error stays cleared.

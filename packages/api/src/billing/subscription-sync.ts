@@ -24,6 +24,7 @@ import {
   isPlanForAccountKind,
   type PlanId,
   parseStripeSubscription,
+  planGrantedByPrice,
   resolveEntitlement,
   type StripeSubscriptionSnapshot,
   type SubscriptionState,
@@ -269,14 +270,20 @@ export function createSubscriptionSync(deps: ApiDeps, settings: BillingSettings)
       // The incoming subscription is the duplicate: it must not touch the account (nor its period).
       return { ...unchanged, isChanged: isRecorded, cancellations };
     }
-    // A price of a plan this account's kind may not hold (TEAM on a personal account, switched to in
-    // the Customer Portal) grants nothing: it is handled like a price Tollgate doesn't sell.
-    const planOf = (priceId: string) => {
-      // A deal's price was made for this very account by an operator: ENTERPRISE, whatever its kind.
-      if (prepared.dealRunLimits.has(priceId)) return 'ENTERPRISE';
+    // The prices that sell this account its plan: a deal's (made for this very account by an operator:
+    // ENTERPRISE, whatever its kind) and the catalog prices of the plans its kind may buy.
+    const isOwnPrice = (priceId: string) => {
+      if (prepared.dealRunLimits.has(priceId)) return true;
       const plan = planForPrice(settings, priceId);
-      return plan !== null && isPlanForAccountKind(plan, state.accountKind) ? plan : null;
+      return plan !== null && isPlanForAccountKind(plan, state.accountKind);
     };
+    // Any other price (set in the dashboard, or switched to in a Customer Portal that offered it) never
+    // grants a plan the kind may not hold: a personal account keeps its plan (null), a team gets none
+    // (FREE, i.e. NO_PLAN), since TEAM's pool is only ever billed per member. See planGrantedByPrice.
+    const planOf = (priceId: string): PlanId | null =>
+      prepared.dealRunLimits.has(priceId)
+        ? 'ENTERPRISE'
+        : planGrantedByPrice(state.accountKind, planForPrice(settings, priceId));
     const next = withDealRunLimit(
       keepDeletedCustomerUnlinked(row, applyStripeSubscription(state, snapshot, planOf, now())),
       prepared.dealRunLimits,
@@ -284,9 +291,10 @@ export function createSubscriptionSync(deps: ApiDeps, settings: BillingSettings)
     const isStored = next.stripeSubscriptionId === snapshot.id;
     // The flag (for operators to act on) describes the stored subscription only: an ended one on an
     // old price, synced after it, would set it, and the next sync of the stored one clear it again.
-    const isUnknownPrice = isStored && snapshot.priceId !== null && planOf(snapshot.priceId) === null;
+    const isUnknownPrice = isStored && snapshot.priceId !== null && !isOwnPrice(snapshot.priceId);
     if (isUnknownPrice) {
-      deps.logger.warn('stripe subscription uses a price Tollgate does not know; plan kept', {
+      const outcome = state.accountKind === 'team' ? 'no plan granted' : 'plan kept';
+      deps.logger.warn(`stripe subscription uses a price this account may not hold; ${outcome}`, {
         accountId,
         subscriptionId: snapshot.id,
         priceId: snapshot.priceId,

@@ -9,6 +9,7 @@ import type { EmulatorContext } from '../context';
 import { StripeApiError } from '../errors';
 import { asParams, formBody, optionalString } from '../form-parsing';
 import { invoiceSubscriptionId } from '../objects/invoice';
+import { switchablePrices } from '../objects/portal-configuration';
 import { firstItem, isLive } from '../objects/subscription';
 import { pathParam } from '../request-context';
 import { notFoundPage } from './checkout-routes';
@@ -28,6 +29,25 @@ function portalSubscription(ctx: EmulatorContext, customerId: string): Stripe.Su
     .filter((sub) => customerIdOf(sub) === customerId)
     .reverse();
   return mine.find(isLive) ?? mine[0] ?? null;
+}
+
+/** The session's configuration (null: the default one, which offers every price). */
+function configurationOf(
+  ctx: EmulatorContext,
+  session: Stripe.BillingPortal.Session,
+): Stripe.BillingPortal.Configuration | null {
+  const id = typeof session.configuration === 'string' ? session.configuration : session.configuration.id;
+  return ctx.store.portalConfigurations.get(id) ?? null;
+}
+
+/** Prices the session may switch the subscription to: active, recurring, and allowed by its configuration. */
+function isSwitchable(
+  ctx: EmulatorContext,
+  session: Stripe.BillingPortal.Session,
+  price: Stripe.Price,
+): boolean {
+  const allowed = switchablePrices(configurationOf(ctx, session));
+  return price.active && price.type === 'recurring' && (allowed === null || allowed.has(price.id));
 }
 
 function productNameOf(ctx: EmulatorContext, price: Stripe.Price): string {
@@ -50,7 +70,7 @@ function renderPortal(
   const defaultPm = subscription?.default_payment_method ?? customer.invoice_settings.default_payment_method;
   const cardId = typeof defaultPm === 'string' ? defaultPm : (defaultPm?.id ?? null);
   const switchTargets = [...ctx.store.prices.values()]
-    .filter((price) => price.active && price.type === 'recurring' && price.id !== item?.price.id)
+    .filter((price) => isSwitchable(ctx, session, price) && price.id !== item?.price.id)
     .map((price) => ({ priceId: price.id, productName: productNameOf(ctx, price) }));
   const invoices = [...ctx.store.invoices.values()]
     .filter((invoice) => invoice.customer === customer.id && invoiceSubscriptionId(invoice) !== null)
@@ -73,6 +93,9 @@ function renderPortal(
       }),
     );
 }
+
+/** An action the session's configuration doesn't allow: refused with 400, nothing changed. */
+class PortalRefusal extends Error {}
 
 function performAction(
   ctx: EmulatorContext,
@@ -97,7 +120,10 @@ function performAction(
   else if (action === 'resume') setCancelAtPeriodEnd(ctx, subscription, false, moment);
   else if (action === 'cancel_now') cancelSubscription(ctx, subscription, moment, 'cancellation_requested');
   else if (action === 'switch') {
-    changeSubscriptionPrice(ctx, subscription, getPrice(ctx, optionalString(form, 'price') ?? ''), moment);
+    const price = getPrice(ctx, optionalString(form, 'price') ?? '');
+    // Like Stripe's portal, only what the session's configuration lists (a forged form included).
+    if (!isSwitchable(ctx, session, price)) throw new PortalRefusal('This plan is not available here.');
+    changeSubscriptionPrice(ctx, subscription, price, moment);
   } else return `Unknown action: ${action}`;
   return null;
 }
@@ -117,13 +143,15 @@ export function portalPageRoutes(ctx: EmulatorContext): Router {
     const session = ctx.store.portalSessions.get(pathParam(req, 'id'));
     if (!session) return notFoundPage(res, 'No such billing portal session.');
     let error: string | null;
+    let status = 402;
     try {
       error = performAction(ctx, session, req);
     } catch (thrown) {
-      if (!(thrown instanceof StripeApiError)) throw thrown;
+      if (!(thrown instanceof StripeApiError) && !(thrown instanceof PortalRefusal)) throw thrown;
       error = thrown.message;
+      if (thrown instanceof PortalRefusal) status = 400;
     }
-    if (error !== null) return renderPortal(ctx, res, session, 402, error, null);
+    if (error !== null) return renderPortal(ctx, res, session, status, error, null);
     const action = optionalString(asParams(req.body), 'action') ?? '';
     res.redirect(303, `${ctx.config.publicUrl}/portal/${session.id}?notice=${encodeURIComponent(action)}`);
   });

@@ -67,6 +67,7 @@ export function controlRoutes(
       refunds: [...store.refunds.values()],
       disputes: [...store.disputes.values()],
       portalSessions: [...store.portalSessions.values()],
+      portalConfigurations: [...store.portalConfigurations.values()],
       meters: [...store.meters.values()],
       meterEvents: [...store.meterEvents.values()],
       meterEventAdjustments: [...store.meterEventAdjustments.values()],
