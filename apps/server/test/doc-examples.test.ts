@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { API_KEY_SCOPES, silentLogger, type Logger } from '@tollgate/api';
-import { grantPlatformRole } from '@tollgate/db';
+import { grantPlatformRole, markEmailVerified, type Database } from '@tollgate/db';
 import { createTestDb, type TestDbHandle } from '@tollgate/db/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseEnv } from '../src/env';
@@ -105,7 +105,11 @@ interface Invitation {
  * the reader owns with a member to hand it to; a team of the second user's that the reader joined
  * (and may leave), and a link to another one of its teams, sent to the reader and not yet accepted.
  */
-async function accountVariables(url: string, readerToken: string): Promise<Record<string, string>> {
+async function accountVariables(
+  url: string,
+  readerToken: string,
+  db: Database,
+): Promise<Record<string, string>> {
   const teammate = await must<{ accessToken: string; user: { id: string } }>(
     url,
     'POST',
@@ -116,6 +120,8 @@ async function accountVariables(url: string, readerToken: string): Promise<Recor
       password: 'correct horse battery',
     },
   );
+  // Inviting needs a verified address: the teammate has clicked its sign-up link.
+  await markEmailVerified(db, teammate.user.id, 'teammate@example.com', new Date());
   const createTeam = (token: string, name: string) =>
     must<{ id: string }>(url, 'POST', '/accounts', token, { name }).then((account) => account.id);
   const invite = (token: string, accountId: string, email: string) =>
@@ -183,6 +189,9 @@ async function referenceVariables(docServer: DocServer): Promise<Record<string, 
   );
   const { accessToken, refreshToken, user } = registered.body;
   await grantPlatformRole(deps.db, { userId: user.id, grantedBy: 'cli', now: new Date() });
+  // Verified, as a reader who clicked the sign-up link would be (inviting needs it); the example that
+  // posts $VERIFY_TOKEN still answers 200, the link being unused.
+  await markEmailVerified(deps.db, user.id, READER_EMAIL, new Date());
   const createKey = async (name: string) =>
     (
       await request<{ id: string; key: string }>(url, 'POST', '/api/v1/api-keys', {
@@ -210,7 +219,7 @@ async function referenceVariables(docServer: DocServer): Promise<Record<string, 
     API_KEY: (await createKey('reader service')).key,
     API_KEY_ID: (await createKey('reader key to revoke')).id,
     SESSION_ID: session.body.id,
-    ...(await accountVariables(url, accessToken)),
+    ...(await accountVariables(url, accessToken, deps.db)),
   };
 }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { silentLogger } from '@tollgate/api';
-import { grantPlatformRole, updateSubscription } from '@tollgate/db';
+import { grantPlatformRole, markEmailVerified, updateSubscription } from '@tollgate/db';
 import { createTestDb } from '@tollgate/db/testing';
 import { createTollgateClient } from '@tollgate/sdk';
 import { parseEnv, startServer } from '@tollgate/server';
@@ -59,6 +59,8 @@ export async function startTollgate() {
     async newTeam(runLimit?: number) {
       const [owner, member] = await Promise.all([register(), register()]);
       const asOwner = createTollgateClient({ url: server.url, getToken: () => owner.accessToken });
+      // Inviting needs a verified address: the owner has clicked its sign-up link.
+      await markEmailVerified(server.deps.db, owner.user.id, owner.email, new Date());
       const team = await asOwner.trpc.accounts.create.mutate({ name: 'Agents team' });
       const invitation = await asOwner.trpc.accounts.invite.mutate({
         accountId: team.id,

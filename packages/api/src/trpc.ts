@@ -17,6 +17,7 @@ import {
   stripeUnavailableError,
   toTRPCError,
 } from './errors';
+import type { ResolvedTenant } from './services/tenant-resolver';
 import { accountIdSchema, userIdSchema } from './text-schemas';
 
 export type { Context } from './context';
@@ -189,6 +190,43 @@ const tenantInputSchema = z
   .default({});
 
 /**
+ * The tenant input of a call on an existing run: its `runId` too (the router's input checks its form),
+ * so a service may still name the run's member after they left (TenantResolver.forService).
+ */
+const runTenantInputSchema = z.object({
+  userId: userIdSchema.optional(),
+  accountId: accountIdSchema.optional(),
+  runId: z.string(),
+});
+
+/** A user token, else a service key with `scope` (401/403 whatever the input). */
+function actingActorOf(ctx: Context, scope: ApiKeyScope): Actor {
+  return ctx.actor?.kind === 'user' ? ctx.actor : requireService(ctx, scope, 'user_or_service');
+}
+
+/** Who a user or service acts for on which account; `runId` only for calls on an existing run. */
+async function resolveActing(
+  ctx: Context,
+  actor: Actor,
+  action: AccountAction,
+  input: { userId?: string | undefined; accountId?: string | undefined; runId?: string },
+): Promise<ResolvedTenant> {
+  const accountId = requestedAccount(ctx, input.accountId) ?? undefined;
+  if (actor.kind === 'user') {
+    if (input.userId !== undefined && input.userId !== actor.userId) {
+      throw new TRPCError({ code: 'FORBIDDEN', message: 'A user can only act for themself' });
+    }
+    // A user's own token acts only while they are a member, on a run of theirs or not.
+    return ctx.services.tenants.forUser(actor, accountId ?? null, action);
+  }
+  return ctx.services.tenants.forService(actor, {
+    accountId,
+    userId: input.userId,
+    runId: input.runId,
+  });
+}
+
+/**
  * Acts for a member of an account: a user for themself on one of its accounts (a `userId` naming
  * someone else is FORBIDDEN); a service key with `scope` for the member (`userId`) and account it names
  * (`userId` alone: that user's personal account, as before accounts existed). A user id the service
@@ -198,51 +236,61 @@ export function actingForAccountProcedure(scope: ApiKeyScope, action: AccountAct
   return (
     publicProcedure
       // The credential first (401/403 whatever the input), then the input, then who acts for whom.
-      .use(({ ctx, next }) => {
-        const actingActor: Actor =
-          ctx.actor?.kind === 'user' ? ctx.actor : requireService(ctx, scope, 'user_or_service');
-        return next({ ctx: { actingActor } });
-      })
+      .use(({ ctx, next }) => next({ ctx: { actingActor: actingActorOf(ctx, scope) } }))
       .input(tenantInputSchema)
       .use(async ({ ctx, input, next }) => {
-        const actor = ctx.actingActor;
-        const accountId = requestedAccount(ctx, input.accountId) ?? undefined;
-        if (actor.kind === 'user') {
-          if (input.userId !== undefined && input.userId !== actor.userId) {
-            throw new TRPCError({ code: 'FORBIDDEN', message: 'A user can only act for themself' });
-          }
-          const account = await ctx.services.tenants.forUser(actor, accountId ?? null, action);
-          return next({ ctx: { account, tenant: account.tenant } });
-        }
-        const account = await ctx.services.tenants.forService(actor, { accountId, userId: input.userId });
+        const account = await resolveActing(ctx, ctx.actingActor, action, input);
         return next({ ctx: { account, tenant: account.tenant } });
       })
   );
 }
 
 /**
- * A service's act for the member and account it names. End-user tokens are refused (403): e.g.
- * releasing a run gives units back, which only the service that reserved it may decide.
+ * actingForAccountProcedure for a call on a run that already exists (usage.start): a service may
+ * still name the run's member after they left the account, as for release and settle.
  */
-export function serviceForAccountProcedure(scope: ApiKeyScope) {
+export function actingForRunProcedure(scope: ApiKeyScope, action: AccountAction) {
+  return (
+    publicProcedure
+      // The credential first (401/403 whatever the input), then the input, then who acts for whom.
+      .use(({ ctx, next }) => next({ ctx: { actingActor: actingActorOf(ctx, scope) } }))
+      .input(runTenantInputSchema)
+      .use(async ({ ctx, input, next }) => {
+        const account = await resolveActing(ctx, ctx.actingActor, action, input);
+        return next({ ctx: { account, tenant: account.tenant } });
+      })
+  );
+}
+
+/** A service key with `scope`; a user token is refused (403) whatever it sends. */
+function serviceOnly(ctx: Context, scope: ApiKeyScope): ServiceActor {
+  if (ctx.actor?.kind === 'user') {
+    throw new TRPCError({
+      code: 'FORBIDDEN',
+      message: `Only a service API key with the ${scope} scope may do this`,
+    });
+  }
+  return requireService(ctx, scope);
+}
+
+/**
+ * A service's act on a run that already exists (usage.release, usage.settle), for the member and
+ * account it names. End-user tokens are refused (403): e.g. releasing a run gives units back, which
+ * only the service that reserved it may decide. The member named may have left the account since the
+ * run was reserved (only the run's own member; only the key that reserved the run moves it).
+ */
+export function serviceForRunProcedure(scope: ApiKeyScope) {
   return (
     publicProcedure
       // The credential first: a user token is refused whatever it sends.
-      .use(({ ctx, next }) => {
-        if (ctx.actor?.kind === 'user') {
-          throw new TRPCError({
-            code: 'FORBIDDEN',
-            message: `Only a service API key with the ${scope} scope may do this`,
-          });
-        }
-        return next({ ctx: { service: requireService(ctx, scope) } });
-      })
-      .input(tenantInputSchema)
+      .use(({ ctx, next }) => next({ ctx: { service: serviceOnly(ctx, scope) } }))
+      .input(runTenantInputSchema)
       .use(async ({ ctx, input, next }) => {
         const accountId = requestedAccount(ctx, input.accountId) ?? undefined;
         const account = await ctx.services.tenants.forService(ctx.service, {
           accountId,
           userId: input.userId,
+          runId: input.runId,
         });
         return next({ ctx: { account, tenant: account.tenant } });
       })

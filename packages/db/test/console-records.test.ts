@@ -79,7 +79,13 @@ describe('402s counted per account and day', () => {
   it('adds up per day, plan and code, keeping the first and last instant', async () => {
     const user = await makeUser(handle.db);
     const count = (iso: string, code = 'USAGE_LIMIT_REACHED') =>
-      recordPaymentRequired(handle.db, { accountId: user.accountId, plan: 'FREE', code, at: at(iso) });
+      recordPaymentRequired(handle.db, {
+        accountId: user.accountId,
+        plan: 'FREE',
+        code,
+        runId: `run-${iso}`,
+        at: at(iso),
+      });
     await count('2025-03-01T10:00:00Z');
     await count('2025-03-01T08:00:00Z');
     await count('2025-03-01T23:59:59Z');
@@ -105,7 +111,7 @@ describe('402s counted per account and day', () => {
   });
 
   it.skipIf(!postgresServerUrl)(
-    'PostgreSQL: 400 concurrent 402s from two pools are all counted',
+    'PostgreSQL: 400 concurrent 402s of 400 run ids from two pools are all counted',
     async () => {
       await withTwoPools(async (a, b) => {
         const user = await makeUser(a);
@@ -115,6 +121,7 @@ describe('402s counted per account and day', () => {
               accountId: user.accountId,
               plan: 'FREE',
               code: 'USAGE_LIMIT_REACHED',
+              runId: `run-${i}`,
               at: new Date(Date.UTC(2025, 2, 1, 12, 0, 0, i)),
             }),
           ),

@@ -120,6 +120,10 @@ const GLOBAL_KEY_LOOKUPS: Record<string, Allowance> = {
   applyPackDispute: { tables: ['credit_grants'], reason: 'webhook: grant of a disputed payment intent' },
   ensureHostOrgAccount: { tables: ['accounts'], reason: 'host JWT: account of a host org id' },
   createTeamAccount: { tables: ['accounts'], reason: 'rate limit: teams created by one user' },
+  countInvitationsToAddressSince: {
+    tables: ['account_invitations'],
+    reason: 'rate limit: invitations to one address from every team (an address, not a team, is mailed)',
+  },
   listAccountsOfUser: {
     tables: ['account_memberships', 'accounts', 'subscriptions'],
     reason: 'account switcher: the accounts of one user',

@@ -39,6 +39,10 @@ export async function runWorkload(db: Database): Promise<void> {
   await db.transaction(async (tx) => {
     await repo.lockAccountForMembershipChange(tx, teamId);
     await repo.addMember(tx, { accountId: teamId, userId: bob.id, role: 'member', now: NOW });
+    // Removed and back: the cap kept at removal (removed_member_caps) is the membership's again.
+    await repo.setMemberCap(tx, { accountId: teamId, userId: bob.id, cap: 3, periodStart: null });
+    await repo.removeMember(tx, teamId, bob.id, NOW);
+    await repo.addMember(tx, { accountId: teamId, userId: bob.id, role: 'member', now: NOW });
     await repo.setMemberRole(tx, teamId, bob.id, 'admin');
     await repo.setMemberCap(tx, { accountId: teamId, userId: bob.id, cap: 5, periodStart: null });
     await repo.countOwners(tx, teamId);
@@ -59,7 +63,9 @@ export async function runWorkload(db: Database): Promise<void> {
   });
   if (!invitation) throw new Error('replaceInvitation refused');
   await repo.countInvitationsSince(db, { accountId: teamId, since: NOW });
-  await repo.countInvitationsSince(db, { accountId: teamId, since: NOW, email: 'carol@example.test' });
+  await db.transaction((tx) =>
+    repo.countInvitationsToAddressSince(tx, { email: 'carol@example.test', since: NOW }),
+  );
   await repo.listPendingInvitations(db, teamId);
   await repo.claimInvitation(db, {
     accountId: teamId,
@@ -266,6 +272,7 @@ export async function runWorkload(db: Database): Promise<void> {
     now: NOW,
     monthStart: PERIOD.start,
   });
+  await repo.readAutoTopUpBalance(db, { accountId: alice.accountId, periodStart: PERIOD.start, now: NOW });
   await repo.countAutoTopUpsSince(db, alice.accountId, PERIOD.start);
   await repo.latestAutoTopUp(db, alice.accountId);
   await repo.listStalePendingAutoTopUps(db, FAR);
@@ -321,7 +328,13 @@ export async function runWorkload(db: Database): Promise<void> {
   await repo.getAccountOverrides(db, alice.accountId);
   await repo.listAudit(db, { accountId: alice.accountId });
   await repo.sumUnitsGrantedSince(db, alice.id, NOW);
-  await repo.recordPaymentRequired(db, { accountId: bob.accountId, plan: 'FREE', code: 'quota', at: NOW });
+  await repo.recordPaymentRequired(db, {
+    accountId: bob.accountId,
+    plan: 'FREE',
+    code: 'quota',
+    runId: 'refused-1',
+    at: NOW,
+  });
   await repo.listPaymentRequiredDays(db, bob.accountId);
   await repo.searchCustomers(db, {
     query: 'alice',

@@ -17,6 +17,10 @@ const SERVICE_EXAMPLE =
   '(naming another user is a 403).';
 const SERVICE_ONLY =
   'Only a service key with the `runs:release` scope, for a run the same key reserved (end-user tokens: 403).';
+// Start, release and settle act on a run that exists: leaving the account doesn't take it with them.
+const FORMER_MEMBER =
+  'On a team account the service may name the run’s member after they left or were removed (their ' +
+  'own token can’t, and a new run needs a current member).';
 
 /** Run metering for other services, served by the tRPC `usage.*` procedures. */
 export const usageOperations: readonly RestOperation[] = [
@@ -53,7 +57,7 @@ export const usageOperations: readonly RestOperation[] = [
       `${ACTING_FOR} Only the caller that reserved the run, once per run id: a second start answers ` +
       '409 RUN_ALREADY_STARTED, a released run 409 RUN_RELEASED. Start the agent task only after a 200. ' +
       '`attemptId` (one per start call, resent on retry) makes a lost answer safe to ask for again. ' +
-      SERVICE_EXAMPLE,
+      `${FORMER_MEMBER} ${SERVICE_EXAMPLE}`,
     credentials: ['user', 'service'],
     successStatus: 200,
     response: { name: 'StartedRunState', schema: startedRunStateSchema },
@@ -70,6 +74,7 @@ export const usageOperations: readonly RestOperation[] = [
     description:
       `${SERVICE_ONLY} Once per run (again: the same answer, isReplay: true); a started run: 409 ` +
       'RELEASE_NOT_ALLOWED. Runs nobody starts are released by Tollgate after RUN_START_TIMEOUT_SECONDS. ' +
+      `${FORMER_MEMBER} ` +
       'The example gives back task-2024-0002, a run reserved and never started.',
     credentials: ['service'],
     successStatus: 200,
@@ -90,7 +95,8 @@ export const usageOperations: readonly RestOperation[] = [
       'came from; above it the overrun is charged up to what the balance still holds (`charged`). ' +
       'Again with the same actual: the same answer (isReplay); with another: 409 RUN_ALREADY_SETTLED; a ' +
       'run never started: 409 RUN_NOT_STARTED. Runs never settled are settled at their estimate after ' +
-      'RUN_SETTLE_TIMEOUT_SECONDS. The example settles task-2024-0001 at 1 unit.',
+      'RUN_SETTLE_TIMEOUT_SECONDS. The run’s member is charged (and capped) as for any run; ' +
+      `${FORMER_MEMBER} The example settles task-2024-0001 at 1 unit.`,
     credentials: ['service'],
     successStatus: 200,
     response: { name: 'SettledRun', schema: settledRunSchema },

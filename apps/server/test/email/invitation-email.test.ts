@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerUser, trpc, uniqueEmail } from '../support/http';
-import type { TestServer } from '../support/test-server';
+import { registerVerifiedUser, type TestServer } from '../support/test-server';
 import { APP_URL, linkFor, outboxFor, startEmailTestServer, tokenOf } from './email-support';
 
 let server: TestServer;
@@ -16,10 +16,11 @@ interface CreatedInvitation {
   token: string;
 }
 
+// Inviters are verified (an invitation needs it: invitation-abuse.test.ts); invitees sign up as anyone.
 describe('team invitations are emailed', () => {
   it('invite enqueues one email with the returned accept link; following it joins the team', async () => {
     const ownerEmail = uniqueEmail('owner');
-    const owner = await registerUser(server.url, ownerEmail);
+    const owner = await registerVerifiedUser(server, ownerEmail);
     const team = await trpc<{ id: string }>(
       server.url,
       'mutation',
@@ -65,7 +66,7 @@ describe('team invitations are emailed', () => {
   });
 
   it('a re-invite replaces the invitation and emails its new link (the old one no longer works)', async () => {
-    const owner = await registerUser(server.url, uniqueEmail('owner'));
+    const owner = await registerVerifiedUser(server, uniqueEmail('owner'));
     const team = await trpc<{ id: string }>(
       server.url,
       'mutation',
@@ -106,7 +107,7 @@ describe('team invitations are emailed', () => {
   });
 
   it('a refused invite (a member may not invite) enqueues nothing', async () => {
-    const owner = await registerUser(server.url, uniqueEmail('owner'));
+    const owner = await registerVerifiedUser(server, uniqueEmail('owner'));
     const team = await trpc<{ id: string }>(
       server.url,
       'mutation',
@@ -145,7 +146,7 @@ describe('team invitations are emailed', () => {
   });
 
   it('invitations are bounded: 3 an hour to one address, 100 a day per team; refused ones send nothing', async () => {
-    const owner = await registerUser(server.url, uniqueEmail('owner'));
+    const owner = await registerVerifiedUser(server, uniqueEmail('owner'));
     const team = await trpc<{ id: string }>(
       server.url,
       'mutation',

@@ -3,6 +3,7 @@ import {
   finishAutoTopUp,
   getSubscriptionStates,
   listStalePendingAutoTopUps,
+  readAutoTopUpBalance,
   startAutoTopUp,
   type AutoTopUpOutcome,
   type AutoTopUpRow,
@@ -25,7 +26,10 @@ const STALE_AFTER_MS = 60_000;
 /** A purchase's payment is looked for from this long before the purchase row was made (clock skew). */
 const EARLIER_PAYMENT_SLACK_SECONDS = 300;
 
-/** What a reservation saw of the account's spendable balance (allowance left + credits). */
+/**
+ * What a reservation, a refusal or a settle saw of the account's spendable balance (allowance left +
+ * credits), before and after it. A refusal moved nothing: before = after.
+ */
 export interface BalanceObservation {
   accountId: string;
   periodStart: Date;
@@ -35,10 +39,14 @@ export interface BalanceObservation {
 }
 
 /**
- * Auto top-up: when a reservation takes the spendable balance below the account's threshold, buy the
- * chosen pack off-session with the saved card. Exactly one purchase per crossing however many runs
- * cross together: `startAutoTopUp` inserts one only while none is pending and the balance is below the
- * threshold at that moment (so a late look at an old low balance buys nothing once the pack landed).
+ * Auto top-up: when a reservation or a settle's overrun takes the spendable balance below the account's
+ * threshold, buy the chosen pack off-session with the saved card. Exactly one purchase per crossing
+ * however many runs cross together: `startAutoTopUp` inserts one only while none is pending and the
+ * balance is below the threshold at that moment (so a late look at an old low balance buys nothing once
+ * the pack landed). A balance that is already low asks again, at most every RETRY_THROTTLE_MS per
+ * account and process: a run reserved below the threshold, and a run REFUSED for lack of balance
+ * (otherwise an account whose purchase was declined, or whose balance a settle emptied, would stay
+ * refused for the rest of the period: only reservations asked, and none is admitted any more).
  * The charge is a PaymentIntent whose idempotency key is the purchase's id, so a retry after a lost
  * answer charges once; a decline sets a back-off and emails the account's owners and admins.
  */
@@ -48,7 +56,10 @@ export function createAutoTopUp(deps: ApiDeps, settings: BillingSettings) {
   const lastAsked = new Map<string, number>();
   const settingsUrl = new URL('/settings/subscription', config.appUrl).toString();
 
-  /** Called after each reservation of an account with auto top-up on (never awaited by the run). */
+  /**
+   * Called after each reservation of an account with auto top-up on, and after each refusal of one
+   * for lack of balance (never awaited by the run: a refused caller gets its 402 at once).
+   */
   function observe(seen: BalanceObservation): void {
     if (seen.after >= seen.threshold) return;
     const isCrossing = seen.before >= seen.threshold;
@@ -61,6 +72,35 @@ export function createAutoTopUp(deps: ApiDeps, settings: BillingSettings) {
         error: String(error),
       }),
     );
+  }
+
+  /**
+   * Called after a settle drew an overrun (`drawn` units past the reservation) on an account in
+   * `periodStart` (never awaited by the settle). The settle doesn't know the balance: it is read (one
+   * statement, nothing when auto top-up is off) and observed as a reservation's would be, the balance
+   * before being the balance after plus the overrun. Part of an overrun may have been drawn as
+   * overage, which was no balance: `before` is then too high, and at worst an observation that is no
+   * crossing skips the throttle; `startAutoTopUp` still buys only below the threshold and once.
+   */
+  function observeOverrun(accountId: string, periodStart: Date, drawn: number): void {
+    if (drawn <= 0) return;
+    readAutoTopUpBalance(db, { accountId, periodStart, now: now() })
+      .then((seen) => {
+        if (!seen) return;
+        observe({
+          accountId,
+          periodStart,
+          threshold: seen.threshold,
+          before: seen.balance + drawn,
+          after: seen.balance,
+        });
+      })
+      .catch((error: unknown) =>
+        logger.warn('auto top-up: the balance after an overrun could not be read; the next run asks', {
+          accountId,
+          error: String(error),
+        }),
+      );
   }
 
   /** Starts a purchase if the rules allow one now, and charges it. */
@@ -231,7 +271,13 @@ export function createAutoTopUp(deps: ApiDeps, settings: BillingSettings) {
     return method ? (typeof method === 'string' ? method : method.id) : null;
   }
 
-  /** Purchases left pending by a lost answer or a dead process: charged again (same key: once). */
+  /**
+   * Purchases left pending by a lost answer or a dead process: charged again (same key: once). It
+   * starts none: a balance lowered without a run (a pack expired, a refund or dispute clawed units
+   * back) is topped up by the account's next run, reserved (below the threshold) or refused, which asks.
+   * An account that runs nothing needs no runs bought for it, and finding the accounts below their
+   * threshold would be a scan of every account's period and grants on each pass.
+   */
   async function sweep(): Promise<number> {
     const stale = await listStalePendingAutoTopUps(db, new Date(now().getTime() - STALE_AFTER_MS));
     let finished = 0;
@@ -239,7 +285,7 @@ export function createAutoTopUp(deps: ApiDeps, settings: BillingSettings) {
     return finished;
   }
 
-  return { observe, attempt, sweep };
+  return { observe, observeOverrun, attempt, sweep };
 }
 
 export type AutoTopUp = ReturnType<typeof createAutoTopUp>;

@@ -60,11 +60,18 @@ export const accountsRouter = {
     .input(memberInput)
     .output(membersSchema)
     .mutation(({ ctx, input }) => ctx.services.billingAccounts.transferOwnership(ctx.account, input.userId)),
-  /** A single-use invitation link: emailed to the address, and returned to the inviter to share too. */
+  /**
+   * A single-use invitation link: emailed to the address, and returned to the inviter to share too.
+   * The email names the inviter, so it needs the caller's verified address (billing's gate, the same
+   * error), checked before anything is counted or written; host-platform users are vouched for.
+   */
   invite: accountMemberProcedure('manage_members')
     .input(z.object({ email: emailSchema, role: z.enum(['admin', 'member']).default('member') }))
     .output(createdInvitationSchema)
-    .mutation(({ ctx, input }) => ctx.services.billingAccounts.invite(ctx.account, input.email, input.role)),
+    .mutation(async ({ ctx, input }) => {
+      await ctx.services.emailVerification.requireVerified(ctx.user.userId);
+      return ctx.services.billingAccounts.invite(ctx.account, input.email, input.role);
+    }),
   invitations: accountMemberProcedure('manage_members')
     .output(invitationsSchema)
     .query(({ ctx }) => ctx.services.billingAccounts.invitations(ctx.account)),

@@ -10,7 +10,12 @@ import {
   startedRunStateSchema,
 } from '../schemas/usage-schemas';
 import { usageAlertSettingsSchema } from '../schemas/notification-schemas';
-import { accountProcedure, actingForAccountProcedure, serviceForAccountProcedure } from '../trpc';
+import {
+  accountProcedure,
+  actingForAccountProcedure,
+  actingForRunProcedure,
+  serviceForRunProcedure,
+} from '../trpc';
 import { attemptIdSchema, requestHashSchema, runIdSchema } from './inputs';
 
 const runInput = z.object({ runId: runIdSchema });
@@ -38,16 +43,17 @@ export const usageRouter = {
   /**
    * `reserved → started` by the caller that reserved the run: once per run id; another start → 409
    * RUN_ALREADY_STARTED. `attemptId` (made per start call, resent on retry) makes a lost answer safe
-   * to ask for again.
+   * to ask for again. A service may name the run's member after they left the account (so may release
+   * and settle); a user's own token acts only while they are a member.
    */
-  start: actingForAccountProcedure('runs:authorize', 'run_agents')
+  start: actingForRunProcedure('runs:authorize', 'run_agents')
     .input(runInput.extend({ attemptId: attemptIdSchema.optional() }))
     .output(startedRunStateSchema)
     .mutation(({ ctx, input }) =>
       ctx.services.usage.start(runActorOf(ctx.actingActor), ctx.tenant, input.runId, input.attemptId),
     ),
   /** Gives back a reserved run that never started: a service's act (runs:release), never a user's. */
-  release: serviceForAccountProcedure('runs:release')
+  release: serviceForRunProcedure('runs:release')
     .input(runInput)
     .output(releasedRunSchema)
     .mutation(({ ctx, input }) =>
@@ -56,9 +62,10 @@ export const usageRouter = {
   /**
    * `started → settled` with the run's actual cost: a service's act (runs:settle), only by the key that
    * reserved the run. Below the estimate the rest goes back; an overrun is charged up to what the
-   * balance still holds. `actual` ≥ 1 (a started run did work).
+   * balance still holds. `actual` ≥ 1 (a started run did work). The member named may have left the
+   * account since the run was reserved: the run is still theirs, charged on their counter.
    */
-  settle: serviceForAccountProcedure('runs:settle')
+  settle: serviceForRunProcedure('runs:settle')
     .input(runInput.extend({ actual: unitsSchema }))
     .output(settledRunSchema)
     .mutation(({ ctx, input }) =>

@@ -73,6 +73,8 @@ export function createAnalyticsService(deps: ApiDeps) {
         })),
     );
 
+    // Refusals are stored per account and day, each refused run id counted once that day (a retried
+    // refusal adds nothing), as each granted run id is one ledger row: the two add up as one measure.
     const denials: PaymentRequiredRecord[] = refusals.map((day) => ({
       accountId: day.accountId,
       at: day.firstAt,

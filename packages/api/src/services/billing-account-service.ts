@@ -2,6 +2,7 @@ import {
   addMember,
   claimInvitation,
   countInvitationsSince,
+  countInvitationsToAddressSince,
   countOwners,
   createTeamAccount,
   findAccount,
@@ -33,6 +34,7 @@ import {
 import { hashSecret, randomToken } from '../auth/secrets';
 import { DEFAULT_TEAM_ACCOUNT_SETTINGS, type ApiDeps } from '../config';
 import { notify } from '../notifications/notifier';
+import { EMAIL_NOT_VERIFIED_MESSAGE, isEmailVerified } from './email-verification';
 import type {
   AccountMember,
   AccountSummary,
@@ -121,7 +123,11 @@ export function createBillingAccountService(
     return subscriptions.entitlementOf(state, now()).period.start;
   }
 
-  /** Invitations are emails: at most so many per team a day, and per address an hour (under the lock). */
+  /**
+   * Invitations are emails: at most so many per team a day (exact under the account lock), and to one
+   * address an hour from all teams together (exact under the address's lock, which the count takes): a
+   * limit per team let anyone with a few teams mail a stranger as often as they liked.
+   */
   async function requireInvitationRoom(tx: Database, accountId: string, email: string, at: Date) {
     const dayAgo = new Date(at.getTime() - MS_PER_DAY);
     if ((await countInvitationsSince(tx, { accountId, since: dayAgo })) >= settings.invitationsPerDay) {
@@ -132,11 +138,11 @@ export function createBillingAccountService(
       );
     }
     const hourAgo = new Date(at.getTime() - MS_PER_HOUR);
-    const toAddress = await countInvitationsSince(tx, { accountId, since: hourAgo, email });
+    const toAddress = await countInvitationsToAddressSince(tx, { email, since: hourAgo });
     if (toAddress >= settings.invitationsPerAddressPerHour) {
       throw new AppError(
         'TOO_MANY_REQUESTS',
-        `This address was invited ${toAddress} times in the last hour: the last link still works`,
+        `This address was invited ${toAddress} times in the last hour: try again later (a link already sent still works)`,
         { retryAfterSeconds: 3600 },
       );
     }
@@ -299,6 +305,12 @@ export function createBillingAccountService(
         if (!canManageMember(actorRole, role)) {
           throw new AppError('FORBIDDEN', `Your role (${actorRole}) can't invite an ${role}`);
         }
+        // The email names its inviter: only an address that is theirs (verified, or vouched for by the
+        // host platform). The router checked it before the lock; this is the row the email is made of.
+        const inviter = await findUserById(tx, account.tenant.userId);
+        if (!inviter || !isEmailVerified(inviter)) {
+          throw new AppError('EMAIL_NOT_VERIFIED', EMAIL_NOT_VERIFIED_MESSAGE);
+        }
         await requireInvitationRoom(tx, account.tenant.accountId, normalizeEmail(email), at);
         const created = await replaceInvitation(tx, {
           accountId: account.tenant.accountId,
@@ -320,14 +332,13 @@ export function createBillingAccountService(
         // The email is enqueued with the invitation (same transaction; sent after commit), once per
         // invitation id: a re-invite replaces the invitation and sends its new link.
         const accountRow = await findAccount(tx, created.accountId);
-        const inviter = await findUserById(tx, account.tenant.userId);
         await notify(
           tx,
           {
             email: {
               kind: 'team_invitation',
               accountName: accountRow?.name ?? 'a team',
-              inviterEmail: inviter?.email ?? 'A team admin',
+              inviterEmail: inviter.email ?? 'A team admin',
               role,
               acceptUrl,
               expiresAt: created.expiresAt,

@@ -1,4 +1,10 @@
-import { findMembership, personalAccountId, type Membership } from '@tollgate/db';
+import {
+  findAccount,
+  findLedgerEntry,
+  findMembership,
+  personalAccountId,
+  type Membership,
+} from '@tollgate/db';
 import { AppError, can, type AccountAction, type AccountRole } from '@tollgate/domain';
 import type { Actor } from '../actor';
 import type { ApiDeps } from '../config';
@@ -24,6 +30,11 @@ export interface ResolvedTenant {
 export interface TenantRequest {
   accountId?: string | undefined;
   userId?: string | undefined;
+  /**
+   * The run the call acts on when it already exists (usage.start, usage.release, usage.settle, never
+   * usage.authorize): the member it was reserved for may be named after leaving the account.
+   */
+  runId?: string | undefined;
 }
 
 const NOT_FOUND_MESSAGE = 'No such account, or you are not a member of it';
@@ -78,6 +89,15 @@ export function createTenantResolver(deps: ApiDeps, users: AccountService) {
    * account: `userId` alone means that user's personal account; with `accountId`, `userId` must be a
    * member (and is required on a team account: every run records who ran it). An account key acts
    * only for its own account.
+   *
+   * One exception, for a call on a run that already exists (`runId`: start, release, settle): the
+   * member the run was reserved for may have left or been removed since. Requiring the membership
+   * there let nobody settle the run (its overrun went uncharged: the sweeper settles at the estimate)
+   * nor release it (its units held until the start sweeper). So when `userId` is no longer a member
+   * but is the member on that run's ledger row, the call goes on; the transition itself still admits
+   * only the key that reserved the run, and the run's own member counter is charged (the ledger row's
+   * user). Nothing else is widened: a new charge (authorize) still needs a current member, an account
+   * key still only its own account, and any other non-member is the same 404 as before.
    */
   async function forService(actor: ServiceActor, request: TenantRequest): Promise<ResolvedTenant> {
     const accountId = actor.accountId ?? request.accountId ?? null;
@@ -105,12 +125,33 @@ export function createTenantResolver(deps: ApiDeps, users: AccountService) {
         await users.requireKnownUser(request.userId);
         return { tenant: personalTenant(request.userId), role: null, hostOrgId: null };
       }
+      if (request.runId !== undefined) {
+        const former = await formerMemberOfRun(accountId, request.userId, request.runId);
+        if (former) return former;
+      }
       throw new AppError('ACCOUNT_NOT_FOUND', 'No such account, or userId is not one of its members');
     }
     return {
       tenant: { accountId, userId: request.userId, kind: membership.kind },
       role: null,
       hostOrgId: membership.hostOrgId,
+    };
+  }
+
+  /** The tenant of a run whose member (`userId`) is no longer a member of its account, else null. */
+  async function formerMemberOfRun(
+    accountId: string,
+    userId: string,
+    runId: string,
+  ): Promise<ResolvedTenant | null> {
+    const entry = await findLedgerEntry(db, { accountId, runId });
+    if (entry?.userId !== userId) return null;
+    const account = await findAccount(db, accountId);
+    if (!account) return null;
+    return {
+      tenant: { accountId, userId, kind: account.kind },
+      role: null,
+      hostOrgId: account.hostOrgId,
     };
   }
 

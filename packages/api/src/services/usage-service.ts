@@ -227,17 +227,26 @@ export function createUsageService(
   async function reserveOnce(request: ReserveRequest): Promise<RunAuthorization> {
     const charge = { ...request, at: now() };
     const { entitlement, result } = batcher ? await batcher.submit(charge) : await chargeOne(charge);
-    if (result.outcome === 'reserved' && result.autoTopUpThreshold !== null && autoTopUp) {
+    if (autoTopUp && result.autoTopUpThreshold !== null) {
       // What this run saw of the spendable balance, as of its place among concurrent runs: exactly one
       // run sees the crossing.
       const after = Math.max(0, result.limit - result.used) + result.credits;
-      autoTopUp.observe({
+      const seen = {
         accountId: request.tenant.accountId,
         periodStart: entitlement.period.start,
         threshold: result.autoTopUpThreshold,
-        before: after + (request.estimate ?? DEFAULT_RUN_ESTIMATE) - result.unitsOverage,
-        after,
-      });
+      };
+      if (result.outcome === 'reserved') {
+        const before = after + (request.estimate ?? DEFAULT_RUN_ESTIMATE) - result.unitsOverage;
+        autoTopUp.observe({ ...seen, before, after });
+      } else if (result.outcome === 'limit_reached' || result.outcome === 'spend_cap_reached') {
+        // Refused for lack of balance (the spend cap refuses only once the allowance and the credits
+        // are spent, and a pack's units come before overage): the account's settings say buy a pack
+        // below the threshold, so a refusal asks too (throttled, never awaited: the caller gets its
+        // 402 now and the pack serves the next run). Without it an account whose balance a settle
+        // emptied, or whose card was declined, was refused for the rest of the period.
+        autoTopUp.observe({ ...seen, before: after, after });
+      }
     }
     if (result.outcome === 'reserved') {
       usageAlerts.observe([
@@ -255,20 +264,33 @@ export function createUsageService(
       return await answerOf(request, entitlement, result);
     } catch (error) {
       if (isAppError(error, 'PAYMENT_REQUIRED'))
-        await countPaymentRequired(request.tenant, entitlement, error, charge.at);
+        await countPaymentRequired(request, entitlement, error, charge.at);
       throw error;
     }
   }
 
   /**
-   * Counts a 402 for analytics and the account's timeline. Best effort: a counter that can't be written
-   * is logged, and the caller still gets its 402.
+   * Counts a 402 for analytics and the account's timeline, once per account, run id and day (a caller
+   * retrying a refused run id counts once, as a granted run does). Best effort: a counter that can't be
+   * written is logged, and the caller still gets its 402.
    */
-  async function countPaymentRequired(tenant: Tenant, entitlement: Entitlement, error: AppError, at: Date) {
+  async function countPaymentRequired(
+    request: ReserveRequest,
+    entitlement: Entitlement,
+    error: AppError,
+    at: Date,
+  ) {
+    const { tenant, runId } = request;
     const body = error.details?.body as PaymentRequiredBody | undefined;
     const code = body?.error.code ?? 'PAYMENT_REQUIRED';
     try {
-      await recordPaymentRequired(db, { accountId: tenant.accountId, plan: entitlement.plan, code, at });
+      await recordPaymentRequired(db, {
+        accountId: tenant.accountId,
+        plan: entitlement.plan,
+        code,
+        runId,
+        at,
+      });
     } catch (countError) {
       logger.warn('a 402 could not be counted', { accountId: tenant.accountId, error: String(countError) });
     }
@@ -447,7 +469,12 @@ export function createUsageService(
       overagePrice: overagePriceOf(entitlement.plan),
       periodInForce: { ...entitlement.period, limit: entitlement.limit },
     });
-    if (result.ok) return settledAnswer(result.entry, false);
+    if (result.ok) {
+      // An overrun lowers the balance as a reservation does: auto top-up observes it (never awaited).
+      const drawn = (result.entry.unitsSettled ?? result.entry.unitsReserved) - result.entry.unitsReserved;
+      if (autoTopUp && drawn > 0) autoTopUp.observeOverrun(tenant.accountId, entitlement.period.start, drawn);
+      return settledAnswer(result.entry, false);
+    }
     const { entry } = result;
     if (result.reason === 'settled' && entry) {
       const askedBefore = entry.unitsActual ?? entry.unitsReserved;

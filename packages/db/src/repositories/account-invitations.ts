@@ -2,6 +2,7 @@ import { and, desc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
 import type { Database } from '../database';
 import { accountInvitations } from '../schema';
 import type { AccountInvitationRow, InvitationRole } from '../schema';
+import { normalizeEmail } from './users';
 
 export interface NewInvitation {
   accountId: string;
@@ -51,22 +52,42 @@ export async function replaceInvitation(
 
 /**
  * Invitations made for the account since `since` (pending, replaced, revoked or accepted alike: each
- * one was an email), optionally to one address. Under the account's lock the count is exact.
+ * one was an email): the team's daily limit. Under the account's lock the count is exact.
  */
 export async function countInvitationsSince(
   db: Database,
-  input: { accountId: string; since: Date; email?: string },
+  input: { accountId: string; since: Date },
 ): Promise<number> {
   const [row] = await db
     .select({ count: sql<number>`count(*)::int` })
     .from(accountInvitations)
     .where(
-      and(
-        eq(accountInvitations.accountId, input.accountId),
-        gt(accountInvitations.createdAt, input.since),
-        input.email === undefined ? undefined : eq(accountInvitations.email, input.email),
-      ),
+      and(eq(accountInvitations.accountId, input.accountId), gt(accountInvitations.createdAt, input.since)),
     );
+  return row?.count ?? 0;
+}
+
+/**
+ * Invitations made to `email` since `since` by every team (each one was an email to that address): the
+ * per-address limit is the address's, not a team's, or a stranger could be mailed by any number of
+ * teams. Cross-account by design (docs/scaling.md); `account_invitations_email_created_idx` serves it
+ * (addresses are stored normalized: lower case, the CHECK keeps them so). Run it in the invitation's
+ * transaction: it first takes the address's transaction-scoped advisory lock, so concurrent invitations
+ * to one address from different teams (which the account lock doesn't order) take turns and each counts
+ * the ones committed before it.
+ */
+export async function countInvitationsToAddressSince(
+  tx: Database,
+  input: { email: string; since: Date },
+): Promise<number> {
+  const email = normalizeEmail(input.email);
+  await tx.execute(
+    sql`select pg_advisory_xact_lock(hashtext('tollgate:invitation-address'), hashtext(${email}))`,
+  );
+  const [row] = await tx
+    .select({ count: sql<number>`count(*)::int` })
+    .from(accountInvitations)
+    .where(and(eq(accountInvitations.email, email), gt(accountInvitations.createdAt, input.since)));
   return row?.count ?? 0;
 }
 

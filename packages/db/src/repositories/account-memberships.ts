@@ -1,7 +1,7 @@
 import { and, asc, count, eq, sql } from 'drizzle-orm';
 import type { Database } from '../database';
 import { queryRows } from '../raw-query';
-import { accountMemberships, accounts, subscriptions, users } from '../schema';
+import { accountMemberships, accounts, removedMemberCaps, subscriptions, users } from '../schema';
 import { revokeGrantsBeyondRole } from './member-grants';
 import type { PlanId } from '@tollgate/domain';
 import type { AccountKind, MembershipRole } from '../schema';
@@ -136,29 +136,45 @@ export async function countMembers(db: Database, accountId: string): Promise<num
 
 /**
  * Adds a member (no-op when already one: the role they have is kept). true when added. Someone removed
- * and invited back gets the cap their last counter carried: removing and re-inviting never lifts a cap.
+ * and invited back gets the cap they had when removed (removed_member_caps, written by removeMember):
+ * removing and re-inviting never lifts a cap, whether or not the period had run yet.
  */
 export async function addMember(
   tx: Database,
   input: { accountId: string; userId: string; role: MembershipRole; now: Date },
 ): Promise<boolean> {
-  const previousCap = sql<number | null>`(
-    select m.run_cap from member_usage_periods m
-    join usage_periods p on p.account_id = m.account_id and p.id = m.period_id
-    where m.account_id = ${input.accountId} and m.user_id = ${input.userId}
-    order by p.period_start desc limit 1)`;
   const inserted = await tx
     .insert(accountMemberships)
     .values({
       accountId: input.accountId,
       userId: input.userId,
       role: input.role,
-      monthlyRunCap: previousCap,
+      monthlyRunCap: capKeptAtRemoval(input.accountId, input.userId),
       createdAt: input.now,
     })
     .onConflictDoNothing()
     .returning({ userId: accountMemberships.userId });
-  return inserted.length > 0;
+  if (inserted.length === 0) return false;
+  await forgetCapKeptAtRemoval(tx, input.accountId, input.userId);
+  return true;
+}
+
+/**
+ * The cap a removed member had (null: none), for the membership row that brings them back. Callers
+ * hold the account's membership lock (lockAccountForMembershipChange, or ensureHostOrgAccount's row
+ * lock), as removeMember does: a removal and a return of one member never interleave.
+ */
+export function capKeptAtRemoval(accountId: string, userId: string) {
+  return sql<number | null>`(
+    select r.monthly_run_cap from removed_member_caps r
+    where r.account_id = ${accountId} and r.user_id = ${userId})`;
+}
+
+/** The kept cap is the membership's again: drop the copy (after the membership row is inserted). */
+export async function forgetCapKeptAtRemoval(tx: Database, accountId: string, userId: string): Promise<void> {
+  await tx
+    .delete(removedMemberCaps)
+    .where(and(eq(removedMemberCaps.accountId, accountId), eq(removedMemberCaps.userId, userId)));
 }
 
 /** Changes a member's role; what they handed out beyond the new role's power is revoked with it. */
@@ -211,18 +227,33 @@ export async function setMemberCap(
   return true;
 }
 
-/** Removes a member; the API keys they made for the account and the invitations they sent are revoked. */
+/**
+ * Removes a member; the API keys they made for the account and the invitations they sent are revoked.
+ * Their cap is kept (removed_member_caps) for when they come back: the membership row was its only
+ * durable copy (a period's counter row carries it only once the period has run).
+ */
 export async function removeMember(
   tx: Database,
   accountId: string,
   userId: string,
   now: Date = new Date(),
 ): Promise<boolean> {
-  const removed = await tx
+  const [removed] = await tx
     .delete(accountMemberships)
     .where(and(eq(accountMemberships.accountId, accountId), eq(accountMemberships.userId, userId)))
-    .returning({ userId: accountMemberships.userId });
-  if (removed.length === 0) return false;
+    .returning({ userId: accountMemberships.userId, monthlyRunCap: accountMemberships.monthlyRunCap });
+  if (!removed) return false;
+  if (removed.monthlyRunCap !== null) {
+    await tx
+      .insert(removedMemberCaps)
+      .values({ accountId, userId, monthlyRunCap: removed.monthlyRunCap, removedAt: now })
+      .onConflictDoUpdate({
+        target: [removedMemberCaps.accountId, removedMemberCaps.userId],
+        set: { monthlyRunCap: removed.monthlyRunCap, removedAt: now },
+      });
+  } else {
+    await forgetCapKeptAtRemoval(tx, accountId, userId);
+  }
   await revokeGrantsBeyondRole(tx, { accountId, userId, role: null, now });
   return true;
 }

@@ -5,6 +5,7 @@ import { personalAccountId } from '../personal-account-id';
 import { accountMemberships, accounts, users } from '../schema';
 import { MS_PER_DAY, type AccountRole } from '@tollgate/domain';
 import type { AccountRow } from '../schema';
+import { capKeptAtRemoval, forgetCapKeptAtRemoval } from './account-memberships';
 import { revokeGrantsBeyondRole } from './member-grants';
 import { ensureFreeSubscription } from './subscriptions';
 import { ensureUser } from './users';
@@ -121,12 +122,15 @@ export async function ensureHostOrgAccount(
     const owners = members.filter((member) => member.role === 'owner').length;
     const current = members.find((member) => member.userId === input.userId);
     if (!current) {
+      // Someone an owner or admin removed comes back with their next token: with the cap they had.
       await tx.insert(accountMemberships).values({
         accountId: account.id,
         userId: input.userId,
         role: owners === 0 ? 'owner' : input.role,
+        monthlyRunCap: capKeptAtRemoval(account.id, input.userId),
         createdAt: input.now,
       });
+      await forgetCapKeptAtRemoval(tx, account.id, input.userId);
     } else if (current.role !== input.role && !(current.role === 'owner' && owners <= 1)) {
       await tx
         .update(accountMemberships)

@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../database';
 import { queryRows } from '../raw-query';
 import { accountSpendSettings, autoTopUps, creditGrants } from '../schema';
@@ -50,15 +50,7 @@ export async function startAutoTopUp(
       from account_spend_settings s
       where s.account_id = ${input.accountId} and s.auto_top_up_enabled
         and (s.auto_top_up_backoff_until is null or s.auto_top_up_backoff_until <= ${now})
-        and coalesce((
-          select greatest(p.run_limit - p.used, 0) from usage_periods p
-          where p.account_id = s.account_id
-            and p.period_start = ${input.periodStart.toISOString()}::timestamptz
-        ), 0) + coalesce((
-          select sum(g.remaining) from credit_grants g
-          where g.account_id = s.account_id and g.remaining > 0 and g.starts_at <= ${now}
-            and (g.expires_at is null or g.expires_at > ${now})
-        ), 0) < s.auto_top_up_threshold
+        and ${spendableBalance(input.periodStart, now)} < s.auto_top_up_threshold
         and (
           select count(*) from auto_top_ups t
           where t.account_id = s.account_id and t.created_at >= ${input.monthStart.toISOString()}::timestamptz
@@ -79,6 +71,43 @@ export async function startAutoTopUp(
     createdAt: new Date(row.created_at),
     finishedAt: null,
   };
+}
+
+/**
+ * The spendable balance of the account of the settings row `s`: what the period's allowance has left
+ * plus what its spendable grants hold at `now` (0 for a period row that doesn't exist yet).
+ */
+function spendableBalance(periodStart: Date, now: SQL): SQL {
+  return sql`(coalesce((
+          select greatest(p.run_limit - p.used, 0) from usage_periods p
+          where p.account_id = s.account_id
+            and p.period_start = ${periodStart.toISOString()}::timestamptz
+        ), 0) + coalesce((
+          select sum(g.remaining) from credit_grants g
+          where g.account_id = s.account_id and g.remaining > 0 and g.starts_at <= ${now}
+            and (g.expires_at is null or g.expires_at > ${now})
+        ), 0))`;
+}
+
+/**
+ * The account's auto top-up threshold and its spendable balance now (the one `startAutoTopUp`
+ * compares), in one statement; null when auto top-up is off. For an observer that has no balance of its
+ * own to report (a settle that drew an overrun).
+ */
+export async function readAutoTopUpBalance(
+  db: Database,
+  input: { accountId: string; periodStart: Date; now: Date },
+): Promise<{ threshold: number; balance: number } | null> {
+  const now = sql`${input.now.toISOString()}::timestamptz`;
+  const [row] = await queryRows<{ threshold: number | string; balance: number | string }>(
+    db,
+    sql`
+      select s.auto_top_up_threshold as threshold, ${spendableBalance(input.periodStart, now)} as balance
+      from account_spend_settings s
+      where s.account_id = ${input.accountId} and s.auto_top_up_enabled
+        and s.auto_top_up_threshold is not null`,
+  );
+  return row ? { threshold: Number(row.threshold), balance: Number(row.balance) } : null;
 }
 
 /** Purchases still pending since before `before` (their charge's answer was lost, or the process died). */

@@ -499,7 +499,7 @@ export async function ensurePeriodRows(
 
 /**
  * Creates the member counter rows of these (account, period, member) triples if missing, each with
- * the member's current cap from its membership (idempotent). The period rows must exist.
+ * the member's current cap from its membership, or a former member's saved at removal (idempotent). The period rows must exist.
  *
  * It first locks their period rows, in (tenant, start) order, as a reservation statement does, and
  * inserts while holding them. Unlocked, the insert's foreign-key check share-locked a period row that
@@ -530,10 +530,13 @@ export async function ensureMemberPeriodRows(
       ) p
     )
     insert into member_usage_periods (account_id, period_id, user_id, run_cap)
-    select k.account_id, p.id, k.user_id, am.monthly_run_cap
+    -- A former member (a service settling their run after they left) keeps the cap saved at removal.
+    select k.account_id, p.id, k.user_id,
+      case when am.user_id is not null then am.monthly_run_cap else rmc.monthly_run_cap end
     from wanted k
     join periods p on p.account_id = k.account_id and p.period_start = k.period_start
     left join account_memberships am on am.account_id = k.account_id and am.user_id = k.user_id
+    left join removed_member_caps rmc on rmc.account_id = k.account_id and rmc.user_id = k.user_id
     order by 1, 2, 3
     on conflict (account_id, period_id, user_id) do nothing`);
 }

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, pgTable, primaryKey, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { check, index, pgTable, primaryKey, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { accounts } from './accounts';
 import { timestamptz } from './columns';
 import { users } from './users';
@@ -38,6 +38,9 @@ export const accountInvitations = pgTable(
     uniqueIndex('account_invitations_pending_email_unique')
       .on(t.accountId, t.email)
       .where(sql`${t.acceptedAt} is null and ${t.revokedAt} is null`),
+    // The per-address hourly limit counts an address's invitations from every team (emails are stored
+    // lower case, see the CHECK below, so the plain column serves the case-insensitive lookup).
+    index('account_invitations_email_created_idx').on(t.email, t.createdAt),
     check('account_invitations_role_valid', sql`${t.role} in ('admin', 'member')`),
     check('account_invitations_email_lowercase', sql`${t.email} = lower(${t.email})`),
   ],

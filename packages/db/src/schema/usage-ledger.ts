@@ -85,6 +85,11 @@ export const usageLedger = pgTable(
     }).onDelete('cascade'),
     unique('usage_ledger_account_id_run_id_unique').on(t.accountId, t.runId),
     index('usage_ledger_period_id_idx').on(t.periodId),
+    // Freed allowance takes over the newest overage of the period (overage-rebalance.ts): a few rows
+    // read per give-back, however many of the period's runs hold overage.
+    index('usage_ledger_period_overage_idx')
+      .on(t.accountId, t.periodId, t.reservedAt.desc(), t.runId.desc())
+      .where(sql`${t.unitsOverage} > 0`),
     // The sweeper's scan: runs still reserved, oldest first.
     index('usage_ledger_reserved_at_idx')
       .on(t.reservedAt)

@@ -69,6 +69,10 @@
  *
  * ## The 402
  * - 402 rate of month m = authorizations answered 402 in m ÷ authorizations in m (granted or refused).
+ *   An authorization is one run id of one account: a granted one counts once (its ledger row), a refused
+ *   one once per UTC day however often it is asked again (a client retrying a refused run id adds
+ *   nothing; refused again on a later day, it counts on that day too). A run id refused and then granted
+ *   (after an upgrade or a pack) counts once refused and once granted.
  * - First-402 follow-up, cohort m: the accounts whose first 402 ever (t0) falls in m. Upgraded: a
  *   subscription change in (t0, t0 + 7 days] after which the account's MRR is above its MRR at t0 (any
  *   plan: FREE → BASIC, BASIC → PRO, more seats). Bought a pack: a pack purchase in (t0, t0 + 7 days].

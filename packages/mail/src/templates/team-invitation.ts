@@ -14,14 +14,17 @@ export function teamInvitationContent(
 ): EmailContent {
   return {
     subject: `You're invited to join ${email.accountName} on ${context.productName}`,
-    preview: `${email.inviterEmail} invited you to ${email.accountName}.`,
-    heading: `Join ${email.accountName} on ${context.productName}`,
+    preview: `${email.inviterEmail} invited you to the team “${email.accountName}”.`,
+    heading: `Join “${email.accountName}” on ${context.productName}`,
     paragraphs: [
-      `${email.inviterEmail} invited you to join ${email.accountName} on ${context.productName} as ${ROLE_PHRASE[email.role]}.`,
+      // The inviter's address is one they verified (or their host platform vouches for); the team's
+      // name is free text its creator typed, so it is quoted as a name, never read as our words.
+      `${email.inviterEmail} invited you to join the team “${email.accountName}” on ${context.productName} as ${ROLE_PHRASE[email.role]}.`,
     ],
     action: { label: 'Accept invitation', url: email.acceptUrl },
     notes: [
       `This invitation expires on ${formatDate(email.expiresAt)}. If you weren't expecting it, you can ignore this email.`,
+      `The team's name was chosen by its creator, not by ${context.productName}.`,
     ],
   };
 }

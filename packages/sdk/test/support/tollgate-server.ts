@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { silentLogger, type ApiKeyScope } from '@tollgate/api';
-import { grantPlatformRole, updateSubscription } from '@tollgate/db';
+import { grantPlatformRole, markEmailVerified, updateSubscription } from '@tollgate/db';
 import { createTestDb, type TestDbHandle } from '@tollgate/db/testing';
 import { parseEnv, startServer, type RunningServer } from '@tollgate/server';
 import { createTollgateClient } from '../../src';
@@ -81,6 +81,8 @@ export async function startTestTollgate(): Promise<TestTollgate> {
     },
     async createTeam(owner, members) {
       const asOwner = createTollgateClient({ url: server.url, getToken: () => owner.accessToken });
+      // Inviting needs a verified address: the owner has clicked its sign-up link.
+      await markEmailVerified(server.deps.db, owner.id, owner.email, new Date());
       const team = await asOwner.trpc.accounts.create.mutate({ name: `Team ${randomUUID()}` });
       for (const member of members) {
         const invitation = await asOwner.trpc.accounts.invite.mutate({

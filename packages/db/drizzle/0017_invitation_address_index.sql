@@ -1,0 +1,1 @@
+CREATE INDEX "account_invitations_email_created_idx" ON "account_invitations" USING btree ("email","created_at");

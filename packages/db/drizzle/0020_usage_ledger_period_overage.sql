@@ -1,0 +1,1 @@
+CREATE INDEX "usage_ledger_period_overage_idx" ON "usage_ledger" USING btree ("account_id","period_id","reserved_at" DESC NULLS LAST,"run_id" DESC NULLS LAST) WHERE "usage_ledger"."units_overage" > 0;
