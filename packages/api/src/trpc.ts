@@ -245,23 +245,6 @@ export function actingForAccountProcedure(scope: ApiKeyScope, action: AccountAct
   );
 }
 
-/**
- * actingForAccountProcedure for a call on a run that already exists (usage.start): a service may
- * still name the run's member after they left the account, as for release and settle.
- */
-export function actingForRunProcedure(scope: ApiKeyScope, action: AccountAction) {
-  return (
-    publicProcedure
-      // The credential first (401/403 whatever the input), then the input, then who acts for whom.
-      .use(({ ctx, next }) => next({ ctx: { actingActor: actingActorOf(ctx, scope) } }))
-      .input(runTenantInputSchema)
-      .use(async ({ ctx, input, next }) => {
-        const account = await resolveActing(ctx, ctx.actingActor, action, input);
-        return next({ ctx: { account, tenant: account.tenant } });
-      })
-  );
-}
-
 /** A service key with `scope`; a user token is refused (403) whatever it sends. */
 function serviceOnly(ctx: Context, scope: ApiKeyScope): ServiceActor {
   if (ctx.actor?.kind === 'user') {

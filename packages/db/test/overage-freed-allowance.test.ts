@@ -4,7 +4,7 @@ import { queryRows, releaseRun, reserveRuns, settleRun, startRun } from '../src'
 import type { Database } from '../src';
 import { makeUser, useTestDb } from './fixtures';
 import { overageBooks, PRICE, setSpend } from './overage-helpers';
-import { NOW, SERVICE, runOf, tally } from './reservation-helpers';
+import { NEXT_PERIOD, NOW, SERVICE, runOf, tally } from './reservation-helpers';
 import type { RunOwner } from './reservation-helpers';
 import { postgresServerUrl, withTwoPools } from './two-pools';
 
@@ -73,6 +73,30 @@ describe('a give-back frees allowance: the period’s overage moves into it', ()
       billable: 0,
       journaled: 0,
     });
+  });
+
+  it('only in the period in force: a period that has ended, or another period the caller says is in force, keeps its overage (it was invoiced)', async () => {
+    for (const late of ['renewed', 'replaced'] as const) {
+      const user = await makeUser(handle.db);
+      await setSpend(handle.db, user.accountId, { overageEnabled: true });
+      await reserveAndStart(handle.db, user.owner, 'long', 100);
+      await reserveAndStart(handle.db, user.owner, 'short', 10);
+      await settle(handle.db, user.owner, 'short', 10);
+      const result = await settleRun(handle.db, {
+        accountId: user.accountId,
+        runId: 'long',
+        actor: SERVICE,
+        actual: 1,
+        // Renewed: settled after the period ended. Replaced: the service's entitlement is another
+        // period (a cancel-now back to FREE, say), though this one's window still holds now.
+        now: late === 'renewed' ? new Date(NEXT_PERIOD.start.getTime() + 60_000) : LATER,
+        overagePrice: PRICE,
+        ...(late === 'replaced' ? { periodInForce: { ...NEXT_PERIOD, limit: 10 } } : {}),
+      });
+      expect(result.ok).toBe(true);
+      expect(await period(handle.db, user.accountId), late).toMatchObject({ used: 1, overage_used: 10 });
+      expect(await ledger(handle.db, user.accountId), late).toEqual({ long: [1, 0], short: [0, 10] });
+    }
   });
 
   it('moves at most what was freed, newest reservation first; a release frees too; a reserved run’s overage moves before it is journaled', async () => {

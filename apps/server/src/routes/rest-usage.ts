@@ -17,10 +17,11 @@ const SERVICE_EXAMPLE =
   '(naming another user is a 403).';
 const SERVICE_ONLY =
   'Only a service key with the `runs:release` scope, for a run the same key reserved (end-user tokens: 403).';
-// Start, release and settle act on a run that exists: leaving the account doesn't take it with them.
+// Release and settle finish a run that exists: leaving the account doesn't take it with them. A start
+// (work beginning) and a new run need a current member.
 const FORMER_MEMBER =
   'On a team account the service may name the run’s member after they left or were removed (their ' +
-  'own token can’t, and a new run needs a current member).';
+  'own token can’t; starting a run or a new one needs a current member).';
 
 /** Run metering for other services, served by the tRPC `usage.*` procedures. */
 export const usageOperations: readonly RestOperation[] = [
@@ -57,7 +58,8 @@ export const usageOperations: readonly RestOperation[] = [
       `${ACTING_FOR} Only the caller that reserved the run, once per run id: a second start answers ` +
       '409 RUN_ALREADY_STARTED, a released run 409 RUN_RELEASED. Start the agent task only after a 200. ' +
       '`attemptId` (one per start call, resent on retry) makes a lost answer safe to ask for again. ' +
-      `${FORMER_MEMBER} ${SERVICE_EXAMPLE}`,
+      'On a team account the member named must still be one: a run of a member who left is released ' +
+      `(or released by the start sweeper), never started. ${SERVICE_EXAMPLE}`,
     credentials: ['user', 'service'],
     successStatus: 200,
     response: { name: 'StartedRunState', schema: startedRunStateSchema },

@@ -15,7 +15,8 @@ import {
 } from './team-support';
 
 // A member who leaves (or is removed) while a run of theirs is in flight: the service that reserved
-// the run can still start, settle and release it, naming that member. Before, the membership check
+// the run can still settle and release it, naming that member (a start, where work begins, still needs
+// a current member). Before, the membership check
 // answered 404 ACCOUNT_NOT_FOUND, so the overrun went uncharged (the sweeper settled the run at its
 // estimate a day later) and a released run's units stayed held until the start sweeper.
 let server: TestServer;
@@ -208,16 +209,17 @@ describe('a run in flight when its member leaves or is removed', () => {
     expect([counters.poolUsed, counters.counterByMember.get(t.member.id)]).toEqual([0, 0]);
   });
 
-  it('the service starts (tRPC) and settles a run reserved before the member left', async () => {
+  it('no work begins for a member who left: the start is refused, the service releases the run', async () => {
     const t = await team();
     await reserve(t, 'reserved-only', 2, false);
     await leave(t);
     const ref = { accountId: t.teamId, userId: t.member.id, runId: 'reserved-only' };
     const started = await trpc(server.url, 'mutation', 'usage.start', ref, t.key);
-    expect(started.status, JSON.stringify(started.error)).toBe(200);
-    const settled = await trpc(server.url, 'mutation', 'usage.settle', { ...ref, actual: 3 }, t.key);
-    expect(settled.status, JSON.stringify(settled.error)).toBe(200);
-    expect(await ledgerRow(t.teamId, 'reserved-only')).toMatchObject({ state: 'settled', units_settled: 3 });
+    expect(started.status, JSON.stringify(started.error)).toBe(404);
+    const released = await trpc(server.url, 'mutation', 'usage.release', ref, t.key);
+    expect(released.status, JSON.stringify(released.error)).toBe(200);
+    expect(await ledgerRow(t.teamId, 'reserved-only')).toMatchObject({ state: 'released' });
+    expect((await teamCounters(server, t.teamId)).poolUsed).toBe(0);
   });
 
   it('nothing else is widened: no new run for the former member, no other account’s key, no other user, no own token', async () => {

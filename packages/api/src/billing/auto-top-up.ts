@@ -163,7 +163,13 @@ export function createAutoTopUp(deps: ApiDeps, settings: BillingSettings) {
 
   /** What Stripe said; null when it said nothing we can rely on (try again later, same key). */
   async function chargeOutcome(purchase: AutoTopUpRow): Promise<AutoTopUpOutcome | null> {
-    if (!isRunPackId(purchase.packId)) return { status: 'failed', code: 'unknown_pack' };
+    if (!isRunPackId(purchase.packId)) {
+      return {
+        status: 'failed',
+        code: 'unknown_pack',
+        backoffUntil: new Date(now().getTime() + AUTO_TOP_UP_BACKOFF_MS),
+      };
+    }
     const pack = RUN_PACKS[purchase.packId];
     const state = (await getSubscriptionStates(db, [purchase.accountId])).get(purchase.accountId);
     const customerId = state?.stripeCustomerId ?? null;
@@ -200,7 +206,7 @@ export function createAutoTopUp(deps: ApiDeps, settings: BillingSettings) {
         return { status: 'declined', paymentIntentId: error.payment_intent?.id ?? null, code, backoffUntil };
       }
       if (error instanceof Stripe.errors.StripeInvalidRequestError) {
-        return { status: 'failed', code: error.code ?? 'invalid_request' };
+        return { status: 'failed', code: error.code ?? 'invalid_request', backoffUntil };
       }
       // Network, timeout, 5xx, 429 (after the SDK's own retries): Stripe may have charged. Stay pending;
       // the sweep charges again with the same idempotency key, which answers what happened.

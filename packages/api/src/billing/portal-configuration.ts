@@ -82,15 +82,13 @@ export function createPortalConfigurations(settings: BillingSettings, logger: Lo
   async function resolve(kind: AccountKind, isAfterRefusal: boolean): Promise<string> {
     const params = await paramsFor(kind);
     const key = `${kind}-${createHash('sha256').update(JSON.stringify(params)).digest('hex').slice(0, 32)}`;
-    const offered = offeredPrices(params.features.subscription_update?.products);
+    // Found by the key alone: it hashes every setting, the prices included. (Stripe may leave
+    // `features.subscription_update.products` out of a list's objects unless expanded, so comparing
+    // them would never find one and every start would make another.)
     const configurations = await stripe.billingPortal.configurations
       .list({ active: true, limit: 100 })
       .autoPagingToArray({ limit: 1000 });
-    const found = configurations.find(
-      (configuration) =>
-        configuration.metadata?.[METADATA_KEY] === key &&
-        offeredPrices(configuration.features.subscription_update.products) === offered,
-    );
+    const found = configurations.find((configuration) => configuration.metadata?.[METADATA_KEY] === key);
     if (found) return found.id;
     // After Stripe refused the one made under this key (deactivated within the key's 24 h, when a
     // retry would replay it), a key of its own makes a new one.
@@ -121,17 +119,6 @@ export function createPortalConfigurations(settings: BillingSettings, logger: Lo
   }
 
   return { idFor, replace };
-}
-
-/** The prices a configuration lets a subscription switch to, as one comparable string. */
-function offeredPrices(
-  products: ReadonlyArray<{ product: string; prices: string[] }> | '' | null | undefined,
-) {
-  if (!products) return '';
-  return products
-    .flatMap((product) => product.prices.map((price) => `${product.product}:${price}`))
-    .sort()
-    .join(',');
 }
 
 export type PortalConfigurations = ReturnType<typeof createPortalConfigurations>;

@@ -10,12 +10,7 @@ import {
   startedRunStateSchema,
 } from '../schemas/usage-schemas';
 import { usageAlertSettingsSchema } from '../schemas/notification-schemas';
-import {
-  accountProcedure,
-  actingForAccountProcedure,
-  actingForRunProcedure,
-  serviceForRunProcedure,
-} from '../trpc';
+import { accountProcedure, actingForAccountProcedure, serviceForRunProcedure } from '../trpc';
 import { attemptIdSchema, requestHashSchema, runIdSchema } from './inputs';
 
 const runInput = z.object({ runId: runIdSchema });
@@ -43,10 +38,11 @@ export const usageRouter = {
   /**
    * `reserved → started` by the caller that reserved the run: once per run id; another start → 409
    * RUN_ALREADY_STARTED. `attemptId` (made per start call, resent on retry) makes a lost answer safe
-   * to ask for again. A service may name the run's member after they left the account (so may release
-   * and settle); a user's own token acts only while they are a member.
+   * to ask for again. Only for a current member: work must not begin for someone who has left (their
+   * reserved runs are released by the service or the start sweeper), while release and settle still
+   * finish the runs of a member who left.
    */
-  start: actingForRunProcedure('runs:authorize', 'run_agents')
+  start: actingForAccountProcedure('runs:authorize', 'run_agents')
     .input(runInput.extend({ attemptId: attemptIdSchema.optional() }))
     .output(startedRunStateSchema)
     .mutation(({ ctx, input }) =>

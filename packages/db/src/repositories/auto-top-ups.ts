@@ -130,7 +130,7 @@ export type AutoTopUpOutcome =
       expiresAt: Date;
     }
   | { status: 'declined'; paymentIntentId: string | null; code: string; backoffUntil: Date }
-  | { status: 'failed'; code: string };
+  | { status: 'failed'; code: string; backoffUntil: Date };
 
 /**
  * Records a purchase's outcome once (only a pending one moves), in one transaction with its effect:
@@ -179,7 +179,9 @@ export async function finishAutoTopUp(
         reason: 'Automatic top-up',
       });
     }
-    if (outcome.status === 'declined') {
+    // A failed request (Stripe refused it: a detached card, a pack no longer sold) backs off like a
+    // decline: refusals ask for a purchase, and without it each would make another failing one.
+    if (outcome.status === 'declined' || outcome.status === 'failed') {
       await tx
         .update(accountSpendSettings)
         .set({ autoTopUpBackoffUntil: outcome.backoffUntil })

@@ -24,7 +24,8 @@ import type { RunHolding } from './run-holdings';
  * now; its overage stays overage unless a later give-back moves it. Because nothing here ever waits, the
  * order the rows are locked in can't form a cycle.
  *
- * Only runs whose overage is all counted in this period are moved: an overrun settled after a renewal
+ * Only in the period in force (see the first query), and only runs whose overage is all counted in
+ * this period are moved: an overrun settled after a renewal
  * counts its overage in the period in force (run-overrun-draws.ts, journalInPeriod), and moving it here
  * would take it off the wrong period row. Returns the units moved.
  */
@@ -34,10 +35,24 @@ export async function moveOverageIntoFreedAllowance(
   freed: number,
 ): Promise<number> {
   if (freed <= 0) return 0;
+  // Only in the period in force: a period that has ended (renewed) or that another period replaced (a
+  // cancel-now, which closed it) has been invoiced, and moving its overage would make the books
+  // disagree with an invoice that billed it. The caller's period in force (the service's settle passes
+  // its entitlement's) must be this one; without it, this one's window holds now and no row started
+  // later holds now too. (An earlier row may: a FREE period the account ran in before it upgraded.
+  // So a release, which passes none, after a cancel-now back to such a FREE period still moves.)
+  const inForceStart = run.periodInForce ? run.periodInForce.start.toISOString() : null;
+  const at = run.now.toISOString();
   const [period] = await queryRows<{ room: number; overage_used: number }>(
     tx,
-    sql`select greatest(0, run_limit - used) as room, overage_used from usage_periods
-        where account_id = ${run.accountId} and id = ${run.periodId}`,
+    sql`select greatest(0, p.run_limit - p.used) as room, p.overage_used from usage_periods p
+        where p.account_id = ${run.accountId} and p.id = ${run.periodId}
+          and p.period_start <= ${at}::timestamptz and p.period_end > ${at}::timestamptz
+          and (${inForceStart}::timestamptz is null or p.period_start = ${inForceStart}::timestamptz)
+          and not exists (
+            select 1 from usage_periods o
+            where o.account_id = p.account_id and o.period_start > p.period_start
+              and o.period_start <= ${at}::timestamptz and o.period_end > ${at}::timestamptz)`,
   );
   const units = Math.min(freed, Number(period?.room ?? 0), Number(period?.overage_used ?? 0));
   if (units <= 0) return 0;

@@ -49,6 +49,8 @@ export const overageEntries = pgTable(
       .on(t.accountId, t.periodId)
       .where(sql`${t.batchId} is null`),
     index('overage_entries_batch_idx').on(t.accountId, t.batchId),
+    // A run's entries: the overage rebalance skips runs journaled in another period (overage-rebalance.ts).
+    index('overage_entries_run_idx').on(t.accountId, t.runId),
     check('overage_entries_units_non_zero', sql`${t.units} <> 0`),
   ],
 );

@@ -1,1 +1,2 @@
+CREATE INDEX "overage_entries_run_idx" ON "overage_entries" USING btree ("account_id","run_id");--> statement-breakpoint
 CREATE INDEX "usage_ledger_period_overage_idx" ON "usage_ledger" USING btree ("account_id","period_id","reserved_at" DESC NULLS LAST,"run_id" DESC NULLS LAST) WHERE "usage_ledger"."units_overage" > 0;
