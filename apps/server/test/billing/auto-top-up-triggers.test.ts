@@ -1,8 +1,8 @@
 import { personalAccountId } from '@tollgate/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBillingTestServer, type BillingTestServer } from '../support/billing-server';
-import { request, trpc } from '../support/http';
-import { registerOperator } from '../support/operators';
+import { request } from '../support/http';
+import { operatorServiceKey } from '../support/operators';
 import { customerIdOf, purchasesOf } from './account-rows';
 import { CARDS, Customer } from './scenarios';
 
@@ -18,16 +18,7 @@ beforeAll(async () => {
     RUN_SETTLE_TIMEOUT_SECONDS: String(30 * 86_400),
     RUN_START_TIMEOUT_SECONDS: String(86_400),
   });
-  const operator = await registerOperator(billing.server);
-  const created = await trpc<{ key: string }>(
-    billing.server.url,
-    'mutation',
-    'apiKeys.create',
-    { name: 'auto-top-up-triggers', scopes: ['runs:authorize', 'runs:settle'] },
-    operator.accessToken,
-  );
-  if (!created.data) throw new Error(JSON.stringify(created.error));
-  key = created.data.key;
+  key = await operatorServiceKey(billing.server, 'auto-top-up-triggers', ['runs:authorize', 'runs:settle']);
 });
 afterAll(async () => {
   await billing?.stop();

@@ -3,8 +3,8 @@ import { emulatorControl } from '@tollgate/stripe-emulator';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBillingTestServer, type BillingTestServer } from '../support/billing-server';
-import { request, trpc } from '../support/http';
-import { registerOperator } from '../support/operators';
+import { request } from '../support/http';
+import { operatorServiceKey } from '../support/operators';
 import { customerIdOf } from './account-rows';
 import { CARDS, Customer } from './scenarios';
 
@@ -15,16 +15,10 @@ let billing: BillingTestServer;
 let key: string;
 beforeAll(async () => {
   billing = await startBillingTestServer({ RUN_SETTLE_TIMEOUT_SECONDS: String(30 * 86_400) });
-  const operator = await registerOperator(billing.server);
-  const created = await trpc<{ key: string }>(
-    billing.server.url,
-    'mutation',
-    'apiKeys.create',
-    { name: 'overage-freed-allowance', scopes: ['runs:authorize', 'runs:settle'] },
-    operator.accessToken,
-  );
-  if (!created.data) throw new Error(JSON.stringify(created.error));
-  key = created.data.key;
+  key = await operatorServiceKey(billing.server, 'overage-freed-allowance', [
+    'runs:authorize',
+    'runs:settle',
+  ]);
 });
 afterAll(async () => {
   await billing?.stop();

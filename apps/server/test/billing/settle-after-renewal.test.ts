@@ -2,8 +2,8 @@ import { personalAccountId, queryRows } from '@tollgate/db';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBillingTestServer, type BillingTestServer } from '../support/billing-server';
-import { request, trpc } from '../support/http';
-import { registerOperator } from '../support/operators';
+import { request } from '../support/http';
+import { operatorServiceKey } from '../support/operators';
 import { CARDS, Customer } from './scenarios';
 
 // A run reserved before a paid renewal and settled after it with an overrun: the renewal closed the old
@@ -16,16 +16,7 @@ beforeAll(async () => {
     RUN_SETTLE_TIMEOUT_SECONDS: String(30 * 86_400),
     RUN_START_TIMEOUT_SECONDS: String(86_400),
   });
-  const operator = await registerOperator(billing.server);
-  const created = await trpc<{ key: string }>(
-    billing.server.url,
-    'mutation',
-    'apiKeys.create',
-    { name: 'settle-after-renewal', scopes: ['runs:authorize', 'runs:settle'] },
-    operator.accessToken,
-  );
-  if (!created.data) throw new Error(JSON.stringify(created.error));
-  key = created.data.key;
+  key = await operatorServiceKey(billing.server, 'settle-after-renewal', ['runs:authorize', 'runs:settle']);
 });
 afterAll(async () => {
   await billing?.stop();

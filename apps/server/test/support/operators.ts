@@ -1,5 +1,5 @@
 import { grantPlatformRole, type Database } from '@tollgate/db';
-import { registerUser, uniqueEmail, type Tokens } from './http';
+import { registerUser, trpc, uniqueEmail, type Tokens } from './http';
 import { registerVerifiedUser, type TestServer } from './test-server';
 
 /**
@@ -35,4 +35,25 @@ export async function registerSupport(server: {
     now: new Date(),
   });
   return tokens;
+}
+
+/**
+ * A platform API key with `scopes`, made through `apiKeys.create` by a newly registered operator: what
+ * a host's service (an agent backend) calls the run procedures with.
+ */
+export async function operatorServiceKey(
+  server: { url: string; deps: { db: Database } },
+  name: string,
+  scopes: readonly string[],
+): Promise<string> {
+  const operator = await registerOperator(server);
+  const created = await trpc<{ key: string }>(
+    server.url,
+    'mutation',
+    'apiKeys.create',
+    { name, scopes },
+    operator.accessToken,
+  );
+  if (!created.data) throw new Error(JSON.stringify(created.error));
+  return created.data.key;
 }
