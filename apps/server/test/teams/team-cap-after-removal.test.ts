@@ -32,6 +32,16 @@ interface Invitation {
   token: string;
 }
 
+/** A team with a pool of 100 runs, its owner's platform key, and a user who is not a member yet. */
+async function teamWithStranger() {
+  const owner = await registerVerifiedUser(server);
+  const teamId = await createTeam(server, owner);
+  await givePool(server, teamId, 100);
+  const key = await platformKey(server, owner.user.id);
+  const member = await makeUser(server);
+  return { owner, teamId, key, member };
+}
+
 async function invite(owner: Tokens, accountId: string, email: string): Promise<Invitation> {
   const invited = await trpc<Invitation>(
     server.url,
@@ -85,11 +95,7 @@ async function admitted(accountId: string, member: Member, prefix: string, tries
 
 describe('a member cap set before anyone ran in the period survives removal', () => {
   it('leave, then accept a second (stashed) invitation: the cap still binds', async () => {
-    const owner = await registerVerifiedUser(server);
-    const teamId = await createTeam(server, owner);
-    await givePool(server, teamId, 100);
-    const key = await platformKey(server, owner.user.id);
-    const member = await makeUser(server);
+    const { owner, teamId, key, member } = await teamWithStranger();
     // Two links to two addresses; the member accepts one and keeps the other.
     const first = await invite(owner, teamId, member.email);
     const stashed = await invite(owner, teamId, `other-${member.email}`);
@@ -110,11 +116,7 @@ describe('a member cap set before anyone ran in the period survives removal', ()
   });
 
   it('capped early in a new period (the member ran uncapped in the last one), removed and re-invited: the cap still binds', async () => {
-    const owner = await registerVerifiedUser(server);
-    const teamId = await createTeam(server, owner);
-    await givePool(server, teamId, 100);
-    const key = await platformKey(server, owner.user.id);
-    const member = await makeUser(server);
+    const { owner, teamId, key, member } = await teamWithStranger();
     await accept(member, teamId, await invite(owner, teamId, member.email));
     expect(await admitted(teamId, member, 'p1', 2, key)).toBe(2);
 
@@ -141,11 +143,7 @@ describe('a member cap set before anyone ran in the period survives removal', ()
   });
 
   it('a cap the owner lifted stays lifted after remove + re-invite', async () => {
-    const owner = await registerVerifiedUser(server);
-    const teamId = await createTeam(server, owner);
-    await givePool(server, teamId, 100);
-    const key = await platformKey(server, owner.user.id);
-    const member = await makeUser(server);
+    const { owner, teamId, key, member } = await teamWithStranger();
     await accept(member, teamId, await invite(owner, teamId, member.email));
     const setCap = (monthlyRunCap: number | null) =>
       call(owner.accessToken, 'accounts.setMemberCap', {

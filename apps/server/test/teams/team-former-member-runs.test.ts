@@ -56,6 +56,17 @@ async function team(pool = 100): Promise<Team> {
   return { owner, teamId, member, key };
 }
 
+async function capMember(t: Team, monthlyRunCap: number) {
+  const capped = await trpc(
+    server.url,
+    'mutation',
+    'accounts.setMemberCap',
+    { accountId: t.teamId, userId: t.member.id, monthlyRunCap },
+    t.owner.accessToken,
+  );
+  expect(capped.status, JSON.stringify(capped.error)).toBe(200);
+}
+
 async function reserve(t: Team, runId: string, estimate: number, start: boolean) {
   const body = { accountId: t.teamId, userId: t.member.id, runId };
   const reserved = await api('/usage/authorize', t.key, { ...body, estimate });
@@ -136,14 +147,7 @@ describe('a run in flight when its member leaves or is removed', () => {
 
   it('a capped member can’t escape its cap by leaving: the overrun is charged up to the cap', async () => {
     const t = await team();
-    const capped = await trpc(
-      server.url,
-      'mutation',
-      'accounts.setMemberCap',
-      { accountId: t.teamId, userId: t.member.id, monthlyRunCap: 5 },
-      t.owner.accessToken,
-    );
-    expect(capped.status).toBe(200);
+    await capMember(t, 5);
     await reserve(t, 'long', 1, true);
     await removeMember(t);
     const settled = await api('/usage/settle', t.key, {
@@ -160,14 +164,7 @@ describe('a run in flight when its member leaves or is removed', () => {
 
   it('the cap holds after a renewal too: the new period’s counter gets the cap saved at removal', async () => {
     const t = await team();
-    const capped = await trpc(
-      server.url,
-      'mutation',
-      'accounts.setMemberCap',
-      { accountId: t.teamId, userId: t.member.id, monthlyRunCap: 5 },
-      t.owner.accessToken,
-    );
-    expect(capped.status).toBe(200);
+    await capMember(t, 5);
     await reserve(t, 'across', 1, true);
     await removeMember(t);
     // The period renews before the run is settled: the overrun is drawn in the new period, whose
