@@ -39,14 +39,27 @@ type Command =
       priority: number;
     };
 
+/** Decimal digits only: Number() would also read "0x10", "1e3" and " 12 " as counts. */
+function wholeNumber(text: string | undefined): number | null {
+  if (text === undefined || !/^\d{1,15}$/.test(text)) return null;
+  return Number(text);
+}
+
+/** Midnight UTC of a YYYY-MM-DD day that exists: Date rolls 2026-02-30 over to March 2. */
+function calendarDate(text: string): Date | undefined {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return undefined;
+  const date = new Date(`${text}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === text ? date : undefined;
+}
+
 /** Parses the arguments; a string is the problem to show. */
 export function parseCreditsCommand(args: readonly string[], now: Date): Command | string {
   const [kind, target, ...rest] = args;
   if (kind === 'list' && target && rest.length === 0) return { kind, target };
   if (kind !== 'grant' || !target) return USAGE;
   const [unitsText, ...flags] = rest;
-  const units = Number(unitsText);
-  if (!Number.isSafeInteger(units) || units < 1 || units > MAX_GRANT_UNITS) {
+  const units = wholeNumber(unitsText);
+  if (units === null || units < 1 || units > MAX_GRANT_UNITS) {
     return `units must be a whole number from 1 to ${MAX_GRANT_UNITS}`;
   }
   const options = new Map<string, string>();
@@ -64,13 +77,12 @@ export function parseCreditsCommand(args: readonly string[], now: Date): Command
       ? null
       : expires === undefined
         ? new Date(Date.UTC(now.getUTCFullYear() + 1, now.getUTCMonth(), now.getUTCDate()))
-        : new Date(`${expires}T00:00:00Z`);
-  if (expiresAt && (Number.isNaN(expiresAt.getTime()) || expiresAt <= now)) {
+        : calendarDate(expires);
+  if (expiresAt === undefined || (expiresAt && expiresAt <= now)) {
     return '--expires must be a future date (YYYY-MM-DD, UTC) or "never"';
   }
-  const priority = Number(options.get('priority') ?? DEFAULT_PRIORITY);
-  if (!Number.isSafeInteger(priority) || priority < 0 || priority > 1000)
-    return '--priority must be 0 to 1000';
+  const priority = wholeNumber(options.get('priority') ?? String(DEFAULT_PRIORITY));
+  if (priority === null || priority > 1000) return '--priority must be 0 to 1000';
   return { kind, target, units, reason, expiresAt, priority };
 }
 

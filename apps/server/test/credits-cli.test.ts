@@ -26,6 +26,13 @@ describe('credits CLI arguments', () => {
     [['grant', 'a@b.test', '5', '--reason', 'x', '--expires', '2020-01-01'], /future date/],
     [['grant', 'a@b.test', '5', '--reason', 'x', '--expires', 'soon'], /future date/],
     [['grant', 'a@b.test', '5', '--reason', 'x', '--priority', '-1'], /--priority/],
+    // Number() would read these as 16, 1000 and 12 units, and Date would roll Feb 30 to March 2.
+    [['grant', 'a@b.test', '0x10', '--reason', 'x'], /units must be/],
+    [['grant', 'a@b.test', '1e3', '--reason', 'x'], /units must be/],
+    [['grant', 'a@b.test', ' 12 ', '--reason', 'x'], /units must be/],
+    [['grant', 'a@b.test', '5', '--reason', 'x', '--priority', '0x10'], /--priority/],
+    [['grant', 'a@b.test', '5', '--reason', 'x', '--expires', '2027-02-30'], /future date/],
+    [['grant', 'a@b.test', '5', '--reason', 'x', '--expires', '2027-3-1'], /future date/],
     [['grant', 'a@b.test', '5', '--reason'], /Usage/],
     [['refund', 'a@b.test'], /Usage/],
   ])('%j is refused with a reason', (args, problem) => {
