@@ -189,4 +189,75 @@ describe('an operator losing the role', () => {
     const revoked = await revoke(solo, helper.user.id, 'rotation');
     expect(revoked.data).toEqual({ userId: helper.user.id, revoked: true, revokedApiKeyIds: [] });
   });
+
+  it('an operator revoked while their key was being made gets no key (the role is read again as the key is written)', async () => {
+    const mallory = await registerOperator(server);
+    const boss = await registerOperator(server);
+    // The window between operatorProcedure's role check and the key's insert, held open (a slow pool,
+    // a GC pause) until the revocation has committed; the service then runs as is.
+    const { apiKeys } = server.services;
+    const create = apiKeys.create.bind(apiKeys);
+    let reached: () => void = () => {};
+    const atCreate = new Promise<void>((resolve) => (reached = resolve));
+    let release: () => void = () => {};
+    const revoked = new Promise<void>((resolve) => (release = resolve));
+    apiKeys.create = async (...args) => {
+      reached();
+      await revoked;
+      return create(...args);
+    };
+    try {
+      const creating = trpc<CreatedKey>(
+        server.url,
+        'mutation',
+        'apiKeys.create',
+        { name: 'made while losing the role', scopes: ['runs:authorize'] },
+        mallory.accessToken,
+      );
+      await atCreate;
+      expect((await revoke(boss, mallory.user.id)).status).toBe(200);
+      release();
+      expect((await creating).status).toBe(403);
+    } finally {
+      apiKeys.create = create;
+    }
+    const listed = await trpc<(KeyView & { createdByUserId: string })[]>(
+      server.url,
+      'query',
+      'apiKeys.list',
+      undefined,
+      boss.accessToken,
+    );
+    expect(listed.data?.filter((key) => key.createdByUserId === mallory.user.id)).toEqual([]);
+  });
+
+  it('keys made while the role is revoked, concurrently: each is refused or revoked with the role, none stays live', async () => {
+    const mallory = await registerOperator(server);
+    const boss = await registerOperator(server);
+    const making = Array.from({ length: 24 }, (_, i) =>
+      trpc<CreatedKey>(
+        server.url,
+        'mutation',
+        'apiKeys.create',
+        { name: `race ${i}`, scopes: ['runs:authorize'] },
+        mallory.accessToken,
+      ),
+    );
+    const [revoked, ...made] = await Promise.all([revoke(boss, mallory.user.id), ...making]);
+    expect(revoked.status).toBe(200);
+    for (const answer of made) expect([200, 403]).toContain(answer.status);
+    const listed = await trpc<(KeyView & { createdByUserId: string })[]>(
+      server.url,
+      'query',
+      'apiKeys.list',
+      undefined,
+      boss.accessToken,
+    );
+    const live = (listed.data ?? []).filter(
+      (key) => key.createdByUserId === mallory.user.id && key.revokedAt === null,
+    );
+    expect(live).toEqual([]);
+    const madeIds = made.flatMap((answer) => (answer.data ? [answer.data.id] : []));
+    expect([...(revoked.data?.revokedApiKeyIds ?? [])].sort()).toEqual([...madeIds].sort());
+  });
 });

@@ -9,6 +9,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startAgentBackendDouble, type AgentBackendDouble } from './support/agent-backend-double';
 import { registerUser, request, trpc } from './support/http';
+import { newOperatorKey } from './support/operators';
 import { startTestServer, type TestServer } from './support/test-server';
 import { waitFor } from './support/wait';
 
@@ -235,11 +236,7 @@ describe('the agent backend contract', () => {
 describe('runs reserved and never started', () => {
   it('a service that crashes between reserve and start: the sweeper releases the run once, even when sweeps race', async () => {
     const { user } = await registerUser(server.url);
-    const { key } = await server.services.apiKeys.create({
-      name: 'crashy',
-      scopes: ['runs:authorize'],
-      createdByUserId: user.id,
-    });
+    const { key } = await newOperatorKey(server, 'crashy', ['runs:authorize']);
     for (const runId of ['a', 'b', 'c']) {
       const reserved = await request(server.url, 'POST', '/api/v1/usage/authorize', {
         token: key,

@@ -5,6 +5,7 @@ import {
   countPlatformOperators,
   createOperatorBootstrapToken,
   findPlatformRole,
+  findPlatformRoleForKey,
   grantPlatformRole,
   insertApiKey,
   listApiKeys,
@@ -14,6 +15,7 @@ import {
 } from '../src';
 import { apiKeys } from '../src/schema';
 import { makeUser, useTestDb } from './fixtures';
+import { postgresServerUrl, withTwoPools } from './two-pools';
 
 const handle = useTestDb();
 
@@ -169,3 +171,48 @@ describe('operator bootstrap tokens', () => {
     expect(await countPlatformOperators(handle.db)).toBe(1);
   });
 });
+
+describe.skipIf(!postgresServerUrl)(
+  'a platform key being made while its maker loses the role (PostgreSQL)',
+  () => {
+    it('the revocation waits for the key to commit, then revokes it with the others', async () => {
+      await withTwoPools(async (a, b) => {
+        const mallory = await makeUser(a);
+        const boss = await makeUser(a);
+        for (const user of [mallory, boss])
+          await grantPlatformRole(a, { userId: user.id, grantedBy: 'cli', now: T0 });
+        let keyWritten: () => void = () => {};
+        const written = new Promise<void>((resolve) => (keyWritten = resolve));
+        let commit: () => void = () => {};
+        const committing = new Promise<void>((resolve) => (commit = resolve));
+        // The service's create: the role read under the lock's shared side, the key written, then held
+        // open (a slow commit) while the revocation starts on the other process.
+        const making = a.transaction(async (tx) => {
+          expect(await findPlatformRoleForKey(tx, mallory.id)).toBe('operator');
+          const key = await insertApiKey(tx, {
+            name: 'in flight',
+            prefix: 'tg_live_in',
+            keyHash: 'hash-in-flight',
+            scopes: ['runs:authorize'],
+            createdByUserId: mallory.id,
+            now: T1,
+          });
+          keyWritten();
+          await committing;
+          return key;
+        });
+        await written;
+        let settled = false;
+        const revoking = revokePlatformRole(b, mallory.id, T1).finally(() => (settled = true));
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        const waitedForTheKey = !settled;
+        commit();
+        expect(waitedForTheKey).toBe(true); // the revocation waited for the key's transaction
+        const key = await making;
+        expect(await revoking).toEqual({ kind: 'revoked', role: 'operator', revokedApiKeyIds: [key.id] });
+        // And once revoked, a key being made reads no role.
+        expect(await a.transaction((tx) => findPlatformRoleForKey(tx, mallory.id))).toBeNull();
+      });
+    });
+  },
+);

@@ -37,7 +37,7 @@ async function teamWithStranger() {
   const owner = await registerVerifiedUser(server);
   const teamId = await createTeam(server, owner);
   await givePool(server, teamId, 100);
-  const key = await platformKey(server, owner.user.id);
+  const key = await platformKey(server);
   const member = await makeUser(server);
   return { owner, teamId, key, member };
 }
@@ -181,7 +181,7 @@ describe('a member cap set before anyone ran in the period survives removal', ()
     );
     const accountId = listed.data?.find((account) => account.kind === 'team')?.id ?? '';
     await givePool(server, accountId, 100);
-    const key = await platformKey(server, 'cap-owner');
+    const key = await platformKey(server);
     await call(await ownerToken(), 'accounts.setMemberCap', {
       accountId,
       userId: 'cap-member',

@@ -52,7 +52,7 @@ async function team(pool = 100): Promise<Team> {
   await givePool(server, teamId, pool);
   const [member] = await addMembers(server, teamId, 1);
   if (!member) throw new Error('no member');
-  const key = await platformKey(server, owner.user.id, [...RUN_SCOPES]);
+  const key = await platformKey(server, [...RUN_SCOPES]);
   return { owner, teamId, member, key };
 }
 
@@ -270,7 +270,7 @@ describe('a run in flight when its member leaves or is removed', () => {
     });
     expect([strangerSettle.status, strangerSettle.body?.error?.code]).toEqual([404, 'ACCOUNT_NOT_FOUND']);
     // Another platform key than the one that reserved: the run's member named, still refused.
-    const otherPlatformKey = await platformKey(server, t.owner.user.id, [...RUN_SCOPES]);
+    const otherPlatformKey = await platformKey(server, [...RUN_SCOPES]);
     const notReserver = await api('/usage/settle', otherPlatformKey, {
       accountId: t.teamId,
       userId: t.member.id,

@@ -32,7 +32,7 @@ async function cappedMember(pool: number, cap: number) {
     owner.accessToken,
   );
   expect(capSet.status).toBe(200);
-  return { teamId, member, key: await platformKey(server, owner.user.id) };
+  return { teamId, member, key: await platformKey(server) };
 }
 
 function authorize(key: string, teamId: string, member: Member, runId: string, estimate?: number) {

@@ -86,7 +86,7 @@ function suite(size: Size, label: string) {
     const teamId = await createTeam(server, owner);
     await givePool(server, teamId, size.pool);
     const members = await addMembers(server, teamId, size.members);
-    const key = await platformKey(server, owner.user.id);
+    const key = await platformKey(server);
 
     const attempts = await attemptAll(
       teamId,
@@ -148,7 +148,7 @@ function suite(size: Size, label: string) {
     const members = await addMembers(server, teamId, size.members);
     const capped = members.slice(0, size.capped);
     const uncapped = members.slice(size.capped);
-    const key = await platformKey(server, owner.user.id);
+    const key = await platformKey(server);
     const setCap = (member: Member, monthlyRunCap: number | null) =>
       trpc(
         server.url,
@@ -298,7 +298,7 @@ function suite(size: Size, label: string) {
     await givePool(server, teamId, size.pool);
     const members = await addMembers(server, teamId, size.members);
     const capped = members.slice(0, size.capped);
-    const key = await platformKey(server, owner.user.id);
+    const key = await platformKey(server);
     for (const m of capped) {
       const set = await trpc(
         server.url,
@@ -342,7 +342,7 @@ function suite(size: Size, label: string) {
     await givePool(server, teamId, size.members);
     const members = await addMembers(server, teamId, size.members);
     const capped = members.slice(0, size.capped);
-    const key = await platformKey(server, owner.user.id);
+    const key = await platformKey(server);
     for (const m of capped) {
       await trpc(
         server.url,

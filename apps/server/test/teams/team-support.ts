@@ -11,6 +11,7 @@ import {
 import { sql } from 'drizzle-orm';
 import { expect } from 'vitest';
 import { registerUser, request, trpc, type Tokens } from '../support/http';
+import { grantOperator } from '../support/operators';
 import type { TestServer } from '../support/test-server';
 
 // Shared by the team-pool, team-exploits and team-isolation tests: team accounts, their members and
@@ -86,15 +87,20 @@ export async function givePool(server: TestServer, accountId: string, limit: num
 }
 
 /** A platform service key (no account: it may act for any account's members). */
+/**
+ * A platform key made by a new operator (a platform key works only while its maker is one), as the
+ * host's agent backend would hold: it acts for every account and its members.
+ */
 export async function platformKey(
   server: TestServer,
-  createdBy: string,
   scopes: ApiKeyScope[] = ['runs:authorize', 'runs:release', 'subscriptions:read'],
 ): Promise<string> {
+  const maker = await makeUser(server, 'operator');
+  await grantOperator(server, maker.id);
   const created = await server.services.apiKeys.create({
     name: `svc-${randomUUID()}`,
     scopes,
-    createdByUserId: createdBy,
+    createdByUserId: maker.id,
   });
   return created.key;
 }

@@ -1,7 +1,9 @@
 import {
   appendAudit,
+  canMakePlatformKeys,
   findActiveApiKeyByHash,
   findMembershipForGrant,
+  findPlatformRoleForKey,
   insertApiKey,
   listApiKeys,
   revokeApiKey,
@@ -66,6 +68,10 @@ export function createApiKeyService(deps: ApiDeps) {
           if (!can(maker.role, 'manage_api_keys')) {
             throw new AppError('FORBIDDEN', `Your role (${maker.role}) in this account can't do this`);
           }
+        } else if (!canMakePlatformKeys(await findPlatformRoleForKey(tx, input.createdByUserId))) {
+          // A platform key, the same way: an operator whose role is revoked meanwhile makes no key
+          // (the revocation revokes only the keys that exist when it commits).
+          throw new AppError('FORBIDDEN', 'Only a platform operator can make platform keys');
         }
         const inserted = await insertApiKey(tx, {
           name: input.name,

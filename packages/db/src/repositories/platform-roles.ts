@@ -9,6 +9,7 @@ import type { OperatorBootstrapTokenRow, PlatformRole, UserRow } from '../schema
 // are there" (the bootstrap claim, revoking) runs under one transaction-scoped advisory lock, so two
 // concurrent claims can't both make a first operator and two revokes can't leave none.
 const platformRoleLock = sql`select pg_advisory_xact_lock(hashtext('tollgate:platform-roles'))`;
+const platformRoleSharedLock = sql`select pg_advisory_xact_lock_shared(hashtext('tollgate:platform-roles'))`;
 
 /** `bootstrap`, `cli`, or the id of the operator who granted the role. */
 export type PlatformRoleGrantor = string;
@@ -42,6 +43,17 @@ export async function findPlatformRole(db: Database, userId: string): Promise<Pl
     .where(eq(users.id, userId))
     .limit(1);
   return row?.role ?? null;
+}
+
+/**
+ * The user's platform role, read as a platform key is written (in that key's transaction): under the
+ * role lock's shared side, so a revocation either commits first (and this reads no role) or waits for
+ * the key's commit (and then revokes the key with the others). Two keys being made don't wait for each
+ * other.
+ */
+export async function findPlatformRoleForKey(tx: Database, userId: string): Promise<PlatformRole | null> {
+  await tx.execute(platformRoleSharedLock);
+  return findPlatformRole(tx, userId);
 }
 
 export async function countPlatformOperators(db: Database): Promise<number> {
