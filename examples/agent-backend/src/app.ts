@@ -1,6 +1,13 @@
 import { createHash } from 'node:crypto';
-import { getTollgateRun, requireRun, type RunAuthorization, type TollgateClient } from '@tollgate/sdk';
-import express, { type ErrorRequestHandler, type Request, type RequestHandler } from 'express';
+import {
+  getTollgateRun,
+  requireRun,
+  toTollgateError,
+  type RunAuthorization,
+  type TollgateClient,
+} from '@tollgate/sdk';
+import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
+import { createLostStarts } from './lost-starts';
 import { createInMemoryTaskRunner, type TaskOwner, type TaskRunner } from './task-runner';
 
 export interface AgentBackendOptions {
@@ -19,6 +26,8 @@ export const ACCOUNT_ID_HEADER = 'x-account-id';
 const RUN_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const ACCOUNT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PRINTABLE_ASCII = /^[\x21-\x7e]+$/;
+/** Calls of markStarted() per request when Tollgate's answer is lost (each with the SDK's own retries). */
+const START_TRIES = 3;
 
 class HttpError extends Error {
   constructor(
@@ -32,6 +41,54 @@ class HttpError extends Error {
 
 /** The agent backend: `POST /tasks` starts an agent task, and each started task costs one Tollgate run. */
 export function createAgentBackend({ tollgate, tasks = createInMemoryTaskRunner() }: AgentBackendOptions) {
+  const lostStarts = createLostStarts();
+
+  /**
+   * Takes a place in the pool, records the start with Tollgate (`start`), then begins the task. A pool
+   * that can't take the task throws before anything started: the error answer makes requireRun
+   * release the run. A start without an answer is asked again (the same attempt: Tollgate answers a
+   * start it recorded as a success) up to START_TRIES times, then `onUnanswered` and 503.
+   */
+  async function startTask(
+    req: Request,
+    res: Response,
+    run: RunAuthorization,
+    start: () => Promise<void>,
+    onUnanswered: () => void,
+  ): Promise<void> {
+    const slot = await tasks.prepare({ ...ownerOf(req), runId: run.runId, prompt: taskBodyOf(req).prompt });
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await start();
+        res.status(202).json({ task: slot.begin(), usage: usageOf(run) });
+        return;
+      } catch (error) {
+        const failure = toTollgateError(error);
+        const isUnanswered = failure.httpStatus === null || failure.httpStatus >= 500;
+        if (isUnanswered && attempt < START_TRIES) continue;
+        slot.cancel();
+        // A 429 (the proxy's rate limit) is not retried at once: that would keep the limit going.
+        if (isUnanswered || failure.httpStatus === 429) {
+          // Tollgate may have recorded the start: the same request again finishes it (onAlreadyStarted).
+          onUnanswered();
+          res.status(503).json({
+            error: {
+              code: 'TOLLGATE_UNAVAILABLE',
+              message: `Tollgate did not confirm the start of run ${run.runId}; send the same request again`,
+            },
+          });
+          return;
+        }
+        // Another request started the run, or it was released (its start timeout passed).
+        if (failure.code === 'RUN_ALREADY_STARTED' || failure.code === 'RUN_RELEASED') {
+          res.status(409).json({ error: { code: failure.code, message: failure.message } });
+          return;
+        }
+        throw failure; // any other refusal (a key without the scope, …) is this service's fault: 500
+      }
+    }
+  }
+
   const app = express();
   app.disable('x-powered-by');
   app.use(express.json({ limit: '100kb' }));
@@ -52,35 +109,52 @@ export function createAgentBackend({ tollgate, tasks = createInMemoryTaskRunner(
       // The same run id for another prompt is refused by Tollgate (409 RUN_ID_REUSED), not replayed.
       getRequestHash: (req) => createHash('sha256').update(taskBodyOf(req).prompt).digest('base64url'),
       // A retry of a run whose task started before: the same task if this process remembers it.
-      onAlreadyStarted: (req, res, run) => {
-        const existing = tasks.findByRunId(ownerOf(req), run.runId);
+      onAlreadyStarted: async (req, res, run) => {
+        const owner = ownerOf(req);
+        const existing = tasks.findByRunId(owner, run.runId);
         if (existing) {
           res.status(200).json({ task: existing, usage: usageOf(run) });
           return;
         }
+        // This process answered 503 to an earlier request whose start Tollgate recorded (the answer
+        // was lost): its attempt id makes Tollgate answer that start again, so the task runs now, once.
+        // Taken before any await, so of concurrent resends only one finishes it.
+        const attemptId = run.state === 'started' ? lostStarts.take(owner, run.runId) : undefined;
+        if (attemptId) {
+          const target = { userId: owner.userId, ...(owner.accountId ? { accountId: owner.accountId } : {}) };
+          const start = () =>
+            tollgate.startRun({ ...target, runId: run.runId, attemptId }).then(() => undefined);
+          const keep = () => lostStarts.put(owner, run.runId, attemptId);
+          // A pool that can't take the task now: a later resend may still finish the start.
+          await startTask(req, res, run, start, keep).catch((error: unknown) => {
+            keep();
+            throw error;
+          });
+          return;
+        }
+        const isReleased = run.state === 'released';
         // Started by another replica, or before a restart: the agent may be working; start nothing.
         res.status(409).json({
-          error: { code: 'RUN_ALREADY_STARTED', message: `Run ${run.runId} has already started` },
+          error: isReleased
+            ? {
+                code: 'RUN_RELEASED',
+                message: `Run ${run.runId} was released; send the task with a new run id`,
+              }
+            : { code: 'RUN_ALREADY_STARTED', message: `Run ${run.runId} has already started` },
         });
       },
     }),
     async (req, res) => {
       const run = getTollgateRun(res);
       if (!run) throw new Error('POST /tasks must be guarded by requireRun');
-      // A pool that can't take the task throws here, before anything started: the error answer
-      // makes requireRun release the run.
-      const slot = await tasks.prepare({ ...ownerOf(req), runId: run.runId, prompt: taskBodyOf(req).prompt });
-      try {
-        // Tollgate's one-time start: of any number of requests with this run id, one gets past it.
-        await run.markStarted();
-      } catch {
-        slot.cancel();
-        res.status(409).json({
-          error: { code: 'RUN_ALREADY_STARTED', message: `Run ${run.runId} was started by another request` },
-        });
-        return;
-      }
-      res.status(202).json({ task: slot.begin(), usage: usageOf(run) });
+      // Tollgate's one-time start: of any number of requests with this run id, one gets past it.
+      await startTask(
+        req,
+        res,
+        run,
+        () => run.markStarted(),
+        () => lostStarts.put(ownerOf(req), run.runId, run.attemptId),
+      );
     },
   );
 

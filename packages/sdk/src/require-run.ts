@@ -7,11 +7,20 @@ import type { RunAuthorization, SettledRun } from './results';
 export interface TollgateRun extends RunAuthorization {
   /**
    * Records with Tollgate that the work starts now (`usage.start`, once per run id, retried safely).
-   * Start the agent task only after this resolved. It rejects (RUN_ALREADY_STARTED, RUN_RELEASED, or
-   * Tollgate unreachable) when the work must not start: then start nothing. Calling it again in the
-   * same request returns the same promise.
+   * Start the agent task only after this resolved. It rejects when the work must not start now: then
+   * start nothing. A refusal (RUN_ALREADY_STARTED, RUN_RELEASED, another 4xx but 429) is final:
+   * calling it again returns the same rejected promise. No answer (network error, timeout, 5xx:
+   * Tollgate may have recorded the start) or a 429 is not: calling it again asks again with the same
+   * `attemptId`, and Tollgate answers a start it recorded for that attempt as a success. A resolved
+   * call is kept too.
    */
   markStarted(): Promise<void>;
+  /**
+   * The id every `markStarted()` of this request sends (`usage.start`'s `attemptId`). If the service
+   * stores it before `markStarted()`, a later request can finish a start whose answer was lost, with
+   * `client.startRun({ userId, accountId, runId, attemptId })`; any other attempt is refused.
+   */
+  readonly attemptId: string;
   /**
    * Optional, once the work is done (also after the response, e.g. from the background job): what the
    * run finally cost (`usage.settle`; the key needs the runs:settle scope). Below the estimate the rest
@@ -71,7 +80,7 @@ export interface RequireRunOptions {
  * often a client retries or a service restarts, a run's work starts once. With `getEstimate`, the
  * request reserves that many units and `run.settle(actual)` charges the actual cost once the work is
  * done (unsettled runs are charged their estimate after Tollgate's settle timeout). If the response
- * finishes with status >= 400 and this request never marked the run started, the run is released (the
+ * finishes with status >= 400 and this request never called `markStarted()`, the run is released (the
  * key needs the runs:release scope; otherwise Tollgate releases it after its start timeout).
  */
 export function requireRun(options: RequireRunOptions): RequestHandler {
@@ -117,10 +126,21 @@ export function requireRun(options: RequireRunOptions): RequestHandler {
       return;
     }
 
+    // One attempt id for this request's start, sent by every markStarted() call (and by the client's
+    // own retries): after a lost answer, asking again is Tollgate's same-attempt replay, not a refusal.
+    const attemptId = globalThis.crypto.randomUUID();
     let started: Promise<void> | null = null;
+    let startCalled = false;
     const markStarted = (): Promise<void> => {
-      started ??= client.startRun({ ...target, runId }).then(() => undefined);
-      return started;
+      if (started) return started;
+      startCalled = true;
+      const attempt = client.startRun({ ...target, runId, attemptId }).then(() => undefined);
+      started = attempt;
+      // Registered before the caller's await, so a caller that catches already sees it cleared.
+      attempt.catch((error: unknown) => {
+        if (started === attempt && isUnanswered(toTollgateError(error))) started = null;
+      });
+      return attempt;
     };
     const settle = async (actual: number): Promise<SettledRun> => {
       if (!client.settleRun) throw new TypeError('requireRun: run.settle() needs a client with settleRun');
@@ -128,12 +148,14 @@ export function requireRun(options: RequireRunOptions): RequestHandler {
       if (started) await started;
       return client.settleRun({ ...target, runId, actual });
     };
-    const run: TollgateRun = { ...authorization, markStarted, settle };
+    const run: TollgateRun = { ...authorization, markStarted, attemptId, settle };
     res.locals.tollgateRun = run;
     res.locals.markRunStarted = markStarted;
 
     res.once('finish', () => {
-      if (started || res.statusCode < 400) return;
+      // After a markStarted() without an answer the run may have started: a resend of the request can
+      // still finish that start (see attemptId), and Tollgate releases it after its start timeout if not.
+      if (startCalled || res.statusCode < 400) return;
       // Tollgate refuses to release a run that started, so a concurrent request's start is safe.
       client.releaseRun({ ...target, runId }).catch((error: unknown) => {
         onReleaseError(toTollgateError(error), authorization);
@@ -151,6 +173,14 @@ export function getTollgateRun(res: Response): TollgateRun | null {
 
 function isTollgateRun(value: unknown): value is TollgateRun {
   return typeof value === 'object' && value !== null && 'markStarted' in value && 'runId' in value;
+}
+
+/**
+ * No answer or Tollgate failing (the call may have happened), or throttled by the proxy in front (it
+ * did not): asking again later may succeed, so the failure is not kept.
+ */
+function isUnanswered(error: TollgateError): boolean {
+  return error.httpStatus === null || error.httpStatus >= 500 || error.httpStatus === 429;
 }
 
 function answerAlreadyStarted(_req: Request, res: Response, run: RunAuthorization): void {
