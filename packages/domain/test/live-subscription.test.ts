@@ -42,7 +42,26 @@ describe('decideLiveSubscription', () => {
     ['the stored one itself', sub('a', 'BASIC'), sub('a', 'BASIC'), 'apply', null],
     ['the stored one itself, now canceled', sub('a', 'BASIC', 'canceled'), sub('a', 'BASIC'), 'apply', null],
     ['stored one is over at Stripe', sub('b', 'BASIC'), sub('a', 'PRO', 'canceled'), 'apply', null],
-    ['stored one unpaid', sub('b', 'BASIC'), sub('a', 'PRO', 'unpaid'), 'apply', null],
+    // An unpaid stored one grants nothing, but could come back once its old invoice is paid: canceled.
+    ['stored one unpaid', sub('b', 'BASIC'), sub('a', 'PRO', 'unpaid'), 'replace-stored', 'a'],
+    ['stored one paused', sub('b', 'BASIC'), sub('a', 'PRO', 'paused'), 'replace-stored', 'a'],
+    ['stored one incomplete', sub('b', 'BASIC'), sub('a', 'BASIC', 'incomplete'), 'replace-stored', 'a'],
+    [
+      'stored one incomplete_expired',
+      sub('b', 'BASIC'),
+      sub('a', 'PRO', 'incomplete_expired'),
+      'apply',
+      null,
+    ],
+    [
+      'past_due over an unpaid stored one',
+      sub('b', 'BASIC', 'past_due'),
+      sub('a', 'PRO', 'unpaid'),
+      'apply',
+      null,
+    ],
+    ['unknown price over an unpaid stored one', sub('x', null), sub('a', 'PRO', 'unpaid'), 'apply', null],
+    ['BASIC over an unpaid deal', sub('b', 'BASIC'), sub('e', 'ENTERPRISE', 'unpaid'), 'apply', null],
     ['incoming one is not live', sub('b', 'PRO', 'incomplete'), sub('a', 'BASIC'), 'apply', null],
     ['incoming one canceled', sub('b', 'PRO', 'canceled'), sub('a', 'BASIC'), 'apply', null],
     ['PRO arrives over BASIC', sub('p', 'PRO'), sub('b', 'BASIC'), 'replace-stored', 'b'],
@@ -62,6 +81,96 @@ describe('decideLiveSubscription', () => {
       sub('p', 'PRO', 'trialing'),
       'keep-stored',
       'b',
+    ],
+    // Paid up beats unpaid whatever the plans (a new Checkout once the old plan's grace was over).
+    [
+      'tie: active BASIC over past_due BASIC',
+      sub('b2', 'BASIC'),
+      sub('b1', 'BASIC', 'past_due'),
+      'replace-stored',
+      'b1',
+    ],
+    ['active BASIC over past_due PRO', sub('b', 'BASIC'), sub('p', 'PRO', 'past_due'), 'replace-stored', 'p'],
+    [
+      'trialing BASIC over past_due PRO',
+      sub('b', 'BASIC', 'trialing'),
+      sub('p', 'PRO', 'past_due'),
+      'replace-stored',
+      'p',
+    ],
+    [
+      'tie: active TEAM over past_due TEAM',
+      sub('t2', 'TEAM'),
+      sub('t1', 'TEAM', 'past_due'),
+      'replace-stored',
+      't1',
+    ],
+    ['past_due PRO over active BASIC', sub('p', 'PRO', 'past_due'), sub('b', 'BASIC'), 'keep-stored', 'p'],
+    [
+      'tie: past_due BASIC over active BASIC',
+      sub('b2', 'BASIC', 'past_due'),
+      sub('b1', 'BASIC'),
+      'keep-stored',
+      'b2',
+    ],
+    // Both unpaid: the rank rules.
+    [
+      'past_due PRO over past_due BASIC',
+      sub('p', 'PRO', 'past_due'),
+      sub('b', 'BASIC', 'past_due'),
+      'replace-stored',
+      'b',
+    ],
+    [
+      'past_due BASIC over past_due PRO',
+      sub('b', 'BASIC', 'past_due'),
+      sub('p', 'PRO', 'past_due'),
+      'keep-stored',
+      'b',
+    ],
+    [
+      'tie: past_due over past_due',
+      sub('b2', 'BASIC', 'past_due'),
+      sub('b1', 'BASIC', 'past_due'),
+      'keep-stored',
+      'b2',
+    ],
+    // A deal is never displaced by a Checkout, nor is anything by a price Tollgate doesn't know.
+    [
+      'active BASIC over a past_due deal',
+      sub('b', 'BASIC'),
+      sub('e', 'ENTERPRISE', 'past_due'),
+      'keep-stored',
+      'b',
+    ],
+    [
+      'past_due deal over active BASIC',
+      sub('e', 'ENTERPRISE', 'past_due'),
+      sub('b', 'BASIC'),
+      'replace-stored',
+      'b',
+    ],
+    [
+      'active deal over a past_due deal',
+      sub('e2', 'ENTERPRISE'),
+      sub('e1', 'ENTERPRISE', 'past_due'),
+      'keep-stored',
+      'e2',
+    ],
+    [
+      'active deal over past_due PRO',
+      sub('e', 'ENTERPRISE'),
+      sub('p', 'PRO', 'past_due'),
+      'replace-stored',
+      'p',
+    ],
+    ['unknown price over past_due BASIC', sub('x', null), sub('b', 'BASIC', 'past_due'), 'keep-stored', 'x'],
+    [
+      'active BASIC over a past_due unknown price',
+      sub('b', 'BASIC'),
+      sub('x', null, 'past_due'),
+      'replace-stored',
+      'x',
     ],
     ['BASIC over ENTERPRISE', sub('b', 'BASIC'), sub('e', 'ENTERPRISE'), 'keep-stored', 'b'],
     ['PRO over ENTERPRISE', sub('p', 'PRO'), sub('e', 'ENTERPRISE'), 'keep-stored', 'p'],
@@ -115,6 +224,41 @@ describe('decideLiveSubscription', () => {
       duplicate: basic,
     });
   });
+
+  it.each([
+    ['past_due', 'BASIC', 'PRO'],
+    ['past_due', 'PRO', 'BASIC'],
+    ['past_due', 'BASIC', 'BASIC'],
+    ['past_due', 'TEAM', 'TEAM'],
+    ['unpaid', 'PRO', 'BASIC'],
+  ] as const)(
+    'a paid-up subscription beats a %s %s one whichever arrives first (%s bought after)',
+    (status, oldPlan, newPlan) => {
+      const unpaid = sub('old', oldPlan, status);
+      const paid = sub('new', newPlan);
+      // Old one stored, the new one arrives: the new one replaces it, the old one is canceled…
+      expect(decideLiveSubscription({ incoming: paid, stored: unpaid, duplicateIds: NONE })).toEqual({
+        kind: 'replace-stored',
+        duplicate: unpaid,
+      });
+      // …and its late events (still unpaid, or canceled) leave the new one alone.
+      for (const late of [unpaid, sub('old', oldPlan, 'canceled')]) {
+        const decision = decideLiveSubscription({
+          incoming: late,
+          stored: paid,
+          duplicateIds: new Set(['old']),
+        });
+        expect(decision).toEqual({ kind: 'keep-stored', duplicate: late });
+      }
+      // New one stored first (the old one never recorded): a live old one is the duplicate straight away.
+      if (status === 'past_due') {
+        expect(decideLiveSubscription({ incoming: unpaid, stored: paid, duplicateIds: NONE })).toEqual({
+          kind: 'keep-stored',
+          duplicate: unpaid,
+        });
+      }
+    },
+  );
 
   it.each(PLAN_IDS)('an unknown price ranks below %s, whichever side it is on', (plan) => {
     const unknown = sub('x', null);

@@ -121,6 +121,28 @@ export function createBillingService(
     }
   }
 
+  /**
+   * Why the account can't buy a plan while it holds one, or null. A live paid subscription is still the
+   * account's: buying another would double-bill. A past_due one grants its plan until the payment grace
+   * ends, so the card is fixed in the portal meanwhile; past the grace it grants nothing (Free runs, a
+   * team none), and the customer may buy again: the new subscription, paid up, wins over the unpaid one,
+   * which the sync then cancels at Stripe (decideLiveSubscription), so exactly one is billed. A deal
+   * (ENTERPRISE) is never displaced by a Checkout: its overdue invoice is paid or settled with support.
+   */
+  async function subscribedRefusal(tenant: Tenant): Promise<string | null> {
+    const state = await subscriptions.loadState(tenant);
+    const { plan, status } = subscriptions.entitlementOf(state, now());
+    if (state.plan === 'ENTERPRISE' && status === 'past_due') {
+      return 'Your Enterprise invoice is overdue: pay it, or contact support to change your plan';
+    }
+    if (!PLANS[plan].isPaid || !isLiveStatus(status)) return null;
+    const { name } = PLANS[plan];
+    if (status === 'past_due') {
+      return `Your last payment for the ${name} plan failed: update your payment method in the billing portal`;
+    }
+    return `You are already on the ${name} plan: change or cancel it in the billing portal`;
+  }
+
   async function createCheckoutSession(
     tenant: Tenant,
     input: { plan: CheckoutPlanId; successUrl?: string; cancelUrl?: string },
@@ -129,14 +151,8 @@ export function createBillingService(
     const cancelUrl = sameOriginUrl(input.cancelUrl, config.appUrl, `${SETTINGS_PATH}?canceled=1`);
     const refusal = checkoutRefusal(input.plan, tenant.kind);
     if (refusal) throw new AppError('BAD_REQUEST', refusal);
-    const overview = await subscriptions.overview(tenant);
-    // A live paid subscription is still the account's: buying another would double-bill.
-    if (PLANS[overview.plan].isPaid && isLiveStatus(overview.status)) {
-      throw new AppError(
-        'ALREADY_SUBSCRIBED',
-        `You are already on the ${PLANS[overview.plan].name} plan: change or cancel it in the billing portal`,
-      );
-    }
+    const subscribed = await subscribedRefusal(tenant);
+    if (subscribed) throw new AppError('ALREADY_SUBSCRIBED', subscribed);
     const customer = await ensureCustomer(tenant);
     await expireOpenCheckoutSessions(customer);
     const metadata = { ...accountMetadata(tenant), plan: input.plan };

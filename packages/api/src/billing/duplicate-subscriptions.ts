@@ -101,8 +101,10 @@ export function createDuplicateSubscriptions(deps: ApiDeps, settings: BillingSet
   ): string | null {
     const storedId = row.stripeSubscriptionId;
     if (storedId === null || storedId === incoming.id) return null;
+    // A stored one that is unpaid (paused, incomplete) grants nothing, yet still bills or can come back
+    // when its old invoice gets paid: a paid-up newcomer cancels it too, so it is confirmed as well.
     const isConflictPossible =
-      isLiveStatus(row.status) && isLiveStatus(incoming.status) && !duplicateIds.has(incoming.id);
+      !isTerminalStatus(row.status) && isLiveStatus(incoming.status) && !duplicateIds.has(incoming.id);
     return isConflictPossible ? storedId : null;
   }
 
@@ -205,7 +207,7 @@ export function createDuplicateSubscriptions(deps: ApiDeps, settings: BillingSet
     if (!isTerminalStatus(parseStripeSubscription(subscription).status)) {
       await stripe.subscriptions.cancel(id);
     }
-    const paid = await amountPaid(id);
+    const paid = await amountPaid(id, currentPeriodStart(subscription));
     const currency = paid.currency ?? subscription.currency;
     if (await markDuplicateCanceled(db, id, { amountOwed: paid.amount, currency, canceledAt: now() })) {
       logger.warn('duplicate stripe subscription canceled; amount owed recorded for operators', {
@@ -217,11 +219,19 @@ export function createDuplicateSubscriptions(deps: ApiDeps, settings: BillingSet
     }
   }
 
-  /** What the customer paid for the subscription: the amount_paid of its invoices. */
-  async function amountPaid(subscriptionId: string): Promise<{ amount: number; currency: string | null }> {
+  /**
+   * What the customer paid for the subscription's current period, the one the cancellation takes away:
+   * the amount_paid of its invoices made since that period began. Earlier periods were used (a
+   * subscription past_due past its grace, replaced by a new plan, paid for months it had).
+   */
+  async function amountPaid(
+    subscriptionId: string,
+    since: number,
+  ): Promise<{ amount: number; currency: string | null }> {
     let amount = 0;
     let currency: string | null = null;
     for await (const raw of stripe.invoices.list({ subscription: subscriptionId, limit: 100 })) {
+      if (raw.created < since) continue;
       const invoice = parseStripeInvoice(raw);
       amount += invoice.amountPaid;
       if (invoice.amountPaid > 0) currency ??= invoice.currency;
@@ -252,4 +262,10 @@ export function createDuplicateSubscriptions(deps: ApiDeps, settings: BillingSet
   }
 
   return { storedToConfirm, fetchStored, check, cancel };
+}
+
+/** The start of the subscription's current period (its plan item's, as every item's since 2025-03-31). */
+function currentPeriodStart(subscription: Stripe.Subscription): number {
+  const starts = subscription.items.data.map((item) => item.current_period_start);
+  return starts.length > 0 ? Math.min(...starts) : subscription.start_date;
 }
