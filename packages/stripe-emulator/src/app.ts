@@ -33,6 +33,7 @@ import { portalConfigurationRoutes } from './routes/portal-configurations';
 import { refundRoutes } from './routes/refunds';
 import { subscriptionCreateRoutes } from './routes/subscription-create';
 import { subscriptionItemRoutes } from './routes/subscription-items';
+import { subscriptionScheduleRoutes } from './routes/subscription-schedules';
 import { subscriptionRoutes } from './routes/subscriptions';
 import { webhookEndpointRoutes } from './routes/webhook-endpoints';
 import type { WebhookDelivery } from './webhooks/delivery';
@@ -78,6 +79,7 @@ export function createApp(
   app.use(subscriptionCreateRoutes(ctx));
   app.use(subscriptionRoutes(ctx));
   app.use(subscriptionItemRoutes(ctx));
+  app.use(subscriptionScheduleRoutes(ctx));
   app.use(invoiceRoutes(ctx));
   app.use(invoiceItemRoutes(ctx));
   app.use(meterRoutes(ctx));

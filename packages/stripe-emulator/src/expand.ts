@@ -18,6 +18,7 @@ function notExpandable(path: string): never {
 function lookup(ctx: EmulatorContext, id: string): unknown {
   const { store } = ctx;
   if (id.startsWith('cus_')) return store.customers.get(id);
+  if (id.startsWith('sub_sched_')) return store.subscriptionSchedules.get(id);
   if (id.startsWith('sub_')) return store.subscriptions.get(id);
   if (id.startsWith('in_')) return store.invoices.get(id);
   if (id.startsWith('ii_')) return store.invoiceItems.get(id);

@@ -87,6 +87,8 @@ export interface Store {
   portalConfigurations: Map<string, Stripe.BillingPortal.Configuration>;
   subscriptions: Map<string, Stripe.Subscription>;
   subscriptionExtras: Map<string, SubscriptionExtras>;
+  /** sub_sched_… schedules (the portal's switches scheduled for a period end). */
+  subscriptionSchedules: Map<string, Stripe.SubscriptionSchedule>;
   invoices: Map<string, Stripe.Invoice>;
   invoiceExtras: Map<string, InvoiceExtras>;
   /** ii_… invoice items (proration items); pending while `invoice` is null. */
@@ -117,6 +119,7 @@ export function createStore(): Store {
     portalConfigurations: new Map(),
     subscriptions: new Map(),
     subscriptionExtras: new Map(),
+    subscriptionSchedules: new Map(),
     invoices: new Map(),
     invoiceExtras: new Map(),
     invoiceItems: new Map(),

@@ -2,7 +2,7 @@ import { queryRows } from '@tollgate/db';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBillingTestServer, type BillingTestServer } from '../support/billing-server';
-import { CARDS, Customer } from './scenarios';
+import { subscribedCustomer } from './scenarios';
 
 let billing: BillingTestServer;
 beforeAll(async () => {
@@ -48,10 +48,24 @@ async function limitChanges() {
   return rows.map((row) => ({ used: row.used, oldLimit: row.old_limit, newLimit: row.new_limit }));
 }
 
+/**
+ * PRO → BASIC now, as support or the dashboard does it (an API update of the item's price). The
+ * portal no longer downgrades mid-period: it schedules the switch for the period end
+ * (plan-change-timing.test.ts), where the same race meets the renewal instead.
+ */
+async function downgradeAtStripe(subscriptionId: string): Promise<void> {
+  const subscription = await billing.stripe.subscriptions.retrieve(subscriptionId);
+  const itemId = subscription.items.data[0]?.id ?? '';
+  await billing.stripe.subscriptions.update(subscriptionId, {
+    items: [{ id: itemId, price: billing.emulator.prices.BASIC }],
+    proration_behavior: 'none',
+  });
+  await billing.emulator.webhooks.drain();
+}
+
 describe('a downgrade racing with authorizations (the limit lives on the period row)', () => {
-  it('PRO → BASIC through the portal in the middle of 600 concurrent runs: no run is admitted past the new limit', async () => {
-    const customer = await Customer.signUp(billing);
-    await customer.checkout('PRO', CARDS.success);
+  it('PRO → BASIC at Stripe in the middle of 600 concurrent runs: no run is admitted past the new limit', async () => {
+    const { customer, subscriptionId } = await subscribedCustomer(billing, 'PRO');
     await recordLimitChanges();
     const answers: Answer[] = [];
     const wave = async (prefix: string, count: number) => {
@@ -65,13 +79,13 @@ describe('a downgrade racing with authorizations (the limit lives on the period 
         answers.push({ status: result.status, used: data?.used, limit: data?.limit });
       }
     };
-    // Waves of load keep going while the downgrade travels: portal → emulator → signed webhook →
-    // sync, which writes BASIC's 100 on the period row in the transaction that stores the plan.
+    // Waves of load keep going while the downgrade travels: Stripe → signed webhook → sync, which
+    // writes BASIC's 100 on the period row in the transaction that stores the plan.
     const load = (async () => {
       for (let w = 0; w < 12; w += 1) await wave(`w${w}`, 50);
     })();
     await wave('warm-up', 20);
-    await customer.portal({ action: 'switch', priceId: billing.emulator.prices.BASIC });
+    await downgradeAtStripe(subscriptionId);
     await load;
 
     const allowed = answers.filter((a) => a.status === 200);

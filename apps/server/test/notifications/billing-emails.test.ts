@@ -107,6 +107,8 @@ const EXPECTED_SUBJECTS: Record<string, RegExp[]> = {
   'BASIC → PRO in the portal → cancel at period end → ended': [
     /^Payment received — \$19\.00/,
     /^Your plan changed to Pro/,
+    // The upgrade's prorated difference, invoiced and charged at once (the portal's always_invoice).
+    /^Payment received — \$(29\.9\d|30\.00)/,
     /^Your subscription will end on /,
     /^Your subscription was canceled/,
   ],

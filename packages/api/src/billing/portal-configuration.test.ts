@@ -71,6 +71,46 @@ describe('portal configurations', () => {
     expect(team?.features.subscription_cancel).toMatchObject({ enabled: true, mode: 'at_period_end' });
   });
 
+  it('upgrades are invoiced at once, a switch to a lower amount waits for the period end', async () => {
+    // With create_prorations and immediate switches, BASIC → PRO → BASIC within an hour cost ≈ $30/720
+    // and kept the PRO runs used: the upgrade's charge and the downgrade's credit cancelled out.
+    const portal = createPortalConfigurations(settings, logger);
+    for (const kind of ['personal', 'team'] as const) {
+      const configuration = await settings.stripe.billingPortal.configurations.retrieve(
+        await portal.idFor(kind),
+      );
+      expect(configuration.features.subscription_update).toMatchObject({
+        proration_behavior: 'always_invoice',
+        schedule_at_period_end: { conditions: [{ type: 'decreasing_item_amount' }] },
+      });
+    }
+  });
+
+  it('a configuration made under other settings (an older release’s) is not reused', async () => {
+    const portal = createPortalConfigurations(settings, logger);
+    const current = await settings.stripe.billingPortal.configurations.retrieve(
+      await portal.idFor('personal'),
+    );
+    const older = await settings.stripe.billingPortal.configurations.create({
+      features: {
+        subscription_update: {
+          enabled: true,
+          default_allowed_updates: ['price'],
+          products: (current.features.subscription_update.products ?? []).map(({ product, prices }) => ({
+            product,
+            prices,
+          })),
+          proration_behavior: 'create_prorations',
+        },
+      },
+      metadata: { tollgate_portal: 'personal-0123456789abcdef0123456789abcdef' },
+    });
+    const fresh = createPortalConfigurations(settings, logger);
+    const id = await fresh.idFor('personal');
+    expect(id).toBe(current.id);
+    expect(id).not.toBe(older.id);
+  });
+
   it('a deactivated configuration is replaced, not replayed', async () => {
     const portal = createPortalConfigurations(settings, logger);
     const before = await portal.idFor('team');

@@ -66,13 +66,19 @@ export function createPortalConfigurations(settings: BillingSettings, logger: Lo
         payment_method_update: { enabled: true },
         subscription_cancel: { enabled: true, mode: 'at_period_end', proration_behavior: 'none' },
         // Prices only: a seat-priced plan's quantity follows the member count, never the customer.
+        // Upgrades take effect at once and their prorated difference is invoiced and charged at once
+        // (always_invoice); a switch to a lower amount waits for the period end (Stripe schedules it).
+        // With create_prorations and immediate downgrades, an hour on PRO followed by a switch back
+        // to BASIC cost about $30/720 and kept PRO's runs already used: the upgrade's charge and the
+        // downgrade's credit cancelled out. Now the allowance paid for is the allowance kept.
         subscription_update:
           products.length > 0
             ? {
                 enabled: true,
                 default_allowed_updates: ['price'],
                 products,
-                proration_behavior: 'create_prorations',
+                proration_behavior: 'always_invoice',
+                schedule_at_period_end: { conditions: [{ type: 'decreasing_item_amount' }] },
               }
             : { enabled: false },
       },

@@ -51,7 +51,10 @@ function linesOf(
   for (const invoiceItem of input.invoiceItems) {
     invoiceItem.invoice = invoiceId;
     const credited = creditedLinesOf(ctx, invoiceItem, invoiceId, lines);
-    lines.push(prorationLine(invoiceId, invoiceItem, item.price, credited));
+    const priced = invoiceItem.pricing?.price_details?.price;
+    const priceId = typeof priced === 'string' ? priced : priced?.id;
+    const price = (priceId ? ctx.store.prices.get(priceId) : undefined) ?? item.price;
+    lines.push(prorationLine(invoiceId, invoiceItem, price, credited));
   }
   if (input.cycle)
     lines.push(subscriptionLine(invoiceId, subscription, item, input.cycle.amount, input.cycle.period));

@@ -97,21 +97,26 @@ function describe(kind: 'Unused' | 'Remaining', quantity: number, price: Stripe.
   return `${kind} time on ${quantity} × ${price.nickname ?? price.id} after ${date}`;
 }
 
+/** What the subscription item was billed at before a change, or is billed at after it. */
+export interface ItemTerms {
+  price: Stripe.Price;
+  quantity: number;
+}
+
 /**
- * The two pending items of a quantity change at `at` (the proration date): a credit for the unused
- * time at the old quantity and a charge for the remaining time at the new one. Emits
+ * The two pending items of a quantity or price change at `at` (the proration date): a credit for the
+ * unused time at the old terms and a charge for the remaining time at the new ones. Emits
  * invoiceitem.created for each.
  */
 export function createProrationItems(
   ctx: EmulatorContext,
   subscription: Stripe.Subscription,
-  oldQuantity: number,
-  newQuantity: number,
+  from: ItemTerms,
+  to: ItemTerms,
   at: number,
   moment: Moment,
 ): Stripe.InvoiceItem[] {
   const item = firstItem(subscription);
-  const unitAmount = item.price.unit_amount ?? 0;
   const periodSeconds = item.current_period_end - item.current_period_start;
   const remaining = item.current_period_end - at;
   const period = { start: at, end: item.current_period_end };
@@ -119,17 +124,19 @@ export function createProrationItems(
   const credit = buildProrationItem({
     ...common,
     id: newId('ii'),
-    amount: -prorationAmount(unitAmount, oldQuantity, remaining, periodSeconds),
-    quantity: oldQuantity,
-    description: describe('Unused', oldQuantity, item.price, at),
+    price: from.price,
+    amount: -prorationAmount(from.price.unit_amount ?? 0, from.quantity, remaining, periodSeconds),
+    quantity: from.quantity,
+    description: describe('Unused', from.quantity, from.price, at),
     creditedItems: creditedItemsFor(ctx, item.id, at),
   });
   const charge = buildProrationItem({
     ...common,
     id: newId('ii'),
-    amount: prorationAmount(unitAmount, newQuantity, remaining, periodSeconds),
-    quantity: newQuantity,
-    description: describe('Remaining', newQuantity, item.price, at),
+    price: to.price,
+    amount: prorationAmount(to.price.unit_amount ?? 0, to.quantity, remaining, periodSeconds),
+    quantity: to.quantity,
+    description: describe('Remaining', to.quantity, to.price, at),
     creditedItems: null,
   });
   for (const created of [credit, charge]) {

@@ -58,20 +58,32 @@ export function changeQuantity(
   updateSubscription(ctx, subscription, moment, (sub) => {
     firstItem(sub).quantity = quantity;
     if (!isProrated) return;
-    createProrationItems(ctx, sub, oldQuantity, quantity, at, moment);
-    if (options.prorationBehavior !== 'always_invoice') return;
-    invoice = createSubscriptionInvoice(
-      ctx,
-      sub,
-      {
-        billingReason: 'subscription_update',
-        periodStart: moment.at,
-        periodEnd: moment.at,
-        cycle: null,
-        invoiceItems: pendingItemsOf(ctx, sub.id),
-      },
-      moment,
-    );
+    const { price } = firstItem(sub);
+    createProrationItems(ctx, sub, { price, quantity: oldQuantity }, { price, quantity }, at, moment);
+    if (options.prorationBehavior === 'always_invoice') invoice = invoiceProrationsNow(ctx, sub, moment);
   });
   if (invoice) attemptInvoicePayment(ctx, invoice, moment, 'automatic');
+}
+
+/**
+ * always_invoice: the subscription's pending items on an invoice now (billing_reason
+ * subscription_update), finalized; the caller charges it once the subscription change is reported.
+ */
+export function invoiceProrationsNow(
+  ctx: EmulatorContext,
+  subscription: Stripe.Subscription,
+  moment: Moment,
+): Stripe.Invoice {
+  return createSubscriptionInvoice(
+    ctx,
+    subscription,
+    {
+      billingReason: 'subscription_update',
+      periodStart: moment.at,
+      periodEnd: moment.at,
+      cycle: null,
+      invoiceItems: pendingItemsOf(ctx, subscription.id),
+    },
+    moment,
+  );
 }

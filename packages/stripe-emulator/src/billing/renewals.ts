@@ -13,8 +13,10 @@ import { expireIncomplete, incompleteExpiresAt } from './incomplete-expiry';
 import { markOverdue, overdueAt } from './invoice-due-dates';
 import { subscriptionOfInvoice } from './lookups';
 import { attemptInvoicePayment } from './payments';
+import { applyItemTerms } from './price-changes';
 import { pendingItemsOf } from './prorations';
 import { makeReferenceAvailable, referenceDueAt } from './refunds';
+import { advanceScheduleAt } from './subscription-schedules';
 import { cancelSubscription, updateSubscription } from './subscription-updates';
 import { hasMeteredItem, usageCharges } from './usage-billing';
 import { FINALIZATION_GRACE_SECONDS, finalizeUsageDraft } from './usage-finalization';
@@ -149,15 +151,19 @@ function renew(ctx: EmulatorContext, subscription: Stripe.Subscription, at: numb
   const moment = momentAt(at);
   const item = firstItem(subscription);
   const ended = { start: item.current_period_start, end: item.current_period_end };
-  const { interval, count } = priceInterval(item.price);
-  const next = {
-    start: ended.end,
-    end: nextPeriodEnd(subscription.billing_cycle_anchor, ended.end, interval, count),
-  };
   const isDraft = hasMeteredItem(subscription);
   let invoice: Stripe.Invoice | undefined;
   updateSubscription(ctx, subscription, moment, (sub) => {
+    // a switch scheduled for this period end (the portal's scheduled downgrade) applies first, so the
+    // renewal bills the new price, in the same customer.subscription.updated
+    const switched = advanceScheduleAt(ctx, sub, ended.end, moment);
+    if (switched) applyItemTerms(sub, switched);
     const current = firstItem(sub);
+    const { interval, count } = priceInterval(current.price);
+    const next = {
+      start: ended.end,
+      end: nextPeriodEnd(sub.billing_cycle_anchor, ended.end, interval, count),
+    };
     current.current_period_start = next.start;
     current.current_period_end = next.end;
     if (sub.status === 'trialing') sub.status = 'active';

@@ -4,6 +4,7 @@ import { previousAttributes } from '../diff';
 import type { Moment } from '../events';
 import { wireCopy } from '../store';
 import { openInvoicesOf } from './lookups';
+import { cancelScheduleOf } from './subscription-schedules';
 
 /**
  * Applies `change` to a subscription and emits one customer.subscription.updated carrying Stripe's
@@ -41,6 +42,7 @@ export function cancelSubscription(
     reason,
   };
   for (const invoice of openInvoicesOf(ctx, subscription.id)) invoice.next_payment_attempt = null;
+  cancelScheduleOf(ctx, subscription, moment);
   ctx.events.emit('customer.subscription.deleted', subscription, moment);
 }
 

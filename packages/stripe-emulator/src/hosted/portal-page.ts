@@ -16,6 +16,8 @@ export interface PortalPageInput {
   customer: Stripe.Customer;
   subscription: Stripe.Subscription | null;
   productName: string | null;
+  /** A switch scheduled for the period end (the portal's scheduled downgrade). */
+  scheduledSwitch: { productName: string; at: number } | null;
   card: PaymentMethodRecord | null;
   switchTargets: SwitchTarget[];
   invoices: Stripe.Invoice[];
@@ -46,6 +48,17 @@ function planSection(input: PortalPageInput): SafeHtml {
   if (!isCanceled) buttons.push(actionButton(actionUrl, 'cancel_now', 'Cancel now'));
   if (!isCanceled && subscription.cancel_at_period_end)
     buttons.push(actionButton(actionUrl, 'resume', 'Resume'));
+  const scheduled = input.scheduledSwitch;
+  if (!isCanceled && scheduled && item) {
+    buttons.push(
+      actionButton(
+        actionUrl,
+        'switch',
+        `Keep ${input.productName ?? 'current plan'}`,
+        html`<input type="hidden" name="price" value="${item.price.id}" />`,
+      ),
+    );
+  }
   if (!isCanceled) {
     for (const target of input.switchTargets) {
       buttons.push(
@@ -69,6 +82,14 @@ function planSection(input: PortalPageInput): SafeHtml {
         ? html`<p>
             ${subscription.cancel_at_period_end ? 'Cancels on' : 'Current period ends'}
             <time data-testid="period-end" datetime="${isoDate(periodEnd)}">${formatDate(periodEnd)}</time>
+          </p>`
+        : ''
+    }
+    ${
+      scheduled && !isCanceled
+        ? html`<p data-testid="scheduled-switch">
+            Switches to ${scheduled.productName} on
+            <time datetime="${isoDate(scheduled.at)}">${formatDate(scheduled.at)}</time>
           </p>`
         : ''
     }

@@ -2,8 +2,14 @@ import { Router } from 'express';
 import type { Request, Response } from 'express';
 import type Stripe from 'stripe';
 import { customerIdOf, getPrice } from '../billing/lookups';
-import { changeSubscriptionPrice, updateCustomerCard } from '../billing/subscription-changes';
-import { cancelSubscription, setCancelAtPeriodEnd } from '../billing/subscription-updates';
+import { switchPlanInPortal } from '../billing/portal-switches';
+import { updateCustomerCard } from '../billing/subscription-changes';
+import { releaseSchedule, scheduledTerms } from '../billing/subscription-schedules';
+import {
+  cancelSubscription,
+  setCancelAtPeriodEnd,
+  updateSubscription,
+} from '../billing/subscription-updates';
 import { momentAt } from '../context';
 import type { EmulatorContext } from '../context';
 import { StripeApiError } from '../errors';
@@ -20,6 +26,8 @@ const NOTICES: Record<string, string> = {
   cancel_now: 'Your subscription has been canceled.',
   resume: 'Your subscription will continue.',
   switch: 'Your plan has been changed.',
+  switch_scheduled: 'Your plan will change at the end of the current period.',
+  switch_kept: 'Your plan will not change.',
   update_card: 'Your card has been updated.',
 };
 
@@ -69,8 +77,12 @@ function renderPortal(
   const item = subscription ? firstItem(subscription) : null;
   const defaultPm = subscription?.default_payment_method ?? customer.invoice_settings.default_payment_method;
   const cardId = typeof defaultPm === 'string' ? defaultPm : (defaultPm?.id ?? null);
+  const scheduled = subscription ? scheduledTerms(ctx, subscription) : null;
   const switchTargets = [...ctx.store.prices.values()]
-    .filter((price) => isSwitchable(ctx, session, price) && price.id !== item?.price.id)
+    .filter(
+      (price) =>
+        isSwitchable(ctx, session, price) && price.id !== item?.price.id && price.id !== scheduled?.price.id,
+    )
     .map((price) => ({ priceId: price.id, productName: productNameOf(ctx, price) }));
   const invoices = [...ctx.store.invoices.values()]
     .filter((invoice) => invoice.customer === customer.id && invoiceSubscriptionId(invoice) !== null)
@@ -84,6 +96,10 @@ function renderPortal(
         customer,
         subscription,
         productName: item ? productNameOf(ctx, item.price) : null,
+        scheduledSwitch:
+          scheduled && item
+            ? { productName: productNameOf(ctx, scheduled.price), at: item.current_period_end }
+            : null,
         card: cardId ? (ctx.store.paymentMethods.get(cardId) ?? null) : null,
         switchTargets,
         invoices,
@@ -97,14 +113,18 @@ function renderPortal(
 /** An action the session's configuration doesn't allow: refused with 400, nothing changed. */
 class PortalRefusal extends Error {}
 
+/** What an action did: an error to show, or the notice (a NOTICES key) to redirect with. */
+type ActionResult = { error: string; notice?: undefined } | { error: null; notice: string };
+
 function performAction(
   ctx: EmulatorContext,
   session: Stripe.BillingPortal.Session,
   req: Request,
-): string | null {
+): ActionResult {
   const form = asParams(req.body);
   const action = optionalString(form, 'action') ?? '';
   const moment = momentAt(ctx.clock.nowSeconds());
+  const done: ActionResult = { error: null, notice: action };
   if (action === 'update_card') {
     const outcome = updateCustomerCard(
       ctx,
@@ -112,20 +132,25 @@ function performAction(
       optionalString(form, 'card_number') ?? '',
       moment,
     );
-    return outcome.isApproved ? null : outcome.message;
+    return outcome.isApproved ? done : { error: outcome.message };
   }
   const subscription = portalSubscription(ctx, session.customer);
-  if (!subscription || !isLive(subscription)) return 'There is no active subscription to change.';
-  if (action === 'cancel_at_period_end') setCancelAtPeriodEnd(ctx, subscription, true, moment);
-  else if (action === 'resume') setCancelAtPeriodEnd(ctx, subscription, false, moment);
+  if (!subscription || !isLive(subscription)) return { error: 'There is no active subscription to change.' };
+  if (action === 'cancel_at_period_end') {
+    // A switch scheduled for the period end gives way to the cancellation chosen now (Stripe refuses to
+    // set cancel_at_period_end on a scheduled subscription; the emulator's portal releases it first).
+    updateSubscription(ctx, subscription, moment, (sub) => releaseSchedule(ctx, sub, moment));
+    setCancelAtPeriodEnd(ctx, subscription, true, moment);
+  } else if (action === 'resume') setCancelAtPeriodEnd(ctx, subscription, false, moment);
   else if (action === 'cancel_now') cancelSubscription(ctx, subscription, moment, 'cancellation_requested');
   else if (action === 'switch') {
     const price = getPrice(ctx, optionalString(form, 'price') ?? '');
     // Like Stripe's portal, only what the session's configuration lists (a forged form included).
     if (!isSwitchable(ctx, session, price)) throw new PortalRefusal('This plan is not available here.');
-    changeSubscriptionPrice(ctx, subscription, price, moment);
-  } else return `Unknown action: ${action}`;
-  return null;
+    const outcome = switchPlanInPortal(ctx, subscription, price, configurationOf(ctx, session), moment);
+    if (outcome !== 'changed') return { error: null, notice: `switch_${outcome}` };
+  } else return { error: `Unknown action: ${action}` };
+  return done;
 }
 
 /** The hosted customer portal behind billing_portal.session.url. */
@@ -142,18 +167,20 @@ export function portalPageRoutes(ctx: EmulatorContext): Router {
   router.post('/portal/:id', formBody, (req, res) => {
     const session = ctx.store.portalSessions.get(pathParam(req, 'id'));
     if (!session) return notFoundPage(res, 'No such billing portal session.');
-    let error: string | null;
+    let result: ActionResult;
     let status = 402;
     try {
-      error = performAction(ctx, session, req);
+      result = performAction(ctx, session, req);
     } catch (thrown) {
       if (!(thrown instanceof StripeApiError) && !(thrown instanceof PortalRefusal)) throw thrown;
-      error = thrown.message;
+      result = { error: thrown.message };
       if (thrown instanceof PortalRefusal) status = 400;
     }
-    if (error !== null) return renderPortal(ctx, res, session, status, error, null);
-    const action = optionalString(asParams(req.body), 'action') ?? '';
-    res.redirect(303, `${ctx.config.publicUrl}/portal/${session.id}?notice=${encodeURIComponent(action)}`);
+    if (result.error !== null) return renderPortal(ctx, res, session, status, result.error, null);
+    res.redirect(
+      303,
+      `${ctx.config.publicUrl}/portal/${session.id}?notice=${encodeURIComponent(result.notice)}`,
+    );
   });
 
   return router;

@@ -5,6 +5,8 @@ export interface ProrationItemInput {
   customer: string;
   subscription: Stripe.Subscription;
   item: Stripe.SubscriptionItem;
+  /** The price the item prorates (default the subscription item's; a price change credits the old one). */
+  price?: Stripe.Price;
   /** Negative for a credit (unused time), positive for a charge (remaining time). */
   amount: number;
   quantity: number;
@@ -17,11 +19,11 @@ export interface ProrationItemInput {
 }
 
 /**
- * An `ii_…` proration item as Stripe creates it on a quantity change: pending (`invoice: null`)
+ * An `ii_…` proration item as Stripe creates it on a quantity or price change: pending (`invoice: null`)
  * until an invoice collects it, never discountable, linked to its subscription item under `parent`.
  */
 export function buildProrationItem(input: ProrationItemInput): Stripe.InvoiceItem {
-  const { price } = input.item;
+  const price = input.price ?? input.item.price;
   return {
     id: input.id,
     object: 'invoiceitem',

@@ -20,6 +20,8 @@ export interface PortalConfigurationInput {
     defaultAllowedUpdates: string[];
     products: PortalProduct[] | null;
     prorationBehavior: string;
+    /** schedule_at_period_end.conditions: when any holds, the portal schedules a switch for the period end. */
+    scheduleConditions: string[];
   };
 }
 
@@ -64,7 +66,7 @@ export function buildPortalConfiguration(
           product: product.product,
         })),
         proration_behavior: input.update.prorationBehavior,
-        schedule_at_period_end: { conditions: [] },
+        schedule_at_period_end: { conditions: input.update.scheduleConditions.map((type) => ({ type })) },
         trial_update_behavior: 'end_trial',
       },
     },

@@ -59,6 +59,7 @@ export function controlRoutes(
       products: [...store.products.values()],
       prices: [...store.prices.values()],
       subscriptions: [...store.subscriptions.values()],
+      subscriptionSchedules: [...store.subscriptionSchedules.values()],
       invoices: [...store.invoices.values()],
       invoiceItems: [...store.invoiceItems.values()],
       checkoutSessions: [...store.checkoutSessions.values()],

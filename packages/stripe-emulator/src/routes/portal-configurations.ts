@@ -29,6 +29,7 @@ const MODELLED_FEATURES = [
 ];
 const ALLOWED_UPDATES = ['price', 'quantity', 'promotion_code'];
 const UPDATE_PRORATIONS = ['none', 'create_prorations', 'always_invoice'];
+const SCHEDULE_CONDITIONS = ['decreasing_item_amount', 'shortening_interval'];
 const CANCEL_MODES = ['at_period_end', 'immediately'];
 const CANCEL_PRORATIONS = ['none', 'create_prorations'];
 const MAX_PRODUCTS = 10;
@@ -86,6 +87,26 @@ function parseProducts(ctx: EmulatorContext, raw: unknown[]): PortalProduct[] {
   });
 }
 
+/**
+ * features[subscription_update][schedule_at_period_end][conditions][i][type]; an empty value (the
+ * update's way to clear the list) is no condition.
+ */
+function parseScheduleConditions(feature: Params): string[] {
+  const path = 'features[subscription_update][schedule_at_period_end]';
+  const schedule = feature.schedule_at_period_end;
+  if (schedule === undefined || schedule === '') return [];
+  return arrayParam(asParams(schedule), 'conditions').map((entry, index) => {
+    const type = oneOf(asParams(entry), 'type', SCHEDULE_CONDITIONS, `${path}[conditions][${index}][type]`);
+    if (type === undefined) throw missingParam(`${path}[conditions][${index}][type]`);
+    return type;
+  });
+}
+
+function parseUpdateProration(feature: Params): string | undefined {
+  const path = 'features[subscription_update][proration_behavior]';
+  return oneOf(feature, 'proration_behavior', UPDATE_PRORATIONS, path);
+}
+
 function parseUpdate(ctx: EmulatorContext, feature: Params) {
   const path = 'features[subscription_update]';
   const enabled = enabledOf(feature, path) ?? false;
@@ -108,8 +129,8 @@ function parseUpdate(ctx: EmulatorContext, feature: Params) {
     enabled,
     defaultAllowedUpdates,
     products,
-    prorationBehavior:
-      oneOf(feature, 'proration_behavior', UPDATE_PRORATIONS, `${path}[proration_behavior]`) ?? 'none',
+    prorationBehavior: parseUpdateProration(feature) ?? 'none',
+    scheduleConditions: parseScheduleConditions(feature),
   };
 }
 
@@ -152,13 +173,48 @@ function parseCreate(ctx: EmulatorContext, params: Params): Stripe.BillingPortal
     cancel: parseCancel(featureOf('subscription_cancel')),
     update: update
       ? parseUpdate(ctx, update)
-      : { enabled: false, defaultAllowedUpdates: [], products: null, prorationBehavior: 'none' },
+      : {
+          enabled: false,
+          defaultAllowedUpdates: [],
+          products: null,
+          prorationBehavior: 'none',
+          scheduleConditions: [],
+        },
   });
+}
+
+/** Settings of an existing configuration's features that an update may change; others are refused. */
+const UPDATABLE_SUBSCRIPTION_UPDATE = ['proration_behavior', 'schedule_at_period_end'];
+
+/**
+ * features[subscription_update][proration_behavior|schedule_at_period_end] on an update (validated
+ * before anything changes); any other feature update is not modelled: create a configuration instead.
+ */
+function applyFeatureUpdate(configuration: Stripe.BillingPortal.Configuration, features: Params): void {
+  const update = asParams(features.subscription_update);
+  const isModelled =
+    Object.keys(features).every((name) => name === 'subscription_update') &&
+    Object.keys(update).every((name) => UPDATABLE_SUBSCRIPTION_UPDATE.includes(name));
+  if (!isModelled) {
+    throw invalidRequest(
+      'Updating features other than subscription_update[proration_behavior|schedule_at_period_end] is not modelled by the emulator: create a configuration.',
+      'features',
+    );
+  }
+  const prorationBehavior = parseUpdateProration(update);
+  const conditions =
+    update.schedule_at_period_end === undefined ? undefined : parseScheduleConditions(update);
+  const target = configuration.features.subscription_update;
+  if (prorationBehavior !== undefined) target.proration_behavior = prorationBehavior;
+  if (conditions !== undefined)
+    target.schedule_at_period_end = { conditions: conditions.map((type) => ({ type })) };
 }
 
 /**
  * Customer portal configurations: create, retrieve, list (filtered by `active` / `is_default`) and the
- * updates that matter to a caller finding its own again (active, name, metadata). Which prices a
+ * updates that matter to a caller finding its own again (active, name, metadata) or changing how
+ * the portal times and prorates plan switches (subscription_update's proration_behavior and
+ * schedule_at_period_end). Which prices a
  * portal session may switch to comes from its configuration (see portal-routes.ts).
  */
 export function portalConfigurationRoutes(ctx: EmulatorContext): Router {
@@ -191,12 +247,7 @@ export function portalConfigurationRoutes(ctx: EmulatorContext): Router {
   router.post('/v1/billing_portal/configurations/:id', (req, res) => {
     const params = requestParams(req);
     const configuration = getPortalConfiguration(ctx, pathParam(req, 'id'), 'id');
-    if (params.features !== undefined) {
-      throw invalidRequest(
-        'Updating features is not modelled by the emulator: create a configuration.',
-        'features',
-      );
-    }
+    if (params.features !== undefined) applyFeatureUpdate(configuration, asParams(params.features));
     const active = optionalBoolean(params, 'active');
     if (active !== undefined) configuration.active = active;
     const name = optionalString(params, 'name');

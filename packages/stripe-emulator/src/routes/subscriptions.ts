@@ -15,6 +15,7 @@ import {
   setCancelAtPeriodEnd,
   updateSubscription,
 } from '../billing/subscription-updates';
+import { assertNoScheduleForCancellation } from '../billing/subscription-schedules';
 import type { EmulatorContext } from '../context';
 import { invalidRequest } from '../errors';
 import type { Moment } from '../events';
@@ -126,6 +127,9 @@ export function subscriptionRoutes(ctx: EmulatorContext): Router {
     const subscription = getSubscription(ctx, pathParam(req, 'id'));
     const moment = requestMoment(ctx, req, res);
     // validated before anything changes
+    if (params.cancel_at_period_end !== undefined || params.cancel_at !== undefined) {
+      assertNoScheduleForCancellation(ctx, subscription);
+    }
     const collection = collectionChange(subscription, params);
     if (collection) requireInvoiceEmail(collection, getCustomer(ctx, customerIdOf(subscription)));
     const metadata = metadataParam(params);
