@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { personalAccountId } from '@tollgate/db';
 import { startBillingTestServer, type BillingTestServer } from '../support/billing-server';
+import { trpc } from '../support/http';
+import { registerOperator } from '../support/operators';
 import { subscribedCustomer } from './scenarios';
 
 // When a plan change in the Customer Portal takes effect, and what it costs. Tollgate's portal
@@ -77,5 +80,68 @@ describe('plan changes in the portal: upgrades now and paid now, downgrades at t
       billing_reason: 'subscription_cycle',
       amount_paid: 1900,
     });
+  });
+});
+
+// A downgrade scheduled in the portal is held by a subscription schedule: Stripe refuses to set such a
+// subscription's cancellation directly, and the schedule would put BASIC back over a deal's price at
+// the period end. An operator's cancellation and a deal release the schedule first.
+describe('operator actions on a subscription with a downgrade scheduled in the portal', () => {
+  async function proScheduledForBasic() {
+    const subscribed = await subscribedCustomer(billing, 'PRO');
+    await subscribed.customer.portal({ action: 'switch', priceId: billing.emulator.prices.BASIC });
+    const scheduled = await billing.stripe.subscriptions.retrieve(subscribed.subscriptionId);
+    expect(scheduled.schedule).toMatch(/^sub_sched_/);
+    const operatorToken = (await registerOperator(billing.server)).accessToken;
+    return { ...subscribed, accountId: personalAccountId(subscribed.customer.userId), operatorToken };
+  }
+
+  it('admin.cancelSubscription at the period end: accepted, PRO until then, then Free (no BASIC renewal)', async () => {
+    const { customer, subscriptionId, accountId, operatorToken } = await proScheduledForBasic();
+    const canceled = await trpc(
+      billing.server.url,
+      'mutation',
+      'admin.cancelSubscription',
+      { accountId, atPeriodEnd: true, reason: 'customer asked support' },
+      operatorToken,
+    );
+    expect(canceled.status, JSON.stringify(canceled.error)).toBe(200);
+    const atStripe = await billing.stripe.subscriptions.retrieve(subscriptionId);
+    expect(atStripe).toMatchObject({ schedule: null, cancel_at_period_end: true });
+    expect(atStripe.items.data[0]?.price.id).toBe(billing.emulator.prices.PRO);
+    expect(await customer.overview()).toMatchObject({ plan: 'PRO', usage: { limit: 1000 } });
+
+    await customer.advanceDays(31);
+    expect(await customer.overview()).toMatchObject({ plan: 'FREE', usage: { limit: 10 } });
+    expect((await invoicesOf(subscriptionId)).map((invoice) => invoice.billing_reason)).toEqual([
+      'subscription_create',
+    ]);
+  });
+
+  it("an ENTERPRISE deal: the deal's price stays after the period end (the scheduled BASIC is dropped)", async () => {
+    const { customer, subscriptionId, accountId, operatorToken } = await proScheduledForBasic();
+    const made = await trpc(
+      billing.server.url,
+      'mutation',
+      'admin.createEnterpriseDeal',
+      {
+        accountId,
+        runLimit: 5000,
+        priceCents: 100_000,
+        interval: 'month',
+        collection: 'charge_automatically',
+        reason: 'signed order form',
+      },
+      operatorToken,
+    );
+    expect(made.status, JSON.stringify(made.error)).toBe(200);
+    const dealPrice = (await billing.stripe.subscriptions.retrieve(subscriptionId)).items.data[0]?.price.id;
+    expect(dealPrice).not.toBe(billing.emulator.prices.PRO);
+
+    await customer.advanceDays(31);
+    const renewed = await billing.stripe.subscriptions.retrieve(subscriptionId);
+    expect(renewed.items.data[0]?.price.id).toBe(dealPrice);
+    expect(await customer.overview()).toMatchObject({ plan: 'ENTERPRISE', usage: { limit: 5000 } });
+    expect((await invoicesOf(subscriptionId))[0]).toMatchObject({ amount_paid: 100_000 });
   });
 });

@@ -26,6 +26,7 @@ import type { ApiDeps } from '../config';
 import type { EnterpriseDeal, EnterpriseDealInput } from '../schemas/console-schemas';
 import { createOverrideService, type StaffActor } from '../services/override-service';
 import type { Tenant } from '../tenant';
+import { releaseScheduledChange } from './scheduled-changes';
 import type { BillingSettings } from './stripe-settings';
 import { ownerOfAccount } from './stripe-owner';
 import type { SubscriptionSync } from './subscription-sync';
@@ -284,6 +285,8 @@ export function createEnterpriseDeals(
     // The plan's item, not a metered item next to it.
     const planItem = live.items.data.find((item) => item.price.id === planPriceId) ?? live.items.data[0];
     if (!planItem) throw new AppError('CONFLICT', `Subscription ${live.id} has no item to move to the deal`);
+    // A downgrade the customer scheduled in the portal would put its price back at the period end.
+    await releaseScheduledChange(stripe, live);
     return stripe.subscriptions.update(live.id, {
       // A deal is one price for the account: a TEAM subscription's seat count would multiply it.
       items: [{ id: planItem.id, price: priceId, quantity: 1 }],

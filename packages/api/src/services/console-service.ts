@@ -23,6 +23,7 @@ import { eq } from 'drizzle-orm';
 import Stripe from 'stripe';
 import type { z } from 'zod';
 import { requireStripeBilling, type StripeBilling } from '../billing';
+import { releaseScheduledChange } from '../billing/scheduled-changes';
 import { ownerOfAccount } from '../billing/stripe-owner';
 import type { ApiDeps } from '../config';
 import { inAppText } from '../notifications/in-app-text';
@@ -154,7 +155,8 @@ async function listInvoices(c: ConsoleContext, subscription: SubscriptionRow) {
 
 /**
  * A Stripe call from an operator's action: Stripe unreachable or failing is a 502 that says so
- * (nothing was changed by this call), not a 500; an object Stripe doesn't have is a 412.
+ * (nothing was changed by this call), not a 500; a request Stripe refuses is a 400 with its reason;
+ * an object Stripe doesn't have is a 412.
  */
 async function atStripe<T>(what: string, call: () => Promise<T>): Promise<T> {
   try {
@@ -162,6 +164,10 @@ async function atStripe<T>(what: string, call: () => Promise<T>): Promise<T> {
   } catch (error) {
     if (error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'resource_missing') {
       throw new TRPCError({ code: 'PRECONDITION_FAILED', message: `Stripe: ${error.message}`, cause: error });
+    }
+    // Stripe refusing this request (not failing): sending it again won't help, the operator reads why.
+    if (error instanceof Stripe.errors.StripeInvalidRequestError) {
+      throw new AppError('BAD_REQUEST', `Stripe refused to ${what}: ${error.message}`);
     }
     if (error instanceof Stripe.errors.StripeError) {
       throw new TRPCError({
@@ -276,6 +282,22 @@ export async function resyncAccount(
 }
 
 /**
+ * A cancel-now bills the period's overage on its final invoice, so what the account ran over must be
+ * at Stripe's meter first. A send that fails refuses the cancel (502, retry): canceled anyway, the
+ * units not sent would be invoiced nowhere.
+ */
+async function reportOverageBeforeCancel(billing: StripeBilling, accountId: string): Promise<void> {
+  const tally = await billing.meterReporter.flushAccountNow(accountId);
+  if (tally.retried + tally.abandoned + tally.lost > 0) {
+    throw new TRPCError({
+      code: 'BAD_GATEWAY',
+      message:
+        "Stripe could not take the account's overage, so the subscription was not canceled: retry later",
+    });
+  }
+}
+
+/**
  * admin.cancelSubscription: canceled at Stripe (at the period's end, or now), then synced at once (the
  * webhook that follows finds it applied). The audit row is written once Stripe accepted the cancel,
  * even if the sync fails (the webhook or the reconciliation applies it then).
@@ -293,11 +315,16 @@ export async function cancelAccountSubscription(
   }
   const stripe = c.deps.billing?.stripe;
   if (!stripe) throw new AppError('BAD_REQUEST', 'Stripe billing is not configured on this server');
-  const canceled = await atStripe('cancel the subscription', () =>
-    input.atPeriodEnd
-      ? stripe.subscriptions.update(subscriptionId, { cancel_at_period_end: true })
-      : stripe.subscriptions.cancel(subscriptionId),
-  );
+  if (!input.atPeriodEnd) await reportOverageBeforeCancel(billing, input.accountId);
+  const canceled = await atStripe('cancel the subscription', async () => {
+    if (!input.atPeriodEnd) {
+      // A final invoice now, with the period's metered overage: without invoice_now Stripe drops the
+      // un-invoiced usage of a subscription canceled mid-period. No proration credit (as before).
+      return stripe.subscriptions.cancel(subscriptionId, { invoice_now: true, prorate: false });
+    }
+    await releaseScheduledChange(stripe, await stripe.subscriptions.retrieve(subscriptionId));
+    return stripe.subscriptions.update(subscriptionId, { cancel_at_period_end: true });
+  });
   try {
     await billing.sync.sync(subscriptionId, ownerOfAccount(input.accountId));
   } catch (error) {

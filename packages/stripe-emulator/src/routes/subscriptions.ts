@@ -7,6 +7,7 @@ import {
   getPrice,
   getSubscription,
 } from '../billing/lookups';
+import { invoiceBeforeCancel } from '../billing/final-invoice';
 import { changeQuantity, PRORATION_BEHAVIORS } from '../billing/quantity-changes';
 import type { QuantityChangeOptions } from '../billing/quantity-changes';
 import { assertLive, changeSubscriptionPrice } from '../billing/subscription-changes';
@@ -171,7 +172,9 @@ export function subscriptionRoutes(ctx: EmulatorContext): Router {
         'subscription_canceled',
       );
     }
-    cancelSubscription(ctx, subscription, requestMoment(ctx, req, res), 'cancellation_requested');
+    const moment = requestMoment(ctx, req, res);
+    if (optionalBoolean(params, 'invoice_now') === true) invoiceBeforeCancel(ctx, subscription, moment);
+    cancelSubscription(ctx, subscription, moment, 'cancellation_requested');
     respond(ctx, res, subscription, params);
   });
 
