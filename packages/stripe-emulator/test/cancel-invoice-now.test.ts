@@ -1,6 +1,5 @@
-import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, subscribeViaCheckout } from './support/harness';
+import { meteredPrice, startHarness, subscribeViaCheckout } from './support/harness';
 import type { Harness } from './support/harness';
 
 let h: Harness;
@@ -14,19 +13,7 @@ afterAll(async () => {
 
 /** A subscription with a metered item (2.5¢ a unit) and `units` of usage reported a day in. */
 async function meteredSubscription(units: number) {
-  const meter = await h.stripe.billing.meters.create({
-    display_name: 'Overage runs',
-    event_name: `overage_${crypto.randomUUID().slice(0, 8)}`,
-    default_aggregation: { formula: 'sum' },
-    customer_mapping: { type: 'by_id', event_payload_key: 'stripe_customer_id' },
-    value_settings: { event_payload_key: 'value' },
-  });
-  const price = await h.stripe.prices.create({
-    currency: 'usd',
-    unit_amount_decimal: Stripe.Decimal.from('2.5'),
-    product_data: { name: 'Overage run' },
-    recurring: { interval: 'month', usage_type: 'metered', meter: meter.id },
-  });
+  const { meter, price } = await meteredPrice(h);
   const { customer, subscriptionId } = await subscribeViaCheckout(h);
   await h.stripe.subscriptionItems.create({ subscription: subscriptionId, price: price.id });
   await h.emulator.clock.advance(86_400);

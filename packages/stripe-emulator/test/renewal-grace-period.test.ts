@@ -1,7 +1,7 @@
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emulatorControl } from '../src';
-import { DAY, periodOf, startHarness, subscribeViaCheckout } from './support/harness';
+import { DAY, meteredPrice, periodOf, startHarness, subscribeViaCheckout } from './support/harness';
 import type { Harness } from './support/harness';
 
 /**
@@ -28,19 +28,7 @@ const advanceTo = (at: number) => h.emulator.clock.advance(at - nowSeconds());
 /** A BASIC subscription (via Checkout) with a metered price (2.5¢ a unit) as its second item. */
 async function meteredSubscription(card?: string) {
   seq += 1;
-  const meter = await h.stripe.billing.meters.create({
-    display_name: `Grace runs ${seq}`,
-    event_name: `grace_runs_${seq}_${Math.random().toString(36).slice(2, 6)}`,
-    default_aggregation: { formula: 'sum' },
-    customer_mapping: { type: 'by_id', event_payload_key: 'stripe_customer_id' },
-    value_settings: { event_payload_key: 'value' },
-  });
-  const price = await h.stripe.prices.create({
-    currency: 'usd',
-    unit_amount_decimal: Stripe.Decimal.from('2.5'),
-    product_data: { name: 'Run' },
-    recurring: { interval: 'month', usage_type: 'metered', meter: meter.id },
-  });
+  const { meter, price } = await meteredPrice(h, `Grace runs ${seq}`);
   const { customer, subscriptionId } = await subscribeViaCheckout(h, card ? { card } : {});
   await h.stripe.subscriptionItems.create({ subscription: subscriptionId, price: price.id });
   const period = periodOf(await h.stripe.subscriptions.retrieve(subscriptionId));

@@ -88,3 +88,24 @@ export function periodOf(subscription: Stripe.Subscription): { start: number; en
   if (!item) throw new Error('subscription without items');
   return { start: item.current_period_start, end: item.current_period_end };
 }
+
+/**
+ * A new meter (sum of `value` per stripe_customer_id) and a metered price on it at 2.5¢ a unit, as
+ * Tollgate's overage uses them: what the usage-billing tests add as a subscription's second item.
+ */
+export async function meteredPrice(harness: Harness, name = 'Overage run') {
+  const meter = await harness.stripe.billing.meters.create({
+    display_name: name,
+    event_name: `metered_${crypto.randomUUID().slice(0, 8)}`,
+    default_aggregation: { formula: 'sum' },
+    customer_mapping: { type: 'by_id', event_payload_key: 'stripe_customer_id' },
+    value_settings: { event_payload_key: 'value' },
+  });
+  const price = await harness.stripe.prices.create({
+    currency: 'usd',
+    unit_amount_decimal: Stripe.Decimal.from('2.5'),
+    product_data: { name },
+    recurring: { interval: 'month', usage_type: 'metered', meter: meter.id },
+  });
+  return { meter, price };
+}
