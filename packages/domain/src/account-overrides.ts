@@ -20,7 +20,8 @@ export interface AccountOverrides {
   compUntil: Date | null;
   /**
    * A trial window an operator extended or restarted, for an account without a paid plan: the account
-   * is on TRIAL inside [trialStart, trialEnd), whatever its own trial said.
+   * is on TRIAL inside [trialStart, trialEnd), whatever its own trial said, unless that trial started
+   * after the window ended (see withTrialOverride).
    */
   trialStart: Date | null;
   trialEnd: Date | null;
@@ -59,11 +60,14 @@ export function compPeriodAt(compFrom: Date, compUntil: Date, now: Date): UsageP
 
 /**
  * The state with an operator's trial window in place of the account's own: only for an account
- * without a paid plan (FREE or TRIAL); a paid plan's trial is Stripe's.
+ * without a paid plan (FREE or TRIAL); a paid plan's trial is Stripe's. A trial the account started
+ * itself once the operator's window had ended is the account's trial: the ended window doesn't
+ * replace it (startTrialOnce also clears that window, so a later extension starts from the own trial).
  */
 export function withTrialOverride(state: SubscriptionState, overrides: AccountOverrides): SubscriptionState {
   if (overrides.trialStart === null || overrides.trialEnd === null) return state;
   if (state.plan !== 'FREE' && state.plan !== 'TRIAL') return state;
+  if (state.trialStart !== null && state.trialStart.getTime() >= overrides.trialEnd.getTime()) return state;
   return {
     ...state,
     plan: 'TRIAL',
@@ -76,6 +80,8 @@ export function withTrialOverride(state: SubscriptionState, overrides: AccountOv
 /**
  * The entitlement with an operator's comp and custom limit on top:
  * - a comp in force gives the comped plan's limit, active and unblocked, over the comp's own period;
+ *   except over a paid plan in force that gives more runs (a comp is a gift: it never takes away what
+ *   the account pays for, nor moves its runs off the paid period);
  * - a custom limit replaces the limit, and lifts NO_RUN_LIMIT (an ENTERPRISE deal without a limit in
  *   its subscription). It never lifts a block for an unpaid plan past its grace: that is about money.
  */
@@ -86,7 +92,7 @@ export function applyOverrides(
 ): Entitlement {
   let result = entitlement;
   const comp = activeComp(overrides, now);
-  if (comp) {
+  if (comp && !isPaidAbove(entitlement, PLANS[comp.plan].runLimit ?? 0)) {
     result = {
       plan: comp.plan,
       status: 'active',
@@ -103,4 +109,10 @@ export function applyOverrides(
     result = { ...result, limit: overrides.runLimit, block };
   }
   return result;
+}
+
+/** Is the entitlement a paid plan in force (not blocked, not past its grace) giving more than `runs`? */
+function isPaidAbove(entitlement: Entitlement, runs: number): boolean {
+  const isInForce = entitlement.block === null && entitlement.limitReached === undefined;
+  return PLANS[entitlement.plan].isPaid && isInForce && entitlement.limit > runs;
 }

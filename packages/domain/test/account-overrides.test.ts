@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   NO_OVERRIDES,
+  canStartTrial,
   isCompActive,
   resolveEntitlement,
   withTrialOverride,
@@ -80,6 +81,63 @@ describe('a comp: a paid plan for free until a date', () => {
     const team = makeState({ accountKind: 'team' });
     expect(resolveEntitlement(team, NOW, GRACE).block?.code).toBe('NO_PLAN');
     expect(entitlement(team, comp('TEAM'))).toMatchObject({ plan: 'TEAM', limit: 2000, block: null });
+  });
+
+  // A comp is a gift: over a paid plan in force that gives more runs it takes nothing away (the paid
+  // plan stays, over its Stripe period); it applies once that plan no longer gives more.
+  it.each([
+    ['PRO comped BASIC', makeState({ plan: 'PRO', status: 'active', ...PAID_PERIOD }), 'BASIC', 'PRO', 1000],
+    ['PRO comped PRO', makeState({ plan: 'PRO', status: 'active', ...PAID_PERIOD }), 'PRO', 'PRO', 1000],
+    ['BASIC comped PRO', makeState({ plan: 'BASIC', status: 'active', ...PAID_PERIOD }), 'PRO', 'PRO', 1000],
+    [
+      'canceled PRO comped BASIC',
+      makeState({ plan: 'PRO', status: 'canceled', ...PAID_PERIOD }),
+      'BASIC',
+      'BASIC',
+      100,
+    ],
+    [
+      'PRO past its grace comped BASIC',
+      makeState({
+        plan: 'PRO',
+        status: 'past_due',
+        pastDueSince: at('2025-02-01T00:00:00Z'),
+        ...PAID_PERIOD,
+      }),
+      'BASIC',
+      'BASIC',
+      100,
+    ],
+    [
+      'PRO in its grace comped BASIC',
+      makeState({
+        plan: 'PRO',
+        status: 'past_due',
+        pastDueSince: at('2025-03-09T00:00:00Z'),
+        ...PAID_PERIOD,
+      }),
+      'BASIC',
+      'PRO',
+      1000,
+    ],
+    [
+      'TRIAL comped BASIC',
+      makeState({
+        plan: 'TRIAL',
+        status: 'trialing',
+        trialStart: at('2025-03-05T00:00:00Z'),
+        trialEnd: at('2025-03-19T00:00:00Z'),
+      }),
+      'BASIC',
+      'BASIC',
+      100,
+    ],
+  ] as const)('%s', (_name, state, compPlan, plan, limit) => {
+    const result = entitlement(state, comp(compPlan));
+    expect(result).toMatchObject({ plan, limit });
+    // The comp's own period when the comp applies, the paid one otherwise.
+    const isOnCompPeriod = result.period.start.getTime() === COMP_FROM.getTime();
+    expect(isOnCompPeriod).toBe(plan === compPlan);
   });
 
   it('a comp lifts a payment block too: it is free', () => {
@@ -177,5 +235,75 @@ describe('a trial window set by an operator', () => {
     const free = makeState();
     expect(withTrialOverride(free, over({ trialStart: window.trialStart }))).toBe(free);
     expect(withTrialOverride(free, over({ trialEnd: window.trialEnd }))).toBe(free);
+  });
+});
+
+describe('an ended staff window and the account’s own trial', () => {
+  const staffWindow = { trialStart: at('2025-02-01T00:00:00Z'), trialEnd: at('2025-02-04T00:00:00Z') };
+  const ownTrial = {
+    plan: 'TRIAL' as const,
+    status: 'trialing' as const,
+    trialStart: at('2025-03-05T00:00:00Z'),
+    trialEnd: at('2025-03-19T00:00:00Z'),
+    trialUsedAt: at('2025-03-05T00:00:00Z'),
+  };
+
+  it.each([
+    // [case, state, overrides, now, plan, period start, may start a trial]
+    [
+      'inside the window, never trialed',
+      makeState(),
+      staffWindow,
+      at('2025-02-02T00:00:00Z'),
+      'TRIAL',
+      staffWindow.trialStart,
+      false,
+    ],
+    ['window ended, never trialed', makeState(), staffWindow, NOW, 'FREE', null, true],
+    // The customer's own trial, started after the window ended, is the trial in force.
+    [
+      'own trial started after the window',
+      makeState(ownTrial),
+      staffWindow,
+      NOW,
+      'TRIAL',
+      ownTrial.trialStart,
+      false,
+    ],
+    // An extension of the own trial (staff window from its start) or a restart after it applies.
+    [
+      'own trial extended by staff',
+      makeState(ownTrial),
+      { trialStart: ownTrial.trialStart, trialEnd: at('2025-04-01T00:00:00Z') },
+      at('2025-03-25T00:00:00Z'),
+      'TRIAL',
+      ownTrial.trialStart,
+      false,
+    ],
+    [
+      'own trial, then a restart by staff',
+      makeState(ownTrial),
+      { trialStart: at('2025-03-25T00:00:00Z'), trialEnd: at('2025-04-01T00:00:00Z') },
+      at('2025-03-26T00:00:00Z'),
+      'TRIAL',
+      at('2025-03-25T00:00:00Z'),
+      false,
+    ],
+    [
+      'own trial ended, a restart by staff ended too',
+      makeState(ownTrial),
+      { trialStart: at('2025-03-25T00:00:00Z'), trialEnd: at('2025-04-01T00:00:00Z') },
+      at('2025-04-02T00:00:00Z'),
+      'FREE',
+      null,
+      false,
+    ],
+  ] as const)('%s', (_name, state, window, now, plan, periodStart, mayTrial) => {
+    const withOverrides = { ...state, overrides: over(window) };
+    const result = resolveEntitlement(withOverrides, now, GRACE);
+    expect(result.plan).toBe(plan);
+    if (periodStart) expect(result.period.start).toEqual(periodStart);
+    // What the overview shows is what activation allows: both read canStartTrial.
+    expect(canStartTrial(withOverrides, now)).toBe(mayTrial);
   });
 });

@@ -6,7 +6,15 @@ import {
   type OverridesChange,
   type PlatformRole,
 } from '@tollgate/db';
-import { AppError, resolveEntitlement, type AccountOverrides } from '@tollgate/domain';
+import {
+  AppError,
+  activeComp,
+  compPeriodAt,
+  resolveEntitlement,
+  type AccountOverrides,
+  type Entitlement,
+  type SubscriptionState,
+} from '@tollgate/domain';
 import type { ApiDeps } from '../config';
 import { requireSupportDailyRoom } from './support-daily-bound';
 
@@ -108,16 +116,29 @@ export function createOverrideService(deps: ApiDeps) {
     const current = resolveEntitlement(after, at, options);
     const isSamePeriod = previous.period.start.getTime() === current.period.start.getTime();
     if (previous.limit === current.limit && isSamePeriod) return;
+    // A comp starting covers the account's own period (paid or trial) without ending it: when the comp
+    // ends on its date (no code runs then) that period is in force again, with what it had left. So it
+    // stays open; closed, its paid runs would all answer 402 until Stripe's next period.
+    const isCoveredByComp = isCompInEffect(after, current, at) && !isCompInEffect(before, previous, at);
+    const isLeftForGood = !(previous.plan === 'FREE' || isSamePeriod || isCoveredByComp);
     await applyPeriodLimit(tx, {
       accountId,
       period: current.period,
       limit: current.limit,
-      // A period left behind is closed unless it is a FREE anniversary period (it comes back).
-      previousPeriodStart: previous.plan === 'FREE' || isSamePeriod ? null : previous.period.start,
+      // A period left behind for good is closed; a FREE anniversary period comes back, so never.
+      previousPeriodStart: isLeftForGood ? previous.period.start : null,
     });
   }
 
   return { change, changeIn };
+}
+
+/** Does the entitlement come from the state's comp (in force, and not outdone by a paid plan)? */
+function isCompInEffect(state: SubscriptionState, entitlement: Entitlement, at: Date): boolean {
+  const comp = state.overrides ? activeComp(state.overrides, at) : null;
+  if (!comp) return false;
+  const period = compPeriodAt(comp.from, comp.until, at);
+  return entitlement.plan === comp.plan && entitlement.period.start.getTime() === period.start.getTime();
 }
 
 export type OverrideService = ReturnType<typeof createOverrideService>;

@@ -7,7 +7,7 @@ import { queryRows } from '../raw-query';
 import { dateOfRow } from '../row-date';
 import { accountOverrides, accounts, subscriptions, users } from '../schema';
 import type { NewSubscriptionRow, SubscriptionRow } from '../schema';
-import { toAccountOverrides } from './account-overrides';
+import { changeAccountOverrides, getAccountOverrides, toAccountOverrides } from './account-overrides';
 
 export type SubscriptionPatch = Partial<Omit<NewSubscriptionRow, 'accountId' | 'createdAt'>>;
 
@@ -81,7 +81,7 @@ export async function updateSubscription(
  * second trial. In one transaction: those users' rows are locked (in id order), checked, then ONE
  * conditional UPDATE of the subscription (effectively FREE and its trial never used) decides; of any
  * number of concurrent calls exactly one gets the row back, the others null. The new values are those
- * of the domain's startTrialState.
+ * of the domain's startTrialState. A trial window staff had set is cleared in the same transaction.
  */
 export async function startTrialOnce(
   db: Database,
@@ -141,8 +141,31 @@ export async function startTrialOnce(
           people.map((person) => person.id),
         ),
       );
+    await clearStaffTrialWindow(tx, who.accountId, now);
     await options.onStarted?.(tx, row);
     return row;
+  });
+}
+
+/**
+ * The account's own trial replaces a trial window staff had set (ended, or the trial couldn't start):
+ * the window is cleared, audited by the system, so neither it nor an extension computed from it
+ * (admin.setTrial starts from the window in force) takes the place of the trial just started.
+ */
+async function clearStaffTrialWindow(tx: Database, accountId: string, now: Date): Promise<void> {
+  const overrides = await getAccountOverrides(tx, accountId);
+  if (overrides?.trialStart == null && overrides?.trialEnd == null) return;
+  await changeAccountOverrides(tx, {
+    accountId,
+    change: { trial: null },
+    audit: {
+      actorUserId: 'system',
+      actorRole: 'cli',
+      action: 'own_trial_started',
+      reason: 'the account started its own trial: it replaces the trial window staff had set',
+      requestId: null,
+      at: now,
+    },
   });
 }
 

@@ -32,6 +32,8 @@ export const KNOWN_AUDIT_ACTIONS = [
   'revoke_api_key',
   'replay_webhook',
   'reconcile',
+  // Written by the system, not staff: a customer's own trial cleared the trial window staff had set.
+  'own_trial_started',
 ] as const;
 
 export function auditFiltersFromQuery(query: LocationQuery): AuditFilters {
