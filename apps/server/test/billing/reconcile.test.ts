@@ -141,4 +141,42 @@ describe('reconciliation', () => {
       unknownStripePriceId: null,
     });
   });
+
+  it('unlinks a customer Stripe deleted whose customer.deleted webhook was lost, so it can buy again', async () => {
+    const customer = await Customer.signUp(billing);
+    await customer.checkout('PRO', CARDS.success);
+    const deleted = String((await storedRow(customer)).stripeCustomerId);
+    const stripe = reconciler();
+
+    billing.emulator.webhooks.pause(); // customer.deleted and the subscription's deletion never arrive
+    await billing.stripe.customers.del(deleted);
+    expect(await stripe.reconcile()).toMatchObject({ accountsCorrected: 1, failures: [] });
+    expect(await storedRow(customer)).toMatchObject({
+      plan: 'FREE',
+      status: 'canceled',
+      stripeCustomerId: null,
+      deletedStripeCustomerId: deleted,
+    });
+
+    // The next checkout makes (and links) a new customer instead of failing on the deleted one.
+    const session = await customer.call('mutation', 'billing.createCheckoutSession', { plan: 'BASIC' });
+    expect(session.status, JSON.stringify(session.error)).toBe(200);
+    const checkout = await billing.stripe.checkout.sessions.retrieve(String(session.data.id));
+    const fresh = String(checkout.customer);
+    expect(fresh).not.toBe(deleted);
+    expect((await storedRow(customer)).stripeCustomerId).toBe(fresh);
+
+    // The late deliveries leave the new customer linked; nothing is left to correct.
+    billing.emulator.webhooks.resume();
+    await customer.settle();
+    expect(await storedRow(customer)).toMatchObject({
+      stripeCustomerId: fresh,
+      deletedStripeCustomerId: deleted,
+    });
+    expect(await stripe.reconcile()).toMatchObject({ accountsCorrected: 0, failures: [] });
+    expect((await payCheckout(session.data.url, CARDS.success)).status).toBe(303);
+    await customer.settle();
+    expect(await customer.overview()).toMatchObject({ plan: 'BASIC' });
+    expect((await storedRow(customer)).stripeCustomerId).toBe(fresh);
+  });
 });

@@ -5,6 +5,7 @@ import {
   getSubscription,
   linkStripeCustomer,
   personalAccountId,
+  unlinkStripeCustomer,
 } from '@tollgate/db';
 import {
   ACCOUNT_REFERENCE_PREFIX,
@@ -28,6 +29,7 @@ import type { SubscriptionService } from '../services/subscription-service';
 import type { Tenant } from '../tenant';
 import { createPortalConfigurations } from './portal-configuration';
 import { sameOriginUrl } from './redirect-urls';
+import { isDeletedCustomer } from './stripe-customers';
 import type { BillingSettings } from './stripe-settings';
 
 export type InvoiceSummary = z.input<typeof invoiceSummarySchema>;
@@ -83,14 +85,27 @@ export function createBillingService(
    * return the same customer; the conditional link keeps the first one stored and lets every caller
    * that got it through. After Stripe deleted the account's customer (customer.deleted unlinked it) the
    * key names the deleted one, so the next checkout gets a new customer instead of Stripe's replay of
-   * the deleted one. No transaction is open while Stripe is called: each database step is a statement
-   * of its own.
+   * the deleted one. The stored customer is confirmed at Stripe first: deleted there while its
+   * customer.deleted event was lost (or not processed yet), it is unlinked as that event would have
+   * done, and a new one made. No transaction is open while Stripe is called: each database step is a
+   * statement of its own.
    */
   async function ensureCustomer(tenant: Tenant): Promise<string> {
     const state = await subscriptions.loadState(tenant);
-    if (state.stripeCustomerId) return state.stripeCustomerId;
     const { accountId } = tenant;
-    const deletedCustomerId = (await getSubscription(db, accountId))?.deletedStripeCustomerId ?? null;
+    if (state.stripeCustomerId) {
+      if (!(await isDeletedCustomer(stripe, state.stripeCustomerId))) return state.stripeCustomerId;
+      if (await unlinkStripeCustomer(db, state.stripeCustomerId, now())) {
+        deps.logger.warn('stripe customer deleted, its webhook not processed: unlinked from its account', {
+          accountId,
+          customerId: state.stripeCustomerId,
+        });
+      }
+    }
+    const row = await getSubscription(db, accountId);
+    // Another call replaced the deleted customer meanwhile: that new one is the account's.
+    if (row?.stripeCustomerId) return row.stripeCustomerId;
+    const deletedCustomerId = row?.deletedStripeCustomerId ?? null;
     const customerId = await createCustomer(tenant, {
       idempotencyKey: deletedCustomerId
         ? `tollgate-customer-account-${accountId}-after-${deletedCustomerId}`

@@ -1,6 +1,7 @@
-import { listStripeLinkedSubscriptions } from '@tollgate/db';
+import { listStripeLinkedSubscriptions, unlinkStripeCustomer, type SubscriptionRow } from '@tollgate/db';
 import type { ApiDeps } from '../config';
 import { infallibleMetrics } from '../metrics';
+import { isDeletedCustomer, isResourceMissing } from './stripe-customers';
 import type { BillingSettings } from './stripe-settings';
 import type { SeatSync } from './seat-sync';
 import type { SubscriptionSync } from './subscription-sync';
@@ -18,8 +19,10 @@ export interface ReconcileReport {
 const MAX_SUBSCRIPTIONS_PER_CUSTOMER = 10_000;
 
 /**
- * Re-fetches every linked customer's subscriptions from Stripe and corrects drift through the same
- * code path as webhooks (lost or failed deliveries, manual changes in the Stripe dashboard).
+ * Re-fetches every linked customer, and its subscriptions, from Stripe and corrects drift through the
+ * same code path as webhooks (lost or failed deliveries, manual changes in the Stripe dashboard). A
+ * customer Stripe deleted is unlinked as its customer.deleted event would have done (that event may be
+ * the one lost), so the account's next checkout makes a new customer.
  */
 export function createReconciler(
   deps: ApiDeps,
@@ -28,6 +31,40 @@ export function createReconciler(
   seats: SeatSync,
 ) {
   const metrics = infallibleMetrics(deps.metrics);
+  const { stripe } = settings;
+
+  /** What the customer.deleted webhook does (unlinkStripeCustomer); true when this call unlinked it. */
+  async function unlinkDeletedCustomer(row: SubscriptionRow, customerId: string): Promise<boolean> {
+    const accountId = await unlinkStripeCustomer(deps.db, customerId, deps.now());
+    if (accountId) {
+      deps.logger.warn('stripe customer deleted, its webhook missed: unlinked from its account', {
+        accountId: row.accountId,
+        customerId,
+      });
+    }
+    return accountId !== null;
+  }
+
+  /**
+   * Every page: Stripe lists newest first, so one page of a customer with many ended subscriptions
+   * (abandoned incomplete ones, plan-hopping) could miss the live one. A deleted customer's list may be
+   * refused: its stored subscription (canceled with it) is then synced alone.
+   */
+  async function listSubscriptions(
+    row: SubscriptionRow,
+    customerId: string,
+    isCustomerGone: boolean,
+  ): Promise<{ id: string; created: number }[]> {
+    try {
+      return await stripe.subscriptions
+        .list({ customer: customerId, status: 'all', limit: 100 })
+        .autoPagingToArray({ limit: MAX_SUBSCRIPTIONS_PER_CUSTOMER });
+    } catch (error) {
+      if (!isCustomerGone || !isResourceMissing(error) || !row.stripeSubscriptionId) throw error;
+      return [{ id: row.stripeSubscriptionId, created: 0 }];
+    }
+  }
+
   return async function reconcile(): Promise<ReconcileReport> {
     const report: ReconcileReport = {
       accountsChecked: 0,
@@ -39,11 +76,10 @@ export function createReconciler(
       if (!row.stripeCustomerId) continue;
       report.accountsChecked += 1;
       try {
-        // Every page: Stripe lists newest first, so one page of a customer with many ended
-        // subscriptions (abandoned incomplete ones, plan-hopping) could miss the live one.
-        const listed = await settings.stripe.subscriptions
-          .list({ customer: row.stripeCustomerId, status: 'all', limit: 100 })
-          .autoPagingToArray({ limit: MAX_SUBSCRIPTIONS_PER_CUSTOMER });
+        let isCorrected = false;
+        const isCustomerGone = await isDeletedCustomer(stripe, row.stripeCustomerId);
+        if (isCustomerGone) isCorrected = await unlinkDeletedCustomer(row, row.stripeCustomerId);
+        const listed = await listSubscriptions(row, row.stripeCustomerId, isCustomerGone);
         if (listed.length >= MAX_SUBSCRIPTIONS_PER_CUSTOMER) {
           deps.logger.warn('stripe reconciliation read only the newest subscriptions of a customer', {
             accountId: row.accountId,
@@ -52,7 +88,6 @@ export function createReconciler(
         }
         // Oldest first, so the newest live subscription is the one that ends up stored.
         const ordered = [...listed].sort((a, b) => a.created - b.created);
-        let isCorrected = false;
         for (const subscription of ordered) {
           try {
             const result = await sync.sync(subscription.id, ownerOfAccount(row.accountId));

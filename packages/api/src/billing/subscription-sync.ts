@@ -39,7 +39,7 @@ import {
 } from './duplicate-subscriptions';
 import { isPlanPriceOf, planForPrice, type BillingSettings } from './stripe-settings';
 import { ownerOfAccount, ownerOfMetadata, type StripeOwner } from './stripe-owner';
-import { parsePermanently } from './webhook-errors';
+import { parsePermanently, PermanentWebhookError } from './webhook-errors';
 
 export interface SyncResult {
   accountId: string;
@@ -86,8 +86,24 @@ export type DbStep = <T>(work: () => Promise<T>) => Promise<T>;
 
 const direct: DbStep = (work) => work();
 
-/** A changed stored subscription is fetched and the transaction tried again, this many times at most. */
-const MAX_STORED_REFETCHES = 3;
+/**
+ * The transaction is tried this many times at most: after each try whose locked row changed since the
+ * sync prepared (a stored subscription nobody fetched, or a row moved on by a newer sync), what is
+ * missing is fetched with none open and `work` run again.
+ */
+const MAX_COMMIT_ATTEMPTS = 3;
+
+/**
+ * The locked row moved to another subscription, written by a sync that started after this one took
+ * its ticket: this sync's snapshot may predate what that row learned (the incoming subscription
+ * canceled before another was bought, say), and the row no longer says so. `commit` prepares again.
+ */
+export class IncomingSnapshotOutdated extends Error {
+  override readonly name = 'IncomingSnapshotOutdated';
+  constructor(readonly subscriptionId: string) {
+    super(`stripe subscription ${subscriptionId} must be fetched again: the account's row moved on`);
+  }
+}
 
 /**
  * The one code path that writes Stripe state into Tollgate, shared by webhooks and reconciliation.
@@ -187,9 +203,11 @@ export function createSubscriptionSync(deps: ApiDeps, settings: BillingSettings)
   }
 
   /**
-   * Runs `work` in a transaction (opened by `transact`). When the locked row names a stored
-   * subscription that `prepare` didn't fetch (it changed in between), the transaction is rolled back,
-   * that subscription fetched with none open, and `work` run again.
+   * Runs `work` in a transaction (opened by `transact`). When the locked row changed since `prepare`,
+   * the transaction is rolled back, what is missing fetched with none open, and `work` run again (with
+   * `prepared` updated in place: `work` reads it): a stored subscription nobody fetched
+   * (StoredSubscriptionMoved) is fetched; a row a newer sync moved to another subscription
+   * (IncomingSnapshotOutdated) makes the whole sync prepare again, a new ticket and a new fetch.
    */
   async function commit<T>(
     prepared: PreparedSync | null,
@@ -200,8 +218,12 @@ export function createSubscriptionSync(deps: ApiDeps, settings: BillingSettings)
       try {
         return await transact(() => db.transaction(work));
       } catch (error) {
-        if (!(error instanceof StoredSubscriptionMoved) || !prepared || attempt >= MAX_STORED_REFETCHES) {
-          throw error;
+        const isRetryable =
+          error instanceof StoredSubscriptionMoved || error instanceof IncomingSnapshotOutdated;
+        if (!isRetryable || !prepared || attempt >= MAX_COMMIT_ATTEMPTS) throw error;
+        if (error instanceof IncomingSnapshotOutdated) {
+          await prepareAgain(prepared, transact);
+          continue;
         }
         prepared.stored.set(error.subscriptionId, await duplicates.fetchStored(error.subscriptionId));
         const { owner, snapshot, stored } = prepared;
@@ -212,6 +234,23 @@ export function createSubscriptionSync(deps: ApiDeps, settings: BillingSettings)
         );
       }
     }
+  }
+
+  /**
+   * From scratch, with no transaction open: a new ticket, the incoming subscription fetched again, then
+   * what the duplicate check needs for the row as it is now. The owner found before is the hint (the
+   * linked row still comes first). Replaces `prepared`'s contents: the caller's `work` holds it.
+   */
+  async function prepareAgain(prepared: PreparedSync, onDb: DbStep): Promise<void> {
+    const subscriptionId = prepared.snapshot.id;
+    const again = await prepare(subscriptionId, prepared.owner, onDb);
+    if (!again) {
+      throw new PermanentWebhookError(
+        'account_not_found',
+        `No Tollgate account owns subscription ${subscriptionId} any more`,
+      );
+    }
+    Object.assign(prepared, again);
   }
 
   /**
@@ -244,10 +283,16 @@ export function createSubscriptionSync(deps: ApiDeps, settings: BillingSettings)
       after: null,
       context,
     };
-    const isStale =
-      row.stripeSubscriptionId === snapshot.id &&
-      row.stripeSyncTicket !== null &&
-      row.stripeSyncTicket > ticket;
+    // A newer ticket on the row: a sync that started after this one wrote it. Of the same subscription,
+    // its snapshot wins (any change at Stripe after it has an event of its own, with a newer ticket still).
+    // Of another one, the row moved on after this sync took its ticket: what this snapshot says may be
+    // older than what the row learned and no longer shows (this subscription canceled, then another
+    // bought), so deciding on it could put back a subscription that ended. Fetched again (commit).
+    const isOvertaken = row.stripeSyncTicket !== null && row.stripeSyncTicket > ticket;
+    if (isOvertaken && row.stripeSubscriptionId !== snapshot.id) {
+      throw new IncomingSnapshotOutdated(snapshot.id);
+    }
+    const isStale = isOvertaken && row.stripeSubscriptionId === snapshot.id;
     if (isStale) {
       // Nothing written, but the stored (newer) state is what an event's own notices are judged by.
       return {
