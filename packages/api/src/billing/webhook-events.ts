@@ -162,6 +162,18 @@ export function planOf(envelope: StripeEventEnvelope): WebhookPlan {
   return { kind: 'sync', subscriptionId: subscription.id, ownerHint: null, customerId: null };
 }
 
+/**
+ * The invoice whose declined payment may undo a plan upgrade (see upgrade-rollback.ts): an
+ * invoice.payment_failed for a subscription's `subscription_update` invoice (a change invoiced at once,
+ * as the Customer Portal's always_invoice does). Which change it billed, and whether it is still
+ * unpaid, is read from Stripe, not from this payload.
+ */
+export function declinedUpdateInvoiceOf(envelope: StripeEventEnvelope): string | null {
+  if (envelope.type !== 'invoice.payment_failed') return null;
+  const invoice = parsePermanently(() => parseStripeInvoice(envelope.object));
+  return invoice.billingReason === 'subscription_update' && invoice.subscriptionId ? invoice.id : null;
+}
+
 function readObject<T>(schema: z.ZodType<T>, object: unknown, type: string): T {
   const result = schema.safeParse(object);
   if (result.success) return result.data;

@@ -22,9 +22,11 @@ import { createConcurrencyLimit } from './concurrency-limit';
 import { createInFlightEvents } from './in-flight-events';
 import type { DuplicateCancellation } from './duplicate-subscriptions';
 import { isPlanPriceOf, type BillingSettings } from './stripe-settings';
+import { createUpgradeRollback } from './upgrade-rollback';
 import type { RunPackPurchases } from './run-pack-purchases';
 import type { DbStep, PreparedSync, SubscriptionSync } from './subscription-sync';
 import {
+  declinedUpdateInvoiceOf,
   observedSubscriptionOf,
   parseEnvelope,
   planOf,
@@ -76,6 +78,7 @@ export function createWebhookHandler(
   const limit = createConcurrencyLimit(deps.config.webhookConcurrency ?? DEFAULT_WEBHOOK_CONCURRENCY);
   const onDb: DbStep = (work) => limit.run(work);
   const inFlight = createInFlightEvents();
+  const upgrades = createUpgradeRollback(settings, logger);
 
   function verifySignature(rawBody: Buffer | string, signature: string | undefined): void {
     if (!signature) throw new WebhookSignatureError('Missing Stripe-Signature header');
@@ -221,6 +224,11 @@ export function createWebhookHandler(
       mode === 'delivery' &&
       (started ? started.isEventRecorded : await onDb(() => isEventRecorded(db, eventId)));
     if (isDuplicate) return { status: 'duplicate', eventId, type };
+    // A declined plan upgrade is undone at Stripe first (no transaction open; a Stripe error is a 500,
+    // so Stripe redelivers and the rollback resumes where it stopped), so the sync below already
+    // fetches the subscription back on the plan that was paid for.
+    const declinedUpdate = declinedUpdateInvoiceOf(envelope);
+    if (declinedUpdate) await upgrades.rollBackDeclinedUpgrade(declinedUpdate);
     const prepared = plan.kind === 'sync' ? await prepareSync(plan, started) : null;
     // Packs: Stripe's current word on the session, charge or dispute, fetched before the transaction opens.
     const packSession = plan.kind === 'pack-payment' ? await packs.prepareSession(plan.sessionId) : null;

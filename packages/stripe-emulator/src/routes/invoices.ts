@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type Stripe from 'stripe';
 import { customerPaymentMethod, getInvoice, subscriptionOfInvoice } from '../billing/lookups';
+import { voidInvoice } from '../billing/invoice-void';
 import { activateAfterPayment, attemptInvoicePayment, markInvoicePaid } from '../billing/payments';
 import { TEST_PAYMENT_METHOD_TOKENS } from '../cards';
 import type { EmulatorContext } from '../context';
@@ -91,6 +92,14 @@ export function invoiceRoutes(ctx: EmulatorContext): Router {
         message: outcome.message,
       });
     }
+    respond(ctx, res, invoice, params);
+  });
+
+  /** Voids an open (or uncollectible) invoice for good; its subscription's status follows (invoice-void.ts). */
+  router.post('/v1/invoices/:id/void', (req, res) => {
+    const params = requestParams(req);
+    const invoice = getInvoice(ctx, pathParam(req, 'id'));
+    voidInvoice(ctx, invoice, requestMoment(ctx, req, res));
     respond(ctx, res, invoice, params);
   });
 
