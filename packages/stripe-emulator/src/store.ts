@@ -79,6 +79,8 @@ export interface StoredWebhookEndpoint extends Stripe.WebhookEndpoint {
 /** All emulator state: plain JSON-able maps of Stripe objects (see snapshot.ts). */
 export interface Store {
   customers: Map<string, Stripe.Customer>;
+  /** Customers deleted: Stripe still answers a retrieve of one with `{ id, object, deleted: true }`. */
+  deletedCustomers: Map<string, Stripe.DeletedCustomer>;
   products: Map<string, Stripe.Product>;
   prices: Map<string, Stripe.Price>;
   checkoutSessions: Map<string, Stripe.Checkout.Session>;
@@ -111,6 +113,7 @@ export interface Store {
 export function createStore(): Store {
   return {
     customers: new Map(),
+    deletedCustomers: new Map(),
     products: new Map(),
     prices: new Map(),
     checkoutSessions: new Map(),

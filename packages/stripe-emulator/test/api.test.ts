@@ -81,6 +81,23 @@ describe('idempotency', () => {
 });
 
 describe('customers', () => {
+  it('a deleted customer is still retrieved, as Stripe answers it: { id, object, deleted: true }', async () => {
+    const customer = await h.stripe.customers.create({ email: 'gone@example.com' });
+    expect(await h.stripe.customers.del(customer.id)).toEqual({
+      id: customer.id,
+      object: 'customer',
+      deleted: true,
+    });
+    expect(await h.stripe.customers.retrieve(customer.id)).toEqual({
+      id: customer.id,
+      object: 'customer',
+      deleted: true,
+    });
+    await expect(h.stripe.customers.update(customer.id, { name: 'x' })).rejects.toMatchObject({
+      code: 'resource_missing',
+    });
+  });
+
   it('parses nested form fields and emits created/updated events with previous_attributes', async () => {
     const customer = await h.stripe.customers.create({
       email: 'nested@example.com',

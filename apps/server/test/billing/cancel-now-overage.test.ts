@@ -1,4 +1,5 @@
-import { getSubscription, personalAccountId } from '@tollgate/db';
+import { claimDueMeterBatches, getSubscription, personalAccountId } from '@tollgate/db';
+import { sql } from 'drizzle-orm';
 import { emulatorControl } from '@tollgate/stripe-emulator';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startBillingTestServer, type BillingTestServer } from '../support/billing-server';
@@ -109,6 +110,33 @@ describe('an operator cancel-now bills the period’s overage', () => {
     const subscriptions = await billing.stripe.subscriptions.list({ customer: customerId });
     expect(subscriptions.data.map((sub) => sub.status)).toEqual(['active']);
 
+    expect((await cancelNow(customer)).status).toBe(200);
+    await billing.emulator.webhooks.drain();
+    expect(await billedOverage(customerId)).toBe(2);
+  });
+
+  it('a batch another sender holds (its lease live): the cancel is refused (502) until it is delivered', async () => {
+    const { stripe } = services();
+    const customer = await customerInOverage(['held-1', 'held-2']);
+    const customerId = await customerIdOf(customer);
+    const accountId = personalAccountId(customer.userId);
+    // The periodic pass (or another replica) has batched and claimed the units, and is mid-send.
+    await stripe.meterReporter.flush(accountId);
+    const { db } = billing.server.testDb;
+    const held = await claimDueMeterBatches(db, {
+      now: billing.emulator.clock.now(),
+      limit: 10,
+      leaseMs: 600_000,
+      accountId,
+    });
+    expect(held).toHaveLength(1);
+
+    expect((await cancelNow(customer)).status).toBe(502);
+    const subscriptions = await billing.stripe.subscriptions.list({ customer: customerId });
+    expect(subscriptions.data.map((sub) => sub.status)).toEqual(['active']);
+
+    // The sender's lease runs out (it died): the next cancel delivers the batch itself, then bills it.
+    await db.execute(sql`update meter_batches set lease_until = null where account_id = ${accountId}`);
     expect((await cancelNow(customer)).status).toBe(200);
     await billing.emulator.webhooks.drain();
     expect(await billedOverage(customerId)).toBe(2);

@@ -179,4 +179,22 @@ describe('reconciliation', () => {
     expect(await customer.overview()).toMatchObject({ plan: 'BASIC' });
     expect((await storedRow(customer)).stripeCustomerId).toBe(fresh);
   });
+
+  it('a customer Stripe says it has never heard of (a key of the wrong mode) is reported, never unlinked', async () => {
+    const customer = await Customer.signUp(billing);
+    await customer.checkout('BASIC', CARDS.success);
+    const accountId = personalAccountId(customer.userId);
+    // What every customer looks like to a test-mode key on live data: "No such customer".
+    await billing.server.testDb.db
+      .update(subscriptions)
+      .set({ stripeCustomerId: 'cus_livemodeonly' })
+      .where(eq(subscriptions.accountId, accountId));
+    const report = await reconciler().reconcile();
+    expect(report.failures).toEqual([expect.objectContaining({ accountId })]);
+    expect(await storedRow(customer)).toMatchObject({
+      stripeCustomerId: 'cus_livemodeonly',
+      deletedStripeCustomerId: null,
+      plan: 'BASIC',
+    });
+  });
 });

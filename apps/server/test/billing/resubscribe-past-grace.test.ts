@@ -176,6 +176,9 @@ async function expectResubscribed(buyer: Buyer, stored: Plan, bought: Plan, limi
     amountOwed: 0,
   });
   expect(duplicate?.canceledAt).not.toBeNull();
+  // Its unpaid renewal is void: no longer payable through the dunning email's link.
+  const stillOpen = await billing.stripe.invoices.list({ subscription: oldId, status: 'open' });
+  expect(stillOpen.data).toEqual([]);
 
   // A month on: the new subscription renews (paid), the old one never charges again.
   const paidOnNew = await paidOn(newId);

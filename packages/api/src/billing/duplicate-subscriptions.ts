@@ -207,6 +207,7 @@ export function createDuplicateSubscriptions(deps: ApiDeps, settings: BillingSet
     if (!isTerminalStatus(parseStripeSubscription(subscription).status)) {
       await stripe.subscriptions.cancel(id);
     }
+    await voidOpenInvoices(id);
     const paid = await amountPaid(id, currentPeriodStart(subscription));
     const currency = paid.currency ?? subscription.currency;
     if (await markDuplicateCanceled(db, id, { amountOwed: paid.amount, currency, canceledAt: now() })) {
@@ -216,6 +217,22 @@ export function createDuplicateSubscriptions(deps: ApiDeps, settings: BillingSet
         amountOwed: paid.amount,
         currency,
       });
+    }
+  }
+
+  /**
+   * The canceled subscription's unpaid invoices (a past_due renewal, an incomplete first payment) are
+   * voided: canceling only stops their automatic collection, and the customer could still pay one
+   * through its hosted page (a dunning email's link) for a subscription that no longer runs, after
+   * the amount owed was recorded.
+   */
+  async function voidOpenInvoices(subscriptionId: string): Promise<void> {
+    for await (const invoice of stripe.invoices.list({ subscription: subscriptionId, status: 'open' })) {
+      await stripe.invoices.voidInvoice(
+        invoice.id,
+        {},
+        { idempotencyKey: `tollgate-duplicate-void-${invoice.id}` },
+      );
     }
   }
 

@@ -6,6 +6,7 @@ import {
   getAccountOverrides,
   getSubscription,
   grantPlatformRole,
+  hasPendingMeterBatches,
   listAccountMembersWithEmail,
   listAccountTimeline,
   revokeCreditGrant,
@@ -286,9 +287,16 @@ export async function resyncAccount(
  * at Stripe's meter first. A send that fails refuses the cancel (502, retry): canceled anyway, the
  * units not sent would be invoiced nowhere.
  */
-async function reportOverageBeforeCancel(billing: StripeBilling, accountId: string): Promise<void> {
+async function reportOverageBeforeCancel(
+  c: ConsoleContext,
+  billing: StripeBilling,
+  accountId: string,
+): Promise<void> {
   const tally = await billing.meterReporter.flushAccountNow(accountId);
-  if (tally.retried + tally.abandoned + tally.lost > 0) {
+  // A batch another sender holds (its lease, the periodic pass) or one left in back-off is not
+  // delivered yet either: the tally of this flush doesn't show it.
+  const isPending = await hasPendingMeterBatches(c.deps.db, accountId);
+  if (tally.retried + tally.abandoned + tally.lost > 0 || isPending) {
     throw new TRPCError({
       code: 'BAD_GATEWAY',
       message:
@@ -315,7 +323,7 @@ export async function cancelAccountSubscription(
   }
   const stripe = c.deps.billing?.stripe;
   if (!stripe) throw new AppError('BAD_REQUEST', 'Stripe billing is not configured on this server');
-  if (!input.atPeriodEnd) await reportOverageBeforeCancel(billing, input.accountId);
+  if (!input.atPeriodEnd) await reportOverageBeforeCancel(c, billing, input.accountId);
   const canceled = await atStripe('cancel the subscription', async () => {
     if (!input.atPeriodEnd) {
       // A final invoice now, with the period's metered overage: without invoice_now Stripe drops the

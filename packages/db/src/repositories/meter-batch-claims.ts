@@ -187,3 +187,16 @@ export async function listMeterBatches(
     .where(and(...conditions))
     .orderBy(asc(meterBatches.createdAt), asc(meterBatches.id));
 }
+
+/**
+ * Whether the account has a batch not yet delivered (pending: due, in back-off, or held by another
+ * sender's lease): what an imminent final invoice would miss.
+ */
+export async function hasPendingMeterBatches(db: Database, accountId: string): Promise<boolean> {
+  const [row] = await db
+    .select({ id: meterBatches.id })
+    .from(meterBatches)
+    .where(and(eq(meterBatches.accountId, accountId), eq(meterBatches.status, 'pending')))
+    .limit(1);
+  return row !== undefined;
+}

@@ -84,6 +84,11 @@ export function customerRoutes(ctx: EmulatorContext): Router {
   });
 
   router.get('/v1/customers/:id', (req, res) => {
+    const deleted = ctx.store.deletedCustomers.get(pathParam(req, 'id'));
+    if (deleted) {
+      res.json(deleted);
+      return;
+    }
     respond(ctx, res, getCustomer(ctx, pathParam(req, 'id'), 'id'), requestParams(req));
   });
 
@@ -122,8 +127,10 @@ export function customerRoutes(ctx: EmulatorContext): Router {
       }
     }
     ctx.store.customers.delete(customer.id);
+    const deleted: Stripe.DeletedCustomer = { id: customer.id, object: 'customer', deleted: true };
+    ctx.store.deletedCustomers.set(customer.id, deleted);
     ctx.events.emit('customer.deleted', customer, moment);
-    res.json({ id: customer.id, object: 'customer', deleted: true });
+    res.json(deleted);
   });
 
   return router;
