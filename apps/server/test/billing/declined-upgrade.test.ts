@@ -237,6 +237,29 @@ describe('rolling back at Stripe', () => {
     });
   });
 
+  it('an upgrade invoice an operator voided to let the upgrade through: the late failure leaves PRO', async () => {
+    const billing = inOrder;
+    const customer = await Customer.signUp(billing);
+    await customer.checkout('BASIC', CARDS.failsLater);
+    const subscriptionId = await subscriptionIdOf(billing, customer);
+    billing.emulator.webhooks.pause();
+    const session = await customer.call('mutation', 'billing.createPortalSession', {});
+    await portalAction(session.data.url, { action: 'switch', priceId: billing.emulator.prices.PRO });
+    // In the dashboard, before Tollgate saw the failure: the upgrade is a gift.
+    const [upgrade] = (await billing.stripe.invoices.list({ subscription: subscriptionId, limit: 1 })).data;
+    await billing.stripe.invoices.voidInvoice(upgrade?.id ?? '');
+    await settled(customer);
+    expect(await priceAndStatus(billing, subscriptionId)).toEqual({
+      price: billing.emulator.prices.PRO,
+      status: 'active',
+    });
+    expect(await customer.overview()).toMatchObject({
+      plan: 'PRO',
+      status: 'active',
+      usage: { limit: 1000 },
+    });
+  });
+
   it('a declined seat change (same price, more seats) is not rolled back: its invoice stays open for retries', async () => {
     const billing = inOrder;
     const customer = await Customer.signUp(billing);

@@ -178,7 +178,9 @@ export function createUpgradeRollback(settings: BillingSettings, logger: Logger)
       return 'paid';
     };
     if (isPaid) return isStillUpgraded ? 'paid' : keepUpgrade();
-    if (!isStillUpgraded && invoice.status === 'void') return 'rolled_back';
+    // Void already: this rollback voids only once the price is back, so an upgraded price next to a
+    // void invoice is someone else's choice (an operator voiding it to let the upgrade through).
+    if (invoice.status === 'void') return isStillUpgraded ? 'superseded' : 'rolled_back';
     // The price first: if the void then fails, the account is on the plan it paid for (past_due until
     // the retried delivery voids the invoice), never on the higher one with nothing owed.
     if (isStillUpgraded) {
