@@ -67,6 +67,29 @@ async function priceAndStatus(billing: BillingTestServer, subscriptionId: string
   return { price: subscription.items.data[0]?.price.id, status: subscription.status };
 }
 
+/**
+ * BASIC paid with a card that declines later, then Switch to Pro in the portal, with the webhooks held:
+ * the upgrade is declined at Stripe and Tollgate hasn't seen the failure yet (`settled` delivers it).
+ */
+async function upgradeDeclinedUnseen(billing: BillingTestServer) {
+  const customer = await Customer.signUp(billing);
+  await customer.checkout('BASIC', CARDS.failsLater);
+  const subscriptionId = await subscriptionIdOf(billing, customer);
+  billing.emulator.webhooks.pause();
+  const session = await customer.call('mutation', 'billing.createPortalSession', {});
+  await portalAction(session.data.url, { action: 'switch', priceId: billing.emulator.prices.PRO });
+  return { customer, subscriptionId };
+}
+
+/** The upgrade stands: PRO active at Stripe, and the account has PRO's runs. */
+async function expectUpgradeKept(billing: BillingTestServer, customer: Customer, subscriptionId: string) {
+  expect(await priceAndStatus(billing, subscriptionId)).toEqual({
+    price: billing.emulator.prices.PRO,
+    status: 'active',
+  });
+  expect(await customer.overview()).toMatchObject({ plan: 'PRO', status: 'active', usage: { limit: 1000 } });
+}
+
 function counted(statuses: number[]): Record<number, number> {
   const counts: Record<number, number> = {};
   for (const status of statuses) counts[status] = (counts[status] ?? 0) + 1;
@@ -149,15 +172,7 @@ describe.each([
     const late = eventOf('invoice.payment_failed', declined.data.object, { created: declined.created });
     expect((await sendWebhook(billing, late)).status).toBe(200);
     await settled(customer);
-    expect(await priceAndStatus(billing, subscriptionId)).toEqual({
-      price: billing.emulator.prices.PRO,
-      status: 'active',
-    });
-    expect(await customer.overview()).toMatchObject({
-      plan: 'PRO',
-      status: 'active',
-      usage: { limit: 1000 },
-    });
+    await expectUpgradeKept(billing, customer, subscriptionId);
   });
 });
 
@@ -211,12 +226,7 @@ describe('rolling back at Stripe', () => {
 
   it('an upgrade invoice paid after its price was switched back (a race) keeps the upgrade', async () => {
     const billing = inOrder;
-    const customer = await Customer.signUp(billing);
-    await customer.checkout('BASIC', CARDS.failsLater);
-    const subscriptionId = await subscriptionIdOf(billing, customer);
-    billing.emulator.webhooks.pause();
-    const session = await customer.call('mutation', 'billing.createPortalSession', {});
-    await portalAction(session.data.url, { action: 'switch', priceId: billing.emulator.prices.PRO });
+    const { customer, subscriptionId } = await upgradeDeclinedUnseen(billing);
     // Tollgate's first step happened (the price is back on BASIC), then the customer paid the invoice.
     const subscription = await billing.stripe.subscriptions.retrieve(subscriptionId);
     await billing.stripe.subscriptions.update(subscriptionId, {
@@ -226,38 +236,17 @@ describe('rolling back at Stripe', () => {
     const [upgrade] = (await billing.stripe.invoices.list({ subscription: subscriptionId, limit: 1 })).data;
     await billing.stripe.invoices.pay(upgrade?.id ?? '', { payment_method: 'pm_card_visa' });
     await settled(customer);
-    expect(await priceAndStatus(billing, subscriptionId)).toEqual({
-      price: billing.emulator.prices.PRO,
-      status: 'active',
-    });
-    expect(await customer.overview()).toMatchObject({
-      plan: 'PRO',
-      status: 'active',
-      usage: { limit: 1000 },
-    });
+    await expectUpgradeKept(billing, customer, subscriptionId);
   });
 
   it('an upgrade invoice an operator voided to let the upgrade through: the late failure leaves PRO', async () => {
     const billing = inOrder;
-    const customer = await Customer.signUp(billing);
-    await customer.checkout('BASIC', CARDS.failsLater);
-    const subscriptionId = await subscriptionIdOf(billing, customer);
-    billing.emulator.webhooks.pause();
-    const session = await customer.call('mutation', 'billing.createPortalSession', {});
-    await portalAction(session.data.url, { action: 'switch', priceId: billing.emulator.prices.PRO });
+    const { customer, subscriptionId } = await upgradeDeclinedUnseen(billing);
     // In the dashboard, before Tollgate saw the failure: the upgrade is a gift.
     const [upgrade] = (await billing.stripe.invoices.list({ subscription: subscriptionId, limit: 1 })).data;
     await billing.stripe.invoices.voidInvoice(upgrade?.id ?? '');
     await settled(customer);
-    expect(await priceAndStatus(billing, subscriptionId)).toEqual({
-      price: billing.emulator.prices.PRO,
-      status: 'active',
-    });
-    expect(await customer.overview()).toMatchObject({
-      plan: 'PRO',
-      status: 'active',
-      usage: { limit: 1000 },
-    });
+    await expectUpgradeKept(billing, customer, subscriptionId);
   });
 
   it('a declined seat change (same price, more seats) is not rolled back: its invoice stays open for retries', async () => {

@@ -1,9 +1,7 @@
-import { personalAccountId, subscriptions } from '@tollgate/db';
-import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBillingTestServer, type BillingTestServer } from '../support/billing-server';
 import { payCheckout } from '../support/hosted-pages';
-import { CARDS, Customer } from './scenarios';
+import { CARDS, Customer, storedSubscriptionRow } from './scenarios';
 
 // Stripe deleted the account's customer, and Tollgate hasn't heard (customer.deleted lost, or not
 // processed yet, and no reconciliation since): the stored customer id names a deleted customer.
@@ -14,14 +12,8 @@ beforeAll(async () => {
 });
 afterAll(() => billing?.stop());
 
-async function storedRow(customer: Customer) {
-  const [row] = await billing.server.testDb.db
-    .select()
-    .from(subscriptions)
-    .where(eq(subscriptions.accountId, personalAccountId(customer.userId)));
-  if (!row) throw new Error('no subscription row');
-  return row;
-}
+/** The account's subscription row as stored. */
+const storedRow = (customer: Customer) => storedSubscriptionRow(billing, customer);
 
 describe('checkout after Stripe deleted the stored customer, its webhook not processed', () => {
   it('unlinks the deleted customer and checks out with a new one instead of failing', async () => {

@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBillingTestServer, type BillingTestServer } from '../support/billing-server';
 import { payCheckout } from '../support/hosted-pages';
-import { CARDS, Customer } from './scenarios';
+import { CARDS, Customer, storedSubscriptionRow } from './scenarios';
 
 let billing: BillingTestServer;
 beforeAll(async () => {
@@ -11,15 +11,8 @@ beforeAll(async () => {
 });
 afterAll(() => billing?.stop());
 
-/** The account's subscription row as stored (ids, plan, the unknown-price flag). */
-async function storedRow(customer: Customer) {
-  const [row] = await billing.server.testDb.db
-    .select()
-    .from(subscriptions)
-    .where(eq(subscriptions.accountId, personalAccountId(customer.userId)));
-  if (!row) throw new Error('no subscription row');
-  return row;
-}
+/** The account's subscription row as stored. */
+const storedRow = (customer: Customer) => storedSubscriptionRow(billing, customer);
 
 /** The reconciler of the billing server under test. */
 function reconciler() {

@@ -218,14 +218,21 @@ export const SCENARIOS: Record<string, Scenario> = {
   },
 };
 
-/** A customer subscribed through Checkout, with the Stripe subscription its account now stores. */
-export async function subscribedCustomer(billing: BillingTestServer, plan: 'BASIC' | 'PRO') {
-  const customer = await Customer.signUp(billing);
-  await customer.checkout(plan, CARDS.success);
+/** The customer's personal account's subscription row as stored (ids, plan, status, customer). */
+export async function storedSubscriptionRow(billing: BillingTestServer, customer: Customer) {
   const [row] = await billing.server.testDb.db
     .select()
     .from(subscriptions)
     .where(eq(subscriptions.accountId, personalAccountId(customer.userId)));
-  if (!row?.stripeSubscriptionId) throw new Error('checkout did not link a subscription');
+  if (!row) throw new Error('no subscription row');
+  return row;
+}
+
+/** A customer subscribed through Checkout, with the Stripe subscription its account now stores. */
+export async function subscribedCustomer(billing: BillingTestServer, plan: 'BASIC' | 'PRO') {
+  const customer = await Customer.signUp(billing);
+  await customer.checkout(plan, CARDS.success);
+  const row = await storedSubscriptionRow(billing, customer);
+  if (!row.stripeSubscriptionId) throw new Error('checkout did not link a subscription');
   return { customer, subscriptionId: row.stripeSubscriptionId };
 }

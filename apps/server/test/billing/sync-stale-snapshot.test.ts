@@ -1,8 +1,8 @@
-import { duplicateSubscriptions, personalAccountId, subscriptions } from '@tollgate/db';
+import { duplicateSubscriptions, personalAccountId } from '@tollgate/db';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBillingTestServer, type BillingTestServer } from '../support/billing-server';
-import { CARDS, Customer } from './scenarios';
+import { CARDS, Customer, storedSubscriptionRow } from './scenarios';
 
 // A sync (webhook, reconciliation, admin.resync, seat sync) fetches a subscription, then waits (for a
 // concurrency slot, say) before its transaction: meanwhile the account's row may move on.
@@ -13,14 +13,8 @@ beforeAll(async () => {
 });
 afterAll(() => billing?.stop());
 
-async function storedRow(customer: Customer) {
-  const [row] = await billing.server.testDb.db
-    .select()
-    .from(subscriptions)
-    .where(eq(subscriptions.accountId, personalAccountId(customer.userId)));
-  if (!row) throw new Error('no subscription row');
-  return row;
-}
+/** The account's subscription row as stored. */
+const storedRow = (customer: Customer) => storedSubscriptionRow(billing, customer);
 
 function subscriptionSync() {
   const stripe = billing.server.services.stripe;

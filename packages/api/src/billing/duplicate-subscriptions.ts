@@ -17,9 +17,10 @@ import {
   type StripeSubscriptionSnapshot,
   type SubscriptionCandidate,
 } from '@tollgate/domain';
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import type { ApiDeps } from '../config';
 import { isPlanPriceOf, planForPrice, type BillingSettings } from './stripe-settings';
+import { isResourceMissing } from './stripe-errors';
 
 /** A second live subscription recorded in a sync's transaction, to cancel at Stripe after it commits. */
 export interface DuplicateCancellation {
@@ -117,7 +118,7 @@ export function createDuplicateSubscriptions(deps: ApiDeps, settings: BillingSet
       );
     } catch (error) {
       // Gone at Stripe (test data cleared, say): there is nothing left to conflict with.
-      if (error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'resource_missing') {
+      if (isResourceMissing(error)) {
         return null;
       }
       throw error;

@@ -1,8 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { checkoutPlansFor, type AccountKind } from '@tollgate/domain';
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import type { Logger } from '../logger';
 import type { BillingSettings } from './stripe-settings';
+import { isResourceMissing } from './stripe-errors';
 
 /** Names Tollgate's configurations at Stripe, so any replica (or a restart) finds the one made before. */
 const METADATA_KEY = 'tollgate_portal';
@@ -50,7 +51,7 @@ export function createPortalConfigurations(settings: BillingSettings, logger: Lo
     try {
       return await stripe.prices.retrieve(priceId);
     } catch (error) {
-      if (error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'resource_missing') {
+      if (isResourceMissing(error)) {
         return null;
       }
       throw error;

@@ -1,7 +1,8 @@
 import { listStripeLinkedSubscriptions, unlinkStripeCustomer, type SubscriptionRow } from '@tollgate/db';
 import type { ApiDeps } from '../config';
 import { infallibleMetrics } from '../metrics';
-import { isDeletedCustomer, isResourceMissing } from './stripe-customers';
+import { isDeletedCustomer } from './stripe-customers';
+import { isResourceMissing } from './stripe-errors';
 import type { BillingSettings } from './stripe-settings';
 import type { SeatSync } from './seat-sync';
 import type { SubscriptionSync } from './subscription-sync';

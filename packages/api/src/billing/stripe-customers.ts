@@ -1,9 +1,4 @@
-import Stripe from 'stripe';
-
-/** Stripe has no such object (deleted and purged, another account's, or test data cleared). */
-export function isResourceMissing(error: unknown): boolean {
-  return error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'resource_missing';
-}
+import type Stripe from 'stripe';
 
 /**
  * Stripe deleted the customer: a retrieve answers `{ deleted: true }` (Stripe keeps the deleted stub).

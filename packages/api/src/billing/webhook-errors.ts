@@ -1,6 +1,6 @@
 import type { WebhookFailureCode } from '@tollgate/db';
 import { isAppError } from '@tollgate/domain';
-import Stripe from 'stripe';
+import { isResourceMissing } from './stripe-errors';
 
 export type { WebhookFailureCode };
 
@@ -25,7 +25,7 @@ export class PermanentWebhookError extends Error {
 export function permanentFailureOf(error: unknown): PermanentWebhookError | null {
   if (error instanceof PermanentWebhookError) return error;
   // A 404 `resource_missing`: "No such subscription: 'sub_…'" (deleted, test data cleared, other account).
-  if (error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'resource_missing') {
+  if (isResourceMissing(error)) {
     return new PermanentWebhookError('object_missing', error.message);
   }
   return null;

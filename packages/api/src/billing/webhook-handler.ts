@@ -13,7 +13,7 @@ import {
   type StartedSync,
 } from '@tollgate/db';
 import { AppError, type StripeEventEnvelope } from '@tollgate/domain';
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import type { ApiDeps } from '../config';
 import { infallibleMetrics, type WebhookMetricOutcome } from '../metrics';
 import { eventNotices } from '../notifications/event-notices';
@@ -35,6 +35,7 @@ import {
   type WebhookPlan,
 } from './webhook-events';
 import { PermanentWebhookError, permanentFailureOf, type WebhookFailureCode } from './webhook-errors';
+import { isResourceMissing } from './stripe-errors';
 
 export type WebhookOutcome =
   | { status: 'processed'; eventId: string; type: string; accountId: string | null; isStale?: boolean }
@@ -132,7 +133,7 @@ export function createWebhookHandler(
     try {
       event = await settings.stripe.events.retrieve(eventId);
     } catch (error) {
-      if (error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'resource_missing') {
+      if (isResourceMissing(error)) {
         throw new AppError('NOT_FOUND', `Stripe has no event ${eventId} (it keeps events for 30 days)`);
       }
       throw error;

@@ -33,6 +33,7 @@ import type { CreditService } from './credit-service';
 import { findRoleGrantee } from './operator-service';
 import type { StaffActor } from './override-service';
 import type { SpendService } from './spend-service';
+import { isResourceMissing } from '../billing/stripe-errors';
 
 /** What the console's procedures use: the process's deps and the services it already built. */
 export interface ConsoleContext {
@@ -163,7 +164,7 @@ async function atStripe<T>(what: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
-    if (error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'resource_missing') {
+    if (isResourceMissing(error)) {
       throw new TRPCError({ code: 'PRECONDITION_FAILED', message: `Stripe: ${error.message}`, cause: error });
     }
     // Stripe refusing this request (not failing): sending it again won't help, the operator reads why.
